@@ -1,0 +1,118 @@
+import type { Kysely, Transaction } from "kysely";
+import type { ApiKeyRow, ApiKeyScope, DB } from "../db/schema.ts";
+import type { MutationContext, UnitOfWork } from "../idempotency/idempotency.service.ts";
+import type { Clock } from "../shared/clock.ts";
+import { notFound } from "../shared/errors.ts";
+import type { IdGenerator } from "../shared/ids.ts";
+import { displayPrefix, generateSecret, hashSecret, secretsEqual } from "./api-keys.rules.ts";
+import type { CreateApiKeyInput } from "./api-keys.schemas.ts";
+
+export interface Principal {
+  keyId: string;
+  scope: ApiKeyScope;
+  programId: string | null;
+}
+
+const toApiKey = (row: ApiKeyRow) => ({
+  id: row.id,
+  name: row.name,
+  scope: row.scope as Exclude<ApiKeyScope, "root">,
+  prefix: row.prefix,
+  createdAt: row.created_at,
+  revokedAt: row.revoked_at,
+});
+
+export class ApiKeyService {
+  constructor(
+    private readonly deps: { db: Kysely<DB>; clock: Clock; ids: IdGenerator; uow: UnitOfWork; rootKey: string | null },
+  ) {}
+
+  /** Who a bearer secret belongs to, or null. Revoked keys authenticate no one. */
+  async authenticate(secret: string): Promise<Principal | null> {
+    if (this.deps.rootKey !== null && secretsEqual(secret, this.deps.rootKey)) {
+      return { keyId: "root:env", scope: "root", programId: null };
+    }
+    const row = await this.deps.db
+      .selectFrom("api_keys")
+      .select(["id", "scope", "program_id"])
+      .where("secret_hash", "=", hashSecret(secret))
+      .where("revoked_at", "is", null)
+      .executeTakeFirst();
+    return row ? { keyId: row.id, scope: row.scope, programId: row.program_id } : null;
+  }
+
+  /**
+   * On first start with no STAMPBOOK_ROOT_KEY, makes an operator key and returns its secret
+   * (to print once); only the hash is kept. Returns null when a root key already exists.
+   */
+  async ensureRootKey(): Promise<string | null> {
+    if (this.deps.rootKey !== null) return null;
+    return this.deps.db.transaction().execute(async (trx) => {
+      // Two servers starting at once must not both make a key.
+      await trx.selectFrom("api_keys").select("id").where("scope", "=", "root").forUpdate().execute();
+      const existing = await trx.selectFrom("api_keys").select("id").where("scope", "=", "root").where("revoked_at", "is", null).executeTakeFirst();
+      if (existing) return null;
+      const secret = generateSecret("root");
+      await trx
+        .insertInto("api_keys")
+        .values({
+          id: this.deps.ids("apiKey"),
+          program_id: null,
+          name: "Operator key",
+          scope: "root",
+          prefix: displayPrefix(secret),
+          secret_hash: hashSecret(secret),
+          created_at: this.deps.clock.now(),
+        })
+        .execute();
+      return secret;
+    });
+  }
+
+  async insert(trx: Transaction<DB>, programId: string, input: CreateApiKeyInput) {
+    const secret = generateSecret(input.scope);
+    const row = await trx
+      .insertInto("api_keys")
+      .values({
+        id: this.deps.ids("apiKey"),
+        program_id: programId,
+        name: input.name,
+        scope: input.scope,
+        prefix: displayPrefix(secret),
+        secret_hash: hashSecret(secret),
+        created_at: this.deps.clock.now(),
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    return { ...toApiKey(row), secret };
+  }
+
+  create(ctx: MutationContext, programId: string, input: CreateApiKeyInput) {
+    return this.deps.uow.run(ctx, 201, (trx) => this.insert(trx, programId, input));
+  }
+
+  async list(programId: string) {
+    const rows = await this.deps.db
+      .selectFrom("api_keys")
+      .selectAll()
+      .where("program_id", "=", programId)
+      .orderBy("created_at")
+      .orderBy("id")
+      .execute();
+    return rows.map(toApiKey);
+  }
+
+  revoke(ctx: MutationContext, programId: string, keyId: string) {
+    return this.deps.uow.run(ctx, 200, async (trx) => {
+      const row = await trx
+        .updateTable("api_keys")
+        .set((eb) => ({ revoked_at: eb.fn.coalesce("revoked_at", eb.val(this.deps.clock.now())) }))
+        .where("program_id", "=", programId)
+        .where("id", "=", keyId)
+        .returningAll()
+        .executeTakeFirst();
+      if (!row) throw notFound("API key", keyId);
+      return toApiKey(row);
+    });
+  }
+}

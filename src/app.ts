@@ -1,0 +1,78 @@
+import pino, { type Logger } from "pino";
+import { ApiKeyService } from "./api-keys/api-keys.service.ts";
+import type { Config } from "./config.ts";
+import { type Database, openDatabase } from "./db/database.ts";
+import { migrate } from "./db/migrator.ts";
+import { createHttpApp } from "./http/app.ts";
+import { UnitOfWork } from "./idempotency/idempotency.service.ts";
+import { JobService } from "./jobs/jobs.service.ts";
+import { LedgerService } from "./ledger/ledger.service.ts";
+import { verifyLedger } from "./ledger/ledger.verify.ts";
+import { MemberService } from "./members/members.service.ts";
+import { ProgramService } from "./programs/programs.service.ts";
+import { type Clock, systemClock } from "./shared/clock.ts";
+import { type IdGenerator, newId } from "./shared/ids.ts";
+
+export interface Services {
+  database: Database;
+  clock: Clock;
+  log: Logger;
+  apiKeys: ApiKeyService;
+  programs: ProgramService;
+  members: MemberService;
+  ledger: LedgerService;
+  jobs: JobService;
+  verify: () => ReturnType<typeof verifyLedger>;
+}
+
+export interface AppOptions {
+  config: Pick<Config, "rootKey" | "idempotencyRetentionDays" | "bodyLimitBytes" | "logLevel">;
+  database: Database;
+  clock?: Clock;
+  ids?: IdGenerator;
+  log?: Logger;
+}
+
+/** Wiring: every service built from config in one place, collaborators passed in. */
+export function buildServices(options: AppOptions): Services {
+  const { database } = options;
+  const db = database.db;
+  const clock = options.clock ?? systemClock;
+  const ids = options.ids ?? newId;
+  const log = options.log ?? pino({ level: options.config.logLevel });
+  const uow = new UnitOfWork(db, clock);
+  const apiKeys = new ApiKeyService({ db, clock, ids, uow, rootKey: options.config.rootKey ?? null });
+  const programs = new ProgramService({ db, clock, ids, uow, apiKeys });
+  const members = new MemberService({ db, clock, ids, uow, programs });
+  const ledger = new LedgerService({ db, clock, ids, uow, programs });
+  const jobs = new JobService({ db, clock, ledger, log, idempotencyRetentionDays: options.config.idempotencyRetentionDays });
+  return { database, clock, log, apiKeys, programs, members, ledger, jobs, verify: () => verifyLedger(db, clock.now()) };
+}
+
+export interface App {
+  services: Services;
+  http: ReturnType<typeof createHttpApp>;
+  close(): Promise<void>;
+}
+
+/** Opens the database, migrates it, and builds the services and the HTTP app. */
+export async function createApp(config: Config, overrides: Partial<Omit<AppOptions, "config">> = {}): Promise<App> {
+  const database =
+    overrides.database ??
+    (await openDatabase(
+      config.databaseUrl
+        ? { engine: "postgres", url: config.databaseUrl, poolSize: config.databasePoolSize }
+        : { engine: "pglite", dataDir: config.dataDir },
+    ));
+  await migrate(database.db);
+  const services = buildServices({ ...overrides, config, database });
+  const http = createHttpApp(services, config);
+  return {
+    services,
+    http,
+    close: async () => {
+      await services.jobs.stop();
+      await database.close();
+    },
+  };
+}

@@ -1,0 +1,50 @@
+import { mkdirSync } from "node:fs";
+import { PGlite } from "@electric-sql/pglite";
+import { Kysely, PostgresDialect } from "kysely";
+import pg from "pg";
+import { parseInt8 } from "../shared/points.ts";
+import { PGliteDialect } from "./pglite-dialect.ts";
+import type { DB } from "./schema.ts";
+
+export type Engine = "pglite" | "postgres";
+
+export interface Database {
+  db: Kysely<DB>;
+  engine: Engine;
+  close(): Promise<void>;
+}
+
+export type DatabaseOptions =
+  | { engine: "postgres"; url: string; poolSize?: number }
+  | { engine: "pglite"; dataDir?: string };
+
+const INT8 = 20;
+const DATE = 1082;
+const keepDateAsText = (value: string) => value;
+
+/** Opens the configured engine behind one Kysely instance: same SQL, same migrations. */
+export async function openDatabase(options: DatabaseOptions): Promise<Database> {
+  if (options.engine === "postgres") {
+    const pool = new pg.Pool({
+      connectionString: options.url,
+      max: options.poolSize ?? 10,
+      types: {
+        getTypeParser: (oid: number, format?: "text" | "binary") => {
+          if (oid === INT8) return parseInt8;
+          if (oid === DATE) return keepDateAsText;
+          return pg.types.getTypeParser(oid, format);
+        },
+      },
+    });
+    // An idle client losing its server must not crash the process; the next query reconnects.
+    pool.on("error", () => {});
+    const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+    return { db, engine: "postgres", close: () => db.destroy() };
+  }
+  if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
+  const pglite = await PGlite.create(options.dataDir ?? "memory://", {
+    parsers: { [INT8]: parseInt8, [DATE]: keepDateAsText },
+  });
+  const db = new Kysely<DB>({ dialect: new PGliteDialect(pglite) });
+  return { db, engine: "pglite", close: () => db.destroy() };
+}

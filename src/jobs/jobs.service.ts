@@ -1,0 +1,108 @@
+import { hostname } from "node:os";
+import { type Kysely, sql } from "kysely";
+import type { Logger } from "pino";
+import type { DB } from "../db/schema.ts";
+import type { LedgerService } from "../ledger/ledger.service.ts";
+import { membersWithDueWork } from "../ledger/ledger.sql.ts";
+import type { Clock } from "../shared/clock.ts";
+import { DomainError } from "../shared/errors.ts";
+
+const BATCH = 200;
+const LEASE = "ledger-due-work";
+
+export interface JobsResult {
+  asOf: Date;
+  members: number;
+  activations: number;
+  expiries: number;
+  holdTimeouts: number;
+}
+
+/**
+ * Due work: pending lots become available, expired lots go to breakage, holds time out. Each
+ * member is settled under its own row lock and settling is a no-op once done, so running the
+ * jobs twice, or from two processes at once, can never post anything twice.
+ */
+export class JobService {
+  readonly #owner = `${hostname()}:${process.pid}:${Math.random().toString(36).slice(2, 8)}`;
+  #timer: NodeJS.Timeout | null = null;
+  #running: Promise<unknown> | null = null;
+
+  constructor(
+    private readonly deps: {
+      db: Kysely<DB>;
+      clock: Clock;
+      ledger: LedgerService;
+      log: Logger;
+      idempotencyRetentionDays: number;
+    },
+  ) {}
+
+  async run(asOf: Date, programId?: string): Promise<JobsResult> {
+    const now = this.deps.clock.now();
+    if (asOf > now) {
+      throw new DomainError("validation_error", "asOf cannot be in the future: due work happens when it falls due", {
+        field: "asOf",
+        now: now.toISOString(),
+      });
+    }
+    const result: JobsResult = { asOf, members: 0, activations: 0, expiries: 0, holdTimeouts: 0 };
+    for (;;) {
+      const due = await membersWithDueWork(this.deps.db, asOf, BATCH, programId);
+      if (due.length === 0) break;
+      let posted = 0;
+      for (const { programId: pid, memberId } of due) {
+        const counts = await this.deps.ledger.settleMember(pid, memberId, asOf);
+        posted += counts.activation + counts.expiry + counts.void;
+        result.members += 1;
+        result.activations += counts.activation;
+        result.expiries += counts.expiry;
+        result.holdTimeouts += counts.void;
+      }
+      // Another process settled these members first; what it did is not ours to count twice.
+      if (posted === 0) break;
+    }
+    if (!programId) await this.#pruneIdempotencyKeys(now);
+    return result;
+  }
+
+  async #pruneIdempotencyKeys(now: Date): Promise<void> {
+    const before = new Date(now.getTime() - this.deps.idempotencyRetentionDays * 86_400_000);
+    await this.deps.db.deleteFrom("idempotency_keys").where("created_at", "<", before).execute();
+  }
+
+  /** Claims the job for this process until `until`; true if this process may run it now. */
+  async #lease(until: Date, now: Date): Promise<boolean> {
+    const result = await sql<{ owner: string }>`
+      insert into job_leases (name, owner, leased_until) values (${LEASE}, ${this.#owner}, ${until})
+      on conflict (name) do update set owner = excluded.owner, leased_until = excluded.leased_until
+        where job_leases.leased_until < ${now} or job_leases.owner = excluded.owner
+      returning owner`.execute(this.deps.db);
+    return result.rows.length > 0;
+  }
+
+  /** Runs the due work every `intervalMs` on whichever process holds the lease. */
+  start(intervalMs: number): void {
+    if (intervalMs <= 0 || this.#timer) return;
+    const tick = async () => {
+      const now = this.deps.clock.now();
+      try {
+        if (!(await this.#lease(new Date(now.getTime() + intervalMs * 2), now))) return;
+        const result = await this.run(now);
+        if (result.members > 0) this.deps.log.info({ jobs: result }, "due work done");
+      } catch (err) {
+        this.deps.log.error({ err }, "scheduled jobs failed; will retry next interval");
+      }
+    };
+    this.#timer = setInterval(() => {
+      if (!this.#running) this.#running = tick().finally(() => (this.#running = null));
+    }, intervalMs);
+    this.#timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    if (this.#timer) clearInterval(this.#timer);
+    this.#timer = null;
+    await this.#running;
+  }
+}

@@ -1,0 +1,450 @@
+import type { Kysely, Transaction } from "kysely";
+import type { DB, LedgerTransactionsTable } from "../db/schema.ts";
+import type { Selectable } from "kysely";
+import type { Clock } from "../shared/clock.ts";
+import { DomainError, notFound } from "../shared/errors.ts";
+import type { IdGenerator } from "../shared/ids.ts";
+import type { MutationContext, UnitOfWork } from "../idempotency/idempotency.service.ts";
+import type { ProgramService } from "../programs/programs.service.ts";
+import { expiryFor, pendingUntil } from "../programs/programs.rules.ts";
+import {
+  type BookHold,
+  type BookLot,
+  type EntryDraft,
+  type MemberBook,
+  type PostingDraft,
+  capture,
+  credit,
+  debit,
+  hold,
+  memberNet,
+  reverse,
+  settle,
+  spendableBalance,
+  transfer,
+  voidHold,
+} from "./ledger.rules.ts";
+import * as q from "./ledger.sql.ts";
+import { SYSTEM_ACTOR } from "./ledger.sql.ts";
+
+export const DEFAULT_HOLD_TTL_SECONDS = 900;
+
+type Txn = Selectable<LedgerTransactionsTable>;
+
+export interface Lifetime {
+  earned: number;
+  spent: number;
+  expired: number;
+  adjusted: number;
+  reversed: number;
+  transferredIn: number;
+  transferredOut: number;
+}
+
+export interface Balance {
+  memberId: string;
+  available: number;
+  pending: number;
+  held: number;
+  debt: number;
+  lifetime: Lifetime;
+  expiring: { points: number; expiresAt: Date }[];
+  asOf: Date;
+}
+
+export interface LedgerEntryView {
+  id: string;
+  type: Txn["type"];
+  points: number;
+  netChange: number;
+  reason: string | null;
+  actor: string;
+  memberId: string;
+  counterpartyMemberId: string | null;
+  holdId: string | null;
+  reversesTransactionId: string | null;
+  reversedByTransactionId: string | null;
+  lots: { lotId: string | null; account: string; points: number }[];
+  effectiveAt: Date;
+  createdAt: Date;
+}
+
+export interface HoldView {
+  id: string;
+  memberId: string;
+  points: number;
+  capturedPoints: number | null;
+  status: "active" | "captured" | "voided" | "expired";
+  reason: string | null;
+  expiresAt: Date;
+  lots: { lotId: string; points: number }[];
+  transactionId: string;
+  closedTransactionId: string | null;
+  createdAt: Date;
+  closedAt: Date | null;
+}
+
+export class LedgerService {
+  constructor(
+    private readonly deps: { db: Kysely<DB>; clock: Clock; ids: IdGenerator; uow: UnitOfWork; programs: ProgramService },
+  ) {}
+
+  /**
+   * Locks the members, brings their books up to `now` (activations, expiries, hold time-outs
+   * that fell due), runs `work` on the books, and writes everything in the caller's transaction.
+   */
+  async #withBooks(
+    trx: Transaction<DB>,
+    programId: string,
+    memberIds: string[],
+    actor: string,
+    now: Date,
+    work: (books: Map<string, MemberBook>) => EntryDraft[],
+    extraLotIds: string[] = [],
+  ): Promise<{ entries: EntryDraft[]; books: Map<string, MemberBook> }> {
+    const members = await q.lockMembers(trx, programId, memberIds);
+    for (const id of memberIds) if (!members.has(id)) throw notFound("Member", id);
+    const loaded = await q.loadBooks(trx, members, extraLotIds);
+    const books = new Map([...loaded].map(([id, l]) => [id, l.book]));
+    const settled = [...books.values()].flatMap((book) => settle(book, now, this.deps.ids));
+    const entries = work(books);
+    await q.persistEntries(trx, programId, actor, [...settled, ...entries], loaded, now, new Set(settled.map((e) => e.id)));
+    return { entries, books };
+  }
+
+  #mutate<T>(ctx: MutationContext, status: number, work: (trx: Transaction<DB>, now: Date) => Promise<T>) {
+    return this.deps.uow.run(ctx, status, (trx) => work(trx, this.deps.clock.now()));
+  }
+
+  adjust(
+    ctx: MutationContext,
+    programId: string,
+    memberId: string,
+    input: { points: number; reason: string; expiresAt?: Date | null; availableAt?: Date },
+  ) {
+    return this.#mutate(ctx, 201, async (trx, now) => {
+      const program = await this.deps.programs.get(programId, trx);
+      let done: { entries: EntryDraft[]; books: Map<string, MemberBook> };
+      if (input.points > 0) {
+        const availableAt = input.availableAt ?? pendingUntil(program.pendingDays, now, program.timezone);
+        const expiresAt = input.expiresAt === undefined ? expiryFor(program.pointsExpiry, now, program.timezone) : input.expiresAt;
+        if (expiresAt !== null && expiresAt <= now) {
+          throw new DomainError("validation_error", "expiresAt must be in the future", { field: "expiresAt" });
+        }
+        if (expiresAt !== null && expiresAt <= availableAt) {
+          throw new DomainError("validation_error", "expiresAt must be after availableAt", { field: "expiresAt" });
+        }
+        done = await this.#withBooks(trx, programId, [memberId], ctx.actor, now, (books) => [
+          credit(
+            bookOf(books, memberId),
+            { type: "adjustment", points: input.points, source: "adjustments", availableAt, expiresAt, reason: input.reason },
+            now,
+            this.deps.ids,
+          ),
+        ]);
+      } else {
+        if (input.expiresAt !== undefined || input.availableAt !== undefined) {
+          throw new DomainError("validation_error", "expiresAt and availableAt apply to credits (positive points) only", {
+            field: input.expiresAt !== undefined ? "expiresAt" : "availableAt",
+          });
+        }
+        done = await this.#withBooks(trx, programId, [memberId], ctx.actor, now, (books) => [
+          debit(
+            bookOf(books, memberId),
+            { type: "adjustment", points: -input.points, sink: "adjustments", reason: input.reason },
+            now,
+            this.deps.ids,
+          ),
+        ]);
+      }
+      return entryResult(done, memberId, ctx.actor, now);
+    });
+  }
+
+  createHold(ctx: MutationContext, programId: string, memberId: string, input: { points: number; reason?: string; ttlSeconds?: number }) {
+    return this.#mutate(ctx, 201, async (trx, now) => {
+      const expiresAt = new Date(now.getTime() + (input.ttlSeconds ?? DEFAULT_HOLD_TTL_SECONDS) * 1000);
+      const { entries } = await this.#withBooks(trx, programId, [memberId], ctx.actor, now, (books) => [
+        hold(bookOf(books, memberId), { points: input.points, expiresAt, reason: input.reason ?? null }, now, this.deps.ids),
+      ]);
+      return this.#holdView(trx, programId, must(entries[0]).holdId);
+    });
+  }
+
+  captureHold(ctx: MutationContext, programId: string, holdId: string, input: { points?: number; reason?: string }) {
+    return this.#mutate(ctx, 200, async (trx, now) => {
+      const row = await this.#holdOrThrow(trx, programId, holdId);
+      await this.#withBooks(trx, programId, [row.member_id], ctx.actor, now, (books) =>
+        capture(bookOf(books, row.member_id), holdId, input.points ?? null, input.reason ?? null, now, this.deps.ids),
+      );
+      return this.#holdView(trx, programId, holdId);
+    });
+  }
+
+  voidHold(ctx: MutationContext, programId: string, holdId: string, input: { reason?: string }) {
+    return this.#mutate(ctx, 200, async (trx, now) => {
+      const row = await this.#holdOrThrow(trx, programId, holdId);
+      await this.#withBooks(trx, programId, [row.member_id], ctx.actor, now, (books) =>
+        voidHold(bookOf(books, row.member_id), holdId, input.reason ?? "Hold voided", now, this.deps.ids),
+      );
+      return this.#holdView(trx, programId, holdId);
+    });
+  }
+
+  transfer(ctx: MutationContext, programId: string, input: { fromMemberId: string; toMemberId: string; points: number; reason: string }) {
+    return this.#mutate(ctx, 201, async (trx, now) => {
+      if (input.fromMemberId === input.toMemberId) {
+        throw new DomainError("validation_error", "A transfer needs two different members", { field: "toMemberId" });
+      }
+      const done = await this.#withBooks(trx, programId, [input.fromMemberId, input.toMemberId], ctx.actor, now, (books) => [
+        transfer(bookOf(books, input.fromMemberId), bookOf(books, input.toMemberId), input.points, input.reason, now, this.deps.ids),
+      ]);
+      return entryResult(done, input.fromMemberId, ctx.actor, now);
+    });
+  }
+
+  reverseTransaction(ctx: MutationContext, programId: string, txnId: string, input: { reason: string }) {
+    return this.#mutate(ctx, 201, async (trx, now) => {
+      const found = await q.findTransaction(trx, programId, txnId);
+      if (!found) throw notFound("Transaction", txnId);
+      if (found.reversedById) {
+        throw new DomainError("already_reversed", `Transaction ${txnId} was already reversed by ${found.reversedById}`, {
+          reversedByTransactionId: found.reversedById,
+        });
+      }
+      const program = await this.deps.programs.get(programId, trx);
+      const members = [found.txn.member_id, ...(found.txn.counterparty_member_id ? [found.txn.counterparty_member_id] : [])];
+      const lotIds = found.postings.flatMap((p) => (p.lotId ? [p.lotId] : []));
+      const done = await this.#withBooks(
+        trx,
+        programId,
+        members,
+        ctx.actor,
+        now,
+        (books) =>
+          reverse(
+            {
+              id: found.txn.id,
+              type: found.txn.type,
+              memberId: found.txn.member_id,
+              counterpartyMemberId: found.txn.counterparty_member_id,
+              points: found.txn.points,
+              postings: found.postings,
+            },
+            books,
+            program.clawbackPolicy,
+            input.reason,
+            now,
+            this.deps.ids,
+          ),
+        lotIds,
+      );
+      return entryResult(done, found.txn.member_id, ctx.actor, now);
+    });
+  }
+
+  /** Brings one member up to `asOf`: activations, expiries and hold time-outs that fell due. */
+  async settleMember(programId: string, memberId: string, asOf: Date): Promise<Record<"activation" | "expiry" | "void", number>> {
+    const counts = { activation: 0, expiry: 0, void: 0 };
+    await this.deps.db.transaction().execute(async (trx) => {
+      const members = await q.lockMembers(trx, programId, [memberId]);
+      if (!members.has(memberId)) return;
+      const loaded = await q.loadBooks(trx, members);
+      const entries = [...loaded.values()].flatMap((l) => settle(l.book, asOf, this.deps.ids));
+      await q.persistEntries(trx, programId, SYSTEM_ACTOR, entries, loaded, this.deps.clock.now(), new Set());
+      for (const e of entries) if (e.type === "activation" || e.type === "expiry" || e.type === "void") counts[e.type] += 1;
+    });
+    return counts;
+  }
+
+  async getTransaction(programId: string, txnId: string): Promise<LedgerEntryView> {
+    const found = await q.findTransaction(this.deps.db, programId, txnId);
+    if (!found) throw notFound("Transaction", txnId);
+    return toEntryView(found.txn, found.postings, found.reversedById, found.txn.member_id);
+  }
+
+  async getHold(programId: string, holdId: string): Promise<HoldView> {
+    return this.#holdView(this.deps.db, programId, holdId);
+  }
+
+  async balance(programId: string, memberId: string, asOf: Date): Promise<Balance> {
+    await this.#memberOrThrow(programId, memberId);
+    const history = await q.memberHistoryAsOf(this.deps.db, memberId, asOf);
+    // Rebuild the book as it stood at asOf from postings, then let the same settle() the jobs
+    // use apply whatever had fallen due by then, so the answer does not depend on job timing.
+    const sums = new Map<string, { pending: number; available: number }>();
+    let debt = 0;
+    const lifetime: Lifetime = { earned: 0, spent: 0, expired: 0, adjusted: 0, reversed: 0, transferredIn: 0, transferredOut: 0 };
+    const addToLifetime = (type: Txn["type"], primary: boolean, net: number) => {
+      if (type === "earn") lifetime.earned += net;
+      else if (type === "adjustment") lifetime.adjusted += net;
+      else if (type === "capture") lifetime.spent -= net;
+      else if (type === "expiry") lifetime.expired -= net;
+      else if (type === "reversal") lifetime.reversed += net;
+      else if (type === "transfer") {
+        if (primary) lifetime.transferredOut -= net;
+        else lifetime.transferredIn += net;
+      }
+    };
+    for (const p of history.postings) {
+      if (!p.account.startsWith("member_")) continue;
+      addToLifetime(p.type, p.primary, p.amount);
+      if (p.account === "member_debt") debt -= p.amount;
+      else if (p.lotId && p.account !== "member_held") {
+        const s = sums.get(p.lotId) ?? { pending: 0, available: 0 };
+        if (p.account === "member_pending") s.pending += p.amount;
+        else s.available += p.amount;
+        sums.set(p.lotId, s);
+      }
+    }
+    const lots: BookLot[] = history.lots.map((lot) => {
+      const s = sums.get(lot.id) ?? { pending: 0, available: 0 };
+      return { ...lot, remaining: s.pending + s.available, state: s.pending > 0 ? "pending" : "available" };
+    });
+    const holds: BookHold[] = history.holds;
+    const book: MemberBook = { memberId, lots, holds, debt };
+    for (const entry of settle(book, asOf, this.deps.ids)) addToLifetime(entry.type, entry.memberId === memberId, memberNet(entry.postings, memberId));
+
+    const expiring = new Map<number, number>();
+    let pending = 0;
+    for (const lot of book.lots) {
+      if (lot.remaining === 0) continue;
+      if (lot.state === "pending") pending += lot.remaining;
+      if (lot.expiresAt) expiring.set(lot.expiresAt.getTime(), (expiring.get(lot.expiresAt.getTime()) ?? 0) + lot.remaining);
+    }
+    return {
+      memberId,
+      available: spendableBalance(book, asOf),
+      pending,
+      held: book.holds.reduce((sum, h) => sum + h.points, 0),
+      debt: book.debt,
+      lifetime,
+      expiring: [...expiring]
+        .sort(([a], [b]) => a - b)
+        .map(([at, points]) => ({ points, expiresAt: new Date(at) })),
+      asOf,
+    };
+  }
+
+  async ledger(programId: string, memberId: string, limit: number, cursor: string | null) {
+    await this.#memberOrThrow(programId, memberId);
+    const { txns, postings, reversals } = await q.listMemberEntries(this.deps.db, programId, memberId, limit, cursor);
+    const page = txns.slice(0, limit);
+    const reversedBy = new Map(reversals.map((r) => [r.reverses_id, r.id]));
+    return {
+      data: page.map((t) =>
+        toEntryView(
+          t,
+          postings.filter((p) => p.txnId === t.id),
+          reversedBy.get(t.id) ?? null,
+          memberId,
+        ),
+      ),
+      nextCursor: txns.length > limit ? (page.at(-1)?.id ?? null) : null,
+    };
+  }
+
+  async #memberOrThrow(programId: string, memberId: string) {
+    const found = await this.deps.db
+      .selectFrom("members")
+      .select("id")
+      .where("program_id", "=", programId)
+      .where("id", "=", memberId)
+      .executeTakeFirst();
+    if (!found) throw notFound("Member", memberId);
+  }
+
+  async #holdOrThrow(trx: Transaction<DB>, programId: string, holdId: string) {
+    const row = await q.findHold(trx, programId, holdId);
+    if (!row) throw notFound("Hold", holdId);
+    return row;
+  }
+
+  async #holdView(db: Kysely<DB> | Transaction<DB>, programId: string, holdId: string | null): Promise<HoldView> {
+    const row = holdId ? await q.findHold(db, programId, holdId) : undefined;
+    if (!row) throw notFound("Hold", holdId ?? "");
+    return {
+      id: row.id,
+      memberId: row.member_id,
+      points: row.points,
+      capturedPoints: row.captured_points,
+      status: row.status,
+      reason: row.reason,
+      expiresAt: row.expires_at,
+      lots: row.allocations,
+      transactionId: row.txn_id,
+      closedTransactionId: row.closed_txn_id,
+      createdAt: row.created_at,
+      closedAt: row.closed_at,
+    };
+  }
+}
+
+function bookOf(books: Map<string, MemberBook>, memberId: string): MemberBook {
+  const book = books.get(memberId);
+  if (!book) throw new Error(`book of ${memberId} is not loaded`);
+  return book;
+}
+
+function must<T>(value: T | undefined): T {
+  if (value === undefined) throw new Error("expected a value");
+  return value;
+}
+
+/** What a member holds right now, read off a settled book (no extra query). */
+export function bookBalance(book: MemberBook, at: Date) {
+  return {
+    available: spendableBalance(book, at),
+    pending: book.lots.reduce((sum, l) => (l.state === "pending" ? sum + l.remaining : sum), 0),
+    held: book.holds.reduce((sum, h) => sum + h.points, 0),
+    debt: book.debt,
+  };
+}
+
+function entryResult(done: { entries: EntryDraft[]; books: Map<string, MemberBook> }, memberId: string, actor: string, now: Date) {
+  const [main, ...related] = done.entries;
+  return {
+    transaction: draftView(must(main), memberId, actor, now),
+    related: related.map((e) => draftView(e, memberId, actor, now)),
+    balance: bookBalance(bookOf(done.books, memberId), now),
+  };
+}
+
+function draftView(e: EntryDraft, memberId: string, actor: string, now: Date): LedgerEntryView {
+  return {
+    id: e.id,
+    type: e.type,
+    points: e.points,
+    netChange: memberNet(e.postings, memberId),
+    reason: e.reason,
+    actor,
+    memberId: e.memberId,
+    counterpartyMemberId: e.counterpartyMemberId,
+    holdId: e.holdId,
+    reversesTransactionId: e.reversesId,
+    reversedByTransactionId: null,
+    lots: e.postings.filter((p) => p.memberId === memberId).map((p) => ({ lotId: p.lotId, account: p.account, points: p.amount })),
+    effectiveAt: e.effectiveAt,
+    createdAt: now,
+  };
+}
+
+function toEntryView(t: Txn, postings: PostingDraft[], reversedById: string | null, memberId: string): LedgerEntryView {
+  const mine = postings.filter((p) => p.memberId === memberId);
+  return {
+    id: t.id,
+    type: t.type,
+    points: t.points,
+    netChange: mine.reduce((sum, p) => sum + p.amount, 0),
+    reason: t.reason,
+    actor: t.actor,
+    memberId: t.member_id,
+    counterpartyMemberId: t.counterparty_member_id,
+    holdId: t.hold_id,
+    reversesTransactionId: t.reverses_id,
+    reversedByTransactionId: reversedById,
+    lots: mine.map((p) => ({ lotId: p.lotId, account: p.account, points: p.amount })),
+    effectiveAt: t.effective_at,
+    createdAt: t.created_at,
+  };
+}

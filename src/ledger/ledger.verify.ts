@@ -1,0 +1,118 @@
+import { type Kysely, sql } from "kysely";
+import type { DB } from "../db/schema.ts";
+
+export interface CheckResult {
+  name: string;
+  description: string;
+  violations: number;
+  examples: unknown[];
+}
+
+export interface VerifyReport {
+  ok: boolean;
+  checks: CheckResult[];
+  counts: { transactions: number; postings: number; lots: number; holds: number; members: number };
+}
+
+const EXAMPLES = 5;
+
+/** Every ledger invariant, as a query that returns the rows breaking it. */
+const checks = (now: Date): { name: string; description: string; query: ReturnType<typeof sql> }[] => [
+  {
+    name: "transactions_balance",
+    description: "The postings of every transaction sum to zero, and every transaction has postings",
+    query: sql`select t.id, coalesce(sum(p.amount), 0)::bigint as total, count(p.id)::int as postings
+      from ledger_transactions t left join postings p on p.txn_id = t.id
+      group by t.id having coalesce(sum(p.amount), 0) <> 0 or count(p.id) = 0`,
+  },
+  {
+    name: "postings_same_programme",
+    description: "Postings, lots and members of a transaction all belong to its programme",
+    query: sql`select p.id as posting_id, p.txn_id from postings p
+      join ledger_transactions t on t.id = p.txn_id
+      left join members m on m.id = p.member_id
+      left join lots l on l.id = p.lot_id
+      where p.program_id <> t.program_id
+         or (m.id is not null and m.program_id <> t.program_id)
+         or (l.id is not null and (l.program_id <> t.program_id or l.member_id <> p.member_id))`,
+  },
+  {
+    name: "lot_remaining_matches_postings",
+    description: "Each lot's remaining points and state equal what the postings on it say",
+    query: sql`select l.id, l.remaining, l.state, coalesce(s.pending, 0)::bigint as pending, coalesce(s.available, 0)::bigint as available
+      from lots l left join (
+        select lot_id,
+          sum(amount) filter (where account = 'member_pending') as pending,
+          sum(amount) filter (where account = 'member_available') as available
+        from postings where lot_id is not null group by lot_id
+      ) s on s.lot_id = l.id
+      where l.remaining <> coalesce(s.pending, 0) + coalesce(s.available, 0)
+         or (l.state = 'pending' and coalesce(s.available, 0) <> 0)
+         or (l.state = 'available' and coalesce(s.pending, 0) <> 0)`,
+  },
+  {
+    name: "lot_amount_matches_credit",
+    description: "Each lot's amount is what its creating transaction credited to it",
+    query: sql`select l.id, l.amount, coalesce(sum(p.amount) filter (where p.amount > 0), 0)::bigint as credited
+      from lots l left join postings p on p.lot_id = l.id and p.txn_id = l.txn_id
+        and p.account in ('member_pending', 'member_available')
+      group by l.id, l.amount having l.amount <> coalesce(sum(p.amount) filter (where p.amount > 0), 0)`,
+  },
+  {
+    name: "no_lot_below_zero",
+    description: "No lot has negative points in any account, held included",
+    query: sql`select lot_id, account, sum(amount)::bigint as total from postings where lot_id is not null
+      group by lot_id, account having sum(amount) < 0`,
+  },
+  {
+    name: "holds_match_postings",
+    description: "An active hold holds exactly its points on its lots; a closed hold holds none",
+    query: sql`select h.id, h.status, h.points, coalesce(s.held, 0)::bigint as held, a.allocated
+      from holds h
+      left join (select hold_id, sum(amount) as held from postings where account = 'member_held' group by hold_id) s on s.hold_id = h.id
+      left join lateral (select coalesce(sum((x ->> 'points')::bigint), 0)::bigint as allocated from jsonb_array_elements(h.allocations) x) a on true
+      where (h.status = 'active' and (coalesce(s.held, 0) <> h.points or a.allocated <> h.points))
+         or (h.status <> 'active' and coalesce(s.held, 0) <> 0)`,
+  },
+  {
+    name: "debt_matches_postings",
+    description: "Each member's recorded debt equals the debt postings, and debt is never negative",
+    query: sql`select m.id, m.debt, (-coalesce(s.total, 0))::bigint as posted
+      from members m left join (select member_id, sum(amount) as total from postings where account = 'member_debt' group by member_id) s
+        on s.member_id = m.id
+      where m.debt <> -coalesce(s.total, 0) or coalesce(s.total, 0) > 0`,
+  },
+  {
+    name: "debt_settled_first",
+    description: "No member owes debt while holding spendable points (credits pay debt first)",
+    query: sql`select m.id, m.debt, sum(l.remaining)::bigint as spendable from members m
+      join lots l on l.member_id = m.id and l.state = 'available' and l.remaining > 0
+        and l.available_at <= ${now} and (l.expires_at is null or l.expires_at > ${now})
+      where m.debt > 0 group by m.id, m.debt`,
+  },
+  {
+    name: "reversal_mirrors_original",
+    description: "A reversal changes each member's points by exactly minus what the original did",
+    query: sql`select r.id, r.reverses_id, p.member_id, sum(p.amount)::bigint as net
+      from ledger_transactions r
+      join postings p on p.txn_id in (r.id, r.reverses_id) and p.member_id is not null
+      where r.reverses_id is not null
+      group by r.id, r.reverses_id, p.member_id having sum(p.amount) <> 0`,
+  },
+];
+
+/** Checks every invariant on the whole database; `ok` is false if any row breaks one. */
+export async function verifyLedger(db: Kysely<DB>, now: Date): Promise<VerifyReport> {
+  const results: CheckResult[] = [];
+  for (const check of checks(now)) {
+    const rows = (await check.query.execute(db)).rows;
+    results.push({ name: check.name, description: check.description, violations: rows.length, examples: rows.slice(0, EXAMPLES) });
+  }
+  const counts = await sql<VerifyReport["counts"]>`select
+      (select count(*) from ledger_transactions)::int as transactions,
+      (select count(*) from postings)::int as postings,
+      (select count(*) from lots)::int as lots,
+      (select count(*) from holds)::int as holds,
+      (select count(*) from members)::int as members`.execute(db);
+  return { ok: results.every((c) => c.violations === 0), checks: results, counts: counts.rows[0] ?? { transactions: 0, postings: 0, lots: 0, holds: 0, members: 0 } };
+}

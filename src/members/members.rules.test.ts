@@ -1,0 +1,24 @@
+import { describe, expect, it } from "vitest";
+import { normalizeEmail, normalizePhone } from "./members.rules.ts";
+
+describe("normalizePhone", () => {
+  it.each([
+    ["(555) 123-4567", "US", "+15551234567"],
+    ["555.123.4567", "US", "+15551234567"],
+    ["+1 555 123 4567", null, "+15551234567"],
+    ["+1 (555) 123-4567", "FR", "+15551234567"],
+    ["06 12 34 56 78", "FR", "+33612345678"],
+    ["020 7946 0958", "GB", "+442079460958"],
+    ["555-1234567", null, null],
+    ["12", "US", null],
+    ["not a phone", "US", null],
+  ])("%s in %s is %s", (input, country, expected) => {
+    expect(normalizePhone(input, country)).toBe(expected);
+  });
+});
+
+describe("normalizeEmail", () => {
+  it("trims and lower-cases", () => {
+    expect(normalizeEmail("  Ada.Lovelace@Example.COM ")).toBe("ada.lovelace@example.com");
+  });
+});

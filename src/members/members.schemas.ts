@@ -1,0 +1,64 @@
+import { z } from "@hono/zod-openapi";
+
+const externalId = z.string().trim().min(1).max(200).describe("Your system's id for this customer");
+const email = z.email().max(320);
+const phone = z.string().trim().min(3).max(40).describe("Any common format; stored as E.164 using the programme's country");
+const name = z.string().trim().min(1).max(200);
+const birthDate = z.iso.date().describe("YYYY-MM-DD");
+const attributes = z
+  .record(z.string().min(1).max(100), z.unknown())
+  .refine((a) => JSON.stringify(a).length <= 16_384, "must serialize to at most 16 KiB")
+  .describe("Free-form facts about the member (e.g. segment, preferred store)");
+
+export const CreateMemberSchema = z
+  .object({
+    externalId: externalId.optional(),
+    email: email.optional(),
+    phone: phone.optional(),
+    name: name.optional(),
+    birthDate: birthDate.optional(),
+    attributes: attributes.optional(),
+  })
+  .strict()
+  .openapi("CreateMember");
+
+export const UpdateMemberSchema = z
+  .object({
+    externalId: externalId.nullable().optional(),
+    email: email.nullable().optional(),
+    phone: phone.nullable().optional(),
+    name: name.nullable().optional(),
+    birthDate: birthDate.nullable().optional(),
+    attributes: attributes.optional().describe("Replaces the attributes object"),
+    status: z.enum(["active", "blocked"]).optional(),
+  })
+  .strict()
+  .openapi("UpdateMember");
+
+export const MemberSchema = z
+  .object({
+    id: z.string().openapi({ example: "mem_01jx5y3k1m9t0v6h2c4d8e7f9a" }),
+    externalId: z.string().nullable(),
+    email: z.string().nullable(),
+    phone: z.string().nullable().describe("E.164"),
+    name: z.string().nullable(),
+    birthDate: z.string().nullable(),
+    attributes: z.record(z.string(), z.unknown()),
+    status: z.enum(["active", "blocked"]),
+    createdAt: z.iso.datetime(),
+    updatedAt: z.iso.datetime(),
+  })
+  .openapi("Member");
+
+export const MemberSearchSchema = z.object({
+  phone: z.string().optional().openapi({ description: "Exact match after E.164 normalization" }),
+  email: z.string().optional().openapi({ description: "Exact match, case-insensitive" }),
+  externalId: z.string().optional(),
+  q: z.string().min(1).max(200).optional().openapi({ description: "Substring of name, email, phone or external id" }),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  cursor: z.string().optional().openapi({ description: "nextCursor from the previous page" }),
+});
+
+export type CreateMemberInput = z.infer<typeof CreateMemberSchema>;
+export type UpdateMemberInput = z.infer<typeof UpdateMemberSchema>;
+export type MemberSearch = z.infer<typeof MemberSearchSchema>;

@@ -1,0 +1,139 @@
+import type { Kysely } from "kysely";
+import type { DB, MemberRow } from "../db/schema.ts";
+import type { MutationContext, UnitOfWork } from "../idempotency/idempotency.service.ts";
+import type { ProgramService } from "../programs/programs.service.ts";
+import type { Clock } from "../shared/clock.ts";
+import { DomainError, notFound } from "../shared/errors.ts";
+import type { IdGenerator } from "../shared/ids.ts";
+import { normalizeEmail, normalizePhone } from "./members.rules.ts";
+import type { CreateMemberInput, MemberSearch, UpdateMemberInput } from "./members.schemas.ts";
+import { findMember, searchMembers } from "./members.sql.ts";
+
+const toMember = (row: MemberRow) => ({
+  id: row.id,
+  externalId: row.external_id,
+  email: row.email,
+  phone: row.phone,
+  name: row.name,
+  birthDate: row.birth_date,
+  attributes: row.attributes,
+  status: row.status,
+  createdAt: row.created_at,
+  updatedAt: row.updated_at,
+});
+
+export type Member = ReturnType<typeof toMember>;
+
+const UNIQUE_FIELDS: Record<string, string> = {
+  members_external_id: "externalId",
+  members_email: "email",
+  members_phone: "phone",
+};
+
+/** Turns a unique-index violation into a 409 naming the field another member already has. */
+function duplicateMember(error: unknown): DomainError | null {
+  const e = error as { code?: string; constraint?: string; message?: string } | null;
+  if (e?.code !== "23505") return null;
+  const index = e.constraint ?? Object.keys(UNIQUE_FIELDS).find((name) => e.message?.includes(name)) ?? "";
+  const field = UNIQUE_FIELDS[index] ?? "member";
+  return new DomainError("conflict", `Another member of this programme already has this ${field}`, { field });
+}
+
+export class MemberService {
+  constructor(private readonly deps: { db: Kysely<DB>; clock: Clock; ids: IdGenerator; uow: UnitOfWork; programs: ProgramService }) {}
+
+  async #phone(programId: string, phone: string | null | undefined): Promise<string | null | undefined> {
+    if (phone === undefined || phone === null) return phone;
+    const program = await this.deps.programs.get(programId);
+    const normalized = normalizePhone(phone, program.country);
+    if (!normalized) {
+      throw new DomainError(
+        "validation_error",
+        program.country
+          ? `phone "${phone}" is not a possible phone number in ${program.country}`
+          : `phone "${phone}" needs a country code (+...) because the programme has no country set`,
+        { field: "phone" },
+      );
+    }
+    return normalized;
+  }
+
+  async create(ctx: MutationContext, programId: string, input: CreateMemberInput) {
+    const phone = await this.#phone(programId, input.phone);
+    return this.deps.uow.run(ctx, 201, async (trx) => {
+      const now = this.deps.clock.now();
+      try {
+        const row = await trx
+          .insertInto("members")
+          .values({
+            id: this.deps.ids("member"),
+            program_id: programId,
+            external_id: input.externalId ?? null,
+            email: input.email === undefined ? null : normalizeEmail(input.email),
+            phone: phone ?? null,
+            name: input.name ?? null,
+            birth_date: input.birthDate ?? null,
+            attributes: JSON.stringify(input.attributes ?? {}),
+            created_at: now,
+            updated_at: now,
+          })
+          .returningAll()
+          .executeTakeFirstOrThrow();
+        return toMember(row);
+      } catch (error) {
+        throw duplicateMember(error) ?? error;
+      }
+    });
+  }
+
+  async get(programId: string, id: string) {
+    const row = await findMember(this.deps.db, programId, id);
+    if (!row) throw notFound("Member", id);
+    return toMember(row);
+  }
+
+  async update(ctx: MutationContext, programId: string, id: string, input: UpdateMemberInput) {
+    const phone = await this.#phone(programId, input.phone);
+    return this.deps.uow.run(ctx, 200, async (trx) => {
+      const patch = {
+        ...(input.externalId !== undefined && { external_id: input.externalId }),
+        ...(input.email !== undefined && { email: input.email === null ? null : normalizeEmail(input.email) }),
+        ...(phone !== undefined && { phone }),
+        ...(input.name !== undefined && { name: input.name }),
+        ...(input.birthDate !== undefined && { birth_date: input.birthDate }),
+        ...(input.attributes !== undefined && { attributes: JSON.stringify(input.attributes) }),
+        ...(input.status !== undefined && { status: input.status }),
+      };
+      try {
+        const row = await trx
+          .updateTable("members")
+          .set({ ...patch, updated_at: this.deps.clock.now() })
+          .where("program_id", "=", programId)
+          .where("id", "=", id)
+          .returningAll()
+          .executeTakeFirst();
+        if (!row) throw notFound("Member", id);
+        return toMember(row);
+      } catch (error) {
+        throw duplicateMember(error) ?? error;
+      }
+    });
+  }
+
+  async search(programId: string, search: MemberSearch) {
+    const filter: { phone?: string; email?: string; externalId?: string; q?: string } = {};
+    if (search.phone !== undefined) {
+      const program = await this.deps.programs.get(programId);
+      const phone = normalizePhone(search.phone, program.country);
+      // A number that cannot be a phone matches no member.
+      if (!phone) return { data: [], nextCursor: null };
+      filter.phone = phone;
+    }
+    if (search.email !== undefined) filter.email = normalizeEmail(search.email);
+    if (search.externalId !== undefined) filter.externalId = search.externalId;
+    if (search.q !== undefined) filter.q = search.q;
+    const rows = await searchMembers(this.deps.db, programId, filter, search.limit, search.cursor ?? null);
+    const page = rows.slice(0, search.limit);
+    return { data: page.map(toMember), nextCursor: rows.length > search.limit ? (page.at(-1)?.id ?? null) : null };
+  }
+}

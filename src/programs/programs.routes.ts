@@ -1,0 +1,69 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { CreatedApiKeySchema } from "../api-keys/api-keys.schemas.ts";
+import type { Services } from "../app.ts";
+import { programOf, requireScope } from "../http/auth.ts";
+import { bearer, commonErrors, conflictError, createRouter, IdempotencyHeaders, json, jsonBody, mutationContext, route, sendMutation } from "../http/openapi.ts";
+import { CreateProgramSchema, ProgramSchema, UpdateProgramSchema } from "./programs.schemas.ts";
+
+export function programRoutes(services: Services) {
+  const router = createRouter();
+  const tags = ["Programs"];
+
+  route(
+    router,
+    createRoute({
+      method: "post",
+      path: "/v1/programs",
+      tags,
+      summary: "Create a programme (operator key)",
+      description: "Creates a programme (a tenant) and its first admin API key, whose secret is shown only here.",
+      security: bearer,
+      middleware: [requireScope("root")],
+      request: { ...jsonBody(CreateProgramSchema), headers: IdempotencyHeaders },
+      responses: {
+        201: json(z.object({ program: ProgramSchema, apiKey: CreatedApiKeySchema }), "The programme and its admin key"),
+        ...commonErrors,
+        ...conflictError,
+      },
+    }),
+    async (c) => {
+      const input = c.req.valid("json");
+      return sendMutation(c, await services.programs.create(mutationContext(c, input, "-"), input));
+    },
+  );
+
+  route(
+    router,
+    createRoute({
+      method: "get",
+      path: "/v1/programs/current",
+      tags,
+      summary: "The programme this key belongs to",
+      security: bearer,
+      middleware: [requireScope("admin", "pos", "read")],
+      responses: { 200: json(ProgramSchema, "The programme"), ...commonErrors },
+    }),
+    async (c) => c.json(await services.programs.get(programOf(c))),
+  );
+
+  route(
+    router,
+    createRoute({
+      method: "patch",
+      path: "/v1/programs/current",
+      tags,
+      summary: "Change the programme's settings",
+      description: "Expiry and pending-period changes apply to points credited from now on.",
+      security: bearer,
+      middleware: [requireScope("admin")],
+      request: { ...jsonBody(UpdateProgramSchema), headers: IdempotencyHeaders },
+      responses: { 200: json(ProgramSchema, "The updated programme"), ...commonErrors, ...conflictError },
+    }),
+    async (c) => {
+      const input = c.req.valid("json");
+      return sendMutation(c, await services.programs.update(mutationContext(c, input), programOf(c), input));
+    },
+  );
+
+  return router;
+}

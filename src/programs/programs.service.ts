@@ -1,0 +1,93 @@
+import type { Kysely, Transaction } from "kysely";
+import type { ApiKeyService } from "../api-keys/api-keys.service.ts";
+import type { DB, ExpiryPolicy, ProgramRow } from "../db/schema.ts";
+import type { MutationContext, UnitOfWork } from "../idempotency/idempotency.service.ts";
+import type { Clock } from "../shared/clock.ts";
+import { notFound } from "../shared/errors.ts";
+import type { IdGenerator } from "../shared/ids.ts";
+import type { CreateProgramInput, UpdateProgramInput } from "./programs.schemas.ts";
+import { findProgram } from "./programs.sql.ts";
+
+export interface Program {
+  id: string;
+  name: string;
+  currency: string;
+  timezone: string;
+  country: string | null;
+  pointsExpiry: ExpiryPolicy;
+  pendingDays: number;
+  clawbackPolicy: "available_only" | "allow_debt";
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+const toProgram = (row: ProgramRow): Program => ({
+  id: row.id,
+  name: row.name,
+  currency: row.currency,
+  timezone: row.timezone,
+  country: row.country,
+  pointsExpiry: row.points_expiry,
+  pendingDays: row.pending_days,
+  clawbackPolicy: row.clawback_policy,
+  createdAt: row.created_at,
+  updatedAt: row.updated_at,
+});
+
+export class ProgramService {
+  constructor(
+    private readonly deps: { db: Kysely<DB>; clock: Clock; ids: IdGenerator; uow: UnitOfWork; apiKeys: ApiKeyService },
+  ) {}
+
+  async get(id: string, db: Kysely<DB> | Transaction<DB> = this.deps.db): Promise<Program> {
+    const row = await findProgram(db, id);
+    if (!row) throw notFound("Program", id);
+    return toProgram(row);
+  }
+
+  /** Creates a programme and its first admin key (shown once). */
+  create(ctx: MutationContext, input: CreateProgramInput) {
+    return this.deps.uow.run(ctx, 201, async (trx) => {
+      const now = this.deps.clock.now();
+      const row = await trx
+        .insertInto("programs")
+        .values({
+          id: this.deps.ids("program"),
+          name: input.name,
+          currency: input.currency,
+          timezone: input.timezone,
+          country: input.country ?? null,
+          points_expiry: JSON.stringify(input.pointsExpiry),
+          pending_days: input.pendingDays,
+          clawback_policy: input.clawbackPolicy,
+          created_at: now,
+          updated_at: now,
+        })
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      const apiKey = await this.deps.apiKeys.insert(trx, row.id, { name: "Default admin key", scope: "admin" });
+      return { program: toProgram(row), apiKey };
+    });
+  }
+
+  update(ctx: MutationContext, id: string, input: UpdateProgramInput) {
+    return this.deps.uow.run(ctx, 200, async (trx) => {
+      const patch = {
+        ...(input.name !== undefined && { name: input.name }),
+        ...(input.timezone !== undefined && { timezone: input.timezone }),
+        ...(input.country !== undefined && { country: input.country }),
+        ...(input.pointsExpiry !== undefined && { points_expiry: JSON.stringify(input.pointsExpiry) }),
+        ...(input.pendingDays !== undefined && { pending_days: input.pendingDays }),
+        ...(input.clawbackPolicy !== undefined && { clawback_policy: input.clawbackPolicy }),
+      };
+      const row = await trx
+        .updateTable("programs")
+        .set({ ...patch, updated_at: this.deps.clock.now() })
+        .where("id", "=", id)
+        .returningAll()
+        .executeTakeFirst();
+      if (!row) throw notFound("Program", id);
+      return toProgram(row);
+    });
+  }
+}
