@@ -1,7 +1,19 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Services } from "../app.ts";
 import { programOf, requireScope } from "../http/auth.ts";
-import { bearer, commonErrors, conflictError, createRouter, IdempotencyHeaders, idParam, json, jsonBody, mutationContext, route, sendMutation } from "../http/openapi.ts";
+import {
+  bearer,
+  commonErrors,
+  conflictError,
+  createRouter,
+  IdempotencyHeaders,
+  idParam,
+  json,
+  jsonBody,
+  mutationContext,
+  route,
+  sendMutation,
+} from "../http/openapi.ts";
 import { ApiKeySchema, CreateApiKeySchema, CreatedApiKeySchema } from "./api-keys.schemas.ts";
 
 export function apiKeyRoutes(services: Services) {

@@ -50,7 +50,12 @@ export class ApiKeyService {
     return this.deps.db.transaction().execute(async (trx) => {
       // Two servers starting at once must not both make a key.
       await trx.selectFrom("api_keys").select("id").where("scope", "=", "root").forUpdate().execute();
-      const existing = await trx.selectFrom("api_keys").select("id").where("scope", "=", "root").where("revoked_at", "is", null).executeTakeFirst();
+      const existing = await trx
+        .selectFrom("api_keys")
+        .select("id")
+        .where("scope", "=", "root")
+        .where("revoked_at", "is", null)
+        .executeTakeFirst();
       if (existing) return null;
       const secret = generateSecret("root");
       await trx

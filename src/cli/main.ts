@@ -86,7 +86,9 @@ async function main(argv: string[]): Promise<number> {
             for (const example of check.examples) console.log(`       ${JSON.stringify(example)}`);
           }
           const c = report.counts;
-          console.log(`${c.transactions} transactions, ${c.postings} postings, ${c.lots} lots, ${c.holds} holds, ${c.members} members`);
+          console.log(
+            `${c.transactions} transactions, ${c.postings} postings, ${c.lots} lots, ${c.holds} holds, ${c.members} members`,
+          );
           console.log(report.ok ? "Ledger verified: every invariant holds." : "Ledger verification FAILED.");
         }
         return report.ok ? 0 : 1;

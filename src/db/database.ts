@@ -12,11 +12,13 @@ export interface Database {
   db: Kysely<DB>;
   engine: Engine;
   close(): Promise<void>;
+  /** PGlite only: the whole data directory as a tarball (to seed test databases). */
+  dumpDataDir?: () => Promise<Blob>;
 }
 
 export type DatabaseOptions =
   | { engine: "postgres"; url: string; poolSize?: number }
-  | { engine: "pglite"; dataDir?: string };
+  | { engine: "pglite"; dataDir?: string /** start from a dumped data directory (tests) */; loadDataDir?: Blob };
 
 const INT8 = 20;
 const DATE = 1082;
@@ -44,7 +46,13 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
   const pglite = await PGlite.create(options.dataDir ?? "memory://", {
     parsers: { [INT8]: parseInt8, [DATE]: keepDateAsText },
+    ...(options.loadDataDir && { loadDataDir: options.loadDataDir }),
   });
   const db = new Kysely<DB>({ dialect: new PGliteDialect(pglite) });
-  return { db, engine: "pglite", close: () => db.destroy() };
+  return {
+    db,
+    engine: "pglite",
+    close: () => db.destroy(),
+    dumpDataDir: async () => (await pglite.dumpDataDir("none")) as Blob,
+  };
 }

@@ -44,9 +44,7 @@ export async function migrate(db: Kysely<DB>, migrations = loadMigrations()): Pr
     for (const migration of migrations) {
       if (done.has(migration.version)) continue;
       await sql.raw(migration.sql).execute(trx);
-      await sql`insert into schema_migrations (version, name) values (${migration.version}, ${migration.name})`.execute(
-        trx,
-      );
+      await sql`insert into schema_migrations (version, name) values (${migration.version}, ${migration.name})`.execute(trx);
       ran.push(migration.name);
     }
     return ran;

@@ -52,16 +52,7 @@ export interface MembersTable {
   updated_at: Timestamp;
 }
 
-export type TxnType =
-  | "earn"
-  | "adjustment"
-  | "transfer"
-  | "hold"
-  | "capture"
-  | "void"
-  | "activation"
-  | "expiry"
-  | "reversal";
+export type TxnType = "earn" | "adjustment" | "transfer" | "hold" | "capture" | "void" | "activation" | "expiry" | "reversal";
 
 export interface LedgerTransactionsTable {
   id: string;

@@ -1,7 +1,7 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
-import { sql } from "kysely";
 import { bodyLimit } from "hono/body-limit";
 import { requestId } from "hono/request-id";
+import { sql } from "kysely";
 import { apiKeyRoutes } from "../api-keys/api-keys.routes.ts";
 import type { Services } from "../app.ts";
 import type { Config } from "../config.ts";

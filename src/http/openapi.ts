@@ -92,7 +92,11 @@ export function sendMutation(c: Context<AppEnv>, result: MutationResult): Respon
 /** A path id parameter, documented with an example of its prefix. */
 export const idParam = <N extends string>(name: N, prefix: string) =>
   z.object({
-    [name]: z.string().min(1).max(100).openapi({ param: { name, in: "path" }, example: `${prefix}_01jx5y3k1m9t0v6h2c4d8e7f9a` }),
+    [name]: z
+      .string()
+      .min(1)
+      .max(100)
+      .openapi({ param: { name, in: "path" }, example: `${prefix}_01jx5y3k1m9t0v6h2c4d8e7f9a` }),
   } as Record<N, z.ZodString>);
 
 export const ensure = (condition: boolean, message: string, details?: unknown) => {

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { type Kysely, type Transaction, sql } from "kysely";
+import { type Kysely, sql, type Transaction } from "kysely";
 import type { DB } from "../db/schema.ts";
 import type { Clock } from "../shared/clock.ts";
 import { DomainError } from "../shared/errors.ts";
@@ -47,7 +47,9 @@ function canonical(value: unknown): string {
 }
 
 export function fingerprint(method: string, path: string, body: unknown): string {
-  return createHash("sha256").update(`${method} ${path}\n${canonical(body)}`).digest("base64url");
+  return createHash("sha256")
+    .update(`${method} ${path}\n${canonical(body)}`)
+    .digest("base64url");
 }
 
 const RETRYABLE = new Set(["40001", "40P01"]); // serialization failure, deadlock detected
@@ -71,7 +73,11 @@ export class UnitOfWork {
     private readonly clock: Clock,
   ) {}
 
-  async run(ctx: MutationContext, successStatus: number, work: (trx: Transaction<DB>) => Promise<unknown>): Promise<MutationResult> {
+  async run(
+    ctx: MutationContext,
+    successStatus: number,
+    work: (trx: Transaction<DB>) => Promise<unknown>,
+  ): Promise<MutationResult> {
     for (let attempt = 1; ; attempt++) {
       try {
         return await this.db.transaction().execute((trx) => this.#attempt(trx, ctx, successStatus, work));
@@ -110,10 +116,7 @@ export class UnitOfWork {
         .where("key", "=", ctx.key)
         .executeTakeFirstOrThrow();
       if (stored.fingerprint !== ctx.fingerprint) {
-        throw new DomainError(
-          "idempotency_conflict",
-          `Idempotency-Key ${ctx.key} was already used with a different request`,
-        );
+        throw new DomainError("idempotency_conflict", `Idempotency-Key ${ctx.key} was already used with a different request`);
       }
       return { status: stored.status_code, body: stored.response, replayed: true };
     }

@@ -1,7 +1,19 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Services } from "../app.ts";
 import { programOf, requireScope } from "../http/auth.ts";
-import { bearer, commonErrors, conflictError, createRouter, IdempotencyHeaders, idParam, json, jsonBody, mutationContext, route, sendMutation } from "../http/openapi.ts";
+import {
+  bearer,
+  commonErrors,
+  conflictError,
+  createRouter,
+  IdempotencyHeaders,
+  idParam,
+  json,
+  jsonBody,
+  mutationContext,
+  route,
+  sendMutation,
+} from "../http/openapi.ts";
 import { MemberParams } from "../members/members.routes.ts";
 import {
   AdjustmentSchema,
@@ -215,7 +227,10 @@ export function ledgerRoutes(services: Services) {
     async (c) => {
       const input = c.req.valid("json");
       const { transactionId } = c.req.valid("param");
-      return sendMutation(c, await services.ledger.reverseTransaction(mutationContext(c, input), programOf(c), transactionId, input));
+      return sendMutation(
+        c,
+        await services.ledger.reverseTransaction(mutationContext(c, input), programOf(c), transactionId, input),
+      );
     },
   );
 

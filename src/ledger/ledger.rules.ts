@@ -78,7 +78,10 @@ const systemPosting = (account: Account, amount: number): PostingDraft => ({
   amount,
 });
 
-function draft(ids: IdGenerator, fields: Partial<EntryDraft> & Pick<EntryDraft, "type" | "memberId" | "points" | "effectiveAt">): EntryDraft {
+function draft(
+  ids: IdGenerator,
+  fields: Partial<EntryDraft> & Pick<EntryDraft, "type" | "memberId" | "points" | "effectiveAt">,
+): EntryDraft {
   return {
     id: ids("transaction"),
     counterpartyMemberId: null,
@@ -98,10 +101,7 @@ const lotAccount = (lot: BookLot): Account => (lot.state === "pending" ? "member
 /** A lot's points can be spent at `at` when they are available there and not yet expired. */
 export function isSpendable(lot: BookLot, at: Date): boolean {
   return (
-    lot.remaining > 0 &&
-    lot.state === "available" &&
-    lot.availableAt <= at &&
-    (lot.expiresAt === null || lot.expiresAt > at)
+    lot.remaining > 0 && lot.state === "available" && lot.availableAt <= at && (lot.expiresAt === null || lot.expiresAt > at)
   );
 }
 
@@ -239,10 +239,7 @@ function releaseHold(
  * ledger reads the same whether the jobs ran on time, late, or (for a balance read) not at all.
  */
 export function settle(book: MemberBook, asOf: Date, ids: IdGenerator): EntryDraft[] {
-  type Due =
-    | { at: Date; rank: 0; lot: BookLot }
-    | { at: Date; rank: 1; hold: BookHold }
-    | { at: Date; rank: 2; lot: BookLot };
+  type Due = { at: Date; rank: 0; lot: BookLot } | { at: Date; rank: 1; hold: BookHold } | { at: Date; rank: 2; lot: BookLot };
   const due: Due[] = [];
   for (const lot of book.lots) {
     if (lot.remaining === 0) continue;
@@ -293,7 +290,13 @@ export interface CreditSpec {
 
 /** Credits points as a new lot; points available at once first pay any debt. */
 export function credit(book: MemberBook, spec: CreditSpec, at: Date, ids: IdGenerator): EntryDraft {
-  const entry = draft(ids, { type: spec.type, memberId: book.memberId, points: spec.points, effectiveAt: at, reason: spec.reason });
+  const entry = draft(ids, {
+    type: spec.type,
+    memberId: book.memberId,
+    points: spec.points,
+    effectiveAt: at,
+    reason: spec.reason,
+  });
   entry.postings.push(systemPosting(spec.source, -spec.points));
   const pending = spec.availableAt > at;
   const settles = pending ? 0 : Math.min(book.debt, spec.points);
@@ -322,11 +325,22 @@ export function credit(book: MemberBook, spec: CreditSpec, at: Date, ids: IdGene
 /** Debits available points, soonest-expiring lots first, into a system account. */
 export function debit(
   book: MemberBook,
-  spec: { type: Extract<TxnType, "adjustment">; points: number; sink: Extract<Account, "adjustments" | "redeemed">; reason: string | null },
+  spec: {
+    type: Extract<TxnType, "adjustment">;
+    points: number;
+    sink: Extract<Account, "adjustments" | "redeemed">;
+    reason: string | null;
+  },
   at: Date,
   ids: IdGenerator,
 ): EntryDraft {
-  const entry = draft(ids, { type: spec.type, memberId: book.memberId, points: spec.points, effectiveAt: at, reason: spec.reason });
+  const entry = draft(ids, {
+    type: spec.type,
+    memberId: book.memberId,
+    points: spec.points,
+    effectiveAt: at,
+    reason: spec.reason,
+  });
   entry.postings.push(...consume(book, spec.points, at), systemPosting(spec.sink, spec.points));
   return entry;
 }
@@ -340,7 +354,13 @@ export function hold(
 ): EntryDraft {
   const { allocations, shortfall } = allocate(book, spec.points, at);
   if (shortfall > 0) throw insufficientPoints(spec.points, spec.points - shortfall);
-  const opened: BookHold = { id: ids("hold"), memberId: book.memberId, points: spec.points, expiresAt: spec.expiresAt, allocations };
+  const opened: BookHold = {
+    id: ids("hold"),
+    memberId: book.memberId,
+    points: spec.points,
+    expiresAt: spec.expiresAt,
+    allocations,
+  };
   const entry = draft(ids, {
     type: "hold",
     memberId: book.memberId,
@@ -394,7 +414,8 @@ export function capture(
     reason,
     closedHold: { id: holdId, status: "captured", capturedPoints: take },
   });
-  for (const { lotId, points: p } of captured) entry.postings.push(memberPosting("member_held", book.memberId, lotId, -p, holdId));
+  for (const { lotId, points: p } of captured)
+    entry.postings.push(memberPosting("member_held", book.memberId, lotId, -p, holdId));
   entry.postings.push(systemPosting("redeemed", take));
   book.holds = book.holds.filter((h) => h.id !== holdId);
   const after = restoreToLots(book, entry, released, "member_held", holdId, at, ids);

@@ -19,10 +19,7 @@ export const AdjustmentSchema = z
       .refine((p) => p !== 0, "must not be 0")
       .describe("Positive credits a new lot; negative debits available points, soonest-expiring first"),
     reason: reason.describe("Why, for the ledger and the audit trail"),
-    expiresAt: datetime
-      .nullable()
-      .optional()
-      .describe("Credits only: overrides the programme's expiry (null: never expires)"),
+    expiresAt: datetime.nullable().optional().describe("Credits only: overrides the programme's expiry (null: never expires)"),
     availableAt: datetime.optional().describe("Credits only: points stay pending until then"),
   })
   .strict()
@@ -65,7 +62,9 @@ export const JobsRunSchema = z
   .openapi("JobsRun");
 
 export const AsOfQuery = z.object({
-  asOf: datetime.optional().openapi({ description: "Balance as it stood at this time (default: now)", type: "string", format: "date-time" }),
+  asOf: datetime
+    .optional()
+    .openapi({ description: "Balance as it stood at this time (default: now)", type: "string", format: "date-time" }),
 });
 
 export const LedgerPageQuery = z.object({

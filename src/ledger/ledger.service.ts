@@ -1,23 +1,22 @@
-import type { Kysely, Transaction } from "kysely";
+import type { Kysely, Selectable, Transaction } from "kysely";
 import type { DB, LedgerTransactionsTable } from "../db/schema.ts";
-import type { Selectable } from "kysely";
+import type { MutationContext, UnitOfWork } from "../idempotency/idempotency.service.ts";
+import { expiryFor, pendingUntil } from "../programs/programs.rules.ts";
+import type { ProgramService } from "../programs/programs.service.ts";
 import type { Clock } from "../shared/clock.ts";
 import { DomainError, notFound } from "../shared/errors.ts";
 import type { IdGenerator } from "../shared/ids.ts";
-import type { MutationContext, UnitOfWork } from "../idempotency/idempotency.service.ts";
-import type { ProgramService } from "../programs/programs.service.ts";
-import { expiryFor, pendingUntil } from "../programs/programs.rules.ts";
 import {
   type BookHold,
   type BookLot,
-  type EntryDraft,
-  type MemberBook,
-  type PostingDraft,
   capture,
   credit,
   debit,
+  type EntryDraft,
   hold,
+  type MemberBook,
   memberNet,
+  type PostingDraft,
   reverse,
   settle,
   spendableBalance,
@@ -127,7 +126,8 @@ export class LedgerService {
       let done: { entries: EntryDraft[]; books: Map<string, MemberBook> };
       if (input.points > 0) {
         const availableAt = input.availableAt ?? pendingUntil(program.pendingDays, now, program.timezone);
-        const expiresAt = input.expiresAt === undefined ? expiryFor(program.pointsExpiry, now, program.timezone) : input.expiresAt;
+        const expiresAt =
+          input.expiresAt === undefined ? expiryFor(program.pointsExpiry, now, program.timezone) : input.expiresAt;
         if (expiresAt !== null && expiresAt <= now) {
           throw new DomainError("validation_error", "expiresAt must be in the future", { field: "expiresAt" });
         }
@@ -161,7 +161,12 @@ export class LedgerService {
     });
   }
 
-  createHold(ctx: MutationContext, programId: string, memberId: string, input: { points: number; reason?: string; ttlSeconds?: number }) {
+  createHold(
+    ctx: MutationContext,
+    programId: string,
+    memberId: string,
+    input: { points: number; reason?: string; ttlSeconds?: number },
+  ) {
     return this.#mutate(ctx, 201, async (trx, now) => {
       const expiresAt = new Date(now.getTime() + (input.ttlSeconds ?? DEFAULT_HOLD_TTL_SECONDS) * 1000);
       const { entries } = await this.#withBooks(trx, programId, [memberId], ctx.actor, now, (books) => [
@@ -191,13 +196,24 @@ export class LedgerService {
     });
   }
 
-  transfer(ctx: MutationContext, programId: string, input: { fromMemberId: string; toMemberId: string; points: number; reason: string }) {
+  transfer(
+    ctx: MutationContext,
+    programId: string,
+    input: { fromMemberId: string; toMemberId: string; points: number; reason: string },
+  ) {
     return this.#mutate(ctx, 201, async (trx, now) => {
       if (input.fromMemberId === input.toMemberId) {
         throw new DomainError("validation_error", "A transfer needs two different members", { field: "toMemberId" });
       }
       const done = await this.#withBooks(trx, programId, [input.fromMemberId, input.toMemberId], ctx.actor, now, (books) => [
-        transfer(bookOf(books, input.fromMemberId), bookOf(books, input.toMemberId), input.points, input.reason, now, this.deps.ids),
+        transfer(
+          bookOf(books, input.fromMemberId),
+          bookOf(books, input.toMemberId),
+          input.points,
+          input.reason,
+          now,
+          this.deps.ids,
+        ),
       ]);
       return entryResult(done, input.fromMemberId, ctx.actor, now);
     });
@@ -303,7 +319,8 @@ export class LedgerService {
     });
     const holds: BookHold[] = history.holds;
     const book: MemberBook = { memberId, lots, holds, debt };
-    for (const entry of settle(book, asOf, this.deps.ids)) addToLifetime(entry.type, entry.memberId === memberId, memberNet(entry.postings, memberId));
+    for (const entry of settle(book, asOf, this.deps.ids))
+      addToLifetime(entry.type, entry.memberId === memberId, memberNet(entry.postings, memberId));
 
     const expiring = new Map<number, number>();
     let pending = 0;
@@ -319,9 +336,7 @@ export class LedgerService {
       held: book.holds.reduce((sum, h) => sum + h.points, 0),
       debt: book.debt,
       lifetime,
-      expiring: [...expiring]
-        .sort(([a], [b]) => a - b)
-        .map(([at, points]) => ({ points, expiresAt: new Date(at) })),
+      expiring: [...expiring].sort(([a], [b]) => a - b).map(([at, points]) => ({ points, expiresAt: new Date(at) })),
       asOf,
     };
   }
@@ -401,7 +416,12 @@ export function bookBalance(book: MemberBook, at: Date) {
   };
 }
 
-function entryResult(done: { entries: EntryDraft[]; books: Map<string, MemberBook> }, memberId: string, actor: string, now: Date) {
+function entryResult(
+  done: { entries: EntryDraft[]; books: Map<string, MemberBook> },
+  memberId: string,
+  actor: string,
+  now: Date,
+) {
   const [main, ...related] = done.entries;
   return {
     transaction: draftView(must(main), memberId, actor, now),
@@ -423,7 +443,9 @@ function draftView(e: EntryDraft, memberId: string, actor: string, now: Date): L
     holdId: e.holdId,
     reversesTransactionId: e.reversesId,
     reversedByTransactionId: null,
-    lots: e.postings.filter((p) => p.memberId === memberId).map((p) => ({ lotId: p.lotId, account: p.account, points: p.amount })),
+    lots: e.postings
+      .filter((p) => p.memberId === memberId)
+      .map((p) => ({ lotId: p.lotId, account: p.account, points: p.amount })),
     effectiveAt: e.effectiveAt,
     createdAt: now,
   };

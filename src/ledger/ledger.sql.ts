@@ -1,4 +1,4 @@
-import { type Kysely, type Transaction, sql } from "kysely";
+import { type Kysely, sql, type Transaction } from "kysely";
 import type { DB, HoldRow, LotRow, TxnType } from "../db/schema.ts";
 import type { BookHold, BookLot, EntryDraft, MemberBook, PostingDraft } from "./ledger.rules.ts";
 
@@ -20,7 +20,9 @@ export async function lockMembers(trx: Transaction<DB>, programId: string, membe
   return new Map(rows.map((row) => [row.id, row]));
 }
 
-const toBookLot = (row: Pick<LotRow, "id" | "member_id" | "amount" | "remaining" | "state" | "available_at" | "expires_at">): BookLot => ({
+const toBookLot = (
+  row: Pick<LotRow, "id" | "member_id" | "amount" | "remaining" | "state" | "available_at" | "expires_at">,
+): BookLot => ({
   id: row.id,
   memberId: row.member_id,
   amount: row.amount,
@@ -225,11 +227,7 @@ export async function findTransaction(db: Db, programId: string, txnId: string) 
     .where("txn_id", "=", txnId)
     .orderBy("id")
     .execute();
-  const reversedBy = await db
-    .selectFrom("ledger_transactions")
-    .select("id")
-    .where("reverses_id", "=", txnId)
-    .executeTakeFirst();
+  const reversedBy = await db.selectFrom("ledger_transactions").select("id").where("reverses_id", "=", txnId).executeTakeFirst();
   return {
     txn,
     reversedById: reversedBy?.id ?? null,
@@ -275,7 +273,13 @@ export async function memberHistoryAsOf(db: Db, memberId: string, asOf: Date) {
       .execute(),
   ]);
   return {
-    postings: postings.map((p) => ({ account: p.account, lotId: p.lot_id, type: p.type as TxnType, primary: p.txn_member_id === memberId, amount: p.amount })),
+    postings: postings.map((p) => ({
+      account: p.account,
+      lotId: p.lot_id,
+      type: p.type as TxnType,
+      primary: p.txn_member_id === memberId,
+      amount: p.amount,
+    })),
     lots: lots.map(toBookLot),
     holds: holds.map(toBookHold),
   };
@@ -318,7 +322,12 @@ export async function listMemberEntries(db: Db, programId: string, memberId: str
 }
 
 /** Members that have something due up to `asOf`: lots to activate or expire, holds to time out. */
-export async function membersWithDueWork(db: Db, asOf: Date, limit: number, programId?: string): Promise<{ programId: string; memberId: string }[]> {
+export async function membersWithDueWork(
+  db: Db,
+  asOf: Date,
+  limit: number,
+  programId?: string,
+): Promise<{ programId: string; memberId: string }[]> {
   const scoped = programId ? sql`and program_id = ${programId}` : sql``;
   const result = await sql<{ program_id: string; member_id: string }>`
     select distinct program_id, member_id from (

@@ -106,7 +106,12 @@ export async function verifyLedger(db: Kysely<DB>, now: Date): Promise<VerifyRep
   const results: CheckResult[] = [];
   for (const check of checks(now)) {
     const rows = (await check.query.execute(db)).rows;
-    results.push({ name: check.name, description: check.description, violations: rows.length, examples: rows.slice(0, EXAMPLES) });
+    results.push({
+      name: check.name,
+      description: check.description,
+      violations: rows.length,
+      examples: rows.slice(0, EXAMPLES),
+    });
   }
   const counts = await sql<VerifyReport["counts"]>`select
       (select count(*) from ledger_transactions)::int as transactions,
@@ -114,5 +119,9 @@ export async function verifyLedger(db: Kysely<DB>, now: Date): Promise<VerifyRep
       (select count(*) from lots)::int as lots,
       (select count(*) from holds)::int as holds,
       (select count(*) from members)::int as members`.execute(db);
-  return { ok: results.every((c) => c.violations === 0), checks: results, counts: counts.rows[0] ?? { transactions: 0, postings: 0, lots: 0, holds: 0, members: 0 } };
+  return {
+    ok: results.every((c) => c.violations === 0),
+    checks: results,
+    counts: counts.rows[0] ?? { transactions: 0, postings: 0, lots: 0, holds: 0, members: 0 },
+  };
 }

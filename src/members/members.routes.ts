@@ -1,7 +1,19 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Services } from "../app.ts";
 import { programOf, requireScope } from "../http/auth.ts";
-import { bearer, commonErrors, conflictError, createRouter, IdempotencyHeaders, idParam, json, jsonBody, mutationContext, route, sendMutation } from "../http/openapi.ts";
+import {
+  bearer,
+  commonErrors,
+  conflictError,
+  createRouter,
+  IdempotencyHeaders,
+  idParam,
+  json,
+  jsonBody,
+  mutationContext,
+  route,
+  sendMutation,
+} from "../http/openapi.ts";
 import { CreateMemberSchema, MemberSchema, MemberSearchSchema, UpdateMemberSchema } from "./members.schemas.ts";
 
 export const MemberParams = idParam("memberId", "mem");
@@ -38,7 +50,8 @@ export function memberRoutes(services: Services) {
       path: "/v1/members",
       tags,
       summary: "Find members",
-      description: "By exact phone (normalized to E.164 with the programme's country), email or externalId, or by a substring `q`.",
+      description:
+        "By exact phone (normalized to E.164 with the programme's country), email or externalId, or by a substring `q`.",
       security: bearer,
       middleware: read,
       request: { query: MemberSearchSchema },

@@ -40,7 +40,9 @@ function duplicateMember(error: unknown): DomainError | null {
 }
 
 export class MemberService {
-  constructor(private readonly deps: { db: Kysely<DB>; clock: Clock; ids: IdGenerator; uow: UnitOfWork; programs: ProgramService }) {}
+  constructor(
+    private readonly deps: { db: Kysely<DB>; clock: Clock; ids: IdGenerator; uow: UnitOfWork; programs: ProgramService },
+  ) {}
 
   async #phone(programId: string, phone: string | null | undefined): Promise<string | null | undefined> {
     if (phone === undefined || phone === null) return phone;

@@ -24,5 +24,8 @@ export function searchMembers(
     );
   }
   if (after) query = query.where("id", ">", after);
-  return query.orderBy("id").limit(limit + 1).execute();
+  return query
+    .orderBy("id")
+    .limit(limit + 1)
+    .execute();
 }

@@ -2,7 +2,18 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { CreatedApiKeySchema } from "../api-keys/api-keys.schemas.ts";
 import type { Services } from "../app.ts";
 import { programOf, requireScope } from "../http/auth.ts";
-import { bearer, commonErrors, conflictError, createRouter, IdempotencyHeaders, json, jsonBody, mutationContext, route, sendMutation } from "../http/openapi.ts";
+import {
+  bearer,
+  commonErrors,
+  conflictError,
+  createRouter,
+  IdempotencyHeaders,
+  json,
+  jsonBody,
+  mutationContext,
+  route,
+  sendMutation,
+} from "../http/openapi.ts";
 import { CreateProgramSchema, ProgramSchema, UpdateProgramSchema } from "./programs.schemas.ts";
 
 export function programRoutes(services: Services) {

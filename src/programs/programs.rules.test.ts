@@ -5,12 +5,32 @@ describe("expiryFor", () => {
   it.each([
     // [policy, earnedAt, zone, expected]
     [{ policy: "none" as const }, "2026-01-15T10:00:00Z", "UTC", null],
-    [{ policy: "fixed_period" as const, months: 12, roundTo: "none" as const }, "2026-01-15T10:00:00Z", "UTC", "2027-01-15T10:00:00.000Z"],
-    [{ policy: "fixed_period" as const, months: 12, roundTo: "month_end" as const }, "2026-01-15T10:00:00Z", "UTC", "2027-02-01T00:00:00.000Z"],
+    [
+      { policy: "fixed_period" as const, months: 12, roundTo: "none" as const },
+      "2026-01-15T10:00:00Z",
+      "UTC",
+      "2027-01-15T10:00:00.000Z",
+    ],
+    [
+      { policy: "fixed_period" as const, months: 12, roundTo: "month_end" as const },
+      "2026-01-15T10:00:00Z",
+      "UTC",
+      "2027-02-01T00:00:00.000Z",
+    ],
     // 23:30 UTC on Jan 31 is already February 1 in Paris: the month that counts is February
-    [{ policy: "fixed_period" as const, months: 1, roundTo: "month_end" as const }, "2026-01-31T23:30:00Z", "Europe/Paris", "2026-03-31T22:00:00.000Z"],
+    [
+      { policy: "fixed_period" as const, months: 1, roundTo: "month_end" as const },
+      "2026-01-31T23:30:00Z",
+      "Europe/Paris",
+      "2026-03-31T22:00:00.000Z",
+    ],
     // month arithmetic clamps to the last day of a shorter month
-    [{ policy: "fixed_period" as const, months: 1, roundTo: "none" as const }, "2026-01-31T12:00:00Z", "UTC", "2026-02-28T12:00:00.000Z"],
+    [
+      { policy: "fixed_period" as const, months: 1, roundTo: "none" as const },
+      "2026-01-31T12:00:00Z",
+      "UTC",
+      "2026-02-28T12:00:00.000Z",
+    ],
   ])("%o from %s in %s expires at %s", (policy, earnedAt, zone, expected) => {
     const result = expiryFor(policy, new Date(earnedAt), zone);
     expect(result?.toISOString() ?? null).toBe(expected);

@@ -1,0 +1,124 @@
+import { readFile } from "node:fs/promises";
+import pino from "pino";
+import { inject } from "vitest";
+import { type App, createApp } from "../../src/app.ts";
+import { loadConfig } from "../../src/config.ts";
+import { type Database, openDatabase } from "../../src/db/database.ts";
+import { ManualClock } from "../../src/shared/clock.ts";
+
+export const TEST_ROOT_KEY = "test-root-key-0123456789abcdef";
+
+export type EngineName = "pglite" | "postgres";
+
+/**
+ * The engines integration tests run on: PGlite always, PostgreSQL when the run has a database
+ * (global setup says loudly when it skips it, and fails under REQUIRE_POSTGRES=1).
+ */
+export function engines(): EngineName[] {
+  return inject("postgresUrl") ? ["pglite", "postgres"] : ["pglite"];
+}
+
+export async function openTestDatabase(engine: EngineName, poolSize = 8): Promise<Database> {
+  if (engine === "postgres") {
+    const url = inject("postgresUrl");
+    if (!url) throw new Error("PostgreSQL is not available in this run");
+    return openDatabase({ engine: "postgres", url, poolSize });
+  }
+  const template = inject("pgliteTemplate");
+  return openDatabase({
+    engine: "pglite",
+    ...(template && { loadDataDir: new Blob([await readFile(template)]) }),
+  });
+}
+
+/** A parsed JSON response body; tests assert on it field by field. */
+// biome-ignore lint/suspicious/noExplicitAny: the one loose type of the test suite, for response bodies
+export type Json = any;
+
+export interface HttpResult<T = Json> {
+  status: number;
+  body: T;
+  headers: Headers;
+}
+
+export interface TestApp {
+  app: App;
+  clock: ManualClock;
+  engine: EngineName;
+  request<T = Json>(
+    method: string,
+    path: string,
+    options?: { key?: string; body?: unknown; idempotencyKey?: string; headers?: Record<string, string> },
+  ): Promise<HttpResult<T>>;
+  /** A new programme with its admin key and a client bound to it. */
+  createProgram(input?: Record<string, unknown>): Promise<TestProgram>;
+  close(): Promise<void>;
+}
+
+export interface TestProgram {
+  id: string;
+  key: string;
+  call<T = Json>(
+    method: string,
+    path: string,
+    body?: unknown,
+    options?: { idempotencyKey?: string; key?: string },
+  ): Promise<HttpResult<T>>;
+  createMember(input?: Record<string, unknown>): Promise<string>;
+}
+
+let counter = 0;
+
+export async function startTestApp(engine: EngineName, start = "2026-01-15T12:00:00Z"): Promise<TestApp> {
+  const clock = new ManualClock(start);
+  const database = await openTestDatabase(engine);
+  const config = loadConfig({}, { rootKey: TEST_ROOT_KEY, logLevel: "silent" });
+  const app = await createApp(config, { database, clock, log: pino({ level: "silent" }) });
+
+  const request: TestApp["request"] = async (method, path, options = {}) => {
+    const headers: Record<string, string> = { ...options.headers };
+    if (options.key) headers.authorization = `Bearer ${options.key}`;
+    if (options.idempotencyKey) headers["idempotency-key"] = options.idempotencyKey;
+    if (options.body !== undefined) headers["content-type"] = "application/json";
+    const res = await app.http.request(path, {
+      method,
+      headers,
+      ...(options.body !== undefined && { body: typeof options.body === "string" ? options.body : JSON.stringify(options.body) }),
+    });
+    const text = await res.text();
+    let body: unknown = text;
+    try {
+      body = text ? JSON.parse(text) : null;
+    } catch {
+      // not JSON: keep the text
+    }
+    return { status: res.status, body: body as Json, headers: res.headers };
+  };
+
+  const createProgram: TestApp["createProgram"] = async (input = {}) => {
+    const res = await request("POST", "/v1/programs", {
+      key: TEST_ROOT_KEY,
+      body: { name: `Test programme ${++counter}`, currency: "USD", timezone: "America/New_York", country: "US", ...input },
+    });
+    if (res.status !== 201) throw new Error(`createProgram: ${res.status} ${JSON.stringify(res.body)}`);
+    const key: string = res.body.apiKey.secret;
+    const call: TestProgram["call"] = (method, path, body, options = {}) =>
+      request(method, path, {
+        key: options.key ?? key,
+        body,
+        ...(options.idempotencyKey && { idempotencyKey: options.idempotencyKey }),
+      });
+    return {
+      id: res.body.program.id,
+      key,
+      call,
+      createMember: async (member = {}) => {
+        const created = await call("POST", "/v1/members", member);
+        if (created.status !== 201) throw new Error(`createMember: ${created.status} ${JSON.stringify(created.body)}`);
+        return created.body.id as string;
+      },
+    };
+  };
+
+  return { app, clock, engine, request, createProgram, close: () => app.close() };
+}
