@@ -10,8 +10,8 @@ export function generateSecret(scope: string): string {
 
 export const hashSecret = (secret: string): string => createHash("sha256").update(secret).digest("hex");
 
-/** The first characters of a key, safe to show so a person can tell keys apart. */
-export const displayPrefix = (secret: string): string => secret.slice(0, secret.lastIndexOf("_") + 7);
+/** `sb_<scope>_` and six characters of the secret: safe to show, enough to tell keys apart. */
+export const displayPrefix = (secret: string): string => secret.slice(0, secret.indexOf("_", 3) + 7);
 
 export function secretsEqual(a: string, b: string): boolean {
   const ha = Buffer.from(hashSecret(a), "hex");

@@ -378,12 +378,14 @@ export class LedgerService {
   async #holdView(db: Kysely<DB> | Transaction<DB>, programId: string, holdId: string | null): Promise<HoldView> {
     const row = holdId ? await q.findHold(db, programId, holdId) : undefined;
     if (!row) throw notFound("Hold", holdId ?? "");
+    // A hold past its time is released even before the job records it, so say so.
+    const lapsed = row.status === "active" && row.expires_at <= this.deps.clock.now();
     return {
       id: row.id,
       memberId: row.member_id,
       points: row.points,
       capturedPoints: row.captured_points,
-      status: row.status,
+      status: lapsed ? "expired" : row.status,
       reason: row.reason,
       expiresAt: row.expires_at,
       lots: row.allocations,
