@@ -1,8 +1,8 @@
-import { mkdirSync } from "node:fs";
 import { PGlite } from "@electric-sql/pglite";
 import { Kysely, PostgresDialect } from "kysely";
 import pg from "pg";
 import { parseInt8 } from "../shared/points.ts";
+import { lockDataDir } from "./data-dir-lock.ts";
 import { PGliteDialect } from "./pglite-dialect.ts";
 import type { DB } from "./schema.ts";
 
@@ -43,16 +43,25 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
     return { db, engine: "postgres", close: () => db.destroy() };
   }
-  if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
-  const pglite = await PGlite.create(options.dataDir ?? "memory://", {
-    parsers: { [INT8]: parseInt8, [DATE]: keepDateAsText },
-    ...(options.loadDataDir && { loadDataDir: options.loadDataDir }),
-  });
+  const unlock = options.dataDir ? lockDataDir(options.dataDir) : () => {};
+  let pglite: PGlite;
+  try {
+    pglite = await PGlite.create(options.dataDir ?? "memory://", {
+      parsers: { [INT8]: parseInt8, [DATE]: keepDateAsText },
+      ...(options.loadDataDir && { loadDataDir: options.loadDataDir }),
+    });
+  } catch (error) {
+    unlock();
+    throw error;
+  }
   const db = new Kysely<DB>({ dialect: new PGliteDialect(pglite) });
   return {
     db,
     engine: "pglite",
-    close: () => db.destroy(),
+    close: async () => {
+      await db.destroy();
+      unlock();
+    },
     dumpDataDir: async () => (await pglite.dumpDataDir("none")) as Blob,
   };
 }
