@@ -71,8 +71,8 @@ export class JobService {
     await this.deps.db.deleteFrom("idempotency_keys").where("created_at", "<", before).execute();
   }
 
-  /** Claims the job for this process until `until`; true if this process may run it now. */
-  async #lease(until: Date, now: Date): Promise<boolean> {
+  /** Claims the scheduled job for this process until `until`; true if this process may run it now. */
+  async claimLease(now: Date, until: Date): Promise<boolean> {
     const result = await sql<{ owner: string }>`
       insert into job_leases (name, owner, leased_until) values (${LEASE}, ${this.#owner}, ${until})
       on conflict (name) do update set owner = excluded.owner, leased_until = excluded.leased_until
@@ -87,7 +87,7 @@ export class JobService {
     const tick = async () => {
       const now = this.deps.clock.now();
       try {
-        if (!(await this.#lease(new Date(now.getTime() + intervalMs * 2), now))) return;
+        if (!(await this.claimLease(now, new Date(now.getTime() + intervalMs * 2)))) return;
         const result = await this.run(now);
         if (result.members > 0) this.deps.log.info({ jobs: result }, "due work done");
       } catch (err) {
