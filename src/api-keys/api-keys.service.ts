@@ -1,4 +1,4 @@
-import type { Kysely, Transaction } from "kysely";
+import { type Kysely, sql, type Transaction } from "kysely";
 import type { ApiKeyRow, ApiKeyScope, DB } from "../db/schema.ts";
 import type { MutationContext, UnitOfWork } from "../idempotency/idempotency.service.ts";
 import type { Clock } from "../shared/clock.ts";
@@ -6,6 +6,8 @@ import { notFound } from "../shared/errors.ts";
 import type { IdGenerator } from "../shared/ids.ts";
 import { displayPrefix, generateSecret, hashSecret, secretsEqual } from "./api-keys.rules.ts";
 import type { CreateApiKeyInput } from "./api-keys.schemas.ts";
+
+const ROOT_KEY_LOCK = 7_315_029_115;
 
 export interface Principal {
   keyId: string;
@@ -48,8 +50,8 @@ export class ApiKeyService {
   async ensureRootKey(): Promise<string | null> {
     if (this.deps.rootKey !== null) return null;
     return this.deps.db.transaction().execute(async (trx) => {
-      // Two servers starting at once must not both make a key.
-      await trx.selectFrom("api_keys").select("id").where("scope", "=", "root").forUpdate().execute();
+      // Two servers starting at once must not both make a key: the first holds this lock.
+      await sql`select pg_advisory_xact_lock(${ROOT_KEY_LOCK})`.execute(trx);
       const existing = await trx
         .selectFrom("api_keys")
         .select("id")
