@@ -242,9 +242,10 @@ export function settle(book: MemberBook, asOf: Date, ids: IdGenerator): EntryDra
   type Due = { at: Date; rank: 0; lot: BookLot } | { at: Date; rank: 1; hold: BookHold } | { at: Date; rank: 2; lot: BookLot };
   const due: Due[] = [];
   for (const lot of book.lots) {
-    if (lot.remaining === 0) continue;
     const expiresFirst = lot.expiresAt !== null && lot.expiresAt <= lot.availableAt;
-    if (lot.state === "pending" && lot.availableAt <= asOf && !expiresFirst) due.push({ at: lot.availableAt, rank: 0, lot });
+    if (lot.state === "pending" && lot.remaining > 0 && lot.availableAt <= asOf && !expiresFirst)
+      due.push({ at: lot.availableAt, rank: 0, lot });
+    // Even an empty lot: a hold timing out before its expiry may give points back to it.
     if (lot.expiresAt !== null && lot.expiresAt <= asOf) due.push({ at: lot.expiresAt, rank: 2, lot });
   }
   for (const hold of book.holds) if (hold.expiresAt <= asOf) due.push({ at: hold.expiresAt, rank: 1, hold });
@@ -565,6 +566,10 @@ export function reverse(
   }
   for (const [memberId, returns] of restores) {
     after.push(...restoreToLots(bookOf(memberId), entry, returns, "member_available", null, at, ids));
+  }
+  // Debt the original paid is owed again; like any debt it is paid at once from spendable points.
+  for (const memberId of new Set(inverse.flatMap((p) => (p.memberId === null ? [] : [p.memberId])))) {
+    settleDebt(bookOf(memberId), entry, at);
   }
   return [entry, ...after];
 }
