@@ -47,29 +47,32 @@ export interface LoadedBook {
   originalDebt: number;
 }
 
-/** Loads the open state of locked members: lots that hold points (plus any named), active holds, debt. */
+/**
+ * Loads the open state of locked members: lots that hold points, lots an active hold took points
+ * from (a hold can leave its lots at remaining 0, and releasing it gives the points back to
+ * them), any lots named, active holds, debt.
+ */
 export async function loadBooks(
   trx: Transaction<DB>,
   members: Map<string, { debt: number }>,
   extraLotIds: string[] = [],
 ): Promise<Map<string, LoadedBook>> {
   const memberIds = [...members.keys()];
+  const holds = await trx
+    .selectFrom("holds")
+    .select(["id", "member_id", "points", "expires_at", "allocations"])
+    .where("member_id", "in", memberIds)
+    .where("status", "=", "active")
+    .execute();
+  const namedLotIds = [...new Set([...extraLotIds, ...holds.flatMap((h) => h.allocations.map((a) => a.lotId))])];
   const lotQuery = trx
     .selectFrom("lots")
     .select(["id", "member_id", "amount", "remaining", "state", "available_at", "expires_at"])
     .where("member_id", "in", memberIds);
-  const [lots, holds] = await Promise.all([
-    (extraLotIds.length > 0
-      ? lotQuery.where((eb) => eb.or([eb("remaining", ">", 0), eb("id", "in", extraLotIds)]))
-      : lotQuery.where("remaining", ">", 0)
-    ).execute(),
-    trx
-      .selectFrom("holds")
-      .select(["id", "member_id", "points", "expires_at", "allocations"])
-      .where("member_id", "in", memberIds)
-      .where("status", "=", "active")
-      .execute(),
-  ]);
+  const lots = await (namedLotIds.length > 0
+    ? lotQuery.where((eb) => eb.or([eb("remaining", ">", 0), eb("id", "in", namedLotIds)]))
+    : lotQuery.where("remaining", ">", 0)
+  ).execute();
   const loaded = new Map<string, LoadedBook>();
   for (const [memberId, { debt }] of members) {
     loaded.set(memberId, {
