@@ -18,6 +18,8 @@ export interface BookLot {
   state: "pending" | "available";
   availableAt: Date;
   expiresAt: Date | null;
+  /** Points of this lot that expired into breakage; loaded only where a reversal may need it. */
+  expired?: number;
 }
 
 export interface BookHold {
@@ -164,7 +166,12 @@ function expireNow(book: MemberBook, lot: BookLot, at: Date, ids: IdGenerator): 
   if (lot.remaining === 0) return null;
   const points = lot.remaining;
   const entry = draft(ids, { type: "expiry", memberId: book.memberId, points, effectiveAt: at, reason: "Points expired" });
-  entry.postings.push(memberPosting(lotAccount(lot), book.memberId, lot.id, -points), systemPosting("breakage", points));
+  // Breakage is booked per lot, so a reversal can tell what of a lot expired.
+  entry.postings.push(memberPosting(lotAccount(lot), book.memberId, lot.id, -points), {
+    ...systemPosting("breakage", points),
+    lotId: lot.id,
+  });
+  lot.expired = (lot.expired ?? 0) + points;
   lot.remaining = 0;
   return entry;
 }
@@ -483,9 +490,10 @@ export interface OriginalEntry {
 
 /**
  * Undoes a transaction. Points the original took from lots go back to those same lots (and so
- * keep their expiry); points it gave are taken back from the lots that received them, then, if
- * those were spent, from the member's other available points, and past that become debt only
- * where the programme's clawback policy allows it.
+ * keep their expiry); points it gave are taken back from the lots that received them. Of those,
+ * what has expired since comes back from breakage (the member already lost it); what was spent
+ * comes from the member's other available points, and past that becomes debt only where the
+ * programme's clawback policy allows it.
  */
 export function reverse(
   original: OriginalEntry,
@@ -543,7 +551,13 @@ export function reverse(
       entry.postings.push(memberPosting(lotAccount(lot), book.memberId, lot.id, -fromLot));
       lot.remaining -= fromLot;
     }
-    let short = want - fromLot;
+    // What expired from the lot since the member already lost: take it back from breakage.
+    const fromExpired = Math.min(want - fromLot, lot.expired ?? 0);
+    if (fromExpired > 0) {
+      entry.postings.push({ account: "breakage", memberId: null, lotId: lot.id, holdId: null, amount: -fromExpired });
+      lot.expired = (lot.expired ?? 0) - fromExpired;
+    }
+    let short = want - fromLot - fromExpired;
     if (short > 0) {
       const { allocations, shortfall } = allocate(book, short, at);
       if (shortfall > 0 && policy !== "allow_debt") throw insufficientPoints(want, want - shortfall);

@@ -99,11 +99,16 @@ export class LedgerService {
     actor: string,
     now: Date,
     work: (books: Map<string, MemberBook>) => EntryDraft[],
-    extraLotIds: string[] = [],
+    /** Lots to load even when empty, with what expired from them (a reversal's lots). */
+    reversalLotIds: string[] = [],
   ): Promise<{ entries: EntryDraft[]; books: Map<string, MemberBook> }> {
     const members = await q.lockMembers(trx, programId, memberIds);
     for (const id of memberIds) if (!members.has(id)) throw notFound("Member", id);
-    const loaded = await q.loadBooks(trx, members, extraLotIds);
+    const loaded = await q.loadBooks(trx, members, reversalLotIds);
+    if (reversalLotIds.length > 0) {
+      const expired = await q.expiredByLot(trx, reversalLotIds);
+      for (const { book } of loaded.values()) for (const lot of book.lots) lot.expired = expired.get(lot.id) ?? 0;
+    }
     const books = new Map([...loaded].map(([id, l]) => [id, l.book]));
     const settled = [...books.values()].flatMap((book) => settle(book, now, this.deps.ids));
     const entries = work(books);

@@ -345,3 +345,16 @@ export async function membersWithDueWork(
     ) due limit ${limit}`.execute(db);
   return result.rows.map((r) => ({ programId: r.program_id, memberId: r.member_id }));
 }
+
+/** Points of each lot that expired into breakage and were not taken back since. */
+export async function expiredByLot(trx: Transaction<DB>, lotIds: string[]): Promise<Map<string, number>> {
+  if (lotIds.length === 0) return new Map();
+  const rows = await trx
+    .selectFrom("postings")
+    .select(["lot_id", sql<number>`sum(amount)::bigint`.as("expired")])
+    .where("account", "=", "breakage")
+    .where("lot_id", "in", lotIds)
+    .groupBy("lot_id")
+    .execute();
+  return new Map(rows.flatMap((r) => (r.lot_id ? [[r.lot_id, r.expired] as const] : [])));
+}

@@ -65,6 +65,13 @@ const checks = (now: Date): { name: string; description: string; query: ReturnTy
       group by lot_id, account having sum(amount) < 0`,
   },
   {
+    name: "breakage_within_lot",
+    description: "What a lot lost to expiry (net of reversals) is between zero and its amount",
+    query: sql`select l.id, l.amount, sum(p.amount)::bigint as expired from lots l
+      join postings p on p.lot_id = l.id and p.account = 'breakage'
+      group by l.id, l.amount having sum(p.amount) < 0 or sum(p.amount) > l.amount`,
+  },
+  {
     name: "holds_match_postings",
     description: "An active hold holds exactly its points on its lots; a closed hold holds none",
     query: sql`select h.id, h.status, h.points, coalesce(s.held, 0)::bigint as held, a.allocated
@@ -92,12 +99,19 @@ const checks = (now: Date): { name: string; description: string; query: ReturnTy
   },
   {
     name: "reversal_mirrors_original",
-    description: "A reversal changes each member's points by exactly minus what the original did",
-    query: sql`select r.id, r.reverses_id, p.member_id, sum(p.amount)::bigint as net
+    description:
+      "A reversal changes each member's points by exactly minus what the original did, less what had expired meanwhile (taken back from breakage)",
+    query: sql`select r.id, r.reverses_id, x.member_id, sum(x.amount)::bigint as net
       from ledger_transactions r
-      join postings p on p.txn_id in (r.id, r.reverses_id) and p.member_id is not null
+      join lateral (
+        select p.member_id, p.amount from postings p
+          where p.txn_id in (r.id, r.reverses_id) and p.member_id is not null
+        union all
+        select l.member_id, p.amount from postings p join lots l on l.id = p.lot_id
+          where p.txn_id = r.id and p.account = 'breakage'
+      ) x on true
       where r.reverses_id is not null
-      group by r.id, r.reverses_id, p.member_id having sum(p.amount) <> 0`,
+      group by r.id, r.reverses_id, x.member_id having sum(x.amount) <> 0`,
   },
 ];
 

@@ -18,6 +18,8 @@ export interface ModelLot {
   id: string | null;
   member: number;
   amount: number;
+  /** Points that expired from this lot (to breakage) and were not taken back by a reversal since. */
+  expired: number;
   /** Points still in the lot: not spent, held, expired or taken back. */
   remaining: number;
   pending: boolean;
@@ -252,8 +254,9 @@ export class LedgerModel {
   }
 
   /**
-   * Undoes what `txn` did. Points it gave are taken back from the lots that got them, then from
-   * the member's other spendable points, then become debt (allow_debt) or the reversal is refused;
+   * Undoes what `txn` did. Points it gave are taken back from the lots that got them; what of those
+   * expired since is taken back from breakage (the member already lost it); the rest comes from
+   * the member's other spendable points, then becomes debt (allow_debt) or the reversal is refused;
    * debt it paid is owed again; points it took go back to the lots they came from (expiring at
    * once if those lots have expired). Afterwards nobody owes debt while holding spendable points.
    */
@@ -261,18 +264,24 @@ export class LedgerModel {
     if (txn.reversed) return { ok: false, code: "already_reversed" };
     const at = this.now;
     const savedRemaining = this.lots.map((l) => l.remaining);
+    const savedExpired = this.lots.map((l) => l.expired);
     const savedDebt = [...this.debt];
+    const unexpired = new Map<number, number>();
     const members = new Set<number>([...[...txn.effect.lots.keys()].map((l) => l.member), ...txn.effect.debtPaid.keys()]);
     for (const [lot, gave] of txn.effect.lots) {
       if (gave <= 0) continue;
       const fromLot = Math.min(gave, lot.remaining);
       lot.remaining -= fromLot;
-      const short = gave - fromLot;
+      const fromExpired = Math.min(gave - fromLot, lot.expired);
+      lot.expired -= fromExpired;
+      addTo(unexpired, lot.member, fromExpired);
+      const short = gave - fromLot - fromExpired;
       if (short === 0) continue;
       const available = this.available(lot.member, at);
       if (available < short && this.policy !== "allow_debt") {
         this.lots.forEach((l, i) => {
           l.remaining = savedRemaining[i] ?? l.remaining;
+          l.expired = savedExpired[i] ?? l.expired;
         });
         savedDebt.forEach((d, i) => {
           this.debt[i] = d;
@@ -292,7 +301,7 @@ export class LedgerModel {
       this.#payDebt(member, at);
       const net =
         sum([...txn.effect.lots].filter(([l]) => l.member === member).map(([, d]) => d)) + (txn.effect.debtPaid.get(member) ?? 0);
-      this.#life(member).reversed -= net;
+      this.#life(member).reversed -= net - (unexpired.get(member) ?? 0);
     }
     txn.reversed = true;
     return { ok: true, done: { created: [], txn: null, hold: null } };
@@ -309,7 +318,17 @@ export class LedgerModel {
   }
 
   #newLot(member: number, amount: number, pending: boolean, availableAt: number, expiresAt: number | null): ModelLot {
-    const lot: ModelLot = { seq: ++this.#seq, id: null, member, amount, remaining: amount, pending, availableAt, expiresAt };
+    const lot: ModelLot = {
+      seq: ++this.#seq,
+      id: null,
+      member,
+      amount,
+      expired: 0,
+      remaining: amount,
+      pending,
+      availableAt,
+      expiresAt,
+    };
     this.lots.push(lot);
     return lot;
   }
@@ -363,6 +382,7 @@ export class LedgerModel {
 
   #expire(lot: ModelLot): void {
     this.#life(lot.member).expired += lot.remaining;
+    lot.expired += lot.remaining;
     lot.remaining = 0;
   }
 }

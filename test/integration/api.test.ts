@@ -511,6 +511,22 @@ describe.each(engines())("HTTP API on %s", (engine) => {
       expect((await t.app.services.verify()).ok).toBe(true);
     });
 
+    it("reverses a credit whose points expired without charging the member again", async () => {
+      const m = await p.createMember();
+      const expiring = await credit(m, 60, { expiresAt: new Date(t.clock.now().getTime() + DAY).toISOString() });
+      await credit(m, 40, { expiresAt: null });
+      await p.call("POST", `/v1/members/${m}/adjustments`, { points: -20, reason: "spent some" });
+      t.clock.advance(2 * DAY);
+      // 40 of the 60 expired (20 were spent first, soonest-expiring first); 40 others remain
+      expect(await balance(m)).toMatchObject({ available: 40, lifetime: { expired: 40 } });
+      const reversal = await p.call("POST", `/v1/ledger/transactions/${expiring.transaction.id}/reverse`, { reason: "refund" });
+      expect(reversal.status).toBe(201);
+      // only the 20 that were spent are taken back; the 40 that expired come back from breakage
+      expect(reversal.body.transaction.netChange).toBe(-20);
+      expect(reversal.body.balance).toMatchObject({ available: 20, debt: 0 });
+      expect((await t.app.services.verify()).ok).toBe(true);
+    });
+
     it("refuses to reverse the ledger's own bookkeeping", async () => {
       const m = await p.createMember();
       await credit(m, 10);
