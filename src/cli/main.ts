@@ -131,6 +131,12 @@ async function runServer(config: Config): Promise<number> {
       `Stampbook listening on http://localhost:${info.port}`,
     );
   });
+  // Outlive clients' and load balancers' idle connections (often 60 s), so a pooled keep-alive
+  // socket is never closed by us just as a client sends a request on it.
+  if ("keepAliveTimeout" in server) {
+    server.keepAliveTimeout = 65_000;
+    server.headersTimeout = 66_000;
+  }
   await new Promise<void>((resolve) => {
     const stop = () => resolve();
     process.once("SIGINT", stop);
