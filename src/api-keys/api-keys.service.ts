@@ -8,6 +8,12 @@ import { displayPrefix, generateSecret, hashSecret, secretsEqual } from "./api-k
 import type { CreateApiKeyInput } from "./api-keys.schemas.ts";
 
 const ROOT_KEY_LOCK = 7_315_029_115;
+/**
+ * How long a process trusts a key it has looked up. A revocation takes effect at once on the
+ * process that made it and within this time on other processes sharing the database.
+ */
+export const KEY_CACHE_MS = 10_000;
+const KEY_CACHE_MAX = 10_000;
 
 export interface Principal {
   keyId: string;
@@ -25,6 +31,8 @@ const toApiKey = (row: ApiKeyRow) => ({
 });
 
 export class ApiKeyService {
+  readonly #cache = new Map<string, { principal: Principal; until: number }>();
+
   constructor(
     private readonly deps: { db: Kysely<DB>; clock: Clock; ids: IdGenerator; uow: UnitOfWork; rootKey: string | null },
   ) {}
@@ -34,13 +42,24 @@ export class ApiKeyService {
     if (this.deps.rootKey !== null && secretsEqual(secret, this.deps.rootKey)) {
       return { keyId: "root:env", scope: "root", programId: null };
     }
+    const hash = hashSecret(secret);
+    const now = Date.now();
+    const cached = this.#cache.get(hash);
+    if (cached && cached.until > now) return cached.principal;
     const row = await this.deps.db
       .selectFrom("api_keys")
       .select(["id", "scope", "program_id"])
-      .where("secret_hash", "=", hashSecret(secret))
+      .where("secret_hash", "=", hash)
       .where("revoked_at", "is", null)
       .executeTakeFirst();
-    return row ? { keyId: row.id, scope: row.scope, programId: row.program_id } : null;
+    if (!row) {
+      this.#cache.delete(hash);
+      return null;
+    }
+    const principal: Principal = { keyId: row.id, scope: row.scope, programId: row.program_id };
+    if (this.#cache.size >= KEY_CACHE_MAX) this.#cache.clear();
+    this.#cache.set(hash, { principal, until: now + KEY_CACHE_MS });
+    return principal;
   }
 
   /**
@@ -119,6 +138,7 @@ export class ApiKeyService {
         .returningAll()
         .executeTakeFirst();
       if (!row) throw notFound("API key", keyId);
+      for (const [hash, entry] of this.#cache) if (entry.principal.keyId === keyId) this.#cache.delete(hash);
       return toApiKey(row);
     });
   }

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { type Kysely, sql, type Transaction } from "kysely";
+import type { Kysely, Transaction } from "kysely";
 import type { DB } from "../db/schema.ts";
 import type { Clock } from "../shared/clock.ts";
 import { DomainError } from "../shared/errors.ts";
@@ -37,6 +37,7 @@ export function errorBody(error: DomainError, requestId: string): ErrorBody {
 /** A stable JSON rendering (sorted keys), so the same body always gets the same fingerprint. */
 function canonical(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonical).join(",")}]`;
+  if (value instanceof Date) return JSON.stringify(value.toISOString());
   if (value !== null && typeof value === "object") {
     const entries = Object.entries(value as Record<string, unknown>)
       .filter(([, v]) => v !== undefined)
@@ -60,12 +61,17 @@ function isRetryable(error: unknown): boolean {
   return typeof code === "string" && RETRYABLE.has(code);
 }
 
+/** Thrown inside a transaction to undo it: the key was stored by another request meanwhile. */
+class KeyTaken extends Error {}
+
 /**
- * Runs one mutation in one transaction. With an idempotency key, the key is claimed in the same
- * transaction as the work, so the stored answer and the ledger change commit together or not at
- * all: a crash can lose neither one without the other, and a concurrent retry with the same key
- * waits on the claim and then replays. Expected failures (domain errors) are stored too, after
- * rolling the work back to a savepoint, so a retry can never change the outcome.
+ * Runs one mutation in one transaction. With an idempotency key, the answer is stored in the same
+ * transaction as the change, at its end, so both commit or neither does: a crash cannot keep one
+ * without the other. If the key turns out to be stored already (a retry, or a concurrent twin that
+ * committed first: the insert waits for it), the work is rolled back and the stored answer
+ * replayed. An expected refusal (a domain error) rolls the work back and is stored on its own, so
+ * a retry can never change the outcome. The usual request thus costs no extra round trip for the
+ * key beyond that one insert.
  */
 export class UnitOfWork {
   constructor(
@@ -80,7 +86,7 @@ export class UnitOfWork {
   ): Promise<MutationResult> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.db.transaction().execute((trx) => this.#attempt(trx, ctx, successStatus, work));
+        return await this.#attempt(ctx, successStatus, work);
       } catch (error) {
         if (!isRetryable(error) || attempt >= MAX_ATTEMPTS) throw error;
         await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * attempt));
@@ -89,54 +95,57 @@ export class UnitOfWork {
   }
 
   async #attempt(
-    trx: Transaction<DB>,
     ctx: MutationContext,
     successStatus: number,
     work: (trx: Transaction<DB>) => Promise<unknown>,
   ): Promise<MutationResult> {
-    if (ctx.key === null) return { status: successStatus, body: await work(trx), replayed: false };
-    const claimed = await trx
+    try {
+      return await this.db.transaction().execute(async (trx) => {
+        const body = await work(trx);
+        if (ctx.key !== null && !(await this.#store(trx, ctx, successStatus, body))) throw new KeyTaken();
+        return { status: successStatus, body, replayed: false };
+      });
+    } catch (error) {
+      if (ctx.key === null) throw error;
+      if (error instanceof DomainError) {
+        const body = errorBody(error, ctx.requestId);
+        const stored = await this.db.transaction().execute((trx) => this.#store(trx, ctx, error.status, body));
+        if (stored) return { status: error.status, body, replayed: false };
+      } else if (!(error instanceof KeyTaken)) {
+        throw error;
+      }
+      return this.#replay(ctx);
+    }
+  }
+
+  /** Stores the answer under the key; false if the key is already taken. */
+  async #store(trx: Transaction<DB>, ctx: MutationContext, status: number, body: unknown): Promise<boolean> {
+    const inserted = await trx
       .insertInto("idempotency_keys")
       .values({
         scope: ctx.scope,
-        key: ctx.key,
+        key: ctx.key ?? "",
         fingerprint: ctx.fingerprint,
-        status_code: 0,
-        response: "null",
+        status_code: status,
+        response: JSON.stringify(body),
         created_at: this.clock.now(),
       })
       .onConflict((oc) => oc.columns(["scope", "key"]).doNothing())
       .returning("key")
       .executeTakeFirst();
-    if (!claimed) {
-      const stored = await trx
-        .selectFrom("idempotency_keys")
-        .select(["fingerprint", "status_code", "response"])
-        .where("scope", "=", ctx.scope)
-        .where("key", "=", ctx.key)
-        .executeTakeFirstOrThrow();
-      if (stored.fingerprint !== ctx.fingerprint) {
-        throw new DomainError("idempotency_conflict", `Idempotency-Key ${ctx.key} was already used with a different request`);
-      }
-      return { status: stored.status_code, body: stored.response, replayed: true };
-    }
-    await sql`savepoint idempotent_work`.execute(trx);
-    let status = successStatus;
-    let body: unknown;
-    try {
-      body = await work(trx);
-    } catch (error) {
-      if (!(error instanceof DomainError)) throw error;
-      await sql`rollback to savepoint idempotent_work`.execute(trx);
-      status = error.status;
-      body = errorBody(error, ctx.requestId);
-    }
-    await trx
-      .updateTable("idempotency_keys")
-      .set({ status_code: status, response: JSON.stringify(body) })
+    return inserted !== undefined;
+  }
+
+  async #replay(ctx: MutationContext): Promise<MutationResult> {
+    const stored = await this.db
+      .selectFrom("idempotency_keys")
+      .select(["fingerprint", "status_code", "response"])
       .where("scope", "=", ctx.scope)
-      .where("key", "=", ctx.key)
-      .execute();
-    return { status, body, replayed: false };
+      .where("key", "=", ctx.key ?? "")
+      .executeTakeFirstOrThrow();
+    if (stored.fingerprint !== ctx.fingerprint) {
+      throw new DomainError("idempotency_conflict", `Idempotency-Key ${ctx.key} was already used with a different request`);
+    }
+    return { status: stored.status_code, body: stored.response, replayed: true };
   }
 }

@@ -1,5 +1,5 @@
 import type { Kysely, Selectable, Transaction } from "kysely";
-import type { DB, LedgerTransactionsTable } from "../db/schema.ts";
+import type { DB, HoldRow, LedgerTransactionsTable } from "../db/schema.ts";
 import type { MutationContext, UnitOfWork } from "../idempotency/idempotency.service.ts";
 import { expiryFor, pendingUntil } from "../programs/programs.rules.ts";
 import type { ProgramService } from "../programs/programs.service.ts";
@@ -98,12 +98,13 @@ export class LedgerService {
     memberIds: string[],
     actor: string,
     now: Date,
-    work: (books: Map<string, MemberBook>) => EntryDraft[],
+    work: (books: Map<string, MemberBook>, program: q.LedgerProgram) => EntryDraft[],
     /** Lots to load even when empty, with what expired from them (a reversal's lots). */
     reversalLotIds: string[] = [],
   ): Promise<{ entries: EntryDraft[]; books: Map<string, MemberBook> }> {
-    const members = await q.lockMembers(trx, programId, memberIds);
+    const { members, program } = await q.lockMembers(trx, programId, memberIds);
     for (const id of memberIds) if (!members.has(id)) throw notFound("Member", id);
+    if (!program) throw notFound("Program", programId);
     const loaded = await q.loadBooks(trx, members, reversalLotIds);
     if (reversalLotIds.length > 0) {
       const expired = await q.expiredByLot(trx, reversalLotIds);
@@ -111,7 +112,7 @@ export class LedgerService {
     }
     const books = new Map([...loaded].map(([id, l]) => [id, l.book]));
     const settled = [...books.values()].flatMap((book) => settle(book, now, this.deps.ids));
-    const entries = work(books);
+    const entries = work(books, program);
     await q.persistEntries(trx, programId, actor, [...settled, ...entries], loaded, now, new Set(settled.map((e) => e.id)));
     return { entries, books };
   }
@@ -127,26 +128,27 @@ export class LedgerService {
     input: { points: number; reason: string; expiresAt?: Date | null; availableAt?: Date },
   ) {
     return this.#mutate(ctx, 201, async (trx, now) => {
-      const program = await this.deps.programs.get(programId, trx);
       let done: { entries: EntryDraft[]; books: Map<string, MemberBook> };
       if (input.points > 0) {
-        const availableAt = input.availableAt ?? pendingUntil(program.pendingDays, now, program.timezone);
-        const expiresAt =
-          input.expiresAt === undefined ? expiryFor(program.pointsExpiry, now, program.timezone) : input.expiresAt;
-        if (expiresAt !== null && expiresAt <= now) {
-          throw new DomainError("validation_error", "expiresAt must be in the future", { field: "expiresAt" });
-        }
-        if (expiresAt !== null && expiresAt <= availableAt) {
-          throw new DomainError("validation_error", "expiresAt must be after availableAt", { field: "expiresAt" });
-        }
-        done = await this.#withBooks(trx, programId, [memberId], ctx.actor, now, (books) => [
-          credit(
-            bookOf(books, memberId),
-            { type: "adjustment", points: input.points, source: "adjustments", availableAt, expiresAt, reason: input.reason },
-            now,
-            this.deps.ids,
-          ),
-        ]);
+        done = await this.#withBooks(trx, programId, [memberId], ctx.actor, now, (books, program) => {
+          const availableAt = input.availableAt ?? pendingUntil(program.pendingDays, now, program.timezone);
+          const expiresAt =
+            input.expiresAt === undefined ? expiryFor(program.pointsExpiry, now, program.timezone) : input.expiresAt;
+          if (expiresAt !== null && expiresAt <= now) {
+            throw new DomainError("validation_error", "expiresAt must be in the future", { field: "expiresAt" });
+          }
+          if (expiresAt !== null && expiresAt <= availableAt) {
+            throw new DomainError("validation_error", "expiresAt must be after availableAt", { field: "expiresAt" });
+          }
+          return [
+            credit(
+              bookOf(books, memberId),
+              { type: "adjustment", points: input.points, source: "adjustments", availableAt, expiresAt, reason: input.reason },
+              now,
+              this.deps.ids,
+            ),
+          ];
+        });
       } else {
         if (input.expiresAt !== undefined || input.availableAt !== undefined) {
           throw new DomainError("validation_error", "expiresAt and availableAt apply to credits (positive points) only", {
@@ -177,27 +179,42 @@ export class LedgerService {
       const { entries } = await this.#withBooks(trx, programId, [memberId], ctx.actor, now, (books) => [
         hold(bookOf(books, memberId), { points: input.points, expiresAt, reason: input.reason ?? null }, now, this.deps.ids),
       ]);
-      return this.#holdView(trx, programId, must(entries[0]).holdId);
+      const entry = must(entries[0]);
+      const opened = must(entry.openedHold ?? undefined);
+      return {
+        id: opened.id,
+        memberId,
+        points: opened.points,
+        capturedPoints: null,
+        status: "active",
+        reason: entry.reason,
+        expiresAt: opened.expiresAt,
+        lots: opened.allocations,
+        transactionId: entry.id,
+        closedTransactionId: null,
+        createdAt: now,
+        closedAt: null,
+      } satisfies HoldView;
     });
   }
 
   captureHold(ctx: MutationContext, programId: string, holdId: string, input: { points?: number; reason?: string }) {
     return this.#mutate(ctx, 200, async (trx, now) => {
       const row = await this.#holdOrThrow(trx, programId, holdId);
-      await this.#withBooks(trx, programId, [row.member_id], ctx.actor, now, (books) =>
+      const { entries } = await this.#withBooks(trx, programId, [row.member_id], ctx.actor, now, (books) =>
         capture(bookOf(books, row.member_id), holdId, input.points ?? null, input.reason ?? null, now, this.deps.ids),
       );
-      return this.#holdView(trx, programId, holdId);
+      return closedHoldView(row, must(entries[0]));
     });
   }
 
   voidHold(ctx: MutationContext, programId: string, holdId: string, input: { reason?: string }) {
     return this.#mutate(ctx, 200, async (trx, now) => {
       const row = await this.#holdOrThrow(trx, programId, holdId);
-      await this.#withBooks(trx, programId, [row.member_id], ctx.actor, now, (books) =>
+      const { entries } = await this.#withBooks(trx, programId, [row.member_id], ctx.actor, now, (books) =>
         voidHold(bookOf(books, row.member_id), holdId, input.reason ?? "Hold voided", now, this.deps.ids),
       );
-      return this.#holdView(trx, programId, holdId);
+      return closedHoldView(row, must(entries[0]));
     });
   }
 
@@ -233,7 +250,6 @@ export class LedgerService {
           reversedByTransactionId: found.reversedById,
         });
       }
-      const program = await this.deps.programs.get(programId, trx);
       const members = [found.txn.member_id, ...(found.txn.counterparty_member_id ? [found.txn.counterparty_member_id] : [])];
       const lotIds = found.postings.flatMap((p) => (p.lotId ? [p.lotId] : []));
       const done = await this.#withBooks(
@@ -242,7 +258,7 @@ export class LedgerService {
         members,
         ctx.actor,
         now,
-        (books) =>
+        (books, program) =>
           reverse(
             {
               id: found.txn.id,
@@ -268,7 +284,7 @@ export class LedgerService {
   async settleMember(programId: string, memberId: string, asOf: Date): Promise<Record<"activation" | "expiry" | "void", number>> {
     const counts = { activation: 0, expiry: 0, void: 0 };
     await this.deps.db.transaction().execute(async (trx) => {
-      const members = await q.lockMembers(trx, programId, [memberId]);
+      const { members } = await q.lockMembers(trx, programId, [memberId]);
       if (!members.has(memberId)) return;
       const loaded = await q.loadBooks(trx, members);
       const entries = [...loaded.values()].flatMap((l) => settle(l.book, asOf, this.deps.ids));
@@ -380,9 +396,9 @@ export class LedgerService {
     return row;
   }
 
-  async #holdView(db: Kysely<DB> | Transaction<DB>, programId: string, holdId: string | null): Promise<HoldView> {
-    const row = holdId ? await q.findHold(db, programId, holdId) : undefined;
-    if (!row) throw notFound("Hold", holdId ?? "");
+  async #holdView(db: Kysely<DB> | Transaction<DB>, programId: string, holdId: string): Promise<HoldView> {
+    const row = await q.findHold(db, programId, holdId);
+    if (!row) throw notFound("Hold", holdId);
     // A hold past its time is released even before the job records it, so say so.
     const lapsed = row.status === "active" && row.expires_at <= this.deps.clock.now();
     return {
@@ -400,6 +416,25 @@ export class LedgerService {
       closedAt: row.closed_at,
     };
   }
+}
+
+/** A hold as its closing entry left it, without reading it back. */
+function closedHoldView(row: HoldRow, entry: EntryDraft): HoldView {
+  const closed = must(entry.closedHold ?? undefined);
+  return {
+    id: row.id,
+    memberId: row.member_id,
+    points: row.points,
+    capturedPoints: closed.capturedPoints,
+    status: closed.status,
+    reason: row.reason,
+    expiresAt: row.expires_at,
+    lots: row.allocations,
+    transactionId: row.txn_id,
+    closedTransactionId: entry.id,
+    createdAt: row.created_at,
+    closedAt: entry.effectiveAt,
+  };
 }
 
 function bookOf(books: Map<string, MemberBook>, memberId: string): MemberBook {
