@@ -44,7 +44,7 @@ export function buildServices(options: AppOptions): Services {
   const apiKeys = new ApiKeyService({ db, clock, ids, uow, rootKey: options.config.rootKey ?? null });
   const programs = new ProgramService({ db, clock, ids, uow, apiKeys });
   const members = new MemberService({ db, clock, ids, uow, programs });
-  const ledger = new LedgerService({ db, clock, ids, uow, programs });
+  const ledger = new LedgerService({ db, clock, ids, uow });
   const jobs = new JobService({ db, clock, ledger, log, idempotencyRetentionDays: options.config.idempotencyRetentionDays });
   return { database, clock, log, apiKeys, programs, members, ledger, jobs, verify: () => verifyLedger(db, clock.now()) };
 }

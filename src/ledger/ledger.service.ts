@@ -2,7 +2,6 @@ import type { Kysely, Selectable, Transaction } from "kysely";
 import type { DB, HoldRow, LedgerTransactionsTable } from "../db/schema.ts";
 import type { MutationContext, UnitOfWork } from "../idempotency/idempotency.service.ts";
 import { expiryFor, pendingUntil } from "../programs/programs.rules.ts";
-import type { ProgramService } from "../programs/programs.service.ts";
 import type { Clock } from "../shared/clock.ts";
 import { DomainError, notFound } from "../shared/errors.ts";
 import type { IdGenerator } from "../shared/ids.ts";
@@ -85,7 +84,7 @@ export interface HoldView {
 
 export class LedgerService {
   constructor(
-    private readonly deps: { db: Kysely<DB>; clock: Clock; ids: IdGenerator; uow: UnitOfWork; programs: ProgramService },
+    private readonly deps: { db: Kysely<DB>; clock: Clock; ids: IdGenerator; uow: UnitOfWork },
   ) {}
 
   /**
