@@ -83,9 +83,7 @@ export interface HoldView {
 }
 
 export class LedgerService {
-  constructor(
-    private readonly deps: { db: Kysely<DB>; clock: Clock; ids: IdGenerator; uow: UnitOfWork },
-  ) {}
+  constructor(private readonly deps: { db: Kysely<DB>; clock: Clock; ids: IdGenerator; uow: UnitOfWork }) {}
 
   /**
    * Locks the members, brings their books up to `now` (activations, expiries, hold time-outs
