@@ -1,0 +1,174 @@
+import { parseArgs } from "node:util";
+import { z } from "zod";
+
+export const ENGINES = ["pglite", "postgres"] as const;
+export type Engine = (typeof ENGINES)[number];
+/** The ledger workloads, plus two floors for calibration (not run unless asked for). */
+export const WORKLOADS = ["adjust", "hold-capture", "http-floor", "sql-floor"] as const;
+export type Workload = (typeof WORKLOADS)[number];
+const DEFAULT_WORKLOADS: Workload[] = ["adjust", "hold-capture"];
+
+export const USAGE = `Usage: npm run bench:ledger -- [options]
+
+Measures ledger writes over HTTP (adjustments; hold+capture pairs) on PGlite and PostgreSQL,
+against pgbench's TPC-B on the same PostgreSQL server, in the same run.
+
+Options (environment variable in brackets; flags win):
+  --quick                   fast smoke run: 2 s per point, 1 s warm-up, concurrency 1,4, 100 members
+  --duration <s>            measured seconds per point           [BENCH_DURATION]     (10)
+  --warmup <s>              warm-up seconds before each point     [BENCH_WARMUP]       (3)
+  --concurrency <list>      in-flight requests, e.g. 1,4,16,32    [BENCH_CONCURRENCY]  (1,4,16,32)
+  --engines <list>          pglite,postgres                       [BENCH_ENGINES]      (both)
+  --workloads <list>        adjust,hold-capture                   [BENCH_WORKLOADS]    (both)
+                            also http-floor (GET /healthz: HTTP and routing only) and
+                            sql-floor (GET /readyz: plus one SQL round trip), to calibrate
+  --members <n>             members the load is spread over       [BENCH_MEMBERS]      (1000)
+  --hot-concurrency <n>     concurrency of the one-member runs; 0 skips them   (largest --concurrency)
+  --pgbench-scale <n>       pgbench -i -s <n>                     [BENCH_PGBENCH_SCALE] (largest --concurrency)
+  --no-pgbench              skip the pgbench baseline
+  --pool-size <n>           DATABASE_POOL_SIZE of each server     [BENCH_POOL_SIZE]    (server default, 10)
+  --servers <n>             server processes (PostgreSQL only); requests spread round-robin   (1)
+  --postgres-url <url>      server to use; a fresh database is created on it and dropped
+                            [BENCH_DATABASE_URL, else TEST_DATABASE_URL]   (postgres://root@127.0.0.1:5432/test)
+  --no-idempotency-key      investigation only: send mutations without Idempotency-Key (integrators send one)
+  --setup-sql <sql>         investigation only: SQL run on the fresh PostgreSQL database once the servers
+                            have migrated it, e.g. to try a schema change without touching src/
+  --server-node-options=<s> extra node flags for the servers, e.g. --server-node-options="--cpu-prof --cpu-prof-dir=/tmp/prof"
+  --label <text>            a note stored in the JSON results
+  --out <dir>               where the JSON goes                                 (bench/results)
+  -h, --help                this help`;
+
+const positiveInt = z.coerce.number().int().min(1);
+const seconds = z.coerce.number().positive().max(3600);
+const list = <T extends string>(allowed: readonly [T, ...T[]]) =>
+  z
+    .string()
+    .transform((s) => s.split(",").map((part) => part.trim()))
+    .pipe(z.array(z.enum(allowed)).min(1));
+
+const OptionsSchema = z.object({
+  quick: z.boolean(),
+  duration: seconds,
+  warmup: z.coerce.number().min(0).max(600),
+  concurrency: z
+    .string()
+    .transform((s) => s.split(",").map((part) => Number(part.trim())))
+    .pipe(z.array(z.number().int().min(1).max(1024)).min(1)),
+  engines: list(ENGINES),
+  workloads: list(WORKLOADS),
+  members: positiveInt.max(1_000_000),
+  hotConcurrency: z.coerce.number().int().min(0).max(1024).optional(),
+  pgbench: z.boolean(),
+  pgbenchScale: positiveInt.max(10_000).optional(),
+  poolSize: positiveInt.max(500).optional(),
+  servers: positiveInt.max(16),
+  idempotencyKey: z.boolean(),
+  setupSql: z.string().optional(),
+  postgresUrl: z.url(),
+  serverNodeOptions: z.string().optional(),
+  label: z.string().optional(),
+  out: z.string().min(1),
+});
+
+export type BenchOptions = Omit<z.infer<typeof OptionsSchema>, "hotConcurrency" | "pgbenchScale"> & {
+  hotConcurrency: number;
+  pgbenchScale: number;
+};
+
+const QUICK = { duration: "2", warmup: "1", concurrency: "1,4", members: "100" };
+const DEFAULTS = { duration: "10", warmup: "3", concurrency: "1,4,16,32", members: "1000" };
+
+/** Bad flags or values: printed with the usage, without a stack trace. */
+export class UsageError extends Error {}
+
+/** Flags, then BENCH_* variables, then the defaults (the quick ones under --quick). */
+export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptions | "help" {
+  const { values } = parseFlags(argv);
+  if (values.help) return "help";
+  const quick = values.quick === true;
+  const fallback = quick ? QUICK : DEFAULTS;
+  const pick = (flag: string | undefined, name: string, otherwise?: string) => flag ?? nonEmpty(env[name]) ?? otherwise;
+  const parsed = OptionsSchema.safeParse({
+    quick,
+    duration: pick(values.duration, "BENCH_DURATION", fallback.duration),
+    warmup: pick(values.warmup, "BENCH_WARMUP", fallback.warmup),
+    concurrency: pick(values.concurrency, "BENCH_CONCURRENCY", fallback.concurrency),
+    engines: pick(values.engines, "BENCH_ENGINES", ENGINES.join(",")),
+    workloads: pick(values.workloads, "BENCH_WORKLOADS", DEFAULT_WORKLOADS.join(",")),
+    members: pick(values.members, "BENCH_MEMBERS", fallback.members),
+    hotConcurrency: values["hot-concurrency"],
+    pgbench: values["no-pgbench"] !== true,
+    pgbenchScale: pick(values["pgbench-scale"], "BENCH_PGBENCH_SCALE"),
+    poolSize: pick(values["pool-size"], "BENCH_POOL_SIZE"),
+    servers: values.servers ?? "1",
+    idempotencyKey: values["no-idempotency-key"] !== true,
+    setupSql: values["setup-sql"],
+    postgresUrl:
+      values["postgres-url"] ??
+      nonEmpty(env.BENCH_DATABASE_URL) ??
+      nonEmpty(env.TEST_DATABASE_URL) ??
+      "postgres://root@127.0.0.1:5432/test",
+    serverNodeOptions: values["server-node-options"],
+    label: values.label,
+    out: values.out ?? "bench/results",
+  });
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => `  --${kebab(String(issue.path[0] ?? "?"))}: ${issue.message}`);
+    throw new UsageError(`Invalid options:\n${lines.join("\n")}\n\n${USAGE}`);
+  }
+  const options = parsed.data;
+  const largest = Math.max(...options.concurrency);
+  if (options.setupSql !== undefined && options.engines.includes("pglite")) {
+    throw new UsageError("--setup-sql needs --engines postgres");
+  }
+  if (options.servers > 1 && options.engines.includes("pglite")) {
+    throw new UsageError("--servers > 1 needs --engines postgres: a PGlite data directory belongs to one process");
+  }
+  return {
+    ...options,
+    hotConcurrency: options.hotConcurrency ?? largest,
+    // TPC-B updates one branch row per transaction: fewer branches than clients turns the
+    // baseline into a lock-wait test, so the scale follows the largest concurrency.
+    pgbenchScale: options.pgbenchScale ?? largest,
+  };
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value === "" ? undefined : value;
+}
+
+function kebab(name: string): string {
+  return name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+}
+
+function parseFlags(argv: string[]) {
+  try {
+    return parseArgs({
+      args: argv,
+      strict: true,
+      options: {
+        quick: { type: "boolean" },
+        duration: { type: "string" },
+        warmup: { type: "string" },
+        concurrency: { type: "string" },
+        engines: { type: "string" },
+        workloads: { type: "string" },
+        members: { type: "string" },
+        "hot-concurrency": { type: "string" },
+        "pgbench-scale": { type: "string" },
+        "no-pgbench": { type: "boolean" },
+        "pool-size": { type: "string" },
+        servers: { type: "string" },
+        "no-idempotency-key": { type: "boolean" },
+        "setup-sql": { type: "string" },
+        "postgres-url": { type: "string" },
+        "server-node-options": { type: "string" },
+        label: { type: "string" },
+        out: { type: "string" },
+        help: { type: "boolean", short: "h" },
+      },
+    });
+  } catch (error) {
+    throw new UsageError(`${error instanceof Error ? error.message : String(error)}\n\n${USAGE}`);
+  }
+}
