@@ -97,7 +97,7 @@ export async function loadBooks(
   extraLotIds: string[] = [],
 ): Promise<Map<string, LoadedBook>> {
   const memberIds = sql.join([...members.keys()]);
-  const named = extraLotIds.length > 0 ? sql`or l.id in (${sql.join(extraLotIds)})` : sql``;
+  const named = extraLotIds.length > 0 ? sql`union all select unnest(array[${sql.join(extraLotIds)}]::text[])` : sql``;
   const result = await sql<{
     lot:
       | (Pick<LotRow, "id" | "member_id" | "amount" | "remaining" | "state"> & {
@@ -108,12 +108,17 @@ export async function loadBooks(
     holds: { id: string; member_id: string; points: number; expires_at: string; allocations: HoldAllocation[] }[] | null;
   }>`with active_holds as (
       select id, member_id, points, expires_at, allocations from holds
-      where member_id in (${memberIds}) and status = 'active')
+      where member_id in (${memberIds}) and status = 'active'),
+    wanted as (
+      -- lots with points left (the partial index lots_member_open) ...
+      select l.* from lots l where l.member_id in (${memberIds}) and l.remaining > 0
+      union all
+      -- ... and, by primary key, lots holds took from and lots named
+      select l.* from lots l where l.id in (
+        select a ->> 'lotId' from active_holds h, jsonb_array_elements(h.allocations) a ${named}))
     select json_build_object('id', l.id, 'member_id', l.member_id, 'amount', l.amount, 'remaining', l.remaining,
         'state', l.state, 'available_at', l.available_at, 'expires_at', l.expires_at) as lot, null::json as holds
-      from lots l
-      where l.member_id in (${memberIds}) and (l.remaining > 0 ${named}
-        or l.id in (select a ->> 'lotId' from active_holds h, jsonb_array_elements(h.allocations) a))
+      from wanted l
     union all
     select null, (select coalesce(json_agg(h order by h.id), '[]'::json) from active_holds h)`.execute(trx);
   const loaded = new Map<string, LoadedBook>();
@@ -123,7 +128,8 @@ export async function loadBooks(
   for (const { lot, holds } of result.rows) {
     if (lot) {
       const entry = loaded.get(lot.member_id);
-      if (!entry) continue;
+      // a lot can come twice (open and held); members' other lots are not asked for
+      if (!entry || entry.original.has(lot.id)) continue;
       entry.book.lots.push(
         toBookLot({
           ...lot,
@@ -240,45 +246,61 @@ export async function persistEntries(
     book.debt === originalDebt ? [] : [{ id: book.memberId, debt: book.debt }],
   );
 
-  await sql`with
-    new_txns as (
+  // Only the parts with rows, and updates keyed by an explicit id list, so every part is an index
+  // lookup whatever the planner guesses about a JSON array's size.
+  const ids = (items: { id: string }[]) => sql.join(items.map((i) => i.id));
+  const parts = [
+    sql`new_txns as (
       insert into ledger_transactions (id, program_id, type, member_id, counterparty_member_id, hold_id, reverses_id,
         points, reason, actor, effective_at, created_at)
       select x.id, ${programId}, x.type, x.member_id, x.counterparty_member_id, x.hold_id, x.reverses_id,
         x.points, x.reason, x.actor, x.effective_at, ${now}::timestamptz
       from jsonb_to_recordset(${rows(txns)}::jsonb) as x(id text, type text, member_id text, counterparty_member_id text,
-        hold_id text, reverses_id text, points bigint, reason text, actor text, effective_at timestamptz)),
-    new_lots as (
+        hold_id text, reverses_id text, points bigint, reason text, actor text, effective_at timestamptz))`,
+  ];
+  if (newLots.length > 0) {
+    parts.push(sql`new_lots as (
       insert into lots (id, program_id, member_id, txn_id, amount, remaining, state, available_at, expires_at, created_at)
       select x.id, ${programId}, x.member_id, x.txn_id, x.amount, x.remaining, x.state, x.available_at, x.expires_at,
         ${now}::timestamptz
       from jsonb_to_recordset(${rows(newLots)}::jsonb) as x(id text, member_id text, txn_id text, amount bigint,
-        remaining bigint, state text, available_at timestamptz, expires_at timestamptz)),
-    new_postings as (
+        remaining bigint, state text, available_at timestamptz, expires_at timestamptz))`);
+  }
+  if (postings.length > 0) {
+    parts.push(sql`new_postings as (
       insert into postings (txn_id, program_id, account, member_id, lot_id, hold_id, amount, effective_at)
       select x.txn_id, ${programId}, x.account, x.member_id, x.lot_id, x.hold_id, x.amount, x.effective_at
       from jsonb_to_recordset(${rows(postings)}::jsonb) as x(txn_id text, account text, member_id text, lot_id text,
-        hold_id text, amount bigint, effective_at timestamptz)),
-    changed_lots as (
+        hold_id text, amount bigint, effective_at timestamptz))`);
+  }
+  if (changedLots.length > 0) {
+    parts.push(sql`changed_lots as (
       update lots set remaining = x.remaining, state = x.state
       from jsonb_to_recordset(${rows(changedLots)}::jsonb) as x(id text, remaining bigint, state text)
-      where lots.id = x.id),
-    opened_holds as (
+      where lots.id in (${ids(changedLots)}) and lots.id = x.id)`);
+  }
+  if (openedHolds.length > 0) {
+    parts.push(sql`opened_holds as (
       insert into holds (id, program_id, member_id, points, status, reason, allocations, expires_at, txn_id, created_at)
       select x.id, ${programId}, x.member_id, x.points, 'active', x.reason, x.allocations, x.expires_at, x.txn_id, x.created_at
       from jsonb_to_recordset(${rows(openedHolds)}::jsonb) as x(id text, member_id text, points bigint, reason text,
-        allocations jsonb, expires_at timestamptz, txn_id text, created_at timestamptz)),
-    closed_holds as (
+        allocations jsonb, expires_at timestamptz, txn_id text, created_at timestamptz))`);
+  }
+  if (closedHolds.length > 0) {
+    parts.push(sql`closed_holds as (
       update holds set status = x.status, captured_points = x.captured_points, closed_txn_id = x.closed_txn_id,
         closed_at = x.closed_at
       from jsonb_to_recordset(${rows(closedHolds)}::jsonb) as x(id text, status text, captured_points bigint,
         closed_txn_id text, closed_at timestamptz)
-      where holds.id = x.id and holds.status = 'active'),
-    debts as (
+      where holds.id in (${ids(closedHolds)}) and holds.id = x.id and holds.status = 'active')`);
+  }
+  if (debts.length > 0) {
+    parts.push(sql`debts as (
       update members set debt = x.debt
       from jsonb_to_recordset(${rows(debts)}::jsonb) as x(id text, debt bigint)
-      where members.id = x.id)
-    select 1`.execute(trx);
+      where members.id in (${ids(debts)}) and members.id = x.id)`);
+  }
+  await sql`with ${sql.join(parts)} select 1`.execute(trx);
 }
 
 export async function findTransaction(db: Db, programId: string, txnId: string) {
