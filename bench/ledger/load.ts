@@ -212,3 +212,25 @@ export function stringField(value: unknown, ...path: string[]): string {
   if (typeof found !== "string") throw new Error(`expected a string at ${path.join(".")} in ${JSON.stringify(value)}`);
   return found;
 }
+
+/** POSTs JSON to an in-process app (`app.request()`, no sockets); throws on a non-2xx answer. */
+export async function postInProcess(
+  app: { http: { request(path: string, init: RequestInit): Response | Promise<Response> } },
+  key: string,
+  path: string,
+  body: unknown,
+  idempotencyKey?: string,
+): Promise<unknown> {
+  const response = await app.http.request(path, {
+    method: "POST",
+    headers: {
+      authorization: `Bearer ${key}`,
+      "content-type": "application/json",
+      ...(idempotencyKey ? { "idempotency-key": idempotencyKey } : {}),
+    },
+    body: JSON.stringify(body),
+  });
+  const json: unknown = await response.json();
+  if (!response.ok) throw new Error(`${path} answered ${response.status}: ${JSON.stringify(json)}`);
+  return json;
+}

@@ -9,7 +9,7 @@ import type { Database } from "../../src/db/database.ts";
 import { PGliteDialect } from "../../src/db/pglite-dialect.ts";
 import type { DB } from "../../src/db/schema.ts";
 import { parseInt8 } from "../../src/shared/points.ts";
-import { stringField } from "./load.ts";
+import { postInProcess, stringField } from "./load.ts";
 import type { Engine } from "./options.ts";
 
 /**
@@ -107,20 +107,8 @@ export async function profileRequestPath(engine: Engine, url: string | undefined
   const config = loadConfig({ STAMPBOOK_ROOT_KEY: rootKey, LOG_LEVEL: "silent" });
   const app = await createApp(config, { database, log: pino({ level: "silent" }) });
   try {
-    const call = async (key: string, path: string, body: unknown, idempotencyKey?: string) => {
-      const response = await app.http.request(path, {
-        method: "POST",
-        headers: {
-          authorization: `Bearer ${key}`,
-          "content-type": "application/json",
-          ...(idempotencyKey ? { "idempotency-key": idempotencyKey } : {}),
-        },
-        body: JSON.stringify(body),
-      });
-      const json: unknown = await response.json();
-      if (!response.ok) throw new Error(`${path} answered ${response.status}: ${JSON.stringify(json)}`);
-      return json;
-    };
+    const call = (key: string, path: string, body: unknown, idempotencyKey?: string) =>
+      postInProcess(app, key, path, body, idempotencyKey);
     const created = await call(rootKey, "/v1/programs", { name: "profile", currency: "USD", timezone: "UTC" });
     const key = stringField(created, "apiKey", "secret");
     // Spread over a few members, as the HTTP runs do, so no member's open lots pile up.

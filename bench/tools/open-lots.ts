@@ -11,7 +11,7 @@ import pino from "pino";
 import { createApp } from "../../src/app.ts";
 import { loadConfig } from "../../src/config.ts";
 import { openDatabase } from "../../src/db/database.ts";
-import { stringField } from "../ledger/load.ts";
+import { postInProcess, stringField } from "../ledger/load.ts";
 
 const { values } = parseArgs({ options: { lots: { type: "string" }, samples: { type: "string" } } });
 const lotCounts = (values.lots ?? "1,100,1000,3000").split(",").map(Number);
@@ -24,20 +24,8 @@ const app = await createApp(loadConfig({ STAMPBOOK_ROOT_KEY: rootKey, LOG_LEVEL:
   log: pino({ level: "silent" }),
 });
 
-async function post(key: string, path: string, body: unknown, idempotencyKey?: string): Promise<unknown> {
-  const response = await app.http.request(path, {
-    method: "POST",
-    headers: {
-      authorization: `Bearer ${key}`,
-      "content-type": "application/json",
-      ...(idempotencyKey ? { "idempotency-key": idempotencyKey } : {}),
-    },
-    body: JSON.stringify(body),
-  });
-  const json: unknown = await response.json();
-  if (!response.ok) throw new Error(`${path} answered ${response.status}: ${JSON.stringify(json)}`);
-  return json;
-}
+const post = (key: string, path: string, body: unknown, idempotencyKey?: string) =>
+  postInProcess(app, key, path, body, idempotencyKey);
 
 async function timed(run: () => Promise<unknown>): Promise<number> {
   const started = performance.now();
