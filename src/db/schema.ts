@@ -1,4 +1,4 @@
-import type { ColumnType, Generated, Insertable, Selectable } from "kysely";
+import type { ColumnType, Generated, Selectable } from "kysely";
 
 /** Row types of every table, as Kysely sees them. Kept beside the SQL migrations they mirror. */
 
@@ -157,4 +157,3 @@ export type MemberRow = Selectable<MembersTable>;
 export type LotRow = Selectable<LotsTable>;
 export type HoldRow = Selectable<HoldsTable>;
 export type ApiKeyRow = Selectable<ApiKeysTable>;
-export type NewPosting = Insertable<PostingsTable>;

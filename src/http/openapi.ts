@@ -1,9 +1,8 @@
 import { OpenAPIHono, type RouteConfig, type RouteHandler, z } from "@hono/zod-openapi";
-import type { Context, MiddlewareHandler } from "hono";
+import type { Context } from "hono";
 import type { ZodType } from "zod";
 import type { MutationContext, MutationResult } from "../idempotency/idempotency.service.ts";
 import { fingerprint } from "../idempotency/idempotency.service.ts";
-import { DomainError } from "../shared/errors.ts";
 import { programOf } from "./auth.ts";
 import type { AppEnv } from "./env.ts";
 import { ErrorSchema, validationError } from "./errors.ts";
@@ -98,9 +97,3 @@ export const idParam = <N extends string>(name: N, prefix: string) =>
       .max(100)
       .openapi({ param: { name, in: "path" }, example: `${prefix}_01jx5y3k1m9t0v6h2c4d8e7f9a` }),
   } as Record<N, z.ZodString>);
-
-export const ensure = (condition: boolean, message: string, details?: unknown) => {
-  if (!condition) throw new DomainError("validation_error", message, details);
-};
-
-export type { MiddlewareHandler };

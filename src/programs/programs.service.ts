@@ -1,4 +1,4 @@
-import type { Kysely, Transaction } from "kysely";
+import type { Kysely } from "kysely";
 import type { ApiKeyService } from "../api-keys/api-keys.service.ts";
 import type { DB, ExpiryPolicy, ProgramRow } from "../db/schema.ts";
 import type { MutationContext, UnitOfWork } from "../idempotency/idempotency.service.ts";
@@ -39,8 +39,8 @@ export class ProgramService {
     private readonly deps: { db: Kysely<DB>; clock: Clock; ids: IdGenerator; uow: UnitOfWork; apiKeys: ApiKeyService },
   ) {}
 
-  async get(id: string, db: Kysely<DB> | Transaction<DB> = this.deps.db): Promise<Program> {
-    const row = await findProgram(db, id);
+  async get(id: string): Promise<Program> {
+    const row = await findProgram(this.deps.db, id);
     if (!row) throw notFound("Program", id);
     return toProgram(row);
   }
