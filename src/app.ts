@@ -1,8 +1,11 @@
 import pino, { type Logger } from "pino";
 import { ApiKeyService } from "./api-keys/api-keys.service.ts";
+import { BacktestService } from "./campaigns/backtest.service.ts";
+import { CampaignService } from "./campaigns/campaigns.service.ts";
 import type { Config } from "./config.ts";
 import { type Database, openDatabase } from "./db/database.ts";
 import { migrate } from "./db/migrator.ts";
+import { EventService } from "./events/events.service.ts";
 import { createHttpApp } from "./http/app.ts";
 import { UnitOfWork } from "./idempotency/idempotency.service.ts";
 import { JobService } from "./jobs/jobs.service.ts";
@@ -21,6 +24,9 @@ export interface Services {
   programs: ProgramService;
   members: MemberService;
   ledger: LedgerService;
+  campaigns: CampaignService;
+  backtests: BacktestService;
+  events: EventService;
   jobs: JobService;
   verify: () => ReturnType<typeof verifyLedger>;
 }
@@ -43,10 +49,26 @@ export function buildServices(options: AppOptions): Services {
   const uow = new UnitOfWork(db, clock);
   const apiKeys = new ApiKeyService({ db, clock, ids, uow, rootKey: options.config.rootKey ?? null });
   const programs = new ProgramService({ db, clock, ids, uow, apiKeys });
-  const members = new MemberService({ db, clock, ids, uow, programs });
   const ledger = new LedgerService({ db, clock, ids, uow });
+  const campaigns = new CampaignService({ db, clock, ids, uow, programs });
+  const backtests = new BacktestService({ db, campaigns });
+  const events = new EventService({ db, clock, ids, uow, campaigns, ledger });
+  const members = new MemberService({ db, clock, ids, uow, programs, onEnrolled: events.onEnrolled });
   const jobs = new JobService({ db, clock, ledger, log, idempotencyRetentionDays: options.config.idempotencyRetentionDays });
-  return { database, clock, log, apiKeys, programs, members, ledger, jobs, verify: () => verifyLedger(db, clock.now()) };
+  return {
+    database,
+    clock,
+    log,
+    apiKeys,
+    programs,
+    members,
+    ledger,
+    campaigns,
+    backtests,
+    events,
+    jobs,
+    verify: () => verifyLedger(db, clock.now()),
+  };
 }
 
 export interface App {

@@ -11,6 +11,16 @@ export interface ExpiryPolicy {
   roundTo?: "none" | "month_end";
 }
 
+export type UnknownMemberPolicy = "reject" | "enroll" | "guest";
+export type ReturnPolicy = "pending_only" | "available_only" | "allow_debt";
+
+export interface ReferralPolicy {
+  referrerPoints: number;
+  refereePoints: number;
+  minPurchaseAmount: number;
+  maxRewardsPerMonth: number;
+}
+
 export interface ProgramsTable {
   id: string;
   name: string;
@@ -20,6 +30,12 @@ export interface ProgramsTable {
   points_expiry: Json<ExpiryPolicy>;
   pending_days: number;
   clawback_policy: "available_only" | "allow_debt";
+  unknown_member_policy: Generated<UnknownMemberPolicy>;
+  guest_claim_days: Generated<number>;
+  return_policy: Generated<ReturnPolicy>;
+  point_value: ColumnType<number, number | undefined, number>;
+  referral_policy: Json<ReferralPolicy | null> | null;
+  rules_revision: Generated<number>;
   created_at: Timestamp;
   updated_at: Timestamp;
 }
@@ -48,11 +64,23 @@ export interface MembersTable {
   attributes: Json<Record<string, unknown>>;
   status: Generated<"active" | "blocked">;
   debt: Generated<number>;
+  referral_code: string;
+  referred_by: string | null;
   created_at: Timestamp;
   updated_at: Timestamp;
 }
 
-export type TxnType = "earn" | "adjustment" | "transfer" | "hold" | "capture" | "void" | "activation" | "expiry" | "reversal";
+export type TxnType =
+  | "earn"
+  | "adjustment"
+  | "transfer"
+  | "hold"
+  | "capture"
+  | "void"
+  | "activation"
+  | "expiry"
+  | "reversal"
+  | "clawback";
 
 export interface LedgerTransactionsTable {
   id: string;
@@ -90,7 +118,8 @@ export type Account =
   | "issued"
   | "adjustments"
   | "redeemed"
-  | "breakage";
+  | "breakage"
+  | "partner";
 
 export interface PostingsTable {
   id: Generated<number>;
@@ -100,6 +129,7 @@ export interface PostingsTable {
   member_id: string | null;
   lot_id: string | null;
   hold_id: string | null;
+  partner_id: string | null;
   amount: number;
   effective_at: Timestamp;
 }
@@ -140,6 +170,119 @@ export interface JobLeasesTable {
   leased_until: Timestamp;
 }
 
+export type CampaignStatus = "draft" | "active" | "paused" | "ended";
+
+export interface CampaignsTable {
+  id: string;
+  program_id: string;
+  name: string;
+  description: string | null;
+  status: CampaignStatus;
+  starts_at: Timestamp | null;
+  ends_at: Timestamp | null;
+  audience: Json<unknown[]>;
+  holdout_percent: number;
+  budget_points: number | null;
+  version: number;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface CampaignVersionsTable {
+  campaign_id: string;
+  version: number;
+  definition: Json<unknown>;
+  actor: string;
+  created_at: Timestamp;
+}
+
+export interface CampaignBudgetSlicesTable {
+  campaign_id: string;
+  slice: number;
+  remaining: number;
+}
+
+export type RuleStatus = "active" | "inactive" | "archived";
+
+export interface RulesTable {
+  id: string;
+  program_id: string;
+  campaign_id: string | null;
+  name: string;
+  status: RuleStatus;
+  version: number;
+  definition: Json<unknown>;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface RuleVersionsTable {
+  rule_id: string;
+  version: number;
+  name: string;
+  status: RuleStatus;
+  definition: Json<unknown>;
+  actor: string;
+  created_at: Timestamp;
+}
+
+export type EventStatus = "processed" | "guest" | "claimed" | "rejected";
+
+export interface EventsTable {
+  program_id: string;
+  id: string;
+  type: string;
+  member_id: string | null;
+  status: EventStatus;
+  occurred_at: Timestamp;
+  amount: number | null;
+  currency: string | null;
+  items: Json<unknown[] | null> | null;
+  channel: string | null;
+  store_id: string | null;
+  partner_id: string | null;
+  receipt_id: string | null;
+  original_event_id: string | null;
+  attributes: Json<Record<string, unknown> | null> | null;
+  fingerprint: string;
+  points: Generated<number>;
+  txn_id: string | null;
+  returned_amount: Generated<number>;
+  clawed_back: Generated<number>;
+  status_code: number;
+  result: Json<unknown>;
+  created_at: Timestamp;
+}
+
+export interface EventAwardsTable {
+  program_id: string;
+  event_id: string;
+  rule_id: string;
+  rule_version: number;
+  campaign_id: string | null;
+  campaign_version: number | null;
+  member_id: string;
+  outcome: "awarded" | "holdout";
+  points: number;
+  stamps: number;
+  occurred_at: Timestamp;
+  txn_id: string | null;
+}
+
+export interface ReferralsTable {
+  referee_id: string;
+  program_id: string;
+  referrer_id: string;
+  status: "pending" | "rewarded" | "refused";
+  refused_reason: string | null;
+  event_id: string | null;
+  referrer_points: Generated<number>;
+  referee_points: Generated<number>;
+  txn_id: string | null;
+  created_at: Timestamp;
+  qualified_at: Timestamp | null;
+}
+
 export interface DB {
   programs: ProgramsTable;
   api_keys: ApiKeysTable;
@@ -150,6 +293,14 @@ export interface DB {
   holds: HoldsTable;
   idempotency_keys: IdempotencyKeysTable;
   job_leases: JobLeasesTable;
+  campaigns: CampaignsTable;
+  campaign_versions: CampaignVersionsTable;
+  campaign_budget_slices: CampaignBudgetSlicesTable;
+  rules: RulesTable;
+  rule_versions: RuleVersionsTable;
+  events: EventsTable;
+  event_awards: EventAwardsTable;
+  referrals: ReferralsTable;
 }
 
 export type ProgramRow = Selectable<ProgramsTable>;
@@ -157,3 +308,6 @@ export type MemberRow = Selectable<MembersTable>;
 export type LotRow = Selectable<LotsTable>;
 export type HoldRow = Selectable<HoldsTable>;
 export type ApiKeyRow = Selectable<ApiKeysTable>;
+export type CampaignRow = Selectable<CampaignsTable>;
+export type RuleRow = Selectable<RulesTable>;
+export type EventRow = Selectable<EventsTable>;

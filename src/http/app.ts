@@ -4,7 +4,9 @@ import { requestId } from "hono/request-id";
 import { sql } from "kysely";
 import { apiKeyRoutes } from "../api-keys/api-keys.routes.ts";
 import type { Services } from "../app.ts";
+import { campaignRoutes } from "../campaigns/campaigns.routes.ts";
 import type { Config } from "../config.ts";
+import { eventRoutes } from "../events/events.routes.ts";
 import { ledgerRoutes } from "../ledger/ledger.routes.ts";
 import { memberRoutes } from "../members/members.routes.ts";
 import { programRoutes } from "../programs/programs.routes.ts";
@@ -55,6 +57,8 @@ export function createHttpApp(services: Services, config: Pick<Config, "bodyLimi
   app.route("/", apiKeyRoutes(services));
   app.route("/", memberRoutes(services));
   app.route("/", ledgerRoutes(services));
+  app.route("/", eventRoutes(services));
+  app.route("/", campaignRoutes(services));
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
     type: "http",

@@ -42,6 +42,8 @@ export interface PostingDraft {
   memberId: string | null;
   lotId: string | null;
   holdId: string | null;
+  /** Set on `partner` postings: the partner that funds (owes) the points. */
+  partnerId?: string | null;
   amount: number;
 }
 
@@ -63,6 +65,7 @@ export interface EntryDraft {
 }
 
 export type ClawbackPolicy = "available_only" | "allow_debt";
+export type ReturnPolicy = "pending_only" | ClawbackPolicy;
 
 const memberPosting = (
   account: Account,
@@ -287,45 +290,127 @@ export function settle(book: MemberBook, asOf: Date, ids: IdGenerator): EntryDra
   return entries;
 }
 
-export interface CreditSpec {
-  type: Extract<TxnType, "earn" | "adjustment">;
+export interface CreditPart {
   points: number;
-  source: Extract<Account, "issued" | "adjustments">;
+  source: Extract<Account, "issued" | "adjustments" | "partner">;
+  /** The partner that funds the points, for source `partner`. */
+  partnerId?: string | null;
   availableAt: Date;
   expiresAt: Date | null;
+}
+
+export interface CreditSpec extends CreditPart {
+  type: Extract<TxnType, "earn" | "adjustment">;
   reason: string | null;
 }
 
 /** Credits points as a new lot; points available at once first pay any debt. */
 export function credit(book: MemberBook, spec: CreditSpec, at: Date, ids: IdGenerator): EntryDraft {
-  const entry = draft(ids, {
-    type: spec.type,
-    memberId: book.memberId,
-    points: spec.points,
-    effectiveAt: at,
-    reason: spec.reason,
-  });
-  entry.postings.push(systemPosting(spec.source, -spec.points));
-  const pending = spec.availableAt > at;
-  const settles = pending ? 0 : Math.min(book.debt, spec.points);
-  if (settles > 0) {
-    entry.postings.push(memberPosting("member_debt", book.memberId, null, settles));
-    book.debt -= settles;
-  }
-  const amount = spec.points - settles;
-  if (amount > 0) {
+  return creditParts(book, { type: spec.type, reason: spec.reason, parts: [spec] }, at, ids);
+}
+
+/**
+ * Credits points in parts, one lot per part (parts differ in funding, pending period or expiry),
+ * as one transaction. Points available at once first pay any debt.
+ */
+export function creditParts(
+  book: MemberBook,
+  spec: { type: Extract<TxnType, "earn" | "adjustment">; reason: string | null; parts: CreditPart[] },
+  at: Date,
+  ids: IdGenerator,
+): EntryDraft {
+  const total = spec.parts.reduce((sum, p) => sum + p.points, 0);
+  const entry = draft(ids, { type: spec.type, memberId: book.memberId, points: total, effectiveAt: at, reason: spec.reason });
+  for (const part of spec.parts) {
+    entry.postings.push({ ...systemPosting(part.source, -part.points), partnerId: part.partnerId ?? null });
+    const pending = part.availableAt > at;
+    const settles = pending ? 0 : Math.min(book.debt, part.points);
+    if (settles > 0) {
+      entry.postings.push(memberPosting("member_debt", book.memberId, null, settles));
+      book.debt -= settles;
+    }
+    const amount = part.points - settles;
+    if (amount === 0) continue;
     const lot: BookLot = {
       id: ids("lot"),
       memberId: book.memberId,
       amount,
       remaining: amount,
       state: pending ? "pending" : "available",
-      availableAt: pending ? spec.availableAt : at,
-      expiresAt: spec.expiresAt,
+      availableAt: pending ? part.availableAt : at,
+      expiresAt: part.expiresAt,
     };
     book.lots.push(lot);
     entry.createdLots.push(lot);
     entry.postings.push(memberPosting(lotAccount(lot), book.memberId, lot.id, amount));
+  }
+  return entry;
+}
+
+export interface ClawbackSpec {
+  points: number;
+  /** The lots the original credit made, taken from first. */
+  lotIds: string[];
+  /** Where the points go back to (they sum to `points`): the accounts that funded them. */
+  sources: { account: Extract<Account, "issued" | "partner">; partnerId: string | null; points: number }[];
+  policy: ReturnPolicy;
+  reason: string;
+}
+
+/**
+ * Takes back points a credit gave (a return): first from that credit's own lots (only pending
+ * ones under `pending_only`), then what expired from them comes back from breakage (the member
+ * already lost it), then from the member's other spendable points, and past that it is a recorded
+ * debt where the policy allows it. Anything else is refused: points are never left free.
+ */
+export function clawback(book: MemberBook, spec: ClawbackSpec, at: Date, ids: IdGenerator): EntryDraft {
+  const entry = draft(ids, {
+    type: "clawback",
+    memberId: book.memberId,
+    points: spec.points,
+    effectiveAt: at,
+    reason: spec.reason,
+  });
+  for (const s of spec.sources) {
+    if (s.points > 0) entry.postings.push({ ...systemPosting(s.account, s.points), partnerId: s.partnerId });
+  }
+  let left = spec.points;
+  for (const lotId of spec.lotIds) {
+    if (left === 0) break;
+    const lot = lotOf(book, lotId);
+    if (spec.policy === "pending_only" && lot.state !== "pending") continue;
+    const take = Math.min(left, lot.remaining);
+    if (take > 0) {
+      entry.postings.push(memberPosting(lotAccount(lot), book.memberId, lot.id, -take));
+      lot.remaining -= take;
+      left -= take;
+    }
+    const fromExpired = Math.min(left, lot.expired ?? 0);
+    if (fromExpired > 0) {
+      entry.postings.push({ ...systemPosting("breakage", -fromExpired), lotId: lot.id });
+      lot.expired = (lot.expired ?? 0) - fromExpired;
+      left -= fromExpired;
+    }
+  }
+  if (left > 0 && spec.policy !== "pending_only") {
+    const { allocations } = allocate(book, left, at);
+    for (const a of allocations) {
+      lotOf(book, a.lotId).remaining -= a.points;
+      entry.postings.push(memberPosting("member_available", book.memberId, a.lotId, -a.points));
+      left -= a.points;
+    }
+  }
+  if (left > 0) {
+    if (spec.policy !== "allow_debt") {
+      const found = spec.points - left;
+      throw new DomainError(
+        "insufficient_points",
+        `Return policy ${spec.policy}: only ${found} of the ${spec.points} points to take back can be taken (${left} missing)`,
+        { requested: spec.points, available: found, missing: left, policy: spec.policy },
+      );
+    }
+    entry.postings.push(memberPosting("member_debt", book.memberId, null, -left));
+    book.debt += left;
   }
   return entry;
 }
@@ -519,10 +604,18 @@ export function reverse(
   const net = new Map<string, PostingDraft>();
   for (const p of original.postings) {
     const account: Account = p.account === "member_held" ? "member_available" : p.account;
-    const key = `${account}|${p.memberId ?? ""}|${p.lotId ?? ""}`;
+    const key = `${account}|${p.memberId ?? ""}|${p.lotId ?? ""}|${p.partnerId ?? ""}`;
     const current = net.get(key);
     if (current) current.amount -= p.amount;
-    else net.set(key, { account, memberId: p.memberId, lotId: p.lotId, holdId: null, amount: -p.amount });
+    else
+      net.set(key, {
+        account,
+        memberId: p.memberId,
+        lotId: p.lotId,
+        holdId: null,
+        partnerId: p.partnerId ?? null,
+        amount: -p.amount,
+      });
   }
   const inverse = [...net.values()].filter((p) => p.amount !== 0);
   const bookOf = (memberId: string) => {

@@ -6,7 +6,6 @@ import type { Clock } from "../shared/clock.ts";
 import { DomainError, notFound } from "../shared/errors.ts";
 import type { IdGenerator } from "../shared/ids.ts";
 import {
-  type BookHold,
   type BookLot,
   capture,
   credit,
@@ -303,9 +302,36 @@ export class LedgerService {
 
   async balance(programId: string, memberId: string, asOf: Date): Promise<Balance> {
     await this.#memberOrThrow(programId, memberId);
-    const history = await q.memberHistoryAsOf(this.deps.db, memberId, asOf);
-    // Rebuild the book as it stood at asOf from postings, then let the same settle() the jobs
-    // use apply whatever had fallen due by then, so the answer does not depend on job timing.
+    const { book, lifetime } = await this.bookAsOf(this.deps.db, memberId, asOf);
+    const expiring = new Map<number, number>();
+    let pending = 0;
+    for (const lot of book.lots) {
+      if (lot.remaining === 0) continue;
+      if (lot.state === "pending") pending += lot.remaining;
+      if (lot.expiresAt) expiring.set(lot.expiresAt.getTime(), (expiring.get(lot.expiresAt.getTime()) ?? 0) + lot.remaining);
+    }
+    return {
+      memberId,
+      available: spendableBalance(book, asOf),
+      pending,
+      held: book.holds.reduce((sum, h) => sum + h.points, 0),
+      debt: book.debt,
+      lifetime,
+      expiring: [...expiring].sort(([a], [b]) => a - b).map(([at, points]) => ({ points, expiresAt: new Date(at) })),
+      asOf,
+    };
+  }
+
+  /**
+   * A member's book as it stood at `asOf`, rebuilt from postings, with whatever had fallen due by
+   * then settled by the same settle() the jobs use, so the answer does not depend on job timing.
+   */
+  async bookAsOf(
+    db: Kysely<DB> | Transaction<DB>,
+    memberId: string,
+    asOf: Date,
+  ): Promise<{ book: MemberBook; lifetime: Lifetime }> {
+    const history = await q.memberHistoryAsOf(db, memberId, asOf);
     const sums = new Map<string, { pending: number; available: number }>();
     let debt = 0;
     const lifetime: Lifetime = { earned: 0, spent: 0, expired: 0, adjusted: 0, reversed: 0, transferredIn: 0, transferredOut: 0 };
@@ -314,7 +340,7 @@ export class LedgerService {
       else if (type === "adjustment") lifetime.adjusted += net;
       else if (type === "capture") lifetime.spent -= net;
       else if (type === "expiry") lifetime.expired -= net;
-      else if (type === "reversal") lifetime.reversed += net;
+      else if (type === "reversal" || type === "clawback") lifetime.reversed += net;
       else if (type === "transfer") {
         if (primary) lifetime.transferredOut -= net;
         else lifetime.transferredIn += net;
@@ -335,28 +361,10 @@ export class LedgerService {
       const s = sums.get(lot.id) ?? { pending: 0, available: 0 };
       return { ...lot, remaining: s.pending + s.available, state: s.pending > 0 ? "pending" : "available" };
     });
-    const holds: BookHold[] = history.holds;
-    const book: MemberBook = { memberId, lots, holds, debt };
+    const book: MemberBook = { memberId, lots, holds: history.holds, debt };
     for (const entry of settle(book, asOf, this.deps.ids))
       addToLifetime(entry.type, entry.memberId === memberId, memberNet(entry.postings, memberId));
-
-    const expiring = new Map<number, number>();
-    let pending = 0;
-    for (const lot of book.lots) {
-      if (lot.remaining === 0) continue;
-      if (lot.state === "pending") pending += lot.remaining;
-      if (lot.expiresAt) expiring.set(lot.expiresAt.getTime(), (expiring.get(lot.expiresAt.getTime()) ?? 0) + lot.remaining);
-    }
-    return {
-      memberId,
-      available: spendableBalance(book, asOf),
-      pending,
-      held: book.holds.reduce((sum, h) => sum + h.points, 0),
-      debt: book.debt,
-      lifetime,
-      expiring: [...expiring].sort(([a], [b]) => a - b).map(([at, points]) => ({ points, expiresAt: new Date(at) })),
-      asOf,
-    };
+    return { book, lifetime };
   }
 
   async ledger(programId: string, memberId: string, limit: number, cursor: string | null) {
@@ -375,6 +383,10 @@ export class LedgerService {
       ),
       nextCursor: txns.length > limit ? (page.at(-1)?.id ?? null) : null,
     };
+  }
+
+  memberExists(programId: string, memberId: string): Promise<void> {
+    return this.#memberOrThrow(programId, memberId);
   }
 
   async #memberOrThrow(programId: string, memberId: string) {

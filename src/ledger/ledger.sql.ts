@@ -1,4 +1,4 @@
-import { type Kysely, sql, type Transaction } from "kysely";
+import { type Kysely, type RawBuilder, sql, type Transaction } from "kysely";
 import type { DB, ExpiryPolicy, HoldAllocation, HoldRow, LotRow, TxnType } from "../db/schema.ts";
 import type { BookHold, BookLot, ClawbackPolicy, EntryDraft, MemberBook, PostingDraft } from "./ledger.rules.ts";
 
@@ -162,8 +162,10 @@ export async function persistEntries(
   now: Date,
   /** Entries the ledger made on its own (due work), recorded under the system actor. */
   systemEntryIds: ReadonlySet<string>,
-): Promise<void> {
-  if (entries.length === 0) return;
+  /** More CTE parts to run in the same statement, and a value to select after them. */
+  extra?: { parts: RawBuilder<unknown>[]; select: RawBuilder<unknown> },
+): Promise<number | null> {
+  if (entries.length === 0 && !extra) return null;
   const txns = entries.map((e) => ({
     id: e.id,
     type: e.type,
@@ -199,6 +201,7 @@ export async function persistEntries(
       member_id: p.memberId,
       lot_id: p.lotId,
       hold_id: p.holdId,
+      partner_id: p.partnerId ?? null,
       amount: p.amount,
       effective_at: e.effectiveAt,
     })),
@@ -249,15 +252,16 @@ export async function persistEntries(
   // Only the parts with rows, and updates keyed by an explicit id list, so every part is an index
   // lookup whatever the planner guesses about a JSON array's size.
   const ids = (items: { id: string }[]) => sql.join(items.map((i) => i.id));
-  const parts = [
-    sql`new_txns as (
+  const parts: RawBuilder<unknown>[] = [...(extra?.parts ?? [])];
+  if (txns.length > 0) {
+    parts.push(sql`new_txns as (
       insert into ledger_transactions (id, program_id, type, member_id, counterparty_member_id, hold_id, reverses_id,
         points, reason, actor, effective_at, created_at)
       select x.id, ${programId}, x.type, x.member_id, x.counterparty_member_id, x.hold_id, x.reverses_id,
         x.points, x.reason, x.actor, x.effective_at, ${now}::timestamptz
       from jsonb_to_recordset(${rows(txns)}::jsonb) as x(id text, type text, member_id text, counterparty_member_id text,
-        hold_id text, reverses_id text, points bigint, reason text, actor text, effective_at timestamptz))`,
-  ];
+        hold_id text, reverses_id text, points bigint, reason text, actor text, effective_at timestamptz))`);
+  }
   if (newLots.length > 0) {
     parts.push(sql`new_lots as (
       insert into lots (id, program_id, member_id, txn_id, amount, remaining, state, available_at, expires_at, created_at)
@@ -268,10 +272,10 @@ export async function persistEntries(
   }
   if (postings.length > 0) {
     parts.push(sql`new_postings as (
-      insert into postings (txn_id, program_id, account, member_id, lot_id, hold_id, amount, effective_at)
-      select x.txn_id, ${programId}, x.account, x.member_id, x.lot_id, x.hold_id, x.amount, x.effective_at
+      insert into postings (txn_id, program_id, account, member_id, lot_id, hold_id, partner_id, amount, effective_at)
+      select x.txn_id, ${programId}, x.account, x.member_id, x.lot_id, x.hold_id, x.partner_id, x.amount, x.effective_at
       from jsonb_to_recordset(${rows(postings)}::jsonb) as x(txn_id text, account text, member_id text, lot_id text,
-        hold_id text, amount bigint, effective_at timestamptz))`);
+        hold_id text, partner_id text, amount bigint, effective_at timestamptz))`);
   }
   if (changedLots.length > 0) {
     parts.push(sql`changed_lots as (
@@ -300,7 +304,10 @@ export async function persistEntries(
       from jsonb_to_recordset(${rows(debts)}::jsonb) as x(id text, debt bigint)
       where members.id in (${ids(debts)}) and members.id = x.id)`);
   }
-  await sql`with ${sql.join(parts)} select 1`.execute(trx);
+  const result = await sql<{
+    value: number | string | null;
+  }>`with ${sql.join(parts)} select ${extra?.select ?? sql`1`} as value`.execute(trx);
+  return Number(result.rows[0]?.value ?? 0);
 }
 
 export async function findTransaction(db: Db, programId: string, txnId: string) {
@@ -313,7 +320,7 @@ export async function findTransaction(db: Db, programId: string, txnId: string) 
   if (!txn) return null;
   const postings = await db
     .selectFrom("postings")
-    .select(["account", "member_id", "lot_id", "hold_id", "amount"])
+    .select(["account", "member_id", "lot_id", "hold_id", "partner_id", "amount"])
     .where("txn_id", "=", txnId)
     .orderBy("id")
     .execute();
@@ -322,7 +329,14 @@ export async function findTransaction(db: Db, programId: string, txnId: string) 
     txn,
     reversedById: reversedBy?.id ?? null,
     postings: postings.map(
-      (p): PostingDraft => ({ account: p.account, memberId: p.member_id, lotId: p.lot_id, holdId: p.hold_id, amount: p.amount }),
+      (p): PostingDraft => ({
+        account: p.account,
+        memberId: p.member_id,
+        lotId: p.lot_id,
+        holdId: p.hold_id,
+        partnerId: p.partner_id,
+        amount: p.amount,
+      }),
     ),
   };
 }
@@ -434,7 +448,7 @@ export async function membersWithDueWork(
 }
 
 /** Points of each lot that expired into breakage and were not taken back since. */
-export async function expiredByLot(trx: Transaction<DB>, lotIds: string[]): Promise<Map<string, number>> {
+export async function expiredByLot(trx: Db, lotIds: string[]): Promise<Map<string, number>> {
   if (lotIds.length === 0) return new Map();
   const rows = await trx
     .selectFrom("postings")

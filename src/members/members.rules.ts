@@ -1,3 +1,4 @@
+import { randomInt } from "node:crypto";
 import { type CountryCode, parsePhoneNumberFromString } from "libphonenumber-js/max";
 
 /**
@@ -11,3 +12,15 @@ export function normalizePhone(input: string, country: string | null): string | 
 }
 
 export const normalizeEmail = (email: string): string => email.trim().toLowerCase();
+
+// Unambiguous characters only (no 0/O, 1/I/L), so a code read aloud at a till is typed right.
+const REFERRAL_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789";
+
+/** A new member's referral code: 8 characters, about 40 bits, unique per programme by index. */
+export function newReferralCode(random: (max: number) => number = randomInt): string {
+  let code = "";
+  for (let i = 0; i < 8; i++) code += REFERRAL_ALPHABET[random(REFERRAL_ALPHABET.length)];
+  return code;
+}
+
+export const normalizeReferralCode = (code: string): string => code.trim().toUpperCase();

@@ -18,6 +18,13 @@ export const CreateMemberSchema = z
     name: name.optional(),
     birthDate: birthDate.optional(),
     attributes: attributes.optional(),
+    referralCode: z
+      .string()
+      .trim()
+      .min(4)
+      .max(40)
+      .optional()
+      .describe("Another member's referral code: links the two; refused if unknown or the member's own (same email or phone)"),
   })
   .strict()
   .openapi("CreateMember");
@@ -45,6 +52,8 @@ export const MemberSchema = z
     birthDate: z.string().nullable(),
     attributes: z.record(z.string(), z.unknown()),
     status: z.enum(["active", "blocked"]),
+    referralCode: z.string().describe("Share it: new members who enrol with it are linked to this member"),
+    referredBy: z.string().nullable().describe("The member whose referral code this member enrolled with"),
     createdAt: z.iso.datetime(),
     updatedAt: z.iso.datetime(),
   })

@@ -1,13 +1,13 @@
-import type { Kysely } from "kysely";
+import type { Kysely, Transaction } from "kysely";
 import type { DB, MemberRow } from "../db/schema.ts";
 import type { MutationContext, UnitOfWork } from "../idempotency/idempotency.service.ts";
 import type { ProgramService } from "../programs/programs.service.ts";
 import type { Clock } from "../shared/clock.ts";
 import { DomainError, notFound } from "../shared/errors.ts";
 import type { IdGenerator } from "../shared/ids.ts";
-import { normalizeEmail, normalizePhone } from "./members.rules.ts";
+import { normalizeEmail, normalizePhone, normalizeReferralCode } from "./members.rules.ts";
 import type { CreateMemberInput, MemberSearch, UpdateMemberInput } from "./members.schemas.ts";
-import { findMember, searchMembers } from "./members.sql.ts";
+import { findMember, findMemberByReferralCode, insertMember, searchMembers } from "./members.sql.ts";
 
 const toMember = (row: MemberRow) => ({
   id: row.id,
@@ -18,6 +18,8 @@ const toMember = (row: MemberRow) => ({
   birthDate: row.birth_date,
   attributes: row.attributes,
   status: row.status,
+  referralCode: row.referral_code,
+  referredBy: row.referred_by,
   createdAt: row.created_at,
   updatedAt: row.updated_at,
 });
@@ -28,6 +30,7 @@ const UNIQUE_FIELDS: Record<string, string> = {
   members_external_id: "externalId",
   members_email: "email",
   members_phone: "phone",
+  members_referral_code: "referralCode",
 };
 
 /** Turns a unique-index violation into a 409 naming the field another member already has. */
@@ -39,9 +42,19 @@ function duplicateMember(error: unknown): DomainError | null {
   return new DomainError("conflict", `Another member of this programme already has this ${field}`, { field });
 }
 
+/** Runs in the enrolment's transaction once a member exists (the earning engine's sign-up event). */
+export type OnEnrolled = (trx: Transaction<DB>, programId: string, memberId: string, now: Date) => Promise<void>;
+
 export class MemberService {
   constructor(
-    private readonly deps: { db: Kysely<DB>; clock: Clock; ids: IdGenerator; uow: UnitOfWork; programs: ProgramService },
+    private readonly deps: {
+      db: Kysely<DB>;
+      clock: Clock;
+      ids: IdGenerator;
+      uow: UnitOfWork;
+      programs: ProgramService;
+      onEnrolled: OnEnrolled;
+    },
   ) {}
 
   async #phone(programId: string, phone: string | null | undefined): Promise<string | null | undefined> {
@@ -62,30 +75,49 @@ export class MemberService {
 
   async create(ctx: MutationContext, programId: string, input: CreateMemberInput) {
     const phone = await this.#phone(programId, input.phone);
+    const email = input.email === undefined ? null : normalizeEmail(input.email);
     return this.deps.uow.run(ctx, 201, async (trx) => {
       const now = this.deps.clock.now();
+      const referrer =
+        input.referralCode === undefined ? null : await this.#referrer(trx, programId, input.referralCode, email, phone);
       try {
-        const row = await trx
-          .insertInto("members")
-          .values({
-            id: this.deps.ids("member"),
-            program_id: programId,
-            external_id: input.externalId ?? null,
-            email: input.email === undefined ? null : normalizeEmail(input.email),
-            phone: phone ?? null,
-            name: input.name ?? null,
-            birth_date: input.birthDate ?? null,
-            attributes: JSON.stringify(input.attributes ?? {}),
-            created_at: now,
-            updated_at: now,
-          })
-          .returningAll()
-          .executeTakeFirstOrThrow();
+        const row = await insertMember(
+          trx,
+          programId,
+          this.deps.ids("member"),
+          { ...input, email, phone: phone ?? null, referredBy: referrer },
+          now,
+        );
+        if (referrer) {
+          await trx
+            .insertInto("referrals")
+            .values({ referee_id: row.id, program_id: programId, referrer_id: referrer, status: "pending", created_at: now })
+            .execute();
+        }
+        await this.deps.onEnrolled(trx, programId, row.id, now);
         return toMember(row);
       } catch (error) {
         throw duplicateMember(error) ?? error;
       }
     });
+  }
+
+  /** The member whose referral code this is; refused if unknown or the new member is the referrer. */
+  async #referrer(trx: Transaction<DB>, programId: string, code: string, email: string | null, phone: string | null | undefined) {
+    const referrer = await findMemberByReferralCode(trx, programId, normalizeReferralCode(code));
+    if (referrer?.status !== "active") {
+      throw new DomainError("referral_invalid", `Referral code ${code} is not valid in this programme`, {
+        field: "referralCode",
+        reason: "unknown_code",
+      });
+    }
+    if ((email && referrer.email === email) || (phone && referrer.phone === phone)) {
+      throw new DomainError("referral_invalid", "A member cannot refer themselves (same email or phone)", {
+        field: "referralCode",
+        reason: "self_referral",
+      });
+    }
+    return referrer.id;
   }
 
   async get(programId: string, id: string) {

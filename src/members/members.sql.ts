@@ -1,5 +1,6 @@
-import type { Kysely, Transaction } from "kysely";
+import { type Kysely, sql, type Transaction } from "kysely";
 import type { DB } from "../db/schema.ts";
+import { newReferralCode } from "./members.rules.ts";
 
 type Db = Kysely<DB> | Transaction<DB>;
 
@@ -28,4 +29,64 @@ export function searchMembers(
     .orderBy("id")
     .limit(limit + 1)
     .execute();
+}
+
+export interface NewMember {
+  externalId?: string | null;
+  email?: string | null;
+  phone?: string | null;
+  name?: string | null;
+  birthDate?: string | null;
+  attributes?: Record<string, unknown>;
+  referredBy?: string | null;
+}
+
+/** Inserts a member with a fresh referral code. Unique clashes surface as 23505 errors. */
+export function insertMember(trx: Transaction<DB>, programId: string, id: string, member: NewMember, now: Date) {
+  return trx
+    .insertInto("members")
+    .values({
+      id,
+      program_id: programId,
+      external_id: member.externalId ?? null,
+      email: member.email ?? null,
+      phone: member.phone ?? null,
+      name: member.name ?? null,
+      birth_date: member.birthDate ?? null,
+      attributes: JSON.stringify(member.attributes ?? {}),
+      referral_code: newReferralCode(),
+      referred_by: member.referredBy ?? null,
+      created_at: now,
+      updated_at: now,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+export const findMemberByReferralCode = (db: Db, programId: string, code: string) =>
+  db
+    .selectFrom("members")
+    .select(["id", "email", "phone", "status"])
+    .where("program_id", "=", programId)
+    .where("referral_code", "=", code)
+    .executeTakeFirst();
+
+/** Enrols members an event named but the programme did not know, in one statement. */
+export async function insertMembers(
+  trx: Transaction<DB>,
+  programId: string,
+  members: { id: string; externalId: string | null; email: string | null; phone: string | null }[],
+  now: Date,
+) {
+  const rows = members.map((m) => ({
+    id: m.id,
+    external_id: m.externalId,
+    email: m.email,
+    phone: m.phone,
+    referral_code: newReferralCode(),
+  }));
+  await sql`insert into members (id, program_id, external_id, email, phone, attributes, referral_code, created_at, updated_at)
+    select x.id, ${programId}, x.external_id, x.email, x.phone, '{}'::jsonb, x.referral_code, ${now}::timestamptz, ${now}::timestamptz
+    from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as x(id text, external_id text, email text, phone text, referral_code text)
+    order by x.id`.execute(trx);
 }

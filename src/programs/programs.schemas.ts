@@ -34,6 +34,38 @@ const clawbackPolicy = z
   .enum(["available_only", "allow_debt"])
   .describe("When taking points back (a reversal) finds them spent: refuse, or record a debt settled by later credits");
 
+const unknownMemberPolicy = z
+  .enum(["reject", "enroll", "guest"])
+  .describe(
+    "An event for a member the programme does not know: refuse it (404), enrol the member from the event's member details, or record a purchase as a guest purchase a member can claim later",
+  );
+const guestClaimDays = z.int().min(0).max(3650).describe("How long after a guest purchase a member may claim it");
+const returnPolicy = z
+  .enum(["pending_only", "available_only", "allow_debt"])
+  .describe(
+    "Where a return takes its points back from: only the purchase's still-pending points; also the member's other available points; or, failing those, a recorded debt. A return that cannot take its points back under the policy is refused (409 insufficient_points), never left free.",
+  );
+const pointValue = z
+  .number()
+  .min(0)
+  .max(1_000_000)
+  .describe("What one point costs the programme, in minor units of its currency (campaign cost reports)");
+export const ReferralPolicySchema = z
+  .object({
+    referrerPoints: z.int().min(0).max(1_000_000),
+    refereePoints: z.int().min(0).max(1_000_000),
+    minPurchaseAmount: z
+      .int()
+      .min(0)
+      .max(1_000_000_000_000)
+      .default(0)
+      .describe("The first purchase that qualifies, in minor units"),
+    maxRewardsPerMonth: z.int().min(1).max(10_000).default(10).describe("Rewarded referrals per referrer per calendar month"),
+  })
+  .strict()
+  .describe("Rewards when a referred member makes a first qualifying purchase; null: no referral scheme")
+  .openapi("ReferralPolicy");
+
 export const CreateProgramSchema = z
   .object({
     name,
@@ -43,6 +75,11 @@ export const CreateProgramSchema = z
     pointsExpiry: ExpiryPolicySchema.default({ policy: "none" }),
     pendingDays: pendingDays.default(0),
     clawbackPolicy: clawbackPolicy.default("available_only"),
+    unknownMemberPolicy: unknownMemberPolicy.default("reject"),
+    guestClaimDays: guestClaimDays.default(30),
+    returnPolicy: returnPolicy.default("available_only"),
+    pointValue: pointValue.default(1),
+    referralPolicy: ReferralPolicySchema.nullable().default(null),
   })
   .strict()
   .openapi("CreateProgram");
@@ -55,6 +92,11 @@ export const UpdateProgramSchema = z
     pointsExpiry: ExpiryPolicySchema.optional(),
     pendingDays: pendingDays.optional(),
     clawbackPolicy: clawbackPolicy.optional(),
+    unknownMemberPolicy: unknownMemberPolicy.optional(),
+    guestClaimDays: guestClaimDays.optional(),
+    returnPolicy: returnPolicy.optional(),
+    pointValue: pointValue.optional(),
+    referralPolicy: ReferralPolicySchema.nullable().optional(),
   })
   .strict()
   .openapi("UpdateProgram");
@@ -69,6 +111,11 @@ export const ProgramSchema = z
     pointsExpiry: ExpiryPolicySchema,
     pendingDays: z.int(),
     clawbackPolicy: clawbackPolicy,
+    unknownMemberPolicy,
+    guestClaimDays: z.int(),
+    returnPolicy,
+    pointValue: z.number(),
+    referralPolicy: ReferralPolicySchema.nullable(),
     createdAt: z.iso.datetime(),
     updatedAt: z.iso.datetime(),
   })

@@ -1,6 +1,6 @@
 import type { Kysely } from "kysely";
 import type { ApiKeyService } from "../api-keys/api-keys.service.ts";
-import type { DB, ExpiryPolicy, ProgramRow } from "../db/schema.ts";
+import type { DB, ExpiryPolicy, ProgramRow, ReferralPolicy, ReturnPolicy, UnknownMemberPolicy } from "../db/schema.ts";
 import type { MutationContext, UnitOfWork } from "../idempotency/idempotency.service.ts";
 import type { Clock } from "../shared/clock.ts";
 import { notFound } from "../shared/errors.ts";
@@ -17,6 +17,11 @@ export interface Program {
   pointsExpiry: ExpiryPolicy;
   pendingDays: number;
   clawbackPolicy: "available_only" | "allow_debt";
+  unknownMemberPolicy: UnknownMemberPolicy;
+  guestClaimDays: number;
+  returnPolicy: ReturnPolicy;
+  pointValue: number;
+  referralPolicy: ReferralPolicy | null;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -30,6 +35,11 @@ const toProgram = (row: ProgramRow): Program => ({
   pointsExpiry: row.points_expiry,
   pendingDays: row.pending_days,
   clawbackPolicy: row.clawback_policy,
+  unknownMemberPolicy: row.unknown_member_policy,
+  guestClaimDays: row.guest_claim_days,
+  returnPolicy: row.return_policy,
+  pointValue: row.point_value,
+  referralPolicy: row.referral_policy,
   createdAt: row.created_at,
   updatedAt: row.updated_at,
 });
@@ -60,6 +70,11 @@ export class ProgramService {
           points_expiry: JSON.stringify(input.pointsExpiry),
           pending_days: input.pendingDays,
           clawback_policy: input.clawbackPolicy,
+          unknown_member_policy: input.unknownMemberPolicy,
+          guest_claim_days: input.guestClaimDays,
+          return_policy: input.returnPolicy,
+          point_value: input.pointValue,
+          referral_policy: JSON.stringify(input.referralPolicy),
           created_at: now,
           updated_at: now,
         })
@@ -79,6 +94,11 @@ export class ProgramService {
         ...(input.pointsExpiry !== undefined && { points_expiry: JSON.stringify(input.pointsExpiry) }),
         ...(input.pendingDays !== undefined && { pending_days: input.pendingDays }),
         ...(input.clawbackPolicy !== undefined && { clawback_policy: input.clawbackPolicy }),
+        ...(input.unknownMemberPolicy !== undefined && { unknown_member_policy: input.unknownMemberPolicy }),
+        ...(input.guestClaimDays !== undefined && { guest_claim_days: input.guestClaimDays }),
+        ...(input.returnPolicy !== undefined && { return_policy: input.returnPolicy }),
+        ...(input.pointValue !== undefined && { point_value: input.pointValue }),
+        ...(input.referralPolicy !== undefined && { referral_policy: JSON.stringify(input.referralPolicy) }),
       };
       const row = await trx
         .updateTable("programs")

@@ -10,6 +10,8 @@ export const ID_PREFIX = {
   transaction: "txn",
   lot: "lot",
   hold: "hld",
+  rule: "rul",
+  campaign: "cmp",
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIX;

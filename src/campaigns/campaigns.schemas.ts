@@ -1,0 +1,156 @@
+import { z } from "@hono/zod-openapi";
+import {
+  ConditionSchema,
+  dateOrInstant,
+  EffectSchema,
+  ItemsSelectorSchema,
+  LimitsSchema,
+  MemberConditionSchema,
+  RuleDefinitionSchema,
+} from "../earning/earning.schemas.ts";
+import { ExpiryPolicySchema } from "../programs/programs.schemas.ts";
+
+const ruleStatus = z.enum(["active", "inactive", "archived"]);
+const campaignStatus = z.enum(["draft", "active", "paused", "ended"]);
+
+/** Every field optional and without its default, so a patch changes only what it names. */
+function patchOf<T extends z.ZodRawShape>(shape: T) {
+  const fields: Record<string, z.ZodType> = {};
+  for (const [key, field] of Object.entries(shape)) {
+    const inner = field instanceof z.ZodDefault ? (field.unwrap() as z.ZodType) : (field as z.ZodType);
+    fields[key] = inner.optional();
+  }
+  return z.object(fields).strict();
+}
+
+export const CreateRuleSchema = RuleDefinitionSchema.extend({
+  campaignId: z.string().min(1).max(100).optional().describe("The campaign the rule belongs to; none for a standing rule"),
+  status: ruleStatus.default("active"),
+}).openapi("CreateRule");
+
+export const UpdateRuleSchema = patchOf({ ...RuleDefinitionSchema.shape, status: ruleStatus })
+  .describe("Saves a new version of the rule; awards name the version that produced them")
+  .openapi("UpdateRule");
+
+export const RuleSchema = z
+  .object({
+    id: z.string().openapi({ example: "rul_01jx5y3k1m9t0v6h2c4d8e7f9a" }),
+    campaignId: z.string().nullable(),
+    name: z.string(),
+    description: z.string().nullable(),
+    status: ruleStatus,
+    version: z.int(),
+    trigger: z.string(),
+    conditions: z.array(ConditionSchema),
+    items: ItemsSelectorSchema.nullable(),
+    effect: EffectSchema,
+    limits: LimitsSchema,
+    priority: z.int(),
+    stacking: z.enum(["stack", "exclusive"]),
+    pendingDays: z.int().nullable(),
+    expiry: ExpiryPolicySchema.nullable(),
+    fundedBy: z.enum(["program", "partner"]),
+    createdAt: z.iso.datetime(),
+    updatedAt: z.iso.datetime(),
+  })
+  .openapi("Rule");
+
+const campaignFields = {
+  name: z.string().trim().min(1).max(200),
+  description: z.string().max(2000).nullable().optional(),
+  status: campaignStatus
+    .default("draft")
+    .describe("draft -> active <-> paused -> ended; an ended campaign stays ended. Rules apply only while active."),
+  startsAt: dateOrInstant.nullable().optional().describe("Events that occurred from then on (a date: its first instant)"),
+  endsAt: dateOrInstant
+    .nullable()
+    .optional()
+    .describe("...and before then (a date is inclusive: up to the end of that day, programme time)"),
+  audience: z.array(MemberConditionSchema).max(30).default([]).describe("Who the campaign is for; all must hold"),
+  holdoutPercent: z
+    .int()
+    .min(0)
+    .max(50)
+    .default(0)
+    .describe("This share of the audience, chosen deterministically per member, does not get the campaign (a control group)"),
+  budgetPoints: z
+    .int()
+    .min(1)
+    .max(1_000_000_000_000)
+    .nullable()
+    .optional()
+    .describe("Most points the campaign may ever issue, net of returns; never overspent"),
+};
+
+export const CreateCampaignSchema = z.object(campaignFields).strict().openapi("CreateCampaign");
+export const UpdateCampaignSchema = patchOf(campaignFields)
+  .describe("Saves a new version of the campaign")
+  .openapi("UpdateCampaign");
+
+export const CampaignSchema = z
+  .object({
+    id: z.string().openapi({ example: "cmp_01jx5y3k1m9t0v6h2c4d8e7f9a" }),
+    name: z.string(),
+    description: z.string().nullable(),
+    status: campaignStatus,
+    running: z.boolean().describe("Active and inside its schedule now"),
+    startsAt: z.iso.datetime().nullable(),
+    endsAt: z.iso.datetime().nullable(),
+    audience: z.array(MemberConditionSchema),
+    holdoutPercent: z.int(),
+    budget: z
+      .object({ points: z.int(), spent: z.int(), remaining: z.int() })
+      .nullable()
+      .describe("Spent is net of points taken back by returns"),
+    version: z.int(),
+    ruleIds: z.array(z.string()),
+    createdAt: z.iso.datetime(),
+    updatedAt: z.iso.datetime(),
+  })
+  .openapi("Campaign");
+
+export const VersionSchema = z
+  .object({
+    version: z.int(),
+    definition: z.record(z.string(), z.unknown()),
+    actor: z.string(),
+    createdAt: z.iso.datetime(),
+  })
+  .openapi("Version");
+
+export const BacktestInputSchema = z
+  .object({
+    from: z.iso.datetime({ offset: true }),
+    to: z.iso.datetime({ offset: true }),
+  })
+  .strict()
+  .refine((b) => new Date(b.to) > new Date(b.from), { message: "to must be after from", path: ["to"] })
+  .openapi("BacktestInput");
+
+export const BacktestSchema = z
+  .object({
+    campaignId: z.string(),
+    campaignVersion: z.int(),
+    from: z.iso.datetime(),
+    to: z.iso.datetime(),
+    eventsReplayed: z.int(),
+    eventsRewarded: z.int(),
+    points: z.int().describe("Points the campaign's rules would have issued"),
+    membersReached: z.int(),
+    membersHeldOut: z.int(),
+    cost: z.object({ amount: z.number(), currency: z.string() }).describe("points x the programme's pointValue"),
+    budgetExhaustedAt: z.iso.datetime().nullable(),
+    topRules: z.array(z.object({ ruleId: z.string(), ruleName: z.string(), points: z.int(), events: z.int(), members: z.int() })),
+  })
+  .openapi("Backtest");
+
+export const RuleListQuerySchema = z.object({
+  campaignId: z.string().optional(),
+  status: ruleStatus.optional(),
+  trigger: z.string().optional(),
+});
+
+export type CreateRuleInput = z.infer<typeof CreateRuleSchema>;
+export type UpdateRuleInput = z.infer<typeof UpdateRuleSchema>;
+export type CreateCampaignInput = z.infer<typeof CreateCampaignSchema>;
+export type UpdateCampaignInput = z.infer<typeof UpdateCampaignSchema>;

@@ -1,0 +1,418 @@
+import type { Kysely, Transaction } from "kysely";
+import type { CampaignRow, DB, RuleRow } from "../db/schema.ts";
+import type { LiveCampaign, LiveRule } from "../earning/earning.rules.ts";
+import { campaignRunsAt, resolveBound } from "../earning/earning.rules.ts";
+import { type RuleDefinition, RuleDefinitionSchema } from "../earning/earning.schemas.ts";
+import type { MutationContext, UnitOfWork } from "../idempotency/idempotency.service.ts";
+import type { ProgramService } from "../programs/programs.service.ts";
+import type { Clock } from "../shared/clock.ts";
+import { DomainError, notFound } from "../shared/errors.ts";
+import type { IdGenerator } from "../shared/ids.ts";
+import type { CreateCampaignInput, CreateRuleInput, UpdateCampaignInput, UpdateRuleInput } from "./campaigns.schemas.ts";
+import * as q from "./campaigns.sql.ts";
+
+export const toLiveCampaign = (c: CampaignRow): LiveCampaign => ({
+  id: c.id,
+  version: c.version,
+  name: c.name,
+  status: c.status,
+  startsAt: c.starts_at,
+  endsAt: c.ends_at,
+  audience: c.audience as LiveCampaign["audience"],
+  holdoutPercent: c.holdout_percent,
+  budgetPoints: c.budget_points,
+});
+
+export const toLiveRule = (rule: RuleRow, campaign: CampaignRow | null): LiveRule => ({
+  id: rule.id,
+  version: rule.version,
+  name: rule.name,
+  status: rule.status,
+  campaign: campaign ? toLiveCampaign(campaign) : null,
+  definition: rule.definition as RuleDefinition,
+});
+
+function ruleView(row: RuleRow) {
+  const d = row.definition as RuleDefinition;
+  return {
+    id: row.id,
+    campaignId: row.campaign_id,
+    name: row.name,
+    description: d.description ?? null,
+    status: row.status,
+    version: row.version,
+    trigger: d.trigger,
+    conditions: d.conditions,
+    items: d.items ?? null,
+    effect: d.effect,
+    limits: d.limits,
+    priority: d.priority,
+    stacking: d.stacking,
+    pendingDays: d.pendingDays ?? null,
+    expiry: d.expiry ?? null,
+    fundedBy: d.fundedBy,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+const TRANSITIONS: Record<CampaignRow["status"], CampaignRow["status"][]> = {
+  draft: ["draft", "active", "ended"],
+  active: ["active", "paused", "ended"],
+  paused: ["paused", "active", "ended"],
+  ended: ["ended"],
+};
+
+/** Earn rules and campaigns: definitions with versions, budgets, and the live rule set per programme. */
+export class CampaignService {
+  readonly #cache = new Map<string, { revision: number; rules: LiveRule[] }>();
+
+  constructor(
+    private readonly deps: { db: Kysely<DB>; clock: Clock; ids: IdGenerator; uow: UnitOfWork; programs: ProgramService },
+  ) {}
+
+  /** The programme's live rules, cached per server until a rule or campaign changes (`revision`). */
+  async liveRules(db: Kysely<DB> | Transaction<DB>, programId: string, revision: number): Promise<LiveRule[]> {
+    const cached = this.#cache.get(programId);
+    if (cached && cached.revision === revision) return cached.rules;
+    const rules = (await q.liveRules(db, programId)).map(({ rule, campaign }) => toLiveRule(rule, campaign));
+    this.#cache.set(programId, { revision, rules });
+    return rules;
+  }
+
+  // -- rules ------------------------------------------------------------------------------------
+
+  createRule(ctx: MutationContext, programId: string, input: CreateRuleInput) {
+    return this.deps.uow.run(ctx, 201, async (trx) => {
+      const { campaignId, status, ...definition } = input;
+      if (campaignId !== undefined && !(await q.findCampaign(trx, programId, campaignId))) {
+        throw new DomainError("validation_error", `Campaign ${campaignId} was not found`, { field: "campaignId" });
+      }
+      await this.#checkDefinition(trx, programId, definition);
+      const now = this.deps.clock.now();
+      const row = await trx
+        .insertInto("rules")
+        .values({
+          id: this.deps.ids("rule"),
+          program_id: programId,
+          campaign_id: campaignId ?? null,
+          name: definition.name,
+          status,
+          version: 1,
+          definition: JSON.stringify(definition),
+          created_at: now,
+          updated_at: now,
+        })
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      await this.#saveRuleVersion(trx, row, ctx.actor);
+      await q.bumpRulesRevision(trx, programId);
+      return ruleView(row);
+    });
+  }
+
+  updateRule(ctx: MutationContext, programId: string, ruleId: string, patch: UpdateRuleInput) {
+    return this.deps.uow.run(ctx, 200, async (trx) => {
+      const current = await q.findRule(trx, programId, ruleId);
+      if (!current) throw notFound("Rule", ruleId);
+      const { status, ...changes } = patch as UpdateRuleInput & { status?: RuleRow["status"] };
+      const parsed = RuleDefinitionSchema.safeParse({ ...(current.definition as RuleDefinition), ...changes });
+      if (!parsed.success) {
+        throw new DomainError("validation_error", parsed.error.issues[0]?.message ?? "Invalid rule", {
+          issues: parsed.error.issues.map((i) => ({ path: i.path.join("."), message: i.message })),
+        });
+      }
+      await this.#checkDefinition(trx, programId, parsed.data);
+      const row = await trx
+        .updateTable("rules")
+        .set({
+          name: parsed.data.name,
+          status: status ?? current.status,
+          version: current.version + 1,
+          definition: JSON.stringify(parsed.data),
+          updated_at: this.deps.clock.now(),
+        })
+        .where("id", "=", ruleId)
+        .where("version", "=", current.version)
+        .returningAll()
+        .executeTakeFirst();
+      if (!row) throw new DomainError("conflict", `Rule ${ruleId} was changed meanwhile; retry`);
+      await this.#saveRuleVersion(trx, row, ctx.actor);
+      await q.bumpRulesRevision(trx, programId);
+      return ruleView(row);
+    });
+  }
+
+  async getRule(programId: string, ruleId: string) {
+    const row = await q.findRule(this.deps.db, programId, ruleId);
+    if (!row) throw notFound("Rule", ruleId);
+    return ruleView(row);
+  }
+
+  async listRules(programId: string, filter: { campaignId?: string; status?: string; trigger?: string }) {
+    return { data: (await q.listRules(this.deps.db, programId, filter)).map(ruleView) };
+  }
+
+  async ruleVersions(programId: string, ruleId: string) {
+    await this.getRule(programId, ruleId);
+    const rows = await this.deps.db
+      .selectFrom("rule_versions")
+      .selectAll()
+      .where("rule_id", "=", ruleId)
+      .orderBy("version", "desc")
+      .execute();
+    return {
+      data: rows.map((r) => ({
+        version: r.version,
+        definition: { name: r.name, status: r.status, ...(r.definition as object) },
+        actor: r.actor,
+        createdAt: r.created_at,
+      })),
+    };
+  }
+
+  async #checkDefinition(trx: Transaction<DB>, programId: string, definition: RuleDefinition) {
+    const effect = definition.effect;
+    if (effect.type === "multiplier" && effect.appliesTo?.length) {
+      const found = await trx
+        .selectFrom("rules")
+        .select("id")
+        .where("program_id", "=", programId)
+        .where("id", "in", effect.appliesTo)
+        .execute();
+      const missing = effect.appliesTo.filter((id) => !found.some((f) => f.id === id));
+      if (missing.length) {
+        throw new DomainError("validation_error", `effect.appliesTo names unknown rules: ${missing.join(", ")}`, {
+          field: "effect.appliesTo",
+        });
+      }
+    }
+  }
+
+  #saveRuleVersion(trx: Transaction<DB>, row: RuleRow, actor: string) {
+    return trx
+      .insertInto("rule_versions")
+      .values({
+        rule_id: row.id,
+        version: row.version,
+        name: row.name,
+        status: row.status,
+        definition: JSON.stringify(row.definition),
+        actor,
+        created_at: row.updated_at,
+      })
+      .execute();
+  }
+
+  // -- campaigns --------------------------------------------------------------------------------
+
+  createCampaign(ctx: MutationContext, programId: string, input: CreateCampaignInput) {
+    return this.deps.uow.run(ctx, 201, async (trx) => {
+      const program = await this.deps.programs.get(programId);
+      const now = this.deps.clock.now();
+      const schedule = this.#schedule(input.startsAt ?? null, input.endsAt ?? null, program.timezone);
+      const row = await trx
+        .insertInto("campaigns")
+        .values({
+          id: this.deps.ids("campaign"),
+          program_id: programId,
+          name: input.name,
+          description: input.description ?? null,
+          status: input.status,
+          starts_at: schedule.startsAt,
+          ends_at: schedule.endsAt,
+          audience: JSON.stringify(input.audience),
+          holdout_percent: input.holdoutPercent,
+          budget_points: input.budgetPoints ?? null,
+          version: 1,
+          created_at: now,
+          updated_at: now,
+        })
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      if (row.budget_points !== null) await q.addToBudget(trx, row.id, row.budget_points);
+      await this.#saveCampaignVersion(trx, row, ctx.actor);
+      await q.bumpRulesRevision(trx, programId);
+      return this.#campaignView(trx, row);
+    });
+  }
+
+  updateCampaign(ctx: MutationContext, programId: string, campaignId: string, patch: UpdateCampaignInput) {
+    return this.deps.uow.run(ctx, 200, async (trx) => {
+      const current = await q.findCampaign(trx, programId, campaignId);
+      if (!current) throw notFound("Campaign", campaignId);
+      const input = patch as Partial<CreateCampaignInput>;
+      const status = input.status ?? current.status;
+      if (!TRANSITIONS[current.status].includes(status)) {
+        throw new DomainError("invalid_state", `A ${current.status} campaign cannot become ${status}`, {
+          from: current.status,
+          to: status,
+        });
+      }
+      const program = await this.deps.programs.get(programId);
+      const schedule = this.#schedule(
+        input.startsAt !== undefined ? input.startsAt : (current.starts_at?.toISOString() ?? null),
+        input.endsAt !== undefined ? input.endsAt : (current.ends_at?.toISOString() ?? null),
+        program.timezone,
+      );
+      const budget = input.budgetPoints !== undefined ? input.budgetPoints : current.budget_points;
+      await this.#changeBudget(trx, current, budget);
+      const row = await trx
+        .updateTable("campaigns")
+        .set({
+          name: input.name ?? current.name,
+          description: input.description !== undefined ? input.description : current.description,
+          status,
+          starts_at: schedule.startsAt,
+          ends_at: schedule.endsAt,
+          audience: JSON.stringify(input.audience ?? current.audience),
+          holdout_percent: input.holdoutPercent ?? current.holdout_percent,
+          budget_points: budget,
+          version: current.version + 1,
+          updated_at: this.deps.clock.now(),
+        })
+        .where("id", "=", campaignId)
+        .where("version", "=", current.version)
+        .returningAll()
+        .executeTakeFirst();
+      if (!row) throw new DomainError("conflict", `Campaign ${campaignId} was changed meanwhile; retry`);
+      await this.#saveCampaignVersion(trx, row, ctx.actor);
+      await q.bumpRulesRevision(trx, programId);
+      return this.#campaignView(trx, row);
+    });
+  }
+
+  async getCampaign(programId: string, campaignId: string) {
+    const row = await q.findCampaign(this.deps.db, programId, campaignId);
+    if (!row) throw notFound("Campaign", campaignId);
+    return this.#campaignView(this.deps.db, row);
+  }
+
+  async listCampaigns(programId: string) {
+    const rows = await q.listCampaigns(this.deps.db, programId);
+    const [remaining, rules] = await Promise.all([
+      q.budgetRemaining(
+        this.deps.db,
+        rows.filter((r) => r.budget_points !== null).map((r) => r.id),
+      ),
+      q.rulesOfCampaigns(
+        this.deps.db,
+        rows.map((r) => r.id),
+      ),
+    ]);
+    return { data: rows.map((row) => this.#view(row, remaining, rules)) };
+  }
+
+  async campaignVersions(programId: string, campaignId: string) {
+    await this.getCampaign(programId, campaignId);
+    const rows = await this.deps.db
+      .selectFrom("campaign_versions")
+      .selectAll()
+      .where("campaign_id", "=", campaignId)
+      .orderBy("version", "desc")
+      .execute();
+    return {
+      data: rows.map((r) => ({
+        version: r.version,
+        definition: r.definition as Record<string, unknown>,
+        actor: r.actor,
+        createdAt: r.created_at,
+      })),
+    };
+  }
+
+  /** A campaign and its rules as they stand now, drafts included (for a backtest). */
+  async campaignWithRules(programId: string, campaignId: string): Promise<{ campaign: CampaignRow; rules: LiveRule[] }> {
+    const campaign = await q.findCampaign(this.deps.db, programId, campaignId);
+    if (!campaign) throw notFound("Campaign", campaignId);
+    const rules = await q.listRules(this.deps.db, programId, { campaignId, status: "active" });
+    return { campaign, rules: rules.map((r) => toLiveRule(r, campaign)) };
+  }
+
+  #schedule(startsAt: string | null, endsAt: string | null, timezone: string) {
+    const start = startsAt === null ? null : resolveBound(startsAt, timezone, "start");
+    const end = endsAt === null ? null : resolveBound(endsAt, timezone, "end");
+    if (start && end && end <= start) {
+      throw new DomainError("validation_error", "endsAt must be after startsAt", { field: "endsAt" });
+    }
+    return { startsAt: start, endsAt: end };
+  }
+
+  async #changeBudget(trx: Transaction<DB>, current: CampaignRow, budget: number | null) {
+    const before = current.budget_points;
+    if (budget === before) return;
+    if (budget === null) {
+      await trx.deleteFrom("campaign_budget_slices").where("campaign_id", "=", current.id).execute();
+      return;
+    }
+    if (before === null) {
+      // a budget set on a running campaign counts what it already issued
+      const spent = await this.#issuedSoFar(trx, current.id);
+      if (spent > budget) {
+        throw new DomainError("validation_error", `The campaign already issued ${spent} points, more than ${budget}`, {
+          field: "budgetPoints",
+        });
+      }
+      await q.addToBudget(trx, current.id, budget - spent);
+      return;
+    }
+    if (budget > before) await q.addToBudget(trx, current.id, budget - before);
+    else if (!(await q.removeFromBudget(trx, current.id, before - budget))) {
+      throw new DomainError("validation_error", `The campaign has already spent more than ${budget} points`, {
+        field: "budgetPoints",
+      });
+    }
+  }
+
+  async #issuedSoFar(db: Kysely<DB> | Transaction<DB>, campaignId: string): Promise<number> {
+    const row = await db
+      .selectFrom("event_awards")
+      .select((eb) => eb.fn.coalesce(eb.fn.sum<number>("points"), eb.lit(0)).as("points"))
+      .where("campaign_id", "=", campaignId)
+      .where("outcome", "=", "awarded")
+      .executeTakeFirst();
+    return Number(row?.points ?? 0);
+  }
+
+  #saveCampaignVersion(trx: Transaction<DB>, row: CampaignRow, actor: string) {
+    const { id: _id, program_id: _p, version: _v, created_at: _c, updated_at: _u, ...definition } = row;
+    return trx
+      .insertInto("campaign_versions")
+      .values({
+        campaign_id: row.id,
+        version: row.version,
+        definition: JSON.stringify(definition),
+        actor,
+        created_at: row.updated_at,
+      })
+      .execute();
+  }
+
+  async #campaignView(db: Kysely<DB> | Transaction<DB>, row: CampaignRow) {
+    const [remaining, rules] = await Promise.all([
+      q.budgetRemaining(db, row.budget_points === null ? [] : [row.id]),
+      q.rulesOfCampaigns(db, [row.id]),
+    ]);
+    return this.#view(row, remaining, rules);
+  }
+
+  #view(row: CampaignRow, remaining: Map<string, number>, rules: { id: string; campaign_id: string | null }[]) {
+    const left = remaining.get(row.id) ?? 0;
+    return {
+      id: row.id,
+      name: row.name,
+      description: row.description,
+      status: row.status,
+      running: campaignRunsAt(toLiveCampaign(row), this.deps.clock.now()),
+      startsAt: row.starts_at,
+      endsAt: row.ends_at,
+      audience: row.audience as LiveCampaign["audience"],
+      holdoutPercent: row.holdout_percent,
+      budget: row.budget_points === null ? null : { points: row.budget_points, spent: row.budget_points - left, remaining: left },
+      version: row.version,
+      ruleIds: rules.filter((r) => r.campaign_id === row.id).map((r) => r.id),
+      createdAt: row.created_at,
+      updatedAt: row.updated_at,
+    };
+  }
+}

@@ -1,0 +1,142 @@
+import { type Kysely, sql, type Transaction } from "kysely";
+import type { CampaignRow, DB, RuleRow } from "../db/schema.ts";
+
+type Db = Kysely<DB> | Transaction<DB>;
+
+/** Budgets are split into this many rows, so parallel awards rarely wait on each other. */
+export const BUDGET_SLICES = 16;
+
+/** The slice a member's awards take from first: a stable hash of the member id (FNV-1a). */
+export function homeSlice(memberId: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < memberId.length; i++) {
+    hash ^= memberId.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return (hash >>> 0) % BUDGET_SLICES;
+}
+
+export const findRule = (db: Db, programId: string, id: string) =>
+  db.selectFrom("rules").selectAll().where("program_id", "=", programId).where("id", "=", id).executeTakeFirst();
+
+export const findCampaign = (db: Db, programId: string, id: string) =>
+  db.selectFrom("campaigns").selectAll().where("program_id", "=", programId).where("id", "=", id).executeTakeFirst();
+
+export function listRules(db: Db, programId: string, filter: { campaignId?: string; status?: string; trigger?: string }) {
+  let query = db.selectFrom("rules").selectAll().where("program_id", "=", programId);
+  if (filter.campaignId !== undefined) query = query.where("campaign_id", "=", filter.campaignId);
+  if (filter.status !== undefined) query = query.where("status", "=", filter.status as RuleRow["status"]);
+  if (filter.trigger !== undefined) query = query.where(sql<string>`definition->>'trigger'`, "=", filter.trigger);
+  return query.orderBy("id").execute();
+}
+
+export const listCampaigns = (db: Db, programId: string) =>
+  db.selectFrom("campaigns").selectAll().where("program_id", "=", programId).orderBy("id").execute();
+
+export const rulesOfCampaigns = (db: Db, campaignIds: string[]) =>
+  campaignIds.length === 0
+    ? Promise.resolve([])
+    : db.selectFrom("rules").select(["id", "campaign_id"]).where("campaign_id", "in", campaignIds).orderBy("id").execute();
+
+/** The rules that can award: active, standing or in an active campaign; with their campaigns. */
+export async function liveRules(db: Db, programId: string): Promise<{ rule: RuleRow; campaign: CampaignRow | null }[]> {
+  const rules = await db
+    .selectFrom("rules")
+    .selectAll()
+    .where("program_id", "=", programId)
+    .where("status", "=", "active")
+    .orderBy("id")
+    .execute();
+  const campaignIds = [...new Set(rules.flatMap((r) => (r.campaign_id ? [r.campaign_id] : [])))];
+  const campaigns = campaignIds.length
+    ? await db.selectFrom("campaigns").selectAll().where("id", "in", campaignIds).where("status", "=", "active").execute()
+    : [];
+  const byId = new Map(campaigns.map((c) => [c.id, c]));
+  return rules.flatMap((rule): { rule: RuleRow; campaign: CampaignRow | null }[] => {
+    if (rule.campaign_id === null) return [{ rule, campaign: null }];
+    const campaign = byId.get(rule.campaign_id);
+    return campaign ? [{ rule, campaign }] : [];
+  });
+}
+
+export async function rulesRevision(db: Db, programId: string): Promise<number | null> {
+  const row = await db.selectFrom("programs").select("rules_revision").where("id", "=", programId).executeTakeFirst();
+  return row?.rules_revision ?? null;
+}
+
+/** Marks the programme's rules changed, so every server reloads them on its next event. */
+export const bumpRulesRevision = (trx: Transaction<DB>, programId: string) =>
+  trx
+    .updateTable("programs")
+    .set((eb) => ({ rules_revision: eb("rules_revision", "+", 1) }))
+    .where("id", "=", programId)
+    .execute();
+
+export async function budgetRemaining(db: Db, campaignIds: string[]): Promise<Map<string, number>> {
+  if (campaignIds.length === 0) return new Map();
+  const rows = await db
+    .selectFrom("campaign_budget_slices")
+    .select(["campaign_id", sql<number>`sum(remaining)::bigint`.as("remaining")])
+    .where("campaign_id", "in", campaignIds)
+    .groupBy("campaign_id")
+    .execute();
+  return new Map(rows.map((r) => [r.campaign_id, r.remaining]));
+}
+
+/** Splits `points` over the slices as evenly as whole points allow. */
+export function splitBudget(points: number): number[] {
+  const base = Math.floor(points / BUDGET_SLICES);
+  const extra = points % BUDGET_SLICES;
+  return Array.from({ length: BUDGET_SLICES }, (_, i) => base + (i < extra ? 1 : 0));
+}
+
+export async function addToBudget(trx: Transaction<DB>, campaignId: string, points: number) {
+  if (points === 0) return;
+  const parts = splitBudget(points);
+  await sql`insert into campaign_budget_slices (campaign_id, slice, remaining)
+    select ${campaignId}, s, (array[${sql.join(parts)}]::bigint[])[s + 1] from generate_series(0, ${BUDGET_SLICES - 1}) s
+    on conflict (campaign_id, slice) do update set remaining = campaign_budget_slices.remaining + excluded.remaining`.execute(
+    trx,
+  );
+}
+
+/**
+ * Takes up to `points` from a campaign's budget and returns how many it got. It first tries the
+ * member's home slice alone (one row lock, rarely contended); only if that slice cannot cover it
+ * does it lock every slice with points left, in slice order (so sweeps cannot deadlock), and take
+ * what they hold. Under concurrency the budget ends exactly spent, never overspent.
+ */
+export async function takeFromBudget(trx: Transaction<DB>, campaignId: string, home: number, points: number): Promise<number> {
+  const single = await sql<{ slice: number }>`update campaign_budget_slices set remaining = remaining - ${points}
+    where campaign_id = ${campaignId} and slice = ${home} and remaining >= ${points} returning slice`.execute(trx);
+  if (single.rows.length > 0) return points;
+  const slices = await sql<{ slice: number; remaining: number }>`select slice, remaining from campaign_budget_slices
+    where campaign_id = ${campaignId} and remaining > 0 order by slice for update`.execute(trx);
+  const takes: { slice: number; take: number }[] = [];
+  let left = points;
+  for (const s of slices.rows) {
+    if (left === 0) break;
+    const take = Math.min(left, s.remaining);
+    takes.push({ slice: s.slice, take });
+    left -= take;
+  }
+  if (takes.length > 0) {
+    await sql`update campaign_budget_slices set remaining = remaining - x.take
+      from jsonb_to_recordset(${JSON.stringify(takes)}::jsonb) as x(slice smallint, take bigint)
+      where campaign_id = ${campaignId} and campaign_budget_slices.slice = x.slice`.execute(trx);
+  }
+  return points - left;
+}
+
+/** Takes points out of a budget that is being lowered; false if fewer than that are left. */
+export async function removeFromBudget(trx: Transaction<DB>, campaignId: string, points: number): Promise<boolean> {
+  if (points === 0) return true;
+  return (await takeFromBudget(trx, campaignId, 0, points)) === points;
+}
+
+/** Gives points back to a budget (a return took them back from the member). */
+export async function refundBudget(trx: Transaction<DB>, campaignId: string, home: number, points: number) {
+  if (points === 0) return;
+  await sql`update campaign_budget_slices set remaining = remaining + ${points}
+    where campaign_id = ${campaignId} and slice = ${home}`.execute(trx);
+}

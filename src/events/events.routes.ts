@@ -1,0 +1,182 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import type { Services } from "../app.ts";
+import { programOf, requireScope } from "../http/auth.ts";
+import type { AppEnv } from "../http/env.ts";
+import {
+  bearer,
+  commonErrors,
+  conflictError,
+  createRouter,
+  IdempotencyHeaders,
+  json,
+  jsonBody,
+  mutationContext,
+  route,
+  sendMutation,
+} from "../http/openapi.ts";
+import { MemberParams } from "../members/members.routes.ts";
+import {
+  BatchInputSchema,
+  BatchResultSchema,
+  ClaimInputSchema,
+  EventInputSchema,
+  EventQuerySchema,
+  EventResultSchema,
+  StoredEventSchema,
+} from "./events.schemas.ts";
+
+const EventParams = z.object({
+  eventId: z
+    .string()
+    .min(1)
+    .max(200)
+    .openapi({ param: { name: "eventId", in: "path" }, example: "order-10023" }),
+});
+
+const unprocessable = {
+  422: json(
+    z.object({ error: z.object({ code: z.string(), message: z.string(), requestId: z.string() }) }),
+    "A business rule refused it (unprocessable, referral_invalid)",
+  ),
+};
+
+function ingestOptions(c: Context<AppEnv>, query: { dryRun: boolean; asOf?: string | undefined }) {
+  return {
+    actor: `key:${c.get("principal").keyId}`,
+    requestId: c.get("requestId"),
+    dryRun: query.dryRun,
+    asOf: query.asOf ? new Date(query.asOf) : null,
+  };
+}
+
+export function eventRoutes(services: Services) {
+  const router = createRouter();
+  const tags = ["Events"];
+  const write = [requireScope("admin", "pos")];
+  const read = [requireScope("admin", "pos", "read")];
+
+  route(
+    router,
+    createRoute({
+      method: "post",
+      path: "/v1/events",
+      tags,
+      summary: "Send one event (a purchase, a return, or any action)",
+      description:
+        "Runs the programme's earn rules and campaigns and credits the points. The event `id` is the idempotency key: a replay answers the first result (`Idempotent-Replayed: true`), the same id with other content is 409. `?dryRun=true` (optionally with `asOf`) answers the same and writes nothing.",
+      security: bearer,
+      middleware: write,
+      request: { query: EventQuerySchema, ...jsonBody(EventInputSchema) },
+      responses: {
+        201: json(EventResultSchema, "What the event earned, rule by rule, and the new balance"),
+        ...commonErrors,
+        ...conflictError,
+        ...unprocessable,
+      },
+    }),
+    async (c) => {
+      const query = c.req.valid("query");
+      const [answer] = await services.events.ingest(programOf(c), [c.req.valid("json")], ingestOptions(c, query));
+      if (!answer) throw new Error("no answer");
+      if (answer.replayed) c.header("Idempotent-Replayed", "true");
+      return c.json(answer.body as object, answer.status as 201);
+    },
+  );
+
+  route(
+    router,
+    createRoute({
+      method: "post",
+      path: "/v1/events/batch",
+      tags,
+      summary: "Send up to 1,000 events",
+      description:
+        "Each event is validated, processed and answered on its own: one bad event does not sink the others. The answer lists, in order, each event's own status and result or error. The whole batch is written in one transaction.",
+      security: bearer,
+      middleware: write,
+      request: { query: EventQuerySchema, ...jsonBody(BatchInputSchema) },
+      responses: { 200: json(BatchResultSchema, "One answer per event, in order"), ...commonErrors },
+    }),
+    async (c) => {
+      const query = c.req.valid("query");
+      const { events } = c.req.valid("json");
+      const answers = await services.events.ingest(programOf(c), events, ingestOptions(c, query));
+      const summary = { accepted: 0, replayed: 0, failed: 0 };
+      const results = answers.map((a, index) => {
+        const ok = a.status < 400;
+        if (!ok) summary.failed += 1;
+        else if (a.replayed) summary.replayed += 1;
+        else summary.accepted += 1;
+        return { index, eventId: a.eventId, status: a.status, replayed: a.replayed, ...(ok ? { result: a.body } : a.body) };
+      });
+      return c.json({ results, summary }, 200);
+    },
+  );
+
+  route(
+    router,
+    createRoute({
+      method: "get",
+      path: "/v1/events/{eventId}",
+      tags,
+      summary: "Get an event as received, with its stored answer",
+      security: bearer,
+      middleware: read,
+      request: { params: EventParams },
+      responses: { 200: json(StoredEventSchema, "The event"), ...commonErrors },
+    }),
+    async (c) => c.json(await services.events.get(programOf(c), c.req.valid("param").eventId)),
+  );
+
+  route(
+    router,
+    createRoute({
+      method: "get",
+      path: "/v1/members/{memberId}/events",
+      tags,
+      summary: "A member's events, newest first",
+      security: bearer,
+      middleware: read,
+      request: {
+        params: MemberParams,
+        query: z.object({
+          type: z.string().optional(),
+          limit: z.coerce.number().int().min(1).max(200).default(50),
+          before: z.iso.datetime({ offset: true }).optional().openapi({ description: "nextCursor of the previous page" }),
+        }),
+      },
+      responses: {
+        200: json(z.object({ data: z.array(StoredEventSchema), nextCursor: z.string().nullable() }), "The events"),
+        ...commonErrors,
+      },
+    }),
+    async (c) => {
+      const { memberId } = c.req.valid("param");
+      return c.json(await services.events.listForMember(programOf(c), memberId, c.req.valid("query")));
+    },
+  );
+
+  route(
+    router,
+    createRoute({
+      method: "post",
+      path: "/v1/members/{memberId}/claims",
+      tags,
+      summary: "Claim a guest purchase",
+      description:
+        "A purchase recorded without a member (the programme's `guest` policy) is credited to this member, by its receipt id, within the programme's guestClaimDays. The rules and campaigns that applied when it occurred decide the points.",
+      security: bearer,
+      middleware: write,
+      request: { params: MemberParams, ...jsonBody(ClaimInputSchema), headers: IdempotencyHeaders },
+      responses: { 201: json(EventResultSchema, "What the purchase earned"), ...commonErrors, ...conflictError },
+    }),
+    async (c) => {
+      const input = c.req.valid("json");
+      const { memberId } = c.req.valid("param");
+      return sendMutation(c, await services.events.claim(mutationContext(c, input), programOf(c), memberId, input.receiptId));
+    },
+  );
+
+  return router;
+}

@@ -1,0 +1,110 @@
+import type { ExpiryPolicy } from "../db/schema.ts";
+import type { Contribution } from "../earning/earning.rules.ts";
+import { formatMoney } from "../earning/earning.rules.ts";
+import type { CreditPart } from "../ledger/ledger.rules.ts";
+import { expiryFor, pendingUntil } from "../programs/programs.rules.ts";
+import { DomainError } from "../shared/errors.ts";
+
+/** `total * part / whole`, rounded half up, in exact integers. */
+export function share(total: number, part: number, whole: number): number {
+  if (whole === 0) return 0;
+  const n = BigInt(total) * BigInt(part);
+  const d = BigInt(whole);
+  return Number((2n * n + d) / (2n * d));
+}
+
+export interface ReturnBasis {
+  amount: number;
+  /** Points the purchase's rules gave. */
+  points: number;
+  returnedAmount: number;
+  clawedBack: number;
+  sources: { account: "issued" | "partner"; partnerId: string | null; points: number }[];
+  campaigns: { campaignId: string; points: number }[];
+}
+
+export interface ReturnPlan {
+  totalReturned: number;
+  totalTakenBack: number;
+  take: number;
+  sources: { account: "issued" | "partner"; partnerId: string | null; points: number }[];
+  /** Points each budgeted campaign gets back. */
+  campaignRefunds: { campaignId: string; points: number }[];
+  explanation: string;
+}
+
+/**
+ * How many points a return takes back: the purchase's points in proportion to the share of its
+ * amount returned so far (rounded half up), minus what earlier returns took. Computed on the
+ * running total, so partial returns add up exactly to the points given and never exceed them.
+ * Each funding account (and each campaign budget) gets back its own share the same way.
+ */
+export function planReturn(basis: ReturnBasis, returned: number, currency: string): ReturnPlan {
+  const totalReturned = basis.returnedAmount + returned;
+  if (totalReturned > basis.amount) {
+    throw new DomainError(
+      "unprocessable",
+      `Returns would total ${formatMoney(totalReturned, currency)}, more than the purchase's ${formatMoney(basis.amount, currency)}`,
+      { field: "amount", purchaseAmount: basis.amount, alreadyReturned: basis.returnedAmount },
+    );
+  }
+  const totalTakenBack = Math.min(basis.points, share(basis.points, totalReturned, basis.amount));
+  const take = Math.max(0, totalTakenBack - basis.clawedBack);
+  const portion = (part: number) =>
+    Math.max(0, share(part, totalTakenBack, basis.points) - share(part, basis.clawedBack, basis.points));
+  const partner = basis.sources.filter((s) => s.account === "partner").map((s) => ({ ...s, points: portion(s.points) }));
+  const partnerPoints = partner.reduce((sum, s) => sum + s.points, 0);
+  const sources = [
+    ...partner.filter((s) => s.points > 0),
+    ...(take - partnerPoints > 0 ? [{ account: "issued" as const, partnerId: null, points: take - partnerPoints }] : []),
+  ];
+  const campaignRefunds = basis.campaigns
+    .map((c) => ({ campaignId: c.campaignId, points: portion(c.points) }))
+    .filter((c) => c.points > 0);
+  const explanation =
+    `Returned ${formatMoney(returned, currency)} of a ${formatMoney(basis.amount, currency)} purchase ` +
+    `(${formatMoney(totalReturned, currency)} in all): ${take} of its ${basis.points} points taken back`;
+  return { totalReturned, totalTakenBack, take, sources, campaignRefunds, explanation };
+}
+
+/** When points earned by an event become available and expire, under the rule's overrides if any. */
+export function creditTiming(
+  program: { timezone: string; pendingDays: number; pointsExpiry: ExpiryPolicy },
+  override: { pendingDays: number | null; expiry: ExpiryPolicy | null },
+  occurredAt: Date,
+  now: Date,
+): { availableAt: Date; expiresAt: Date | null } {
+  // The pending period runs from the purchase (a return window does); expiry from the credit.
+  const availableAt = pendingUntil(override.pendingDays ?? program.pendingDays, occurredAt, program.timezone);
+  const expiresAt = expiryFor(override.expiry ?? program.pointsExpiry, now, program.timezone);
+  return { availableAt: availableAt > now ? availableAt : now, expiresAt };
+}
+
+/** Groups contributions into credit parts: one lot per funding, availability and expiry. */
+export function creditPartsFor(
+  contributions: Pick<Contribution, "points" | "fundedBy" | "pendingDays" | "expiry">[],
+  partnerId: string | null,
+  program: { timezone: string; pendingDays: number; pointsExpiry: ExpiryPolicy },
+  occurredAt: Date,
+  now: Date,
+): { parts: CreditPart[]; timing: { availableAt: Date; expiresAt: Date | null }[] } {
+  const parts = new Map<string, CreditPart>();
+  const timing = contributions.map((c) => creditTiming(program, c, occurredAt, now));
+  contributions.forEach((c, i) => {
+    const t = timing[i];
+    if (!t || c.points === 0) return;
+    const source = c.fundedBy === "partner" ? "partner" : "issued";
+    const key = `${source}|${t.availableAt.getTime()}|${t.expiresAt?.getTime() ?? ""}`;
+    const part = parts.get(key);
+    if (part) part.points += c.points;
+    else
+      parts.set(key, {
+        points: c.points,
+        source,
+        partnerId: source === "partner" ? partnerId : null,
+        availableAt: t.availableAt,
+        expiresAt: t.expiresAt,
+      });
+  });
+  return { parts: [...parts.values()], timing };
+}

@@ -1,0 +1,234 @@
+import { z } from "@hono/zod-openapi";
+import { CHANNELS, eventType } from "../earning/earning.schemas.ts";
+import { MAX_POINTS_PER_OPERATION } from "../shared/points.ts";
+
+const money = z.int().min(0).max(MAX_POINTS_PER_OPERATION);
+const label = z.string().trim().min(1).max(200);
+
+export const EventItemSchema = z
+  .object({
+    sku: label,
+    name: label.optional(),
+    category: label.optional(),
+    brand: label.optional(),
+    quantity: z.int().min(1).max(1_000_000).default(1),
+    unitPrice: money.describe("Minor units"),
+  })
+  .strict()
+  .openapi("EventItem");
+
+export const MemberRefSchema = z
+  .object({
+    externalId: label.optional(),
+    email: z.email().max(320).optional(),
+    phone: z.string().trim().min(3).max(40).optional(),
+  })
+  .strict()
+  .refine((r) => r.externalId !== undefined || r.email !== undefined || r.phone !== undefined, "give externalId, email or phone")
+  .describe(
+    "Finds the member by externalId, else email, else phone; under the enroll policy, unknown ones are enrolled with these",
+  )
+  .openapi("MemberRef");
+
+export const EventInputSchema = z
+  .object({
+    id: z
+      .string()
+      .min(1)
+      .max(200)
+      .regex(/^[\x21-\x7e]+$/, "printable ASCII without spaces")
+      .describe("Your unique id for this event: the idempotency key. A replay answers the first result."),
+    type: eventType,
+    memberId: z.string().min(1).max(100).optional(),
+    member: MemberRefSchema.optional(),
+    occurredAt: z.iso.datetime({ offset: true }).optional().describe("When it happened; defaults to when it is received"),
+    amount: money.optional().describe("Minor units (cents). Required for purchases and returns unless items give it"),
+    currency: z
+      .string()
+      .length(3)
+      .transform((c) => c.toUpperCase())
+      .optional()
+      .describe("Defaults to the programme's; must be the programme's"),
+    items: z.array(EventItemSchema).max(500).optional(),
+    channel: z.enum(CHANNELS).optional(),
+    storeId: label.optional(),
+    partnerId: label.optional(),
+    receiptId: label.optional().describe("A guest purchase is claimed later by this id (defaults to the event id)"),
+    originalEventId: z.string().min(1).max(200).optional().describe("For a return: the purchase it returns"),
+    attributes: z
+      .record(z.string().min(1).max(100), z.unknown())
+      .refine((a) => JSON.stringify(a).length <= 16_384, "must serialize to at most 16 KiB")
+      .optional(),
+  })
+  .strict()
+  .refine((e) => e.memberId === undefined || e.member === undefined, {
+    message: "give memberId or member, not both",
+    path: ["member"],
+  })
+  .openapi("EventInput");
+
+export type EventInput = z.infer<typeof EventInputSchema>;
+
+export const EventQuerySchema = z.object({
+  dryRun: z
+    .enum(["true", "false"])
+    .optional()
+    .transform((v) => v === "true")
+    .openapi({ description: "Compute the same answer and write nothing" }),
+  asOf: z.iso
+    .datetime({ offset: true })
+    .optional()
+    .openapi({ description: "With dryRun: process as if received at this time (balances, pending, expiry)" }),
+});
+
+const ContributionSchema = z
+  .object({
+    ruleId: z.string().nullable(),
+    ruleVersion: z.int().nullable(),
+    ruleName: z.string(),
+    campaignId: z.string().nullable(),
+    campaignVersion: z.int().nullable(),
+    points: z.int(),
+    stamps: z.int(),
+    fundedBy: z.enum(["program", "partner"]),
+    availableAt: z.iso.datetime(),
+    expiresAt: z.iso.datetime().nullable(),
+    explanation: z.string(),
+  })
+  .openapi("Contribution");
+
+const SkipSchema = z
+  .object({
+    ruleId: z.string(),
+    ruleVersion: z.int(),
+    ruleName: z.string(),
+    campaignId: z.string().nullable(),
+    campaignVersion: z.int().nullable(),
+    reason: z.enum([
+      "condition",
+      "audience",
+      "no_eligible_items",
+      "holdout",
+      "limit_reached",
+      "outranked",
+      "budget_exhausted",
+      "zero_points",
+    ]),
+    explanation: z.string(),
+  })
+  .openapi("SkippedRule");
+
+export const EventResultSchema = z
+  .object({
+    eventId: z.string(),
+    type: z.string(),
+    status: z.enum(["processed", "guest", "claimed"]),
+    memberId: z.string().nullable(),
+    enrolled: z.boolean().describe("The member was enrolled by this event"),
+    occurredAt: z.iso.datetime(),
+    points: z.object({
+      total: z.int().describe("Net points this event gave (negative for a return)"),
+      available: z.int(),
+      pending: z.int(),
+    }),
+    contributions: z.array(ContributionSchema).describe("Each rule's points and why"),
+    skipped: z
+      .array(SkipSchema)
+      .describe("Rules that listen to this event but gave nothing, and why (condition misses only on a dry run)"),
+    stamps: z.array(
+      z.object({
+        ruleId: z.string(),
+        cardSize: z.int(),
+        stamps: z.int(),
+        progress: z.int(),
+        completedCards: z.int(),
+      }),
+    ),
+    return: z
+      .object({
+        originalEventId: z.string(),
+        returnedAmount: z.int(),
+        pointsTakenBack: z.int(),
+        totalReturnedAmount: z.int(),
+        totalTakenBack: z.int(),
+        explanation: z.string(),
+      })
+      .nullable(),
+    referral: z
+      .object({
+        referrerId: z.string(),
+        status: z.enum(["rewarded", "refused"]),
+        referrerPoints: z.int(),
+        refereePoints: z.int(),
+        explanation: z.string(),
+      })
+      .nullable(),
+    transactionId: z.string().nullable(),
+    balance: z
+      .object({ available: z.int(), pending: z.int(), held: z.int(), debt: z.int() })
+      .nullable()
+      .describe("The member's balance after this event"),
+    dryRun: z.boolean(),
+  })
+  .openapi("EventResult");
+
+export type EventResult = z.infer<typeof EventResultSchema>;
+
+export const BatchInputSchema = z
+  .object({
+    events: z
+      .array(z.record(z.string(), z.unknown()).openapi({ $ref: "#/components/schemas/EventInput" } as never))
+      .min(1)
+      .max(1000)
+      .describe("Up to 1,000 events, each validated and answered on its own"),
+  })
+  .strict()
+  .openapi("EventBatch");
+
+export const BatchResultSchema = z
+  .object({
+    results: z.array(
+      z.object({
+        index: z.int(),
+        eventId: z.string().nullable(),
+        status: z.int().describe("The HTTP status this event alone would have had"),
+        replayed: z.boolean(),
+        result: EventResultSchema.optional(),
+        error: z
+          .object({ code: z.string(), message: z.string(), requestId: z.string(), details: z.unknown().optional() })
+          .optional(),
+      }),
+    ),
+    summary: z.object({ accepted: z.int(), replayed: z.int(), failed: z.int() }),
+  })
+  .openapi("EventBatchResult");
+
+export const ClaimInputSchema = z
+  .object({ receiptId: label.describe("The receipt id (or event id) of a guest purchase") })
+  .strict()
+  .openapi("ClaimGuestPurchase");
+
+export const StoredEventSchema = z
+  .object({
+    id: z.string(),
+    type: z.string(),
+    memberId: z.string().nullable(),
+    status: z.enum(["processed", "guest", "claimed", "rejected"]),
+    occurredAt: z.iso.datetime(),
+    amount: z.int().nullable(),
+    currency: z.string().nullable(),
+    items: z.array(EventItemSchema).nullable(),
+    channel: z.string().nullable(),
+    storeId: z.string().nullable(),
+    partnerId: z.string().nullable(),
+    receiptId: z.string().nullable(),
+    originalEventId: z.string().nullable(),
+    attributes: z.record(z.string(), z.unknown()).nullable(),
+    points: z.int().describe("Points the event's rules gave (negative: taken back by a return)"),
+    transactionId: z.string().nullable(),
+    returnedAmount: z.int().describe("Purchases: how much of the amount came back in returns"),
+    clawedBack: z.int().describe("Purchases: points taken back by returns"),
+    result: z.unknown().describe("The answer given when the event was received"),
+    createdAt: z.iso.datetime(),
+  })
+  .openapi("Event");

@@ -1,0 +1,1018 @@
+import type { Kysely, Transaction } from "kysely";
+import { DateTime } from "luxon";
+import type { CampaignService } from "../campaigns/campaigns.service.ts";
+import { budgetRemaining, homeSlice, refundBudget, takeFromBudget } from "../campaigns/campaigns.sql.ts";
+import type { DB, EventRow } from "../db/schema.ts";
+import {
+  budgetWants,
+  capByBudget,
+  type EarnEvent,
+  type Evaluation,
+  evaluate,
+  type LiveRule,
+  type MemberFacts,
+  type MemberHistory,
+  periodStart,
+} from "../earning/earning.rules.ts";
+import { errorBody, fingerprint, type MutationContext, type UnitOfWork } from "../idempotency/idempotency.service.ts";
+import { clawback, creditParts, type EntryDraft, type MemberBook, settle } from "../ledger/ledger.rules.ts";
+import type { LedgerService } from "../ledger/ledger.service.ts";
+import { bookBalance } from "../ledger/ledger.service.ts";
+import * as ledgerSql from "../ledger/ledger.sql.ts";
+import { normalizeEmail, normalizePhone } from "../members/members.rules.ts";
+import { insertMembers } from "../members/members.sql.ts";
+import type { Clock } from "../shared/clock.ts";
+import { DomainError, notFound } from "../shared/errors.ts";
+import type { IdGenerator } from "../shared/ids.ts";
+import { creditPartsFor, planReturn } from "./events.rules.ts";
+import { type EventInput, EventInputSchema, type EventResult } from "./events.schemas.ts";
+import * as q from "./events.sql.ts";
+
+/** How far in the future an event's occurredAt may be (clock skew between systems). */
+const FUTURE_SKEW_MS = 5 * 60 * 1000;
+const MAX_ATTEMPTS = 8;
+
+export interface EventAnswer {
+  eventId: string | null;
+  status: number;
+  replayed: boolean;
+  body: EventResult | ReturnType<typeof errorBody>;
+}
+
+/** One event on its way through: validated, its member found (or to be enrolled). */
+interface Pending {
+  index: number;
+  input: EventInput;
+  event: EarnEvent;
+  fingerprint: string;
+  memberId: string | null;
+  /** Enrol a member with these details (the programme enrols unknown members). */
+  enrol: { key: string; externalId: string | null; email: string | null; phone: string | null } | null;
+  guest: boolean;
+  /** Created by the system (a sign-up event), not sent by a client. */
+  internal: boolean;
+  /** A stored guest purchase being claimed by a member. */
+  claim: boolean;
+}
+
+interface RunContext {
+  program: q.EventProgram;
+  rules: LiveRule[];
+  actor: string;
+  now: Date;
+  dryRun: boolean;
+  requestId: string;
+}
+
+class EventIdTaken extends Error {}
+
+const RETRYABLE = new Set(["40001", "40P01", "23505"]);
+const isRetryable = (error: unknown) => RETRYABLE.has(String((error as { code?: unknown } | null)?.code));
+
+function cloneBook(book: MemberBook): MemberBook {
+  return {
+    memberId: book.memberId,
+    debt: book.debt,
+    lots: book.lots.map((l) => ({ ...l })),
+    holds: book.holds.map((h) => ({ ...h, allocations: h.allocations.map((a) => ({ ...a })) })),
+  };
+}
+
+function restoreBook(book: MemberBook, saved: MemberBook) {
+  book.debt = saved.debt;
+  book.lots = saved.lots;
+  book.holds = saved.holds;
+}
+
+/**
+ * Turns events into points: validates them, finds or enrols their members, runs the programme's
+ * rules, takes campaign budgets, writes the ledger, and stores each event with its answer (the
+ * event id is the idempotency key). A batch is one transaction with one write statement; each
+ * event in it is still answered on its own.
+ */
+export class EventService {
+  constructor(
+    private readonly deps: {
+      db: Kysely<DB>;
+      clock: Clock;
+      ids: IdGenerator;
+      uow: UnitOfWork;
+      campaigns: CampaignService;
+      ledger: LedgerService;
+    },
+  ) {}
+
+  async ingest(
+    programId: string,
+    raw: unknown[],
+    options: { actor: string; requestId: string; dryRun: boolean; asOf: Date | null },
+  ): Promise<EventAnswer[]> {
+    if (options.asOf && !options.dryRun) {
+      throw new DomainError("validation_error", "asOf applies to dry runs only (dryRun=true)", { field: "asOf" });
+    }
+    const program = await q.programForEvents(this.deps.db, programId);
+    if (!program) throw notFound("Program", programId);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.#ingestOnce(program, raw, options);
+      } catch (error) {
+        if (!(error instanceof EventIdTaken) && (!isRetryable(error) || attempt >= MAX_ATTEMPTS)) throw error;
+        if (attempt >= MAX_ATTEMPTS) throw error;
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * attempt));
+      }
+    }
+  }
+
+  async #ingestOnce(
+    program: q.EventProgram,
+    raw: unknown[],
+    options: { actor: string; requestId: string; dryRun: boolean; asOf: Date | null },
+  ): Promise<EventAnswer[]> {
+    const now = options.asOf ?? this.deps.clock.now();
+    const answers: (EventAnswer | null)[] = raw.map(() => null);
+    const fail = (index: number, eventId: string | null, error: DomainError) => {
+      answers[index] = { eventId, status: error.status, replayed: false, body: errorBody(error, options.requestId) };
+    };
+
+    // Validate each event on its own; the first of a repeated id is processed, the rest replay it.
+    const valid: { index: number; input: EventInput; fingerprint: string }[] = [];
+    const firstOf = new Map<string, number>();
+    const repeats: { index: number; of: number; fingerprint: string }[] = [];
+    raw.forEach((item, index) => {
+      const parsed = EventInputSchema.safeParse(item);
+      const id = typeof (item as { id?: unknown })?.id === "string" ? (item as { id: string }).id : null;
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0];
+        fail(
+          index,
+          id,
+          new DomainError("validation_error", `Invalid event: ${issue?.path.join(".") || "body"}: ${issue?.message}`, {
+            issues: parsed.error.issues.map((i) => ({ path: i.path.join("."), message: i.message })),
+          }),
+        );
+        return;
+      }
+      const print = fingerprint("EVENT", "", parsed.data);
+      const first = firstOf.get(parsed.data.id);
+      if (first !== undefined) repeats.push({ index, of: first, fingerprint: print });
+      else {
+        firstOf.set(parsed.data.id, index);
+        valid.push({ index, input: parsed.data, fingerprint: print });
+      }
+    });
+
+    // Replays of stored events.
+    const stored = await q.findStoredEvents(
+      this.deps.db,
+      program.id,
+      valid.map((v) => v.input.id),
+    );
+    const fresh: typeof valid = [];
+    for (const v of valid) {
+      const found = stored.get(v.input.id);
+      if (!found) fresh.push(v);
+      else if (found.fingerprint !== v.fingerprint) {
+        fail(
+          v.index,
+          v.input.id,
+          new DomainError("idempotency_conflict", `Event ${v.input.id} was already received with other content`),
+        );
+      } else {
+        answers[v.index] = { eventId: v.input.id, status: found.status_code, replayed: true, body: found.result as EventResult };
+      }
+    }
+
+    const pendings = await this.#prepare(program, fresh, now, (index, id, error) => fail(index, id, error));
+    if (pendings.length > 0) {
+      const rules = await this.deps.campaigns.liveRules(this.deps.db, program.id, program.rulesRevision);
+      const ctx: RunContext = { program, rules, actor: options.actor, now, dryRun: options.dryRun, requestId: options.requestId };
+      const results = options.dryRun
+        ? await this.#dryRun(ctx, pendings)
+        : await this.deps.db.transaction().execute((trx) => this.#run(trx, ctx, pendings));
+      for (const [index, answer] of results) answers[index] = answer;
+    }
+    for (const r of repeats) {
+      const first = answers[r.of];
+      const firstPrint = valid.find((v) => v.index === r.of)?.fingerprint;
+      if (first && firstPrint === r.fingerprint) answers[r.index] = { ...first, replayed: true };
+      else
+        fail(
+          r.index,
+          first?.eventId ?? null,
+          new DomainError("idempotency_conflict", "The same event id twice with other content"),
+        );
+    }
+    return answers.map(
+      (a) =>
+        a ?? {
+          eventId: null,
+          status: 500,
+          replayed: false,
+          body: errorBody(new DomainError("internal_error", "Event was not answered"), options.requestId),
+        },
+    );
+  }
+
+  /** Signs a new member up: a `signup` event, processed in the enrolment's own transaction. */
+  onEnrolled = async (trx: Transaction<DB>, programId: string, memberId: string, now: Date): Promise<void> => {
+    const program = await q.programForEvents(trx, programId);
+    if (!program) throw notFound("Program", programId);
+    const rules = await this.deps.campaigns.liveRules(trx, programId, program.rulesRevision);
+    const pending = this.#signup(memberId, now, -1);
+    await this.#run(trx, { program, rules, actor: "system:enrolment", now, dryRun: false, requestId: "-" }, [pending]);
+  };
+
+  #signup(memberId: string, now: Date, index: number): Pending {
+    const input: EventInput = { id: `signup:${memberId}`, type: "signup", memberId, occurredAt: now.toISOString() };
+    return {
+      index,
+      input,
+      event: {
+        id: input.id,
+        type: "signup",
+        occurredAt: now,
+        amount: null,
+        currency: "",
+        items: null,
+        channel: null,
+        storeId: null,
+        partnerId: null,
+        attributes: {},
+      },
+      fingerprint: fingerprint("EVENT", "", input),
+      memberId,
+      enrol: null,
+      guest: false,
+      internal: true,
+      claim: false,
+    };
+  }
+
+  /** Checks what the schema cannot and finds each event's member; refusals here write nothing. */
+  async #prepare(
+    program: q.EventProgram,
+    events: { index: number; input: EventInput; fingerprint: string }[],
+    now: Date,
+    fail: (index: number, id: string, error: DomainError) => void,
+  ): Promise<Pending[]> {
+    const checked: { index: number; input: EventInput; fingerprint: string; event: EarnEvent }[] = [];
+    for (const e of events) {
+      try {
+        checked.push({ ...e, event: this.#normalize(program, e.input, now) });
+      } catch (error) {
+        if (!(error instanceof DomainError)) throw error;
+        fail(e.index, e.input.id, error);
+      }
+    }
+    // Returns name their purchase; its member is the return's.
+    const originals = await q.findOriginals(this.deps.db, program.id, [
+      ...new Set(checked.flatMap((c) => (c.input.originalEventId ? [c.input.originalEventId] : []))),
+    ]);
+    const phones = new Map<string, string | null>();
+    const refs = { ids: [] as string[], externalIds: [] as string[], emails: [] as string[], phones: [] as string[] };
+    for (const c of checked) {
+      if (c.input.memberId) refs.ids.push(c.input.memberId);
+      const original = c.input.originalEventId ? originals.get(c.input.originalEventId) : undefined;
+      if (original?.memberId) refs.ids.push(original.memberId);
+      const ref = c.input.member;
+      if (ref?.externalId) refs.externalIds.push(ref.externalId);
+      if (ref?.email) refs.emails.push(normalizeEmail(ref.email));
+      if (ref?.phone) {
+        const phone = normalizePhone(ref.phone, program.country);
+        phones.set(ref.phone, phone);
+        if (phone) refs.phones.push(phone);
+      }
+    }
+    const known = await q.findMembers(this.deps.db, program.id, refs);
+    const byId = new Map(known.map((m) => [m.id, m]));
+    const byExternal = new Map(known.flatMap((m) => (m.externalId ? [[m.externalId, m] as const] : [])));
+    const byEmail = new Map(known.flatMap((m) => (m.email ? [[m.email, m] as const] : [])));
+    const byPhone = new Map(known.flatMap((m) => (m.phone ? [[m.phone, m] as const] : [])));
+
+    const pendings: Pending[] = [];
+    for (const c of checked) {
+      try {
+        let memberId: string | null = null;
+        let enrol: Pending["enrol"] = null;
+        let guest = false;
+        if (c.input.type === "return") {
+          const original = c.input.originalEventId ? originals.get(c.input.originalEventId) : undefined;
+          if (!original) throw notFound("Purchase", c.input.originalEventId);
+          if (original.type !== "purchase") {
+            throw new DomainError("validation_error", `Event ${original.id} is a ${original.type}, not a purchase`, {
+              field: "originalEventId",
+            });
+          }
+          if (!original.memberId || original.status === "rejected") {
+            throw new DomainError(
+              "invalid_state",
+              `Purchase ${original.id} earned no points (${original.status}); nothing to take back`,
+            );
+          }
+          memberId = original.memberId;
+        }
+        const ref = c.input.member;
+        const found = c.input.memberId
+          ? byId.get(c.input.memberId)
+          : ref
+            ? ((ref.externalId ? byExternal.get(ref.externalId) : undefined) ??
+              (ref.email ? byEmail.get(normalizeEmail(ref.email)) : undefined) ??
+              (ref.phone ? byPhone.get(phones.get(ref.phone) ?? "") : undefined))
+            : undefined;
+        if (c.input.memberId && !found) throw notFound("Member", c.input.memberId);
+        if (found) {
+          if (memberId && found.id !== memberId) {
+            throw new DomainError("validation_error", `The purchase belongs to another member (${memberId})`, {
+              field: "memberId",
+            });
+          }
+          memberId = found.id;
+        } else if (ref && !memberId) {
+          if (program.unknownMemberPolicy === "enroll") {
+            const phone = ref.phone ? (phones.get(ref.phone) ?? null) : null;
+            if (ref.phone && !phone) {
+              throw new DomainError("validation_error", `member.phone "${ref.phone}" is not a possible phone number`, {
+                field: "member.phone",
+              });
+            }
+            const email = ref.email ? normalizeEmail(ref.email) : null;
+            enrol = {
+              key: `${ref.externalId ?? ""}|${email ?? ""}|${phone ?? ""}`,
+              externalId: ref.externalId ?? null,
+              email,
+              phone,
+            };
+          } else if (program.unknownMemberPolicy === "guest" && c.input.type === "purchase") {
+            guest = true;
+          } else {
+            throw new DomainError("not_found", "No member of this programme matches member", { field: "member" });
+          }
+        } else if (!memberId) {
+          if (program.unknownMemberPolicy === "guest" && c.input.type === "purchase") guest = true;
+          else throw new DomainError("validation_error", "An event needs memberId or member", { field: "memberId" });
+        }
+        const member = memberId ? byId.get(memberId) : undefined;
+        if (member?.status === "blocked") {
+          throw new DomainError("member_blocked", `Member ${member.id} is blocked and cannot earn or return`);
+        }
+        pendings.push({
+          index: c.index,
+          input: c.input,
+          event: c.event,
+          fingerprint: c.fingerprint,
+          memberId,
+          enrol,
+          guest,
+          internal: false,
+          claim: false,
+        });
+      } catch (error) {
+        if (!(error instanceof DomainError)) throw error;
+        fail(c.index, c.input.id, error);
+      }
+    }
+    return pendings;
+  }
+
+  #normalize(program: q.EventProgram, input: EventInput, now: Date): EarnEvent {
+    const occurredAt = input.occurredAt ? new Date(input.occurredAt) : now;
+    if (occurredAt.getTime() > now.getTime() + FUTURE_SKEW_MS) {
+      throw new DomainError("validation_error", "occurredAt is in the future", { field: "occurredAt" });
+    }
+    if (input.currency && input.currency !== program.currency) {
+      throw new DomainError("validation_error", `currency must be the programme's (${program.currency})`, { field: "currency" });
+    }
+    const items = input.items ?? null;
+    const amount = input.amount ?? (items ? items.reduce((sum, i) => sum + i.quantity * i.unitPrice, 0) : null);
+    if ((input.type === "purchase" || input.type === "return") && amount === null) {
+      throw new DomainError("validation_error", `A ${input.type} needs amount or items`, { field: "amount" });
+    }
+    if (input.type === "return" && !input.originalEventId) {
+      throw new DomainError("validation_error", "A return needs originalEventId (the purchase it returns)", {
+        field: "originalEventId",
+      });
+    }
+    if (input.type !== "return" && input.originalEventId) {
+      throw new DomainError("validation_error", "originalEventId applies to returns only", { field: "originalEventId" });
+    }
+    return {
+      id: input.id,
+      type: input.type,
+      occurredAt,
+      amount,
+      currency: program.currency,
+      items,
+      channel: input.channel ?? null,
+      storeId: input.storeId ?? null,
+      partnerId: input.partnerId ?? null,
+      attributes: input.attributes ?? {},
+    };
+  }
+
+  /** The write path: lock, evaluate, take budgets, write the ledger and the events in one statement. */
+  async #run(trx: Transaction<DB>, ctx: RunContext, given: Pending[]): Promise<Map<number, EventAnswer>> {
+    const { program, now } = ctx;
+    const pendings = await this.#enrol(trx, ctx, given);
+    const memberIds = [...new Set(pendings.flatMap((p) => (p.memberId ? [p.memberId] : [])))];
+    // Referrers are credited too, so they are locked with the rest (in one id order).
+    const referrers = await this.#pendingReferrers(trx, program, pendings);
+    const { members } = await ledgerSql.lockMembers(trx, program.id, [...memberIds, ...referrers.values()]);
+    const originals = await q.findOriginals(
+      trx,
+      program.id,
+      pendings.flatMap((p) => (p.input.originalEventId ? [p.input.originalEventId] : [])),
+    );
+    const lotIds = [...originals.values()].flatMap((o) => o.lotIds);
+    const loaded = await ledgerSql.loadBooks(trx, members, lotIds);
+    const expired = await ledgerSql.expiredByLot(trx, lotIds);
+    for (const { book } of loaded.values())
+      for (const lot of book.lots) if (expired.has(lot.id)) lot.expired = expired.get(lot.id);
+    const books = new Map([...loaded].map(([id, l]) => [id, l.book]));
+    const settled = [...books.values()].flatMap((book) => settle(book, now, this.deps.ids));
+    const state = await this.#ruleState(trx, ctx, pendings, referrers);
+
+    const outcome = await this.#process(trx, ctx, pendings, books, state, originals, referrers, (wants) =>
+      this.#takeBudgets(trx, wants),
+    );
+    for (const r of outcome.refunds) await refundBudget(trx, r.campaignId, homeSlice(r.memberId), r.points);
+    const inserted = await ledgerSql.persistEntries(
+      trx,
+      program.id,
+      ctx.actor,
+      [...settled, ...outcome.entries],
+      loaded,
+      now,
+      new Set(settled.map((e) => e.id)),
+      (() => {
+        const { parts, inserted } = q.eventParts(program.id, now, outcome.write);
+        return { parts, select: inserted };
+      })(),
+    );
+    if (inserted !== outcome.write.events.length + outcome.write.claims.length) throw new EventIdTaken();
+    return outcome.answers;
+  }
+
+  /** The dry run: the same evaluation on books as they stand at `now`, written nowhere. */
+  async #dryRun(ctx: RunContext, given: Pending[]): Promise<Map<number, EventAnswer>> {
+    const db = this.deps.db;
+    const pendings = given.map((p) => (p.enrol ? { ...p, memberId: `mem_new_${p.index}` } : p));
+    const referrers = await this.#pendingReferrers(db, ctx.program, pendings);
+    const memberIds = [...new Set([...pendings.flatMap((p) => (p.memberId ? [p.memberId] : [])), ...referrers.values()])];
+    const books = new Map<string, MemberBook>();
+    for (const id of memberIds) books.set(id, (await this.deps.ledger.bookAsOf(db, id, ctx.now)).book);
+    const originals = await q.findOriginals(
+      db,
+      ctx.program.id,
+      pendings.flatMap((p) => (p.input.originalEventId ? [p.input.originalEventId] : [])),
+    );
+    const expired = await ledgerSql.expiredByLot(
+      db,
+      [...originals.values()].flatMap((o) => o.lotIds),
+    );
+    for (const book of books.values()) for (const lot of book.lots) if (expired.has(lot.id)) lot.expired = expired.get(lot.id);
+    const state = await this.#ruleState(db, ctx, pendings, referrers);
+    const outcome = await this.#process(db, ctx, pendings, books, state, originals, referrers, async (wants) => {
+      const remaining = await budgetRemaining(db, [...wants.keys()]);
+      return new Map([...wants].map(([id, want]) => [id, Math.min(want.points, remaining.get(id) ?? 0)]));
+    });
+    return outcome.answers;
+  }
+
+  /** Enrols the unknown members events name (one insert), and queues their sign-up events first. */
+  async #enrol(trx: Transaction<DB>, ctx: RunContext, pendings: Pending[]): Promise<Pending[]> {
+    const toEnrol = new Map<string, { id: string; externalId: string | null; email: string | null; phone: string | null }>();
+    for (const p of pendings) {
+      if (p.enrol && !toEnrol.has(p.enrol.key)) toEnrol.set(p.enrol.key, { ...p.enrol, id: this.deps.ids("member") });
+    }
+    if (toEnrol.size === 0) return pendings;
+    await insertMembers(trx, ctx.program.id, [...toEnrol.values()], ctx.now);
+    const result: Pending[] = [];
+    const signedUp = new Set<string>();
+    for (const p of pendings) {
+      if (!p.enrol) {
+        result.push(p);
+        continue;
+      }
+      const memberId = toEnrol.get(p.enrol.key)?.id ?? null;
+      if (memberId && !signedUp.has(memberId)) {
+        signedUp.add(memberId);
+        result.push(this.#signup(memberId, ctx.now, -1 - signedUp.size));
+      }
+      result.push({ ...p, memberId });
+    }
+    return result;
+  }
+
+  /** Referee -> referrer for members with a referral still waiting on a first qualifying purchase. */
+  async #pendingReferrers(db: Kysely<DB> | Transaction<DB>, program: q.EventProgram, pendings: Pending[]) {
+    const referrers = new Map<string, string>();
+    if (!program.referralPolicy) return referrers;
+    const buyers = [...new Set(pendings.flatMap((p) => (p.input.type === "purchase" && p.memberId ? [p.memberId] : [])))];
+    if (buyers.length === 0) return referrers;
+    const rows = await db
+      .selectFrom("referrals")
+      .select(["referee_id", "referrer_id"])
+      .where("referee_id", "in", buyers)
+      .where("status", "=", "pending")
+      .execute();
+    for (const r of rows) referrers.set(r.referee_id, r.referrer_id);
+    return referrers;
+  }
+
+  async #ruleState(db: Kysely<DB> | Transaction<DB>, ctx: RunContext, pendings: Pending[], referrers: Map<string, string>) {
+    const types = new Set(pendings.map((p) => p.input.type));
+    const relevant = ctx.rules.filter((r) => types.has(r.definition.trigger));
+    const stampRules = relevant.filter((r) => r.definition.effect.type === "stamps").map((r) => r.id);
+    const limited = relevant.filter((r) => r.definition.limits.perMember);
+    let awardsSince = ctx.now;
+    for (const rule of limited) {
+      const period = rule.definition.limits.perMember?.period ?? "lifetime";
+      for (const p of pendings) {
+        const start = periodStart(period, p.event.occurredAt, ctx.program.timezone);
+        if (start < awardsSince) awardsSince = start;
+      }
+    }
+    const purchases =
+      ctx.rules.some((r) => r.definition.conditions.some((c) => c.type === "purchase_number")) || referrers.size > 0;
+    return q.loadRuleState(db, [...new Set(pendings.flatMap((p) => (p.memberId ? [p.memberId] : [])))], {
+      purchases,
+      stampRules,
+      limitedRules: limited.map((r) => r.id),
+      awardsSince,
+      referrers: [...new Set(referrers.values())],
+      monthStart: DateTime.fromJSDate(ctx.now, { zone: ctx.program.timezone }).startOf("month").toJSDate(),
+    });
+  }
+
+  async #takeBudgets(trx: Transaction<DB>, wants: Map<string, { points: number; memberId: string }>) {
+    const granted = new Map<string, number>();
+    for (const [campaignId, want] of [...wants].sort(([a], [b]) => (a < b ? -1 : 1))) {
+      granted.set(campaignId, await takeFromBudget(trx, campaignId, homeSlice(want.memberId), want.points));
+    }
+    return granted;
+  }
+
+  /**
+   * The heart of it, shared by the write path and the dry run: evaluates every event in order,
+   * asks for the budgets all of them want at once, then writes each event's ledger entries and
+   * answer. A refusal (a return that cannot take its points back) is undone on its own.
+   */
+  async #process(
+    db: Kysely<DB> | Transaction<DB>,
+    ctx: RunContext,
+    pendings: Pending[],
+    books: Map<string, MemberBook>,
+    state: q.RuleState,
+    originals: Map<string, q.OriginalPurchase>,
+    referrers: Map<string, string>,
+    grant: (wants: Map<string, { points: number; memberId: string }>) => Promise<Map<string, number>>,
+  ) {
+    const { program, now } = ctx;
+    const histories = new Map<string, MemberHistory>();
+    const historyOf = (memberId: string): MemberHistory => {
+      let h = histories.get(memberId);
+      if (!h) {
+        h = {
+          purchases: state.purchases.get(memberId) ?? 0,
+          stamps: new Map(state.stamps.get(memberId) ?? []),
+          awards: [...(state.awards.get(memberId) ?? [])],
+        };
+        histories.set(memberId, h);
+      }
+      return h;
+    };
+    const facts = new Map<string, MemberFacts>();
+    const memberRows = await q.findMembers(db, program.id, {
+      ids: [...new Set(pendings.flatMap((p) => (p.memberId ? [p.memberId] : [])))],
+      externalIds: [],
+      emails: [],
+      phones: [],
+    });
+    for (const m of memberRows) facts.set(m.id, { id: m.id, attributes: m.attributes, tier: null, segments: [] });
+
+    // Phase 1: evaluate, in order, and add up what budgeted campaigns want.
+    const budgeted = new Set(ctx.rules.flatMap((r) => (r.campaign?.budgetPoints ? [r.campaign.id] : [])));
+    const evaluations = new Map<number, Evaluation>();
+    const wants = new Map<string, { points: number; memberId: string }>();
+    for (const p of pendings) {
+      if (!p.memberId || p.guest || p.input.type === "return") continue;
+      const member = facts.get(p.memberId) ?? { id: p.memberId, attributes: {}, tier: null, segments: [] };
+      const evaluation = evaluate(p.event, member, historyOf(p.memberId), ctx.rules, program);
+      evaluations.set(p.index, evaluation);
+      for (const [campaignId, points] of budgetWants(evaluation, budgeted)) {
+        const w = wants.get(campaignId);
+        if (w) w.points += points;
+        else wants.set(campaignId, { points, memberId: p.memberId });
+      }
+    }
+    const granted = wants.size > 0 ? await grant(wants) : new Map<string, number>();
+
+    // Phase 2: ledger entries and answers, in order.
+    const entries: EntryDraft[] = [];
+    const answers = new Map<number, EventAnswer>();
+    const write: Parameters<typeof q.eventParts>[2] = { events: [], claims: [], awards: [], returned: [], referrals: [] };
+    const refunds: { campaignId: string; memberId: string; points: number }[] = [];
+    const rewardedThisMonth = new Map(state.referralsThisMonth);
+    const referralSettled = new Set<string>();
+
+    for (const p of pendings) {
+      const base = {
+        eventId: p.input.id,
+        type: p.input.type,
+        memberId: p.memberId,
+        enrolled: p.enrol !== null,
+        occurredAt: p.event.occurredAt.toISOString(),
+        dryRun: ctx.dryRun,
+      };
+      const row = (status: q.EventRowDraft["status"], points: number, txnId: string | null, code: number, result: unknown) => {
+        if (p.claim && p.memberId) {
+          write.claims.push({ id: p.input.id, member_id: p.memberId, points, txn_id: txnId });
+          return;
+        }
+        write.events.push({
+          id: p.input.id,
+          type: p.input.type,
+          member_id: p.memberId,
+          status,
+          occurred_at: p.event.occurredAt,
+          amount: p.event.amount,
+          currency: p.event.amount === null ? null : program.currency,
+          items: p.event.items,
+          channel: p.event.channel,
+          store_id: p.event.storeId,
+          partner_id: p.event.partnerId,
+          receipt_id: p.input.receiptId ?? (p.guest ? p.input.id : null),
+          original_event_id: p.input.originalEventId ?? null,
+          attributes: p.input.attributes ?? null,
+          fingerprint: p.fingerprint,
+          points,
+          txn_id: txnId,
+          status_code: code,
+          result,
+        });
+      };
+
+      if (p.guest || !p.memberId) {
+        const result: EventResult = {
+          ...base,
+          status: "guest",
+          points: { total: 0, available: 0, pending: 0 },
+          contributions: [],
+          skipped: [],
+          stamps: [],
+          return: null,
+          referral: null,
+          transactionId: null,
+          balance: null,
+        };
+        row("guest", 0, null, 201, result);
+        answers.set(p.index, { eventId: p.input.id, status: 201, replayed: false, body: result });
+        continue;
+      }
+      const memberId = p.memberId;
+      const book = books.get(memberId);
+      if (!book) throw new Error(`book of ${memberId} is not loaded`);
+      const referrerId = referrers.get(memberId);
+      const referrerBook = referrerId ? books.get(referrerId) : undefined;
+      const savedBook = cloneBook(book);
+      const savedReferrer = referrerBook ? cloneBook(referrerBook) : null;
+      try {
+        if (p.input.type === "return") {
+          const original = originals.get(p.input.originalEventId ?? "");
+          if (!original) throw notFound("Purchase", p.input.originalEventId);
+          const plan = planReturn(original, p.event.amount ?? 0, program.currency);
+          let entry: EntryDraft | null = null;
+          if (plan.take > 0) {
+            entry = clawback(
+              book,
+              {
+                points: plan.take,
+                lotIds: original.lotIds,
+                sources: plan.sources,
+                policy: program.returnPolicy,
+                reason: `Return ${p.input.id} of purchase ${original.id}`,
+              },
+              now,
+              this.deps.ids,
+            );
+            entries.push(entry);
+          }
+          original.returnedAmount = plan.totalReturned;
+          original.clawedBack = plan.totalTakenBack;
+          write.returned = write.returned.filter((r) => r.id !== original.id);
+          write.returned.push({ id: original.id, returned_amount: plan.totalReturned, clawed_back: plan.totalTakenBack });
+          for (const r of plan.campaignRefunds) if (budgeted.has(r.campaignId)) refunds.push({ ...r, memberId });
+          const result: EventResult = {
+            ...base,
+            status: "processed",
+            points: { total: -plan.take, available: 0, pending: 0 },
+            contributions: [],
+            skipped: [],
+            stamps: [],
+            return: {
+              originalEventId: original.id,
+              returnedAmount: p.event.amount ?? 0,
+              pointsTakenBack: plan.take,
+              totalReturnedAmount: plan.totalReturned,
+              totalTakenBack: plan.totalTakenBack,
+              explanation: plan.explanation,
+            },
+            referral: null,
+            transactionId: ctx.dryRun ? null : (entry?.id ?? null),
+            balance: bookBalance(book, now),
+          };
+          row("processed", -plan.take, entry?.id ?? null, 201, result);
+          answers.set(p.index, { eventId: p.input.id, status: 201, replayed: false, body: result });
+          continue;
+        }
+
+        const evaluation = capByBudget(evaluations.get(p.index) ?? { contributions: [], skipped: [], stamps: [] }, granted);
+        for (const c of evaluation.contributions) {
+          if (c.campaignId && granted.has(c.campaignId)) granted.set(c.campaignId, (granted.get(c.campaignId) ?? 0) - c.points);
+        }
+        const contributions = evaluation.contributions.map((c) => ({ ...c }));
+        const rulePoints = contributions.reduce((sum, c) => sum + c.points, 0);
+
+        // A referral waiting on this member's first qualifying purchase.
+        let referral: EventResult["referral"] = null;
+        const policy = program.referralPolicy;
+        let referrerEntry: EntryDraft | null = null;
+        if (
+          referrerId &&
+          policy &&
+          p.input.type === "purchase" &&
+          !referralSettled.has(memberId) &&
+          (p.event.amount ?? 0) >= policy.minPurchaseAmount
+        ) {
+          referralSettled.add(memberId);
+          const count = rewardedThisMonth.get(referrerId) ?? 0;
+          if (count >= policy.maxRewardsPerMonth) {
+            referral = {
+              referrerId,
+              status: "refused",
+              referrerPoints: 0,
+              refereePoints: 0,
+              explanation: `Referral refused: the referrer already has ${count} rewarded referrals this month (limit ${policy.maxRewardsPerMonth})`,
+            };
+          } else {
+            rewardedThisMonth.set(referrerId, count + 1);
+            referral = {
+              referrerId,
+              status: "rewarded",
+              referrerPoints: policy.referrerPoints,
+              refereePoints: policy.refereePoints,
+              explanation: `First qualifying purchase of a referred member: ${policy.referrerPoints} points to the referrer, ${policy.refereePoints} to the new member`,
+            };
+            if (policy.refereePoints > 0) {
+              contributions.push({
+                ruleId: "referral",
+                ruleVersion: 0,
+                ruleName: "Referral bonus",
+                campaignId: null,
+                campaignVersion: null,
+                priority: -10_000,
+                points: policy.refereePoints,
+                stamps: 0,
+                fundedBy: "program",
+                pendingDays: null,
+                expiry: null,
+                explanation: `Referral bonus: ${policy.refereePoints} points for a first purchase after enrolling with a referral code`,
+              });
+            }
+            if (policy.referrerPoints > 0 && referrerBook) {
+              const { parts } = creditPartsFor(
+                [{ points: policy.referrerPoints, fundedBy: "program", pendingDays: null, expiry: null }],
+                null,
+                program,
+                p.event.occurredAt,
+                now,
+              );
+              referrerEntry = creditParts(
+                referrerBook,
+                { type: "earn", reason: `Referral reward: ${memberId} made a first purchase`, parts },
+                now,
+                this.deps.ids,
+              );
+            }
+          }
+        }
+
+        const { parts, timing } = creditPartsFor(contributions, p.event.partnerId, program, p.event.occurredAt, now);
+        const total = contributions.reduce((sum, c) => sum + c.points, 0);
+        const entry =
+          total > 0
+            ? creditParts(book, { type: "earn", reason: `${p.input.type} ${p.input.id}`, parts }, now, this.deps.ids)
+            : null;
+        if (entry) entries.push(entry);
+        if (referrerEntry) entries.push(referrerEntry);
+        if (referral && referrerId) {
+          write.referrals.push({
+            referee_id: memberId,
+            status: referral.status,
+            refused_reason: referral.status === "refused" ? "monthly_limit" : null,
+            event_id: p.input.id,
+            referrer_points: referral.referrerPoints,
+            referee_points: referral.refereePoints,
+            txn_id: referrerEntry?.id ?? null,
+          });
+        }
+        let pending = 0;
+        contributions.forEach((c, i) => {
+          if ((timing[i]?.availableAt ?? now) > now) pending += c.points;
+        });
+        for (const c of contributions) {
+          if (c.ruleId === "referral") continue;
+          write.awards.push({
+            event_id: p.input.id,
+            rule_id: c.ruleId,
+            rule_version: c.ruleVersion,
+            campaign_id: c.campaignId,
+            campaign_version: c.campaignVersion,
+            member_id: memberId,
+            outcome: "awarded",
+            points: c.points,
+            stamps: c.stamps,
+            occurred_at: p.event.occurredAt,
+            txn_id: entry?.id ?? null,
+          });
+        }
+        for (const s of evaluation.skipped) {
+          if (s.reason !== "holdout") continue;
+          write.awards.push({
+            event_id: p.input.id,
+            rule_id: s.ruleId,
+            rule_version: s.ruleVersion,
+            campaign_id: s.campaignId,
+            campaign_version: s.campaignVersion,
+            member_id: memberId,
+            outcome: "holdout",
+            points: 0,
+            stamps: 0,
+            occurred_at: p.event.occurredAt,
+            txn_id: null,
+          });
+        }
+        const result: EventResult = {
+          ...base,
+          status: "processed",
+          points: { total, available: total - pending, pending },
+          contributions: contributions.map((c, i) => ({
+            ruleId: c.ruleId === "referral" ? null : c.ruleId,
+            ruleVersion: c.ruleId === "referral" ? null : c.ruleVersion,
+            ruleName: c.ruleName,
+            campaignId: c.campaignId,
+            campaignVersion: c.campaignVersion,
+            points: c.points,
+            stamps: c.stamps,
+            fundedBy: c.fundedBy,
+            availableAt: (timing[i]?.availableAt ?? now).toISOString(),
+            expiresAt: timing[i]?.expiresAt?.toISOString() ?? null,
+            explanation: c.explanation,
+          })),
+          // Rules that did not listen are noise; conditions that missed are shown on dry runs only.
+          skipped: evaluation.skipped.filter((s) => ctx.dryRun || (s.reason !== "condition" && s.reason !== "audience")),
+          stamps: evaluation.stamps,
+          return: null,
+          referral,
+          transactionId: ctx.dryRun ? null : (entry?.id ?? null),
+          balance: bookBalance(book, now),
+        };
+        row("processed", rulePoints, entry?.id ?? null, 201, result);
+        answers.set(p.index, { eventId: p.input.id, status: 201, replayed: false, body: result });
+      } catch (error) {
+        if (!(error instanceof DomainError)) throw error;
+        restoreBook(book, savedBook);
+        if (referrerBook && savedReferrer) restoreBook(referrerBook, savedReferrer);
+        // Stored, so a retry of this event id gets the same refusal.
+        const body = errorBody(error, ctx.requestId);
+        row("rejected", 0, null, error.status, body);
+        answers.set(p.index, { eventId: p.input.id, status: error.status, replayed: false, body });
+      }
+    }
+    // Sign-up events the system made answer nobody, but are stored like any other.
+    for (const p of pendings) if (p.internal) answers.delete(p.index);
+    return { entries, answers, write, refunds };
+  }
+
+  /** Credits a guest purchase to a member who shows its receipt, within the claim window. */
+  claim(ctx: MutationContext, programId: string, memberId: string, receiptId: string) {
+    return this.deps.uow.run(ctx, 201, async (trx) => {
+      const now = this.deps.clock.now();
+      const program = await q.programForEvents(trx, programId);
+      if (!program) throw notFound("Program", programId);
+      const { members } = await ledgerSql.lockMembers(trx, programId, [memberId]);
+      const member = members.get(memberId);
+      if (!member) throw notFound("Member", memberId);
+      if (member.status === "blocked") throw new DomainError("member_blocked", `Member ${memberId} is blocked and cannot earn`);
+      const row = await trx
+        .selectFrom("events")
+        .selectAll()
+        .where("program_id", "=", programId)
+        .where("receipt_id", "=", receiptId)
+        .where("type", "=", "purchase")
+        .orderBy("status")
+        .forUpdate()
+        .executeTakeFirst();
+      if (!row) throw notFound("Guest purchase with receipt", receiptId);
+      if (row.status !== "guest") {
+        throw new DomainError("invalid_state", `Receipt ${receiptId} was already claimed`, { memberId: row.member_id });
+      }
+      const deadline = DateTime.fromJSDate(row.occurred_at, { zone: program.timezone }).plus({ days: program.guestClaimDays });
+      if (deadline.toJSDate() < now) {
+        throw new DomainError("invalid_state", `Receipt ${receiptId} could be claimed until ${deadline.toISO()}`, {
+          deadline: deadline.toISO(),
+        });
+      }
+      const input: EventInput = {
+        id: row.id,
+        type: row.type,
+        memberId,
+        occurredAt: row.occurred_at.toISOString(),
+        ...(row.amount !== null && { amount: row.amount }),
+        ...(row.items && { items: row.items as NonNullable<EventInput["items"]> }),
+        ...(row.channel && { channel: row.channel as NonNullable<EventInput["channel"]> }),
+        ...(row.store_id && { storeId: row.store_id }),
+        ...(row.partner_id && { partnerId: row.partner_id }),
+        ...(row.attributes && { attributes: row.attributes }),
+      };
+      const pending: Pending = {
+        index: 0,
+        input,
+        event: this.#normalize(program, input, now),
+        fingerprint: row.fingerprint,
+        memberId,
+        enrol: null,
+        guest: false,
+        internal: false,
+        claim: true,
+      };
+      const rules = await this.deps.campaigns.liveRules(trx, programId, program.rulesRevision);
+      const answers = await this.#run(trx, { program, rules, actor: ctx.actor, now, dryRun: false, requestId: ctx.requestId }, [
+        pending,
+      ]);
+      const answer = answers.get(0);
+      if (!answer || answer.status >= 400) throw new Error("a claim cannot be refused after its checks");
+      return { ...(answer.body as EventResult), status: "claimed" as const };
+    });
+  }
+
+  async get(programId: string, eventId: string) {
+    const row = await this.deps.db
+      .selectFrom("events")
+      .selectAll()
+      .where("program_id", "=", programId)
+      .where("id", "=", eventId)
+      .executeTakeFirst();
+    if (!row) throw notFound("Event", eventId);
+    return eventView(row);
+  }
+
+  async listForMember(
+    programId: string,
+    memberId: string,
+    query: { type?: string | undefined; limit: number; before?: string | undefined },
+  ) {
+    await this.deps.ledger.memberExists(programId, memberId);
+    let select = this.deps.db
+      .selectFrom("events")
+      .selectAll()
+      .where("program_id", "=", programId)
+      .where("member_id", "=", memberId)
+      .orderBy("occurred_at", "desc")
+      .orderBy("id", "desc")
+      .limit(query.limit + 1);
+    if (query.type) select = select.where("type", "=", query.type);
+    if (query.before) select = select.where("occurred_at", "<", new Date(query.before));
+    const rows = await select.execute();
+    const page = rows.slice(0, query.limit);
+    return {
+      data: page.map(eventView),
+      nextCursor: rows.length > query.limit ? (page.at(-1)?.occurred_at.toISOString() ?? null) : null,
+    };
+  }
+}
+
+function eventView(row: EventRow) {
+  return {
+    id: row.id,
+    type: row.type,
+    memberId: row.member_id,
+    status: row.status,
+    occurredAt: row.occurred_at,
+    amount: row.amount,
+    currency: row.currency,
+    items: row.items,
+    channel: row.channel,
+    storeId: row.store_id,
+    partnerId: row.partner_id,
+    receiptId: row.receipt_id,
+    originalEventId: row.original_event_id,
+    attributes: row.attributes,
+    points: row.points,
+    transactionId: row.txn_id,
+    returnedAmount: row.returned_amount,
+    clawedBack: row.clawed_back,
+    result: row.result,
+    createdAt: row.created_at,
+  };
+}

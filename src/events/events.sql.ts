@@ -1,0 +1,355 @@
+import { type Kysely, type RawBuilder, sql, type Transaction } from "kysely";
+import type { DB, ExpiryPolicy, ReferralPolicy, ReturnPolicy, UnknownMemberPolicy } from "../db/schema.ts";
+import type { EventItem, PastAward } from "../earning/earning.rules.ts";
+
+type Db = Kysely<DB> | Transaction<DB>;
+
+export interface EventProgram {
+  id: string;
+  timezone: string;
+  currency: string;
+  country: string | null;
+  pointsExpiry: ExpiryPolicy;
+  pendingDays: number;
+  unknownMemberPolicy: UnknownMemberPolicy;
+  guestClaimDays: number;
+  returnPolicy: ReturnPolicy;
+  referralPolicy: ReferralPolicy | null;
+  rulesRevision: number;
+  pointValue: number;
+}
+
+export async function programForEvents(db: Db, programId: string): Promise<EventProgram | null> {
+  const row = await db.selectFrom("programs").selectAll().where("id", "=", programId).executeTakeFirst();
+  if (!row) return null;
+  return {
+    id: row.id,
+    timezone: row.timezone,
+    currency: row.currency,
+    country: row.country,
+    pointsExpiry: row.points_expiry,
+    pendingDays: row.pending_days,
+    unknownMemberPolicy: row.unknown_member_policy,
+    guestClaimDays: row.guest_claim_days,
+    returnPolicy: row.return_policy,
+    referralPolicy: row.referral_policy,
+    rulesRevision: row.rules_revision,
+    pointValue: row.point_value,
+  };
+}
+
+export interface StoredEvent {
+  id: string;
+  fingerprint: string;
+  status_code: number;
+  result: unknown;
+}
+
+export async function findStoredEvents(db: Db, programId: string, ids: string[]): Promise<Map<string, StoredEvent>> {
+  if (ids.length === 0) return new Map();
+  const rows = await db
+    .selectFrom("events")
+    .select(["id", "fingerprint", "status_code", "result"])
+    .where("program_id", "=", programId)
+    .where("id", "in", ids)
+    .execute();
+  return new Map(rows.map((r) => [r.id, r]));
+}
+
+export interface KnownMember {
+  id: string;
+  externalId: string | null;
+  email: string | null;
+  phone: string | null;
+  attributes: Record<string, unknown>;
+  status: "active" | "blocked";
+  /** The referrer of a referral still waiting for this member's first qualifying purchase. */
+  pendingReferrer: string | null;
+}
+
+/** Members by id, external id, email or phone, with any referral still waiting on them. */
+export async function findMembers(
+  db: Db,
+  programId: string,
+  refs: { ids: string[]; externalIds: string[]; emails: string[]; phones: string[] },
+): Promise<KnownMember[]> {
+  const clauses: RawBuilder<unknown>[] = [];
+  if (refs.ids.length) clauses.push(sql`m.id in (${sql.join(refs.ids)})`);
+  if (refs.externalIds.length) clauses.push(sql`m.external_id in (${sql.join(refs.externalIds)})`);
+  if (refs.emails.length) clauses.push(sql`m.email in (${sql.join(refs.emails)})`);
+  if (refs.phones.length) clauses.push(sql`m.phone in (${sql.join(refs.phones)})`);
+  if (clauses.length === 0) return [];
+  const result = await sql<{
+    id: string;
+    external_id: string | null;
+    email: string | null;
+    phone: string | null;
+    attributes: Record<string, unknown>;
+    status: "active" | "blocked";
+    referrer_id: string | null;
+  }>`select m.id, m.external_id, m.email, m.phone, m.attributes, m.status, r.referrer_id
+    from members m left join referrals r on r.referee_id = m.id and r.status = 'pending'
+    where m.program_id = ${programId} and (${sql.join(clauses, sql` or `)})`.execute(db);
+  return result.rows.map((r) => ({
+    id: r.id,
+    externalId: r.external_id,
+    email: r.email,
+    phone: r.phone,
+    attributes: r.attributes,
+    status: r.status,
+    pendingReferrer: r.referrer_id,
+  }));
+}
+
+export interface OriginalPurchase {
+  id: string;
+  type: string;
+  status: string;
+  memberId: string | null;
+  amount: number;
+  items: EventItem[] | null;
+  points: number;
+  returnedAmount: number;
+  clawedBack: number;
+  txnId: string | null;
+  lotIds: string[];
+  /** Points the purchase's credit drew from each funding account. */
+  sources: { account: "issued" | "partner"; partnerId: string | null; points: number }[];
+  /** Points each budgeted campaign gave for the purchase. */
+  campaigns: { campaignId: string; points: number }[];
+}
+
+/** Purchases returns refer to, read inside the transaction after their members are locked. */
+export async function findOriginals(db: Db, programId: string, ids: string[]): Promise<Map<string, OriginalPurchase>> {
+  if (ids.length === 0) return new Map();
+  const result = await sql<{
+    id: string;
+    type: string;
+    status: string;
+    member_id: string | null;
+    amount: number | null;
+    items: EventItem[] | null;
+    points: number;
+    returned_amount: number;
+    clawed_back: number;
+    txn_id: string | null;
+    lot_ids: string[] | null;
+    sources: { account: "issued" | "partner"; partner_id: string | null; points: number }[] | null;
+    campaigns: { campaign_id: string; points: number }[] | null;
+  }>`select e.id, e.type, e.status, e.member_id, e.amount, e.items, e.points, e.returned_amount, e.clawed_back, e.txn_id,
+      (select array_agg(l.id order by l.id) from lots l where l.txn_id = e.txn_id) as lot_ids,
+      (select json_agg(s) from (select p.account, p.partner_id, -sum(p.amount)::bigint as points from postings p
+        where p.txn_id = e.txn_id and p.account in ('issued', 'partner') group by p.account, p.partner_id) s) as sources,
+      (select json_agg(c) from (select a.campaign_id, sum(a.points)::bigint as points from event_awards a
+        where a.program_id = e.program_id and a.event_id = e.id and a.campaign_id is not null and a.outcome = 'awarded'
+        group by a.campaign_id) c) as campaigns
+    from events e where e.program_id = ${programId} and e.id in (${sql.join(ids)})`.execute(db);
+  return new Map(
+    result.rows.map((r) => [
+      r.id,
+      {
+        id: r.id,
+        type: r.type,
+        status: r.status,
+        memberId: r.member_id,
+        amount: Number(r.amount ?? 0),
+        items: r.items,
+        points: Number(r.points),
+        returnedAmount: Number(r.returned_amount),
+        clawedBack: Number(r.clawed_back),
+        txnId: r.txn_id,
+        lotIds: r.lot_ids ?? [],
+        sources: (r.sources ?? []).map((s) => ({ account: s.account, partnerId: s.partner_id, points: Number(s.points) })),
+        campaigns: (r.campaigns ?? []).map((c) => ({ campaignId: c.campaign_id, points: Number(c.points) })),
+      },
+    ]),
+  );
+}
+
+export interface RuleState {
+  purchases: Map<string, number>;
+  stamps: Map<string, Map<string, number>>;
+  awards: Map<string, PastAward[]>;
+  /** Rewarded referrals per referrer since the start of the month asked for. */
+  referralsThisMonth: Map<string, number>;
+}
+
+/**
+ * What the rules need to know about members' past, in one statement: their purchase counts, stamp
+ * card totals, recent awards of rules with per-member limits, and referrals rewarded this month.
+ */
+export async function loadRuleState(
+  db: Db,
+  memberIds: string[],
+  need: {
+    purchases: boolean;
+    stampRules: string[];
+    limitedRules: string[];
+    awardsSince: Date;
+    referrers: string[];
+    monthStart: Date;
+  },
+): Promise<RuleState> {
+  const state: RuleState = { purchases: new Map(), stamps: new Map(), awards: new Map(), referralsThisMonth: new Map() };
+  const members = sql.join(memberIds);
+  const parts: RawBuilder<unknown>[] = [];
+  if (need.purchases && memberIds.length) {
+    parts.push(sql`select 'p' as kind, member_id, null::text as rule_id, null::timestamptz as at, count(*)::bigint as n, 0::bigint as stamps
+      from events where member_id in (${members}) and type = 'purchase' and status in ('processed', 'claimed') group by member_id`);
+  }
+  if (need.stampRules.length && memberIds.length) {
+    parts.push(sql`select 's', member_id, rule_id, null, 0, sum(stamps)::bigint from event_awards
+      where member_id in (${members}) and rule_id in (${sql.join(need.stampRules)}) and outcome = 'awarded'
+      group by member_id, rule_id`);
+  }
+  if (need.limitedRules.length && memberIds.length) {
+    parts.push(sql`select 'a', member_id, rule_id, occurred_at, points, stamps from event_awards
+      where member_id in (${members}) and rule_id in (${sql.join(need.limitedRules)}) and outcome = 'awarded'
+        and occurred_at >= ${need.awardsSince}`);
+  }
+  if (need.referrers.length) {
+    parts.push(sql`select 'r', referrer_id, null, null, count(*)::bigint, 0 from referrals
+      where referrer_id in (${sql.join(need.referrers)}) and status = 'rewarded' and qualified_at >= ${need.monthStart}
+      group by referrer_id`);
+  }
+  if (parts.length === 0) return state;
+  const result = await sql<{
+    kind: "p" | "s" | "a" | "r";
+    member_id: string;
+    rule_id: string | null;
+    at: Date | string | null;
+    n: number;
+    stamps: number;
+  }>`${sql.join(parts, sql` union all `)}`.execute(db);
+  for (const row of result.rows) {
+    if (row.kind === "p") state.purchases.set(row.member_id, Number(row.n));
+    else if (row.kind === "r") state.referralsThisMonth.set(row.member_id, Number(row.n));
+    else if (row.kind === "s" && row.rule_id) {
+      const byRule = state.stamps.get(row.member_id) ?? new Map<string, number>();
+      byRule.set(row.rule_id, Number(row.stamps));
+      state.stamps.set(row.member_id, byRule);
+    } else if (row.kind === "a" && row.rule_id && row.at) {
+      const list = state.awards.get(row.member_id) ?? [];
+      list.push({ ruleId: row.rule_id, occurredAt: new Date(row.at), points: Number(row.n), stamps: Number(row.stamps) });
+      state.awards.set(row.member_id, list);
+    }
+  }
+  return state;
+}
+
+export interface EventRowDraft {
+  id: string;
+  type: string;
+  member_id: string | null;
+  status: "processed" | "guest" | "claimed" | "rejected";
+  occurred_at: Date;
+  amount: number | null;
+  currency: string | null;
+  items: unknown[] | null;
+  channel: string | null;
+  store_id: string | null;
+  partner_id: string | null;
+  receipt_id: string | null;
+  original_event_id: string | null;
+  attributes: Record<string, unknown> | null;
+  fingerprint: string;
+  points: number;
+  txn_id: string | null;
+  status_code: number;
+  result: unknown;
+}
+
+export interface AwardRowDraft {
+  event_id: string;
+  rule_id: string;
+  rule_version: number;
+  campaign_id: string | null;
+  campaign_version: number | null;
+  member_id: string;
+  outcome: "awarded" | "holdout";
+  points: number;
+  stamps: number;
+  occurred_at: Date;
+  txn_id: string | null;
+}
+
+const rows = (items: unknown[]) => JSON.stringify(items);
+
+/**
+ * The event-side rows of a batch as parts of the ledger's one write statement: new events (their
+ * ids are the idempotency keys: on a clash nothing is inserted and the caller rolls back), awards,
+ * purchases updated by returns, referrals settled.
+ */
+export function eventParts(
+  programId: string,
+  now: Date,
+  write: {
+    events: EventRowDraft[];
+    /** Guest purchases a member claimed: their stored row gets the member and the points. */
+    claims: { id: string; member_id: string; points: number; txn_id: string | null }[];
+    awards: AwardRowDraft[];
+    returned: { id: string; returned_amount: number; clawed_back: number }[];
+    referrals: {
+      referee_id: string;
+      status: "rewarded" | "refused";
+      refused_reason: string | null;
+      event_id: string;
+      referrer_points: number;
+      referee_points: number;
+      txn_id: string | null;
+    }[];
+  },
+): { parts: RawBuilder<unknown>[]; inserted: RawBuilder<unknown> } {
+  const parts: RawBuilder<unknown>[] = [
+    sql`new_events as (
+      insert into events (program_id, id, type, member_id, status, occurred_at, amount, currency, items, channel, store_id,
+        partner_id, receipt_id, original_event_id, attributes, fingerprint, points, txn_id, status_code, result, created_at)
+      select ${programId}, x.id, x.type, x.member_id, x.status, x.occurred_at, x.amount, x.currency, x.items, x.channel,
+        x.store_id, x.partner_id, x.receipt_id, x.original_event_id, x.attributes, x.fingerprint, x.points, x.txn_id,
+        x.status_code, x.result, ${now}::timestamptz
+      from jsonb_to_recordset(${rows(write.events)}::jsonb) as x(id text, type text, member_id text, status text,
+        occurred_at timestamptz, amount bigint, currency text, items jsonb, channel text, store_id text, partner_id text,
+        receipt_id text, original_event_id text, attributes jsonb, fingerprint text, points bigint, txn_id text,
+        status_code integer, result jsonb)
+      order by x.id
+      on conflict (program_id, id) do nothing
+      returning id)`,
+    sql`claimed_events as (
+      update events set member_id = x.member_id, status = 'claimed', points = x.points, txn_id = x.txn_id
+      from jsonb_to_recordset(${rows(write.claims)}::jsonb) as x(id text, member_id text, points bigint, txn_id text)
+      where events.program_id = ${programId} and events.id = x.id and events.status = 'guest'
+      returning events.id)`,
+  ];
+  if (write.awards.length > 0) {
+    parts.push(sql`new_awards as (
+      insert into event_awards (program_id, event_id, rule_id, rule_version, campaign_id, campaign_version, member_id,
+        outcome, points, stamps, occurred_at, txn_id)
+      select ${programId}, x.event_id, x.rule_id, x.rule_version, x.campaign_id, x.campaign_version, x.member_id,
+        x.outcome, x.points, x.stamps, x.occurred_at, x.txn_id
+      from jsonb_to_recordset(${rows(write.awards)}::jsonb) as x(event_id text, rule_id text, rule_version integer,
+        campaign_id text, campaign_version integer, member_id text, outcome text, points bigint, stamps integer,
+        occurred_at timestamptz, txn_id text)
+      where x.event_id in (select id from new_events union all select id from claimed_events))`);
+  }
+  if (write.returned.length > 0) {
+    parts.push(sql`returned as (
+      update events set returned_amount = x.returned_amount, clawed_back = x.clawed_back
+      from jsonb_to_recordset(${rows(write.returned)}::jsonb) as x(id text, returned_amount bigint, clawed_back bigint)
+      where events.program_id = ${programId} and events.id in (${sql.join(write.returned.map((r) => r.id))})
+        and events.id = x.id)`);
+  }
+  if (write.referrals.length > 0) {
+    parts.push(sql`settled_referrals as (
+      update referrals set status = x.status, refused_reason = x.refused_reason, event_id = x.event_id,
+        referrer_points = x.referrer_points, referee_points = x.referee_points, txn_id = x.txn_id,
+        qualified_at = ${now}::timestamptz
+      from jsonb_to_recordset(${rows(write.referrals)}::jsonb) as x(referee_id text, status text, refused_reason text,
+        event_id text, referrer_points bigint, referee_points bigint, txn_id text)
+      where referrals.referee_id in (${sql.join(write.referrals.map((r) => r.referee_id))})
+        and referrals.referee_id = x.referee_id and referrals.status = 'pending')`);
+  }
+  return {
+    parts,
+    inserted: sql`(select count(*)::bigint from new_events) + (select count(*)::bigint from claimed_events)`,
+  };
+}
