@@ -206,9 +206,10 @@ export class CampaignService {
 
   // -- campaigns --------------------------------------------------------------------------------
 
-  createCampaign(ctx: MutationContext, programId: string, input: CreateCampaignInput) {
+  async createCampaign(ctx: MutationContext, programId: string, input: CreateCampaignInput) {
+    // Read before the transaction: on PGlite a transaction holds the only connection.
+    const program = await this.deps.programs.get(programId);
     return this.deps.uow.run(ctx, 201, async (trx) => {
-      const program = await this.deps.programs.get(programId);
       const now = this.deps.clock.now();
       const schedule = this.#schedule(input.startsAt ?? null, input.endsAt ?? null, program.timezone);
       const row = await trx
@@ -237,7 +238,8 @@ export class CampaignService {
     });
   }
 
-  updateCampaign(ctx: MutationContext, programId: string, campaignId: string, patch: UpdateCampaignInput) {
+  async updateCampaign(ctx: MutationContext, programId: string, campaignId: string, patch: UpdateCampaignInput) {
+    const program = await this.deps.programs.get(programId);
     return this.deps.uow.run(ctx, 200, async (trx) => {
       const current = await q.findCampaign(trx, programId, campaignId);
       if (!current) throw notFound("Campaign", campaignId);
@@ -249,7 +251,6 @@ export class CampaignService {
           to: status,
         });
       }
-      const program = await this.deps.programs.get(programId);
       const schedule = this.#schedule(
         input.startsAt !== undefined ? input.startsAt : (current.starts_at?.toISOString() ?? null),
         input.endsAt !== undefined ? input.endsAt : (current.ends_at?.toISOString() ?? null),
