@@ -705,7 +705,7 @@ export class EventService {
           const result: EventResult = {
             ...base,
             status: "processed",
-            points: { total: -plan.take, available: 0, pending: 0 },
+            points: { total: 0 - plan.take, available: 0, pending: 0 },
             contributions: [],
             skipped: [],
             stamps: [],
@@ -721,7 +721,7 @@ export class EventService {
             transactionId: ctx.dryRun ? null : (entry?.id ?? null),
             balance: bookBalance(book, now),
           };
-          row("processed", -plan.take, entry?.id ?? null, 201, result);
+          row("processed", 0 - plan.take, entry?.id ?? null, 201, result);
           answers.set(p.index, { eventId: p.input.id, status: 201, replayed: false, body: result });
           continue;
         }

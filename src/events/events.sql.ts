@@ -198,17 +198,20 @@ export async function loadRuleState(
       from events where member_id in (${members}) and type = 'purchase' and status in ('processed', 'claimed') group by member_id`);
   }
   if (need.stampRules.length && memberIds.length) {
-    parts.push(sql`select 's', member_id, rule_id, null, 0, sum(stamps)::bigint from event_awards
+    parts.push(sql`select 's' as kind, member_id, rule_id, null::timestamptz as at, 0::bigint as n, sum(stamps)::bigint as stamps
+      from event_awards
       where member_id in (${members}) and rule_id in (${sql.join(need.stampRules)}) and outcome = 'awarded'
       group by member_id, rule_id`);
   }
   if (need.limitedRules.length && memberIds.length) {
-    parts.push(sql`select 'a', member_id, rule_id, occurred_at, points, stamps from event_awards
+    parts.push(sql`select 'a' as kind, member_id, rule_id, occurred_at as at, points as n, stamps::bigint as stamps
+      from event_awards
       where member_id in (${members}) and rule_id in (${sql.join(need.limitedRules)}) and outcome = 'awarded'
         and occurred_at >= ${need.awardsSince}`);
   }
   if (need.referrers.length) {
-    parts.push(sql`select 'r', referrer_id, null, null, count(*)::bigint, 0 from referrals
+    parts.push(sql`select 'r' as kind, referrer_id as member_id, null::text as rule_id, null::timestamptz as at,
+        count(*)::bigint as n, 0::bigint as stamps from referrals
       where referrer_id in (${sql.join(need.referrers)}) and status = 'rewarded' and qualified_at >= ${need.monthStart}
       group by referrer_id`);
   }
