@@ -113,6 +113,41 @@ const checks = (now: Date): { name: string; description: string; query: ReturnTy
       where r.reverses_id is not null
       group by r.id, r.reverses_id, x.member_id having sum(x.amount) <> 0`,
   },
+  {
+    name: "event_points_match_awards",
+    description: "An event's points are what its rules' awards say, and its transaction credits at least that much",
+    query: sql`select e.program_id, e.id, e.points, a.total, t.points as txn_points from events e
+      left join (select program_id, event_id, sum(points)::bigint as total from event_awards where outcome = 'awarded'
+        group by program_id, event_id) a on a.program_id = e.program_id and a.event_id = e.id
+      left join ledger_transactions t on t.id = e.txn_id
+      where e.type <> 'return' and e.status in ('processed', 'claimed')
+        and (e.points <> coalesce(a.total, 0) or (e.points > 0 and coalesce(t.points, 0) < e.points))`,
+  },
+  {
+    name: "returns_within_purchase",
+    description: "Returns never take back more points than a purchase gave, nor more money than it cost",
+    query: sql`select program_id, id, amount, points, returned_amount, clawed_back from events
+      where type = 'purchase' and (returned_amount > coalesce(amount, 0) or clawed_back > points or clawed_back < 0)`,
+  },
+  {
+    name: "returns_match_purchase",
+    description: "The points returns took (their events) add up to what the purchase records as taken back",
+    query: sql`select o.program_id, o.id, o.clawed_back, coalesce(sum(-r.points), 0)::bigint as returns
+      from events o left join events r on r.program_id = o.program_id and r.original_event_id = o.id
+        and r.status = 'processed'
+      where o.type = 'purchase' group by o.program_id, o.id, o.clawed_back
+      having o.clawed_back <> coalesce(sum(-r.points), 0)`,
+  },
+  {
+    name: "campaign_budget_never_overspent",
+    description: "A campaign's budget left is between zero and its budget, and its net awards fit in what was spent",
+    query: sql`select c.id, c.budget_points, s.remaining, a.awarded from campaigns c
+      join (select campaign_id, sum(remaining)::bigint as remaining from campaign_budget_slices group by campaign_id) s
+        on s.campaign_id = c.id
+      left join (select campaign_id, sum(points)::bigint as awarded from event_awards where outcome = 'awarded'
+        group by campaign_id) a on a.campaign_id = c.id
+      where c.budget_points is null or s.remaining > c.budget_points`,
+  },
 ];
 
 /** Checks every invariant on the whole database; `ok` is false if any row breaks one. */
