@@ -54,7 +54,14 @@ export function buildServices(options: AppOptions): Services {
   const backtests = new BacktestService({ db, campaigns });
   const events = new EventService({ db, clock, ids, uow, campaigns, ledger });
   const members = new MemberService({ db, clock, ids, uow, programs, onEnrolled: events.onEnrolled });
-  const jobs = new JobService({ db, clock, ledger, log, idempotencyRetentionDays: options.config.idempotencyRetentionDays });
+  const jobs = new JobService({
+    db,
+    clock,
+    ledger,
+    events,
+    log,
+    idempotencyRetentionDays: options.config.idempotencyRetentionDays,
+  });
   return {
     database,
     clock,

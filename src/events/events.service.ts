@@ -1,4 +1,4 @@
-import type { Kysely, Transaction } from "kysely";
+import { type Kysely, sql, type Transaction } from "kysely";
 import { DateTime } from "luxon";
 import type { CampaignService } from "../campaigns/campaigns.service.ts";
 import { budgetRemaining, homeSlice, refundBudget, takeFromBudget } from "../campaigns/campaigns.sql.ts";
@@ -892,6 +892,68 @@ export class EventService {
     // Sign-up events the system made answer nobody, but are stored like any other.
     for (const p of pendings) if (p.internal) answers.delete(p.index);
     return { entries, answers, write, refunds };
+  }
+
+  /**
+   * Sends a `birthday` event for every member whose birthday it is today in their programme's
+   * time zone (29 February counts on the 28th in other years), in programmes with a live
+   * birthday rule. Event ids name the member and year, so reruns and parallel runners post once;
+   * a marker row skips the scan once a programme's day is done.
+   */
+  async emitBirthdays(asOf: Date, programId?: string): Promise<number> {
+    let query = this.deps.db
+      .selectFrom("rules")
+      .select("program_id")
+      .distinct()
+      .where("status", "=", "active")
+      .where(sql<string>`definition->>'trigger'`, "=", "birthday");
+    if (programId) query = query.where("program_id", "=", programId);
+    let sent = 0;
+    for (const { program_id } of await query.execute()) {
+      const program = await q.programForEvents(this.deps.db, program_id);
+      if (!program) continue;
+      const today = DateTime.fromJSDate(asOf, { zone: program.timezone });
+      const marker = `birthdays:${program_id}:${today.toISODate()}`;
+      const done = await this.deps.db.selectFrom("job_leases").select("name").where("name", "=", marker).executeTakeFirst();
+      if (done) continue;
+      const leapDay = today.month === 2 && today.day === 28 && !today.isInLeapYear;
+      const members = await this.deps.db
+        .selectFrom("members")
+        .select("id")
+        .where("program_id", "=", program_id)
+        .where("status", "=", "active")
+        .where(sql<number>`extract(month from birth_date)`, "=", today.month)
+        .where((eb) =>
+          leapDay
+            ? eb.or([
+                eb(sql<number>`extract(day from birth_date)`, "=", 28),
+                eb(sql<number>`extract(day from birth_date)`, "=", 29),
+              ])
+            : eb(sql<number>`extract(day from birth_date)`, "=", today.day),
+        )
+        .execute();
+      for (let i = 0; i < members.length; i += 1000) {
+        const events = members.slice(i, i + 1000).map((m) => ({
+          id: `birthday:${m.id}:${today.year}`,
+          type: "birthday",
+          memberId: m.id,
+          occurredAt: asOf.toISOString(),
+        }));
+        const answers = await this.ingest(program_id, events, {
+          actor: "system:jobs",
+          requestId: "-",
+          dryRun: false,
+          asOf: null,
+        });
+        sent += answers.filter((a) => a.status === 201 && !a.replayed).length;
+      }
+      await this.deps.db
+        .insertInto("job_leases")
+        .values({ name: marker, owner: "done", leased_until: today.plus({ days: 2 }).toJSDate() })
+        .onConflict((oc) => oc.doNothing())
+        .execute();
+    }
+    return sent;
   }
 
   /** Credits a guest purchase to a member who shows its receipt, within the claim window. */

@@ -2,6 +2,7 @@ import { hostname } from "node:os";
 import { type Kysely, sql } from "kysely";
 import type { Logger } from "pino";
 import type { DB } from "../db/schema.ts";
+import type { EventService } from "../events/events.service.ts";
 import type { LedgerService } from "../ledger/ledger.service.ts";
 import { membersWithDueWork } from "../ledger/ledger.sql.ts";
 import type { Clock } from "../shared/clock.ts";
@@ -16,10 +17,12 @@ export interface JobsResult {
   activations: number;
   expiries: number;
   holdTimeouts: number;
+  birthdays: number;
 }
 
 /**
- * Due work: pending lots become available, expired lots go to breakage, holds time out. Each
+ * Due work: pending lots become available, expired lots go to breakage, holds time out, birthday
+ * events are sent. Each
  * member is settled under its own row lock and settling is a no-op once done, so running the
  * jobs twice, or from two processes at once, can never post anything twice.
  */
@@ -33,6 +36,7 @@ export class JobService {
       db: Kysely<DB>;
       clock: Clock;
       ledger: LedgerService;
+      events: Pick<EventService, "emitBirthdays">;
       log: Logger;
       idempotencyRetentionDays: number;
     },
@@ -46,7 +50,7 @@ export class JobService {
         now: now.toISOString(),
       });
     }
-    const result: JobsResult = { asOf, members: 0, activations: 0, expiries: 0, holdTimeouts: 0 };
+    const result: JobsResult = { asOf, members: 0, activations: 0, expiries: 0, holdTimeouts: 0, birthdays: 0 };
     for (;;) {
       const due = await membersWithDueWork(this.deps.db, asOf, BATCH, programId);
       if (due.length === 0) break;
@@ -62,6 +66,7 @@ export class JobService {
       // Another process settled these members first; what it did is not ours to count twice.
       if (posted === 0) break;
     }
+    result.birthdays = await this.deps.events.emitBirthdays(asOf, programId);
     if (!programId) await this.#pruneIdempotencyKeys(now);
     return result;
   }
@@ -89,7 +94,7 @@ export class JobService {
       try {
         if (!(await this.claimLease(now, new Date(now.getTime() + intervalMs * 2)))) return;
         const result = await this.run(now);
-        if (result.members > 0) this.deps.log.info({ jobs: result }, "due work done");
+        if (result.members > 0 || result.birthdays > 0) this.deps.log.info({ jobs: result }, "due work done");
       } catch (err) {
         this.deps.log.error({ err }, "scheduled jobs failed; will retry next interval");
       }

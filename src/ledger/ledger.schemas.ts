@@ -154,5 +154,6 @@ export const JobsResultSchema = z
     activations: z.int(),
     expiries: z.int(),
     holdTimeouts: z.int(),
+    birthdays: z.int().describe("Birthday events sent to members whose birthday it is (programmes with a birthday rule)"),
   })
   .openapi("JobsResult");
