@@ -56,6 +56,18 @@ describe.each(engines())("HTTP API on %s", (engine) => {
         "/v1/ledger/transactions/{transactionId}",
         "/v1/ledger/transactions/{transactionId}/reverse",
         "/v1/jobs/run",
+        "/v1/events",
+        "/v1/events/batch",
+        "/v1/events/{eventId}",
+        "/v1/members/{memberId}/events",
+        "/v1/members/{memberId}/claims",
+        "/v1/rules",
+        "/v1/rules/{ruleId}",
+        "/v1/rules/{ruleId}/versions",
+        "/v1/campaigns",
+        "/v1/campaigns/{campaignId}",
+        "/v1/campaigns/{campaignId}/versions",
+        "/v1/campaigns/{campaignId}/backtest",
       ]) {
         expect(doc.paths, path).toHaveProperty([path]);
       }
