@@ -53,6 +53,8 @@ interface Pending {
   internal: boolean;
   /** A stored guest purchase being claimed by a member. */
   claim: boolean;
+  /** What the rules know of the member, read when the member was found (none for new members). */
+  facts: MemberFacts | null;
 }
 
 interface RunContext {
@@ -245,6 +247,7 @@ export class EventService {
       guest: false,
       internal: true,
       claim: false,
+      facts: null,
     };
   }
 
@@ -365,6 +368,7 @@ export class EventService {
           guest,
           internal: false,
           claim: false,
+          facts: member ? { id: member.id, attributes: member.attributes, tier: null, segments: [] } : null,
         });
       } catch (error) {
         if (!(error instanceof DomainError)) throw error;
@@ -581,14 +585,14 @@ export class EventService {
       }
       return h;
     };
+    // Facts come with the events; only members found without them (sign-ups, claims) are read.
     const facts = new Map<string, MemberFacts>();
-    const memberRows = await q.findMembers(db, program.id, {
-      ids: [...new Set(pendings.flatMap((p) => (p.memberId ? [p.memberId] : [])))],
-      externalIds: [],
-      emails: [],
-      phones: [],
-    });
-    for (const m of memberRows) facts.set(m.id, { id: m.id, attributes: m.attributes, tier: null, segments: [] });
+    for (const p of pendings) if (p.facts) facts.set(p.facts.id, p.facts);
+    const unread = [...new Set(pendings.flatMap((p) => (p.memberId && !facts.has(p.memberId) ? [p.memberId] : [])))];
+    if (unread.length > 0) {
+      const rows = await q.findMembers(db, program.id, { ids: unread, externalIds: [], emails: [], phones: [] });
+      for (const m of rows) facts.set(m.id, { id: m.id, attributes: m.attributes, tier: null, segments: [] });
+    }
 
     // Phase 1: evaluate, in order, and add up what budgeted campaigns want.
     const budgeted = new Set(ctx.rules.flatMap((r) => (r.campaign?.budgetPoints ? [r.campaign.id] : [])));
@@ -1007,6 +1011,7 @@ export class EventService {
         guest: false,
         internal: false,
         claim: true,
+        facts: null,
       };
       const rules = await this.deps.campaigns.liveRules(trx, programId, program.rulesRevision);
       const answers = await this.#run(trx, { program, rules, actor: ctx.actor, now, dryRun: false, requestId: ctx.requestId }, [
