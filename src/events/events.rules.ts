@@ -108,3 +108,23 @@ export function creditPartsFor(
   });
   return { parts: [...parts.values()], timing };
 }
+
+/** A return's items must have been bought: each sku in the purchase, no more units than bought. */
+export function checkReturnedItems(
+  bought: { sku: string; quantity: number }[] | null,
+  returned: { sku: string; quantity: number }[] | null,
+): void {
+  if (!returned || !bought) return;
+  const units = new Map<string, number>();
+  for (const item of bought) units.set(item.sku, (units.get(item.sku) ?? 0) + item.quantity);
+  for (const item of returned) {
+    const had = units.get(item.sku) ?? 0;
+    if (item.quantity > had) {
+      throw new DomainError("unprocessable", `The purchase had ${had} of ${item.sku}; ${item.quantity} cannot be returned`, {
+        field: "items",
+        sku: item.sku,
+      });
+    }
+    units.set(item.sku, had - item.quantity);
+  }
+}

@@ -24,7 +24,7 @@ import { insertMembers } from "../members/members.sql.ts";
 import type { Clock } from "../shared/clock.ts";
 import { DomainError, notFound } from "../shared/errors.ts";
 import type { IdGenerator } from "../shared/ids.ts";
-import { creditPartsFor, planReturn } from "./events.rules.ts";
+import { checkReturnedItems, creditPartsFor, planReturn } from "./events.rules.ts";
 import { type EventInput, EventInputSchema, type EventResult } from "./events.schemas.ts";
 import * as q from "./events.sql.ts";
 
@@ -684,6 +684,7 @@ export class EventService {
         if (p.input.type === "return") {
           const original = originals.get(p.input.originalEventId ?? "");
           if (!original) throw notFound("Purchase", p.input.originalEventId);
+          checkReturnedItems(original.items, p.event.items);
           const plan = planReturn(original, p.event.amount ?? 0, program.currency);
           let entry: EntryDraft | null = null;
           if (plan.take > 0) {
