@@ -94,7 +94,9 @@ describe("conditions", () => {
   it("resolves dates in the programme's time zone, an end date inclusive", () => {
     expect(resolveBound("2026-12-20", program.timezone, "start").toISOString()).toBe("2026-12-20T05:00:00.000Z");
     expect(resolveBound("2026-12-26", program.timezone, "end").toISOString()).toBe("2026-12-27T05:00:00.000Z");
-    expect(periodStart("week", new Date("2026-03-12T03:00:00Z"), program.timezone).toISOString()).toBe("2026-03-09T04:00:00.000Z");
+    expect(periodStart("week", new Date("2026-03-12T03:00:00Z"), program.timezone).toISOString()).toBe(
+      "2026-03-09T04:00:00.000Z",
+    );
   });
 });
 
@@ -194,7 +196,10 @@ describe("evaluate, for any rules and events (property)", () => {
     limits: fc.record(
       {
         perEvent: fc.integer({ min: 1, max: 200 }),
-        perMember: fc.record({ period: fc.constantFrom("day", "month", "lifetime"), maxPoints: fc.integer({ min: 1, max: 500 }) }),
+        perMember: fc.record({
+          period: fc.constantFrom("day", "month", "lifetime"),
+          maxPoints: fc.integer({ min: 1, max: 500 }),
+        }),
       },
       { requiredKeys: [] },
     ),
@@ -265,7 +270,8 @@ describe("evaluate, for any rules and events (property)", () => {
           const r = rule({ effect: { type: "points_per_amount", points, per, rounding } });
           const got = evaluate(event({ amount }), member, fresh(), [r], program).contributions[0]?.points ?? 0;
           const exact = (amount * points) / per;
-          const expected = rounding === "floor" ? Math.floor(exact) : rounding === "ceil" ? Math.ceil(exact - 1e-9) : Math.floor(exact + 0.5);
+          const expected =
+            rounding === "floor" ? Math.floor(exact) : rounding === "ceil" ? Math.ceil(exact - 1e-9) : Math.floor(exact + 0.5);
           expect(got).toBe(expected);
         },
       ),
