@@ -9,6 +9,7 @@ import {
   type MemberFacts,
   type MemberHistory,
 } from "../earning/earning.rules.ts";
+import { share } from "../events/events.rules.ts";
 import { findMembers, programForEvents } from "../events/events.sql.ts";
 import { notFound } from "../shared/errors.ts";
 import type { CampaignService } from "./campaigns.service.ts";
@@ -55,6 +56,7 @@ export class BacktestService {
     let replayed = 0;
     let rewarded = 0;
     let points = 0;
+    let netOfReturns = 0;
     const reached = new Set<string>();
     const heldOut = new Set<string>();
     const byRule = new Map<string, { ruleName: string; points: number; events: number; members: Set<string> }>();
@@ -103,6 +105,9 @@ export class BacktestService {
         if (mine.length === 0) continue;
         rewarded += 1;
         reached.add(row.member_id);
+        // What later returns of this purchase would have taken back (as the live path does).
+        const given = mine.reduce((sum, c) => sum + c.points, 0);
+        netOfReturns += given - (row.amount ? Math.min(given, share(given, row.returned_amount, row.amount)) : 0);
         for (const c of mine) {
           points += c.points;
           const stat = byRule.get(c.ruleId) ?? { ruleName: c.ruleName, points: 0, events: 0, members: new Set<string>() };
@@ -123,6 +128,7 @@ export class BacktestService {
       eventsReplayed: replayed,
       eventsRewarded: rewarded,
       points,
+      pointsNetOfReturns: netOfReturns,
       membersReached: reached.size,
       membersHeldOut: heldOut.size,
       cost: { amount: Math.round(points * program.pointValue) / 100, currency: program.currency },

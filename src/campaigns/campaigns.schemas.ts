@@ -136,6 +136,7 @@ export const BacktestSchema = z
     eventsReplayed: z.int(),
     eventsRewarded: z.int(),
     points: z.int().describe("Points the campaign's rules would have issued"),
+    pointsNetOfReturns: z.int().describe("...less what the purchases' returns (to date) would have taken back"),
     membersReached: z.int(),
     membersHeldOut: z.int(),
     cost: z.object({ amount: z.number(), currency: z.string() }).describe("points x the programme's pointValue"),

@@ -80,6 +80,41 @@ export class CampaignService {
     return rules;
   }
 
+  /**
+   * The rules that could award at `at`, as they were then: a guest purchase claimed later, or a
+   * dry run as of a past time, is judged by the rule and campaign versions in force when it happened.
+   */
+  async rulesAt(db: Kysely<DB> | Transaction<DB>, programId: string, at: Date): Promise<LiveRule[]> {
+    const { rules, campaigns } = await q.rulesAsOf(db, programId, at);
+    const byId = new Map(
+      campaigns.map((c): [string, LiveCampaign] => {
+        const d = c.definition;
+        const date = (v: unknown) => (typeof v === "string" ? new Date(v) : null);
+        return [
+          c.campaign_id,
+          {
+            id: c.campaign_id,
+            version: c.version,
+            name: String(d.name),
+            status: d.status as LiveCampaign["status"],
+            startsAt: date(d.starts_at),
+            endsAt: date(d.ends_at),
+            audience: (d.audience ?? []) as LiveCampaign["audience"],
+            holdoutPercent: Number(d.holdout_percent ?? 0),
+            budgetPoints: d.budget_points === null || d.budget_points === undefined ? null : Number(d.budget_points),
+          },
+        ];
+      }),
+    );
+    return rules.flatMap((r): LiveRule[] => {
+      const campaign = r.campaign_id ? byId.get(r.campaign_id) : null;
+      if (r.status !== "active" || campaign === undefined || (campaign && campaign.status !== "active")) return [];
+      return [
+        { id: r.id, version: r.version, name: r.name, status: r.status, campaign, definition: r.definition as RuleDefinition },
+      ];
+    });
+  }
+
   // -- rules ------------------------------------------------------------------------------------
 
   createRule(ctx: MutationContext, programId: string, input: CreateRuleInput) {

@@ -140,3 +140,27 @@ export async function refundBudget(trx: Transaction<DB>, campaignId: string, hom
   await sql`update campaign_budget_slices set remaining = remaining + ${points}
     where campaign_id = ${campaignId} and slice = ${home}`.execute(trx);
 }
+
+/**
+ * The rules as they stood at `at`: each rule's latest version saved by then, with its campaign's
+ * latest version saved by then (status, schedule, audience, holdout, budget as they were).
+ */
+export async function rulesAsOf(db: Db, programId: string, at: Date) {
+  const rules = await sql<{
+    id: string;
+    campaign_id: string | null;
+    version: number;
+    name: string;
+    status: RuleRow["status"];
+    definition: unknown;
+  }>`select distinct on (v.rule_id) v.rule_id as id, r.campaign_id, v.version, v.name, v.status, v.definition
+    from rule_versions v join rules r on r.id = v.rule_id
+    where r.program_id = ${programId} and v.created_at <= ${at}
+    order by v.rule_id, v.version desc`.execute(db);
+  const campaigns = await sql<{ campaign_id: string; version: number; definition: Record<string, unknown> }>`
+    select distinct on (v.campaign_id) v.campaign_id, v.version, v.definition
+    from campaign_versions v join campaigns c on c.id = v.campaign_id
+    where c.program_id = ${programId} and v.created_at <= ${at}
+    order by v.campaign_id, v.version desc`.execute(db);
+  return { rules: rules.rows, campaigns: campaigns.rows };
+}

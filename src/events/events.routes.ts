@@ -143,7 +143,7 @@ export function eventRoutes(services: Services) {
         query: z.object({
           type: z.string().optional(),
           limit: z.coerce.number().int().min(1).max(200).default(50),
-          before: z.iso.datetime({ offset: true }).optional().openapi({ description: "nextCursor of the previous page" }),
+          cursor: z.string().max(300).optional().openapi({ description: "nextCursor from the previous page" }),
         }),
       },
       responses: {

@@ -55,6 +55,8 @@ interface Pending {
   claim: boolean;
   /** What the rules know of the member, read when the member was found (none for new members). */
   facts: MemberFacts | null;
+  /** This event enrolled its member. */
+  enrolled: boolean;
 }
 
 interface RunContext {
@@ -186,7 +188,11 @@ export class EventService {
 
     const pendings = await this.#prepare(program, fresh, now, (index, id, error) => fail(index, id, error));
     if (pendings.length > 0) {
-      const rules = await this.deps.campaigns.liveRules(this.deps.db, program.id, program.rulesRevision);
+      // A dry run as of a past time uses the rules as they were then.
+      const rules =
+        options.asOf && options.asOf < this.deps.clock.now()
+          ? await this.deps.campaigns.rulesAt(this.deps.db, program.id, options.asOf)
+          : await this.deps.campaigns.liveRules(this.deps.db, program.id, program.rulesRevision);
       const ctx: RunContext = { program, rules, actor: options.actor, now, dryRun: options.dryRun, requestId: options.requestId };
       const results = options.dryRun
         ? await this.#dryRun(ctx, pendings)
@@ -248,6 +254,7 @@ export class EventService {
       internal: true,
       claim: false,
       facts: null,
+      enrolled: false,
     };
   }
 
@@ -369,6 +376,7 @@ export class EventService {
           internal: false,
           claim: false,
           facts: member ? { id: member.id, attributes: member.attributes, tier: null, segments: [] } : null,
+          enrolled: false,
         });
       } catch (error) {
         if (!(error instanceof DomainError)) throw error;
@@ -416,11 +424,14 @@ export class EventService {
   /** The write path: lock, evaluate, take budgets, write the ledger and the events in one statement. */
   async #run(trx: Transaction<DB>, ctx: RunContext, given: Pending[]): Promise<Map<number, EventAnswer>> {
     const { program, now } = ctx;
-    const pendings = await this.#enrol(trx, ctx, given);
+    const { pendings, newMembers } = this.#assignNewMembers(ctx, given);
+    if (newMembers.length > 0) await insertMembers(trx, ctx.program.id, newMembers, ctx.now);
     const memberIds = [...new Set(pendings.flatMap((p) => (p.memberId ? [p.memberId] : [])))];
     // Referrers are credited too, so they are locked with the rest (in one id order).
     const referrers = await this.#pendingReferrers(trx, program, pendings);
-    const { members } = await ledgerSql.lockMembers(trx, program.id, [...memberIds, ...referrers.values()]);
+    const toLock = [...memberIds, ...referrers.values()];
+    // Guest purchases alone touch no member.
+    const { members } = toLock.length > 0 ? await ledgerSql.lockMembers(trx, program.id, toLock) : { members: new Map() };
     const originals = await q.findOriginals(
       trx,
       program.id,
@@ -459,7 +470,7 @@ export class EventService {
   /** The dry run: the same evaluation on books as they stand at `now`, written nowhere. */
   async #dryRun(ctx: RunContext, given: Pending[]): Promise<Map<number, EventAnswer>> {
     const db = this.deps.db;
-    const pendings = given.map((p) => (p.enrol ? { ...p, memberId: `mem_new_${p.index}` } : p));
+    const { pendings } = this.#assignNewMembers(ctx, given);
     const referrers = await this.#pendingReferrers(db, ctx.program, pendings);
     const memberIds = [...new Set([...pendings.flatMap((p) => (p.memberId ? [p.memberId] : [])), ...referrers.values()])];
     const books = new Map<string, MemberBook>();
@@ -483,28 +494,29 @@ export class EventService {
   }
 
   /** Enrols the unknown members events name (one insert), and queues their sign-up events first. */
-  async #enrol(trx: Transaction<DB>, ctx: RunContext, pendings: Pending[]): Promise<Pending[]> {
+  /**
+   * Gives the unknown members events name an id (one per member, however many events name them),
+   * marks the first of their events as the one that enrolled them, and queues their sign-up
+   * events before it. The write path then inserts them; a dry run only pretends.
+   */
+  #assignNewMembers(ctx: RunContext, pendings: Pending[]) {
     const toEnrol = new Map<string, { id: string; externalId: string | null; email: string | null; phone: string | null }>();
-    for (const p of pendings) {
-      if (p.enrol && !toEnrol.has(p.enrol.key)) toEnrol.set(p.enrol.key, { ...p.enrol, id: this.deps.ids("member") });
-    }
-    if (toEnrol.size === 0) return pendings;
-    await insertMembers(trx, ctx.program.id, [...toEnrol.values()], ctx.now);
     const result: Pending[] = [];
-    const signedUp = new Set<string>();
     for (const p of pendings) {
       if (!p.enrol) {
         result.push(p);
         continue;
       }
-      const memberId = toEnrol.get(p.enrol.key)?.id ?? null;
-      if (memberId && !signedUp.has(memberId)) {
-        signedUp.add(memberId);
-        result.push(this.#signup(memberId, ctx.now, -1 - signedUp.size));
+      let member = toEnrol.get(p.enrol.key);
+      const first = !member;
+      if (!member) {
+        member = { ...p.enrol, id: this.deps.ids("member") };
+        toEnrol.set(p.enrol.key, member);
+        result.push(this.#signup(member.id, ctx.now, -1 - toEnrol.size));
       }
-      result.push({ ...p, memberId });
+      result.push({ ...p, memberId: member.id, enrolled: first });
     }
-    return result;
+    return { pendings: result, newMembers: [...toEnrol.values()] };
   }
 
   /** Referee -> referrer for members with a referral still waiting on a first qualifying purchase. */
@@ -624,7 +636,7 @@ export class EventService {
         eventId: p.input.id,
         type: p.input.type,
         memberId: p.memberId,
-        enrolled: p.enrol !== null,
+        enrolled: p.enrolled,
         occurredAt: p.event.occurredAt.toISOString(),
         dryRun: ctx.dryRun,
       };
@@ -1013,8 +1025,10 @@ export class EventService {
         internal: false,
         claim: true,
         facts: null,
+        enrolled: false,
       };
-      const rules = await this.deps.campaigns.liveRules(trx, programId, program.rulesRevision);
+      // Judged by the rules in force when the purchase happened, not those of today.
+      const rules = await this.deps.campaigns.rulesAt(trx, programId, row.occurred_at);
       const answers = await this.#run(trx, { program, rules, actor: ctx.actor, now, dryRun: false, requestId: ctx.requestId }, [
         pending,
       ]);
@@ -1038,7 +1052,7 @@ export class EventService {
   async listForMember(
     programId: string,
     memberId: string,
-    query: { type?: string | undefined; limit: number; before?: string | undefined },
+    query: { type?: string | undefined; limit: number; cursor?: string | undefined },
   ) {
     await this.deps.ledger.memberExists(programId, memberId);
     let select = this.deps.db
@@ -1050,12 +1064,20 @@ export class EventService {
       .orderBy("id", "desc")
       .limit(query.limit + 1);
     if (query.type) select = select.where("type", "=", query.type);
-    if (query.before) select = select.where("occurred_at", "<", new Date(query.before));
+    if (query.cursor) {
+      // The cursor is the last event's (occurredAt, id): events at the same instant page by id.
+      const at = new Date(query.cursor.slice(0, query.cursor.indexOf("|")));
+      const id = query.cursor.slice(query.cursor.indexOf("|") + 1);
+      if (Number.isNaN(at.getTime()))
+        throw new DomainError("validation_error", "cursor is not one this API gave", { field: "cursor" });
+      select = select.where((eb) => eb.or([eb("occurred_at", "<", at), eb.and([eb("occurred_at", "=", at), eb("id", "<", id)])]));
+    }
     const rows = await select.execute();
     const page = rows.slice(0, query.limit);
+    const last = page.at(-1);
     return {
       data: page.map(eventView),
-      nextCursor: rows.length > query.limit ? (page.at(-1)?.occurred_at.toISOString() ?? null) : null,
+      nextCursor: rows.length > query.limit && last ? `${last.occurred_at.toISOString()}|${last.id}` : null,
     };
   }
 }

@@ -96,6 +96,7 @@ export async function loadBooks(
   members: Map<string, LockedMember>,
   extraLotIds: string[] = [],
 ): Promise<Map<string, LoadedBook>> {
+  if (members.size === 0) return new Map();
   const memberIds = sql.join([...members.keys()]);
   const named = extraLotIds.length > 0 ? sql`union all select unnest(array[${sql.join(extraLotIds)}]::text[])` : sql``;
   const result = await sql<{

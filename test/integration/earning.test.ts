@@ -1113,7 +1113,7 @@ describe.each(engines())("earning engine on %s", (engine) => {
     const seen: string[] = [];
     let cursor: string | null = null;
     for (let page = 0; page < 10; page++) {
-      const query: string = cursor ? `&before=${encodeURIComponent(cursor)}` : "";
+      const query: string = cursor ? `&cursor=${encodeURIComponent(cursor)}` : "";
       const res = await p.call("GET", `/v1/members/${m}/events?type=purchase&limit=2${query}`);
       expect(res.status).toBe(200);
       seen.push(...res.body.data.map((e: Json) => e.id));
