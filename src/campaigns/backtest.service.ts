@@ -1,7 +1,6 @@
 import type { Kysely } from "kysely";
 import type { DB, EventRow } from "../db/schema.ts";
 import {
-  capByBudget,
   type EarnEvent,
   type EventItem,
   evaluate,
@@ -16,6 +15,12 @@ import type { CampaignService } from "./campaigns.service.ts";
 import { toLiveCampaign } from "./campaigns.service.ts";
 
 const PAGE = 5000;
+
+/** Minor units to the currency's major unit (JPY has none, USD two, KWD three). */
+function toMajor(minor: number, currency: string): number {
+  const digits = new Intl.NumberFormat("en", { style: "currency", currency }).resolvedOptions().maximumFractionDigits ?? 2;
+  return minor / 10 ** digits;
+}
 
 const toEarnEvent = (row: EventRow): EarnEvent => ({
   id: row.id,
@@ -51,7 +56,7 @@ export class BacktestService {
     );
     const rules = [...standing, ...campaignRules];
 
-    let budgetLeft = campaign.budget_points;
+    const budgets = new Map(campaign.budget_points === null ? [] : [[campaignId, campaign.budget_points]]);
     let budgetExhaustedAt: Date | null = null;
     let replayed = 0;
     let rewarded = 0;
@@ -92,15 +97,12 @@ export class BacktestService {
         const member = facts.get(row.member_id) ?? { id: row.member_id, attributes: {}, tier: null, segments: [] };
         const history = histories.get(row.member_id) ?? { purchases: 0, stamps: new Map(), awards: [] };
         histories.set(row.member_id, history);
-        let evaluation = evaluate(toEarnEvent(row), member, history, rules, program);
+        const evaluation = evaluate(toEarnEvent(row), member, history, rules, program, budgets);
         if (evaluation.skipped.some((s) => s.reason === "holdout" && s.campaignId === campaignId)) heldOut.add(row.member_id);
-        if (budgetLeft !== null) {
-          const wanted = evaluation.contributions.filter((c) => c.campaignId === campaignId).reduce((s, c) => s + c.points, 0);
-          const granted = Math.min(wanted, budgetLeft);
-          evaluation = capByBudget(evaluation, new Map([[campaignId, granted]]));
-          budgetLeft -= granted;
-          if (budgetLeft === 0 && granted < wanted && !budgetExhaustedAt) budgetExhaustedAt = row.occurred_at;
-        }
+        const cut =
+          evaluation.skipped.some((s) => s.reason === "budget_exhausted" && s.campaignId === campaignId) ||
+          evaluation.contributions.some((c) => c.campaignId === campaignId && c.explanation.includes("by the campaign's budget"));
+        if (cut && !budgetExhaustedAt) budgetExhaustedAt = row.occurred_at;
         const mine = evaluation.contributions.filter((c) => c.campaignId === campaignId && c.points > 0);
         if (mine.length === 0) continue;
         rewarded += 1;
@@ -131,7 +133,7 @@ export class BacktestService {
       pointsNetOfReturns: netOfReturns,
       membersReached: reached.size,
       membersHeldOut: heldOut.size,
-      cost: { amount: Math.round(points * program.pointValue) / 100, currency: program.currency },
+      cost: { amount: toMajor(Math.round(points * program.pointValue), program.currency), currency: program.currency },
       budgetExhaustedAt,
       topRules: [...byRule]
         .map(([ruleId, s]) => ({ ruleId, ruleName: s.ruleName, points: s.points, events: s.events, members: s.members.size }))

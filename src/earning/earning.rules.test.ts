@@ -1,7 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
-  capByBudget,
   type EarnEvent,
   evaluate,
   failedCondition,
@@ -172,8 +171,37 @@ describe("evaluate", () => {
       budgetPoints: 10,
     };
     const bonus = rule({ effect: { type: "fixed_points", points: 7 } }, campaign);
-    const result = capByBudget(evaluate(event(), member, fresh(), [bonus], program), new Map([["cmp_1", 4]]));
+    const budgets = new Map([["cmp_1", 4]]);
+    const result = evaluate(event(), member, fresh(), [bonus], program, budgets);
     expect(result.contributions[0]?.points).toBe(4);
+    expect(budgets.get("cmp_1")).toBe(0);
+    const next = evaluate(event(), member, fresh(), [bonus], program, budgets);
+    expect(next.skipped).toEqual([expect.objectContaining({ reason: "budget_exhausted" })]);
+  });
+
+  it("lets a standing exclusive rule win once a campaign's exclusive rule has no budget left", () => {
+    const campaign = {
+      id: "cmp_2",
+      version: 1,
+      name: "c",
+      status: "active" as const,
+      startsAt: null,
+      endsAt: null,
+      audience: [],
+      holdoutPercent: 0,
+      budgetPoints: 50,
+    };
+    const standing = rule({ effect: perDollar, stacking: "exclusive" });
+    const triple = rule({ effect: { type: "points_per_amount", points: 3, per: 100 }, stacking: "exclusive" }, campaign);
+    const double = rule({ effect: { type: "multiplier", factor: 2 } });
+    const budgets = new Map([["cmp_2", 50]]);
+    const first = evaluate(event(), member, fresh(), [standing, triple, double], program, budgets);
+    expect(first.contributions.map((c) => [c.ruleId, c.points])).toEqual([
+      [standing.id, 100],
+      [double.id, 100],
+    ]);
+    // the campaign's 3x was cut to 50, less than the standing 100: it lost and gave its budget back
+    expect(budgets.get("cmp_2")).toBe(50);
   });
 });
 
@@ -271,7 +299,11 @@ describe("evaluate, for any rules and events (property)", () => {
           const got = evaluate(event({ amount }), member, fresh(), [r], program).contributions[0]?.points ?? 0;
           const exact = (amount * points) / per;
           const expected =
-            rounding === "floor" ? Math.floor(exact) : rounding === "ceil" ? Math.ceil(exact - 1e-9) : Math.floor(exact + 0.5);
+            rounding === "floor"
+              ? Math.floor(exact)
+              : rounding === "ceil"
+                ? Math.max(0, Math.ceil(exact - 1e-9))
+                : Math.floor(exact + 0.5);
           expect(got).toBe(expected);
         },
       ),

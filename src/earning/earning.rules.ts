@@ -490,9 +490,16 @@ function applyLimits(
 }
 
 /**
+ * Points campaigns may still give, by campaign id; evaluate() takes what it awards out of it.
+ * A campaign not in the map has no budget.
+ */
+export type Budgets = Map<string, number>;
+
+/**
  * Evaluates one event for one member. `history` is read and then updated with what this event
  * gives (purchases, stamps, awards), so a batch of events for one member evaluates in order.
- * Budgets are applied afterwards (see capByBudget), as they need the database.
+ * Budgets cut a campaign's rules before exclusive rules compete and before multipliers count,
+ * so a spent campaign neither outranks a standing rule nor lends a multiplier points it lacks.
  */
 export function evaluate(
   event: EarnEvent,
@@ -500,6 +507,7 @@ export function evaluate(
   history: MemberHistory,
   rules: LiveRule[],
   program: ProgramFacts,
+  budgets: Budgets = new Map(),
 ): Evaluation {
   const skipped: Skip[] = [];
   const stamps: StampProgress[] = [];
@@ -552,8 +560,6 @@ export function evaluate(
       const before = history.stamps.get(rule.id) ?? 0;
       const completed = Math.floor((before + earned) / effect.cardSize) - Math.floor(before / effect.cardSize);
       const progress = (before + earned) % effect.cardSize;
-      history.stamps.set(rule.id, before + earned);
-      stamps.push({ ruleId: rule.id, cardSize: effect.cardSize, stamps: earned, progress, completedCards: completed });
       const points = completed * effect.rewardPoints;
       const text =
         completed > 0
@@ -567,7 +573,7 @@ export function evaluate(
     base.push({ rule, items, raw, points, explanation: describeBase(effect, event, items, points, program.currency), stamps: 0 });
   }
 
-  const applied = resolve(base, history, event, program, skip);
+  const applied = resolve(base, history, event, program, budgets, skip);
 
   // Multipliers on what the base rules gave.
   const multipliers: Candidate[] = [];
@@ -598,7 +604,21 @@ export function evaluate(
       explanation: `x${effect.factor} on ${plural(basePoints, "base point")}${on} (${effect.rounding}): +${plural(points, "point")}`,
     });
   }
-  const appliedMultipliers = resolve(multipliers, history, event, program, skip);
+  const appliedMultipliers = resolve(multipliers, history, event, program, budgets, skip);
+  // Stamps count only where the stamp rule survived its limits and competition.
+  for (const c of applied) {
+    const effect = c.rule.definition.effect;
+    if (effect.type !== "stamps") continue;
+    const before = history.stamps.get(c.rule.id) ?? 0;
+    history.stamps.set(c.rule.id, before + c.stamps);
+    stamps.push({
+      ruleId: c.rule.id,
+      cardSize: effect.cardSize,
+      stamps: c.stamps,
+      progress: (before + c.stamps) % effect.cardSize,
+      completedCards: Math.floor((before + c.stamps) / effect.cardSize) - Math.floor(before / effect.cardSize),
+    });
+  }
 
   const contributions = [...applied, ...appliedMultipliers]
     .filter((c) => c.given > 0 || c.stamps > 0)
@@ -625,20 +645,38 @@ export function evaluate(
 
 type Resolved = Candidate & { given: number; note: string | null };
 
-/** Applies limits, then lets exclusive candidates compete: only the best exclusive one stays. */
+/**
+ * Applies limits and campaign budgets, then lets exclusive candidates compete: only the best
+ * exclusive one stays, and what the losers had taken from a budget goes back to it.
+ */
 function resolve(
   candidates: Candidate[],
   history: MemberHistory,
   event: EarnEvent,
   program: ProgramFacts,
+  budgets: Budgets,
   skip: (rule: LiveRule, reason: SkipReason, explanation: string) => void,
 ): Resolved[] {
   const limited: Resolved[] = [];
-  for (const c of candidates) {
-    const { points, note, blocked } = applyLimits(c.rule, c.points, history, event.occurredAt, program.timezone);
-    if (blocked) {
-      skip(c.rule, "limit_reached", `Limit reached: ${blocked}`);
+  for (const c of [...candidates].sort(byPriority)) {
+    const limits = applyLimits(c.rule, c.points, history, event.occurredAt, program.timezone);
+    if (limits.blocked) {
+      skip(c.rule, "limit_reached", `Limit reached: ${limits.blocked}`);
       continue;
+    }
+    let { points, note } = limits;
+    const campaignId = c.rule.campaign?.id;
+    const left = campaignId === undefined ? undefined : budgets.get(campaignId);
+    if (campaignId !== undefined && left !== undefined) {
+      if (points > left) {
+        points = left;
+        note = points > 0 ? `cut to ${plural(points, "point")} by the campaign's budget` : note;
+      }
+      budgets.set(campaignId, left - points);
+      if (points === 0 && c.points > 0 && c.stamps === 0) {
+        skip(c.rule, "budget_exhausted", "The campaign's budget is spent");
+        continue;
+      }
     }
     if (points === 0 && c.stamps === 0) {
       skip(c.rule, "zero_points", `${c.explanation}`);
@@ -649,45 +687,13 @@ function resolve(
   const exclusive = limited.filter((c) => c.rule.definition.stacking === "exclusive");
   const best = exclusive.reduce<Resolved | null>((top, c) => (top === null || c.given > top.given ? c : top), null);
   for (const c of exclusive) {
-    if (c !== best && best) {
-      skip(c.rule, "outranked", `Exclusive: ${best.rule.name} gives more (${plural(best.given, "point")} vs ${c.given})`);
-    }
+    if (c === best || !best) continue;
+    skip(c.rule, "outranked", `Exclusive: ${best.rule.name} gives more (${plural(best.given, "point")} vs ${c.given})`);
+    const campaignId = c.rule.campaign?.id;
+    const left = campaignId === undefined ? undefined : budgets.get(campaignId);
+    if (campaignId !== undefined && left !== undefined) budgets.set(campaignId, left + c.given);
   }
   return limited.filter((c) => c.rule.definition.stacking !== "exclusive" || c === best);
-}
-
-/**
- * Cuts contributions down to what their campaigns' budgets granted, lowest priority first, so the
- * points a campaign issues never exceed its budget. `granted` maps campaign id to points.
- */
-export function capByBudget(evaluation: Evaluation, granted: Map<string, number>): Evaluation {
-  const left = new Map(granted);
-  const contributions: Contribution[] = [];
-  const skipped = [...evaluation.skipped];
-  for (const c of evaluation.contributions) {
-    if (c.campaignId === null || !left.has(c.campaignId)) {
-      contributions.push(c);
-      continue;
-    }
-    const available = left.get(c.campaignId) ?? 0;
-    const points = Math.min(c.points, available);
-    left.set(c.campaignId, available - points);
-    if (points === c.points) contributions.push(c);
-    else if (points > 0 || c.stamps > 0) {
-      contributions.push({ ...c, points, explanation: `${c.explanation}; cut to ${points} by the campaign's budget` });
-    } else {
-      skipped.push({
-        ruleId: c.ruleId,
-        ruleVersion: c.ruleVersion,
-        ruleName: c.ruleName,
-        campaignId: c.campaignId,
-        campaignVersion: c.campaignVersion,
-        reason: "budget_exhausted",
-        explanation: "The campaign's budget is spent",
-      });
-    }
-  }
-  return { ...evaluation, contributions, skipped };
 }
 
 /** Points each budgeted campaign wants for an evaluation. */

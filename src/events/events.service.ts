@@ -4,8 +4,8 @@ import type { CampaignService } from "../campaigns/campaigns.service.ts";
 import { budgetRemaining, homeSlice, refundBudget, takeFromBudget } from "../campaigns/campaigns.sql.ts";
 import type { DB, EventRow } from "../db/schema.ts";
 import {
+  type Budgets,
   budgetWants,
-  capByBudget,
   type EarnEvent,
   type Evaluation,
   evaluate,
@@ -584,19 +584,6 @@ export class EventService {
     grant: (wants: Map<string, { points: number; memberId: string }>) => Promise<Map<string, number>>,
   ) {
     const { program, now } = ctx;
-    const histories = new Map<string, MemberHistory>();
-    const historyOf = (memberId: string): MemberHistory => {
-      let h = histories.get(memberId);
-      if (!h) {
-        h = {
-          purchases: state.purchases.get(memberId) ?? 0,
-          stamps: new Map(state.stamps.get(memberId) ?? []),
-          awards: [...(state.awards.get(memberId) ?? [])],
-        };
-        histories.set(memberId, h);
-      }
-      return h;
-    };
     // Facts come with the events; only members found without them (sign-ups, claims) are read.
     const facts = new Map<string, MemberFacts>();
     for (const p of pendings) if (p.facts) facts.set(p.facts.id, p.facts);
@@ -606,28 +593,56 @@ export class EventService {
       for (const m of rows) facts.set(m.id, { id: m.id, attributes: m.attributes, tier: null, segments: [] });
     }
 
-    // Phase 1: evaluate, in order, and add up what budgeted campaigns want.
+    /** Evaluates every event in order, each member's history carried from one event to the next. */
+    const evaluateAll = (budgets: Budgets) => {
+      const histories = new Map<string, MemberHistory>();
+      const evaluations = new Map<number, Evaluation>();
+      for (const p of pendings) {
+        if (!p.memberId || p.guest || p.input.type === "return") continue;
+        let history = histories.get(p.memberId);
+        if (!history) {
+          history = {
+            purchases: state.purchases.get(p.memberId) ?? 0,
+            stamps: new Map(state.stamps.get(p.memberId) ?? []),
+            awards: [...(state.awards.get(p.memberId) ?? [])],
+          };
+          histories.set(p.memberId, history);
+        }
+        const member = facts.get(p.memberId) ?? { id: p.memberId, attributes: {}, tier: null, segments: [] };
+        evaluations.set(p.index, evaluate(p.event, member, history, ctx.rules, program, budgets));
+      }
+      return evaluations;
+    };
+
+    // Budgets need the database, so the batch is evaluated twice: once to learn what budgeted
+    // campaigns want (all at once, one take per campaign), then for real within what they granted.
+    // What the second pass does not use goes back to the budget.
     const budgeted = new Set(ctx.rules.flatMap((r) => (r.campaign?.budgetPoints ? [r.campaign.id] : [])));
-    const evaluations = new Map<number, Evaluation>();
     const wants = new Map<string, { points: number; memberId: string }>();
-    for (const p of pendings) {
-      if (!p.memberId || p.guest || p.input.type === "return") continue;
-      const member = facts.get(p.memberId) ?? { id: p.memberId, attributes: {}, tier: null, segments: [] };
-      const evaluation = evaluate(p.event, member, historyOf(p.memberId), ctx.rules, program);
-      evaluations.set(p.index, evaluation);
-      for (const [campaignId, points] of budgetWants(evaluation, budgeted)) {
-        const w = wants.get(campaignId);
-        if (w) w.points += points;
-        else wants.set(campaignId, { points, memberId: p.memberId });
+    if (budgeted.size > 0) {
+      for (const [index, evaluation] of evaluateAll(new Map())) {
+        const memberId = pendings.find((p) => p.index === index)?.memberId ?? "";
+        for (const [campaignId, points] of budgetWants(evaluation, budgeted)) {
+          const w = wants.get(campaignId);
+          if (w) w.points += points;
+          else wants.set(campaignId, { points, memberId });
+        }
       }
     }
     const granted = wants.size > 0 ? await grant(wants) : new Map<string, number>();
+    const budgets: Budgets = new Map([...budgeted].map((id) => [id, granted.get(id) ?? 0]));
+    const evaluations = evaluateAll(budgets);
+    const unused = [...granted].flatMap(([campaignId]) => {
+      const left = budgets.get(campaignId) ?? 0;
+      const memberId = wants.get(campaignId)?.memberId ?? "";
+      return left > 0 ? [{ campaignId, memberId, points: left }] : [];
+    });
 
     // Phase 2: ledger entries and answers, in order.
     const entries: EntryDraft[] = [];
     const answers = new Map<number, EventAnswer>();
     const write: Parameters<typeof q.eventParts>[2] = { events: [], claims: [], awards: [], returned: [], referrals: [] };
-    const refunds: { campaignId: string; memberId: string; points: number }[] = [];
+    const refunds: { campaignId: string; memberId: string; points: number }[] = [...unused];
     const rewardedThisMonth = new Map(state.referralsThisMonth);
     const referralSettled = new Set<string>();
 
@@ -743,10 +758,7 @@ export class EventService {
           continue;
         }
 
-        const evaluation = capByBudget(evaluations.get(p.index) ?? { contributions: [], skipped: [], stamps: [] }, granted);
-        for (const c of evaluation.contributions) {
-          if (c.campaignId && granted.has(c.campaignId)) granted.set(c.campaignId, (granted.get(c.campaignId) ?? 0) - c.points);
-        }
+        const evaluation = evaluations.get(p.index) ?? { contributions: [], skipped: [], stamps: [] };
         const contributions = evaluation.contributions.map((c) => ({ ...c }));
         const rulePoints = contributions.reduce((sum, c) => sum + c.points, 0);
 

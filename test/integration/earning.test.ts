@@ -928,7 +928,7 @@ describe.each(engines())("earning engine on %s", (engine) => {
     const results: Json[] = [];
     for (const m of members.slice(0, 4)) results.push(await earn(p, purchase(m, 1000)));
     expect(results.map((r) => r.points.total)).toEqual([20, 20, 10, 0]);
-    expect(results[2].contributions[0].explanation).toContain("cut to 10 by the campaign's budget");
+    expect(results[2].contributions[0].explanation).toContain("cut to 10 points by the campaign's budget");
     expect(results[3].skipped).toMatchObject([{ reason: "budget_exhausted", campaignId: campaign.id }]);
     expect(await budget()).toEqual({ points: 50, spent: 50, remaining: 0 });
 
