@@ -382,14 +382,13 @@ export class CampaignService {
       return;
     }
     if (before === null) {
-      // a budget set on a running campaign counts what it already issued
-      const spent = await this.#issuedSoFar(trx, current.id);
-      if (spent > budget) {
-        throw new DomainError("validation_error", `The campaign already issued ${spent} points, more than ${budget}`, {
+      // On a live campaign, events in flight under the unbudgeted rules would go uncounted.
+      if (current.status !== "draft") {
+        throw new DomainError("invalid_state", "A budget can be added to a draft campaign only; create a new campaign", {
           field: "budgetPoints",
         });
       }
-      await q.addToBudget(trx, current.id, budget - spent);
+      await q.addToBudget(trx, current.id, budget);
       return;
     }
     if (budget > before) await q.addToBudget(trx, current.id, budget - before);
@@ -398,16 +397,6 @@ export class CampaignService {
         field: "budgetPoints",
       });
     }
-  }
-
-  async #issuedSoFar(db: Kysely<DB> | Transaction<DB>, campaignId: string): Promise<number> {
-    const row = await db
-      .selectFrom("event_awards")
-      .select((eb) => eb.fn.coalesce(eb.fn.sum<number>("points"), eb.lit(0)).as("points"))
-      .where("campaign_id", "=", campaignId)
-      .where("outcome", "=", "awarded")
-      .executeTakeFirst();
-    return Number(row?.points ?? 0);
   }
 
   #saveCampaignVersion(trx: Transaction<DB>, row: CampaignRow, actor: string) {

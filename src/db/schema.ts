@@ -269,6 +269,13 @@ export interface EventAwardsTable {
   txn_id: string | null;
 }
 
+export interface CampaignBudgetRefundsTable {
+  program_id: string;
+  event_id: string;
+  campaign_id: string;
+  points: number;
+}
+
 export interface ReferralsTable {
   referee_id: string;
   program_id: string;
@@ -301,6 +308,7 @@ export interface DB {
   events: EventsTable;
   event_awards: EventAwardsTable;
   referrals: ReferralsTable;
+  campaign_budget_refunds: CampaignBudgetRefundsTable;
 }
 
 export type ProgramRow = Selectable<ProgramsTable>;

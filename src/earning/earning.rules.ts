@@ -207,7 +207,7 @@ export function paidFor(event: EarnEvent, items: EventItem[] | null): Fraction {
   if (items === null) return frac(amount);
   const all = (event.items ?? []).reduce((sum, i) => sum + lineTotal(i), 0);
   if (all === 0) return ZERO;
-  return frac(amount * items.reduce((sum, i) => sum + lineTotal(i), 0), all);
+  return frac(BigInt(amount) * BigInt(items.reduce((sum, i) => sum + lineTotal(i), 0)), all);
 }
 
 const quantityOf = (event: EarnEvent, items: EventItem[] | null) =>

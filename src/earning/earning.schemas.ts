@@ -116,7 +116,8 @@ export const EffectSchema = z
           .number()
           .gt(1)
           .max(100)
-          .refine((f) => Math.round(f * 100) === f * 100, "at most two decimals"),
+          // 1.1 * 100 is 110.00000000000001 in binary floating point: compare with a tolerance
+          .refine((f) => Math.abs(Math.round(f * 100) - f * 100) < 1e-6, "at most two decimals"),
         rounding: rounding.default("floor"),
         appliesTo: z
           .array(z.string())

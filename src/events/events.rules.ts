@@ -109,7 +109,25 @@ export function creditPartsFor(
   return { parts: [...parts.values()], timing };
 }
 
-/** A return's items must have been bought: each sku in the purchase, no more units than bought. */
+/**
+ * What returned items are worth: at the purchase's own prices, as a share of what it paid (so an
+ * order-level discount is returned too), half up. Without the purchase's items: at the prices given.
+ */
+export function returnedValue(
+  purchase: { amount: number; items: { sku: string; quantity: number; unitPrice: number }[] | null },
+  returned: { sku: string; quantity: number; unitPrice: number }[],
+): number {
+  if (!purchase.items?.length) return returned.reduce((sum, i) => sum + i.quantity * i.unitPrice, 0);
+  const listed = purchase.items.reduce((sum, i) => sum + i.quantity * i.unitPrice, 0);
+  const price = new Map(purchase.items.map((i) => [i.sku, i.unitPrice]));
+  const back = returned.reduce((sum, i) => sum + i.quantity * (price.get(i.sku) ?? i.unitPrice), 0);
+  return share(purchase.amount, back, listed);
+}
+
+/**
+ * A return's items must have been bought: each sku in the purchase, and no more units than bought
+ * over all its returns (`returned` lists every return's items, this one last).
+ */
 export function checkReturnedItems(
   bought: { sku: string; quantity: number }[] | null,
   returned: { sku: string; quantity: number }[] | null,

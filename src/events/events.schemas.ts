@@ -37,7 +37,9 @@ export const EventInputSchema = z
       .min(1)
       .max(200)
       .regex(/^[\x21-\x7e]+$/, "printable ASCII without spaces")
-      .describe("Your unique id for this event: the idempotency key. A replay answers the first result."),
+      .describe(
+        "Your unique id for this event: the idempotency key. A replay answers the first result. Ids starting `signup:` or `birthday:` are the system's own.",
+      ),
     type: eventType,
     memberId: z.string().min(1).max(100).optional(),
     member: MemberRefSchema.optional(),
@@ -177,7 +179,7 @@ export type EventResult = z.infer<typeof EventResultSchema>;
 export const BatchInputSchema = z
   .object({
     events: z
-      .array(z.record(z.string(), z.unknown()).openapi({ $ref: "#/components/schemas/EventInput" } as never))
+      .array(z.unknown().openapi({ $ref: "#/components/schemas/EventInput" } as never))
       .min(1)
       .max(1000)
       .describe("Up to 1,000 events, each validated and answered on its own"),

@@ -24,13 +24,25 @@ import { insertMembers } from "../members/members.sql.ts";
 import type { Clock } from "../shared/clock.ts";
 import { DomainError, notFound } from "../shared/errors.ts";
 import type { IdGenerator } from "../shared/ids.ts";
-import { checkReturnedItems, creditPartsFor, planReturn } from "./events.rules.ts";
+import { MAX_POINTS_PER_OPERATION } from "../shared/points.ts";
+import { checkReturnedItems, creditPartsFor, planReturn, returnedValue } from "./events.rules.ts";
 import { type EventInput, EventInputSchema, type EventResult } from "./events.schemas.ts";
 import * as q from "./events.sql.ts";
 
 /** How far in the future an event's occurredAt may be (clock skew between systems). */
 const FUTURE_SKEW_MS = 5 * 60 * 1000;
 const MAX_ATTEMPTS = 8;
+/** Ids of events the system makes itself; clients may not take them. */
+const SYSTEM_ID = /^(signup|birthday):/;
+
+export interface IngestOptions {
+  actor: string;
+  requestId: string;
+  dryRun: boolean;
+  asOf: Date | null;
+  /** Sent by the system (the jobs), which may use its own id prefixes. */
+  system?: boolean;
+}
 
 export interface EventAnswer {
   eventId: string | null;
@@ -106,11 +118,7 @@ export class EventService {
     },
   ) {}
 
-  async ingest(
-    programId: string,
-    raw: unknown[],
-    options: { actor: string; requestId: string; dryRun: boolean; asOf: Date | null },
-  ): Promise<EventAnswer[]> {
+  async ingest(programId: string, raw: unknown[], options: IngestOptions): Promise<EventAnswer[]> {
     if (options.asOf && !options.dryRun) {
       throw new DomainError("validation_error", "asOf applies to dry runs only (dryRun=true)", { field: "asOf" });
     }
@@ -127,11 +135,7 @@ export class EventService {
     }
   }
 
-  async #ingestOnce(
-    program: q.EventProgram,
-    raw: unknown[],
-    options: { actor: string; requestId: string; dryRun: boolean; asOf: Date | null },
-  ): Promise<EventAnswer[]> {
+  async #ingestOnce(program: q.EventProgram, raw: unknown[], options: IngestOptions): Promise<EventAnswer[]> {
     const now = options.asOf ?? this.deps.clock.now();
     const answers: (EventAnswer | null)[] = raw.map(() => null);
     const fail = (index: number, eventId: string | null, error: DomainError) => {
@@ -153,6 +157,14 @@ export class EventService {
           new DomainError("validation_error", `Invalid event: ${issue?.path.join(".") || "body"}: ${issue?.message}`, {
             issues: parsed.error.issues.map((i) => ({ path: i.path.join("."), message: i.message })),
           }),
+        );
+        return;
+      }
+      if (!options.system && SYSTEM_ID.test(parsed.data.id)) {
+        fail(
+          index,
+          id,
+          new DomainError("validation_error", "Event ids starting signup: or birthday: are the system's own", { field: "id" }),
         );
         return;
       }
@@ -362,8 +374,9 @@ export class EventService {
           else throw new DomainError("validation_error", "An event needs memberId or member", { field: "memberId" });
         }
         const member = memberId ? byId.get(memberId) : undefined;
-        if (member?.status === "blocked") {
-          throw new DomainError("member_blocked", `Member ${member.id} is blocked and cannot earn or return`);
+        // A blocked member earns nothing; a return still takes its points back.
+        if (member?.status === "blocked" && c.input.type !== "return") {
+          throw new DomainError("member_blocked", `Member ${member.id} is blocked and cannot earn`);
         }
         pendings.push({
           index: c.index,
@@ -395,8 +408,13 @@ export class EventService {
       throw new DomainError("validation_error", `currency must be the programme's (${program.currency})`, { field: "currency" });
     }
     const items = input.items ?? null;
-    const amount = input.amount ?? (items ? items.reduce((sum, i) => sum + i.quantity * i.unitPrice, 0) : null);
-    if ((input.type === "purchase" || input.type === "return") && amount === null) {
+    const itemsTotal = items ? items.reduce((sum, i) => sum + i.quantity * i.unitPrice, 0) : 0;
+    // A return of items without an amount is valued later, at their share of what the purchase paid.
+    const amount = input.amount ?? (items && input.type !== "return" ? itemsTotal : null);
+    if (itemsTotal > MAX_POINTS_PER_OPERATION) {
+      throw new DomainError("validation_error", `The items add up to more than ${MAX_POINTS_PER_OPERATION}`, { field: "items" });
+    }
+    if ((input.type === "purchase" || input.type === "return") && amount === null && !items) {
       throw new DomainError("validation_error", `A ${input.type} needs amount or items`, { field: "amount" });
     }
     if (input.type === "return" && !input.originalEventId) {
@@ -424,7 +442,7 @@ export class EventService {
   /** The write path: lock, evaluate, take budgets, write the ledger and the events in one statement. */
   async #run(trx: Transaction<DB>, ctx: RunContext, given: Pending[]): Promise<Map<number, EventAnswer>> {
     const { program, now } = ctx;
-    const { pendings, newMembers } = this.#assignNewMembers(ctx, given);
+    const { pendings, newMembers, refused } = this.#assignNewMembers(ctx, given);
     if (newMembers.length > 0) await insertMembers(trx, ctx.program.id, newMembers, ctx.now);
     const memberIds = [...new Set(pendings.flatMap((p) => (p.memberId ? [p.memberId] : [])))];
     // Referrers are credited too, so they are locked with the rest (in one id order).
@@ -432,6 +450,11 @@ export class EventService {
     const toLock = [...memberIds, ...referrers.values()];
     // Guest purchases alone touch no member.
     const { members } = toLock.length > 0 ? await ledgerSql.lockMembers(trx, program.id, toLock) : { members: new Map() };
+    // Read again under the lock: a concurrent purchase may have settled a referral meanwhile.
+    if (referrers.size > 0) {
+      const fresh = await this.#pendingReferrers(trx, program, pendings);
+      for (const referee of [...referrers.keys()]) if (!fresh.has(referee)) referrers.delete(referee);
+    }
     const originals = await q.findOriginals(
       trx,
       program.id,
@@ -446,10 +469,15 @@ export class EventService {
     const settled = [...books.values()].flatMap((book) => settle(book, now, this.deps.ids));
     const state = await this.#ruleState(trx, ctx, pendings, referrers);
 
-    const outcome = await this.#process(trx, ctx, pendings, books, state, originals, referrers, (wants) =>
+    const blocked = new Set([...members].flatMap(([id, m]) => (m.status === "blocked" ? [id] : [])));
+    const outcome = await this.#process(trx, ctx, pendings, books, state, originals, referrers, blocked, (wants) =>
       this.#takeBudgets(trx, wants),
     );
-    for (const r of outcome.refunds) await refundBudget(trx, r.campaignId, homeSlice(r.memberId), r.points);
+    // In (campaign, slice) order, as sweeps lock them, to keep lock waits from forming a cycle.
+    const refunds = outcome.refunds
+      .map((r) => ({ ...r, slice: homeSlice(r.memberId) }))
+      .sort((a, b) => (a.campaignId < b.campaignId ? -1 : a.campaignId > b.campaignId ? 1 : a.slice - b.slice));
+    for (const r of refunds) await refundBudget(trx, r.campaignId, r.slice, r.points);
     const inserted = await ledgerSql.persistEntries(
       trx,
       program.id,
@@ -463,14 +491,16 @@ export class EventService {
         return { parts, select: inserted };
       })(),
     );
-    if (inserted !== outcome.write.events.length + outcome.write.claims.length) throw new EventIdTaken();
+    const expected = outcome.write.events.length + outcome.write.claims.length + outcome.write.referrals.length;
+    if (inserted !== expected) throw new EventIdTaken();
+    for (const [index, error] of refused) refuseEvent(outcome.answers, index, given, error, ctx.requestId);
     return outcome.answers;
   }
 
   /** The dry run: the same evaluation on books as they stand at `now`, written nowhere. */
   async #dryRun(ctx: RunContext, given: Pending[]): Promise<Map<number, EventAnswer>> {
     const db = this.deps.db;
-    const { pendings } = this.#assignNewMembers(ctx, given);
+    const { pendings, refused } = this.#assignNewMembers(ctx, given);
     const referrers = await this.#pendingReferrers(db, ctx.program, pendings);
     const memberIds = [...new Set([...pendings.flatMap((p) => (p.memberId ? [p.memberId] : [])), ...referrers.values()])];
     const books = new Map<string, MemberBook>();
@@ -486,10 +516,11 @@ export class EventService {
     );
     for (const book of books.values()) for (const lot of book.lots) if (expired.has(lot.id)) lot.expired = expired.get(lot.id);
     const state = await this.#ruleState(db, ctx, pendings, referrers);
-    const outcome = await this.#process(db, ctx, pendings, books, state, originals, referrers, async (wants) => {
+    const outcome = await this.#process(db, ctx, pendings, books, state, originals, referrers, new Set(), async (wants) => {
       const remaining = await budgetRemaining(db, [...wants.keys()]);
       return new Map([...wants].map(([id, want]) => [id, Math.min(want.points, remaining.get(id) ?? 0)]));
     });
+    for (const [index, error] of refused) refuseEvent(outcome.answers, index, given, error, ctx.requestId);
     return outcome.answers;
   }
 
@@ -500,23 +531,58 @@ export class EventService {
    * events before it. The write path then inserts them; a dry run only pretends.
    */
   #assignNewMembers(ctx: RunContext, pendings: Pending[]) {
-    const toEnrol = new Map<string, { id: string; externalId: string | null; email: string | null; phone: string | null }>();
+    type NewMember = { id: string; externalId: string | null; email: string | null; phone: string | null };
+    const created: NewMember[] = [];
+    const by = {
+      externalId: new Map<string, NewMember>(),
+      email: new Map<string, NewMember>(),
+      phone: new Map<string, NewMember>(),
+    };
+    const fields = ["externalId", "email", "phone"] as const;
     const result: Pending[] = [];
+    const refused = new Map<number, DomainError>();
     for (const p of pendings) {
-      if (!p.enrol) {
+      const ref = p.enrol;
+      if (!ref) {
         result.push(p);
         continue;
       }
-      let member = toEnrol.get(p.enrol.key);
-      const first = !member;
-      if (!member) {
-        member = { ...p.enrol, id: this.deps.ids("member") };
-        toEnrol.set(p.enrol.key, member);
-        result.push(this.#signup(member.id, ctx.now, -1 - toEnrol.size));
+      // Events naming the same person by any of their details enrol one member; details that
+      // contradict each other (one email, two external ids) cannot both be right.
+      const matches = new Set(
+        fields.flatMap((f) => (ref[f] ? [by[f].get(ref[f] as string)] : [])).filter((m) => m !== undefined),
+      );
+      const [member, ...others] = [...matches];
+      const clash = member && fields.find((f) => ref[f] && member[f] && member[f] !== ref[f]);
+      if (others.length > 0 || clash) {
+        refused.set(
+          p.index,
+          new DomainError(
+            "conflict",
+            `Another event in this batch enrols a different member with the same ${clash ?? "details"}`,
+            {
+              field: `member.${clash ?? "externalId"}`,
+            },
+          ),
+        );
+        continue;
       }
-      result.push({ ...p, memberId: member.id, enrolled: first });
+      let target = member;
+      if (!target) {
+        target = { id: this.deps.ids("member"), externalId: null, email: null, phone: null };
+        created.push(target);
+        result.push(this.#signup(target.id, ctx.now, -1 - created.length));
+      }
+      for (const f of fields) {
+        const value = ref[f];
+        if (value && !target[f]) {
+          target[f] = value;
+          by[f].set(value, target);
+        }
+      }
+      result.push({ ...p, memberId: target.id, enrolled: !member });
     }
-    return { pendings: result, newMembers: [...toEnrol.values()] };
+    return { pendings: result, newMembers: created, refused };
   }
 
   /** Referee -> referrer for members with a referral still waiting on a first qualifying purchase. */
@@ -581,6 +647,8 @@ export class EventService {
     state: q.RuleState,
     originals: Map<string, q.OriginalPurchase>,
     referrers: Map<string, string>,
+    /** Members found blocked under their lock (the write path): they earn nothing. */
+    blocked: ReadonlySet<string>,
     grant: (wants: Map<string, { points: number; memberId: string }>) => Promise<Map<string, number>>,
   ) {
     const { program, now } = ctx;
@@ -598,7 +666,7 @@ export class EventService {
       const histories = new Map<string, MemberHistory>();
       const evaluations = new Map<number, Evaluation>();
       for (const p of pendings) {
-        if (!p.memberId || p.guest || p.input.type === "return") continue;
+        if (!p.memberId || p.guest || p.input.type === "return" || blocked.has(p.memberId)) continue;
         let history = histories.get(p.memberId);
         if (!history) {
           history = {
@@ -641,7 +709,14 @@ export class EventService {
     // Phase 2: ledger entries and answers, in order.
     const entries: EntryDraft[] = [];
     const answers = new Map<number, EventAnswer>();
-    const write: Parameters<typeof q.eventParts>[2] = { events: [], claims: [], awards: [], returned: [], referrals: [] };
+    const write: Parameters<typeof q.eventParts>[2] = {
+      events: [],
+      claims: [],
+      awards: [],
+      returned: [],
+      budgetRefunds: [],
+      referrals: [],
+    };
     const refunds: { campaignId: string; memberId: string; points: number }[] = [...unused];
     const rewardedThisMonth = new Map(state.referralsThisMonth);
     const referralSettled = new Set<string>();
@@ -657,7 +732,9 @@ export class EventService {
       };
       const row = (status: q.EventRowDraft["status"], points: number, txnId: string | null, code: number, result: unknown) => {
         if (p.claim && p.memberId) {
-          write.claims.push({ id: p.input.id, member_id: p.memberId, points, txn_id: txnId });
+          // The stored answer becomes the claim's: the event now belongs to the member.
+          const claimed = { ...(result as EventResult), status: "claimed" as const };
+          write.claims.push({ id: p.input.id, member_id: p.memberId, points, txn_id: txnId, status_code: code, result: claimed });
           return;
         }
         write.events.push({
@@ -711,8 +788,17 @@ export class EventService {
         if (p.input.type === "return") {
           const original = originals.get(p.input.originalEventId ?? "");
           if (!original) throw notFound("Purchase", p.input.originalEventId);
-          checkReturnedItems(original.items, p.event.items);
-          const plan = planReturn(original, p.event.amount ?? 0, program.currency);
+          const returnedItems = p.event.items ?? [];
+          checkReturnedItems(original.items, [...original.returnedItems, ...returnedItems]);
+          const returned = p.event.amount ?? returnedValue(original, returnedItems);
+          p.event.amount = returned;
+          // A dry run as of a past time: the purchase may not have been received yet.
+          if (original.lotIds.some((id) => !book.lots.some((l) => l.id === id))) {
+            throw new DomainError("validation_error", `Purchase ${original.id} had not been received at that time`, {
+              field: "originalEventId",
+            });
+          }
+          const plan = planReturn(original, returned, program.currency);
           let entry: EntryDraft | null = null;
           if (plan.take > 0) {
             entry = clawback(
@@ -729,11 +815,16 @@ export class EventService {
             );
             entries.push(entry);
           }
+          original.returnedItems.push(...returnedItems);
           original.returnedAmount = plan.totalReturned;
           original.clawedBack = plan.totalTakenBack;
           write.returned = write.returned.filter((r) => r.id !== original.id);
           write.returned.push({ id: original.id, returned_amount: plan.totalReturned, clawed_back: plan.totalTakenBack });
-          for (const r of plan.campaignRefunds) if (budgeted.has(r.campaignId)) refunds.push({ ...r, memberId });
+          for (const r of plan.campaignRefunds) {
+            if (!budgeted.has(r.campaignId)) continue;
+            refunds.push({ ...r, memberId });
+            write.budgetRefunds.push({ event_id: p.input.id, campaign_id: r.campaignId, points: r.points });
+          }
           const result: EventResult = {
             ...base,
             status: "processed",
@@ -743,7 +834,7 @@ export class EventService {
             stamps: [],
             return: {
               originalEventId: original.id,
-              returnedAmount: p.event.amount ?? 0,
+              returnedAmount: returned,
               pointsTakenBack: plan.take,
               totalReturnedAmount: plan.totalReturned,
               totalTakenBack: plan.totalTakenBack,
@@ -758,6 +849,7 @@ export class EventService {
           continue;
         }
 
+        if (blocked.has(memberId)) throw new DomainError("member_blocked", `Member ${memberId} is blocked and cannot earn`);
         const evaluation = evaluations.get(p.index) ?? { contributions: [], skipped: [], stamps: [] };
         const contributions = evaluation.contributions.map((c) => ({ ...c }));
         const rulePoints = contributions.reduce((sum, c) => sum + c.points, 0);
@@ -828,6 +920,12 @@ export class EventService {
 
         const { parts, timing } = creditPartsFor(contributions, p.event.partnerId, program, p.event.occurredAt, now);
         const total = contributions.reduce((sum, c) => sum + c.points, 0);
+        if (total > MAX_POINTS_PER_OPERATION) {
+          throw new DomainError(
+            "unprocessable",
+            `The rules would give ${total} points, more than ${MAX_POINTS_PER_OPERATION} for one event`,
+          );
+        }
         const entry =
           total > 0
             ? creditParts(book, { type: "earn", reason: `${p.input.type} ${p.input.id}`, parts }, now, this.deps.ids)
@@ -973,6 +1071,7 @@ export class EventService {
           requestId: "-",
           dryRun: false,
           asOf: null,
+          system: true,
         });
         sent += answers.filter((a) => a.status === 201 && !a.replayed).length;
       }
@@ -1092,6 +1191,12 @@ export class EventService {
       nextCursor: rows.length > query.limit && last ? `${last.occurred_at.toISOString()}|${last.id}` : null,
     };
   }
+}
+
+/** Answers a refused event (nothing written for it). */
+function refuseEvent(map: Map<number, EventAnswer>, index: number, pendings: Pending[], error: DomainError, requestId: string) {
+  const eventId = pendings.find((p) => p.index === index)?.input.id ?? null;
+  map.set(index, { eventId, status: error.status, replayed: false, body: errorBody(error, requestId) });
 }
 
 function eventView(row: EventRow) {

@@ -113,6 +113,8 @@ export interface OriginalPurchase {
   clawedBack: number;
   txnId: string | null;
   lotIds: string[];
+  /** Items of the returns already processed against this purchase. */
+  returnedItems: EventItem[];
   /** Points the purchase's credit drew from each funding account. */
   sources: { account: "issued" | "partner"; partnerId: string | null; points: number }[];
   /** Points each budgeted campaign gave for the purchase. */
@@ -136,13 +138,17 @@ export async function findOriginals(db: Db, programId: string, ids: string[]): P
     lot_ids: string[] | null;
     sources: { account: "issued" | "partner"; partner_id: string | null; points: number }[] | null;
     campaigns: { campaign_id: string; points: number }[] | null;
+    returned_items: EventItem[] | null;
   }>`select e.id, e.type, e.status, e.member_id, e.amount, e.items, e.points, e.returned_amount, e.clawed_back, e.txn_id,
       (select array_agg(l.id order by l.id) from lots l where l.txn_id = e.txn_id) as lot_ids,
       (select json_agg(s) from (select p.account, p.partner_id, -sum(p.amount)::bigint as points from postings p
         where p.txn_id = e.txn_id and p.account in ('issued', 'partner') group by p.account, p.partner_id) s) as sources,
       (select json_agg(c) from (select a.campaign_id, sum(a.points)::bigint as points from event_awards a
         where a.program_id = e.program_id and a.event_id = e.id and a.campaign_id is not null and a.outcome = 'awarded'
-        group by a.campaign_id) c) as campaigns
+        group by a.campaign_id) c) as campaigns,
+      (select jsonb_agg(i) from events r, jsonb_array_elements(r.items) i
+        where r.program_id = e.program_id and r.original_event_id = e.id and r.status = 'processed'
+          and r.items is not null) as returned_items
     from events e where e.program_id = ${programId} and e.id in (${sql.join(ids)})`.execute(db);
   return new Map(
     result.rows.map((r) => [
@@ -159,6 +165,7 @@ export async function findOriginals(db: Db, programId: string, ids: string[]): P
         clawedBack: Number(r.clawed_back),
         txnId: r.txn_id,
         lotIds: r.lot_ids ?? [],
+        returnedItems: r.returned_items ?? [],
         sources: (r.sources ?? []).map((s) => ({ account: s.account, partnerId: s.partner_id, points: Number(s.points) })),
         campaigns: (r.campaigns ?? []).map((c) => ({ campaignId: c.campaign_id, points: Number(c.points) })),
       },
@@ -289,9 +296,11 @@ export function eventParts(
   write: {
     events: EventRowDraft[];
     /** Guest purchases a member claimed: their stored row gets the member and the points. */
-    claims: { id: string; member_id: string; points: number; txn_id: string | null }[];
+    claims: { id: string; member_id: string; points: number; txn_id: string | null; status_code: number; result: unknown }[];
     awards: AwardRowDraft[];
     returned: { id: string; returned_amount: number; clawed_back: number }[];
+    /** What returns gave back to campaign budgets. */
+    budgetRefunds: { event_id: string; campaign_id: string; points: number }[];
     referrals: {
       referee_id: string;
       status: "rewarded" | "refused";
@@ -318,8 +327,10 @@ export function eventParts(
       on conflict (program_id, id) do nothing
       returning id)`,
     sql`claimed_events as (
-      update events set member_id = x.member_id, status = 'claimed', points = x.points, txn_id = x.txn_id
-      from jsonb_to_recordset(${rows(write.claims)}::jsonb) as x(id text, member_id text, points bigint, txn_id text)
+      update events set member_id = x.member_id, status = 'claimed', points = x.points, txn_id = x.txn_id,
+        status_code = x.status_code, result = x.result
+      from jsonb_to_recordset(${rows(write.claims)}::jsonb) as x(id text, member_id text, points bigint, txn_id text,
+        status_code integer, result jsonb)
       where events.program_id = ${programId} and events.id = x.id and events.status = 'guest'
       returning events.id)`,
   ];
@@ -341,6 +352,13 @@ export function eventParts(
       where events.program_id = ${programId} and events.id in (${sql.join(write.returned.map((r) => r.id))})
         and events.id = x.id)`);
   }
+  if (write.budgetRefunds.length > 0) {
+    parts.push(sql`budget_refunds as (
+      insert into campaign_budget_refunds (program_id, event_id, campaign_id, points)
+      select ${programId}, x.event_id, x.campaign_id, x.points
+      from jsonb_to_recordset(${rows(write.budgetRefunds)}::jsonb) as x(event_id text, campaign_id text, points bigint)
+      where x.event_id in (select id from new_events))`);
+  }
   if (write.referrals.length > 0) {
     parts.push(sql`settled_referrals as (
       update referrals set status = x.status, refused_reason = x.refused_reason, event_id = x.event_id,
@@ -349,10 +367,16 @@ export function eventParts(
       from jsonb_to_recordset(${rows(write.referrals)}::jsonb) as x(referee_id text, status text, refused_reason text,
         event_id text, referrer_points bigint, referee_points bigint, txn_id text)
       where referrals.referee_id in (${sql.join(write.referrals.map((r) => r.referee_id))})
-        and referrals.referee_id = x.referee_id and referrals.status = 'pending')`);
+        and referrals.referee_id = x.referee_id and referrals.status = 'pending'
+      returning referrals.referee_id)`);
   }
   return {
     parts,
-    inserted: sql`(select count(*)::bigint from new_events) + (select count(*)::bigint from claimed_events)`,
+    // Everything that must have happened exactly once: a mismatch means a concurrent twin won.
+    inserted:
+      write.referrals.length > 0
+        ? sql`(select count(*)::bigint from new_events) + (select count(*)::bigint from claimed_events)
+            + (select count(*)::bigint from settled_referrals)`
+        : sql`(select count(*)::bigint from new_events) + (select count(*)::bigint from claimed_events)`,
   };
 }

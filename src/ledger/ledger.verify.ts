@@ -139,14 +139,19 @@ const checks = (now: Date): { name: string; description: string; query: ReturnTy
       having o.clawed_back <> coalesce(sum(-r.points), 0)`,
   },
   {
-    name: "campaign_budget_never_overspent",
-    description: "A campaign's budget left is between zero and its budget, and its net awards fit in what was spent",
-    query: sql`select c.id, c.budget_points, s.remaining, a.awarded from campaigns c
+    name: "campaign_budget_accounted",
+    description:
+      "A campaign's budget spent (budget - what its slices have left) is exactly its awards less what returns gave back, and never more than the budget",
+    query: sql`select c.id, c.budget_points, s.remaining, coalesce(a.awarded, 0) as awarded, coalesce(r.refunded, 0) as refunded
+      from campaigns c
       join (select campaign_id, sum(remaining)::bigint as remaining from campaign_budget_slices group by campaign_id) s
         on s.campaign_id = c.id
       left join (select campaign_id, sum(points)::bigint as awarded from event_awards where outcome = 'awarded'
         group by campaign_id) a on a.campaign_id = c.id
-      where c.budget_points is null or s.remaining > c.budget_points`,
+      left join (select campaign_id, sum(points)::bigint as refunded from campaign_budget_refunds group by campaign_id) r
+        on r.campaign_id = c.id
+      where c.budget_points is null or s.remaining > c.budget_points or s.remaining < 0
+        or c.budget_points - s.remaining <> coalesce(a.awarded, 0) - coalesce(r.refunded, 0)`,
   },
 ];
 

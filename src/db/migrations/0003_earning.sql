@@ -158,6 +158,16 @@ create table event_awards (
 create index event_awards_member_rule on event_awards (member_id, rule_id, occurred_at);
 create index event_awards_campaign on event_awards (campaign_id, occurred_at) where campaign_id is not null;
 
+-- Points returns gave back to campaign budgets: with the awards, they account for every point a
+-- budget spent (verify checks budget - remaining = awarded - refunded, to the point).
+create table campaign_budget_refunds (
+  program_id text not null,
+  event_id text not null,
+  campaign_id text not null,
+  points bigint not null check (points > 0),
+  primary key (program_id, event_id, campaign_id)
+);
+
 create table referrals (
   referee_id text primary key references members (id),
   program_id text not null,
