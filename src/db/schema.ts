@@ -280,7 +280,7 @@ export interface ReferralsTable {
   referee_id: string;
   program_id: string;
   referrer_id: string;
-  status: "pending" | "rewarded" | "refused";
+  status: "pending" | "rewarded" | "refused" | "reversed";
   refused_reason: string | null;
   event_id: string | null;
   referrer_points: Generated<number>;

@@ -159,7 +159,9 @@ export const EventResultSchema = z
     referral: z
       .object({
         referrerId: z.string(),
-        status: z.enum(["rewarded", "refused"]),
+        status: z
+          .enum(["rewarded", "refused", "reversed"])
+          .describe("reversed: a full return of the qualifying purchase took both rewards back"),
         referrerPoints: z.int(),
         refereePoints: z.int(),
         explanation: z.string(),

@@ -71,6 +71,13 @@ interface Pending {
   enrolled: boolean;
 }
 
+interface ReferralsInPlay {
+  /** Referee -> referrer, for a first qualifying purchase. */
+  pending: Map<string, string>;
+  /** By qualifying purchase event id, for a full return of it. */
+  rewarded: Map<string, q.RewardedReferral>;
+}
+
 interface RunContext {
   program: q.EventProgram;
   rules: LiveRule[];
@@ -446,31 +453,36 @@ export class EventService {
     if (newMembers.length > 0) await insertMembers(trx, ctx.program.id, newMembers, ctx.now);
     const memberIds = [...new Set(pendings.flatMap((p) => (p.memberId ? [p.memberId] : [])))];
     // Referrers are credited too, so they are locked with the rest (in one id order).
-    const referrers = await this.#pendingReferrers(trx, program, pendings);
-    const toLock = [...memberIds, ...referrers.values()];
+    const returned = pendings.flatMap((p) => (p.input.originalEventId ? [p.input.originalEventId] : []));
+    // Referrers are credited (first purchases) or debited (returns) too, so they are locked with
+    // the rest, in one id order. What is read before the lock only decides what to lock.
+    let referrals = await this.#referralsInPlay(trx, program, pendings, returned);
+    const toLock = [...memberIds, ...referrals.pending.values(), ...[...referrals.rewarded.values()].map((r) => r.referrerId)];
     // Guest purchases alone touch no member.
     const { members } = toLock.length > 0 ? await ledgerSql.lockMembers(trx, program.id, toLock) : { members: new Map() };
-    // Read again under the lock: a concurrent purchase may have settled a referral meanwhile.
-    if (referrers.size > 0) {
-      const fresh = await this.#pendingReferrers(trx, program, pendings);
-      for (const referee of [...referrers.keys()]) if (!fresh.has(referee)) referrers.delete(referee);
+    if (referrals.pending.size > 0 || referrals.rewarded.size > 0) {
+      // Read again under the lock: a concurrent purchase or return may have settled one meanwhile.
+      const fresh = await this.#referralsInPlay(trx, program, pendings, returned);
+      referrals = {
+        pending: new Map([...fresh.pending].filter(([, referrer]) => members.has(referrer))),
+        rewarded: new Map([...fresh.rewarded].filter(([, r]) => members.has(r.referrerId))),
+      };
     }
-    const originals = await q.findOriginals(
-      trx,
-      program.id,
-      pendings.flatMap((p) => (p.input.originalEventId ? [p.input.originalEventId] : [])),
-    );
-    const lotIds = [...originals.values()].flatMap((o) => o.lotIds);
+    const originals = await q.findOriginals(trx, program.id, returned);
+    const lotIds = [
+      ...[...originals.values()].flatMap((o) => o.lotIds),
+      ...[...referrals.rewarded.values()].flatMap((r) => r.referrerLotIds),
+    ];
     const loaded = await ledgerSql.loadBooks(trx, members, lotIds);
     const expired = await ledgerSql.expiredByLot(trx, lotIds);
     for (const { book } of loaded.values())
       for (const lot of book.lots) if (expired.has(lot.id)) lot.expired = expired.get(lot.id);
     const books = new Map([...loaded].map(([id, l]) => [id, l.book]));
     const settled = [...books.values()].flatMap((book) => settle(book, now, this.deps.ids));
-    const state = await this.#ruleState(trx, ctx, pendings, referrers);
+    const state = await this.#ruleState(trx, ctx, pendings, referrals.pending);
 
     const blocked = new Set([...members].flatMap(([id, m]) => (m.status === "blocked" ? [id] : [])));
-    const outcome = await this.#process(trx, ctx, pendings, books, state, originals, referrers, blocked, (wants) =>
+    const outcome = await this.#process(trx, ctx, pendings, books, state, originals, referrals, blocked, (wants) =>
       this.#takeBudgets(trx, wants),
     );
     // In (campaign, slice) order, as sweeps lock them, to keep lock waits from forming a cycle.
@@ -491,7 +503,8 @@ export class EventService {
         return { parts, select: inserted };
       })(),
     );
-    const expected = outcome.write.events.length + outcome.write.claims.length + outcome.write.referrals.length;
+    const { write } = outcome;
+    const expected = write.events.length + write.claims.length + write.referrals.length + write.referralReversals.length;
     if (inserted !== expected) throw new EventIdTaken();
     for (const [index, error] of refused) refuseEvent(outcome.answers, index, given, error, ctx.requestId);
     return outcome.answers;
@@ -501,22 +514,25 @@ export class EventService {
   async #dryRun(ctx: RunContext, given: Pending[]): Promise<Map<number, EventAnswer>> {
     const db = this.deps.db;
     const { pendings, refused } = this.#assignNewMembers(ctx, given);
-    const referrers = await this.#pendingReferrers(db, ctx.program, pendings);
-    const memberIds = [...new Set([...pendings.flatMap((p) => (p.memberId ? [p.memberId] : [])), ...referrers.values()])];
+    const returned = pendings.flatMap((p) => (p.input.originalEventId ? [p.input.originalEventId] : []));
+    const referrals = await this.#referralsInPlay(db, ctx.program, pendings, returned);
+    const memberIds = [
+      ...new Set([
+        ...pendings.flatMap((p) => (p.memberId ? [p.memberId] : [])),
+        ...referrals.pending.values(),
+        ...[...referrals.rewarded.values()].map((r) => r.referrerId),
+      ]),
+    ];
     const books = new Map<string, MemberBook>();
     for (const id of memberIds) books.set(id, (await this.deps.ledger.bookAsOf(db, id, ctx.now)).book);
-    const originals = await q.findOriginals(
-      db,
-      ctx.program.id,
-      pendings.flatMap((p) => (p.input.originalEventId ? [p.input.originalEventId] : [])),
-    );
-    const expired = await ledgerSql.expiredByLot(
-      db,
-      [...originals.values()].flatMap((o) => o.lotIds),
-    );
+    const originals = await q.findOriginals(db, ctx.program.id, returned);
+    const expired = await ledgerSql.expiredByLot(db, [
+      ...[...originals.values()].flatMap((o) => o.lotIds),
+      ...[...referrals.rewarded.values()].flatMap((r) => r.referrerLotIds),
+    ]);
     for (const book of books.values()) for (const lot of book.lots) if (expired.has(lot.id)) lot.expired = expired.get(lot.id);
-    const state = await this.#ruleState(db, ctx, pendings, referrers);
-    const outcome = await this.#process(db, ctx, pendings, books, state, originals, referrers, new Set(), async (wants) => {
+    const state = await this.#ruleState(db, ctx, pendings, referrals.pending);
+    const outcome = await this.#process(db, ctx, pendings, books, state, originals, referrals, new Set(), async (wants) => {
       const remaining = await budgetRemaining(db, [...wants.keys()]);
       return new Map([...wants].map(([id, want]) => [id, Math.min(want.points, remaining.get(id) ?? 0)]));
     });
@@ -524,7 +540,6 @@ export class EventService {
     return outcome.answers;
   }
 
-  /** Enrols the unknown members events name (one insert), and queues their sign-up events first. */
   /**
    * Gives the unknown members events name an id (one per member, however many events name them),
    * marks the first of their events as the one that enrolled them, and queues their sign-up
@@ -585,20 +600,28 @@ export class EventService {
     return { pendings: result, newMembers: created, refused };
   }
 
-  /** Referee -> referrer for members with a referral still waiting on a first qualifying purchase. */
-  async #pendingReferrers(db: Kysely<DB> | Transaction<DB>, program: q.EventProgram, pendings: Pending[]) {
-    const referrers = new Map<string, string>();
-    if (!program.referralPolicy) return referrers;
+  /**
+   * Referrals these events may settle: referee -> referrer for members whose referral still waits
+   * on a first qualifying purchase, and rewarded referrals whose qualifying purchase is returned.
+   */
+  async #referralsInPlay(
+    db: Kysely<DB> | Transaction<DB>,
+    program: q.EventProgram,
+    pendings: Pending[],
+    returned: string[],
+  ): Promise<ReferralsInPlay> {
+    const pending = new Map<string, string>();
     const buyers = [...new Set(pendings.flatMap((p) => (p.input.type === "purchase" && p.memberId ? [p.memberId] : [])))];
-    if (buyers.length === 0) return referrers;
-    const rows = await db
-      .selectFrom("referrals")
-      .select(["referee_id", "referrer_id"])
-      .where("referee_id", "in", buyers)
-      .where("status", "=", "pending")
-      .execute();
-    for (const r of rows) referrers.set(r.referee_id, r.referrer_id);
-    return referrers;
+    if (program.referralPolicy && buyers.length > 0) {
+      const rows = await db
+        .selectFrom("referrals")
+        .select(["referee_id", "referrer_id"])
+        .where("referee_id", "in", buyers)
+        .where("status", "=", "pending")
+        .execute();
+      for (const r of rows) pending.set(r.referee_id, r.referrer_id);
+    }
+    return { pending, rewarded: await q.findRewardedReferrals(db, program.id, returned) };
   }
 
   async #ruleState(db: Kysely<DB> | Transaction<DB>, ctx: RunContext, pendings: Pending[], referrers: Map<string, string>) {
@@ -646,7 +669,7 @@ export class EventService {
     books: Map<string, MemberBook>,
     state: q.RuleState,
     originals: Map<string, q.OriginalPurchase>,
-    referrers: Map<string, string>,
+    referrals: ReferralsInPlay,
     /** Members found blocked under their lock (the write path): they earn nothing. */
     blocked: ReadonlySet<string>,
     grant: (wants: Map<string, { points: number; memberId: string }>) => Promise<Map<string, number>>,
@@ -715,6 +738,7 @@ export class EventService {
       awards: [],
       returned: [],
       budgetRefunds: [],
+      referralReversals: [],
       referrals: [],
     };
     const refunds: { campaignId: string; memberId: string; points: number }[] = [...unused];
@@ -780,13 +804,14 @@ export class EventService {
       const memberId = p.memberId;
       const book = books.get(memberId);
       if (!book) throw new Error(`book of ${memberId} is not loaded`);
-      const referrerId = referrers.get(memberId);
+      const original = p.input.originalEventId ? originals.get(p.input.originalEventId) : undefined;
+      const reversible = original ? referrals.rewarded.get(original.id) : undefined;
+      const referrerId = referrals.pending.get(memberId) ?? reversible?.referrerId;
       const referrerBook = referrerId ? books.get(referrerId) : undefined;
       const savedBook = cloneBook(book);
       const savedReferrer = referrerBook ? cloneBook(referrerBook) : null;
       try {
         if (p.input.type === "return") {
-          const original = originals.get(p.input.originalEventId ?? "");
           if (!original) throw notFound("Purchase", p.input.originalEventId);
           const returnedItems = p.event.items ?? [];
           checkReturnedItems(original.items, [...original.returnedItems, ...returnedItems]);
@@ -799,14 +824,20 @@ export class EventService {
             });
           }
           const plan = planReturn(original, returned, program.currency);
+          // A full return of the purchase that qualified a referral reverses it: the bonus goes
+          // back with the purchase's points, the referrer's reward from the referrer.
+          const reversal = reversible && plan.totalReturned === original.amount ? reversible : null;
+          const bonus = reversal?.refereePoints ?? 0;
+          const sources =
+            bonus > 0 ? [...plan.sources, { account: "issued" as const, partnerId: null, points: bonus }] : plan.sources;
           let entry: EntryDraft | null = null;
-          if (plan.take > 0) {
+          if (plan.take + bonus > 0) {
             entry = clawback(
               book,
               {
-                points: plan.take,
+                points: plan.take + bonus,
                 lotIds: original.lotIds,
-                sources: plan.sources,
+                sources,
                 policy: program.returnPolicy,
                 reason: `Return ${p.input.id} of purchase ${original.id}`,
               },
@@ -814,6 +845,34 @@ export class EventService {
               this.deps.ids,
             );
             entries.push(entry);
+          }
+          let referral: EventResult["referral"] = null;
+          if (reversal && referrerBook) {
+            if (reversal.referrerPoints > 0) {
+              entries.push(
+                clawback(
+                  referrerBook,
+                  {
+                    points: reversal.referrerPoints,
+                    lotIds: reversal.referrerLotIds,
+                    sources: [{ account: "issued", partnerId: null, points: reversal.referrerPoints }],
+                    policy: program.returnPolicy,
+                    reason: `Referral reversed: purchase ${original.id} of ${memberId} was returned`,
+                  },
+                  now,
+                  this.deps.ids,
+                ),
+              );
+            }
+            write.referralReversals.push(memberId);
+            referrals.rewarded.delete(original.id);
+            referral = {
+              referrerId: reversal.referrerId,
+              status: "reversed",
+              referrerPoints: 0 - reversal.referrerPoints,
+              refereePoints: 0 - bonus,
+              explanation: `The purchase that qualified the referral was returned in full: ${reversal.referrerPoints} points taken back from the referrer, ${bonus} from this member`,
+            };
           }
           original.returnedItems.push(...returnedItems);
           original.returnedAmount = plan.totalReturned;
@@ -840,7 +899,7 @@ export class EventService {
               totalTakenBack: plan.totalTakenBack,
               explanation: plan.explanation,
             },
-            referral: null,
+            referral,
             transactionId: ctx.dryRun ? null : (entry?.id ?? null),
             balance: bookBalance(book, now),
           };
@@ -932,7 +991,7 @@ export class EventService {
             : null;
         if (entry) entries.push(entry);
         if (referrerEntry) entries.push(referrerEntry);
-        if (referral && referrerId) {
+        if (referral && referrerId && referral.status !== "reversed") {
           write.referrals.push({
             referee_id: memberId,
             status: referral.status,

@@ -301,6 +301,8 @@ export function eventParts(
     returned: { id: string; returned_amount: number; clawed_back: number }[];
     /** What returns gave back to campaign budgets. */
     budgetRefunds: { event_id: string; campaign_id: string; points: number }[];
+    /** Referees whose rewarded referral a full return of the qualifying purchase reverses. */
+    referralReversals: string[];
     referrals: {
       referee_id: string;
       status: "rewarded" | "refused";
@@ -370,13 +372,63 @@ export function eventParts(
         and referrals.referee_id = x.referee_id and referrals.status = 'pending'
       returning referrals.referee_id)`);
   }
+  if (write.referralReversals.length > 0) {
+    parts.push(sql`reversed_referrals as (
+      update referrals set status = 'reversed'
+      where referee_id in (${sql.join(write.referralReversals)}) and status = 'rewarded'
+      returning referee_id)`);
+  }
+  const counts = [
+    sql`(select count(*)::bigint from new_events)`,
+    sql`(select count(*)::bigint from claimed_events)`,
+    ...(write.referrals.length > 0 ? [sql`(select count(*)::bigint from settled_referrals)`] : []),
+    ...(write.referralReversals.length > 0 ? [sql`(select count(*)::bigint from reversed_referrals)`] : []),
+  ];
   return {
     parts,
     // Everything that must have happened exactly once: a mismatch means a concurrent twin won.
-    inserted:
-      write.referrals.length > 0
-        ? sql`(select count(*)::bigint from new_events) + (select count(*)::bigint from claimed_events)
-            + (select count(*)::bigint from settled_referrals)`
-        : sql`(select count(*)::bigint from new_events) + (select count(*)::bigint from claimed_events)`,
+    inserted: sql.join(counts, sql` + `),
   };
+}
+
+export interface RewardedReferral {
+  refereeId: string;
+  referrerId: string;
+  referrerPoints: number;
+  refereePoints: number;
+  /** The referrer's reward transaction's lots, which a reversal takes back from first. */
+  referrerLotIds: string[];
+}
+
+/** Rewarded referrals by the purchase that qualified them (returns of it may reverse them). */
+export async function findRewardedReferrals(
+  db: Db,
+  programId: string,
+  eventIds: string[],
+): Promise<Map<string, RewardedReferral>> {
+  if (eventIds.length === 0) return new Map();
+  const result = await sql<{
+    event_id: string;
+    referee_id: string;
+    referrer_id: string;
+    referrer_points: number;
+    referee_points: number;
+    lot_ids: string[] | null;
+  }>`select r.event_id, r.referee_id, r.referrer_id, r.referrer_points, r.referee_points,
+      (select array_agg(l.id order by l.id) from lots l where l.txn_id = r.txn_id) as lot_ids
+    from referrals r where r.program_id = ${programId} and r.status = 'rewarded' and r.event_id in (${sql.join(eventIds)})`.execute(
+    db,
+  );
+  return new Map(
+    result.rows.map((r) => [
+      r.event_id,
+      {
+        refereeId: r.referee_id,
+        referrerId: r.referrer_id,
+        referrerPoints: Number(r.referrer_points),
+        refereePoints: Number(r.referee_points),
+        referrerLotIds: r.lot_ids ?? [],
+      },
+    ]),
+  );
 }

@@ -175,3 +175,39 @@ describe.each(engines())("earning edge cases on %s", (engine) => {
     expect(stored.result).toMatchObject({ status: "claimed", memberId: m, points: { total: 30 } });
   });
 });
+
+describe.each(engines())("referral reversal on %s", (engine) => {
+  it("takes both referral rewards back when the qualifying purchase is returned in full, not on a partial return", async () => {
+    const t = await startTestApp(engine, "2026-05-04T15:00:00Z");
+    try {
+      const p = await t.createProgram({
+        returnPolicy: "allow_debt",
+        referralPolicy: { referrerPoints: 500, refereePoints: 200, minPurchaseAmount: 0, maxRewardsPerMonth: 10 },
+      });
+      expect(
+        (
+          await p.call("POST", "/v1/rules", {
+            name: "1 pt per $",
+            trigger: "purchase",
+            effect: { type: "points_per_amount", points: 1, per: 100 },
+          })
+        ).status,
+      ).toBe(201);
+      const referrer = await p.createMember({ email: "a@example.com" });
+      const code = (await p.call("GET", `/v1/members/${referrer}`)).body.referralCode;
+      const referee = await p.createMember({ email: "b@example.com", referralCode: code });
+      const bought = await p.call("POST", "/v1/events", { id: "q-1", type: "purchase", memberId: referee, amount: 1_000 });
+      expect(bought.body.referral.status).toBe("rewarded");
+      const half = await p.call("POST", "/v1/events", { id: "q-2", type: "return", originalEventId: "q-1", amount: 500 });
+      expect(half.body).toMatchObject({ points: { total: -5 }, referral: null });
+      const rest = await p.call("POST", "/v1/events", { id: "q-3", type: "return", originalEventId: "q-1", amount: 500 });
+      expect(rest.body.referral).toMatchObject({ status: "reversed", referrerPoints: -500, refereePoints: -200 });
+      const bal = async (m: string) => (await p.call("GET", `/v1/members/${m}/balance`)).body;
+      expect((await bal(referee)).available).toBe(0);
+      expect((await bal(referrer)).available).toBe(0);
+      expect((await t.app.services.verify()).ok).toBe(true);
+    } finally {
+      await t.close();
+    }
+  });
+});

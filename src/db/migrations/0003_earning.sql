@@ -172,7 +172,8 @@ create table referrals (
   referee_id text primary key references members (id),
   program_id text not null,
   referrer_id text not null references members (id),
-  status text not null check (status in ('pending', 'rewarded', 'refused')),
+  -- reversed: the qualifying purchase was returned in full, and both rewards taken back
+  status text not null check (status in ('pending', 'rewarded', 'refused', 'reversed')),
   refused_reason text,
   event_id text,
   referrer_points bigint not null default 0,
