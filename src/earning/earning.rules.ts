@@ -161,10 +161,17 @@ export function roundPoints(value: Fraction, rounding: Rounding): number {
 // ---------------------------------------------------------------------------------------------
 // Money and text
 
+// Building an Intl.NumberFormat costs far more than using one: one per currency, kept.
+const moneyFormats = new Map<string, { format: Intl.NumberFormat; scale: number }>();
+
 export function formatMoney(minor: number, currency: string): string {
-  const format = new Intl.NumberFormat("en-US", { style: "currency", currency });
-  const digits = format.resolvedOptions().maximumFractionDigits ?? 2;
-  return format.format(minor / 10 ** digits);
+  let money = moneyFormats.get(currency);
+  if (!money) {
+    const format = new Intl.NumberFormat("en-US", { style: "currency", currency });
+    money = { format, scale: 10 ** (format.resolvedOptions().maximumFractionDigits ?? 2) };
+    moneyFormats.set(currency, money);
+  }
+  return money.format.format(minor / money.scale);
 }
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
