@@ -5,17 +5,17 @@
  *   npm run bench:ledger -- --quick
  *   npm run bench:ledger -- --help
  */
-import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { availableParallelism, tmpdir } from "node:os";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { join, relative, resolve } from "node:path";
 import { PgbenchBaseline } from "./baseline.ts";
 import { Cleanup } from "./cleanup.ts";
 import { CpuSampler, type CpuSplit, machineBusyPct } from "./cpu.ts";
+import { startEngine } from "./engine.ts";
 import { Api, runLoad } from "./load.ts";
 import { type BenchOptions, type Engine, parseOptions, USAGE, UsageError, type Workload } from "./options.ts";
-import { backendPids, checkpoint, createDatabase, databaseUrl, dropDatabase, runSql, serverVersion } from "./postgres.ts";
+import { backendPids, checkpoint } from "./postgres.ts";
 import { profileRequestPath } from "./profile.ts";
 import {
   type BenchReport,
@@ -28,88 +28,8 @@ import {
   resultsTable,
   TARGET_RATIO,
 } from "./report.ts";
-import { REPO_ROOT, type ServerHandle, startServer } from "./server.ts";
+import { cleanUpOnSignals, log, postgresReachable, redact, runIdOf, sourceVersion, stamp } from "./run.ts";
 import { createFixture, operationFor } from "./workloads.ts";
-
-const log = (message: string) => process.stderr.write(`${message}\n`);
-
-/** The commit measured, and whether src/ had uncommitted changes (a shared working tree moves). */
-function sourceVersion(): { commit: string | null; srcModified: boolean | null } {
-  const git = (...args: string[]) => execFileSync("git", args, { cwd: REPO_ROOT, encoding: "utf8" }).trim();
-  try {
-    return { commit: git("rev-parse", "HEAD"), srcModified: git("status", "--porcelain", "--", "src").length > 0 };
-  } catch {
-    return { commit: null, srcModified: null };
-  }
-}
-
-function stamp(date: Date): string {
-  return date.toISOString().replace(/[:.]/g, "-");
-}
-
-async function postgresReachable(url: string): Promise<string | null> {
-  try {
-    return await serverVersion(url);
-  } catch (error) {
-    log(`PostgreSQL at ${redact(url)} is not reachable: ${error instanceof Error ? error.message : String(error)}`);
-    return null;
-  }
-}
-
-interface EngineSetup {
-  servers: ServerHandle[];
-  /** The fresh PostgreSQL database of this run (null on PGlite). */
-  databaseName: string | null;
-  databaseUrl: string | undefined;
-  teardown: () => Promise<void>;
-}
-
-/** Fresh storage (a temp PGlite directory or a new PostgreSQL database) and the servers on it. */
-async function startEngine(
-  engine: Engine,
-  options: BenchOptions,
-  cleanup: Cleanup,
-  rootKey: string,
-  runId: string,
-): Promise<EngineSetup> {
-  const nodeOptions = options.serverNodeOptions?.split(/\s+/).filter(Boolean);
-  if (engine === "pglite") {
-    const dataDir = mkdtempSync(join(tmpdir(), "stampbook-bench-"));
-    const removeDir = cleanup.add(`remove ${dataDir}`, async () => rmSync(dataDir, { recursive: true, force: true }));
-    const server = await startServer({ rootKey, database: { engine, dataDir }, nodeOptions });
-    const stop = cleanup.add(`stop server ${server.pid}`, () => server.stop());
-    return {
-      servers: [server],
-      databaseName: null,
-      databaseUrl: undefined,
-      teardown: async () => {
-        await stop();
-        await removeDir();
-      },
-    };
-  }
-  const databaseName = `stampbook_bench_${runId}`;
-  const url = databaseUrl(options.postgresUrl, databaseName);
-  await createDatabase(options.postgresUrl, databaseName);
-  const drop = cleanup.add(`drop database ${databaseName}`, () => dropDatabase(options.postgresUrl, databaseName));
-  const stops: (() => Promise<void>)[] = [];
-  const servers: ServerHandle[] = [];
-  for (let i = 0; i < options.servers; i++) {
-    const server = await startServer({ rootKey, database: { engine, url }, poolSize: options.poolSize, nodeOptions });
-    servers.push(server);
-    stops.push(cleanup.add(`stop server ${server.pid}`, () => server.stop()));
-  }
-  if (options.setupSql) await runSql(url, options.setupSql);
-  return {
-    servers,
-    databaseName,
-    databaseUrl: url,
-    teardown: async () => {
-      await Promise.all(stops.map((stop) => stop()));
-      await drop();
-    },
-  };
-}
 
 const LEDGER_WORKLOADS = new Set<Workload>(["adjust", "hold-capture"]);
 
@@ -219,15 +139,10 @@ async function main(): Promise<number> {
   }
   const options = parsed;
   const cleanup = new Cleanup();
-  const onSignal = (signal: NodeJS.Signals) => {
-    log(`\n${signal}: stopping servers and dropping databases`);
-    void cleanup.runAll().finally(() => process.exit(130));
-  };
-  process.once("SIGINT", onSignal);
-  process.once("SIGTERM", onSignal);
+  cleanUpOnSignals(cleanup);
 
   const startedAt = new Date();
-  const runId = `${stamp(startedAt).slice(0, 19).replace(/-/g, "").replace("T", "_")}_${process.pid}`;
+  const runId = runIdOf(startedAt);
   const report: BenchReport = {
     benchmark: "ledger",
     label: options.label ?? null,
@@ -291,12 +206,6 @@ async function main(): Promise<number> {
   writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
   printReport(report, options, file);
   return 0;
-}
-
-function redact(url: string): string {
-  const parsed = new URL(url);
-  if (parsed.password) parsed.password = "***";
-  return parsed.toString();
 }
 
 main().then(

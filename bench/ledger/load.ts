@@ -34,8 +34,13 @@ export class Api {
     return { status: response.statusCode, body: parseJson(text) };
   }
 
-  async get(path: string): Promise<ApiResponse> {
-    const response = await this.#pool.request({ method: "GET", path });
+  /** GETs; with `authorized`, sends the key (the health probes need none). */
+  async get(path: string, authorized = false): Promise<ApiResponse> {
+    const response = await this.#pool.request({
+      method: "GET",
+      path,
+      ...(authorized ? { headers: { authorization: `Bearer ${this.key}` } } : {}),
+    });
     const text = await response.body.text();
     return { status: response.statusCode, body: parseJson(text) };
   }

@@ -38,9 +38,15 @@ Options (environment variable in brackets; flags win):
   --out <dir>               where the JSON goes                                 (bench/results)
   -h, --help                this help`;
 
-const positiveInt = z.coerce.number().int().min(1);
-const seconds = z.coerce.number().positive().max(3600);
-const list = <T extends string>(allowed: readonly [T, ...T[]]) =>
+export const positiveInt = z.coerce.number().int().min(1);
+export const seconds = z.coerce.number().positive().max(3600);
+/** `1,4,16`: in-flight requests. */
+export const concurrencyList = z
+  .string()
+  .transform((s) => s.split(",").map((part) => Number(part.trim())))
+  .pipe(z.array(z.number().int().min(1).max(1024)).min(1));
+/** A comma-separated list of allowed words. */
+export const list = <T extends string>(allowed: readonly [T, ...T[]]) =>
   z
     .string()
     .transform((s) => s.split(",").map((part) => part.trim()))
@@ -50,10 +56,7 @@ const OptionsSchema = z.object({
   quick: z.boolean(),
   duration: seconds,
   warmup: z.coerce.number().min(0).max(600),
-  concurrency: z
-    .string()
-    .transform((s) => s.split(",").map((part) => Number(part.trim())))
-    .pipe(z.array(z.number().int().min(1).max(1024)).min(1)),
+  concurrency: concurrencyList,
   engines: list(ENGINES),
   workloads: list(WORKLOADS),
   members: positiveInt.max(1_000_000),
@@ -103,11 +106,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptio
     servers: values.servers ?? "1",
     idempotencyKey: values["no-idempotency-key"] !== true,
     setupSql: values["setup-sql"],
-    postgresUrl:
-      values["postgres-url"] ??
-      nonEmpty(env.BENCH_DATABASE_URL) ??
-      nonEmpty(env.TEST_DATABASE_URL) ??
-      "postgres://root@127.0.0.1:5432/test",
+    postgresUrl: postgresUrlFrom(values["postgres-url"], env),
     serverNodeOptions: values["server-node-options"],
     label: values.label,
     out: values.out ?? "bench/results",
@@ -133,11 +132,18 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptio
   };
 }
 
-function nonEmpty(value: string | undefined): string | undefined {
+/** The PostgreSQL server to use: the flag, else BENCH_DATABASE_URL, else TEST_DATABASE_URL, else the local default. */
+export function postgresUrlFrom(flag: string | undefined, env: NodeJS.ProcessEnv): string {
+  return flag ?? nonEmpty(env.BENCH_DATABASE_URL) ?? nonEmpty(env.TEST_DATABASE_URL) ?? "postgres://root@127.0.0.1:5432/test";
+}
+
+/** An environment variable, or undefined when unset or empty. */
+export function nonEmpty(value: string | undefined): string | undefined {
   return value === undefined || value === "" ? undefined : value;
 }
 
-function kebab(name: string): string {
+/** `poolSize` -> `pool-size`: an option's flag name in error messages. */
+export function kebab(name: string): string {
   return name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 }
 

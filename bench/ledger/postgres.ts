@@ -36,6 +36,15 @@ export async function serverVersion(serverUrl: string): Promise<string> {
   });
 }
 
+/** One query's rows (set-up and checks, not measured). */
+export async function queryRows<T extends Record<string, unknown>>(
+  url: string,
+  text: string,
+  params: unknown[] = [],
+): Promise<T[]> {
+  return withClient(url, async (c) => (await c.query<T>(text, params)).rows);
+}
+
 export async function runSql(url: string, statements: string): Promise<void> {
   await withClient(url, (c) => c.query(statements));
 }

@@ -18,16 +18,9 @@ import type { Engine } from "./options.ts";
  * round trips does one request make" and "of one request's time, how much is spent waiting
  * for SQL and how much is JavaScript" (routing, validation, Kysely, the ledger rules, JSON).
  */
-export interface OperationProfile {
-  operation: "adjust" | "hold" | "capture";
-  samples: number;
-  statementsPerRequest: number;
-  /** The statements of one request, in order, shortened to their first words. */
-  statements: string[];
-  wallMsPerRequest: number;
-  sqlMsPerRequest: number;
-  javascriptMsPerRequest: number;
-}
+
+/** One operation's averages: adjust, hold and capture here; other benchmarks measure their own. */
+export type OperationProfile = MeasuredOperation;
 
 const PROFILE_MEMBERS = 20;
 const INT8 = 20;
@@ -100,16 +93,91 @@ function shorten(statement: string): string {
   return `select ${table}${/ for update$/i.test(flat) ? " for update" : ""}`;
 }
 
-export async function profileRequestPath(engine: Engine, url: string | undefined, samples: number): Promise<OperationProfile[]> {
+/** The real app in process on a database whose every statement is timed, for `measure`. */
+export interface ProfiledApp {
+  rootKey: string;
+  /** POSTs through `app.request()`; throws on a non-2xx answer. */
+  post(key: string, path: string, body: unknown, idempotencyKey?: string): Promise<unknown>;
+  /** Runs `run` and adds its wall time, SQL time and statements to `operation`'s totals. */
+  measure<T>(operation: string, run: () => Promise<T>): Promise<T>;
+  /** Forgets what was measured (after a warm-up: JIT, prepared plans, caches). */
+  reset(): void;
+  /** Per-call averages of each operation measured since the last reset. */
+  results(): MeasuredOperation[];
+  close(): Promise<void>;
+}
+
+export interface MeasuredOperation {
+  operation: string;
+  samples: number;
+  statementsPerRequest: number;
+  /** The statements of the last call, in order, shortened to their first words. */
+  statements: string[];
+  /** Mean milliseconds per call in each kind of statement (statements with the same short form added up). */
+  msByStatement: Record<string, number>;
+  wallMsPerRequest: number;
+  sqlMsPerRequest: number;
+  javascriptMsPerRequest: number;
+}
+
+/** Opens a logged database (PGlite in memory, or `url`), and the real app on it, with a fresh root key. */
+export async function openProfiledApp(engine: Engine, url: string | undefined): Promise<ProfiledApp> {
   const rec = recorder();
   const database = await openLogged(engine, url, (event) => rec.log(event));
   const rootKey = `profile-root-${randomUUID()}`;
   const config = loadConfig({ STAMPBOOK_ROOT_KEY: rootKey, LOG_LEVEL: "silent" });
   const app = await createApp(config, { database, log: pino({ level: "silent" }) });
+  const totals = new Map<
+    string,
+    { wall: number; sql: number; statements: number; calls: number; last: string[]; byStatement: Map<string, number> }
+  >();
+  const round = (n: number) => Math.round(n * 1000) / 1000;
+  return {
+    rootKey,
+    post: (key, path, body, idempotencyKey) => postInProcess(app, key, path, body, idempotencyKey),
+    async measure(operation, run) {
+      rec.current = [];
+      const started = performance.now();
+      try {
+        return await run();
+      } finally {
+        const wall = performance.now() - started;
+        const seen = rec.current;
+        rec.current = null;
+        const total = totals.get(operation) ?? { wall: 0, sql: 0, statements: 0, calls: 0, last: [], byStatement: new Map() };
+        total.wall += wall;
+        total.sql += coveredMs(seen);
+        total.statements += seen.length;
+        total.calls += 1;
+        total.last = seen.map((s) => shorten(s.sql));
+        seen.forEach((s, i) => {
+          const name = total.last[i] ?? "?";
+          total.byStatement.set(name, (total.byStatement.get(name) ?? 0) + (s.end - s.start));
+        });
+        totals.set(operation, total);
+      }
+    },
+    reset: () => totals.clear(),
+    results: () =>
+      [...totals].map(([operation, t]) => ({
+        operation,
+        samples: t.calls,
+        statementsPerRequest: round(t.statements / t.calls),
+        statements: t.last,
+        msByStatement: Object.fromEntries([...t.byStatement].map(([name, ms]) => [name, round(ms / t.calls)])),
+        wallMsPerRequest: round(t.wall / t.calls),
+        sqlMsPerRequest: round(t.sql / t.calls),
+        javascriptMsPerRequest: round((t.wall - t.sql) / t.calls),
+      })),
+    close: () => app.close(),
+  };
+}
+
+export async function profileRequestPath(engine: Engine, url: string | undefined, samples: number): Promise<OperationProfile[]> {
+  const app = await openProfiledApp(engine, url);
   try {
-    const call = (key: string, path: string, body: unknown, idempotencyKey?: string) =>
-      postInProcess(app, key, path, body, idempotencyKey);
-    const created = await call(rootKey, "/v1/programs", { name: "profile", currency: "USD", timezone: "UTC" });
+    const call = app.post;
+    const created = await call(app.rootKey, "/v1/programs", { name: "profile", currency: "USD", timezone: "UTC" });
     const key = stringField(created, "apiKey", "secret");
     // Spread over a few members, as the HTTP runs do, so no member's open lots pile up.
     const memberIds: string[] = [];
@@ -118,45 +186,19 @@ export async function profileRequestPath(engine: Engine, url: string | undefined
       await call(key, `/v1/members/${memberId}/adjustments`, { points: 1_000_000_000, reason: "profile seed" });
       memberIds.push(memberId);
     }
-
-    const totals = new Map<OperationProfile["operation"], { wall: number; sql: number; count: number; statements: string[] }>();
-    const measure = async <T>(operation: OperationProfile["operation"], run: () => Promise<T>): Promise<T> => {
-      rec.current = [];
-      const started = performance.now();
-      const result = await run();
-      const wall = performance.now() - started;
-      const seen = rec.current;
-      rec.current = null;
-      const total = totals.get(operation) ?? { wall: 0, sql: 0, count: 0, statements: [] };
-      total.wall += wall;
-      total.sql += coveredMs(seen);
-      total.count += seen.length;
-      total.statements = seen.map((s) => shorten(s.sql));
-      totals.set(operation, total);
-      return result;
-    };
     // A few unmeasured rounds first: JIT, prepared plans, caches.
     const warmup = Math.min(20, samples);
     for (let i = 0; i < warmup + samples; i++) {
-      if (i === warmup) totals.clear();
+      if (i === warmup) app.reset();
       const memberId = memberIds[i % memberIds.length] ?? "";
-      await measure("adjust", () =>
+      await app.measure("adjust", () =>
         call(key, `/v1/members/${memberId}/adjustments`, { points: 10, reason: "profile" }, randomUUID()),
       );
-      const hold = await measure("hold", () => call(key, `/v1/members/${memberId}/holds`, { points: 5 }, randomUUID()));
+      const hold = await app.measure("hold", () => call(key, `/v1/members/${memberId}/holds`, { points: 5 }, randomUUID()));
       const holdId = stringField(hold, "id");
-      await measure("capture", () => call(key, `/v1/holds/${holdId}/capture`, {}, randomUUID()));
+      await app.measure("capture", () => call(key, `/v1/holds/${holdId}/capture`, {}, randomUUID()));
     }
-    const round = (n: number) => Math.round(n * 1000) / 1000;
-    return [...totals].map(([operation, t]) => ({
-      operation,
-      samples,
-      statementsPerRequest: round(t.count / samples),
-      statements: t.statements,
-      wallMsPerRequest: round(t.wall / samples),
-      sqlMsPerRequest: round(t.sql / samples),
-      javascriptMsPerRequest: round((t.wall - t.sql) / samples),
-    }));
+    return app.results();
   } finally {
     await app.close();
   }

@@ -33,6 +33,13 @@ export interface PgbenchRun extends PgbenchResult {
   cpu: CpuSplit | null;
 }
 
+/** The baseline's two rounds, before and after the measured runs. */
+export interface PgbenchRounds {
+  scale: number;
+  before: PgbenchRun[];
+  after: PgbenchRun[];
+}
+
 export interface BenchReport {
   benchmark: "ledger";
   label: string | null;
@@ -51,7 +58,7 @@ export interface BenchReport {
   };
   /** The aim from the issue: at equal concurrency, at least this fraction of pgbench's tps. */
   target: number;
-  pgbench: { scale: number; before: PgbenchRun[]; after: PgbenchRun[] } | null;
+  pgbench: PgbenchRounds | null;
   profiles: Partial<Record<Engine, OperationProfile[]>>;
   runs: RunRecord[];
 }
@@ -78,7 +85,7 @@ export function cpuPerOp(cpu: CpuSplit | null, opsPerSecond: number): CpuPerOp |
 }
 
 /** pgbench tps at each client count: the mean of the rounds that measured it. */
-export function baselineTps(pgbench: BenchReport["pgbench"]): Map<number, number> {
+export function baselineTps(pgbench: PgbenchRounds | null): Map<number, number> {
   const sums = new Map<number, { total: number; count: number }>();
   for (const run of [...(pgbench?.before ?? []), ...(pgbench?.after ?? [])]) {
     const sum = sums.get(run.clients) ?? { total: 0, count: 0 };
@@ -87,7 +94,8 @@ export function baselineTps(pgbench: BenchReport["pgbench"]): Map<number, number
   return new Map([...sums].map(([clients, { total, count }]) => [clients, total / count]));
 }
 
-function table(header: string[], rows: string[][], rightAligned: Set<number>): string {
+/** A plain-text table; `rightAligned` lists the numeric columns. */
+export function table(header: string[], rows: string[][], rightAligned: Set<number>): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
   const line = (cells: string[]) =>
     cells
@@ -97,9 +105,10 @@ function table(header: string[], rows: string[][], rightAligned: Set<number>): s
   return [line(header), widths.map((w) => "-".repeat(w)).join("  "), ...rows.map(line)].join("\n");
 }
 
-const fixed = (n: number | null | undefined, digits = 1) => (n === null || n === undefined ? "-" : n.toFixed(digits));
+export const fixed = (n: number | null | undefined, digits = 1) => (n === null || n === undefined ? "-" : n.toFixed(digits));
 
-function otherCell(cpu: CpuSplit | null): string {
+/** Other work's CPU share during a point, marked `!` when it was enough to skew the point. */
+export function otherCell(cpu: CpuSplit | null): string {
   if (!cpu) return "-";
   return `${Math.round(cpu.otherPct)}${cpu.otherPct > NOISY_OTHER_PCT ? "!" : ""}`;
 }
@@ -138,7 +147,7 @@ export function resultsTable(runs: RunRecord[]): string {
   return table(header, rows, new Set([2, 3, 4, 5, 6, 7, 8, 9, 10, 11]));
 }
 
-export function pgbenchTable(pgbench: NonNullable<BenchReport["pgbench"]>): string {
+export function pgbenchTable(pgbench: PgbenchRounds): string {
   const rows = pgbench.before.map((before) => {
     const after = pgbench.after.find((r) => r.clients === before.clients);
     const perTxn = (run: PgbenchRun) => cpuPerOp(run.cpu, run.tps);
