@@ -1,0 +1,421 @@
+/**
+ * bench/ingest: event ingestion over HTTP (single events, batches of 1,000, and a replay of the
+ * 69,659 real CDNOW purchases), against pgbench's TPC-B on the same PostgreSQL server in the same
+ * run. See bench/README.md.
+ *
+ *   npm run bench:ingest -- --quick
+ *   npm run bench:ingest -- --help
+ */
+import { spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
+import { join, relative, resolve } from "node:path";
+import { z } from "zod";
+import { PgbenchBaseline } from "../ledger/baseline.ts";
+import { Cleanup } from "../ledger/cleanup.ts";
+import { CpuSampler, type CpuSplit, machineBusyPct } from "../ledger/cpu.ts";
+import { type EngineSetup, startEngine } from "../ledger/engine.ts";
+import { Api, type Operation, runLoad } from "../ledger/load.ts";
+import { type Engine, UsageError } from "../ledger/options.ts";
+import { backendPids, checkpoint, queryRows } from "../ledger/postgres.ts";
+import { baselineTps, cpuPerOp, NOISY_OTHER_PCT, pgbenchTable } from "../ledger/report.ts";
+import { cleanUpOnSignals, log, postgresReachable, redact, runIdOf, sourceVersion, stamp } from "../ledger/run.ts";
+import { REPO_ROOT } from "../ledger/server.ts";
+import { type CdnowPurchase, type Check, readCdnow, replay, spotCheck, spotCustomers } from "./cdnow.ts";
+import { type IngestOptions, parseOptions, pgbenchConcurrencies, USAGE } from "./options.ts";
+import { profileIngest } from "./profile.ts";
+import {
+  type CdnowRecord,
+  cdnowTable,
+  checksList,
+  type IngestReport,
+  type IngestRun,
+  profileTable,
+  runsTable,
+  statementBreakdown,
+  TARGETS,
+  type VerifyOutcome,
+} from "./report.ts";
+import { createMembers, createProgramme, eventBatch, singleEvent } from "./workloads.ts";
+
+/** Aborted on Ctrl-C. */
+const stopping = new AbortController();
+
+/** A CPU sampler for the server and the PostgreSQL processes serving its database. */
+function samplerFor(setup: EngineSetup, options: IngestOptions): CpuSampler {
+  const databaseName = setup.databaseName;
+  return new CpuSampler(
+    setup.servers.map((s) => s.pid),
+    databaseName ? () => backendPids(options.postgresUrl, databaseName) : null,
+  );
+}
+
+/** One measured point: a workload at one concurrency. */
+interface LoadPoint {
+  workload: "single" | "batch";
+  concurrency: number;
+  eventsPerRequest: number;
+  members: number;
+  durationSeconds: number;
+  operation: (api: Api) => Operation;
+}
+
+async function loadPoint(
+  engine: Engine,
+  setup: EngineSetup,
+  options: IngestOptions,
+  key: string,
+  point: LoadPoint,
+): Promise<IngestRun> {
+  const [server] = setup.servers;
+  if (!server) throw new Error("no server started");
+  if (engine === "postgres") await checkpoint(options.postgresUrl);
+  const api = new Api(server.origin, key, point.concurrency);
+  const sampler = samplerFor(setup, options);
+  let cpu: CpuSplit | null = null;
+  try {
+    const load = await runLoad({
+      concurrency: point.concurrency,
+      warmupMs: options.warmup * 1000,
+      durationMs: point.durationSeconds * 1000,
+      operation: point.operation(api),
+      onWindowOpen: () => sampler.start(),
+      onWindowClose: () => {
+        cpu = sampler.stop();
+      },
+    });
+    const eventsPerSecond = Math.round(load.opsPerSecond * point.eventsPerRequest * 10) / 10;
+    log(
+      `${engine} ${point.workload} c=${point.concurrency}: ${eventsPerSecond} events/s, p50 ${load.latencyMs.p50} ms, p99 ${load.latencyMs.p99} ms, ${load.failed} errors`,
+    );
+    return {
+      engine,
+      workload: point.workload,
+      eventsPerRequest: point.eventsPerRequest,
+      members: point.members,
+      concurrency: point.concurrency,
+      load,
+      eventsPerSecond,
+      cpu,
+      cpuMsPerEvent: cpuPerOp(cpu, eventsPerSecond),
+      pgbenchTps: null,
+      ratio: null,
+      target: TARGETS[point.workload],
+    };
+  } finally {
+    await api.close();
+  }
+}
+
+const VerifyJson = z.object({
+  ok: z.boolean(),
+  checks: z.array(z.object({ name: z.string(), violations: z.number() })),
+  counts: z.record(z.string(), z.number()),
+});
+
+/** `node bin/stampbook.js verify --json` on the run's database, as an operator would run it. */
+async function runVerify(setup: EngineSetup): Promise<VerifyOutcome> {
+  const env: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: "warn" };
+  delete env.DATABASE_URL;
+  delete env.STAMPBOOK_DATA_DIR;
+  if (setup.databaseUrl) env.DATABASE_URL = setup.databaseUrl;
+  else if (setup.dataDir) env.STAMPBOOK_DATA_DIR = setup.dataDir;
+  const started = performance.now();
+  const child = spawn(process.execPath, ["bin/stampbook.js", "verify", "--json"], { cwd: REPO_ROOT, env });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (chunk: Buffer) => {
+    stdout += chunk.toString("utf8");
+  });
+  child.stderr.on("data", (chunk: Buffer) => {
+    stderr += chunk.toString("utf8");
+  });
+  const exitCode = await new Promise<number | null>((resolve, reject) => {
+    child.once("error", reject);
+    child.once("close", resolve);
+  });
+  const seconds = Math.round((performance.now() - started) / 10) / 100;
+  let parsed: z.infer<typeof VerifyJson> | null = null;
+  try {
+    parsed = VerifyJson.parse(JSON.parse(stdout));
+  } catch {
+    parsed = null;
+  }
+  return {
+    ok: exitCode === 0 && parsed?.ok === true,
+    exitCode,
+    seconds,
+    checks: parsed?.checks.map((c) => ({ name: c.name, violations: c.violations })) ?? [],
+    counts: parsed?.counts ?? null,
+    output: parsed ? null : `${stdout}\n${stderr}`.trim().slice(0, 4000),
+  };
+}
+
+/** Replays CDNOW into a fresh programme that enrols unknown members, then checks what it wrote. */
+async function benchCdnow(
+  engine: Engine,
+  setup: EngineSetup,
+  options: IngestOptions,
+  rootKey: string,
+  purchases: CdnowPurchase[],
+): Promise<CdnowRecord> {
+  const [server] = setup.servers;
+  if (!server) throw new Error("no server started");
+  const key = await createProgramme(server.origin, rootKey, "CDNOW replay", "enroll");
+  const api = new Api(server.origin, key, options.cdnowLanes);
+  try {
+    if (engine === "postgres") await checkpoint(options.postgresUrl);
+    const sampler = samplerFor(setup, options);
+    await sampler.start();
+    const result = await replay(api, purchases, options.cdnowLanes, options.batchSize, log, stopping.signal);
+    const cpu = sampler.stop();
+    log(`${engine} cdnow: ${result.events} events in ${result.wallSeconds} s, ${result.eventsPerSecond} events/s`);
+
+    const checks: Check[] = [
+      {
+        name: "every event accepted",
+        ok: result.accepted === result.events && result.failed === 0 && result.replayed === 0,
+        detail: `${result.accepted} accepted, ${result.replayed} replayed, ${result.failed} failed of ${result.events}${
+          Object.keys(result.errors).length ? ` (${JSON.stringify(result.errors)})` : ""
+        }`,
+      },
+      {
+        name: "every customer enrolled once",
+        ok: result.enrolled === result.customers,
+        detail: `${result.enrolled} members enrolled (named by ${result.enrolledAnswers} answers with enrolled: true), ${result.customers} customers in the file`,
+      },
+      {
+        name: "points in the answers",
+        ok: result.points === result.expectedPoints,
+        detail: `${result.points} points, ${result.expectedPoints} expected from the two rules`,
+      },
+      ...(await spotCheck(api, purchases, spotCustomers(purchases))),
+    ];
+    if (setup.databaseUrl) {
+      const [row] = await queryRows<{ members: string; events: string; points: string | null; latest: Date | null }>(
+        setup.databaseUrl,
+        `with p as (select program_id from events where id = 'cdnow-2')
+         select (select count(*) from members where program_id = (select program_id from p)) as members,
+                count(*) as events, sum(points) as points, max(occurred_at) as latest
+           from events where program_id = (select program_id from p) and type = 'purchase'`,
+      );
+      checks.push({
+        name: "stored rows",
+        ok:
+          Number(row?.members) === result.customers &&
+          Number(row?.events) === result.events &&
+          Number(row?.points) === result.expectedPoints,
+        detail: `members ${row?.members}, purchase events ${row?.events}, points ${row?.points} in the database; latest occurredAt ${row?.latest?.toISOString() ?? "-"}`,
+      });
+    }
+    // A PGlite data directory belongs to one process: the server stops before verify opens it.
+    if (engine === "pglite") await setup.stopServers();
+    log(`${engine}: stampbook verify --json`);
+    const verify = await runVerify(setup);
+    return { engine, replay: result, cpu, cpuMsPerEvent: cpuPerOp(cpu, result.eventsPerSecond), checks, verify };
+  } finally {
+    await api.close();
+  }
+}
+
+async function benchEngine(
+  engine: Engine,
+  options: IngestOptions,
+  cleanup: Cleanup,
+  runId: string,
+  report: IngestReport,
+  purchases: CdnowPurchase[] | null,
+): Promise<void> {
+  const rootKey = randomBytes(24).toString("base64url");
+  log(`${engine}: starting the server`);
+  const setup = await startEngine(engine, options, cleanup, rootKey, `${runId}_${engine}`);
+  try {
+    const [server] = setup.servers;
+    if (!server) throw new Error("no server started");
+    const synthetic = options.workloads.includes("single") || options.workloads.includes("batch");
+    if (synthetic) {
+      log(`${engine}: profiling the ingest path in process`);
+      report.profiles[engine] = await profileIngest(engine, setup.databaseUrl, {
+        members: Math.min(options.members, 200),
+        singles: options.quick ? 50 : 300,
+        batches: options.quick ? 2 : 5,
+        batchSize: options.batchSize,
+      });
+      log(`${engine}: creating a programme and ${options.members} members`);
+      const key = await createProgramme(server.origin, rootKey, "bench ingest", "reject");
+      const members = await createMembers(server.origin, key, options.members);
+      const points: LoadPoint[] = [
+        ...(options.workloads.includes("single") ? options.concurrency : []).map((concurrency) => ({
+          workload: "single" as const,
+          concurrency,
+          eventsPerRequest: 1,
+          members: members.length,
+          durationSeconds: options.duration,
+          operation: (api: Api) => singleEvent(api, members),
+        })),
+        ...(options.workloads.includes("batch") ? options.batchConcurrency : []).map((concurrency) => ({
+          workload: "batch" as const,
+          concurrency,
+          eventsPerRequest: options.batchSize,
+          members: members.length,
+          durationSeconds: options.batchDuration,
+          operation: (api: Api) => eventBatch(api, members, options.batchSize),
+        })),
+      ];
+      for (const point of points) report.runs.push(await loadPoint(engine, setup, options, key, point));
+    }
+    if (purchases) {
+      log(`${engine}: replaying ${purchases.length} CDNOW purchases, ${options.cdnowLanes} lanes of ${options.batchSize}`);
+      report.cdnow.push(await benchCdnow(engine, setup, options, rootKey, purchases));
+    }
+  } finally {
+    await setup.teardown();
+  }
+}
+
+function printReport(report: IngestReport, options: IngestOptions, file: string): void {
+  const { commit, srcModified } = report.source;
+  console.log(
+    `\nMeasured: commit ${commit?.slice(0, 10) ?? "unknown"}${srcModified ? " with uncommitted changes in src/" : ""}.`,
+  );
+  if (report.runs.length > 0) {
+    console.log(
+      `Event ingestion over HTTP: ${options.duration} s per single-event point, ${options.batchDuration} s per batch point, after ${options.warmup} s warm-up; ${options.members} members.`,
+    );
+    console.log(
+      "events/s counts accepted events (a batch counts only when every event in it is 201); ratio = events/s / pgbench tps.",
+    );
+    console.log("cpu ms/event: CPU time of the server + the PostgreSQL processes serving it + the load generator, per event.");
+    console.log(
+      `other cpu %: busy CPU nothing in this run explains (of one core; ! = over ${NOISY_OTHER_PCT}%, a noisy point).\n`,
+    );
+    console.log(runsTable(report.runs));
+  }
+  if (report.cdnow.length > 0) {
+    console.log(
+      `\nCDNOW replay (${options.cdnowFile}): every purchase through POST /v1/events/batch, members enrolled by externalId\n`,
+    );
+    console.log(cdnowTable(report.cdnow));
+    console.log(`\n${checksList(report.cdnow)}`);
+  }
+  if (report.pgbench) {
+    console.log(`\npgbench TPC-B, scale ${report.pgbench.scale}, before and after the ingest runs (${report.machine.pgbench})\n`);
+    console.log(pgbenchTable(report.pgbench));
+  }
+  if (Object.keys(report.profiles).length > 0) {
+    console.log("\nOne request at a time, in process (app.request(), no sockets): where an event's time goes\n");
+    console.log(profileTable(report.profiles, options.batchSize));
+    console.log(
+      `\nms per request by statement (kinds added up; SQL as the client waits for it):\n${statementBreakdown(report.profiles)}`,
+    );
+  }
+  for (const workload of ["single", "batch"] as const) {
+    const compared = report.runs.filter((r) => r.workload === workload && r.ratio !== null);
+    if (compared.length === 0) continue;
+    const meeting = compared.filter((r) => (r.ratio ?? 0) >= TARGETS[workload]).length;
+    const ratios = compared.map((r) => `${r.ratio?.toFixed(2)}x`).join(", ");
+    console.log(
+      `\nAim for ${workload === "single" ? "single events" : "batches"}: >= ${TARGETS[workload]}x pgbench tps; met at ${meeting} of ${compared.length} concurrencies (${ratios}).`,
+    );
+  }
+  const noisy = report.runs.filter((r) => (r.cpu?.otherPct ?? 0) > NOISY_OTHER_PCT).length;
+  if (noisy > 0) {
+    console.log(
+      `Warning: ${noisy} of ${report.runs.length} points shared the CPU with other work; compare cpu ms/event, or rerun.`,
+    );
+  }
+  console.log(`\nFull results: ${relative(process.cwd(), file)}`);
+}
+
+async function main(): Promise<number> {
+  const parsed = parseOptions(process.argv.slice(2), process.env);
+  if (parsed === "help") {
+    console.log(USAGE);
+    return 0;
+  }
+  const options = parsed;
+  const cleanup = new Cleanup();
+  cleanUpOnSignals(cleanup, () => stopping.abort());
+  // Read before anything starts: a missing or malformed file should fail in a second, not after the baseline.
+  const purchases = options.workloads.includes("cdnow") ? readCdnow(resolve(REPO_ROOT, options.cdnowFile)) : null;
+
+  const startedAt = new Date();
+  const runId = runIdOf(startedAt);
+  const report: IngestReport = {
+    benchmark: "ingest",
+    label: options.label ?? null,
+    startedAt: startedAt.toISOString(),
+    finishedAt: "",
+    source: sourceVersion(),
+    options: { ...options, postgresUrl: redact(options.postgresUrl) },
+    machine: {
+      cores: availableParallelism(),
+      node: process.version,
+      postgres: null,
+      pgbench: null,
+      busyBeforePct: await machineBusyPct(1000),
+    },
+    targets: TARGETS,
+    pgbench: null,
+    profiles: {},
+    runs: [],
+    cdnow: [],
+  };
+  if (report.machine.busyBeforePct > NOISY_OTHER_PCT) {
+    log(`warning: the machine is already ${report.machine.busyBeforePct}% busy (of one core) before the run`);
+  }
+  const concurrencies = pgbenchConcurrencies(options);
+  try {
+    const needsPostgres = options.engines.includes("postgres");
+    if (needsPostgres || options.pgbench) {
+      report.machine.postgres = await postgresReachable(options.postgresUrl);
+      if (report.machine.postgres === null && needsPostgres) {
+        throw new Error("PostgreSQL is needed for --engines postgres; set --postgres-url or BENCH_DATABASE_URL");
+      }
+    }
+    let baseline: PgbenchBaseline | null = null;
+    const measuresLoad = options.workloads.includes("single") || options.workloads.includes("batch");
+    if (options.pgbench && measuresLoad && report.machine.postgres !== null) {
+      const name = `stampbook_bench_${runId}_pgbench`;
+      baseline = await PgbenchBaseline.create(options.postgresUrl, name, options.pgbenchScale, cleanup, log);
+      report.machine.pgbench = baseline.version;
+      const before = await baseline.measure(concurrencies, options.duration, options.warmup, log);
+      report.pgbench = { scale: options.pgbenchScale, before, after: [] };
+    }
+    for (const engine of options.engines) await benchEngine(engine, options, cleanup, runId, report, purchases);
+    if (baseline && report.pgbench) {
+      log("pgbench: second round, after the ingest runs");
+      report.pgbench.after = await baseline.measure(concurrencies, options.duration, options.warmup, log);
+    }
+  } finally {
+    await cleanup.runAll();
+  }
+  report.finishedAt = new Date().toISOString();
+  const tps = baselineTps(report.pgbench);
+  for (const run of report.runs) {
+    run.pgbenchTps = tps.get(run.concurrency) ?? null;
+    run.ratio = run.pgbenchTps ? Math.round((run.eventsPerSecond / run.pgbenchTps) * 1000) / 1000 : null;
+  }
+
+  const outDir = resolve(process.cwd(), options.out);
+  mkdirSync(outDir, { recursive: true });
+  const file = join(outDir, `ingest-${stamp(startedAt)}.json`);
+  writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
+  printReport(report, options, file);
+  const failedChecks = report.cdnow.some((c) => c.checks.some((k) => !k.ok) || (c.verify !== null && !c.verify.ok));
+  if (failedChecks) console.log("\nA CDNOW check FAILED (see above): the numbers above are not valid.");
+  return failedChecks ? 1 : 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    if (error instanceof UsageError) {
+      console.error(error.message);
+      process.exit(2);
+    }
+    console.error(error instanceof Error ? (error.stack ?? error.message) : error);
+    process.exit(1);
+  },
+);
