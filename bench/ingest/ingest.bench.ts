@@ -99,6 +99,7 @@ async function loadPoint(
       eventsPerSecond,
       cpu,
       cpuMsPerEvent: cpuPerOp(cpu, eventsPerSecond),
+      openLotsPerMember: null,
       pgbenchTps: null,
       ratio: null,
       target: TARGETS[point.workload],
@@ -106,6 +107,16 @@ async function loadPoint(
   } finally {
     await api.close();
   }
+}
+
+/** Lots with points left per member of the programme, before a point (PostgreSQL only). */
+async function openLotsPerMember(url: string, programId: string, members: number): Promise<number> {
+  const [row] = await queryRows<{ lots: string }>(
+    url,
+    "select count(*) as lots from lots where program_id = $1 and remaining > 0",
+    [programId],
+  );
+  return Math.round((Number(row?.lots ?? 0) / Math.max(1, members)) * 10) / 10;
 }
 
 const VerifyJson = z.object({
@@ -162,7 +173,7 @@ async function benchCdnow(
 ): Promise<CdnowRecord> {
   const [server] = setup.servers;
   if (!server) throw new Error("no server started");
-  const key = await createProgramme(server.origin, rootKey, "CDNOW replay", "enroll");
+  const { key } = await createProgramme(server.origin, rootKey, "CDNOW replay", "enroll");
   const api = new Api(server.origin, key, options.cdnowLanes);
   try {
     if (engine === "postgres") await checkpoint(options.postgresUrl);
@@ -243,7 +254,7 @@ async function benchEngine(
         batchSize: options.batchSize,
       });
       log(`${engine}: creating a programme and ${options.members} members`);
-      const key = await createProgramme(server.origin, rootKey, "bench ingest", "reject");
+      const { programId, key } = await createProgramme(server.origin, rootKey, "bench ingest", "reject");
       const members = await createMembers(server.origin, key, options.members);
       const points: LoadPoint[] = [
         ...(options.workloads.includes("single") ? options.concurrency : []).map((concurrency) => ({
@@ -263,7 +274,13 @@ async function benchEngine(
           operation: (api: Api) => eventBatch(api, members, options.batchSize),
         })),
       ];
-      for (const point of points) report.runs.push(await loadPoint(engine, setup, options, key, point));
+      const url = setup.databaseUrl;
+      for (const point of points) {
+        // Every purchase adds a lot with points left to its member's book, and each event's cost
+        // grows with its member's open lots: the points run one after another on the same members.
+        const openLots = url ? await openLotsPerMember(url, programId, members.length) : null;
+        report.runs.push({ ...(await loadPoint(engine, setup, options, key, point)), openLotsPerMember: openLots });
+      }
     }
     if (purchases) {
       log(`${engine}: replaying ${purchases.length} CDNOW purchases, ${options.cdnowLanes} lanes of ${options.batchSize}`);

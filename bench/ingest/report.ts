@@ -14,6 +14,8 @@ export interface IngestRun {
   /** Events per request: 1, or the batch size. */
   eventsPerRequest: number;
   members: number;
+  /** Open lots (points left) per member when the point started: each purchase adds one. PostgreSQL only. */
+  openLotsPerMember: number | null;
   concurrency: number;
   load: LoadResult;
   /** Accepted events per second: successful requests per second x events per request. */
@@ -67,6 +69,7 @@ export function runsTable(runs: IngestRun[]): string {
     r.engine,
     r.workload === "single" ? "POST /v1/events" : `batch of ${r.eventsPerRequest}`,
     String(r.concurrency),
+    fixed(r.openLotsPerMember),
     fixed(r.load.opsPerSecond),
     fixed(r.eventsPerSecond),
     fixed(r.load.latencyMs.p50, 1),
@@ -83,6 +86,7 @@ export function runsTable(runs: IngestRun[]): string {
       "engine",
       "workload",
       "conc",
+      "lots/member",
       "requests/s",
       "events/s",
       "p50 ms",
@@ -95,7 +99,7 @@ export function runsTable(runs: IngestRun[]): string {
       "other cpu %",
     ],
     rows,
-    new Set([2, 3, 4, 5, 6, 7, 8, 9, 11, 12]),
+    new Set([2, 3, 4, 5, 6, 7, 8, 9, 10, 12, 13]),
   );
 }
 

@@ -30,19 +30,21 @@ export const RULES = [
 
 const SETUP_CONCURRENCY = 8;
 
-/** A programme with the two rules; answers its admin key. */
+/** A programme with the two rules; answers its id and admin key. */
 export async function createProgramme(
   origin: string,
   rootKey: string,
   name: string,
   unknownMemberPolicy: "reject" | "enroll",
-): Promise<string> {
+): Promise<{ programId: string; key: string }> {
   const root = new Api(origin, rootKey, 1);
   let key: string;
+  let programId: string;
   try {
     const created = await root.post("/v1/programs", { name, currency: "USD", timezone: "UTC", unknownMemberPolicy });
     if (!isSuccess(created)) throw new Error(`POST /v1/programs answered ${failureLabel(created)}`);
     key = stringField(created.body, "apiKey", "secret");
+    programId = stringField(created.body, "program", "id");
   } finally {
     await root.close();
   }
@@ -55,7 +57,7 @@ export async function createProgramme(
   } finally {
     await api.close();
   }
-  return key;
+  return { programId, key };
 }
 
 /** `count` members, created through the API; answers their ids. */
