@@ -133,7 +133,7 @@ export class EventService {
     if (!program) throw notFound("Program", programId);
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.#ingestOnce(program, raw, options);
+        return await this.#ingestOnce(program, raw, options, attempt > 1);
       } catch (error) {
         if (!(error instanceof EventIdTaken) && (!isRetryable(error) || attempt >= MAX_ATTEMPTS)) throw error;
         if (attempt >= MAX_ATTEMPTS) throw error;
@@ -142,7 +142,12 @@ export class EventService {
     }
   }
 
-  async #ingestOnce(program: q.EventProgram, raw: unknown[], options: IngestOptions): Promise<EventAnswer[]> {
+  /**
+   * One attempt. The first does not look for stored events: the write inserts each event under
+   * its id and, if one is already there (a replay), rolls back and the next attempt answers it from
+   * storage. The usual new event so costs no extra read. A dry run, which writes nothing, looks.
+   */
+  async #ingestOnce(program: q.EventProgram, raw: unknown[], options: IngestOptions, lookFirst: boolean): Promise<EventAnswer[]> {
     const now = options.asOf ?? this.deps.clock.now();
     const answers: (EventAnswer | null)[] = raw.map(() => null);
     const fail = (index: number, eventId: string | null, error: DomainError) => {
@@ -185,11 +190,14 @@ export class EventService {
     });
 
     // Replays of stored events.
-    const stored = await q.findStoredEvents(
-      this.deps.db,
-      program.id,
-      valid.map((v) => v.input.id),
-    );
+    const stored =
+      lookFirst || options.dryRun
+        ? await q.findStoredEvents(
+            this.deps.db,
+            program.id,
+            valid.map((v) => v.input.id),
+          )
+        : new Map<string, q.StoredEvent>();
     const fresh: typeof valid = [];
     for (const v of valid) {
       const found = stored.get(v.input.id);

@@ -124,6 +124,13 @@ const checks = (now: Date): { name: string; description: string; query: ReturnTy
         and (e.points <> coalesce(a.total, 0) or (e.points > 0 and coalesce(t.points, 0) < e.points))`,
   },
   {
+    name: "awards_belong_to_events",
+    description: "Every award belongs to a stored event of its programme and member",
+    query: sql`select a.program_id, a.event_id, a.rule_id from event_awards a
+      left join events e on e.program_id = a.program_id and e.id = a.event_id
+      where e.id is null or e.member_id is distinct from a.member_id`,
+  },
+  {
     name: "returns_within_purchase",
     description: "Returns never take back more points than a purchase gave, nor more money than it cost",
     query: sql`select program_id, id, amount, points, returned_amount, clawed_back from events
