@@ -8,12 +8,11 @@ import {
   commonErrors,
   conflictError,
   createRouter,
-  IdempotencyHeaders,
   json,
   jsonBody,
-  mutationContext,
+  mutationRoute,
+  readRoute,
   route,
-  sendMutation,
 } from "../http/openapi.ts";
 import { MemberParams } from "../members/members.routes.ts";
 import {
@@ -54,7 +53,6 @@ export function eventRoutes(services: Services) {
   const router = createRouter();
   const tags = ["Events"];
   const write = [requireScope("admin", "pos")];
-  const read = [requireScope("admin", "pos", "read")];
 
   route(
     router,
@@ -114,68 +112,56 @@ export function eventRoutes(services: Services) {
     },
   );
 
-  route(
+  readRoute(
     router,
-    createRoute({
-      method: "get",
+    {
       path: "/v1/events/{eventId}",
       tags,
       summary: "Get an event as received, with its stored answer",
-      security: bearer,
-      middleware: read,
-      request: { params: EventParams },
-      responses: { 200: json(StoredEventSchema, "The event"), ...commonErrors },
-    }),
-    async (c) => c.json(await services.events.get(programOf(c), c.req.valid("param").eventId)),
+      scopes: ["admin", "pos", "read"],
+      params: EventParams,
+      response: StoredEventSchema,
+      responseDescription: "The event",
+    },
+    ({ programId, params }) => services.events.get(programId, params.eventId),
   );
 
-  route(
+  readRoute(
     router,
-    createRoute({
-      method: "get",
+    {
       path: "/v1/members/{memberId}/events",
       tags,
       summary: "A member's events, newest first",
-      security: bearer,
-      middleware: read,
-      request: {
-        params: MemberParams,
-        query: z.object({
-          type: z.string().optional(),
-          limit: z.coerce.number().int().min(1).max(200).default(50),
-          cursor: z.string().max(300).optional().openapi({ description: "nextCursor from the previous page" }),
-        }),
-      },
-      responses: {
-        200: json(z.object({ data: z.array(StoredEventSchema), nextCursor: z.string().nullable() }), "The events"),
-        ...commonErrors,
-      },
-    }),
-    async (c) => {
-      const { memberId } = c.req.valid("param");
-      return c.json(await services.events.listForMember(programOf(c), memberId, c.req.valid("query")));
+      scopes: ["admin", "pos", "read"],
+      params: MemberParams,
+      query: z.object({
+        type: z.string().optional(),
+        limit: z.coerce.number().int().min(1).max(200).default(50),
+        cursor: z.string().max(300).optional().openapi({ description: "nextCursor from the previous page" }),
+      }),
+      response: z.object({ data: z.array(StoredEventSchema), nextCursor: z.string().nullable() }),
+      responseDescription: "The events",
     },
+    ({ programId, params, query }) => services.events.listForMember(programId, params.memberId, query),
   );
 
-  route(
+  mutationRoute(
     router,
-    createRoute({
+    {
       method: "post",
       path: "/v1/members/{memberId}/claims",
       tags,
       summary: "Claim a guest purchase",
       description:
-        "A purchase recorded without a member (the programme's `guest` policy) is credited to this member, by its receipt id, within the programme's guestClaimDays. The rules and campaigns that applied when it occurred decide the points.",
-      security: bearer,
-      middleware: write,
-      request: { params: MemberParams, ...jsonBody(ClaimInputSchema), headers: IdempotencyHeaders },
-      responses: { 201: json(EventResultSchema, "What the purchase earned"), ...commonErrors, ...conflictError },
-    }),
-    async (c) => {
-      const input = c.req.valid("json");
-      const { memberId } = c.req.valid("param");
-      return sendMutation(c, await services.events.claim(mutationContext(c, input), programOf(c), memberId, input.receiptId));
+        "A purchase recorded without a member (the programme's `guest` policy) is credited to this member, by its receipt id, within the programme's guestClaimDays. The rule and campaign versions in force when it occurred decide the points.",
+      scopes: ["admin", "pos"],
+      params: MemberParams,
+      body: ClaimInputSchema,
+      status: 201,
+      response: EventResultSchema,
+      responseDescription: "What the purchase earned",
     },
+    ({ body, params, programId, ctx }) => services.events.claim(ctx, programId, params.memberId, body.receiptId),
   );
 
   return router;

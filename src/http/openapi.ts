@@ -1,9 +1,10 @@
-import { OpenAPIHono, type RouteConfig, type RouteHandler, z } from "@hono/zod-openapi";
+import { createRoute, OpenAPIHono, type RouteConfig, type RouteHandler, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import type { ZodType } from "zod";
+import type { ZodObject, ZodType } from "zod";
+import type { ApiKeyScope } from "../db/schema.ts";
 import type { MutationContext, MutationResult } from "../idempotency/idempotency.service.ts";
 import { fingerprint } from "../idempotency/idempotency.service.ts";
-import { programOf } from "./auth.ts";
+import { programOf, requireScope } from "./auth.ts";
 import type { AppEnv } from "./env.ts";
 import { ErrorSchema, validationError } from "./errors.ts";
 
@@ -97,3 +98,88 @@ export const idParam = <N extends string>(name: N, prefix: string) =>
       .max(100)
       .openapi({ param: { name, in: "path" }, example: `${prefix}_01jx5y3k1m9t0v6h2c4d8e7f9a` }),
   } as Record<N, z.ZodString>);
+
+interface RouteSpec {
+  path: string;
+  tags: string[];
+  summary: string;
+  description?: string;
+  /** Scopes whose keys may call it, checked before the body is validated. */
+  scopes: ApiKeyScope[];
+  params?: ZodObject;
+}
+
+type Out<T> = T extends ZodType ? z.output<T> : undefined;
+
+/**
+ * A programme-scoped mutation: bearer auth, scope guard, JSON body, `Idempotency-Key`, the common
+ * error answers and a stored answer replayed on retry. `run` gets the validated body and path.
+ */
+export function mutationRoute<S extends RouteSpec & { body: ZodType }>(
+  router: Router,
+  spec: S & {
+    method: "post" | "patch" | "delete";
+    status: 200 | 201;
+    response: ZodType;
+    responseDescription: string;
+  },
+  run: (request: {
+    body: z.output<S["body"]>;
+    params: Out<S["params"]>;
+    programId: string;
+    ctx: MutationContext;
+  }) => Promise<MutationResult>,
+) {
+  route(
+    router,
+    createRoute({
+      method: spec.method,
+      path: spec.path,
+      tags: spec.tags,
+      summary: spec.summary,
+      ...(spec.description && { description: spec.description }),
+      security: bearer,
+      middleware: [requireScope(...spec.scopes)],
+      request: {
+        ...(spec.params && { params: spec.params }),
+        ...jsonBody(spec.body),
+        headers: IdempotencyHeaders,
+      },
+      responses: { [spec.status]: json(spec.response, spec.responseDescription), ...commonErrors, ...conflictError },
+    }),
+    async (c) => {
+      const valid = c.req.valid.bind(c.req) as (target: string) => unknown;
+      const body = valid("json") as z.output<S["body"]>;
+      const params = (spec.params ? valid("param") : undefined) as Out<S["params"]>;
+      return sendMutation(c, await run({ body, params, programId: programOf(c), ctx: mutationContext(c, body) }));
+    },
+  );
+}
+
+/** A programme-scoped read: bearer auth, scope guard, validated path and query, JSON answer. */
+export function readRoute<S extends RouteSpec & { query?: ZodObject }>(
+  router: Router,
+  spec: S & { response: ZodType; responseDescription: string },
+  run: (request: { params: Out<S["params"]>; query: Out<S["query"]>; programId: string }) => Promise<unknown>,
+) {
+  route(
+    router,
+    createRoute({
+      method: "get",
+      path: spec.path,
+      tags: spec.tags,
+      summary: spec.summary,
+      ...(spec.description && { description: spec.description }),
+      security: bearer,
+      middleware: [requireScope(...spec.scopes)],
+      request: { ...(spec.params && { params: spec.params }), ...(spec.query && { query: spec.query }) },
+      responses: { 200: json(spec.response, spec.responseDescription), ...commonErrors },
+    }),
+    async (c) => {
+      const valid = c.req.valid.bind(c.req) as (target: string) => unknown;
+      const params = (spec.params ? valid("param") : undefined) as Out<S["params"]>;
+      const query = (spec.query ? valid("query") : undefined) as Out<S["query"]>;
+      return c.json((await run({ params, query, programId: programOf(c) })) as object);
+    },
+  );
+}
