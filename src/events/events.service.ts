@@ -334,6 +334,24 @@ export class EventService {
         let guest = false;
         if (c.input.type === "return") {
           const original = c.input.originalEventId ? originals.get(c.input.originalEventId) : undefined;
+          // A purchase earlier in the same batch, to a known member, can be returned in it too.
+          const earlier = pendings.find((p) => p.input.id === c.input.originalEventId && p.input.type === "purchase");
+          if (!original && earlier?.memberId) {
+            pendings.push({
+              index: c.index,
+              input: c.input,
+              event: c.event,
+              fingerprint: c.fingerprint,
+              memberId: earlier.memberId,
+              enrol: null,
+              guest: false,
+              internal: false,
+              claim: false,
+              facts: earlier.facts,
+              enrolled: false,
+            });
+            continue;
+          }
           if (!original) throw notFound("Purchase", c.input.originalEventId);
           if (original.type !== "purchase") {
             throw new DomainError("validation_error", `Event ${original.id} is a ${original.type}, not a purchase`, {
@@ -787,6 +805,8 @@ export class EventService {
           fingerprint: p.fingerprint,
           points,
           txn_id: txnId,
+          returned_amount: 0,
+          clawed_back: 0,
           status_code: code,
           result,
         });
@@ -885,8 +905,13 @@ export class EventService {
           original.returnedItems.push(...returnedItems);
           original.returnedAmount = plan.totalReturned;
           original.clawedBack = plan.totalTakenBack;
-          write.returned = write.returned.filter((r) => r.id !== original.id);
-          write.returned.push({ id: original.id, returned_amount: plan.totalReturned, clawed_back: plan.totalTakenBack });
+          // A purchase earlier in this batch is not stored yet: its row goes in with the returns.
+          const sameBatch = write.events.find((e) => e.id === original.id);
+          if (sameBatch) Object.assign(sameBatch, { returned_amount: plan.totalReturned, clawed_back: plan.totalTakenBack });
+          else {
+            write.returned = write.returned.filter((r) => r.id !== original.id);
+            write.returned.push({ id: original.id, returned_amount: plan.totalReturned, clawed_back: plan.totalTakenBack });
+          }
           for (const r of plan.campaignRefunds) {
             if (!budgeted.has(r.campaignId)) continue;
             refunds.push({ ...r, memberId });
@@ -1073,6 +1098,31 @@ export class EventService {
         };
         row("processed", rulePoints, entry?.id ?? null, 201, result);
         answers.set(p.index, { eventId: p.input.id, status: 201, replayed: false, body: result });
+        // A return later in this batch may name this purchase.
+        if (p.input.type === "purchase") {
+          originals.set(p.input.id, {
+            id: p.input.id,
+            type: "purchase",
+            status: "processed",
+            memberId,
+            amount: p.event.amount ?? 0,
+            items: p.event.items,
+            points: rulePoints,
+            returnedAmount: 0,
+            clawedBack: 0,
+            txnId: entry?.id ?? null,
+            lotIds: entry?.createdLots.map((l) => l.id) ?? [],
+            returnedItems: [],
+            sources: parts.map((part) => ({
+              account: part.source === "partner" ? ("partner" as const) : ("issued" as const),
+              partnerId: part.partnerId ?? null,
+              points: part.points,
+            })),
+            campaigns: [
+              ...budgetWants(evaluation, new Set(contributions.flatMap((c) => (c.campaignId ? [c.campaignId] : [])))),
+            ].map(([campaignId, points]) => ({ campaignId, points })),
+          });
+        }
       } catch (error) {
         if (!(error instanceof DomainError)) throw error;
         restoreBook(book, savedBook);

@@ -265,6 +265,9 @@ export interface EventRowDraft {
   fingerprint: string;
   points: number;
   txn_id: string | null;
+  /** A purchase returned later in its own batch is inserted with what the returns took. */
+  returned_amount: number;
+  clawed_back: number;
   status_code: number;
   result: unknown;
 }
@@ -317,14 +320,15 @@ export function eventParts(
   const parts: RawBuilder<unknown>[] = [
     sql`new_events as (
       insert into events (program_id, id, type, member_id, status, occurred_at, amount, currency, items, channel, store_id,
-        partner_id, receipt_id, original_event_id, attributes, fingerprint, points, txn_id, status_code, result, created_at)
+        partner_id, receipt_id, original_event_id, attributes, fingerprint, points, txn_id, returned_amount, clawed_back,
+        status_code, result, created_at)
       select ${programId}, x.id, x.type, x.member_id, x.status, x.occurred_at, x.amount, x.currency, x.items, x.channel,
         x.store_id, x.partner_id, x.receipt_id, x.original_event_id, x.attributes, x.fingerprint, x.points, x.txn_id,
-        x.status_code, x.result, ${now}::timestamptz
+        x.returned_amount, x.clawed_back, x.status_code, x.result, ${now}::timestamptz
       from jsonb_to_recordset(${rows(write.events)}::jsonb) as x(id text, type text, member_id text, status text,
         occurred_at timestamptz, amount bigint, currency text, items jsonb, channel text, store_id text, partner_id text,
         receipt_id text, original_event_id text, attributes jsonb, fingerprint text, points bigint, txn_id text,
-        status_code integer, result jsonb)
+        returned_amount bigint, clawed_back bigint, status_code integer, result jsonb)
       order by x.id
       on conflict (program_id, id) do nothing
       returning id)`,

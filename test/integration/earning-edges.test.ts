@@ -143,6 +143,22 @@ describe.each(engines())("earning edge cases on %s", (engine) => {
     expect((await balance(p, m)).available).toBe(0);
   });
 
+  it("returns a purchase made earlier in the same batch", async () => {
+    const p = await t.createProgram();
+    await rule(p, { effect: perDollar });
+    const m = await p.createMember({});
+    const results = await batch(p, [
+      { id: "sb-1", type: "purchase", memberId: m, amount: 10_000 },
+      { id: "sb-2", type: "return", originalEventId: "sb-1", amount: 4_000 },
+      { id: "sb-3", type: "return", originalEventId: "sb-1", amount: 1_000 },
+    ]);
+    expect(results.map((r) => r.status)).toEqual([201, 201, 201]);
+    expect(results.map((r) => r.result.points.total)).toEqual([100, -40, -10]);
+    const stored = (await p.call("GET", "/v1/events/sb-1")).body;
+    expect({ returned: stored.returnedAmount, clawedBack: stored.clawedBack }).toEqual({ returned: 5_000, clawedBack: 50 });
+    expect((await balance(p, m)).available).toBe(50);
+  });
+
   it("accepts a x1.1 multiplier and refuses a budget added to a live campaign", async () => {
     const p = await t.createProgram();
     const base = await rule(p, { effect: perDollar });
