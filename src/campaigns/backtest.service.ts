@@ -7,6 +7,7 @@ import {
   type LiveRule,
   type MemberFacts,
   type MemberHistory,
+  toMajorUnits,
 } from "../earning/earning.rules.ts";
 import { share } from "../events/events.rules.ts";
 import { findMembers, programForEvents } from "../events/events.sql.ts";
@@ -15,12 +16,6 @@ import type { CampaignService } from "./campaigns.service.ts";
 import { toLiveCampaign } from "./campaigns.service.ts";
 
 const PAGE = 5000;
-
-/** Minor units to the currency's major unit (JPY has none, USD two, KWD three). */
-function toMajor(minor: number, currency: string): number {
-  const digits = new Intl.NumberFormat("en", { style: "currency", currency }).resolvedOptions().maximumFractionDigits ?? 2;
-  return minor / 10 ** digits;
-}
 
 const toEarnEvent = (row: EventRow): EarnEvent => ({
   id: row.id,
@@ -133,7 +128,7 @@ export class BacktestService {
       pointsNetOfReturns: netOfReturns,
       membersReached: reached.size,
       membersHeldOut: heldOut.size,
-      cost: { amount: toMajor(Math.round(points * program.pointValue), program.currency), currency: program.currency },
+      cost: { amount: toMajorUnits(Math.round(points * program.pointValue), program.currency), currency: program.currency },
       budgetExhaustedAt,
       topRules: [...byRule]
         .map(([ruleId, s]) => ({ ruleId, ruleName: s.ruleName, points: s.points, events: s.events, members: s.members.size }))

@@ -164,14 +164,21 @@ export function roundPoints(value: Fraction, rounding: Rounding): number {
 // Building an Intl.NumberFormat costs far more than using one: one per currency, kept.
 const moneyFormats = new Map<string, { format: Intl.NumberFormat; scale: number }>();
 
-export function formatMoney(minor: number, currency: string): string {
+function moneyFormat(currency: string) {
   let money = moneyFormats.get(currency);
   if (!money) {
     const format = new Intl.NumberFormat("en-US", { style: "currency", currency });
     money = { format, scale: 10 ** (format.resolvedOptions().maximumFractionDigits ?? 2) };
     moneyFormats.set(currency, money);
   }
-  return money.format.format(minor / money.scale);
+  return money;
+}
+
+/** Minor units in the currency's major unit: JPY has none, USD two, KWD three. */
+export const toMajorUnits = (minor: number, currency: string): number => minor / moneyFormat(currency).scale;
+
+export function formatMoney(minor: number, currency: string): string {
+  return moneyFormat(currency).format.format(toMajorUnits(minor, currency));
 }
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
