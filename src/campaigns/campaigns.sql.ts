@@ -103,12 +103,20 @@ export async function addToBudget(trx: Transaction<DB>, campaignId: string, poin
 /**
  * Takes up to `points` from a campaign's budget and returns how many it got. It first tries the
  * member's home slice alone (one row lock, rarely contended); only if that slice cannot cover it
- * does it lock every slice with points left, in slice order (so sweeps cannot deadlock), and take
- * what they hold. Under concurrency the budget ends exactly spent, never overspent.
+ * does it lock every slice with points left, in slice order, and take what they hold. Under
+ * concurrency the budget ends exactly spent, never overspent.
+ *
+ * The first try skips a locked slice rather than wait for it: an UPDATE that waits and then finds
+ * the slice short still keeps it locked (READ COMMITTED locks the new row version before checking
+ * it again), and holding a slice out of order while sweeping the others deadlocks with sweepers.
  */
 export async function takeFromBudget(trx: Transaction<DB>, campaignId: string, home: number, points: number): Promise<number> {
-  const single = await sql<{ slice: number }>`update campaign_budget_slices set remaining = remaining - ${points}
-    where campaign_id = ${campaignId} and slice = ${home} and remaining >= ${points} returning slice`.execute(trx);
+  const single = await sql<{ slice: number }>`with free as (
+      select slice from campaign_budget_slices
+      where campaign_id = ${campaignId} and slice = ${home} and remaining >= ${points}
+      for update skip locked)
+    update campaign_budget_slices s set remaining = s.remaining - ${points}
+    from free where s.campaign_id = ${campaignId} and s.slice = free.slice returning s.slice`.execute(trx);
   if (single.rows.length > 0) return points;
   const slices = await sql<{ slice: number; remaining: number }>`select slice, remaining from campaign_budget_slices
     where campaign_id = ${campaignId} and remaining > 0 order by slice for update`.execute(trx);
