@@ -1,6 +1,7 @@
-import { z } from "@hono/zod-openapi";
+import { createRoute, z } from "@hono/zod-openapi";
 import type { Services } from "../app.ts";
-import { createRouter, idParam, mutationRoute, readRoute } from "../http/openapi.ts";
+import { programOf, requireScope } from "../http/auth.ts";
+import { bearer, commonErrors, createRouter, idParam, json, jsonBody, mutationRoute, readRoute, route } from "../http/openapi.ts";
 import {
   BacktestInputSchema,
   BacktestSchema,
@@ -186,28 +187,26 @@ export function campaignRoutes(services: Services) {
     ({ programId, params }) => campaigns.campaignVersions(programId, params.campaignId),
   );
 
-  // A backtest writes nothing, so it needs no idempotency key; it is a POST for its body.
-  mutationRoute(
+  // A POST for its body; it writes nothing, so it takes no idempotency key.
+  route(
     router,
-    {
+    createRoute({
       method: "post",
       path: "/v1/campaigns/{campaignId}/backtest",
       tags,
       summary: "Replay stored events through a campaign, writing nothing",
       description:
         "Every event the programme received between `from` and `to` goes through the campaign's rules (draft or live; its schedule is ignored, its audience, holdout and budget are not) on top of the programme's standing rules. Answers the points it would have issued, members reached, cost, and the top rules.",
-      scopes: [...admin],
-      params: CampaignParams,
-      body: BacktestInputSchema,
-      status: 200,
-      response: BacktestSchema,
-      responseDescription: "What the campaign would have done",
-    },
-    async ({ body, params, programId }) => ({
-      status: 200,
-      replayed: false,
-      body: await services.backtests.run(programId, params.campaignId, new Date(body.from), new Date(body.to)),
+      security: bearer,
+      middleware: [requireScope(...admin)],
+      request: { params: CampaignParams, ...jsonBody(BacktestInputSchema) },
+      responses: { 200: json(BacktestSchema, "What the campaign would have done"), ...commonErrors },
     }),
+    async (c) => {
+      const { from, to } = c.req.valid("json");
+      const { campaignId } = c.req.valid("param");
+      return c.json(await services.backtests.run(programOf(c), campaignId, new Date(from), new Date(to)));
+    },
   );
 
   return router;

@@ -13,6 +13,7 @@ import {
   mutationRoute,
   readRoute,
   route,
+  unprocessableError,
 } from "../http/openapi.ts";
 import { MemberParams } from "../members/members.routes.ts";
 import {
@@ -32,13 +33,6 @@ const EventParams = z.object({
     .max(200)
     .openapi({ param: { name: "eventId", in: "path" }, example: "order-10023" }),
 });
-
-const unprocessable = {
-  422: json(
-    z.object({ error: z.object({ code: z.string(), message: z.string(), requestId: z.string() }) }),
-    "A business rule refused it (unprocessable, referral_invalid)",
-  ),
-};
 
 function ingestOptions(c: Context<AppEnv>, query: { dryRun: boolean; asOf?: string | undefined }) {
   return {
@@ -70,7 +64,7 @@ export function eventRoutes(services: Services) {
         201: json(EventResultSchema, "What the event earned, rule by rule, and the new balance"),
         ...commonErrors,
         ...conflictError,
-        ...unprocessable,
+        ...unprocessableError,
       },
     }),
     async (c) => {

@@ -110,18 +110,39 @@ export function creditPartsFor(
 }
 
 /**
- * What returned items are worth: at the purchase's own prices, as a share of what it paid (so an
- * order-level discount is returned too), half up. Without the purchase's items: at the prices given.
+ * What returned items are worth: their share of what the purchase paid (so an order-level
+ * discount is returned too), at the purchase's own prices (a sku on several lines at its average).
+ * Valued on the running total of every return's items, half up, so returns item by item add up to
+ * exactly the amount paid. Without the purchase's items: at the prices the return gives.
  */
 export function returnedValue(
   purchase: { amount: number; items: { sku: string; quantity: number; unitPrice: number }[] | null },
+  earlier: { sku: string; quantity: number }[],
   returned: { sku: string; quantity: number; unitPrice: number }[],
 ): number {
   if (!purchase.items?.length) return returned.reduce((sum, i) => sum + i.quantity * i.unitPrice, 0);
-  const listed = purchase.items.reduce((sum, i) => sum + i.quantity * i.unitPrice, 0);
-  const price = new Map(purchase.items.map((i) => [i.sku, i.unitPrice]));
-  const back = returned.reduce((sum, i) => sum + i.quantity * (price.get(i.sku) ?? i.unitPrice), 0);
-  return share(purchase.amount, back, listed);
+  const bought = new Map<string, { units: number; total: number }>();
+  for (const item of purchase.items) {
+    const line = bought.get(item.sku) ?? { units: 0, total: 0 };
+    line.units += item.quantity;
+    line.total += item.quantity * item.unitPrice;
+    bought.set(item.sku, line);
+  }
+  const listed = [...bought.values()].reduce((sum, line) => sum + line.total, 0);
+  /** The listed value of so many units of each sku, each sku's share rounded on its own total. */
+  const listedValue = (items: { sku: string; quantity: number }[]) => {
+    const units = new Map<string, number>();
+    for (const item of items) units.set(item.sku, (units.get(item.sku) ?? 0) + item.quantity);
+    let value = 0;
+    for (const [sku, n] of units) {
+      const line = bought.get(sku);
+      if (line) value += share(line.total, n, line.units);
+    }
+    return value;
+  };
+  const before = share(purchase.amount, listedValue(earlier), listed);
+  const after = share(purchase.amount, listedValue([...earlier, ...returned]), listed);
+  return after - before;
 }
 
 /**

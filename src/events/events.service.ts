@@ -337,6 +337,11 @@ export class EventService {
           // A purchase earlier in the same batch, to a known member, can be returned in it too.
           const earlier = pendings.find((p) => p.input.id === c.input.originalEventId && p.input.type === "purchase");
           if (!original && earlier?.memberId) {
+            if (c.input.memberId && c.input.memberId !== earlier.memberId) {
+              throw new DomainError("validation_error", `The purchase belongs to another member (${earlier.memberId})`, {
+                field: "memberId",
+              });
+            }
             pendings.push({
               index: c.index,
               input: c.input,
@@ -781,10 +786,10 @@ export class EventService {
         dryRun: ctx.dryRun,
       };
       const row = (status: q.EventRowDraft["status"], points: number, txnId: string | null, code: number, result: unknown) => {
+        // The event's stored answer stays the first one (replays answer it); the row now names the
+        // member, the points and the transaction, and the claim answers for itself.
         if (p.claim && p.memberId) {
-          // The stored answer becomes the claim's: the event now belongs to the member.
-          const claimed = { ...(result as EventResult), status: "claimed" as const };
-          write.claims.push({ id: p.input.id, member_id: p.memberId, points, txn_id: txnId, status_code: code, result: claimed });
+          write.claims.push({ id: p.input.id, member_id: p.memberId, points, txn_id: txnId });
           return;
         }
         write.events.push({
@@ -838,12 +843,14 @@ export class EventService {
       const referrerBook = referrerId ? books.get(referrerId) : undefined;
       const savedBook = cloneBook(book);
       const savedReferrer = referrerBook ? cloneBook(referrerBook) : null;
+      // A refusal undoes the event alone: its entries, and the budget its evaluation took.
+      const entriesBefore = entries.length;
       try {
         if (p.input.type === "return") {
           if (!original) throw notFound("Purchase", p.input.originalEventId);
           const returnedItems = p.event.items ?? [];
           checkReturnedItems(original.items, [...original.returnedItems, ...returnedItems]);
-          const returned = p.event.amount ?? returnedValue(original, returnedItems);
+          const returned = p.event.amount ?? returnedValue(original, original.returnedItems, returnedItems);
           p.event.amount = returned;
           // A dry run as of a past time: the purchase may not have been received yet.
           if (original.lotIds.some((id) => !book.lots.some((l) => l.id === id))) {
@@ -892,7 +899,10 @@ export class EventService {
                 ),
               );
             }
-            write.referralReversals.push(memberId);
+            // Settled earlier in this batch: its row goes in reversed (one statement cannot update it twice).
+            const settled = reversal.inBatch ? write.referrals.find((r) => r.referee_id === memberId) : undefined;
+            if (settled) settled.status = "reversed";
+            else write.referralReversals.push(memberId);
             referrals.rewarded.delete(original.id);
             referral = {
               referrerId: reversal.referrerId,
@@ -1098,7 +1108,17 @@ export class EventService {
         };
         row("processed", rulePoints, entry?.id ?? null, 201, result);
         answers.set(p.index, { eventId: p.input.id, status: 201, replayed: false, body: result });
-        // A return later in this batch may name this purchase.
+        // A return later in this batch may name this purchase, and reverse the referral it settled.
+        if (referral?.status === "rewarded" && referrerId) {
+          referrals.rewarded.set(p.input.id, {
+            refereeId: memberId,
+            referrerId,
+            referrerPoints: referral.referrerPoints,
+            refereePoints: referral.refereePoints,
+            referrerLotIds: referrerEntry?.createdLots.map((l) => l.id) ?? [],
+            inBatch: true,
+          });
+        }
         if (p.input.type === "purchase") {
           originals.set(p.input.id, {
             id: p.input.id,
@@ -1127,6 +1147,12 @@ export class EventService {
         if (!(error instanceof DomainError)) throw error;
         restoreBook(book, savedBook);
         if (referrerBook && savedReferrer) restoreBook(referrerBook, savedReferrer);
+        entries.length = entriesBefore;
+        for (const c of evaluations.get(p.index)?.contributions ?? []) {
+          if (c.campaignId && budgeted.has(c.campaignId) && c.points > 0) {
+            refunds.push({ campaignId: c.campaignId, memberId, points: c.points });
+          }
+        }
         // Stored, so a retry of this event id gets the same refusal.
         const body = errorBody(error, ctx.requestId);
         row("rejected", 0, null, error.status, body);

@@ -299,7 +299,7 @@ export function eventParts(
   write: {
     events: EventRowDraft[];
     /** Guest purchases a member claimed: their stored row gets the member and the points. */
-    claims: { id: string; member_id: string; points: number; txn_id: string | null; status_code: number; result: unknown }[];
+    claims: { id: string; member_id: string; points: number; txn_id: string | null }[];
     awards: AwardRowDraft[];
     returned: { id: string; returned_amount: number; clawed_back: number }[];
     /** What returns gave back to campaign budgets. */
@@ -308,7 +308,7 @@ export function eventParts(
     referralReversals: string[];
     referrals: {
       referee_id: string;
-      status: "rewarded" | "refused";
+      status: "rewarded" | "refused" | "reversed";
       refused_reason: string | null;
       event_id: string;
       referrer_points: number;
@@ -333,10 +333,8 @@ export function eventParts(
       on conflict (program_id, id) do nothing
       returning id)`,
     sql`claimed_events as (
-      update events set member_id = x.member_id, status = 'claimed', points = x.points, txn_id = x.txn_id,
-        status_code = x.status_code, result = x.result
-      from jsonb_to_recordset(${rows(write.claims)}::jsonb) as x(id text, member_id text, points bigint, txn_id text,
-        status_code integer, result jsonb)
+      update events set member_id = x.member_id, status = 'claimed', points = x.points, txn_id = x.txn_id
+      from jsonb_to_recordset(${rows(write.claims)}::jsonb) as x(id text, member_id text, points bigint, txn_id text)
       where events.program_id = ${programId} and events.id = x.id and events.status = 'guest'
       returning events.id)`,
   ];
@@ -402,6 +400,8 @@ export interface RewardedReferral {
   refereePoints: number;
   /** The referrer's reward transaction's lots, which a reversal takes back from first. */
   referrerLotIds: string[];
+  /** Rewarded by a purchase earlier in the same batch (its row is not written yet). */
+  inBatch?: boolean;
 }
 
 /** Rewarded referrals by the purchase that qualified them (returns of it may reverse them). */

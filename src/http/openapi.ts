@@ -45,6 +45,10 @@ export const conflictError = {
   ),
 };
 
+export const unprocessableError = {
+  422: errorResponse("A business rule refused it: referral_invalid, unprocessable"),
+};
+
 export const IdempotencyHeaders = z.object({
   "idempotency-key": z
     .string()
@@ -145,7 +149,12 @@ export function mutationRoute<S extends RouteSpec & { body: ZodType }>(
         ...jsonBody(spec.body),
         headers: IdempotencyHeaders,
       },
-      responses: { [spec.status]: json(spec.response, spec.responseDescription), ...commonErrors, ...conflictError },
+      responses: {
+        [spec.status]: json(spec.response, spec.responseDescription),
+        ...commonErrors,
+        ...conflictError,
+        ...unprocessableError,
+      },
     }),
     async (c) => {
       const valid = c.req.valid.bind(c.req) as (target: string) => unknown;

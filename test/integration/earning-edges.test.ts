@@ -159,6 +159,32 @@ describe.each(engines())("earning edge cases on %s", (engine) => {
     expect((await balance(p, m)).available).toBe(50);
   });
 
+  it("returns a discounted purchase item by item to exactly its amount", async () => {
+    const p = await t.createProgram();
+    await rule(p, { effect: { type: "points_per_amount", points: 1, per: 1, rounding: "floor" } });
+    const m = await p.createMember({});
+    const items = [{ sku: "a", quantity: 3, unitPrice: 50 }];
+    for (const [id, amount] of [
+      ["ib-1", 200],
+      ["ib-2", 100],
+    ] as const) {
+      expect((await send(p, { id, memberId: m, amount, items })).status).toBe(201);
+      const values: number[] = [];
+      for (let i = 0; i < 3; i++) {
+        const res = await p.call("POST", "/v1/events", {
+          id: `${id}-r${i}`,
+          type: "return",
+          originalEventId: id,
+          items: [{ sku: "a", quantity: 1, unitPrice: 50 }],
+        });
+        expect(res.status, JSON.stringify(res.body)).toBe(201);
+        values.push(res.body.return.returnedAmount);
+      }
+      expect(values.reduce((a, b) => a + b, 0)).toBe(amount);
+    }
+    expect((await balance(p, m)).available).toBe(0);
+  });
+
   it("accepts a x1.1 multiplier and refuses a budget added to a live campaign", async () => {
     const p = await t.createProgram();
     const base = await rule(p, { effect: perDollar });
@@ -188,7 +214,10 @@ describe.each(engines())("earning edge cases on %s", (engine) => {
     expect((await p.call("POST", `/v1/members/${m}/claims`, { receiptId: "R-9" })).status).toBe(201);
     const stored = (await p.call("GET", "/v1/events/g-3")).body;
     expect(stored).toMatchObject({ status: "claimed", memberId: m, points: 30 });
-    expect(stored.result).toMatchObject({ status: "claimed", memberId: m, points: { total: 30 } });
+    // a replay of the guest purchase still answers what it answered first
+    expect(stored.result).toMatchObject({ status: "guest", memberId: null });
+    const replay = await send(p, { id: "g-3", amount: 3_000, receiptId: "R-9" });
+    expect(replay.body).toMatchObject({ status: "guest", memberId: null });
   });
 });
 
@@ -221,6 +250,42 @@ describe.each(engines())("referral reversal on %s", (engine) => {
       const bal = async (m: string) => (await p.call("GET", `/v1/members/${m}/balance`)).body;
       expect((await bal(referee)).available).toBe(0);
       expect((await bal(referrer)).available).toBe(0);
+
+      // in one batch: the purchase rewards the referral, its full return reverses it
+      const second = await p.createMember({ email: "c@example.com", referralCode: code });
+      const batch = await p.call("POST", "/v1/events/batch", {
+        events: [
+          { id: "q-4", type: "purchase", memberId: second, amount: 1_000 },
+          { id: "q-5", type: "return", originalEventId: "q-4", amount: 1_000 },
+        ],
+      });
+      expect(batch.body.results.map((r: Json) => r.result?.referral?.status)).toEqual(["rewarded", "reversed"]);
+      expect((await bal(second)).available).toBe(0);
+      expect((await bal(referrer)).available).toBe(0);
+      expect((await t.app.services.verify()).ok).toBe(true);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it("refuses the whole return when the referrer cannot give the reward back, changing nothing", async () => {
+    const t = await startTestApp(engine, "2026-05-04T15:00:00Z");
+    try {
+      const p = await t.createProgram({
+        returnPolicy: "available_only",
+        referralPolicy: { referrerPoints: 500, refereePoints: 200, minPurchaseAmount: 0, maxRewardsPerMonth: 10 },
+      });
+      const referrer = await p.createMember({ email: "a@example.com" });
+      const code = (await p.call("GET", `/v1/members/${referrer}`)).body.referralCode;
+      const referee = await p.createMember({ email: "b@example.com", referralCode: code });
+      expect((await p.call("POST", "/v1/events", { id: "x-1", type: "purchase", memberId: referee, amount: 1_000 })).status).toBe(
+        201,
+      );
+      // the referrer spends the reward
+      expect((await p.call("POST", `/v1/members/${referrer}/adjustments`, { points: -500, reason: "spent" })).status).toBe(201);
+      const ret = await p.call("POST", "/v1/events", { id: "x-2", type: "return", originalEventId: "x-1", amount: 1_000 });
+      expect(ret.body.error?.code).toBe("insufficient_points");
+      expect((await p.call("GET", `/v1/members/${referee}/balance`)).body.available).toBe(200);
       expect((await t.app.services.verify()).ok).toBe(true);
     } finally {
       await t.close();
