@@ -9,18 +9,17 @@
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
-import { availableParallelism } from "node:os";
 import { join, relative, resolve } from "node:path";
 import { z } from "zod";
 import { PgbenchBaseline } from "../ledger/baseline.ts";
 import { Cleanup } from "../ledger/cleanup.ts";
-import { CpuSampler, type CpuSplit, machineBusyPct } from "../ledger/cpu.ts";
+import { CpuSampler, type CpuSplit } from "../ledger/cpu.ts";
 import { type EngineSetup, startEngine } from "../ledger/engine.ts";
 import { Api, type Operation, runLoad } from "../ledger/load.ts";
 import { type Engine, UsageError } from "../ledger/options.ts";
 import { backendPids, checkpoint, queryRows } from "../ledger/postgres.ts";
 import { baselineTps, cpuPerOp, NOISY_OTHER_PCT, pgbenchTable } from "../ledger/report.ts";
-import { cleanUpOnSignals, log, postgresReachable, redact, runIdOf, sourceVersion, stamp } from "../ledger/run.ts";
+import { cleanUpOnSignals, log, postgresReachable, reportHeader, runIdOf, stamp } from "../ledger/run.ts";
 import { REPO_ROOT } from "../ledger/server.ts";
 import { type CdnowPurchase, type Check, readCdnow, replay, spotCheck, spotCustomers } from "./cdnow.ts";
 import { type IngestOptions, parseOptions, pgbenchConcurrencies, USAGE } from "./options.ts";
@@ -360,19 +359,7 @@ async function main(): Promise<number> {
   const startedAt = new Date();
   const runId = runIdOf(startedAt);
   const report: IngestReport = {
-    benchmark: "ingest",
-    label: options.label ?? null,
-    startedAt: startedAt.toISOString(),
-    finishedAt: "",
-    source: sourceVersion(),
-    options: { ...options, postgresUrl: redact(options.postgresUrl) },
-    machine: {
-      cores: availableParallelism(),
-      node: process.version,
-      postgres: null,
-      pgbench: null,
-      busyBeforePct: await machineBusyPct(1000),
-    },
+    ...(await reportHeader("ingest", options, startedAt)),
     targets: TARGETS,
     pgbench: null,
     profiles: {},

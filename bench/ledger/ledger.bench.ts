@@ -7,11 +7,10 @@
  */
 import { randomBytes } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
-import { availableParallelism } from "node:os";
 import { join, relative, resolve } from "node:path";
 import { PgbenchBaseline } from "./baseline.ts";
 import { Cleanup } from "./cleanup.ts";
-import { CpuSampler, type CpuSplit, machineBusyPct } from "./cpu.ts";
+import { CpuSampler, type CpuSplit } from "./cpu.ts";
 import { startEngine } from "./engine.ts";
 import { Api, runLoad } from "./load.ts";
 import { type BenchOptions, type Engine, parseOptions, USAGE, UsageError, type Workload } from "./options.ts";
@@ -28,7 +27,7 @@ import {
   resultsTable,
   TARGET_RATIO,
 } from "./report.ts";
-import { cleanUpOnSignals, log, postgresReachable, redact, runIdOf, sourceVersion, stamp } from "./run.ts";
+import { cleanUpOnSignals, log, postgresReachable, reportHeader, runIdOf, stamp } from "./run.ts";
 import { createFixture, operationFor } from "./workloads.ts";
 
 const LEDGER_WORKLOADS = new Set<Workload>(["adjust", "hold-capture"]);
@@ -144,19 +143,7 @@ async function main(): Promise<number> {
   const startedAt = new Date();
   const runId = runIdOf(startedAt);
   const report: BenchReport = {
-    benchmark: "ledger",
-    label: options.label ?? null,
-    startedAt: startedAt.toISOString(),
-    finishedAt: "",
-    source: sourceVersion(),
-    options: { ...options, postgresUrl: redact(options.postgresUrl) },
-    machine: {
-      cores: availableParallelism(),
-      node: process.version,
-      postgres: null,
-      pgbench: null,
-      busyBeforePct: await machineBusyPct(1000),
-    },
+    ...(await reportHeader("ledger", options, startedAt)),
     target: TARGET_RATIO,
     pgbench: null,
     profiles: {},

@@ -1,5 +1,7 @@
 import { execFileSync } from "node:child_process";
+import { availableParallelism } from "node:os";
 import type { Cleanup } from "./cleanup.ts";
+import { machineBusyPct } from "./cpu.ts";
 import { serverVersion } from "./postgres.ts";
 import { REPO_ROOT } from "./server.ts";
 
@@ -54,4 +56,27 @@ export function cleanUpOnSignals(cleanup: Cleanup, stopping?: () => void): void 
   };
   process.once("SIGINT", onSignal);
   process.once("SIGTERM", onSignal);
+}
+
+/** What every benchmark report starts with: what ran, on which source, on which machine. */
+export async function reportHeader<B extends string, O extends { label?: string | undefined; postgresUrl: string }>(
+  benchmark: B,
+  options: O,
+  startedAt: Date,
+) {
+  return {
+    benchmark,
+    label: options.label ?? null,
+    startedAt: startedAt.toISOString(),
+    finishedAt: "",
+    source: sourceVersion(),
+    options: { ...options, postgresUrl: redact(options.postgresUrl) },
+    machine: {
+      cores: availableParallelism(),
+      node: process.version,
+      postgres: null as string | null,
+      pgbench: null as string | null,
+      busyBeforePct: await machineBusyPct(1000),
+    },
+  };
 }

@@ -5,6 +5,7 @@ import {
   evaluate,
   failedCondition,
   holdoutBucket,
+  type LiveCampaign,
   type LiveRule,
   type MemberFacts,
   type MemberHistory,
@@ -44,6 +45,18 @@ const rule = (definition: Record<string, unknown>, campaign: LiveRule["campaign"
     definition: RuleDefinitionSchema.parse({ name: `rule ${ruleCounter}`, trigger: "purchase", ...definition }),
   };
 };
+/** A running campaign with a budget and no audience, schedule or holdout. */
+const budgeted = (id: string, budgetPoints: number): LiveCampaign => ({
+  id,
+  version: 1,
+  name: "c",
+  status: "active",
+  startsAt: null,
+  endsAt: null,
+  audience: [],
+  holdoutPercent: 0,
+  budgetPoints,
+});
 const fresh = (): MemberHistory => ({ purchases: 0, stamps: new Map(), awards: [] });
 const perDollar = { type: "points_per_amount", points: 1, per: 100, rounding: "floor" };
 
@@ -159,17 +172,7 @@ describe("evaluate", () => {
   });
 
   it("cuts contributions to the budget a campaign granted", () => {
-    const campaign = {
-      id: "cmp_1",
-      version: 1,
-      name: "c",
-      status: "active" as const,
-      startsAt: null,
-      endsAt: null,
-      audience: [],
-      holdoutPercent: 0,
-      budgetPoints: 10,
-    };
+    const campaign = budgeted("cmp_1", 10);
     const bonus = rule({ effect: { type: "fixed_points", points: 7 } }, campaign);
     const budgets = new Map([["cmp_1", 4]]);
     const result = evaluate(event(), member, fresh(), [bonus], program, budgets);
@@ -180,17 +183,7 @@ describe("evaluate", () => {
   });
 
   it("lets a standing exclusive rule win once a campaign's exclusive rule has no budget left", () => {
-    const campaign = {
-      id: "cmp_2",
-      version: 1,
-      name: "c",
-      status: "active" as const,
-      startsAt: null,
-      endsAt: null,
-      audience: [],
-      holdoutPercent: 0,
-      budgetPoints: 50,
-    };
+    const campaign = budgeted("cmp_2", 50);
     const standing = rule({ effect: perDollar, stacking: "exclusive" });
     const triple = rule({ effect: { type: "points_per_amount", points: 3, per: 100 }, stacking: "exclusive" }, campaign);
     const double = rule({ effect: { type: "multiplier", factor: 2 } });

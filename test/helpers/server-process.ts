@@ -207,6 +207,25 @@ async function spawnServer(port: number, options: StartServerOptions): Promise<S
   }
 }
 
+/**
+ * Starts `count` servers on one database at once, pushing each into `into` as it comes up (so an
+ * afterAll can stop the ones that started even when another failed), then throws the first failure.
+ */
+export async function startServers(
+  count: number,
+  options: { env: ChildEnv; label: string },
+  into: ServerProcess[],
+): Promise<ServerProcess[]> {
+  const started = await Promise.allSettled(
+    Array.from({ length: count }, (_, i) =>
+      startServer({ env: options.env, label: `${options.label}-${i}`, readyTimeoutMs: 60_000 }),
+    ),
+  );
+  for (const r of started) if (r.status === "fulfilled") into.push(r.value);
+  for (const r of started) if (r.status === "rejected") throw r.reason;
+  return into;
+}
+
 /** Stops every given server (SIGTERM, SIGKILL after the grace); never throws, so it is safe in afterAll. */
 export async function stopServers(servers: Iterable<ServerProcess>, graceMs = 5_000): Promise<void> {
   await Promise.allSettled([...servers].map((s) => s.stop(graceMs)));

@@ -6,7 +6,7 @@
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { openDatabase } from "../../src/db/database.ts";
-import { type ApiResponse, apiClient, runCli, type ServerProcess, startServer, stopServers } from "../helpers/server-process.ts";
+import { type ApiResponse, apiClient, runCli, type ServerProcess, startServers, stopServers } from "../helpers/server-process.ts";
 import { startTestApp } from "../helpers/test-app.ts";
 
 const postgresUrl = inject("postgresUrl");
@@ -72,11 +72,7 @@ describe.skipIf(!postgresUrl)("a campaign budget under concurrency, on PostgreSQ
   beforeAll(async () => {
     const url = postgresUrl ?? "";
     const env = { DATABASE_URL: url, STAMPBOOK_ROOT_KEY: ROOT_KEY, DATABASE_POOL_SIZE: "8" };
-    const started = await Promise.allSettled(
-      [0, 1, 2].map((i) => startServer({ env, label: `budget-server-${i}`, readyTimeoutMs: 60_000 })),
-    );
-    for (const r of started) if (r.status === "fulfilled") servers.push(r.value);
-    for (const r of started) if (r.status === "rejected") throw r.reason;
+    await startServers(3, { env, label: "budget-server" }, servers);
     database = await openDatabase({ engine: "postgres", url, poolSize: 2 });
   });
 

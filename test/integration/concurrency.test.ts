@@ -11,7 +11,15 @@ import { openDatabase } from "../../src/db/database.ts";
 import { loadMigrations } from "../../src/db/migrator.ts";
 import type { DB } from "../../src/db/schema.ts";
 import { verifyLedger } from "../../src/ledger/ledger.verify.ts";
-import { type ApiResponse, apiClient, runCli, type ServerProcess, startServer, stopServers } from "../helpers/server-process.ts";
+import {
+  type ApiResponse,
+  apiClient,
+  runCli,
+  type ServerProcess,
+  startServer,
+  startServers,
+  stopServers,
+} from "../helpers/server-process.ts";
 import { startTestApp, type TestApp } from "../helpers/test-app.ts";
 
 const postgresUrl = inject("postgresUrl");
@@ -461,11 +469,7 @@ describe.skipIf(!postgresUrl)("concurrency on PostgreSQL across three server pro
   beforeAll(async () => {
     const url = postgresUrl ?? "";
     const env = { DATABASE_URL: url, STAMPBOOK_ROOT_KEY: ROOT_KEY, DATABASE_POOL_SIZE: "8" };
-    const started = await Promise.allSettled(
-      [0, 1, 2].map((i) => startServer({ env, label: `pg-server-${i}`, readyTimeoutMs: 60_000 })),
-    );
-    for (const r of started) if (r.status === "fulfilled") servers.push(r.value);
-    for (const r of started) if (r.status === "rejected") throw r.reason;
+    await startServers(3, { env, label: "pg-server" }, servers);
     database = await openDatabase({ engine: "postgres", url, poolSize: 2 });
   });
 
