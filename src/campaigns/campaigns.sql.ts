@@ -59,11 +59,6 @@ export async function liveRules(db: Db, programId: string): Promise<{ rule: Rule
   });
 }
 
-export async function rulesRevision(db: Db, programId: string): Promise<number | null> {
-  const row = await db.selectFrom("programs").select("rules_revision").where("id", "=", programId).executeTakeFirst();
-  return row?.rules_revision ?? null;
-}
-
 /** Marks the programme's rules changed, so every server reloads them on its next event. */
 export const bumpRulesRevision = (trx: Transaction<DB>, programId: string) =>
   trx

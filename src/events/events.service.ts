@@ -742,8 +742,11 @@ export class EventService {
     const budgeted = new Set(ctx.rules.flatMap((r) => (r.campaign?.budgetPoints ? [r.campaign.id] : [])));
     const wants = new Map<string, { points: number; memberId: string }>();
     if (budgeted.size > 0) {
-      for (const [index, evaluation] of evaluateAll(new Map())) {
-        const memberId = pendings.find((p) => p.index === index)?.memberId ?? "";
+      const firstPass = evaluateAll(new Map());
+      for (const p of pendings) {
+        const evaluation = firstPass.get(p.index);
+        if (!evaluation || !p.memberId) continue;
+        const memberId = p.memberId;
         for (const [campaignId, points] of budgetWants(evaluation, budgeted)) {
           const w = wants.get(campaignId);
           if (w) w.points += points;
