@@ -21,6 +21,25 @@ export interface ReferralPolicy {
   maxRewardsPerMonth: number;
 }
 
+export type TierMetric = "points_earned" | "spend" | "purchases";
+
+export interface TierPolicy {
+  metric: TierMetric;
+  window: { type: "rolling_months"; months: number } | { type: "calendar_year" } | { type: "lifetime" };
+  /** How long a tier is held once reached or kept, before it is reviewed. */
+  periodMonths: number;
+  /** Days a member short at a review keeps the tier to requalify before the downgrade. */
+  graceDays: number;
+}
+
+export interface PaymentPolicy {
+  /** Minor units of the programme's currency one point pays for. */
+  pointValue: number;
+  minPoints: number;
+  minSharePercent: number;
+  maxSharePercent: number;
+}
+
 export interface ProgramsTable {
   id: string;
   name: string;
@@ -36,6 +55,8 @@ export interface ProgramsTable {
   point_value: ColumnType<number, number | undefined, number>;
   referral_policy: Json<ReferralPolicy | null> | null;
   rules_revision: Generated<number>;
+  tier_policy: Json<TierPolicy | null> | null;
+  payment_policy: Json<PaymentPolicy | null> | null;
   created_at: Timestamp;
   updated_at: Timestamp;
 }
@@ -66,6 +87,11 @@ export interface MembersTable {
   debt: Generated<number>;
   referral_code: string;
   referred_by: string | null;
+  tier_id: string | null;
+  tier_since: Timestamp | null;
+  tier_review_at: Timestamp | null;
+  tier_grace_until: Timestamp | null;
+  tier_locked: Generated<boolean>;
   created_at: Timestamp;
   updated_at: Timestamp;
 }
@@ -80,7 +106,8 @@ export type TxnType =
   | "activation"
   | "expiry"
   | "reversal"
-  | "clawback";
+  | "clawback"
+  | "refund";
 
 export interface LedgerTransactionsTable {
   id: string;
@@ -290,6 +317,151 @@ export interface ReferralsTable {
   qualified_at: Timestamp | null;
 }
 
+export interface TiersTable {
+  id: string;
+  program_id: string;
+  name: string;
+  rank: number;
+  threshold: number;
+  retain_threshold: number | null;
+  earn_multiplier: number;
+  points_expiry: Json<ExpiryPolicy | null> | null;
+  benefits: Json<string[]>;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export type TierChangeReason = "enrolment" | "qualified" | "retained" | "grace" | "downgraded" | "manual" | "unlocked";
+
+export interface TierChangesTable {
+  id: string;
+  program_id: string;
+  member_id: string;
+  from_tier_id: string | null;
+  to_tier_id: string | null;
+  reason: TierChangeReason;
+  metric: number | null;
+  tier_since: Timestamp | null;
+  review_at: Timestamp | null;
+  grace_until: Timestamp | null;
+  locked: Generated<boolean>;
+  actor: string;
+  effective_at: Timestamp;
+  created_at: Timestamp;
+}
+
+export interface OutboxTable {
+  id: string;
+  program_id: string;
+  type: string;
+  subject_id: string;
+  payload: Json<unknown>;
+  created_at: Timestamp;
+  published_at: Timestamp | null;
+}
+
+export type RewardType = "discount_amount" | "discount_percent" | "free_product" | "store_credit" | "experience" | "donation";
+export type RewardStatus = "active" | "inactive" | "archived";
+export type LimitPeriod = "day" | "week" | "month" | "year" | "lifetime";
+export type CodeFormat = { type: "generated"; prefix?: string; length: number } | { type: "pool" } | { type: "none" };
+
+export interface RewardsTable {
+  id: string;
+  program_id: string;
+  name: string;
+  description: string | null;
+  type: RewardType;
+  value: Json<Record<string, unknown>>;
+  category: string | null;
+  image_url: string | null;
+  status: RewardStatus;
+  cost_points: number;
+  stock_total: number | null;
+  stock_remaining: number | null;
+  member_limit: Json<{ count: number; period: LimitPeriod } | null> | null;
+  available_from: Timestamp | null;
+  available_until: Timestamp | null;
+  min_tier_id: string | null;
+  segments: Json<string[]>;
+  voucher_valid_days: number | null;
+  code_format: Json<CodeFormat>;
+  version: Generated<number>;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface RewardCodesTable {
+  program_id: string;
+  reward_id: string;
+  code: string;
+  assigned: Generated<boolean>;
+  created_at: Timestamp;
+}
+
+export type RedemptionStatus = "reserved" | "completed" | "cancelled" | "expired";
+
+export interface RedemptionsTable {
+  id: string;
+  program_id: string;
+  member_id: string;
+  reward_id: string;
+  reward_version: number;
+  quantity: number;
+  points: number;
+  status: RedemptionStatus;
+  hold_id: string | null;
+  capture_txn_id: string | null;
+  cancel_txn_id: string | null;
+  channel: string | null;
+  actor: string;
+  created_at: Timestamp;
+  reserved_until: Timestamp | null;
+  completed_at: Timestamp | null;
+  cancelled_at: Timestamp | null;
+  cancel_reason: string | null;
+}
+
+export interface VouchersTable {
+  code: string;
+  program_id: string;
+  redemption_id: string;
+  member_id: string;
+  reward_id: string;
+  status: "issued" | "used" | "cancelled";
+  expires_at: Timestamp | null;
+  used_at: Timestamp | null;
+  used_order_id: string | null;
+  used_by: string | null;
+  created_at: Timestamp;
+}
+
+export interface PaymentsTable {
+  id: string;
+  program_id: string;
+  member_id: string;
+  order_id: string;
+  amount: number;
+  currency: string;
+  points: number;
+  refunded_amount: Generated<number>;
+  refunded_points: Generated<number>;
+  capture_txn_id: string;
+  actor: string;
+  created_at: Timestamp;
+}
+
+export interface PaymentRefundsTable {
+  id: string;
+  program_id: string;
+  payment_id: string;
+  amount: number;
+  points: number;
+  txn_id: string | null;
+  reason: string | null;
+  actor: string;
+  created_at: Timestamp;
+}
+
 export interface DB {
   programs: ProgramsTable;
   api_keys: ApiKeysTable;
@@ -309,6 +481,15 @@ export interface DB {
   event_awards: EventAwardsTable;
   referrals: ReferralsTable;
   campaign_budget_refunds: CampaignBudgetRefundsTable;
+  tiers: TiersTable;
+  tier_changes: TierChangesTable;
+  outbox: OutboxTable;
+  rewards: RewardsTable;
+  reward_codes: RewardCodesTable;
+  redemptions: RedemptionsTable;
+  vouchers: VouchersTable;
+  payments: PaymentsTable;
+  payment_refunds: PaymentRefundsTable;
 }
 
 export type ProgramRow = Selectable<ProgramsTable>;
@@ -319,3 +500,8 @@ export type ApiKeyRow = Selectable<ApiKeysTable>;
 export type CampaignRow = Selectable<CampaignsTable>;
 export type RuleRow = Selectable<RulesTable>;
 export type EventRow = Selectable<EventsTable>;
+export type TierRow = Selectable<TiersTable>;
+export type RewardRow = Selectable<RewardsTable>;
+export type RedemptionRow = Selectable<RedemptionsTable>;
+export type VoucherRow = Selectable<VouchersTable>;
+export type PaymentRow = Selectable<PaymentsTable>;

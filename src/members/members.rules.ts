@@ -24,3 +24,12 @@ export function newReferralCode(random: (max: number) => number = randomInt): st
 }
 
 export const normalizeReferralCode = (code: string): string => code.trim().toUpperCase();
+
+/**
+ * A member's segments: the string list in the `segments` attribute (set by the API, an import or
+ * a CRM sync). Rules, campaigns and rewards gated by segment read them from here.
+ */
+export function segmentsOf(attributes: Record<string, unknown>): string[] {
+  const value = attributes.segments;
+  return Array.isArray(value) ? value.filter((s): s is string => typeof s === "string") : [];
+}

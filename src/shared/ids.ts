@@ -12,6 +12,13 @@ export const ID_PREFIX = {
   hold: "hld",
   rule: "rul",
   campaign: "cmp",
+  tier: "tie",
+  tierChange: "tch",
+  outbox: "obx",
+  reward: "rwd",
+  redemption: "red",
+  payment: "pay",
+  refund: "rfd",
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIX;
