@@ -12,7 +12,11 @@ import { JobService } from "./jobs/jobs.service.ts";
 import { LedgerService } from "./ledger/ledger.service.ts";
 import { verifyLedger } from "./ledger/ledger.verify.ts";
 import { MemberService } from "./members/members.service.ts";
+import { PaymentService } from "./payments/payments.service.ts";
 import { ProgramService } from "./programs/programs.service.ts";
+import { RedemptionService } from "./rewards/redemptions.service.ts";
+import { RewardService } from "./rewards/rewards.service.ts";
+import { storedTiers } from "./rewards/rewards.sql.ts";
 import { type Clock, systemClock } from "./shared/clock.ts";
 import { type IdGenerator, newId } from "./shared/ids.ts";
 
@@ -27,6 +31,9 @@ export interface Services {
   campaigns: CampaignService;
   backtests: BacktestService;
   events: EventService;
+  rewards: RewardService;
+  redemptions: RedemptionService;
+  payments: PaymentService;
   jobs: JobService;
   verify: () => ReturnType<typeof verifyLedger>;
 }
@@ -54,11 +61,17 @@ export function buildServices(options: AppOptions): Services {
   const backtests = new BacktestService({ db, campaigns });
   const events = new EventService({ db, clock, ids, uow, campaigns, ledger });
   const members = new MemberService({ db, clock, ids, uow, programs, onEnrolled: events.onEnrolled });
+  const tierOf = (d: Parameters<typeof storedTiers>[0], programId: string, memberIds: string[]) =>
+    storedTiers(d, programId, memberIds);
+  const rewards = new RewardService({ db, clock, ids, uow, programs, ledger, tierOf });
+  const redemptions = new RedemptionService({ db, clock, ids, uow, programs, ledger, tierOf });
+  const payments = new PaymentService({ db, clock, ids, uow, programs, ledger });
   const jobs = new JobService({
     db,
     clock,
     ledger,
     events,
+    redemptions,
     log,
     idempotencyRetentionDays: options.config.idempotencyRetentionDays,
   });
@@ -73,6 +86,9 @@ export function buildServices(options: AppOptions): Services {
     campaigns,
     backtests,
     events,
+    rewards,
+    redemptions,
+    payments,
     jobs,
     verify: () => verifyLedger(db, clock.now()),
   };

@@ -9,19 +9,11 @@ import {
   RuleDefinitionSchema,
 } from "../earning/earning.schemas.ts";
 import { ExpiryPolicySchema } from "../programs/programs.schemas.ts";
+import { patchOf } from "../shared/schemas.ts";
 
 const ruleStatus = z.enum(["active", "inactive", "archived"]);
 const campaignStatus = z.enum(["draft", "active", "paused", "ended"]);
 
-/** Every field optional and without its default, so a patch changes only what it names. */
-function patchOf<T extends z.ZodRawShape>(shape: T) {
-  const fields: Record<string, z.ZodType> = {};
-  for (const [key, field] of Object.entries(shape)) {
-    const inner = field instanceof z.ZodDefault ? (field.unwrap() as z.ZodType) : (field as z.ZodType);
-    fields[key] = inner.optional();
-  }
-  return z.object(fields).strict();
-}
 
 export const CreateRuleSchema = RuleDefinitionSchema.extend({
   campaignId: z.string().min(1).max(100).optional().describe("The campaign the rule belongs to; none for a standing rule"),

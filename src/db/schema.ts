@@ -321,7 +321,8 @@ export interface TiersTable {
   id: string;
   program_id: string;
   name: string;
-  rank: number;
+  /** Null once removed from the ladder. */
+  rank: number | null;
   threshold: number;
   retain_threshold: number | null;
   earn_multiplier: number;
@@ -329,6 +330,7 @@ export interface TiersTable {
   benefits: Json<string[]>;
   created_at: Timestamp;
   updated_at: Timestamp;
+  removed_at: Timestamp | null;
 }
 
 export type TierChangeReason = "enrolment" | "qualified" | "retained" | "grace" | "downgraded" | "manual" | "unlocked";
@@ -345,6 +347,7 @@ export interface TierChangesTable {
   review_at: Timestamp | null;
   grace_until: Timestamp | null;
   locked: Generated<boolean>;
+  note: string | null;
   actor: string;
   effective_at: Timestamp;
   created_at: Timestamp;
@@ -410,6 +413,7 @@ export interface RedemptionsTable {
   points: number;
   status: RedemptionStatus;
   hold_id: string | null;
+  reserved_codes: ColumnType<string[], string | undefined, string>;
   capture_txn_id: string | null;
   cancel_txn_id: string | null;
   channel: string | null;

@@ -9,7 +9,9 @@ import type { Config } from "../config.ts";
 import { eventRoutes } from "../events/events.routes.ts";
 import { ledgerRoutes } from "../ledger/ledger.routes.ts";
 import { memberRoutes } from "../members/members.routes.ts";
+import { paymentRoutes } from "../payments/payments.routes.ts";
 import { programRoutes } from "../programs/programs.routes.ts";
+import { rewardRoutes } from "../rewards/rewards.routes.ts";
 import { DomainError } from "../shared/errors.ts";
 import { authenticate } from "./auth.ts";
 import { mountDocs } from "./docs.ts";
@@ -59,6 +61,8 @@ export function createHttpApp(services: Services, config: Pick<Config, "bodyLimi
   app.route("/", ledgerRoutes(services));
   app.route("/", eventRoutes(services));
   app.route("/", campaignRoutes(services));
+  app.route("/", rewardRoutes(services));
+  app.route("/", paymentRoutes(services));
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
     type: "http",

@@ -41,7 +41,7 @@ export const commonErrors = {
 
 export const conflictError = {
   409: errorResponse(
-    "A business rule or concurrency conflict: insufficient_points, idempotency_conflict, hold_not_active, already_reversed, not_reversible, conflict",
+    "A business rule or concurrency conflict: insufficient_points, idempotency_conflict, hold_not_active, already_reversed, not_reversible, invalid_state, member_blocked, out_of_stock, limit_reached, reward_unavailable, voucher_used, voucher_expired, voucher_cancelled, conflict",
   ),
 };
 

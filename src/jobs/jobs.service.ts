@@ -5,6 +5,7 @@ import type { DB } from "../db/schema.ts";
 import type { EventService } from "../events/events.service.ts";
 import type { LedgerService } from "../ledger/ledger.service.ts";
 import { membersWithDueWork } from "../ledger/ledger.sql.ts";
+import type { RedemptionService } from "../rewards/redemptions.service.ts";
 import type { Clock } from "../shared/clock.ts";
 import { DomainError } from "../shared/errors.ts";
 
@@ -18,6 +19,7 @@ export interface JobsResult {
   expiries: number;
   holdTimeouts: number;
   birthdays: number;
+  reservationsExpired: number;
 }
 
 /**
@@ -37,6 +39,7 @@ export class JobService {
       clock: Clock;
       ledger: LedgerService;
       events: Pick<EventService, "emitBirthdays">;
+      redemptions: Pick<RedemptionService, "expireReservations">;
       log: Logger;
       idempotencyRetentionDays: number;
     },
@@ -50,7 +53,17 @@ export class JobService {
         now: now.toISOString(),
       });
     }
-    const result: JobsResult = { asOf, members: 0, activations: 0, expiries: 0, holdTimeouts: 0, birthdays: 0 };
+    const result: JobsResult = {
+      asOf,
+      members: 0,
+      activations: 0,
+      expiries: 0,
+      holdTimeouts: 0,
+      birthdays: 0,
+      reservationsExpired: 0,
+    };
+    // Reservations first: releasing one settles its member, hold time-out included.
+    result.reservationsExpired = await this.deps.redemptions.expireReservations(asOf, programId);
     for (;;) {
       const due = await membersWithDueWork(this.deps.db, asOf, BATCH, programId);
       if (due.length === 0) break;
@@ -94,7 +107,8 @@ export class JobService {
       try {
         if (!(await this.claimLease(now, new Date(now.getTime() + intervalMs * 2)))) return;
         const result = await this.run(now);
-        if (result.members > 0 || result.birthdays > 0) this.deps.log.info({ jobs: result }, "due work done");
+        if (result.members > 0 || result.birthdays > 0 || result.reservationsExpired > 0)
+          this.deps.log.info({ jobs: result }, "due work done");
       } catch (err) {
         this.deps.log.error({ err }, "scheduled jobs failed; will retry next interval");
       }

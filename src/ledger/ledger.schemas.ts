@@ -155,5 +155,6 @@ export const JobsResultSchema = z
     expiries: z.int(),
     holdTimeouts: z.int(),
     birthdays: z.int().describe("Birthday events sent to members whose birthday it is (programmes with a birthday rule)"),
+    reservationsExpired: z.int().describe("Redemption reservations that timed out: points released, units back in stock"),
   })
   .openapi("JobsResult");

@@ -87,8 +87,9 @@ export class LedgerService {
   /**
    * Locks the members, brings their books up to `now` (activations, expiries, hold time-outs
    * that fell due), runs `work` on the books, and writes everything in the caller's transaction.
+   * Other domains (redemptions, payments) spend points through this, inside their own transaction.
    */
-  async #withBooks(
+  async withBooks(
     trx: Transaction<DB>,
     programId: string,
     memberIds: string[],
@@ -126,7 +127,7 @@ export class LedgerService {
     return this.#mutate(ctx, 201, async (trx, now) => {
       let done: { entries: EntryDraft[]; books: Map<string, MemberBook> };
       if (input.points > 0) {
-        done = await this.#withBooks(trx, programId, [memberId], ctx.actor, now, (books, program) => {
+        done = await this.withBooks(trx, programId, [memberId], ctx.actor, now, (books, program) => {
           const availableAt = input.availableAt ?? pendingUntil(program.pendingDays, now, program.timezone);
           const expiresAt =
             input.expiresAt === undefined ? expiryFor(program.pointsExpiry, now, program.timezone) : input.expiresAt;
@@ -151,7 +152,7 @@ export class LedgerService {
             field: input.expiresAt !== undefined ? "expiresAt" : "availableAt",
           });
         }
-        done = await this.#withBooks(trx, programId, [memberId], ctx.actor, now, (books) => [
+        done = await this.withBooks(trx, programId, [memberId], ctx.actor, now, (books) => [
           debit(
             bookOf(books, memberId),
             { type: "adjustment", points: -input.points, sink: "adjustments", reason: input.reason },
@@ -172,7 +173,7 @@ export class LedgerService {
   ) {
     return this.#mutate(ctx, 201, async (trx, now) => {
       const expiresAt = new Date(now.getTime() + (input.ttlSeconds ?? DEFAULT_HOLD_TTL_SECONDS) * 1000);
-      const { entries } = await this.#withBooks(trx, programId, [memberId], ctx.actor, now, (books) => [
+      const { entries } = await this.withBooks(trx, programId, [memberId], ctx.actor, now, (books) => [
         hold(bookOf(books, memberId), { points: input.points, expiresAt, reason: input.reason ?? null }, now, this.deps.ids),
       ]);
       const entry = must(entries[0]);
@@ -197,7 +198,7 @@ export class LedgerService {
   captureHold(ctx: MutationContext, programId: string, holdId: string, input: { points?: number; reason?: string }) {
     return this.#mutate(ctx, 200, async (trx, now) => {
       const row = await this.#holdOrThrow(trx, programId, holdId);
-      const { entries } = await this.#withBooks(trx, programId, [row.member_id], ctx.actor, now, (books) =>
+      const { entries } = await this.withBooks(trx, programId, [row.member_id], ctx.actor, now, (books) =>
         capture(bookOf(books, row.member_id), holdId, input.points ?? null, input.reason ?? null, now, this.deps.ids),
       );
       return closedHoldView(row, must(entries[0]));
@@ -207,7 +208,7 @@ export class LedgerService {
   voidHold(ctx: MutationContext, programId: string, holdId: string, input: { reason?: string }) {
     return this.#mutate(ctx, 200, async (trx, now) => {
       const row = await this.#holdOrThrow(trx, programId, holdId);
-      const { entries } = await this.#withBooks(trx, programId, [row.member_id], ctx.actor, now, (books) =>
+      const { entries } = await this.withBooks(trx, programId, [row.member_id], ctx.actor, now, (books) =>
         voidHold(bookOf(books, row.member_id), holdId, input.reason ?? "Hold voided", now, this.deps.ids),
       );
       return closedHoldView(row, must(entries[0]));
@@ -223,7 +224,7 @@ export class LedgerService {
       if (input.fromMemberId === input.toMemberId) {
         throw new DomainError("validation_error", "A transfer needs two different members", { field: "toMemberId" });
       }
-      const done = await this.#withBooks(trx, programId, [input.fromMemberId, input.toMemberId], ctx.actor, now, (books) => [
+      const done = await this.withBooks(trx, programId, [input.fromMemberId, input.toMemberId], ctx.actor, now, (books) => [
         transfer(
           bookOf(books, input.fromMemberId),
           bookOf(books, input.toMemberId),
@@ -248,7 +249,7 @@ export class LedgerService {
       }
       const members = [found.txn.member_id, ...(found.txn.counterparty_member_id ? [found.txn.counterparty_member_id] : [])];
       const lotIds = found.postings.flatMap((p) => (p.lotId ? [p.lotId] : []));
-      const done = await this.#withBooks(
+      const done = await this.withBooks(
         trx,
         programId,
         members,
@@ -338,7 +339,7 @@ export class LedgerService {
     const addToLifetime = (type: Txn["type"], primary: boolean, net: number) => {
       if (type === "earn") lifetime.earned += net;
       else if (type === "adjustment") lifetime.adjusted += net;
-      else if (type === "capture") lifetime.spent -= net;
+      else if (type === "capture" || type === "refund") lifetime.spent -= net;
       else if (type === "expiry") lifetime.expired -= net;
       else if (type === "reversal" || type === "clawback") lifetime.reversed += net;
       else if (type === "transfer") {

@@ -1,7 +1,13 @@
 import { z } from "@hono/zod-openapi";
 import type { Services } from "../app.ts";
 import { createRouter, idParam, mutationRoute, readRoute } from "../http/openapi.ts";
-import { CreateMemberSchema, MemberSchema, MemberSearchSchema, UpdateMemberSchema } from "./members.schemas.ts";
+import {
+  CreateMemberSchema,
+  MemberDetailSchema,
+  MemberSchema,
+  MemberSearchSchema,
+  UpdateMemberSchema,
+} from "./members.schemas.ts";
 
 export const MemberParams = idParam("memberId", "mem");
 
@@ -52,12 +58,16 @@ export function memberRoutes(services: Services) {
       path: "/v1/members/{memberId}",
       tags,
       summary: "Get a member",
+      description: "With `loyalty`: spendable points, tier, points to the next reward and upcoming expiries.",
       scopes: read,
       params: MemberParams,
-      response: MemberSchema,
+      response: MemberDetailSchema,
       responseDescription: "The member",
     },
-    ({ programId, params }) => members.get(programId, params.memberId),
+    async ({ programId, params }) => ({
+      ...(await members.get(programId, params.memberId)),
+      loyalty: await services.rewards.outlook(programId, params.memberId),
+    }),
   );
 
   mutationRoute(

@@ -59,6 +59,22 @@ export const MemberSchema = z
   })
   .openapi("Member");
 
+export const MemberDetailSchema = MemberSchema.extend({
+  loyalty: z
+    .object({
+      available: z.int().describe("Spendable points now"),
+      tier: z.object({ id: z.string(), name: z.string(), rank: z.int() }).nullable(),
+      nextReward: z
+        .object({ rewardId: z.string(), name: z.string(), costPoints: z.int(), pointsToGo: z.int() })
+        .nullable()
+        .describe("The cheapest active reward the member cannot afford yet"),
+      upcomingExpiries: z
+        .array(z.object({ points: z.int(), expiresAt: z.iso.datetime() }))
+        .describe("The next (up to five) dates points expire, soonest first"),
+    })
+    .describe("What a portal shows beside the member's name"),
+}).openapi("MemberDetail");
+
 export const MemberSearchSchema = z.object({
   phone: z.string().optional().openapi({ description: "Exact match after E.164 normalization" }),
   email: z.string().optional().openapi({ description: "Exact match, case-insensitive" }),

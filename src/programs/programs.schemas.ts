@@ -66,6 +66,25 @@ export const ReferralPolicySchema = z
   .describe("Rewards when a referred member makes a first qualifying purchase; null: no referral scheme")
   .openapi("ReferralPolicy");
 
+export const PaymentPolicySchema = z
+  .object({
+    pointValue: z
+      .number()
+      .gt(0)
+      .max(1_000_000)
+      .describe("Minor units of the programme's currency one point pays for (e.g. 1: a point is a cent)"),
+    minPoints: z.int().min(1).max(1_000_000_000).default(1).describe("The smallest payment, in points"),
+    minSharePercent: z.number().min(0).max(100).default(0).describe("The least share of an order a points payment may cover"),
+    maxSharePercent: z.number().gt(0).max(100).default(100).describe("The most share of an order a points payment may cover"),
+  })
+  .strict()
+  .refine((p) => p.minSharePercent <= p.maxSharePercent, {
+    message: "minSharePercent cannot exceed maxSharePercent",
+    path: ["minSharePercent"],
+  })
+  .describe("Paying for orders with points; null: off")
+  .openapi("PaymentPolicy");
+
 export const CreateProgramSchema = z
   .object({
     name,
@@ -80,6 +99,7 @@ export const CreateProgramSchema = z
     returnPolicy: returnPolicy.default("available_only"),
     pointValue: pointValue.default(1),
     referralPolicy: ReferralPolicySchema.nullable().default(null),
+    paymentPolicy: PaymentPolicySchema.nullable().default(null),
   })
   .strict()
   .openapi("CreateProgram");
@@ -97,6 +117,7 @@ export const UpdateProgramSchema = z
     returnPolicy: returnPolicy.optional(),
     pointValue: pointValue.optional(),
     referralPolicy: ReferralPolicySchema.nullable().optional(),
+    paymentPolicy: PaymentPolicySchema.nullable().optional(),
   })
   .strict()
   .openapi("UpdateProgram");
@@ -116,6 +137,7 @@ export const ProgramSchema = z
     returnPolicy,
     pointValue: z.number(),
     referralPolicy: ReferralPolicySchema.nullable(),
+    paymentPolicy: PaymentPolicySchema.nullable(),
     createdAt: z.iso.datetime(),
     updatedAt: z.iso.datetime(),
   })

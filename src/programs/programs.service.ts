@@ -1,6 +1,6 @@
 import type { Kysely } from "kysely";
 import type { ApiKeyService } from "../api-keys/api-keys.service.ts";
-import type { DB, ExpiryPolicy, ProgramRow, ReferralPolicy, ReturnPolicy, UnknownMemberPolicy } from "../db/schema.ts";
+import type { DB, ExpiryPolicy, PaymentPolicy, ProgramRow, ReferralPolicy, ReturnPolicy, UnknownMemberPolicy } from "../db/schema.ts";
 import type { MutationContext, UnitOfWork } from "../idempotency/idempotency.service.ts";
 import type { Clock } from "../shared/clock.ts";
 import { notFound } from "../shared/errors.ts";
@@ -22,6 +22,7 @@ export interface Program {
   returnPolicy: ReturnPolicy;
   pointValue: number;
   referralPolicy: ReferralPolicy | null;
+  paymentPolicy: PaymentPolicy | null;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -40,6 +41,7 @@ const toProgram = (row: ProgramRow): Program => ({
   returnPolicy: row.return_policy,
   pointValue: row.point_value,
   referralPolicy: row.referral_policy,
+  paymentPolicy: row.payment_policy,
   createdAt: row.created_at,
   updatedAt: row.updated_at,
 });
@@ -75,6 +77,7 @@ export class ProgramService {
           return_policy: input.returnPolicy,
           point_value: input.pointValue,
           referral_policy: JSON.stringify(input.referralPolicy),
+          payment_policy: JSON.stringify(input.paymentPolicy),
           created_at: now,
           updated_at: now,
         })
@@ -99,6 +102,7 @@ export class ProgramService {
         ...(input.returnPolicy !== undefined && { return_policy: input.returnPolicy }),
         ...(input.pointValue !== undefined && { point_value: input.pointValue }),
         ...(input.referralPolicy !== undefined && { referral_policy: JSON.stringify(input.referralPolicy) }),
+        ...(input.paymentPolicy !== undefined && { payment_policy: JSON.stringify(input.paymentPolicy) }),
       };
       const row = await trx
         .updateTable("programs")

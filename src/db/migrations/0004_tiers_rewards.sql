@@ -9,8 +9,8 @@ create table tiers (
   id text primary key,
   program_id text not null references programs (id),
   name text not null,
-  -- 0 is the bottom tier, where members start
-  rank integer not null check (rank >= 0),
+  -- 0 is the bottom tier, where members start; null once the tier is removed from the ladder
+  rank integer check (rank >= 0),
   -- the qualifying metric over the window needed to reach this tier
   threshold bigint not null check (threshold >= 0),
   -- the metric needed to keep it at a review; null: the threshold
@@ -21,14 +21,20 @@ create table tiers (
   benefits jsonb not null default '[]',
   created_at timestamptz not null,
   updated_at timestamptz not null,
-  unique (program_id, rank) deferrable initially deferred,
-  unique (program_id, name) deferrable initially deferred
+  -- a removed tier stays (its history and rewards still name it) but leaves the ladder
+  removed_at timestamptz,
+  check ((rank is null) = (removed_at is not null)),
+  -- deferred: a new ladder renumbers its tiers in place. Names are unique per ladder (the API checks
+  -- it): a removed tier keeps its name, and a new one may take it.
+  unique (program_id, rank) deferrable initially deferred
 );
 
 -- The member's tier of record. Upgrades are written by the event that qualifies; reviews by the
 -- jobs (and applied in memory by any read or write that finds one due, so job timing never shows).
+-- No foreign keys to tiers here or in tier_changes: every enrolment would share-lock the bottom
+-- tier's row, a hot row across the programme (see 0002); verify checks the references instead.
 alter table members
-  add column tier_id text references tiers (id),
+  add column tier_id text,
   add column tier_since timestamptz,
   add column tier_review_at timestamptz,
   add column tier_grace_until timestamptz,
@@ -39,8 +45,8 @@ create table tier_changes (
   id text primary key,
   program_id text not null,
   member_id text not null references members (id),
-  from_tier_id text references tiers (id),
-  to_tier_id text references tiers (id),
+  from_tier_id text,
+  to_tier_id text,
   reason text not null check (reason in ('enrolment', 'qualified', 'retained', 'grace', 'downgraded', 'manual', 'unlocked')),
   -- the qualifying metric when the change was decided
   metric bigint,
@@ -49,7 +55,11 @@ create table tier_changes (
   review_at timestamptz,
   grace_until timestamptz,
   locked boolean not null default false,
+  -- a manual change's reason, as the admin gave it
+  note text,
   actor text not null,
+  -- when the change took effect: a review applied late (by the jobs, or by the next event) is dated
+  -- when it fell due
   effective_at timestamptz not null,
   created_at timestamptz not null
 );
@@ -101,14 +111,13 @@ create table rewards (
 );
 create index rewards_program on rewards (program_id, id);
 
--- Imported codes for pool rewards; each is handed out once.
+-- Imported codes for pool rewards; each is handed out once. Unique everywhere, like vouchers.
 create table reward_codes (
+  code text primary key,
   program_id text not null,
   reward_id text not null references rewards (id),
-  code text not null,
   assigned boolean not null default false,
-  created_at timestamptz not null,
-  primary key (reward_id, code)
+  created_at timestamptz not null
 );
 create index reward_codes_free on reward_codes (reward_id, created_at, code) where not assigned;
 
@@ -123,6 +132,8 @@ create table redemptions (
   -- reserved: points on hold at a till, waiting for confirm or cancel
   status text not null check (status in ('reserved', 'completed', 'cancelled', 'expired')),
   hold_id text references holds (id),
+  -- pool codes set aside for a reservation, handed out as vouchers at confirmation
+  reserved_codes jsonb not null default '[]',
   capture_txn_id text references ledger_transactions (id),
   cancel_txn_id text references ledger_transactions (id),
   channel text,

@@ -1,0 +1,254 @@
+import type { Kysely, Transaction } from "kysely";
+import type { DB, PaymentPolicy, PaymentRow } from "../db/schema.ts";
+import type { MutationContext, UnitOfWork } from "../idempotency/idempotency.service.ts";
+import { debit, type MemberBook, refund, spendableBalance } from "../ledger/ledger.rules.ts";
+import { bookBalance, type LedgerService } from "../ledger/ledger.service.ts";
+import type { Program, ProgramService } from "../programs/programs.service.ts";
+import type { Clock } from "../shared/clock.ts";
+import { DomainError, notFound } from "../shared/errors.ts";
+import type { IdGenerator } from "../shared/ids.ts";
+import { checkPayment, quote, refundPoints } from "./payments.rules.ts";
+import type { CreatePaymentInput } from "./payments.schemas.ts";
+
+type Db = Kysely<DB> | Transaction<DB>;
+
+function policyOf(program: Program): PaymentPolicy {
+  if (!program.paymentPolicy) {
+    throw new DomainError("invalid_state", "Paying with points is off for this programme (set paymentPolicy to turn it on)");
+  }
+  return program.paymentPolicy;
+}
+
+function bookOf(books: Map<string, MemberBook>, memberId: string): MemberBook {
+  const book = books.get(memberId);
+  if (!book) throw new Error(`book of ${memberId} is not loaded`);
+  return book;
+}
+
+/**
+ * Paying for (part of) an order with points, at the programme's rate and within its minimum and
+ * maximum share, through the ledger; refunds give points back in proportion to the money, to
+ * the lots the payment took them from.
+ */
+export class PaymentService {
+  constructor(
+    private readonly deps: {
+      db: Kysely<DB>;
+      clock: Clock;
+      ids: IdGenerator;
+      uow: UnitOfWork;
+      programs: ProgramService;
+      ledger: LedgerService;
+    },
+  ) {}
+
+  async quote(programId: string, memberId: string, orderTotal: number) {
+    const program = await this.deps.programs.get(programId);
+    const policy = policyOf(program);
+    await this.deps.ledger.memberExists(programId, memberId);
+    const now = this.deps.clock.now();
+    const { book } = await this.deps.ledger.bookAsOf(this.deps.db, memberId, now);
+    const available = spendableBalance(book, now);
+    return {
+      memberId,
+      currency: program.currency,
+      orderTotal,
+      available,
+      pointValue: policy.pointValue,
+      ...quote(orderTotal, available, policy),
+    };
+  }
+
+  async pay(ctx: MutationContext, programId: string, memberId: string, input: CreatePaymentInput) {
+    const program = await this.deps.programs.get(programId);
+    return this.deps.uow.run(ctx, 201, async (trx) => {
+      const policy = policyOf(program);
+      if (input.currency !== program.currency) {
+        throw new DomainError("validation_error", `This programme pays in ${program.currency}, not ${input.currency}`, {
+          field: "currency",
+        });
+      }
+      const points = checkPayment(input.amount, input.orderTotal ?? input.amount, policy);
+      const now = this.deps.clock.now();
+      const blocked = await trx
+        .selectFrom("members")
+        .select("status")
+        .where("id", "=", memberId)
+        .where("program_id", "=", programId)
+        .executeTakeFirst();
+      if (blocked?.status === "blocked") throw new DomainError("member_blocked", `Member ${memberId} is blocked`);
+      const { entries, books } = await this.deps.ledger.withBooks(trx, programId, [memberId], ctx.actor, now, (b) => [
+        debit(
+          bookOf(b, memberId),
+          {
+            type: "capture",
+            points,
+            sink: "redeemed",
+            reason: `Paid ${input.amount} ${program.currency} of order ${input.orderId}`,
+          },
+          now,
+          this.deps.ids,
+        ),
+      ]);
+      const capture = entries[0];
+      if (!capture) throw new Error("expected the payment's capture");
+      const row = await trx
+        .insertInto("payments")
+        .values({
+          id: this.deps.ids("payment"),
+          program_id: programId,
+          member_id: memberId,
+          order_id: input.orderId,
+          amount: input.amount,
+          currency: program.currency,
+          points,
+          capture_txn_id: capture.id,
+          actor: ctx.actor,
+          created_at: now,
+        })
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      return { ...(await this.#view(trx, row)), balance: bookBalance(bookOf(books, memberId), now) };
+    });
+  }
+
+  refund(ctx: MutationContext, programId: string, paymentId: string, input: { amount?: number; reason?: string }) {
+    return this.deps.uow.run(ctx, 201, async (trx) => {
+      const now = this.deps.clock.now();
+      const first = await this.#find(trx, programId, paymentId);
+      // The member's lock first, as every ledger change takes it; then the payment as it now stands.
+      await trx.selectFrom("members").select("id").where("id", "=", first.member_id).forUpdate().execute();
+      const payment = await this.#find(trx, programId, paymentId);
+      const left = payment.amount - payment.refunded_amount;
+      if (left === 0) throw new DomainError("invalid_state", `Payment ${paymentId} is already refunded in full`);
+      const amount = input.amount ?? left;
+      const points = refundPoints(
+        {
+          amount: payment.amount,
+          points: payment.points,
+          refundedAmount: payment.refunded_amount,
+          refundedPoints: payment.refunded_points,
+        },
+        amount,
+      );
+      const refundable = await this.#refundable(trx, payment);
+      const reason = input.reason ?? `Refund of ${amount} ${payment.currency} on order ${payment.order_id}`;
+      let txnId: string | null = null;
+      let balance = null;
+      if (points > 0) {
+        const { entries, books } = await this.deps.ledger.withBooks(
+          trx,
+          programId,
+          [payment.member_id],
+          ctx.actor,
+          now,
+          (b) => refund(bookOf(b, payment.member_id), { points, refundable, reason }, now, this.deps.ids),
+          refundable.map((a) => a.lotId),
+        );
+        txnId = entries[0]?.id ?? null;
+        balance = bookBalance(bookOf(books, payment.member_id), now);
+      }
+      await trx
+        .insertInto("payment_refunds")
+        .values({
+          id: this.deps.ids("refund"),
+          program_id: programId,
+          payment_id: payment.id,
+          amount,
+          points,
+          txn_id: txnId,
+          reason,
+          actor: ctx.actor,
+          created_at: now,
+        })
+        .execute();
+      const updated = await trx
+        .updateTable("payments")
+        .set({ refunded_amount: payment.refunded_amount + amount, refunded_points: payment.refunded_points + points })
+        .where("id", "=", payment.id)
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      if (!balance) {
+        const { book } = await this.deps.ledger.bookAsOf(trx, payment.member_id, now);
+        balance = bookBalance(book, now);
+      }
+      return { ...(await this.#view(trx, updated)), balance };
+    });
+  }
+
+  /** What of each lot the payment took and refunds have not yet given back. */
+  async #refundable(trx: Db, payment: PaymentRow) {
+    const refundTxns = await trx.selectFrom("payment_refunds").select("txn_id").where("payment_id", "=", payment.id).execute();
+    const txnIds = [payment.capture_txn_id, ...refundTxns.flatMap((r) => (r.txn_id ? [r.txn_id] : []))];
+    const postings = await trx
+      .selectFrom("postings")
+      .select(["lot_id", "amount"])
+      .where("txn_id", "in", txnIds)
+      .where("member_id", "=", payment.member_id)
+      .where("lot_id", "is not", null)
+      .execute();
+    const perLot = new Map<string, number>();
+    for (const p of postings) if (p.lot_id) perLot.set(p.lot_id, (perLot.get(p.lot_id) ?? 0) - Number(p.amount));
+    return [...perLot].filter(([, points]) => points > 0).map(([lotId, points]) => ({ lotId, points }));
+  }
+
+  async #find(db: Db, programId: string, paymentId: string) {
+    const row = await db
+      .selectFrom("payments")
+      .selectAll()
+      .where("program_id", "=", programId)
+      .where("id", "=", paymentId)
+      .executeTakeFirst();
+    if (!row) throw notFound("Payment", paymentId);
+    return row;
+  }
+
+  async #view(db: Db, row: PaymentRow) {
+    const refunds = await db.selectFrom("payment_refunds").selectAll().where("payment_id", "=", row.id).orderBy("id").execute();
+    return {
+      id: row.id,
+      memberId: row.member_id,
+      orderId: row.order_id,
+      amount: row.amount,
+      currency: row.currency,
+      points: row.points,
+      status:
+        row.refunded_amount === 0
+          ? ("completed" as const)
+          : row.refunded_amount === row.amount
+            ? ("refunded" as const)
+            : ("partially_refunded" as const),
+      refundedAmount: row.refunded_amount,
+      refundedPoints: row.refunded_points,
+      transactionId: row.capture_txn_id,
+      refunds: refunds.map((r) => ({
+        id: r.id,
+        amount: r.amount,
+        points: r.points,
+        transactionId: r.txn_id,
+        reason: r.reason,
+        createdAt: r.created_at.toISOString(),
+      })),
+      createdAt: row.created_at.toISOString(),
+    };
+  }
+
+  async get(programId: string, paymentId: string) {
+    return this.#view(this.deps.db, await this.#find(this.deps.db, programId, paymentId));
+  }
+
+  async listForMember(programId: string, memberId: string, limit: number, cursor?: string) {
+    await this.deps.ledger.memberExists(programId, memberId);
+    let query = this.deps.db.selectFrom("payments").selectAll().where("member_id", "=", memberId);
+    if (cursor) query = query.where("id", "<", cursor);
+    const rows = await query
+      .orderBy("id", "desc")
+      .limit(limit + 1)
+      .execute();
+    const page = rows.slice(0, limit);
+    return {
+      data: await Promise.all(page.map((r) => this.#view(this.deps.db, r))),
+      nextCursor: rows.length > limit ? (page.at(-1)?.id ?? null) : null,
+    };
+  }
+}

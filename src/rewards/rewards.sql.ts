@@ -1,0 +1,214 @@
+import { type Kysely, sql, type Transaction } from "kysely";
+import type { DB, RedemptionRow, RewardRow, VoucherRow } from "../db/schema.ts";
+
+type Db = Kysely<DB> | Transaction<DB>;
+
+export async function findReward(db: Db, programId: string, rewardId: string): Promise<RewardRow | undefined> {
+  return db.selectFrom("rewards").selectAll().where("program_id", "=", programId).where("id", "=", rewardId).executeTakeFirst();
+}
+
+export async function listRewards(
+  db: Db,
+  programId: string,
+  filter: { status?: RewardRow["status"]; type?: RewardRow["type"]; limit: number; cursor?: string },
+): Promise<RewardRow[]> {
+  let query = db.selectFrom("rewards").selectAll().where("program_id", "=", programId);
+  if (filter.status) query = query.where("status", "=", filter.status);
+  if (filter.type) query = query.where("type", "=", filter.type);
+  if (filter.cursor) query = query.where("id", "<", filter.cursor);
+  return query
+    .orderBy("id", "desc")
+    .limit(filter.limit + 1)
+    .execute();
+}
+
+export async function activeRewards(db: Db, programId: string): Promise<RewardRow[]> {
+  return db
+    .selectFrom("rewards")
+    .selectAll()
+    .where("program_id", "=", programId)
+    .where("status", "=", "active")
+    .orderBy("cost_points")
+    .orderBy("id")
+    .execute();
+}
+
+/** Unassigned pool codes per reward. */
+export async function codesAvailable(db: Db, rewardIds: string[]): Promise<Map<string, number>> {
+  if (rewardIds.length === 0) return new Map();
+  const rows = await db
+    .selectFrom("reward_codes")
+    .select(["reward_id", sql<number>`count(*)::int`.as("n")])
+    .where("reward_id", "in", rewardIds)
+    .where("assigned", "=", false)
+    .groupBy("reward_id")
+    .execute();
+  return new Map(rows.map((r) => [r.reward_id, Number(r.n)]));
+}
+
+export interface TierRef {
+  id: string;
+  name: string;
+  rank: number;
+}
+
+export async function tiersById(db: Db, programId: string): Promise<Map<string, TierRef>> {
+  const rows = await db
+    .selectFrom("tiers")
+    .select(["id", "name", "rank"])
+    .where("program_id", "=", programId)
+    .where("rank", "is not", null)
+    .execute();
+  return new Map(rows.map((t) => [t.id, { id: t.id, name: t.name, rank: Number(t.rank) }]));
+}
+
+/** The member row, locked for the rest of the transaction (the lock every redemption change takes first). */
+export async function lockMember(trx: Transaction<DB>, programId: string, memberId: string) {
+  return trx
+    .selectFrom("members")
+    .select(["id", "status", "attributes", "tier_id"])
+    .where("program_id", "=", programId)
+    .where("id", "=", memberId)
+    .forUpdate()
+    .executeTakeFirst();
+}
+
+export async function findMember(db: Db, programId: string, memberId: string) {
+  return db
+    .selectFrom("members")
+    .select(["id", "status", "attributes", "tier_id"])
+    .where("program_id", "=", programId)
+    .where("id", "=", memberId)
+    .executeTakeFirst();
+}
+
+/** Units of each reward the member holds: completed, and reservations still in force at `at`. */
+export async function memberUsage(db: Db, memberId: string, at: Date) {
+  return db
+    .selectFrom("redemptions")
+    .select(["reward_id", "quantity", "created_at"])
+    .where("member_id", "=", memberId)
+    .where((eb) =>
+      eb.or([eb("status", "=", "completed"), eb.and([eb("status", "=", "reserved"), eb("reserved_until", ">", at)])]),
+    )
+    .execute();
+}
+
+/** Takes units from stock; false if not enough are left (the row lock serializes concurrent takers). */
+export async function takeStock(trx: Transaction<DB>, rewardId: string, quantity: number): Promise<boolean> {
+  const row = await trx
+    .updateTable("rewards")
+    .set({ stock_remaining: sql`stock_remaining - ${quantity}` })
+    .where("id", "=", rewardId)
+    .where("stock_remaining", ">=", quantity)
+    .returning("stock_remaining")
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+export async function returnStock(trx: Transaction<DB>, rewardId: string, quantity: number): Promise<void> {
+  await trx
+    .updateTable("rewards")
+    .set({ stock_remaining: sql`stock_remaining + ${quantity}` })
+    .where("id", "=", rewardId)
+    .where("stock_remaining", "is not", null)
+    .execute();
+}
+
+/** Hands out pool codes; fewer than asked if the pool runs dry. Skips codes another redemption is taking. */
+export async function takeCodes(trx: Transaction<DB>, rewardId: string, quantity: number): Promise<string[]> {
+  const rows = await sql<{ code: string }>`update reward_codes set assigned = true
+    where code in (select code from reward_codes where reward_id = ${rewardId} and not assigned
+      order by created_at, code limit ${quantity} for update skip locked)
+    returning code`.execute(trx);
+  return rows.rows.map((r) => r.code);
+}
+
+export async function findRedemption(db: Db, programId: string, id: string): Promise<RedemptionRow | undefined> {
+  return db.selectFrom("redemptions").selectAll().where("program_id", "=", programId).where("id", "=", id).executeTakeFirst();
+}
+
+export async function vouchersOf(db: Db, redemptionIds: string[]): Promise<VoucherRow[]> {
+  if (redemptionIds.length === 0) return [];
+  return db.selectFrom("vouchers").selectAll().where("redemption_id", "in", redemptionIds).orderBy("code").execute();
+}
+
+export async function findVoucher(db: Db, programId: string, code: string): Promise<VoucherRow | undefined> {
+  return db.selectFrom("vouchers").selectAll().where("program_id", "=", programId).where("code", "=", code).executeTakeFirst();
+}
+
+export async function listMemberRedemptions(db: Db, memberId: string, limit: number, cursor?: string) {
+  let query = db.selectFrom("redemptions").selectAll().where("member_id", "=", memberId);
+  if (cursor) query = query.where("id", "<", cursor);
+  return query
+    .orderBy("id", "desc")
+    .limit(limit + 1)
+    .execute();
+}
+
+/** Reservations past their time, oldest first. */
+export async function lapsedReservations(db: Db, asOf: Date, limit: number, programId?: string) {
+  let query = db
+    .selectFrom("redemptions")
+    .select(["id", "program_id", "member_id"])
+    .where("status", "=", "reserved")
+    .where("reserved_until", "<=", asOf);
+  if (programId) query = query.where("program_id", "=", programId);
+  return query.orderBy("reserved_until").limit(limit).execute();
+}
+
+/** Redemptions per reward since `since` by members in the same tier (all members if tier is null). */
+export async function popularity(db: Db, programId: string, tierId: string | null, since: Date): Promise<Map<string, number>> {
+  let query = db
+    .selectFrom("redemptions as r")
+    .innerJoin("members as m", "m.id", "r.member_id")
+    .select(["r.reward_id", sql<number>`sum(r.quantity)::int`.as("n")])
+    .where("r.program_id", "=", programId)
+    .where("r.status", "=", "completed")
+    .where("r.created_at", ">=", since);
+  if (tierId) query = query.where("m.tier_id", "=", tierId);
+  const rows = await query.groupBy("r.reward_id").execute();
+  return new Map(rows.map((r) => [r.reward_id, Number(r.n)]));
+}
+
+/** The member's purchase spend since `since` per item category and per sku, from event items. */
+export async function purchaseMix(db: Db, memberId: string, since: Date) {
+  const result = await sql<{ category: string | null; sku: string | null; spend: string }>`
+    select lower(i ->> 'category') as category, i ->> 'sku' as sku,
+      sum(coalesce((i ->> 'unitPrice')::numeric, 0) * coalesce((i ->> 'quantity')::numeric, 1)) as spend
+    from events e, jsonb_array_elements(coalesce(e.items, '[]'::jsonb)) i
+    where e.member_id = ${memberId} and e.type = 'purchase' and e.occurred_at >= ${since}
+      and e.status in ('processed', 'claimed')
+    group by 1, 2`.execute(db);
+  return result.rows.map((r) => ({ category: r.category, sku: r.sku, spend: Number(r.spend) }));
+}
+
+/** Points the member earned from events since `since`, net of returns. */
+export async function recentEarnings(db: Db, memberId: string, since: Date): Promise<number> {
+  const row = await db
+    .selectFrom("events")
+    .select(sql<string>`coalesce(sum(points - clawed_back), 0)`.as("points"))
+    .where("member_id", "=", memberId)
+    .where("occurred_at", ">=", since)
+    .where("status", "in", ["processed", "claimed"])
+    // a return's points show as clawed_back on its purchase
+    .where("type", "<>", "return")
+    .executeTakeFirst();
+  return Math.max(0, Number(row?.points ?? 0));
+}
+
+/** Members' tiers of record (members.tier_id). */
+export async function storedTiers(db: Db, programId: string, memberIds: string[]) {
+  const result = new Map<string, TierRef | null>(memberIds.map((id) => [id, null]));
+  if (memberIds.length === 0) return result;
+  const rows = await db
+    .selectFrom("members as m")
+    .innerJoin("tiers as t", "t.id", "m.tier_id")
+    .select(["m.id as memberId", "t.id", "t.name", "t.rank"])
+    .where("m.program_id", "=", programId)
+    .where("m.id", "in", memberIds)
+    .where("t.rank", "is not", null)
+    .execute();
+  for (const r of rows) result.set(r.memberId, { id: r.id, name: r.name, rank: Number(r.rank) });
+  return result;
+}
