@@ -1,5 +1,6 @@
 import { type Kysely, sql } from "kysely";
 import type { DB } from "../db/schema.ts";
+import { rewardChecks } from "../rewards/rewards.verify.ts";
 
 export interface CheckResult {
   name: string;
@@ -165,7 +166,7 @@ const checks = (now: Date): { name: string; description: string; query: ReturnTy
 /** Checks every invariant on the whole database; `ok` is false if any row breaks one. */
 export async function verifyLedger(db: Kysely<DB>, now: Date): Promise<VerifyReport> {
   const results: CheckResult[] = [];
-  for (const check of checks(now)) {
+  for (const check of [...checks(now), ...rewardChecks()]) {
     const rows = (await check.query.execute(db)).rows;
     results.push({
       name: check.name,

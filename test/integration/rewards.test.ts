@@ -1,3 +1,4 @@
+import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { engines, type Json, startTestApp, type TestApp, type TestProgram } from "../helpers/test-app.ts";
 
@@ -440,5 +441,36 @@ describe.each(engines())("rewards, redemptions and vouchers on %s", (engine) => 
     expect(detail.loyalty.nextReward).toMatchObject({ rewardId: coffee.id, pointsToGo: 30 });
     expect(detail.loyalty.available).toBe(120);
     t.clock.set("2026-03-02T15:00:00Z");
+  });
+
+  it("verify catches stock, vouchers and refunds that do not match the ledger", async () => {
+    const p = await t.createProgram();
+    const m = await p.createMember({});
+    await credit(p, m, 100);
+    const r = await reward(p, { costPoints: 10, stock: 5 });
+    const red = ok(await redeem(p, m, { rewardId: r.id }), 201);
+    const db = t.app.services.database.db;
+    const broken = async (name: string, corrupt: ReturnType<typeof sql>, repair: ReturnType<typeof sql>) => {
+      await corrupt.execute(db);
+      const report = await t.app.services.verify();
+      await repair.execute(db);
+      expect(report.checks.find((c: Json) => c.name === name)?.violations).toBeGreaterThan(0);
+    };
+    await broken(
+      "reward_stock_accounted",
+      sql`update rewards set stock_remaining = 5 where id = ${r.id}`,
+      sql`update rewards set stock_remaining = 4 where id = ${r.id}`,
+    );
+    await broken(
+      "vouchers_match_redemptions",
+      sql`update vouchers set status = 'cancelled' where redemption_id = ${red.id}`,
+      sql`update vouchers set status = 'issued' where redemption_id = ${red.id}`,
+    );
+    await broken(
+      "redemption_matches_ledger",
+      sql`update redemptions set points = 11 where id = ${red.id}`,
+      sql`update redemptions set points = 10 where id = ${red.id}`,
+    );
+    expect((await t.app.services.verify()).ok).toBe(true);
   });
 });
