@@ -15,10 +15,10 @@ import { MemberService } from "./members/members.service.ts";
 import { PaymentService } from "./payments/payments.service.ts";
 import { ProgramService } from "./programs/programs.service.ts";
 import { RedemptionService } from "./rewards/redemptions.service.ts";
-import { RewardService } from "./rewards/rewards.service.ts";
-import { storedTiers } from "./rewards/rewards.sql.ts";
+import { RewardService, type TierLookup } from "./rewards/rewards.service.ts";
 import { type Clock, systemClock } from "./shared/clock.ts";
 import { type IdGenerator, newId } from "./shared/ids.ts";
+import { TiersService } from "./tiers/tiers.service.ts";
 
 export interface Services {
   database: Database;
@@ -31,6 +31,7 @@ export interface Services {
   campaigns: CampaignService;
   backtests: BacktestService;
   events: EventService;
+  tiers: TiersService;
   rewards: RewardService;
   redemptions: RedemptionService;
   payments: PaymentService;
@@ -58,11 +59,11 @@ export function buildServices(options: AppOptions): Services {
   const programs = new ProgramService({ db, clock, ids, uow, apiKeys });
   const ledger = new LedgerService({ db, clock, ids, uow });
   const campaigns = new CampaignService({ db, clock, ids, uow, programs });
-  const backtests = new BacktestService({ db, campaigns });
-  const events = new EventService({ db, clock, ids, uow, campaigns, ledger });
+  const tiers = new TiersService({ db, clock, ids, uow });
+  const backtests = new BacktestService({ db, campaigns, tiers });
+  const events = new EventService({ db, clock, ids, uow, campaigns, ledger, tiers });
   const members = new MemberService({ db, clock, ids, uow, programs, onEnrolled: events.onEnrolled });
-  const tierOf = (d: Parameters<typeof storedTiers>[0], programId: string, memberIds: string[]) =>
-    storedTiers(d, programId, memberIds);
+  const tierOf: TierLookup = (d, programId, memberIds, asOf) => tiers.tierAt(d, programId, memberIds, asOf);
   const rewards = new RewardService({ db, clock, ids, uow, programs, ledger, tierOf });
   const redemptions = new RedemptionService({ db, clock, ids, uow, programs, ledger, tierOf });
   const payments = new PaymentService({ db, clock, ids, uow, programs, ledger });
@@ -72,6 +73,7 @@ export function buildServices(options: AppOptions): Services {
     ledger,
     events,
     redemptions,
+    tiers,
     log,
     idempotencyRetentionDays: options.config.idempotencyRetentionDays,
   });
@@ -86,6 +88,7 @@ export function buildServices(options: AppOptions): Services {
     campaigns,
     backtests,
     events,
+    tiers,
     rewards,
     redemptions,
     payments,

@@ -11,7 +11,9 @@ import {
 } from "../earning/earning.rules.ts";
 import { share } from "../events/events.rules.ts";
 import { findMembers, programForEvents } from "../events/events.sql.ts";
+import { segmentsOf } from "../members/members.rules.ts";
 import { notFound } from "../shared/errors.ts";
+import type { TiersService } from "../tiers/tiers.service.ts";
 import type { CampaignService } from "./campaigns.service.ts";
 import { toLiveCampaign } from "./campaigns.service.ts";
 
@@ -36,7 +38,7 @@ const toEarnEvent = (row: EventRow): EarnEvent => ({
  * multiply), with the campaign's audience, holdout and budget, and nothing written.
  */
 export class BacktestService {
-  constructor(private readonly deps: { db: Kysely<DB>; campaigns: CampaignService }) {}
+  constructor(private readonly deps: { db: Kysely<DB>; campaigns: CampaignService; tiers: Pick<TiersService, "timelines"> }) {}
 
   async run(programId: string, campaignId: string, from: Date, to: Date) {
     const db = this.deps.db;
@@ -85,11 +87,16 @@ export class BacktestService {
       const last = page.at(-1);
       if (last) after = { at: last.occurred_at, id: last.id };
       await this.#loadMembers(programId, page, from, facts, histories);
+      // Members' tiers as recorded when each event occurred (multipliers and tier conditions).
+      const tierAt = await this.deps.tiers.timelines(db, programId, [...new Set(page.flatMap((r) => r.member_id ?? []))], to);
 
       for (const row of page) {
         if (!row.member_id || row.type === "return") continue;
         replayed += 1;
-        const member = facts.get(row.member_id) ?? { id: row.member_id, attributes: {}, tier: null, segments: [] };
+        const member = {
+          ...(facts.get(row.member_id) ?? { id: row.member_id, attributes: {}, tier: null, segments: [] }),
+          tier: tierAt?.(row.member_id, row.occurred_at) ?? null,
+        };
         const history = histories.get(row.member_id) ?? { purchases: 0, stamps: new Map(), awards: [] };
         histories.set(row.member_id, history);
         const evaluation = evaluate(toEarnEvent(row), member, history, rules, program, budgets);
@@ -147,7 +154,9 @@ export class BacktestService {
     const fresh = [...new Set(page.flatMap((r) => (r.member_id && !facts.has(r.member_id) ? [r.member_id] : [])))];
     if (fresh.length === 0) return;
     const members = await findMembers(this.deps.db, programId, { ids: fresh, externalIds: [], emails: [], phones: [] });
-    for (const m of members) facts.set(m.id, { id: m.id, attributes: m.attributes, tier: null, segments: [] });
+    for (const m of members) {
+      facts.set(m.id, { id: m.id, attributes: m.attributes, tier: null, segments: segmentsOf(m.attributes) });
+    }
     const counts = await this.deps.db
       .selectFrom("events")
       .select(["member_id", (eb) => eb.fn.countAll<number>().as("n")])

@@ -36,8 +36,11 @@ export interface EarnEvent {
 export interface MemberFacts {
   id: string;
   attributes: Record<string, unknown>;
-  /** The member's tier id and name (tiers plug in here); null without one. */
-  tier: { id: string; name: string } | null;
+  /**
+   * The member's tier when the event is processed; null without one. Its earn multiplier and
+   * points expiry (both optional: conditions only need id and name) apply to what the event earns.
+   */
+  tier: { id: string; name: string; earnMultiplier?: number; pointsExpiry?: ExpiryPolicy | null } | null;
   segments: string[];
 }
 
@@ -97,6 +100,8 @@ export interface Contribution {
   pendingDays: number | null;
   expiry: ExpiryPolicy | null;
   explanation: string;
+  /** Set on the extra points of a tier's earn multiplier (ruleId is then the tier's id). */
+  tierId?: string;
 }
 
 export type SkipReason =
@@ -646,15 +651,48 @@ export function evaluate(
         stamps: c.stamps,
         fundedBy: d.fundedBy,
         pendingDays: d.pendingDays ?? null,
-        expiry: d.expiry ?? null,
+        // A rule's own expiry wins over the member's tier's, which wins over the programme's.
+        expiry: d.expiry ?? member.tier?.pointsExpiry ?? null,
         explanation: c.note ? `${c.explanation}; ${c.note}` : c.explanation,
       };
     });
   for (const c of contributions) {
     history.awards.push({ ruleId: c.ruleId, occurredAt: event.occurredAt, points: c.points, stamps: c.stamps });
   }
+  const bonus = tierBonus(member, contributions);
+  if (bonus) contributions.push(bonus);
   if (event.type === "purchase") history.purchases += 1;
   return { contributions, skipped, stamps };
+}
+
+/**
+ * The member's tier multiplies every point the event's rules gave (base, bonus, multiplier and
+ * stamp-card rules alike; campaign budgets do not pay for it): floor(points x (m - 1)) extra, as
+ * its own line, funded by the programme, expiring as the tier says.
+ */
+function tierBonus(member: MemberFacts, contributions: Contribution[]): Contribution | null {
+  const tier = member.tier;
+  const factor = tier?.earnMultiplier ?? 1;
+  if (!tier || factor <= 1) return null;
+  const base = contributions.reduce((sum, c) => sum + c.points, 0);
+  // Multipliers have at most two decimals: an exact fraction of hundredths.
+  const points = roundPoints(mul(frac(base), frac(Math.round(factor * 100) - 100, 100)), "floor");
+  if (points <= 0) return null;
+  return {
+    ruleId: tier.id,
+    ruleVersion: 0,
+    ruleName: `${tier.name} tier`,
+    campaignId: null,
+    campaignVersion: null,
+    priority: -5_000,
+    points,
+    stamps: 0,
+    fundedBy: "program",
+    pendingDays: null,
+    expiry: tier.pointsExpiry ?? null,
+    explanation: `${tier.name} tier x${factor} on ${plural(base, "point")} (floor): +${plural(points, "point")}`,
+    tierId: tier.id,
+  };
 }
 
 type Resolved = Candidate & { given: number; note: string | null };

@@ -172,6 +172,15 @@ export const EventResultSchema = z
       .object({ available: z.int(), pending: z.int(), held: z.int(), debt: z.int() })
       .nullable()
       .describe("The member's balance after this event"),
+    tierChange: z
+      .object({
+        from: z.object({ id: z.string(), name: z.string() }).nullable(),
+        to: z.object({ id: z.string(), name: z.string() }).nullable(),
+        reason: z.enum(["enrolment", "qualified", "retained", "grace", "downgraded", "manual", "unlocked"]),
+      })
+      .nullable()
+      .optional()
+      .describe("The tier change this event brought: an upgrade it qualified for, or a grace it ended by requalifying"),
     dryRun: z.boolean(),
   })
   .openapi("EventResult");

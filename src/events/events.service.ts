@@ -19,12 +19,14 @@ import { clawback, creditParts, type EntryDraft, type MemberBook, settle } from 
 import type { LedgerService } from "../ledger/ledger.service.ts";
 import { bookBalance } from "../ledger/ledger.service.ts";
 import * as ledgerSql from "../ledger/ledger.sql.ts";
-import { normalizeEmail, normalizePhone } from "../members/members.rules.ts";
+import { normalizeEmail, normalizePhone, segmentsOf } from "../members/members.rules.ts";
 import { insertMembers } from "../members/members.sql.ts";
 import type { Clock } from "../shared/clock.ts";
 import { DomainError, notFound } from "../shared/errors.ts";
 import type { IdGenerator } from "../shared/ids.ts";
 import { MAX_POINTS_PER_OPERATION } from "../shared/points.ts";
+import { eventMetric, returnMetric, type TierProgress, type TierTransition } from "../tiers/tiers.rules.ts";
+import type { TiersService } from "../tiers/tiers.service.ts";
 import { checkReturnedItems, creditPartsFor, planReturn, returnedValue } from "./events.rules.ts";
 import { type EventInput, EventInputSchema, type EventResult } from "./events.schemas.ts";
 import * as q from "./events.sql.ts";
@@ -122,6 +124,7 @@ export class EventService {
       uow: UnitOfWork;
       campaigns: CampaignService;
       ledger: LedgerService;
+      tiers: Pick<TiersService, "openBatch" | "batchWrites">;
     },
   ) {}
 
@@ -426,7 +429,9 @@ export class EventService {
           guest,
           internal: false,
           claim: false,
-          facts: member ? { id: member.id, attributes: member.attributes, tier: null, segments: [] } : null,
+          facts: member
+            ? { id: member.id, attributes: member.attributes, tier: null, segments: segmentsOf(member.attributes) }
+            : null,
           enrolled: false,
         });
       } catch (error) {
@@ -511,9 +516,17 @@ export class EventService {
     const books = new Map([...loaded].map(([id, l]) => [id, l.book]));
     const settled = [...books.values()].flatMap((book) => settle(book, now, this.deps.ids));
     const state = await this.#ruleState(trx, ctx, pendings, referrals.pending);
+    // Read after the lock: upgrades of these members are decided here, in this transaction.
+    const tiers = await this.deps.tiers.openBatch(
+      trx,
+      program,
+      memberIds.filter((id) => members.has(id)),
+      now,
+      null,
+    );
 
     const blocked = new Set([...members].flatMap(([id, m]) => (m.status === "blocked" ? [id] : [])));
-    const outcome = await this.#process(trx, ctx, pendings, books, state, originals, referrals, blocked, (wants) =>
+    const outcome = await this.#process(trx, ctx, pendings, books, state, originals, referrals, blocked, tiers, (wants) =>
       this.#takeBudgets(trx, wants),
     );
     // In (campaign, slice) order, as sweeps lock them, to keep lock waits from forming a cycle.
@@ -521,6 +534,9 @@ export class EventService {
       .map((r) => ({ ...r, slice: homeSlice(r.memberId) }))
       .sort((a, b) => (a.campaignId < b.campaignId ? -1 : a.campaignId > b.campaignId ? 1 : a.slice - b.slice));
     for (const r of refunds) await refundBudget(trx, r.campaignId, r.slice, r.points);
+    // Members whose debt the write statement updates cannot have their tier updated in it too.
+    const debtChanged = new Set([...loaded].flatMap(([id, l]) => (l.book.debt !== l.originalDebt ? [id] : [])));
+    const tierParts = tiers ? await this.deps.tiers.batchWrites(trx, program.id, tiers, ctx.actor, debtChanged) : [];
     const inserted = await ledgerSql.persistEntries(
       trx,
       program.id,
@@ -531,7 +547,7 @@ export class EventService {
       new Set(settled.map((e) => e.id)),
       (() => {
         const { parts, inserted } = q.eventParts(program.id, now, outcome.write);
-        return { parts, select: inserted };
+        return { parts: [...parts, ...tierParts], select: inserted };
       })(),
     );
     const { write } = outcome;
@@ -563,10 +579,29 @@ export class EventService {
     ]);
     for (const book of books.values()) for (const lot of book.lots) if (expired.has(lot.id)) lot.expired = expired.get(lot.id);
     const state = await this.#ruleState(db, ctx, pendings, referrals.pending);
-    const outcome = await this.#process(db, ctx, pendings, books, state, originals, referrals, new Set(), async (wants) => {
-      const remaining = await budgetRemaining(db, [...wants.keys()]);
-      return new Map([...wants].map(([id, want]) => [id, Math.min(want.points, remaining.get(id) ?? 0)]));
-    });
+    // Tiers as they stood at `now`: a past dry run reads them from the tier history.
+    const tiers = await this.deps.tiers.openBatch(
+      db,
+      ctx.program,
+      pendings.flatMap((p) => (p.memberId && books.has(p.memberId) ? [p.memberId] : [])),
+      ctx.now,
+      ctx.now < this.deps.clock.now() ? ctx.now : null,
+    );
+    const outcome = await this.#process(
+      db,
+      ctx,
+      pendings,
+      books,
+      state,
+      originals,
+      referrals,
+      new Set(),
+      tiers,
+      async (wants) => {
+        const remaining = await budgetRemaining(db, [...wants.keys()]);
+        return new Map([...wants].map(([id, want]) => [id, Math.min(want.points, remaining.get(id) ?? 0)]));
+      },
+    );
     for (const [index, error] of refused) refuseEvent(outcome.answers, index, given, error, ctx.requestId);
     return outcome.answers;
   }
@@ -703,6 +738,8 @@ export class EventService {
     referrals: ReferralsInPlay,
     /** Members found blocked under their lock (the write path): they earn nothing. */
     blocked: ReadonlySet<string>,
+    /** The members' tiers, carried from event to event (upgrades recorded on it); null without tiers. */
+    tiers: TierProgress | null,
     grant: (wants: Map<string, { points: number; memberId: string }>) => Promise<Map<string, number>>,
   ) {
     const { program, now } = ctx;
@@ -712,37 +749,70 @@ export class EventService {
     const unread = [...new Set(pendings.flatMap((p) => (p.memberId && !facts.has(p.memberId) ? [p.memberId] : [])))];
     if (unread.length > 0) {
       const rows = await q.findMembers(db, program.id, { ids: unread, externalIds: [], emails: [], phones: [] });
-      for (const m of rows) facts.set(m.id, { id: m.id, attributes: m.attributes, tier: null, segments: [] });
+      for (const m of rows) {
+        facts.set(m.id, { id: m.id, attributes: m.attributes, tier: null, segments: segmentsOf(m.attributes) });
+      }
     }
+    /** The member as the rules see them for the next event: with the tier they hold at this point. */
+    const memberFacts = (memberId: string, progress: TierProgress | null): MemberFacts => ({
+      ...(facts.get(memberId) ?? { id: memberId, attributes: {}, tier: null, segments: [] }),
+      tier: progress?.factsTier(memberId) ?? null,
+    });
+    /** Each member's history, carried from one event to the next. */
+    const historyOf = (histories: Map<string, MemberHistory>, memberId: string): MemberHistory => {
+      let history = histories.get(memberId);
+      if (!history) {
+        history = {
+          purchases: state.purchases.get(memberId) ?? 0,
+          stamps: new Map(state.stamps.get(memberId) ?? []),
+          awards: [...(state.awards.get(memberId) ?? [])],
+        };
+        histories.set(memberId, history);
+      }
+      return history;
+    };
+    /** What an event that earned `points` adds to its member's tier metric (and the upgrades it brings). */
+    const advanceTier = (progress: TierProgress | null, p: Pending, memberId: string, points: number): TierTransition[] =>
+      progress?.counts(p.event.occurredAt)
+        ? progress.add(memberId, eventMetric(progress.policy.metric, { type: p.input.type, amount: p.event.amount, points }))
+        : [];
 
-    /** Evaluates every event in order, each member's history carried from one event to the next. */
-    const evaluateAll = (budgets: Budgets) => {
+    /**
+     * The first pass, to learn what budgeted campaigns want: every event evaluated in order, with
+     * no budget limit, tiers carried as far as the evaluations alone tell (returns come later).
+     */
+    const evaluateAll = () => {
       const histories = new Map<string, MemberHistory>();
+      const progress = tiers?.clone() ?? null;
       const evaluations = new Map<number, Evaluation>();
       for (const p of pendings) {
         if (!p.memberId || p.guest || p.input.type === "return" || blocked.has(p.memberId)) continue;
-        let history = histories.get(p.memberId);
-        if (!history) {
-          history = {
-            purchases: state.purchases.get(p.memberId) ?? 0,
-            stamps: new Map(state.stamps.get(p.memberId) ?? []),
-            awards: [...(state.awards.get(p.memberId) ?? [])],
-          };
-          histories.set(p.memberId, history);
-        }
-        const member = facts.get(p.memberId) ?? { id: p.memberId, attributes: {}, tier: null, segments: [] };
-        evaluations.set(p.index, evaluate(p.event, member, history, ctx.rules, program, budgets));
+        const evaluation = evaluate(
+          p.event,
+          memberFacts(p.memberId, progress),
+          historyOf(histories, p.memberId),
+          ctx.rules,
+          program,
+          new Map(),
+        );
+        evaluations.set(p.index, evaluation);
+        advanceTier(
+          progress,
+          p,
+          p.memberId,
+          evaluation.contributions.reduce((sum, c) => sum + c.points, 0),
+        );
       }
       return evaluations;
     };
 
     // Budgets need the database, so the batch is evaluated twice: once to learn what budgeted
-    // campaigns want (all at once, one take per campaign), then for real within what they granted.
-    // What the second pass does not use goes back to the budget.
+    // campaigns want (all at once, one take per campaign), then for real, event by event below,
+    // within what they granted. What the second pass does not use goes back to the budget.
     const budgeted = new Set(ctx.rules.flatMap((r) => (r.campaign?.budgetPoints ? [r.campaign.id] : [])));
     const wants = new Map<string, { points: number; memberId: string }>();
     if (budgeted.size > 0) {
-      const firstPass = evaluateAll(new Map());
+      const firstPass = evaluateAll();
       for (const p of pendings) {
         const evaluation = firstPass.get(p.index);
         if (!evaluation || !p.memberId) continue;
@@ -756,14 +826,10 @@ export class EventService {
     }
     const granted = wants.size > 0 ? await grant(wants) : new Map<string, number>();
     const budgets: Budgets = new Map([...budgeted].map((id) => [id, granted.get(id) ?? 0]));
-    const evaluations = evaluateAll(budgets);
-    const unused = [...granted].flatMap(([campaignId]) => {
-      const left = budgets.get(campaignId) ?? 0;
-      const memberId = wants.get(campaignId)?.memberId ?? "";
-      return left > 0 ? [{ campaignId, memberId, points: left }] : [];
-    });
+    const histories = new Map<string, MemberHistory>();
 
-    // Phase 2: ledger entries and answers, in order.
+    // Phase 2: each event evaluated for real, in order, with its ledger entries and answer, so an
+    // upgrade an event (or a return) brings is known to the events after it.
     const entries: EntryDraft[] = [];
     const answers = new Map<number, EventAnswer>();
     const write: Parameters<typeof q.eventParts>[2] = {
@@ -775,7 +841,7 @@ export class EventService {
       referralReversals: [],
       referrals: [],
     };
-    const refunds: { campaignId: string; memberId: string; points: number }[] = [...unused];
+    const refunds: { campaignId: string; memberId: string; points: number }[] = [];
     const rewardedThisMonth = new Map(state.referralsThisMonth);
     const referralSettled = new Set<string>();
 
@@ -848,9 +914,11 @@ export class EventService {
       const savedReferrer = referrerBook ? cloneBook(referrerBook) : null;
       // A refusal undoes the event alone: its entries, and the budget its evaluation took.
       const entriesBefore = entries.length;
+      let evaluation: Evaluation | null = null;
       try {
         if (p.input.type === "return") {
           if (!original) throw notFound("Purchase", p.input.originalEventId);
+          const returnedBefore = original.returnedAmount;
           const returnedItems = p.event.items ?? [];
           checkReturnedItems(original.items, [...original.returnedItems, ...returnedItems]);
           const returned = p.event.amount ?? returnedValue(original, original.returnedItems, returnedItems);
@@ -930,6 +998,18 @@ export class EventService {
             refunds.push({ ...r, memberId });
             write.budgetRefunds.push({ event_id: p.input.id, campaign_id: r.campaignId, points: r.points });
           }
+          // Lowers the tier metric (when both the purchase and the return count in the window);
+          // it never downgrades: only a review does.
+          if (tiers?.counts(p.event.occurredAt) && tiers.counts(original.occurredAt)) {
+            tiers.add(
+              memberId,
+              returnMetric(tiers.policy.metric, {
+                pointsTakenBack: plan.take,
+                amount: returned,
+                completesReturn: returnedBefore < original.amount && plan.totalReturned >= original.amount,
+              }),
+            );
+          }
           const result: EventResult = {
             ...base,
             status: "processed",
@@ -955,7 +1035,8 @@ export class EventService {
         }
 
         if (blocked.has(memberId)) throw new DomainError("member_blocked", `Member ${memberId} is blocked and cannot earn`);
-        const evaluation = evaluations.get(p.index) ?? { contributions: [], skipped: [], stamps: [] };
+        // Earned in the tier the member holds now (an upgrade earlier in the batch included).
+        evaluation = evaluate(p.event, memberFacts(memberId, tiers), historyOf(histories, memberId), ctx.rules, program, budgets);
         const contributions = evaluation.contributions.map((c) => ({ ...c }));
         const rulePoints = contributions.reduce((sum, c) => sum + c.points, 0);
 
@@ -1084,13 +1165,20 @@ export class EventService {
             txn_id: null,
           });
         }
+        // What the event adds to the tier metric may upgrade the member, for the events after it.
+        const tierChange = advanceTier(tiers, p, memberId, rulePoints).at(-1);
+        const tierRef = (id: string | null | undefined) => {
+          const tier = tiers?.ladder.find((t) => t.id === id);
+          return tier ? { id: tier.id, name: tier.name } : null;
+        };
         const result: EventResult = {
           ...base,
           status: "processed",
           points: { total, available: total - pending, pending },
           contributions: contributions.map((c, i) => ({
-            ruleId: c.ruleId === "referral" ? null : c.ruleId,
-            ruleVersion: c.ruleId === "referral" ? null : c.ruleVersion,
+            // The referral bonus and a tier's multiplier are no rule's.
+            ruleId: c.ruleId === "referral" || c.tierId ? null : c.ruleId,
+            ruleVersion: c.ruleId === "referral" || c.tierId ? null : c.ruleVersion,
             ruleName: c.ruleName,
             campaignId: c.campaignId,
             campaignVersion: c.campaignVersion,
@@ -1108,6 +1196,9 @@ export class EventService {
           referral,
           transactionId: ctx.dryRun ? null : (entry?.id ?? null),
           balance: bookBalance(book, now),
+          tierChange: tierChange
+            ? { from: tierRef(tierChange.from), to: tierRef(tierChange.to), reason: tierChange.reason }
+            : null,
         };
         row("processed", rulePoints, entry?.id ?? null, 201, result);
         answers.set(p.index, { eventId: p.input.id, status: 201, replayed: false, body: result });
@@ -1128,6 +1219,7 @@ export class EventService {
             type: "purchase",
             status: "processed",
             memberId,
+            occurredAt: p.event.occurredAt,
             amount: p.event.amount ?? 0,
             items: p.event.items,
             points: rulePoints,
@@ -1151,7 +1243,7 @@ export class EventService {
         restoreBook(book, savedBook);
         if (referrerBook && savedReferrer) restoreBook(referrerBook, savedReferrer);
         entries.length = entriesBefore;
-        for (const c of evaluations.get(p.index)?.contributions ?? []) {
+        for (const c of evaluation?.contributions ?? []) {
           if (c.campaignId && budgeted.has(c.campaignId) && c.points > 0) {
             refunds.push({ campaignId: c.campaignId, memberId, points: c.points });
           }
@@ -1161,6 +1253,11 @@ export class EventService {
         row("rejected", 0, null, error.status, body);
         answers.set(p.index, { eventId: p.input.id, status: error.status, replayed: false, body });
       }
+    }
+    // What the budgets granted and the evaluations did not use goes back.
+    for (const [campaignId] of granted) {
+      const left = budgets.get(campaignId) ?? 0;
+      if (left > 0) refunds.push({ campaignId, memberId: wants.get(campaignId)?.memberId ?? "", points: left });
     }
     // Sign-up events the system made answer nobody, but are stored like any other.
     for (const p of pendings) if (p.internal) answers.delete(p.index);

@@ -1,5 +1,5 @@
 import { type Kysely, type RawBuilder, sql, type Transaction } from "kysely";
-import type { DB, ExpiryPolicy, ReferralPolicy, ReturnPolicy, UnknownMemberPolicy } from "../db/schema.ts";
+import type { DB, ExpiryPolicy, ReferralPolicy, ReturnPolicy, TierPolicy, UnknownMemberPolicy } from "../db/schema.ts";
 import type { EventItem, PastAward } from "../earning/earning.rules.ts";
 
 type Db = Kysely<DB> | Transaction<DB>;
@@ -17,6 +17,8 @@ export interface EventProgram {
   referralPolicy: ReferralPolicy | null;
   rulesRevision: number;
   pointValue: number;
+  /** Null: the programme has no tiers. */
+  tierPolicy: TierPolicy | null;
 }
 
 export async function programForEvents(db: Db, programId: string): Promise<EventProgram | null> {
@@ -35,6 +37,7 @@ export async function programForEvents(db: Db, programId: string): Promise<Event
     referralPolicy: row.referral_policy,
     rulesRevision: row.rules_revision,
     pointValue: row.point_value,
+    tierPolicy: row.tier_policy,
   };
 }
 
@@ -106,6 +109,7 @@ export interface OriginalPurchase {
   type: string;
   status: string;
   memberId: string | null;
+  occurredAt: Date;
   amount: number;
   items: EventItem[] | null;
   points: number;
@@ -129,6 +133,7 @@ export async function findOriginals(db: Db, programId: string, ids: string[]): P
     type: string;
     status: string;
     member_id: string | null;
+    occurred_at: Date | string;
     amount: number | null;
     items: EventItem[] | null;
     points: number;
@@ -139,7 +144,7 @@ export async function findOriginals(db: Db, programId: string, ids: string[]): P
     sources: { account: "issued" | "partner"; partner_id: string | null; points: number }[] | null;
     campaigns: { campaign_id: string; points: number }[] | null;
     returned_items: EventItem[] | null;
-  }>`select e.id, e.type, e.status, e.member_id, e.amount, e.items, e.points, e.returned_amount, e.clawed_back, e.txn_id,
+  }>`select e.id, e.type, e.status, e.member_id, e.occurred_at, e.amount, e.items, e.points, e.returned_amount, e.clawed_back, e.txn_id,
       (select array_agg(l.id order by l.id) from lots l where l.txn_id = e.txn_id) as lot_ids,
       (select json_agg(s) from (select p.account, p.partner_id, -sum(p.amount)::bigint as points from postings p
         where p.txn_id = e.txn_id and p.account in ('issued', 'partner') group by p.account, p.partner_id) s) as sources,
@@ -158,6 +163,7 @@ export async function findOriginals(db: Db, programId: string, ids: string[]): P
         type: r.type,
         status: r.status,
         memberId: r.member_id,
+        occurredAt: new Date(r.occurred_at),
         amount: Number(r.amount ?? 0),
         items: r.items,
         points: Number(r.points),

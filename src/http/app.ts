@@ -13,6 +13,7 @@ import { paymentRoutes } from "../payments/payments.routes.ts";
 import { programRoutes } from "../programs/programs.routes.ts";
 import { rewardRoutes } from "../rewards/rewards.routes.ts";
 import { DomainError } from "../shared/errors.ts";
+import { tierRoutes } from "../tiers/tiers.routes.ts";
 import { authenticate } from "./auth.ts";
 import { mountDocs } from "./docs.ts";
 import type { AppEnv } from "./env.ts";
@@ -61,6 +62,7 @@ export function createHttpApp(services: Services, config: Pick<Config, "bodyLimi
   app.route("/", ledgerRoutes(services));
   app.route("/", eventRoutes(services));
   app.route("/", campaignRoutes(services));
+  app.route("/", tierRoutes(services));
   app.route("/", rewardRoutes(services));
   app.route("/", paymentRoutes(services));
 

@@ -122,7 +122,7 @@ type Out<T> = T extends ZodType ? z.output<T> : undefined;
 export function mutationRoute<S extends RouteSpec & { body: ZodType }>(
   router: Router,
   spec: S & {
-    method: "post" | "patch" | "delete";
+    method: "post" | "put" | "patch" | "delete";
     status: 200 | 201;
     response: ZodType;
     responseDescription: string;

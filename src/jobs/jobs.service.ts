@@ -8,6 +8,7 @@ import { membersWithDueWork } from "../ledger/ledger.sql.ts";
 import type { RedemptionService } from "../rewards/redemptions.service.ts";
 import type { Clock } from "../shared/clock.ts";
 import { DomainError } from "../shared/errors.ts";
+import type { TiersService } from "../tiers/tiers.service.ts";
 
 const BATCH = 200;
 const LEASE = "ledger-due-work";
@@ -20,6 +21,8 @@ export interface JobsResult {
   holdTimeouts: number;
   birthdays: number;
   reservationsExpired: number;
+  /** Tier reviews and ends of grace applied (retained, grace, downgraded). */
+  tierReviews: number;
 }
 
 /**
@@ -40,6 +43,7 @@ export class JobService {
       ledger: LedgerService;
       events: Pick<EventService, "emitBirthdays">;
       redemptions: Pick<RedemptionService, "expireReservations">;
+      tiers: Pick<TiersService, "applyDueReviews">;
       log: Logger;
       idempotencyRetentionDays: number;
     },
@@ -61,6 +65,7 @@ export class JobService {
       holdTimeouts: 0,
       birthdays: 0,
       reservationsExpired: 0,
+      tierReviews: 0,
     };
     // Reservations first: releasing one settles its member, hold time-out included.
     result.reservationsExpired = await this.deps.redemptions.expireReservations(asOf, programId);
@@ -79,6 +84,7 @@ export class JobService {
       // Another process settled these members first; what it did is not ours to count twice.
       if (posted === 0) break;
     }
+    result.tierReviews = await this.deps.tiers.applyDueReviews(asOf, programId);
     result.birthdays = await this.deps.events.emitBirthdays(asOf, programId);
     if (!programId) await this.#pruneIdempotencyKeys(now);
     return result;
@@ -107,7 +113,7 @@ export class JobService {
       try {
         if (!(await this.claimLease(now, new Date(now.getTime() + intervalMs * 2)))) return;
         const result = await this.run(now);
-        if (result.members > 0 || result.birthdays > 0 || result.reservationsExpired > 0)
+        if (result.members > 0 || result.birthdays > 0 || result.reservationsExpired > 0 || result.tierReviews > 0)
           this.deps.log.info({ jobs: result }, "due work done");
       } catch (err) {
         this.deps.log.error({ err }, "scheduled jobs failed; will retry next interval");

@@ -206,7 +206,7 @@ export function ledgerRoutes(services: Services) {
       tags: ["Jobs"],
       summary: "Run due work now",
       description:
-        "Activates pending lots, expires due lots into breakage, times out holds and sends birthday events, up to asOf, for this programme. The server also does this on its own schedule.",
+        "Activates pending lots, expires due lots into breakage, times out holds, applies due tier reviews and sends birthday events, up to asOf, for this programme. The server also does this on its own schedule.",
       security: bearer,
       middleware: [requireScope("admin")],
       request: { ...jsonBody(JobsRunSchema) },

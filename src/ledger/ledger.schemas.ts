@@ -156,5 +156,6 @@ export const JobsResultSchema = z
     holdTimeouts: z.int(),
     birthdays: z.int().describe("Birthday events sent to members whose birthday it is (programmes with a birthday rule)"),
     reservationsExpired: z.int().describe("Redemption reservations that timed out: points released, units back in stock"),
+    tierReviews: z.int().describe("Tier reviews and ends of grace applied (retained, grace, downgraded)"),
   })
   .openapi("JobsResult");

@@ -1,6 +1,7 @@
 import { type Kysely, sql } from "kysely";
 import type { DB } from "../db/schema.ts";
 import { rewardChecks } from "../rewards/rewards.verify.ts";
+import { tierChecks } from "../tiers/tiers.verify.ts";
 
 export interface CheckResult {
   name: string;
@@ -166,7 +167,7 @@ const checks = (now: Date): { name: string; description: string; query: ReturnTy
 /** Checks every invariant on the whole database; `ok` is false if any row breaks one. */
 export async function verifyLedger(db: Kysely<DB>, now: Date): Promise<VerifyReport> {
   const results: CheckResult[] = [];
-  for (const check of [...checks(now), ...rewardChecks()]) {
+  for (const check of [...checks(now), ...rewardChecks(), ...tierChecks()]) {
     const rows = (await check.query.execute(db)).rows;
     results.push({
       name: check.name,

@@ -1,0 +1,344 @@
+import { type Kysely, type RawBuilder, sql, type Transaction } from "kysely";
+import type { DB, TierChangeReason, TierMetric, TierPolicy, TierRow } from "../db/schema.ts";
+import type { LadderTier, TierState } from "./tiers.rules.ts";
+
+type Db = Kysely<DB> | Transaction<DB>;
+
+const toDate = (value: Date | string | null): Date | null => (value === null ? null : new Date(value));
+const rows = (items: unknown[]) => JSON.stringify(items);
+
+export const toLadderTier = (
+  row: Pick<
+    TierRow,
+    "id" | "name" | "rank" | "threshold" | "retain_threshold" | "earn_multiplier" | "points_expiry" | "benefits"
+  >,
+): LadderTier => ({
+  id: row.id,
+  name: row.name,
+  rank: row.rank ?? -1,
+  threshold: Number(row.threshold),
+  retainThreshold: row.retain_threshold === null ? null : Number(row.retain_threshold),
+  earnMultiplier: Number(row.earn_multiplier),
+  pointsExpiry: row.points_expiry,
+  benefits: row.benefits,
+});
+
+export interface Ladder {
+  policy: TierPolicy | null;
+  timezone: string;
+  /** The tiers on the ladder, bottom first. */
+  tiers: LadderTier[];
+  /** Every tier the programme ever had (removed ones too), by id: history names them. */
+  names: Map<string, string>;
+  rows: TierRow[];
+}
+
+/** The programme's tier policy and ladder; null if the programme does not exist. */
+export async function loadLadder(db: Db, programId: string): Promise<Ladder | null> {
+  const program = await db
+    .selectFrom("programs")
+    .select(["tier_policy", "timezone"])
+    .where("id", "=", programId)
+    .executeTakeFirst();
+  if (!program) return null;
+  const all = await db.selectFrom("tiers").selectAll().where("program_id", "=", programId).orderBy("rank").execute();
+  const active = all.filter((t) => t.removed_at === null);
+  return {
+    policy: program.tier_policy,
+    timezone: program.timezone,
+    tiers: active.map(toLadderTier),
+    names: new Map(all.map((t) => [t.id, t.name])),
+    rows: active,
+  };
+}
+
+/**
+ * The qualifying metric of one member over (from, to], as a subquery on a row `q` with columns
+ * member_id, from_at, to_at. Events count by when they occurred; a return counts when it occurred,
+ * against a purchase in the same window (a return of a purchase the window no longer holds takes
+ * nothing off it). Return events carry minus the points they took back and the amount returned,
+ * so they are added, never read from the purchase's running totals (which would count them twice
+ * and would not be exact as of a past time).
+ */
+function metricOf(programId: string, metric: TierMetric): RawBuilder<unknown> {
+  const inWindow = (alias: string) =>
+    sql`${sql.ref(`${alias}.occurred_at`)} > q.from_at and ${sql.ref(`${alias}.occurred_at`)} <= q.to_at`;
+  if (metric === "purchases") {
+    return sql`select (
+        (select count(*) from events e
+          where e.member_id = q.member_id and e.program_id = ${programId} and e.type = 'purchase'
+            and e.status in ('processed', 'claimed') and ${inWindow("e")})
+        - (select count(*) from (select o.id from events r
+            join events o on o.program_id = r.program_id and o.id = r.original_event_id
+            where r.member_id = q.member_id and r.program_id = ${programId} and r.type = 'return' and r.status = 'processed'
+              and ${inWindow("r")} and ${inWindow("o")}
+            group by o.id, o.amount having sum(r.amount) >= coalesce(o.amount, 0)) full_returns)
+      )::bigint as value`;
+  }
+  const value = metric === "spend" ? sql`case when e.type = 'return' then -e.amount else e.amount end` : sql`e.points`;
+  const types = metric === "spend" ? sql`and e.type in ('purchase', 'return')` : sql``;
+  return sql`select coalesce(sum(${value}), 0)::bigint as value from events e
+    left join events o on e.type = 'return' and o.program_id = e.program_id and o.id = e.original_event_id
+    where e.member_id = q.member_id and e.program_id = ${programId} ${types} and ${inWindow("e")}
+      and ((e.type <> 'return' and e.status in ('processed', 'claimed'))
+        or (e.type = 'return' and e.status = 'processed' and ${inWindow("o")}))`;
+}
+
+const requests = (items: { memberId: string; from: Date | null; to: Date }[]) =>
+  sql`select x.i, x.member_id, coalesce(x.from_at, '-infinity'::timestamptz) as from_at, x.to_at
+    from jsonb_to_recordset(${rows(items.map((r, i) => ({ i, member_id: r.memberId, from_at: r.from, to_at: r.to })))}::jsonb)
+      as x(i integer, member_id text, from_at timestamptz, to_at timestamptz)`;
+
+/** The metric of each (member, window) asked for, in one statement; answers in the order asked. */
+export async function metricsOver(
+  db: Db,
+  programId: string,
+  metric: TierMetric,
+  items: { memberId: string; from: Date | null; to: Date }[],
+): Promise<number[]> {
+  if (items.length === 0) return [];
+  const result = await sql<{ i: number; value: number }>`with q as (${requests(items)})
+    select q.i, m.value from q cross join lateral (${metricOf(programId, metric)}) m`.execute(db);
+  const values = items.map(() => 0);
+  for (const row of result.rows) values[row.i] = Number(row.value);
+  return values;
+}
+
+type StateRow = {
+  tier_id: string | null;
+  tier_since: Date | string | null;
+  tier_review_at: Date | string | null;
+  tier_grace_until: Date | string | null;
+  tier_locked: boolean | null;
+};
+
+const toState = (row: StateRow): TierState => ({
+  tierId: row.tier_id,
+  since: toDate(row.tier_since),
+  reviewAt: toDate(row.tier_review_at),
+  graceUntil: toDate(row.tier_grace_until),
+  locked: row.tier_locked ?? false,
+});
+
+/** The latest change of each member up to `asOf`, as tier state columns (a lateral on `m`). */
+const stateAsOf = (asOf: Date) => sql`select c.to_tier_id as tier_id, c.tier_since, c.review_at as tier_review_at,
+    c.grace_until as tier_grace_until, c.locked as tier_locked
+  from tier_changes c where c.member_id = m.id and c.effective_at <= ${asOf}
+  order by c.effective_at desc, c.id desc limit 1`;
+
+export interface BatchTierState {
+  ladder: Ladder;
+  members: Map<string, { state: TierState; metric: number }>;
+}
+
+/**
+ * What a batch of events needs of its members' tiers, in one statement: the ladder and policy,
+ * each member's tier state (the members row, which the caller has locked; or, for a dry run as of
+ * a past time, the tier history up to then) and metric over the window.
+ */
+export async function loadBatchState(
+  db: Db,
+  programId: string,
+  memberIds: string[],
+  window: { from: Date | null; to: Date },
+  metric: TierMetric,
+  stateAt: Date | null,
+): Promise<BatchTierState> {
+  const state = stateAt
+    ? sql`s.tier_id, s.tier_since, s.tier_review_at, s.tier_grace_until, s.tier_locked`
+    : sql`m.tier_id, m.tier_since, m.tier_review_at, m.tier_grace_until, m.tier_locked`;
+  const history = stateAt ? sql`left join lateral (${stateAsOf(stateAt)}) s on true` : sql``;
+  const result = await sql<
+    StateRow & { kind: "m" | "t" | "p"; member_id: string | null; metric: number | null; data: unknown }
+  >`with q as (${requests(memberIds.map((memberId) => ({ memberId, ...window })))})
+    select 'm' as kind, m.id as member_id, ${state}, x.value as metric, null::json as data
+      from q join members m on m.id = q.member_id and m.program_id = ${programId}
+      ${history}
+      cross join lateral (${metricOf(programId, metric)}) x
+    union all
+    select 't', null, null, null, null, null, null, null, row_to_json(t)
+      from tiers t where t.program_id = ${programId}
+    union all
+    select 'p', null, null, null, null, null, null, null, json_build_object('policy', p.tier_policy, 'timezone', p.timezone)
+      from programs p where p.id = ${programId}`.execute(db);
+  const members = new Map<string, { state: TierState; metric: number }>();
+  const all: TierRow[] = [];
+  let policy: TierPolicy | null = null;
+  let timezone = "UTC";
+  for (const row of result.rows) {
+    if (row.kind === "m" && row.member_id) members.set(row.member_id, { state: toState(row), metric: Number(row.metric ?? 0) });
+    else if (row.kind === "t") all.push(row.data as TierRow);
+    else if (row.kind === "p") ({ policy, timezone } = row.data as { policy: TierPolicy | null; timezone: string });
+  }
+  const active = all.filter((t) => t.removed_at === null).sort((a, b) => (a.rank ?? 0) - (b.rank ?? 0));
+  return {
+    ladder: { policy, timezone, tiers: active.map(toLadderTier), names: new Map(all.map((t) => [t.id, t.name])), rows: active },
+    members,
+  };
+}
+
+/** Tier states of members as of a time, from their history (members with none have no tier). */
+export async function statesAsOf(db: Db, programId: string, memberIds: string[], asOf: Date): Promise<Map<string, TierState>> {
+  if (memberIds.length === 0) return new Map();
+  const result = await sql<StateRow & { id: string }>`select m.id, s.tier_id, s.tier_since, s.tier_review_at,
+      s.tier_grace_until, s.tier_locked
+    from members m left join lateral (${stateAsOf(asOf)}) s on true
+    where m.program_id = ${programId} and m.id in (${sql.join(memberIds)})`.execute(db);
+  return new Map(result.rows.map((r) => [r.id, toState(r)]));
+}
+
+/** Locks members (in id order) and reads their tier of record. */
+export async function lockTierStates(
+  trx: Transaction<DB>,
+  programId: string,
+  memberIds: string[],
+): Promise<Map<string, TierState>> {
+  const ids = [...new Set(memberIds)].sort();
+  if (ids.length === 0) return new Map();
+  const result = await sql<StateRow & { id: string }>`select id, tier_id, tier_since, tier_review_at, tier_grace_until,
+      tier_locked from members where program_id = ${programId} and id in (${sql.join(ids)})
+    order by id for update`.execute(trx);
+  return new Map(result.rows.map((r) => [r.id, toState(r)]));
+}
+
+export interface TierChangeRow {
+  id: string;
+  member_id: string;
+  from_tier_id: string | null;
+  to_tier_id: string | null;
+  reason: TierChangeReason;
+  metric: number | null;
+  tier_since: Date | null;
+  review_at: Date | null;
+  grace_until: Date | null;
+  locked: boolean;
+  note: string | null;
+  actor: string;
+  effective_at: Date;
+}
+
+export interface OutboxRow {
+  id: string;
+  type: string;
+  subject_id: string;
+  payload: unknown;
+}
+
+/** A member's changes up to `asOf`, oldest first. */
+export async function changesUpTo(db: Db, programId: string, memberId: string, asOf: Date) {
+  return db
+    .selectFrom("tier_changes")
+    .selectAll()
+    .where("member_id", "=", memberId)
+    .where("program_id", "=", programId)
+    .where("effective_at", "<=", asOf)
+    .orderBy("effective_at")
+    .orderBy("id")
+    .execute();
+}
+
+/** Members' changes up to `until` (tier and time only), oldest first: a backtest replays with them. */
+export async function timelines(db: Db, programId: string, memberIds: string[], until: Date) {
+  if (memberIds.length === 0) return new Map<string, { at: Date; tierId: string | null }[]>();
+  const found = await db
+    .selectFrom("tier_changes")
+    .select(["member_id", "to_tier_id", "effective_at"])
+    .where("member_id", "in", memberIds)
+    .where("program_id", "=", programId)
+    .where("effective_at", "<", until)
+    .orderBy("member_id")
+    .orderBy("effective_at")
+    .orderBy("id")
+    .execute();
+  const byMember = new Map<string, { at: Date; tierId: string | null }[]>();
+  for (const row of found) {
+    const list = byMember.get(row.member_id) ?? [];
+    list.push({ at: row.effective_at, tierId: row.to_tier_id });
+    byMember.set(row.member_id, list);
+  }
+  return byMember;
+}
+
+/**
+ * Tier changes and their outbox announcements as parts of one write statement. With `states`, the
+ * members' tier of record too; the event pipeline leaves it out when the same statement updates
+ * those members' debt (one statement may not update a row twice).
+ */
+export function tierWriteParts(
+  programId: string,
+  now: Date,
+  changes: TierChangeRow[],
+  outbox: OutboxRow[],
+  states: Map<string, TierState> | null,
+): RawBuilder<unknown>[] {
+  const parts: RawBuilder<unknown>[] = [];
+  if (changes.length > 0) {
+    parts.push(sql`new_tier_changes as (
+      insert into tier_changes (id, program_id, member_id, from_tier_id, to_tier_id, reason, metric, tier_since, review_at,
+        grace_until, locked, note, actor, effective_at, created_at)
+      select x.id, ${programId}, x.member_id, x.from_tier_id, x.to_tier_id, x.reason, x.metric, x.tier_since, x.review_at,
+        x.grace_until, x.locked, x.note, x.actor, x.effective_at, ${now}::timestamptz
+      from jsonb_to_recordset(${rows(changes)}::jsonb) as x(id text, member_id text, from_tier_id text, to_tier_id text,
+        reason text, metric bigint, tier_since timestamptz, review_at timestamptz, grace_until timestamptz, locked boolean,
+        note text, actor text, effective_at timestamptz))`);
+  }
+  if (outbox.length > 0) {
+    parts.push(sql`new_outbox as (
+      insert into outbox (id, program_id, type, subject_id, payload, created_at)
+      select x.id, ${programId}, x.type, x.subject_id, x.payload, ${now}::timestamptz
+      from jsonb_to_recordset(${rows(outbox)}::jsonb) as x(id text, type text, subject_id text, payload jsonb))`);
+  }
+  if (states && states.size > 0) parts.push(memberTierPart(programId, states));
+  return parts;
+}
+
+/** The members' tier of record, as a part of a write statement. */
+export function memberTierPart(programId: string, states: Map<string, TierState>): RawBuilder<unknown> {
+  const list = [...states].map(([id, s]) => ({
+    id,
+    tier_id: s.tierId,
+    tier_since: s.since,
+    tier_review_at: s.reviewAt,
+    tier_grace_until: s.graceUntil,
+    tier_locked: s.locked,
+  }));
+  return sql`member_tiers as (
+    update members set tier_id = x.tier_id, tier_since = x.tier_since, tier_review_at = x.tier_review_at,
+      tier_grace_until = x.tier_grace_until, tier_locked = x.tier_locked
+    from jsonb_to_recordset(${rows(list)}::jsonb) as x(id text, tier_id text, tier_since timestamptz,
+      tier_review_at timestamptz, tier_grace_until timestamptz, tier_locked boolean)
+    where members.program_id = ${programId} and members.id in (${sql.join(list.map((m) => m.id))}) and members.id = x.id)`;
+}
+
+/** Runs write parts as one statement. */
+export async function runParts(trx: Transaction<DB>, parts: RawBuilder<unknown>[]): Promise<void> {
+  if (parts.length === 0) return;
+  await sql`with ${sql.join(parts)} select 1`.execute(trx);
+}
+
+/** Members whose review (or end of grace) is due by `asOf`, not locked (the members_tier_review index). */
+export async function dueForReview(db: Db, asOf: Date, limit: number, programId?: string) {
+  let query = db
+    .selectFrom("members")
+    .select(["program_id", "id"])
+    .where("tier_review_at", "<=", asOf)
+    .where("tier_locked", "=", false)
+    .where(sql<boolean>`coalesce(tier_grace_until, tier_review_at) <= ${asOf}`)
+    .orderBy("tier_review_at")
+    .limit(limit);
+  if (programId) query = query.where("program_id", "=", programId);
+  return query.execute();
+}
+
+/** How many members hold each of these tiers. */
+export async function holders(db: Db, programId: string, tierIds: string[]): Promise<Map<string, number>> {
+  if (tierIds.length === 0) return new Map();
+  const found = await db
+    .selectFrom("members")
+    .select(["tier_id", (eb) => eb.fn.countAll<number>().as("n")])
+    .where("program_id", "=", programId)
+    .where("tier_id", "in", tierIds)
+    .groupBy("tier_id")
+    .execute();
+  return new Map(found.flatMap((r) => (r.tier_id ? [[r.tier_id, Number(r.n)] as const] : [])));
+}
