@@ -534,7 +534,8 @@ export class TiersService {
     const byMember = await q.timelines(db, programId, memberIds, until);
     return (memberId: string, at: Date): FactsTier | null => {
       let tierId: string | null = null;
-      for (const change of byMember.get(memberId) ?? []) if (change.at <= at) tierId = change.tierId;
+      // Strictly before: an upgrade an event brought is dated at that event and applies after it.
+      for (const change of byMember.get(memberId) ?? []) if (change.at < at) tierId = change.tierId;
       const tier = effectiveTier(l.ladder, { ...NO_TIER, tierId });
       return tier && { id: tier.id, name: tier.name, earnMultiplier: tier.earnMultiplier, pointsExpiry: tier.pointsExpiry };
     };

@@ -646,6 +646,113 @@ describe.each(engines())("tiers on %s", (engine) => {
     });
   });
 
+  it("backtests and dry runs in the past see the tier members had then", async () => {
+    t.clock.set("2026-01-14T17:00:00.000Z");
+    const { p } = await programWithTiers();
+    const campaign = await p.call("POST", "/v1/campaigns", { name: "Gold only", audience: [{ type: "tier", in: ["Gold"] }] });
+    expect(campaign.status).toBe(201);
+    const rule = await p.call("POST", "/v1/rules", {
+      name: "Gold bonus",
+      trigger: "purchase",
+      campaignId: campaign.body.id,
+      effect: { type: "fixed_points", points: 40 },
+    });
+    expect(rule.status).toBe(201);
+
+    t.clock.set(START);
+    const g = await p.createMember();
+    const s = await p.createMember();
+    await earn(p, purchase(g, 60_000)); // Silver
+    t.clock.set("2026-01-15T18:00:00.000Z");
+    await earn(p, purchase(g, 50_000)); // Gold, earned as Silver
+    t.clock.set("2026-01-16T17:00:00.000Z");
+    await earn(p, purchase(g, 1_000));
+    await earn(p, purchase(s, 1_000));
+
+    const dryAt = async (asOf: string) => {
+      const res = await p.call("POST", `/v1/events?dryRun=true&asOf=${encodeURIComponent(asOf)}`, purchase(g, 1_000));
+      expect(res.status, JSON.stringify(res.body)).toBe(201);
+      return res.body.contributions.map((c: Json) => [c.ruleName, c.points]);
+    };
+    expect(await dryAt("2026-01-15T17:30:00.000Z")).toEqual([
+      ["1 point per dollar", 10],
+      ["Silver tier", 2],
+    ]);
+    expect(await dryAt("2026-01-15T19:00:00.000Z")).toEqual([
+      ["1 point per dollar", 10],
+      ["Gold tier", 5],
+    ]);
+
+    // The draft campaign replayed: only g's purchase made as Gold would have had its bonus.
+    const backtest = await p.call("POST", `/v1/campaigns/${campaign.body.id}/backtest`, {
+      from: "2026-01-14T00:00:00.000Z",
+      to: "2026-01-17T00:00:00.000Z",
+    });
+    expect(backtest.status, JSON.stringify(backtest.body)).toBe(200);
+    // Six events: two sign-ups and four purchases.
+    expect(backtest.body).toMatchObject({ eventsReplayed: 6, eventsRewarded: 1, points: 40, membersReached: 1 });
+  });
+
+  it("jobs from two runners at once review each member once", async () => {
+    t.clock.set(START);
+    const { p } = await programWithTiers();
+    const members: string[] = [];
+    for (let i = 0; i < 6; i++) {
+      const m = await p.createMember();
+      await earn(p, purchase(m, 100_000));
+      members.push(m);
+    }
+    // Six months on, nothing in the window: every Gold member goes into grace, once.
+    t.clock.set("2026-07-16T16:00:00.000Z");
+    const now = t.clock.now();
+    const runs = await Promise.all([t.app.services.jobs.run(now, p.id), t.app.services.jobs.run(now, p.id)]);
+    expect(runs[0].tierReviews + runs[1].tierReviews).toBe(6);
+    const db = t.app.services.database.db;
+    const graces = await db
+      .selectFrom("tier_changes")
+      .select("member_id")
+      .where("member_id", "in", members)
+      .where("reason", "=", "grace")
+      .execute();
+    expect(graces.map((r) => r.member_id).sort()).toEqual([...members].sort());
+    expect((await t.app.services.jobs.run(now, p.id)).tierReviews).toBe(0);
+  });
+
+  it("verify catches a tier of record that is not the last change, and a change without its announcement", async () => {
+    t.clock.set(START);
+    const { p, tiers } = await programWithTiers();
+    const m = await p.createMember();
+    await earn(p, purchase(m, 60_000));
+    const db = t.app.services.database.db;
+    const broken = async (name: string, corrupt: ReturnType<typeof sql>, repair: ReturnType<typeof sql>) => {
+      await corrupt.execute(db);
+      const report = await t.app.services.verify();
+      await repair.execute(db);
+      expect(report.checks.find((c) => c.name === name)?.violations, name).toBeGreaterThan(0);
+    };
+    await broken(
+      "tier_of_record_is_last_change",
+      sql`update members set tier_id = ${tiers.Gold.id} where id = ${m}`,
+      sql`update members set tier_id = ${tiers.Silver.id} where id = ${m}`,
+    );
+    await broken(
+      "tier_of_record_is_last_change",
+      sql`update members set tier_review_at = null where id = ${m}`,
+      sql`update members set tier_review_at = (select review_at from tier_changes where member_id = ${m} and reason = 'qualified') where id = ${m}`,
+    );
+    await broken(
+      "tier_changes_announced",
+      sql`update outbox set type = 'member.other' where subject_id = ${m}`,
+      sql`update outbox set type = 'member.tier_changed' where subject_id = ${m}`,
+    );
+    await broken(
+      "tiers_exist",
+      sql`update tier_changes set from_tier_id = 'tie_nope' where member_id = ${m} and reason = 'qualified'`,
+      sql`update tier_changes set from_tier_id = ${tiers.Bronze.id} where member_id = ${m} and reason = 'qualified'`,
+    );
+    expect((await t.app.services.verify()).ok).toBe(true);
+  });
+
   it("describes its routes in the OpenAPI document", async () => {
     const doc = await t.request("GET", "/openapi.json");
     const paths = doc.body.paths;
