@@ -435,6 +435,7 @@ export interface VouchersTable {
   expires_at: Timestamp | null;
   used_at: Timestamp | null;
   used_order_id: string | null;
+  used_store_id: string | null;
   used_by: string | null;
   created_at: Timestamp;
 }

@@ -198,6 +198,7 @@ export class LedgerService {
   captureHold(ctx: MutationContext, programId: string, holdId: string, input: { points?: number; reason?: string }) {
     return this.#mutate(ctx, 200, async (trx, now) => {
       const row = await this.#holdOrThrow(trx, programId, holdId);
+      await refuseOwned(trx, { holdId }, "captured");
       const { entries } = await this.withBooks(trx, programId, [row.member_id], ctx.actor, now, (books) =>
         capture(bookOf(books, row.member_id), holdId, input.points ?? null, input.reason ?? null, now, this.deps.ids),
       );
@@ -208,6 +209,7 @@ export class LedgerService {
   voidHold(ctx: MutationContext, programId: string, holdId: string, input: { reason?: string }) {
     return this.#mutate(ctx, 200, async (trx, now) => {
       const row = await this.#holdOrThrow(trx, programId, holdId);
+      await refuseOwned(trx, { holdId }, "voided");
       const { entries } = await this.withBooks(trx, programId, [row.member_id], ctx.actor, now, (books) =>
         voidHold(bookOf(books, row.member_id), holdId, input.reason ?? "Hold voided", now, this.deps.ids),
       );
@@ -242,6 +244,7 @@ export class LedgerService {
     return this.#mutate(ctx, 201, async (trx, now) => {
       const found = await q.findTransaction(trx, programId, txnId);
       if (!found) throw notFound("Transaction", txnId);
+      await refuseOwned(trx, { txnId }, "reversed");
       if (found.reversedById) {
         throw new DomainError("already_reversed", `Transaction ${txnId} was already reversed by ${found.reversedById}`, {
           reversedByTransactionId: found.reversedById,
@@ -426,6 +429,24 @@ export class LedgerService {
       closedAt: row.closed_at,
     };
   }
+}
+
+/** Refuses to change a redemption's or payment's ledger entries behind its back. */
+async function refuseOwned(trx: Transaction<DB>, ref: { txnId: string } | { holdId: string }, verb: string) {
+  const owner = await q.ownerOf(trx, ref);
+  if (!owner) return;
+  const what = "txnId" in ref ? `Transaction ${ref.txnId}` : `Hold ${ref.holdId}`;
+  const how =
+    owner.kind === "redemption"
+      ? `confirm or cancel redemption ${owner.id} (POST /v1/redemptions/${owner.id}/confirm or /cancel)`
+      : `refund payment ${owner.id} (POST /v1/payments/${owner.id}/refunds)`;
+  throw new DomainError(
+    "invalid_state",
+    `${what} belongs to ${owner.kind} ${owner.id} and cannot be ${verb} on its own: ${how}`,
+    {
+      [`${owner.kind}Id`]: owner.id,
+    },
+  );
 }
 
 /** A hold as its closing entry left it, without reading it back. */

@@ -342,6 +342,25 @@ export async function findTransaction(db: Db, programId: string, txnId: string) 
   };
 }
 
+/**
+ * The redemption or payment a transaction or hold belongs to, if any. Those are changed only
+ * through their own endpoints (cancel, confirm, refund), which keep stock, vouchers and refunds
+ * in step with the ledger; the generic ledger endpoints must leave them alone.
+ */
+export async function ownerOf(
+  db: Db,
+  ref: { txnId: string } | { holdId: string },
+): Promise<{ kind: "redemption" | "payment"; id: string } | null> {
+  const result =
+    "txnId" in ref
+      ? await sql<{ kind: "redemption" | "payment"; id: string }>`
+          select 'redemption' as kind, id from redemptions where capture_txn_id = ${ref.txnId}
+          union all select 'payment', id from payments where capture_txn_id = ${ref.txnId} limit 1`.execute(db)
+      : await sql<{ kind: "redemption" | "payment"; id: string }>`
+          select 'redemption' as kind, id from redemptions where hold_id = ${ref.holdId} limit 1`.execute(db);
+  return result.rows[0] ?? null;
+}
+
 export async function findHold(db: Db, programId: string, holdId: string) {
   return db.selectFrom("holds").selectAll().where("program_id", "=", programId).where("id", "=", holdId).executeTakeFirst();
 }

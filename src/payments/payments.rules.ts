@@ -36,9 +36,12 @@ export function quote(orderTotal: number, available: number, policy: PaymentPoli
 }
 
 /** Checks a payment of `amount` against the order and the policy; throws unprocessable with the bounds. */
-export function checkPayment(amount: number, orderTotal: number, policy: PaymentPolicy): number {
+export function checkPayment(amount: number, orderTotal: number, policy: PaymentPolicy, paidBefore = 0): number {
+  const before = paidBefore > 0 ? ` (with ${paidBefore} paid in points before)` : "";
   if (amount > orderTotal) {
-    throw new DomainError("validation_error", `amount ${amount} is more than the order total ${orderTotal}`, { field: "amount" });
+    throw new DomainError("validation_error", `amount ${amount}${before} is more than the order total ${orderTotal}`, {
+      field: "amount",
+    });
   }
   const points = pointsFor(amount, policy);
   const share = (amount / orderTotal) * 100;
@@ -47,8 +50,9 @@ export function checkPayment(amount: number, orderTotal: number, policy: Payment
   if (share < policy.minSharePercent) problems.push(`points must pay at least ${policy.minSharePercent}% of the order`);
   if (share > policy.maxSharePercent) problems.push(`points may pay at most ${policy.maxSharePercent}% of the order`);
   if (problems.length > 0) {
-    throw new DomainError("unprocessable", `This payment is outside the programme's limits: ${problems.join("; ")}`, {
+    throw new DomainError("unprocessable", `This payment${before} is outside the programme's limits: ${problems.join("; ")}`, {
       amount,
+      paidBefore,
       orderTotal,
       points,
       sharePercent: Math.round(share * 100) / 100,

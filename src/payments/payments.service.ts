@@ -68,15 +68,33 @@ export class PaymentService {
           field: "currency",
         });
       }
-      const points = checkPayment(input.amount, input.orderTotal ?? input.amount, policy);
       const now = this.deps.clock.now();
-      const blocked = await trx
+      // The member's lock first: payments by one member queue, so an order's payments are checked whole.
+      const member = await trx
         .selectFrom("members")
         .select("status")
         .where("id", "=", memberId)
         .where("program_id", "=", programId)
+        .forUpdate()
         .executeTakeFirst();
-      if (blocked?.status === "blocked") throw new DomainError("member_blocked", `Member ${memberId} is blocked`);
+      if (!member) throw notFound("Member", memberId);
+      if (member.status === "blocked") throw new DomainError("member_blocked", `Member ${memberId} is blocked`);
+      // The share limits hold for the whole order: the member's earlier live payments on it count too.
+      const earlier = await trx
+        .selectFrom("payments")
+        .select((eb) => eb.fn.coalesce(eb.fn.sum<number>(eb("amount", "-", eb.ref("refunded_amount"))), eb.lit(0)).as("paid"))
+        .where("program_id", "=", programId)
+        .where("member_id", "=", memberId)
+        .where("order_id", "=", input.orderId)
+        .executeTakeFirst();
+      const paid = Number(earlier?.paid ?? 0);
+      const orderTotal = input.orderTotal ?? input.amount + paid;
+      if (paid > 0) checkPayment(input.amount + paid, orderTotal, policy, paid);
+      const points = checkPayment(
+        input.amount,
+        orderTotal,
+        paid > 0 ? { ...policy, minSharePercent: 0, maxSharePercent: 100 } : policy,
+      );
       const { entries, books } = await this.deps.ledger.withBooks(trx, programId, [memberId], ctx.actor, now, (b) => [
         debit(
           bookOf(b, memberId),

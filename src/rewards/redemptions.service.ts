@@ -93,11 +93,12 @@ export class RedemptionService {
       if (!member) throw notFound("Member", memberId);
       const reward = await q.findReward(trx, programId, input.rewardId);
       if (!reward) throw notFound("Reward", input.rewardId);
-      const [tiers, usage, tierOf, codes] = await Promise.all([
+      const [tiers, usage, tierOf, codes, lapsed] = await Promise.all([
         q.tiersById(trx, programId),
         q.memberUsage(trx, memberId, now),
         this.deps.tierOf(trx, programId, [memberId], now),
         reward.code_format.type === "pool" ? q.codesAvailable(trx, [reward.id]) : Promise.resolve(new Map<string, number>()),
+        q.lapsedUnits(trx, [reward.id], now),
       ]);
       const points = reward.cost_points * input.quantity;
       const redemptionId = this.deps.ids("redemption");
@@ -105,7 +106,7 @@ export class RedemptionService {
       const { entries, books } = await this.deps.ledger.withBooks(trx, programId, [memberId], ctx.actor, now, (books) => {
         const book = bookOf(books, memberId);
         const reasons = unavailableReasons(
-          rewardTerms(reward, tiers, codes.get(reward.id) ?? null),
+          rewardTerms(reward, tiers, codes.get(reward.id) ?? null, lapsed.get(reward.id) ?? 0),
           {
             status: member.status,
             available: spendableBalance(book, now),
@@ -127,7 +128,7 @@ export class RedemptionService {
       });
       const entry = must(entries[0], "the redemption entry");
       // Stock last: the row is shared by every member redeeming the reward, so hold its lock briefly.
-      const poolCodes = await this.#takeUnits(trx, reward, input.quantity);
+      const poolCodes = await this.#takeUnits(trx, reward, input.quantity, now);
       const row = await trx
         .insertInto("redemptions")
         .values({
@@ -156,11 +157,15 @@ export class RedemptionService {
   }
 
   /** Takes the units from stock and, for a pool reward, its codes; out_of_stock if either runs short. */
-  async #takeUnits(trx: Transaction<DB>, reward: RewardRow, quantity: number): Promise<string[]> {
+  async #takeUnits(trx: Transaction<DB>, reward: RewardRow, quantity: number, now: Date): Promise<string[]> {
     const outOfStock = () =>
       new DomainError("out_of_stock", `${reward.name} is out of stock`, {
         reasons: [{ code: "out_of_stock", message: "Out of stock" }],
       });
+    if (!hasUnits(reward)) return [];
+    // Lock order, everywhere: member, reward, redemptions, codes.
+    await q.lockReward(trx, reward.id);
+    for (const lapsed of await q.expireLapsed(trx, reward.id, now)) await releaseUnits(trx, lapsed, reward);
     if (reward.stock_remaining !== null && !(await q.takeStock(trx, reward.id, quantity))) throw outOfStock();
     if (reward.code_format.type !== "pool") return [];
     const codes = await q.takeCodes(trx, reward.id, quantity);
@@ -201,7 +206,7 @@ export class RedemptionService {
         ...(await trx
           .insertInto("vouchers")
           .values(codes.map(row))
-          .onConflict((oc) => oc.column("code").doNothing())
+          .onConflict((oc) => oc.columns(["program_id", "code"]).doNothing())
           .returningAll()
           .execute()),
       );
@@ -209,14 +214,19 @@ export class RedemptionService {
     return issued;
   }
 
-  /** Locks the redemption's member, then reads the redemption as it now stands. */
+  /**
+   * Locks the redemption's member and, if the reward counts units, the reward (the order every
+   * path takes: a redemption of another member may release a lapsed reservation under the reward's
+   * lock), then reads the redemption as it now stands.
+   */
   async #lockRedemption(trx: Transaction<DB>, programId: string, redemptionId: string) {
     const first = await q.findRedemption(trx, programId, redemptionId);
     if (!first) throw notFound("Redemption", redemptionId);
     await q.lockMember(trx, programId, first.member_id);
+    const reward = must(await q.findReward(trx, programId, first.reward_id), "the reward");
+    if (hasUnits(reward)) await q.lockReward(trx, reward.id);
     const row = must(await q.findRedemption(trx, programId, redemptionId), "the redemption");
-    const reward = must(await q.findReward(trx, programId, row.reward_id), "the reward");
-    return { row, reward };
+    return { row, reward: must(await q.findReward(trx, programId, row.reward_id), "the reward") };
   }
 
   /** Confirms a reservation: the held points are captured and the vouchers issued. */
@@ -406,7 +416,13 @@ export class RedemptionService {
       // The conditional update is the check: of two checkouts at once, the second finds it used.
       const used = await trx
         .updateTable("vouchers")
-        .set({ status: "used", used_at: now, used_order_id: input.orderId ?? null, used_by: ctx.actor })
+        .set({
+          status: "used",
+          used_at: now,
+          used_order_id: input.orderId ?? null,
+          used_store_id: input.storeId ?? null,
+          used_by: ctx.actor,
+        })
         .where("program_id", "=", programId)
         .where("code", "=", wanted)
         .where("status", "=", "issued")
@@ -434,11 +450,9 @@ export class RedemptionService {
       let changed = 0;
       for (const d of due) {
         await this.deps.db.transaction().execute(async (trx) => {
-          await q.lockMember(trx, d.program_id, d.member_id);
-          const row = await q.findRedemption(trx, d.program_id, d.id);
-          if (row?.status !== "reserved" || row.reserved_until === null || row.reserved_until > asOf) return;
+          const { row, reward } = await this.#lockRedemption(trx, d.program_id, d.id);
+          if (row.status !== "reserved" || row.reserved_until === null || row.reserved_until > asOf) return;
           await this.deps.ledger.withBooks(trx, d.program_id, [d.member_id], SYSTEM_ACTOR, asOf, () => []);
-          const reward = must(await q.findReward(trx, d.program_id, row.reward_id), "the reward");
           await releaseUnits(trx, row, reward);
           await trx
             .updateTable("redemptions")
@@ -474,12 +488,26 @@ export class RedemptionService {
  * Gives a cancelled or lapsed redemption's units back to stock, and a reservation's pool codes
  * back to the pool (nobody saw them). Codes of issued vouchers are never handed out again.
  */
-async function releaseUnits(trx: Transaction<DB>, row: RedemptionRow, reward: RewardRow) {
+async function releaseUnits(
+  trx: Transaction<DB>,
+  row: Pick<RedemptionRow, "quantity" | "reserved_codes"> & { status?: RedemptionRow["status"] },
+  reward: RewardRow,
+) {
+  if (!hasUnits(reward)) return;
+  await q.lockReward(trx, reward.id);
   if (reward.stock_remaining !== null) await q.returnStock(trx, reward.id, row.quantity);
-  if (row.status === "reserved" && row.reserved_codes.length > 0) {
-    await trx.updateTable("reward_codes").set({ assigned: false }).where("code", "in", row.reserved_codes).execute();
+  if (row.status !== "completed" && row.reserved_codes.length > 0) {
+    await trx
+      .updateTable("reward_codes")
+      .set({ assigned: false })
+      .where("program_id", "=", reward.program_id)
+      .where("code", "in", row.reserved_codes)
+      .execute();
   }
 }
+
+/** Whether the reward counts units at all (a stock, or a pool of codes). */
+const hasUnits = (reward: RewardRow) => reward.stock_remaining !== null || reward.code_format.type === "pool";
 
 function bookOf(books: Map<string, MemberBook>, memberId: string): MemberBook {
   return must(books.get(memberId), `the book of ${memberId}`);
@@ -505,6 +533,7 @@ function voucherCheck(voucher: VoucherRow, reward: RewardRow, at: Date) {
     expiresAt: voucher.expires_at?.toISOString() ?? null,
     usedAt: voucher.used_at?.toISOString() ?? null,
     usedOrderId: voucher.used_order_id,
+    usedStoreId: voucher.used_store_id,
     createdAt: voucher.created_at.toISOString(),
   };
 }

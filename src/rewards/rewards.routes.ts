@@ -1,8 +1,10 @@
 import { z } from "@hono/zod-openapi";
 import type { Services } from "../app.ts";
 import { createRouter, idParam, mutationRoute, readRoute } from "../http/openapi.ts";
+import { fingerprint } from "../idempotency/idempotency.service.ts";
 import { MemberParams } from "../members/members.routes.ts";
 import { PageQuerySchema } from "../shared/schemas.ts";
+import { normalizeCode } from "./rewards.rules.ts";
 import {
   CancelRedemptionSchema,
   ConfirmRedemptionSchema,
@@ -282,7 +284,14 @@ export function rewardRoutes(services: Services) {
       response: VoucherCheckSchema,
       responseDescription: "The voucher, now used",
     },
-    ({ body, params, programId, ctx }) => redemptions.useVoucher(ctx, programId, params.code, body),
+    // Fingerprinted on the code as stored, so a retry that types it in another case replays.
+    ({ body, params, programId, ctx }) =>
+      redemptions.useVoucher(
+        { ...ctx, fingerprint: fingerprint("POST", `/v1/vouchers/${normalizeCode(params.code)}/redeem`, body) },
+        programId,
+        params.code,
+        body,
+      ),
   );
 
   return router;

@@ -302,6 +302,7 @@ export const VoucherCheckSchema = z
     expiresAt: z.iso.datetime().nullable(),
     usedAt: z.iso.datetime().nullable(),
     usedOrderId: z.string().nullable(),
+    usedStoreId: z.string().nullable(),
     createdAt: z.iso.datetime(),
   })
   .openapi("VoucherCheck");

@@ -71,15 +71,18 @@ function rewardView(row: RewardRow, codesAvailable: number | null): RewardView {
   };
 }
 
-/** Units the reward can still hand out: its stock and, for a pool, the codes left. Null: unlimited. */
-export function unitsLeft(row: RewardRow, codes: number | null): number | null {
+/**
+ * Units the reward can still hand out: its stock and, for a pool, the codes left, each with what
+ * reservations that ran out still hold (they are released before stock is taken). Null: unlimited.
+ */
+export function unitsLeft(row: RewardRow, codes: number | null, lapsed: number): number | null {
   const limits = [row.stock_remaining, row.code_format.type === "pool" ? (codes ?? 0) : null].filter(
     (n): n is number => n !== null,
   );
-  return limits.length === 0 ? null : Math.min(...limits);
+  return limits.length === 0 ? null : Math.min(...limits) + lapsed;
 }
 
-export function rewardTerms(row: RewardRow, tiers: Map<string, q.TierRef>, codes: number | null): RewardTerms {
+export function rewardTerms(row: RewardRow, tiers: Map<string, q.TierRef>, codes: number | null, lapsed: number): RewardTerms {
   return {
     id: row.id,
     status: row.status,
@@ -92,7 +95,7 @@ export function rewardTerms(row: RewardRow, tiers: Map<string, q.TierRef>, codes
       : null,
     segments: row.segments,
     memberLimit: row.member_limit,
-    unitsLeft: unitsLeft(row, codes),
+    unitsLeft: unitsLeft(row, codes, lapsed),
   };
 }
 
@@ -258,15 +261,13 @@ export class RewardService {
     });
   }
 
+  /** Units redeemed or reserved; a reservation that ran out counts until released (its unit comes back then). */
   async #unitsTaken(trx: Transaction<DB>, rewardId: string): Promise<number> {
-    const now = this.deps.clock.now();
     const row = await trx
       .selectFrom("redemptions")
       .select((eb) => eb.fn.coalesce(eb.fn.sum<number>("quantity"), eb.lit(0)).as("n"))
       .where("reward_id", "=", rewardId)
-      .where((eb) =>
-        eb.or([eb("status", "=", "completed"), eb.and([eb("status", "=", "reserved"), eb("reserved_until", ">", now)])]),
-      )
+      .where("status", "in", ["completed", "reserved"])
       .executeTakeFirst();
     return Number(row?.n ?? 0);
   }
@@ -304,18 +305,36 @@ export class RewardService {
           `Reward ${rewardId} generates its codes (codeFormat ${row.code_format.type}); only pool rewards take imported codes`,
         );
       }
-      const wanted = [...new Set(codes.map(normalizeCode))];
-      const now = this.deps.clock.now();
-      const inserted = await trx
-        .insertInto("reward_codes")
-        .values(wanted.map((code) => ({ code, program_id: programId, reward_id: rewardId, created_at: now })))
-        .onConflict((oc) => oc.column("code").doNothing())
-        .returning("code")
-        .execute();
-      const taken = new Set(inserted.map((r) => r.code));
-      const skipped = codes.filter(
-        (c, i) => !taken.has(normalizeCode(c)) || codes.findIndex((d) => normalizeCode(d) === normalizeCode(c)) !== i,
+      const normalized = codes.map(normalizeCode);
+      const issued = new Set(
+        (
+          await trx
+            .selectFrom("vouchers")
+            .select("code")
+            .where("program_id", "=", programId)
+            .where("code", "in", normalized)
+            .execute()
+        ).map((v) => v.code),
       );
+      const wanted = [...new Set(normalized)].filter((c) => !issued.has(c));
+      const now = this.deps.clock.now();
+      const inserted =
+        wanted.length === 0
+          ? []
+          : await trx
+              .insertInto("reward_codes")
+              .values(wanted.map((code) => ({ code, program_id: programId, reward_id: rewardId, created_at: now })))
+              .onConflict((oc) => oc.columns(["program_id", "code"]).doNothing())
+              .returning("code")
+              .execute();
+      // A code is skipped when this programme already knows it, or it came earlier in this import.
+      const fresh = new Set(inserted.map((r) => r.code));
+      const skipped = codes.filter((_, i) => {
+        const code = normalized[i] as string;
+        if (!fresh.has(code)) return true;
+        fresh.delete(code);
+        return false;
+      });
       return {
         imported: inserted.length,
         skipped,
@@ -329,12 +348,12 @@ export class RewardService {
    * and, if not, every reason. Reads only; a redemption checks again under the member's lock.
    */
   async memberRewards(programId: string, memberId: string, at: Date) {
-    const { standing, rows, codes, tiers, usage, timezone } = await this.#standing(programId, memberId, at);
+    const { standing, rows, codes, lapsed, tiers, usage, timezone } = await this.#standing(programId, memberId, at);
     return {
       memberId,
       available: standing.available,
       data: rows.map((row) => {
-        const terms = rewardTerms(row, tiers, codes.get(row.id) ?? null);
+        const terms = rewardTerms(row, tiers, codes.get(row.id) ?? null, lapsed.get(row.id) ?? 0);
         const member: MemberStanding = { ...standing, usedInPeriod: usedInPeriod(usage, row, at, timezone) };
         const reasons = unavailableReasons(terms, member, 1, at);
         return {
@@ -359,17 +378,24 @@ export class RewardService {
       q.memberUsage(db, memberId, at),
       this.deps.tierOf(db, programId, [memberId], at),
     ]);
-    const codes = await q.codesAvailable(
-      db,
-      rows.filter((r) => r.code_format.type === "pool").map((r) => r.id),
-    );
+    const [codes, lapsed] = await Promise.all([
+      q.codesAvailable(
+        db,
+        rows.filter((r) => r.code_format.type === "pool").map((r) => r.id),
+      ),
+      q.lapsedUnits(
+        db,
+        rows.map((r) => r.id),
+        at,
+      ),
+    ]);
     const standing: Omit<MemberStanding, "usedInPeriod"> = {
       status: member.status,
       available: spendableBalance(book, at),
       tier: tierOf.get(memberId) ?? null,
       segments: segmentsOf(member.attributes),
     };
-    return { standing, rows, codes, tiers, usage, timezone: program.timezone, book };
+    return { standing, rows, codes, lapsed, tiers, usage, timezone: program.timezone, book };
   }
 
   /**
@@ -378,7 +404,7 @@ export class RewardService {
    */
   async recommendations(programId: string, memberId: string, limit: number) {
     const at = this.deps.clock.now();
-    const { standing, rows, codes, tiers, usage, timezone } = await this.#standing(programId, memberId, at);
+    const { standing, rows, codes, lapsed, tiers, usage, timezone } = await this.#standing(programId, memberId, at);
     const since = new Date(at.getTime() - 365 * DAY);
     const [mix, earned90, popular] = await Promise.all([
       q.purchaseMix(this.deps.db, memberId, since),
@@ -396,7 +422,7 @@ export class RewardService {
     }
     const ranked = rankRecommendations(
       rows.map((row) => {
-        const terms = rewardTerms(row, tiers, codes.get(row.id) ?? null);
+        const terms = rewardTerms(row, tiers, codes.get(row.id) ?? null, lapsed.get(row.id) ?? 0);
         const member: MemberStanding = { ...standing, usedInPeriod: usedInPeriod(usage, row, at, timezone) };
         const reasons = unavailableReasons(terms, member, 1, at);
         return {
@@ -430,9 +456,15 @@ export class RewardService {
   /** What a portal shows beside a balance: the cheapest reward not yet in reach, and when points expire. */
   async outlook(programId: string, memberId: string) {
     const at = this.deps.clock.now();
-    const { standing, rows, book } = await this.#standing(programId, memberId, at);
+    const { standing, rows, codes, lapsed, tiers, usage, timezone, book } = await this.#standing(programId, memberId, at);
+    // Only rewards the member could redeem once they have the points.
+    const attainable = rows.filter((row) => {
+      const terms = rewardTerms(row, tiers, codes.get(row.id) ?? null, lapsed.get(row.id) ?? 0);
+      const member: MemberStanding = { ...standing, usedInPeriod: usedInPeriod(usage, row, at, timezone) };
+      return unavailableReasons(terms, member, 1, at).every((r) => r.code === "insufficient_points");
+    });
     const next = nextReward(
-      rows.map((r) => ({ rewardId: r.id, name: r.name, costPoints: r.cost_points })),
+      attainable.map((r) => ({ rewardId: r.id, name: r.name, costPoints: r.cost_points })),
       standing.available,
     );
     const expiring = new Map<number, number>();

@@ -118,7 +118,7 @@ export async function returnStock(trx: Transaction<DB>, rewardId: string, quanti
 /** Hands out pool codes; fewer than asked if the pool runs dry. Skips codes another redemption is taking. */
 export async function takeCodes(trx: Transaction<DB>, rewardId: string, quantity: number): Promise<string[]> {
   const rows = await sql<{ code: string }>`update reward_codes set assigned = true
-    where code in (select code from reward_codes where reward_id = ${rewardId} and not assigned
+    where (program_id, code) in (select program_id, code from reward_codes where reward_id = ${rewardId} and not assigned
       order by created_at, code limit ${quantity} for update skip locked)
     returning code`.execute(trx);
   return rows.rows.map((r) => r.code);
@@ -144,6 +144,41 @@ export async function listMemberRedemptions(db: Db, memberId: string, limit: num
     .orderBy("id", "desc")
     .limit(limit + 1)
     .execute();
+}
+
+/** Locks a reward's row: the lock every change to its stock, codes or reservations takes (after the member's). */
+export async function lockReward(trx: Transaction<DB>, rewardId: string): Promise<void> {
+  await trx.selectFrom("rewards").select("id").where("id", "=", rewardId).forUpdate().execute();
+}
+
+/**
+ * Marks a reward's reservations that ran out as expired and returns them, so their units can go
+ * back before stock is taken: a lapsed reservation never blocks another member, whenever the jobs
+ * run. Their holds are released by the ledger's own settling, when each member is next touched.
+ */
+export async function expireLapsed(trx: Transaction<DB>, rewardId: string, now: Date) {
+  return trx
+    .updateTable("redemptions")
+    .set((eb) => ({ status: "expired", cancelled_at: eb.ref("reserved_until"), cancel_reason: "Reservation timed out" }))
+    .where("reward_id", "=", rewardId)
+    .where("status", "=", "reserved")
+    .where("reserved_until", "<=", now)
+    .returning(["id", "quantity", "reserved_codes"])
+    .execute();
+}
+
+/** Units held by reservations that ran out but are not yet marked expired, per reward. */
+export async function lapsedUnits(db: Db, rewardIds: string[], now: Date): Promise<Map<string, number>> {
+  if (rewardIds.length === 0) return new Map();
+  const rows = await db
+    .selectFrom("redemptions")
+    .select(["reward_id", sql<number>`sum(quantity)::int`.as("n")])
+    .where("reward_id", "in", rewardIds)
+    .where("status", "=", "reserved")
+    .where("reserved_until", "<=", now)
+    .groupBy("reward_id")
+    .execute();
+  return new Map(rows.map((r) => [r.reward_id, Number(r.n)]));
 }
 
 /** Reservations past their time, oldest first. */

@@ -40,7 +40,7 @@ export const rewardChecks = () => [
       left join vouchers v on v.redemption_id = r.id
       where w.code_format ->> 'type' <> 'none' or v.code is not null
       group by r.id, r.status, r.quantity, r.member_id, r.program_id
-      having (r.status = 'completed' and count(v.code) <> r.quantity)
+      having (r.status = 'completed' and count(v.code) filter (where v.status <> 'cancelled') <> r.quantity)
           or (r.status in ('reserved', 'expired') and count(v.code) <> 0)
           or (r.status = 'cancelled' and count(v.code) filter (where v.status <> 'cancelled') <> 0)
           or count(v.code) filter (where v.member_id <> r.member_id or v.program_id <> r.program_id) <> 0`,

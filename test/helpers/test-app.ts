@@ -73,7 +73,7 @@ export async function startTestApp(engine: EngineName, start = "2026-01-15T12:00
   const clock = new ManualClock(start);
   const database = await openTestDatabase(engine);
   const config = loadConfig({}, { rootKey: TEST_ROOT_KEY, logLevel: "silent" });
-  const app = await createApp(config, { database, clock, log: pino({ level: "silent" }) });
+  const app = await createApp(config, { database, clock, log: pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" }) });
 
   const request: TestApp["request"] = async (method, path, options = {}) => {
     const headers: Record<string, string> = { ...options.headers };

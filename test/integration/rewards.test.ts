@@ -443,6 +443,106 @@ describe.each(engines())("rewards, redemptions and vouchers on %s", (engine) => 
     t.clock.set("2026-03-02T15:00:00Z");
   });
 
+  it("keeps a redemption's and a payment's ledger entries out of the generic ledger endpoints", async () => {
+    const p = await t.createProgram({ paymentPolicy: { pointValue: 1, minPoints: 1, minSharePercent: 0, maxSharePercent: 100 } });
+    const m = await p.createMember({});
+    await credit(p, m, 1_000);
+    const r = await reward(p, { costPoints: 100 });
+    const red = ok(await redeem(p, m, { rewardId: r.id }), 201);
+    const reverse = await p.call("POST", `/v1/ledger/transactions/${red.transactionId}/reverse`, { reason: "x" });
+    expect(reverse.status).toBe(409);
+    expect(reverse.body.error).toMatchObject({ code: "invalid_state", details: { redemptionId: red.id } });
+    const reserved = ok(await redeem(p, m, { rewardId: r.id, reserve: true }), 201);
+    for (const action of ["capture", "void"]) {
+      const res = await p.call("POST", `/v1/holds/${reserved.holdId}/${action}`, {});
+      expect(res.status).toBe(409);
+      expect(res.body.error.details.redemptionId).toBe(reserved.id);
+    }
+    const paid = ok(await p.call("POST", `/v1/members/${m}/payments`, { orderId: "o", amount: 100, currency: "USD" }), 201);
+    const payReverse = await p.call("POST", `/v1/ledger/transactions/${paid.transactionId}/reverse`, { reason: "x" });
+    expect(payReverse.body.error.details.paymentId).toBe(paid.id);
+    expect((await balance(p, m)).available).toBe(700);
+  });
+
+  it("releases a lapsed reservation's stock to the next member at once, and never oversells after a stock change", async () => {
+    const p = await t.createProgram();
+    const a = await p.createMember({});
+    const b = await p.createMember({});
+    await credit(p, a, 100);
+    await credit(p, b, 100);
+    const r = await reward(p, { costPoints: 10, stock: 1 });
+    ok(await redeem(p, a, { rewardId: r.id, reserve: true, holdSeconds: 60 }), 201);
+    t.clock.advance(61_000);
+    expect(ok(await p.call("GET", `/v1/members/${b}/rewards`)).data[0].redeemable).toBe(true);
+    ok(await redeem(p, b, { rewardId: r.id }), 201);
+    expect(ok(await p.call("GET", `/v1/rewards/${r.id}`)).stock).toEqual({ total: 1, remaining: 0 });
+    expect(ok(await p.call("POST", "/v1/jobs/run", {})).reservationsExpired).toBe(0);
+    expect(ok(await p.call("GET", `/v1/rewards/${r.id}`)).stock).toEqual({ total: 1, remaining: 0 });
+    expect((await balance(p, a)).available).toBe(100);
+
+    const unlimited = await reward(p, { costPoints: 10 });
+    ok(await redeem(p, a, { rewardId: unlimited.id, reserve: true, holdSeconds: 60 }), 201);
+    t.clock.advance(61_000);
+    expect(ok(await p.call("PATCH", `/v1/rewards/${unlimited.id}`, { stock: 5 })).stock).toEqual({ total: 5, remaining: 4 });
+    ok(await p.call("POST", "/v1/jobs/run", {}));
+    expect(ok(await p.call("GET", `/v1/rewards/${unlimited.id}`)).stock).toEqual({ total: 5, remaining: 5 });
+    t.clock.set("2026-03-02T15:00:00Z");
+  });
+
+  it("keeps codes per programme, limits payments per order, replays a retried voucher use typed in lower case", async () => {
+    const a = await t.createProgram();
+    const b = await t.createProgram({ paymentPolicy: { pointValue: 1, minPoints: 1, minSharePercent: 0, maxSharePercent: 50 } });
+    const ma = await a.createMember({});
+    await credit(a, ma, 100);
+    const ra = await reward(a, { costPoints: 10 });
+    const code = ok(await redeem(a, ma, { rewardId: ra.id }), 201).vouchers[0].code;
+    const pool = await reward(b, { costPoints: 10, codeFormat: { type: "pool" } });
+    expect(ok(await b.call("POST", `/v1/rewards/${pool.id}/codes`, { codes: [code] })).imported).toBe(1);
+    const poolA = await reward(a, { costPoints: 10, codeFormat: { type: "pool" } });
+    expect(ok(await a.call("POST", `/v1/rewards/${poolA.id}/codes`, { codes: [code] }))).toMatchObject({
+      imported: 0,
+      skipped: [code],
+    });
+    const mb = await b.createMember({});
+    await credit(b, mb, 1_000);
+    expect(ok(await redeem(b, mb, { rewardId: pool.id }), 201).vouchers[0].code).toBe(code);
+
+    ok(
+      await b.call("POST", `/v1/members/${mb}/payments`, { orderId: "o1", amount: 500, currency: "USD", orderTotal: 1_000 }),
+      201,
+    );
+    const second = await b.call("POST", `/v1/members/${mb}/payments`, {
+      orderId: "o1",
+      amount: 500,
+      currency: "USD",
+      orderTotal: 1_000,
+    });
+    expect(second.status).toBe(422);
+    expect((await balance(b, mb)).available).toBe(490);
+
+    const first = ok(await a.call("POST", `/v1/vouchers/${code}/redeem`, { storeId: "store-7" }, { idempotencyKey: "till-1" }));
+    expect(first.usedStoreId).toBe("store-7");
+    const retry = await a.call(
+      "POST",
+      `/v1/vouchers/${code.toLowerCase()}/redeem`,
+      { storeId: "store-7" },
+      { idempotencyKey: "till-1" },
+    );
+    expect(retry.status).toBe(200);
+    expect(retry.headers.get("idempotent-replayed")).toBe("true");
+  });
+
+  it("points the member to the next reward they can actually get", async () => {
+    const p = await t.createProgram();
+    const m = await p.createMember({});
+    await credit(p, m, 10);
+    await reward(p, { name: "sold out", costPoints: 20, stock: 0 });
+    await reward(p, { name: "staff only", costPoints: 30, segments: ["staff"] });
+    const real = await reward(p, { name: "real", costPoints: 40 });
+    const detail = ok(await p.call("GET", `/v1/members/${m}`));
+    expect(detail.loyalty.nextReward).toEqual({ rewardId: real.id, name: "real", costPoints: 40, pointsToGo: 30 });
+  });
+
   it("verify catches stock, vouchers and refunds that do not match the ledger", async () => {
     const p = await t.createProgram();
     const m = await p.createMember({});

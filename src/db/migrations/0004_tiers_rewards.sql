@@ -107,17 +107,20 @@ create table rewards (
   created_at timestamptz not null,
   updated_at timestamptz not null,
   check ((stock_total is null) = (stock_remaining is null)),
+  check (stock_remaining <= stock_total),
   check (available_until is null or available_from is null or available_until > available_from)
 );
 create index rewards_program on rewards (program_id, id);
 
--- Imported codes for pool rewards; each is handed out once. Unique everywhere, like vouchers.
+-- Imported codes for pool rewards; each is handed out once. Codes are unique per programme (like
+-- vouchers), so one programme can neither collide with nor learn of another's codes.
 create table reward_codes (
-  code text primary key,
   program_id text not null,
+  code text not null,
   reward_id text not null references rewards (id),
   assigned boolean not null default false,
-  created_at timestamptz not null
+  created_at timestamptz not null,
+  primary key (program_id, code)
 );
 create index reward_codes_free on reward_codes (reward_id, created_at, code) where not assigned;
 
@@ -148,10 +151,9 @@ create index redemptions_member on redemptions (member_id, reward_id, created_at
 create index redemptions_reward on redemptions (reward_id, created_at);
 create index redemptions_reserved on redemptions (reserved_until) where status = 'reserved';
 
--- Codes are unique across programmes, so a code names one voucher wherever it is typed.
 create table vouchers (
-  code text primary key,
   program_id text not null,
+  code text not null,
   redemption_id text not null references redemptions (id),
   member_id text not null references members (id),
   reward_id text not null references rewards (id),
@@ -159,8 +161,10 @@ create table vouchers (
   expires_at timestamptz,
   used_at timestamptz,
   used_order_id text,
+  used_store_id text,
   used_by text,
-  created_at timestamptz not null
+  created_at timestamptz not null,
+  primary key (program_id, code)
 );
 create index vouchers_redemption on vouchers (redemption_id);
 create index vouchers_member on vouchers (member_id, created_at);
