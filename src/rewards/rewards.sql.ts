@@ -231,19 +231,3 @@ export async function recentEarnings(db: Db, memberId: string, since: Date): Pro
     .executeTakeFirst();
   return Math.max(0, Number(row?.points ?? 0));
 }
-
-/** Members' tiers of record (members.tier_id). */
-export async function storedTiers(db: Db, programId: string, memberIds: string[]) {
-  const result = new Map<string, TierRef | null>(memberIds.map((id) => [id, null]));
-  if (memberIds.length === 0) return result;
-  const rows = await db
-    .selectFrom("members as m")
-    .innerJoin("tiers as t", "t.id", "m.tier_id")
-    .select(["m.id as memberId", "t.id", "t.name", "t.rank"])
-    .where("m.program_id", "=", programId)
-    .where("m.id", "in", memberIds)
-    .where("t.rank", "is not", null)
-    .execute();
-  for (const r of rows) result.set(r.memberId, { id: r.id, name: r.name, rank: Number(r.rank) });
-  return result;
-}

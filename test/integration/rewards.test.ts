@@ -543,6 +543,40 @@ describe.each(engines())("rewards, redemptions and vouchers on %s", (engine) => 
     expect(detail.loyalty.nextReward).toEqual({ rewardId: real.id, name: "real", costPoints: 40, pointsToGo: 30 });
   });
 
+  it("opens a tier-gated reward when the member reaches the tier, and recommends among their tier's favourites", async () => {
+    const p = await t.createProgram({ timezone: "UTC" });
+    ok(
+      await p.call("PUT", "/v1/tiers", {
+        policy: { metric: "spend", window: { type: "lifetime" }, periodMonths: 12, graceDays: 0 },
+        tiers: [
+          { name: "Bronze", threshold: 0 },
+          { name: "Gold", threshold: 10_000 },
+        ],
+      }),
+    );
+    const gold = ok(await p.call("GET", "/v1/tiers")).tiers[1];
+    const lounge = await reward(p, { name: "Lounge", type: "experience", value: {}, costPoints: 10, minTierId: gold.id });
+    const m = await p.createMember({});
+    await credit(p, m, 100);
+    const before = ok(await p.call("GET", `/v1/members/${m}/rewards`)).data[0];
+    expect(before.reasons.map((r: Json) => r.code)).toEqual(["tier_required"]);
+    expect(before.reasons[0].message).toContain("Gold");
+    expect((await redeem(p, m, { rewardId: lounge.id })).body.error.code).toBe("reward_unavailable");
+    ok(await p.call("POST", "/v1/events", { id: "big", type: "purchase", memberId: m, amount: 12_000, currency: "USD" }), 201);
+    const detail = ok(await p.call("GET", `/v1/members/${m}`));
+    expect(detail.loyalty.tier).toMatchObject({ id: gold.id, name: "Gold" });
+    ok(await redeem(p, m, { rewardId: lounge.id }), 201);
+    const other = await p.createMember({});
+    await credit(p, other, 5);
+    ok(
+      await p.call("POST", "/v1/events", { id: "big-2", type: "purchase", memberId: other, amount: 12_000, currency: "USD" }),
+      201,
+    );
+    const recs = ok(await p.call("GET", `/v1/members/${other}/recommendations`)).data;
+    expect(recs[0].reward.id).toBe(lounge.id);
+    expect(recs[0].reason).toBe("Popular with Gold members; 5 points to go");
+  });
+
   it("verify catches stock, vouchers and refunds that do not match the ledger", async () => {
     const p = await t.createProgram();
     const m = await p.createMember({});
