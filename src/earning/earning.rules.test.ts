@@ -1,5 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import type { ExpiryPolicy } from "../db/schema.ts";
 import {
   type EarnEvent,
   evaluate,
@@ -302,5 +303,44 @@ describe("evaluate, for any rules and events (property)", () => {
       ),
       { numRuns: 500 },
     );
+  });
+});
+
+describe("the member's tier", () => {
+  const gold = (earnMultiplier: number, pointsExpiry: ExpiryPolicy | null = null): MemberFacts => ({
+    ...member,
+    tier: { id: "tie_gold", name: "Gold", earnMultiplier, pointsExpiry },
+  });
+  const twoYears = { policy: "fixed_period" as const, months: 24, roundTo: "none" as const };
+
+  it.each([
+    [1.5, 10_000, 50, "Gold tier x1.5 on 100 points (floor): +50 points"],
+    [1.25, 4_500, 11, "Gold tier x1.25 on 45 points (floor): +11 points"],
+    [1.1, 999, 0, null],
+    [1, 10_000, 0, null],
+  ])("x%s on $%i: +%i, its own line", (multiplier, amount, bonus, explanation) => {
+    const result = evaluate(event({ amount }), gold(multiplier), fresh(), [rule({ effect: perDollar })], program);
+    const line = result.contributions.find((c) => c.tierId === "tie_gold");
+    expect(line?.points ?? 0).toBe(bonus);
+    expect(line?.explanation ?? null).toBe(explanation);
+    if (line) expect(line).toMatchObject({ ruleId: "tie_gold", ruleName: "Gold tier", campaignId: null, fundedBy: "program" });
+  });
+
+  it("multiplies every rule's points, and its expiry applies where a rule has none of its own", () => {
+    const own = { policy: "fixed_period" as const, months: 3, roundTo: "none" as const };
+    const rules = [rule({ effect: perDollar }), rule({ effect: { type: "fixed_points", points: 10 }, expiry: own })];
+    const result = evaluate(event({ amount: 10_000 }), gold(2, twoYears), fresh(), rules, program);
+    expect(result.contributions.map((c) => [c.points, c.expiry])).toEqual([
+      [100, twoYears],
+      [10, own],
+      [110, twoYears],
+    ]);
+  });
+
+  it("a tier condition matches the tier by id or name", () => {
+    const cond = { type: "tier" as const, in: ["Gold"] };
+    expect(failedCondition(cond, null, gold(1), null, program)).toBeNull();
+    expect(failedCondition({ type: "tier", in: ["tie_gold"] }, null, gold(1), null, program)).toBeNull();
+    expect(failedCondition(cond, null, member, null, program)).toBe("member's tier (none) is not one of Gold");
   });
 });
