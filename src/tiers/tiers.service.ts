@@ -193,11 +193,7 @@ export class TiersService {
       due.forEach((d, i) => {
         const state = states.get(d.memberId);
         const step = state && reviewStep(d.memberId, l.ladder, l.policy, state, metrics[i] ?? 0, l.timezone);
-        if (!step) {
-          // Cannot be decided (no ladder to decide on): leave it for good.
-          states.set(d.memberId, { ...(state ?? NO_TIER), reviewAt: null, graceUntil: null });
-          return;
-        }
+        if (!step) return;
         transitions.push(step);
         states.set(d.memberId, step.state);
         progressed = true;
