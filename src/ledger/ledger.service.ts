@@ -66,6 +66,15 @@ export interface LedgerEntryView {
   createdAt: Date;
 }
 
+export interface OpenBooks {
+  books: Map<string, MemberBook>;
+  program: q.LedgerProgram;
+  members: Map<string, q.LockedMember>;
+  loaded: Map<string, q.LoadedBook>;
+  /** What fell due up to now, to be written with the change. */
+  settled: EntryDraft[];
+}
+
 export interface HoldView {
   id: string;
   memberId: string;
@@ -85,20 +94,19 @@ export class LedgerService {
   constructor(private readonly deps: { db: Kysely<DB>; clock: Clock; ids: IdGenerator; uow: UnitOfWork }) {}
 
   /**
-   * Locks the members, brings their books up to `now` (activations, expiries, hold time-outs
-   * that fell due), runs `work` on the books, and writes everything in the caller's transaction.
-   * Other domains (redemptions, payments) spend points through this, inside their own transaction.
+   * Locks the members and brings their books up to `now` (activations, expiries, hold time-outs
+   * that fell due), in the caller's transaction. Pair with writeBooks(); withBooks() does both
+   * around a pure step. Other domains (redemptions, payments) that must read more under the
+   * member's lock before deciding use the pair.
    */
-  async withBooks(
+  async openBooks(
     trx: Transaction<DB>,
     programId: string,
     memberIds: string[],
-    actor: string,
     now: Date,
-    work: (books: Map<string, MemberBook>, program: q.LedgerProgram) => EntryDraft[],
     /** Lots to load even when empty, with what expired from them (a reversal's lots). */
     reversalLotIds: string[] = [],
-  ): Promise<{ entries: EntryDraft[]; books: Map<string, MemberBook> }> {
+  ): Promise<OpenBooks> {
     const { members, program } = await q.lockMembers(trx, programId, memberIds);
     for (const id of memberIds) if (!members.has(id)) throw notFound("Member", id);
     if (!program) throw notFound("Program", programId);
@@ -109,9 +117,36 @@ export class LedgerService {
     }
     const books = new Map([...loaded].map(([id, l]) => [id, l.book]));
     const settled = [...books.values()].flatMap((book) => settle(book, now, this.deps.ids));
-    const entries = work(books, program);
-    await q.persistEntries(trx, programId, actor, [...settled, ...entries], loaded, now, new Set(settled.map((e) => e.id)));
-    return { entries, books };
+    return { books, program, members, loaded, settled };
+  }
+
+  /** Writes what settling and `entries` did to the books opened by openBooks(), in one statement. */
+  async writeBooks(trx: Transaction<DB>, programId: string, actor: string, open: OpenBooks, entries: EntryDraft[], now: Date) {
+    await q.persistEntries(
+      trx,
+      programId,
+      actor,
+      [...open.settled, ...entries],
+      open.loaded,
+      now,
+      new Set(open.settled.map((e) => e.id)),
+    );
+  }
+
+  /** openBooks(), then `work` on the books, then writeBooks(): the usual shape of a ledger change. */
+  async withBooks(
+    trx: Transaction<DB>,
+    programId: string,
+    memberIds: string[],
+    actor: string,
+    now: Date,
+    work: (books: Map<string, MemberBook>, program: q.LedgerProgram) => EntryDraft[],
+    reversalLotIds: string[] = [],
+  ): Promise<{ entries: EntryDraft[]; books: Map<string, MemberBook> }> {
+    const open = await this.openBooks(trx, programId, memberIds, now, reversalLotIds);
+    const entries = work(open.books, open.program);
+    await this.writeBooks(trx, programId, actor, open, entries, now);
+    return { entries, books: open.books };
   }
 
   #mutate<T>(ctx: MutationContext, status: number, work: (trx: Transaction<DB>, now: Date) => Promise<T>) {

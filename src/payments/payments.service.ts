@@ -1,4 +1,4 @@
-import type { Kysely, Transaction } from "kysely";
+import type { Kysely, Selectable, Transaction } from "kysely";
 import type { DB, PaymentPolicy, PaymentRow } from "../db/schema.ts";
 import type { MutationContext, UnitOfWork } from "../idempotency/idempotency.service.ts";
 import { debit, type MemberBook, refund, spendableBalance } from "../ledger/ledger.rules.ts";
@@ -11,6 +11,7 @@ import { checkPayment, quote, refundPoints } from "./payments.rules.ts";
 import type { CreatePaymentInput } from "./payments.schemas.ts";
 
 type Db = Kysely<DB> | Transaction<DB>;
+type PaymentRefundRow = Selectable<DB["payment_refunds"]>;
 
 function policyOf(program: Program): PaymentPolicy {
   if (!program.paymentPolicy) {
@@ -70,15 +71,10 @@ export class PaymentService {
       }
       const now = this.deps.clock.now();
       // The member's lock first: payments by one member queue, so an order's payments are checked whole.
-      const member = await trx
-        .selectFrom("members")
-        .select("status")
-        .where("id", "=", memberId)
-        .where("program_id", "=", programId)
-        .forUpdate()
-        .executeTakeFirst();
-      if (!member) throw notFound("Member", memberId);
-      if (member.status === "blocked") throw new DomainError("member_blocked", `Member ${memberId} is blocked`);
+      const open = await this.deps.ledger.openBooks(trx, programId, [memberId], now);
+      if (open.members.get(memberId)?.status === "blocked") {
+        throw new DomainError("member_blocked", `Member ${memberId} is blocked`);
+      }
       // The share limits hold for the whole order: the member's earlier live payments on it count too.
       const earlier = await trx
         .selectFrom("payments")
@@ -95,21 +91,19 @@ export class PaymentService {
         orderTotal,
         paid > 0 ? { ...policy, minSharePercent: 0, maxSharePercent: 100 } : policy,
       );
-      const { entries, books } = await this.deps.ledger.withBooks(trx, programId, [memberId], ctx.actor, now, (b) => [
-        debit(
-          bookOf(b, memberId),
-          {
-            type: "capture",
-            points,
-            sink: "redeemed",
-            reason: `Paid ${input.amount} ${program.currency} of order ${input.orderId}`,
-          },
-          now,
-          this.deps.ids,
-        ),
-      ]);
-      const capture = entries[0];
-      if (!capture) throw new Error("expected the payment's capture");
+      const book = bookOf(open.books, memberId);
+      const capture = debit(
+        book,
+        {
+          type: "capture",
+          points,
+          sink: "redeemed",
+          reason: `Paid ${input.amount} ${program.currency} of order ${input.orderId}`,
+        },
+        now,
+        this.deps.ids,
+      );
+      await this.deps.ledger.writeBooks(trx, programId, ctx.actor, open, [capture], now);
       const row = await trx
         .insertInto("payments")
         .values({
@@ -126,7 +120,7 @@ export class PaymentService {
         })
         .returningAll()
         .executeTakeFirstOrThrow();
-      return { ...(await this.#view(trx, row)), balance: bookBalance(bookOf(books, memberId), now) };
+      return { ...(await this.#view(trx, row, [])), balance: bookBalance(book, now) };
     });
   }
 
@@ -221,8 +215,10 @@ export class PaymentService {
     return row;
   }
 
-  async #view(db: Db, row: PaymentRow) {
-    const refunds = await db.selectFrom("payment_refunds").selectAll().where("payment_id", "=", row.id).orderBy("id").execute();
+  /** The payment as the API shows it; `refunds` given when known (a new payment has none). */
+  async #view(db: Db, row: PaymentRow, known?: PaymentRefundRow[]) {
+    const refunds =
+      known ?? (await db.selectFrom("payment_refunds").selectAll().where("payment_id", "=", row.id).orderBy("id").execute());
     return {
       id: row.id,
       memberId: row.member_id,

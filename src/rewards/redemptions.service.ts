@@ -89,46 +89,47 @@ export class RedemptionService {
     const program = await this.deps.programs.get(programId);
     return this.deps.uow.run(ctx, 201, async (trx) => {
       const now = this.deps.clock.now();
-      const member = await q.lockMember(trx, programId, memberId);
-      if (!member) throw notFound("Member", memberId);
-      const reward = await q.findReward(trx, programId, input.rewardId);
+      const open = await this.deps.ledger.openBooks(trx, programId, [memberId], now);
+      const book = bookOf(open.books, memberId);
+      const reward = await q.readRewardForRedemption(trx, programId, input.rewardId);
       if (!reward) throw notFound("Reward", input.rewardId);
-      const [tiers, usage, tierOf, codes, lapsed] = await Promise.all([
-        q.tiersById(trx, programId),
-        q.memberUsage(trx, memberId, now),
-        this.deps.tierOf(trx, programId, [memberId], now),
-        reward.code_format.type === "pool" ? q.codesAvailable(trx, [reward.id]) : Promise.resolve(new Map<string, number>()),
-        q.lapsedUnits(trx, [reward.id], now),
+      // Read, under the member's lock, only what this reward's terms look at.
+      const pool = reward.code_format.type === "pool";
+      const [tiers, tierOf, usage, codes, lapsed, attributes] = await Promise.all([
+        reward.min_tier_id ? q.tiersById(trx, programId) : new Map<string, q.TierRef>(),
+        reward.min_tier_id ? this.deps.tierOf(trx, programId, [memberId], now) : new Map<string, q.TierRef | null>(),
+        reward.member_limit ? q.memberUsage(trx, memberId, now) : [],
+        pool ? q.codesAvailable(trx, [reward.id]) : new Map<string, number>(),
+        hasUnits(reward) ? q.lapsedUnits(trx, [reward.id], now) : new Map<string, number>(),
+        reward.segments.length > 0 ? q.memberAttributes(trx, memberId) : {},
       ]);
+      const reasons = unavailableReasons(
+        rewardTerms(reward, tiers, codes.get(reward.id) ?? null, lapsed.get(reward.id) ?? 0),
+        {
+          status: must(open.members.get(memberId), "the member").status,
+          available: spendableBalance(book, now),
+          tier: tierOf.get(memberId) ?? null,
+          segments: segmentsOf(attributes),
+          usedInPeriod: usedInPeriod(usage, reward, now, program.timezone),
+        },
+        input.quantity,
+        now,
+      );
+      if (reasons.length > 0) {
+        throw new DomainError(refusalCode(reasons), reasons.map((r) => r.message).join("; "), { reasons });
+      }
       const points = reward.cost_points * input.quantity;
       const redemptionId = this.deps.ids("redemption");
       const reservedUntil = input.reserve ? new Date(now.getTime() + input.holdSeconds * 1000) : null;
-      const { entries, books } = await this.deps.ledger.withBooks(trx, programId, [memberId], ctx.actor, now, (books) => {
-        const book = bookOf(books, memberId);
-        const reasons = unavailableReasons(
-          rewardTerms(reward, tiers, codes.get(reward.id) ?? null, lapsed.get(reward.id) ?? 0),
-          {
-            status: member.status,
-            available: spendableBalance(book, now),
-            tier: tierOf.get(memberId) ?? null,
-            segments: segmentsOf(member.attributes),
-            usedInPeriod: usedInPeriod(usage, reward, now, program.timezone),
-          },
-          input.quantity,
-          now,
-        );
-        if (reasons.length > 0) {
-          const code = refusalCode(reasons);
-          throw new DomainError(code, reasons.map((r) => r.message).join("; "), { reasons });
-        }
-        const reason = `Redeemed ${input.quantity} × ${reward.name} (${redemptionId})`;
-        return input.reserve
-          ? [hold(book, { points, expiresAt: must(reservedUntil, "reservedUntil"), reason }, now, this.deps.ids)]
-          : [debit(book, { type: "capture", points, sink: "redeemed", reason }, now, this.deps.ids)];
-      });
-      const entry = must(entries[0], "the redemption entry");
-      // Stock last: the row is shared by every member redeeming the reward, so hold its lock briefly.
-      const poolCodes = await this.#takeUnits(trx, reward, input.quantity, now);
+      const reason = `Redeemed ${input.quantity} × ${reward.name} (${redemptionId})`;
+      const entry = reservedUntil
+        ? hold(book, { points, expiresAt: reservedUntil, reason }, now, this.deps.ids)
+        : debit(book, { type: "capture", points, sink: "redeemed", reason }, now, this.deps.ids);
+      await this.deps.ledger.writeBooks(trx, programId, ctx.actor, open, [entry], now);
+      const lapsedUnits = lapsed.get(reward.id) ?? 0;
+      // A pool's codes are needed for the vouchers; plain stock is taken last, so its row (shared
+      // by everyone redeeming the reward) stays locked only until commit.
+      const poolCodes = pool ? await this.#takeUnits(trx, reward, input.quantity, now, lapsedUnits) : [];
       const row = await trx
         .insertInto("redemptions")
         .values({
@@ -152,22 +153,29 @@ export class RedemptionService {
         .returningAll()
         .executeTakeFirstOrThrow();
       const vouchers = input.reserve ? [] : await this.#issueVouchers(trx, row, reward, poolCodes, program.timezone, now);
-      return { ...redemptionView(row, reward, vouchers, now), balance: bookBalance(bookOf(books, memberId), now) };
+      if (!pool) await this.#takeUnits(trx, reward, input.quantity, now, lapsedUnits);
+      return { ...redemptionView(row, reward, vouchers, now), balance: bookBalance(book, now) };
     });
   }
 
-  /** Takes the units from stock and, for a pool reward, its codes; out_of_stock if either runs short. */
-  async #takeUnits(trx: Transaction<DB>, reward: RewardRow, quantity: number, now: Date): Promise<string[]> {
+  /**
+   * Takes the units from stock and, for a pool reward, its codes; out_of_stock if either runs
+   * short. Reservations of the reward that ran out give their units back first.
+   */
+  async #takeUnits(trx: Transaction<DB>, reward: RewardRow, quantity: number, now: Date, lapsed: number): Promise<string[]> {
     const outOfStock = () =>
       new DomainError("out_of_stock", `${reward.name} is out of stock`, {
         reasons: [{ code: "out_of_stock", message: "Out of stock" }],
       });
     if (!hasUnits(reward)) return [];
+    const pool = reward.code_format.type === "pool";
+    // The usual case, plain stock and nothing lapsed: the conditional update is the only lock.
+    if (!pool && lapsed === 0 && (await q.takeStock(trx, reward.id, quantity))) return [];
     // Lock order, everywhere: member, reward, redemptions, codes.
     await q.lockReward(trx, reward.id);
-    for (const lapsed of await q.expireLapsed(trx, reward.id, now)) await releaseUnits(trx, lapsed, reward);
+    for (const row of await q.expireLapsed(trx, reward.id, now)) await releaseUnits(trx, row, reward);
     if (reward.stock_remaining !== null && !(await q.takeStock(trx, reward.id, quantity))) throw outOfStock();
-    if (reward.code_format.type !== "pool") return [];
+    if (!pool) return [];
     const codes = await q.takeCodes(trx, reward.id, quantity);
     if (codes.length < quantity) throw outOfStock();
     return codes;
@@ -223,10 +231,10 @@ export class RedemptionService {
     const first = await q.findRedemption(trx, programId, redemptionId);
     if (!first) throw notFound("Redemption", redemptionId);
     await q.lockMember(trx, programId, first.member_id);
-    const reward = must(await q.findReward(trx, programId, first.reward_id), "the reward");
+    const reward = must(await q.readRewardForRedemption(trx, programId, first.reward_id), "the reward");
     if (hasUnits(reward)) await q.lockReward(trx, reward.id);
     const row = must(await q.findRedemption(trx, programId, redemptionId), "the redemption");
-    return { row, reward: must(await q.findReward(trx, programId, row.reward_id), "the reward") };
+    return { row, reward };
   }
 
   /** Confirms a reservation: the held points are captured and the vouchers issued. */

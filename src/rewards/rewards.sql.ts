@@ -7,6 +7,21 @@ export async function findReward(db: Db, programId: string, rewardId: string): P
   return db.selectFrom("rewards").selectAll().where("program_id", "=", programId).where("id", "=", rewardId).executeTakeFirst();
 }
 
+/**
+ * Reads a reward for a redemption change, keeping it as read until commit: FOR KEY SHARE lets
+ * redemptions run side by side (and still take stock), but makes a change to the reward itself
+ * (which takes FOR UPDATE) wait for them, so a stock set or lifted meanwhile counts them right.
+ */
+export async function readRewardForRedemption(trx: Transaction<DB>, programId: string, rewardId: string) {
+  return trx
+    .selectFrom("rewards")
+    .selectAll()
+    .where("program_id", "=", programId)
+    .where("id", "=", rewardId)
+    .forKeyShare()
+    .executeTakeFirst();
+}
+
 export async function listRewards(
   db: Db,
   programId: string,
@@ -71,6 +86,11 @@ export async function lockMember(trx: Transaction<DB>, programId: string, member
     .where("id", "=", memberId)
     .forUpdate()
     .executeTakeFirst();
+}
+
+export async function memberAttributes(db: Db, memberId: string): Promise<Record<string, unknown>> {
+  const row = await db.selectFrom("members").select("attributes").where("id", "=", memberId).executeTakeFirst();
+  return row?.attributes ?? {};
 }
 
 export async function findMember(db: Db, programId: string, memberId: string) {
@@ -146,9 +166,14 @@ export async function listMemberRedemptions(db: Db, memberId: string, limit: num
     .execute();
 }
 
-/** Locks a reward's row: the lock every change to its stock, codes or reservations takes (after the member's). */
+/**
+ * Locks a reward's row for its stock, codes or reservations (after the member's lock). FOR NO KEY
+ * UPDATE, like the stock update itself: it queues redemptions of the reward one by one but does
+ * not conflict with the FOR KEY SHARE each of them holds on the row (a FOR UPDATE here would
+ * deadlock two of them), while a change to the reward (FOR UPDATE) still waits for them all.
+ */
 export async function lockReward(trx: Transaction<DB>, rewardId: string): Promise<void> {
-  await trx.selectFrom("rewards").select("id").where("id", "=", rewardId).forUpdate().execute();
+  await trx.selectFrom("rewards").select("id").where("id", "=", rewardId).forNoKeyUpdate().execute();
 }
 
 /**
