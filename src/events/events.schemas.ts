@@ -1,6 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { CHANNELS, eventType } from "../earning/earning.schemas.ts";
 import { MAX_POINTS_PER_OPERATION } from "../shared/points.ts";
+import { AsOfSchema } from "../shared/schemas.ts";
 
 const money = z.int().min(0).max(MAX_POINTS_PER_OPERATION);
 const label = z.string().trim().min(1).max(200);
@@ -77,10 +78,9 @@ export const EventQuerySchema = z.object({
     .optional()
     .transform((v) => v === "true")
     .openapi({ description: "Compute the same answer and write nothing" }),
-  asOf: z.iso
-    .datetime({ offset: true })
-    .optional()
-    .openapi({ description: "With dryRun: process as if received at this time (balances, pending, expiry)" }),
+  asOf: AsOfSchema.optional().openapi({
+    description: "With dryRun: process as if received at this time (balances, pending, expiry); years 1900 to 9999",
+  }),
 });
 
 const ContributionSchema = z

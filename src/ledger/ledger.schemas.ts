@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { MAX_POINTS_PER_OPERATION } from "../shared/points.ts";
+import { AsOfSchema } from "../shared/schemas.ts";
 
 export const PointsSchema = z
   .int()
@@ -56,15 +57,19 @@ export const TransferSchema = z
 
 export const ReverseSchema = z.object({ reason }).strict().openapi("Reverse");
 
+const asOf = AsOfSchema.transform((s) => new Date(s));
+
 export const JobsRunSchema = z
-  .object({ asOf: datetime.optional().describe("Do everything due up to this time (default: now); not in the future") })
+  .object({ asOf: asOf.optional().describe("Do everything due up to this time (default: now); not in the future") })
   .strict()
   .openapi("JobsRun");
 
 export const AsOfQuery = z.object({
-  asOf: datetime
-    .optional()
-    .openapi({ description: "Balance as it stood at this time (default: now)", type: "string", format: "date-time" }),
+  asOf: asOf.optional().openapi({
+    description: "Balance as it stood at this time (default: now); years 1900 to 9999",
+    type: "string",
+    format: "date-time",
+  }),
 });
 
 export const LedgerPageQuery = z.object({

@@ -18,3 +18,18 @@ export const PageQuerySchema = z.object({
   limit: z.coerce.number().int().min(1).max(200).default(50),
   cursor: z.string().min(1).max(100).optional().openapi({ description: "nextCursor from the previous page" }),
 });
+
+/** The years an as-of time may name: outside them, windows and expiry dates run off the calendar. */
+export const AS_OF_YEARS = { min: 1900, max: 9999 } as const;
+
+/**
+ * An explicit as-of time (ISO 8601 with an offset), in the years 1900 to 9999 (UTC): every asOf
+ * the API takes uses it, so a time the date maths cannot hold is a 400, never a 500.
+ */
+export const AsOfSchema = z.iso.datetime({ offset: true }).refine(
+  (s) => {
+    const year = new Date(s).getUTCFullYear();
+    return year >= AS_OF_YEARS.min && year <= AS_OF_YEARS.max;
+  },
+  { message: `must be in the years ${AS_OF_YEARS.min} to ${AS_OF_YEARS.max}` },
+);

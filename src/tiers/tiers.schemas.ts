@@ -1,6 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { ExpiryPolicySchema } from "../programs/programs.schemas.ts";
 import { MAX_POINTS_PER_OPERATION } from "../shared/points.ts";
+import { AsOfSchema } from "../shared/schemas.ts";
 
 const amount = z.int().min(0).max(MAX_POINTS_PER_OPERATION);
 
@@ -159,10 +160,9 @@ export const AssignTierSchema = z
 export type AssignTierInput = z.infer<typeof AssignTierSchema>;
 
 export const TierStatusQuerySchema = z.object({
-  asOf: z.iso
-    .datetime({ offset: true })
-    .optional()
-    .openapi({ description: "The state as of this time, reviews due by then applied (default now)" }),
+  asOf: AsOfSchema.optional().openapi({
+    description: "The state as of this time, reviews due by then applied (default now); years 1900 to 9999",
+  }),
 });
 
 const TierRef = z.object({ id: z.string(), name: z.string() });

@@ -753,6 +753,24 @@ describe.each(engines())("tiers on %s", (engine) => {
     expect((await t.app.services.verify()).ok).toBe(true);
   });
 
+  // -- regressions of the tiers review ----------------------------------------------------------
+
+  it("asOf outside the years 1900 to 9999 is a validation error, not a 500", async () => {
+    t.clock.set(START);
+    const { p } = await programWithTiers();
+    const m = await p.createMember();
+    for (const asOf of ["0001-01-01T00:00:00Z", "0000-01-01T00:00:00Z", "1899-12-31T23:59:59Z"]) {
+      const q = `asOf=${encodeURIComponent(asOf)}`;
+      expectError(await p.call("GET", `/v1/members/${m}/tier?${q}`), 400, "validation_error");
+      expectError(await p.call("GET", `/v1/members/${m}/balance?${q}`), 400, "validation_error");
+      expectError(await p.call("POST", `/v1/events?dryRun=true&${q}`, purchase(m, 1_000)), 400, "validation_error");
+      expectError(await p.call("POST", "/v1/jobs/run", { asOf }), 400, "validation_error");
+    }
+    const oldest = encodeURIComponent("1900-01-01T00:00:00Z");
+    expect((await p.call("GET", `/v1/members/${m}/tier?asOf=${oldest}`)).status).toBe(200);
+    expect((await p.call("GET", `/v1/members/${m}/balance?asOf=${oldest}`)).status).toBe(200);
+  });
+
   it("describes its routes in the OpenAPI document", async () => {
     const doc = await t.request("GET", "/openapi.json");
     const paths = doc.body.paths;
