@@ -333,8 +333,27 @@ describe("the member's tier", () => {
     expect(result.contributions.map((c) => [c.points, c.expiry])).toEqual([
       [100, twoYears],
       [10, own],
-      [110, twoYears],
+      [100, twoYears],
+      [10, own],
     ]);
+  });
+
+  it("its bonus keeps the pending days and expiry of the points it multiplies, one line per timing", () => {
+    const month = { policy: "fixed_period" as const, months: 1, roundTo: "none" as const };
+    const rules = [
+      rule({ effect: perDollar }),
+      rule({ effect: { type: "fixed_points", points: 15 }, pendingDays: 30, expiry: month }),
+      rule({ effect: { type: "fixed_points", points: 5 }, pendingDays: 30, expiry: month }),
+    ];
+    const result = evaluate(event({ amount: 10_000 }), gold(1.5, twoYears), fresh(), rules, program);
+    expect(result.contributions.map((c) => [c.ruleName, c.points, c.pendingDays, c.expiry])).toEqual([
+      [expect.any(String), 100, null, twoYears],
+      [expect.any(String), 15, 30, month],
+      [expect.any(String), 5, 30, month],
+      ["Gold tier", 50, null, twoYears],
+      ["Gold tier", 10, 30, month],
+    ]);
+    expect(result.contributions.at(-1)?.explanation).toBe("Gold tier x1.5 on 20 points (floor): +10 points");
   });
 
   it("a tier condition matches the tier by id or name", () => {

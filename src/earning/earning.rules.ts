@@ -659,8 +659,7 @@ export function evaluate(
   for (const c of contributions) {
     history.awards.push({ ruleId: c.ruleId, occurredAt: event.occurredAt, points: c.points, stamps: c.stamps });
   }
-  const bonus = tierBonus(member, contributions);
-  if (bonus) contributions.push(bonus);
+  contributions.push(...tierBonus(member, contributions));
   if (event.type === "purchase") history.purchases += 1;
   return { contributions, skipped, stamps };
 }
@@ -668,31 +667,43 @@ export function evaluate(
 /**
  * The member's tier multiplies every point the event's rules gave (base, bonus, multiplier and
  * stamp-card rules alike; campaign budgets do not pay for it): floor(points x (m - 1)) extra, as
- * its own line, funded by the programme, expiring as the tier says.
+ * its own line, funded by the programme. One line per timing (pending days and expiry) among the
+ * points it multiplies, with that timing: a promotion's points that expire in a month, or stay
+ * pending for 30 days, bring a bonus that does the same (each line rounded down on its own).
  */
-function tierBonus(member: MemberFacts, contributions: Contribution[]): Contribution | null {
+function tierBonus(member: MemberFacts, contributions: Contribution[]): Contribution[] {
   const tier = member.tier;
   const factor = tier?.earnMultiplier ?? 1;
-  if (!tier || factor <= 1) return null;
-  const base = contributions.reduce((sum, c) => sum + c.points, 0);
-  // Multipliers have at most two decimals: an exact fraction of hundredths.
-  const points = roundPoints(mul(frac(base), frac(Math.round(factor * 100) - 100, 100)), "floor");
-  if (points <= 0) return null;
-  return {
-    ruleId: tier.id,
-    ruleVersion: 0,
-    ruleName: `${tier.name} tier`,
-    campaignId: null,
-    campaignVersion: null,
-    priority: -5_000,
-    points,
-    stamps: 0,
-    fundedBy: "program",
-    pendingDays: null,
-    expiry: tier.pointsExpiry ?? null,
-    explanation: `${tier.name} tier x${factor} on ${plural(base, "point")} (floor): +${plural(points, "point")}`,
-    tierId: tier.id,
-  };
+  if (!tier || factor <= 1) return [];
+  const groups = new Map<string, { pendingDays: number | null; expiry: ExpiryPolicy | null; points: number }>();
+  for (const c of contributions) {
+    const key = JSON.stringify([c.pendingDays, c.expiry]);
+    const group = groups.get(key) ?? { pendingDays: c.pendingDays, expiry: c.expiry, points: 0 };
+    group.points += c.points;
+    groups.set(key, group);
+  }
+  return [...groups.values()].flatMap((group) => {
+    // Multipliers have at most two decimals: an exact fraction of hundredths.
+    const points = roundPoints(mul(frac(group.points), frac(Math.round(factor * 100) - 100, 100)), "floor");
+    if (points <= 0) return [];
+    return [
+      {
+        ruleId: tier.id,
+        ruleVersion: 0,
+        ruleName: `${tier.name} tier`,
+        campaignId: null,
+        campaignVersion: null,
+        priority: -5_000,
+        points,
+        stamps: 0,
+        fundedBy: "program" as const,
+        pendingDays: group.pendingDays,
+        expiry: group.expiry,
+        explanation: `${tier.name} tier x${factor} on ${plural(group.points, "point")} (floor): +${plural(points, "point")}`,
+        tierId: tier.id,
+      },
+    ];
+  });
 }
 
 type Resolved = Candidate & { given: number; note: string | null };

@@ -1133,9 +1133,17 @@ export class EventService {
         contributions.forEach((c, i) => {
           if ((timing[i]?.availableAt ?? now) > now) pending += c.points;
         });
+        // One award per rule: a tier's bonus lines (one per timing) add up to the tier's award.
+        const awarded = new Map<string, (typeof write.awards)[number]>();
         for (const c of contributions) {
           if (c.ruleId === "referral") continue;
-          write.awards.push({
+          const same = awarded.get(c.ruleId);
+          if (same) {
+            same.points += c.points;
+            same.stamps += c.stamps;
+            continue;
+          }
+          const award: (typeof write.awards)[number] = {
             event_id: p.input.id,
             rule_id: c.ruleId,
             rule_version: c.ruleVersion,
@@ -1147,7 +1155,9 @@ export class EventService {
             stamps: c.stamps,
             occurred_at: p.event.occurredAt,
             txn_id: entry?.id ?? null,
-          });
+          };
+          awarded.set(c.ruleId, award);
+          write.awards.push(award);
         }
         for (const s of evaluation.skipped) {
           if (s.reason !== "holdout") continue;

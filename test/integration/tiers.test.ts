@@ -755,6 +755,29 @@ describe.each(engines())("tiers on %s", (engine) => {
 
   // -- regressions of the tiers review ----------------------------------------------------------
 
+  it("the tier's bonus keeps the timing of the points it multiplies", async () => {
+    t.clock.set(START);
+    const { p } = await programWithTiers();
+    const promo = await p.call("POST", "/v1/rules", {
+      name: "Double points, 1 month",
+      trigger: "purchase",
+      effect: { type: "points_per_amount", points: 1, per: 100, rounding: "floor" },
+      pendingDays: 30,
+      expiry: { policy: "fixed_period", months: 1 },
+    });
+    expect(promo.status, JSON.stringify(promo.body)).toBe(201);
+    const m = await p.createMember();
+    await earn(p, purchase(m, 100_000));
+    const ev = await earn(p, purchase(m, 10_000));
+    expect(ev.contributions.map((c: Json) => [c.ruleName, c.points, c.availableAt, c.expiresAt])).toEqual([
+      ["1 point per dollar", 100, START, "2028-01-15T17:00:00.000Z"],
+      ["Double points, 1 month", 100, "2026-02-14T17:00:00.000Z", "2026-02-15T17:00:00.000Z"],
+      ["Gold tier", 50, START, "2028-01-15T17:00:00.000Z"],
+      ["Gold tier", 50, "2026-02-14T17:00:00.000Z", "2026-02-15T17:00:00.000Z"],
+    ]);
+    expect(ev.points).toEqual({ total: 300, available: 150, pending: 150 });
+  });
+
   it("asOf outside the years 1900 to 9999 is a validation error, not a 500", async () => {
     t.clock.set(START);
     const { p } = await programWithTiers();
