@@ -333,7 +333,15 @@ export interface TiersTable {
   removed_at: Timestamp | null;
 }
 
-export type TierChangeReason = "enrolment" | "qualified" | "retained" | "grace" | "downgraded" | "manual" | "unlocked";
+export type TierChangeReason =
+  | "enrolment"
+  | "qualified"
+  | "retained"
+  | "grace"
+  | "downgraded"
+  | "manual"
+  | "unlocked"
+  | "ladder_changed";
 
 export interface TierChangesTable {
   id: string;

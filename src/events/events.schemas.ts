@@ -2,6 +2,7 @@ import { z } from "@hono/zod-openapi";
 import { CHANNELS, eventType } from "../earning/earning.schemas.ts";
 import { MAX_POINTS_PER_OPERATION } from "../shared/points.ts";
 import { AsOfSchema } from "../shared/schemas.ts";
+import { TierChangeReasonSchema } from "../tiers/tiers.schemas.ts";
 
 const money = z.int().min(0).max(MAX_POINTS_PER_OPERATION);
 const label = z.string().trim().min(1).max(200);
@@ -176,7 +177,7 @@ export const EventResultSchema = z
       .object({
         from: z.object({ id: z.string(), name: z.string() }).nullable(),
         to: z.object({ id: z.string(), name: z.string() }).nullable(),
-        reason: z.enum(["enrolment", "qualified", "retained", "grace", "downgraded", "manual", "unlocked"]),
+        reason: TierChangeReasonSchema,
       })
       .nullable()
       .optional()

@@ -773,8 +773,10 @@ export class EventService {
     };
     /** What an event that earned `points` adds to its member's tier metric (and the upgrades it brings). */
     const advanceTier = (progress: TierProgress | null, p: Pending, memberId: string, points: number): TierTransition[] =>
-      progress?.counts(p.event.occurredAt)
-        ? progress.add(memberId, eventMetric(progress.policy.metric, { type: p.input.type, amount: p.event.amount, points }))
+      progress
+        ? progress.add(memberId, eventMetric(progress.policy.metric, { type: p.input.type, amount: p.event.amount, points }), [
+            p.event.occurredAt,
+          ])
         : [];
 
     /**
@@ -998,18 +1000,17 @@ export class EventService {
             refunds.push({ ...r, memberId });
             write.budgetRefunds.push({ event_id: p.input.id, campaign_id: r.campaignId, points: r.points });
           }
-          // Lowers the tier metric (when both the purchase and the return count in the window);
-          // it never downgrades: only a review does.
-          if (tiers?.counts(p.event.occurredAt) && tiers.counts(original.occurredAt)) {
-            tiers.add(
-              memberId,
-              returnMetric(tiers.policy.metric, {
-                pointsTakenBack: plan.take,
-                amount: returned,
-                completesReturn: returnedBefore < original.amount && plan.totalReturned >= original.amount,
-              }),
-            );
-          }
+          // Lowers the tier metric (in a window holding both the purchase and the return); it
+          // never downgrades: only a review does.
+          tiers?.add(
+            memberId,
+            returnMetric(tiers.policy.metric, {
+              pointsTakenBack: plan.take,
+              amount: returned,
+              completesReturn: returnedBefore < original.amount && plan.totalReturned >= original.amount,
+            }),
+            [p.event.occurredAt, original.occurredAt],
+          );
           const result: EventResult = {
             ...base,
             status: "processed",

@@ -32,7 +32,7 @@ export function tierRoutes(services: Services) {
       tags,
       summary: "Replace the tier ladder",
       description:
-        "Tiers bottom first: the bottom threshold is 0, thresholds increase strictly, retainThreshold <= threshold. A tier given with its id is updated in place; a tier left out is removed, refused (409 conflict) while members hold it. An empty list removes the ladder. Members are not re-ranked at once: new thresholds lift a member at their next event, and lower them at their next review.",
+        "Tiers bottom first: the bottom threshold is 0, thresholds increase strictly, retainThreshold <= threshold. A tier given with its id is updated in place; a tier left out is removed, refused (409 conflict) while members hold it. An empty list removes the ladder. Members are not re-ranked at once: new thresholds lift a member at their next event, and lower them at their next review. A new bottom tier changes its holders at once (`ladder_changed`): the tier that stops being the bottom is reviewed one period from now, the one that becomes it no longer.",
       scopes: [...admin],
       body: PutTiersSchema,
       status: 200,
@@ -67,7 +67,7 @@ export function tierRoutes(services: Services) {
       tags,
       summary: "Assign, lock or unlock a member's tier by hand",
       description:
-        "`{tierId, locked?, reason}` gives the tier from now (locked: upgrades and reviews leave the member alone, e.g. a VIP); `{locked: true, reason}` locks the current tier; `{locked: false, reason}` unlocks it, normal rules applying from now (its review one period on).",
+        "`{tierId, locked?, reason}` gives the tier from now (the tier the member holds keeps its since; locked: upgrades and reviews leave the member alone, e.g. a VIP); `{locked: true, reason}` locks the current tier (already locked: nothing changes); `{locked: false, reason}` unlocks it, normal rules applying from now (its review one period on).",
       scopes: [...admin],
       params: MemberParams,
       body: AssignTierSchema,

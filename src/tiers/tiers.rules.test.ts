@@ -2,6 +2,10 @@ import { describe, expect, it } from "vitest";
 import type { TierPolicy } from "../db/schema.ts";
 import {
   assign,
+  type BatchMember,
+  changeTime,
+  decisionAt,
+  decisionWindows,
   enrol,
   eventMetric,
   graceEnd,
@@ -253,7 +257,15 @@ describe("reviewStep: what a review, or the end of a grace, decides", () => {
       { reason: "downgraded", tierId: SILVER.id, since: G, reviewAt: d("2028-07-15T16:00:00Z"), graceUntil: null },
     ],
   ])("%s", (_name, from, p, metric, expected) => {
-    const step = reviewStep("m", LADDER, p, from, metric, TZ);
+    const step = reviewStep(
+      "m",
+      LADDER,
+      p,
+      from,
+      nextDecision(from),
+      { atReview: metric, atGraceEnd: metric, sinceReview: metric },
+      TZ,
+    );
     const { reason, ...after } = expected;
     expect(step && { reason: step.reason, ...step.state }).toEqual({ reason, ...after, locked: false });
     expect(step?.at).toEqual(nextDecision(from));
@@ -266,17 +278,102 @@ describe("reviewStep: what a review, or the end of a grace, decides", () => {
     ["no tier of record", NO_TIER],
   ])("nothing is due for a member %s", (_name, s) => {
     expect(nextDecision(s)).toBeNull();
-    expect(reviewStep("m", LADDER, policy(), s, 0, TZ)).toBeNull();
+    expect(decisionAt(LADDER, policy(), s, TZ)).toBeNull();
+    expect(reviewStep("m", LADDER, policy(), s, decisionAt(LADDER, policy(), s, TZ), { atReview: 0 }, TZ)).toBeNull();
   });
 
   it("a member on a tier no longer on the ladder goes to what the metric reaches", () => {
-    const step = reviewStep("m", LADDER, policy(), state("tie_gone", { reviewAt: R }), 600, TZ);
+    const step = reviewStep("m", LADDER, policy(), state("tie_gone", { reviewAt: R }), R, { atReview: 600 }, TZ);
     expect(step).toMatchObject({ reason: "downgraded", from: "tie_gone", to: SILVER.id });
+  });
+
+  describe("the end of a grace", () => {
+    const calendarGold = state(GOLD.id, {
+      since: d("2026-06-10T16:00:00Z"),
+      reviewAt: d("2028-01-01T05:00:00Z"),
+      graceUntil: d("2028-01-31T05:00:00Z"),
+    });
+    const decideAt = (s: TierState, p: TierPolicy, metrics: { atReview: number; atGraceEnd: number; sinceReview: number }) =>
+      reviewStep("m", LADDER, p, s, nextDecision(s), metrics, TZ);
+
+    it("looks at the review's window, the window at its end, and the review's window extended to its end", () => {
+      expect(decisionWindows(CALENDAR, calendarGold, d("2028-01-31T05:00:00Z"), TZ)).toEqual({
+        atReview: { from: d("2027-01-01T05:00:00Z"), to: d("2028-01-01T05:00:00Z") },
+        atGraceEnd: { from: d("2028-01-01T05:00:00Z"), to: d("2028-01-31T05:00:00Z") },
+        sinceReview: { from: d("2027-01-01T05:00:00Z"), to: d("2028-01-31T05:00:00Z") },
+      });
+      expect(decisionWindows(CALENDAR, { ...calendarGold, graceUntil: null }, d("2028-01-01T05:00:00Z"), TZ)).toEqual({
+        atReview: { from: d("2027-01-01T05:00:00Z"), to: d("2028-01-01T05:00:00Z") },
+        atGraceEnd: null,
+        sinceReview: null,
+      });
+    });
+
+    it.each([
+      [
+        "a Silver year, a quiet January: Silver (not Bronze)",
+        { atReview: 600, atGraceEnd: 0, sinceReview: 600 },
+        "downgraded",
+        SILVER,
+      ],
+      ["a Bronze year, a Silver January: Silver", { atReview: 100, atGraceEnd: 550, sinceReview: 650 }, "downgraded", SILVER],
+      [
+        "the year and January together reach the retain threshold: kept",
+        { atReview: 600, atGraceEnd: 200, sinceReview: 800 },
+        "retained",
+        GOLD,
+      ],
+      ["nothing anywhere: Bronze", { atReview: 0, atGraceEnd: 0, sinceReview: 0 }, "downgraded", BRONZE],
+    ])("%s", (_name, metrics, reason, tier) => {
+      const step = decideAt(calendarGold, CALENDAR, metrics);
+      expect(step && [step.reason, step.to, step.at.toISOString()]).toEqual([reason, tier.id, "2028-01-31T05:00:00.000Z"]);
+    });
+
+    it("a rolling window that dropped its oldest purchases meanwhile: lands on what the review saw", () => {
+      // 6 months, Gold retained at 800: 1000 on 15 January and 600 on 1 February; reviewed on 15 July.
+      const rolling = policy({ window: { type: "rolling_months", months: 6 }, periodMonths: 6, graceDays: 30 });
+      const inGrace = state(GOLD.id, {
+        since: d("2026-01-15T17:00:00Z"),
+        reviewAt: d("2026-07-15T16:00:00Z"),
+        graceUntil: d("2026-08-14T16:00:00Z"),
+      });
+      const metrics = settleReviews("m", LADDER, rolling, inGrace, d("2026-09-01T00:00:00Z"), TZ, (w) =>
+        // (15 Jan, 15 Jul] holds both purchases but 15 January's; (14 Feb, 14 Aug] holds none.
+        w.from && w.from >= d("2026-02-01T17:00:00Z") ? 0 : 600,
+      );
+      expect(metrics.transitions.map((t) => [t.reason, t.to, t.metric])).toEqual([["downgraded", SILVER.id, 600]]);
+    });
+  });
+
+  describe("decisionAt: the safety net for ladder changes that raced an event", () => {
+    const since = d("2026-02-01T16:59:59Z");
+    const removed = new Map([["tie_gone", d("2026-02-01T17:00:00Z")]]);
+
+    it("a tier removed from the ladder is decided when it was removed, or when the member got it if later", () => {
+      const gone = state("tie_gone", { since, reviewAt: d("2026-08-01T16:59:59Z") });
+      expect(decisionAt(LADDER, policy(), gone, TZ, removed)).toEqual(d("2026-02-01T17:00:00Z"));
+      const after = { ...gone, since: d("2026-02-01T17:00:01Z") };
+      expect(decisionAt(LADDER, policy(), after, TZ, removed)).toEqual(d("2026-02-01T17:00:01Z"));
+      expect(decisionAt(LADDER, policy(), { ...gone, locked: true }, TZ, removed)).toBeNull();
+    });
+
+    it("a tier above the bottom without a review date is reviewed one period after it was reached", () => {
+      expect(decisionAt(LADDER, policy(), state(SILVER.id, { since }), TZ)).toEqual(d("2027-02-01T16:59:59Z"));
+      expect(decisionAt(LADDER, policy(), state(BRONZE.id, { since }), TZ)).toBeNull();
+    });
+  });
+
+  it("changeTime: never before the member's last change", () => {
+    const now = d("2026-03-02T16:00:01Z");
+    expect(changeTime(now, null)).toEqual(now);
+    expect(changeTime(now, d("2026-03-02T16:00:00Z"))).toEqual(now);
+    expect(changeTime(now, d("2026-03-02T16:00:05Z"))).toEqual(d("2026-03-02T16:00:05Z"));
   });
 });
 
 describe("settleReviews: every review due by a time, in order", () => {
-  const metrics = (byTime: Record<string, number>) => (at: Date) => byTime[at.toISOString()] ?? 0;
+  /** Metrics by the end of the window counted. */
+  const metrics = (byTime: Record<string, number>) => (w: { to: Date }) => byTime[w.to.toISOString()] ?? 0;
 
   it("review, grace, downgrade, then the lower tier's own review a period later", () => {
     const gold = state(GOLD.id, { since: d("2026-06-15T16:00:00Z"), reviewAt: d("2027-06-15T16:00:00Z") });
@@ -320,15 +417,23 @@ describe("settleReviews: every review due by a time, in order", () => {
 describe("manual assignment", () => {
   const now = d("2026-06-15T16:00:00Z");
 
+  it("the tier the member holds keeps its since; locking it again when locked changes nothing", () => {
+    const silver = state(SILVER.id, { since: d("2026-01-15T17:00:00Z"), reviewAt: d("2027-01-15T17:00:00Z") });
+    const locked = assign("m", LADDER, policy(), silver, SILVER, true, now, TZ, "staff");
+    expect(locked?.state).toEqual({ ...silver, reviewAt: null, locked: true });
+    expect(locked && assign("m", LADDER, policy(), locked.state, SILVER, true, now, TZ, "again")).toBeNull();
+    expect(locked && assign("m", LADDER, policy(), locked.state, GOLD, true, now, TZ, "up")?.state.since).toEqual(now);
+  });
+
   it("locked: no review; unlocked: reviewed a period on", () => {
-    expect(assign("m", LADDER, policy(), state(BRONZE.id), PLATINUM, true, now, TZ, "VIP").state).toEqual({
+    expect(assign("m", LADDER, policy(), state(BRONZE.id), PLATINUM, true, now, TZ, "VIP")?.state).toEqual({
       tierId: PLATINUM.id,
       since: now,
       reviewAt: null,
       graceUntil: null,
       locked: true,
     });
-    expect(assign("m", LADDER, policy(), state(BRONZE.id), GOLD, false, now, TZ, "trial").state.reviewAt).toEqual(
+    expect(assign("m", LADDER, policy(), state(BRONZE.id), GOLD, false, now, TZ, "trial")?.state.reviewAt).toEqual(
       d("2027-06-15T16:00:00Z"),
     );
   });
@@ -369,19 +474,49 @@ describe("the metric of events", () => {
 describe("TierProgress: tiers carried through a batch", () => {
   const now = d("2026-06-15T16:00:00Z");
 
+  const member = (s: TierState, metric: number, over: Partial<BatchMember> = {}): BatchMember => ({
+    state: s,
+    metric,
+    keep: null,
+    lastChange: null,
+    ...over,
+  });
+
   it("an event that reaches a threshold upgrades the member for the events after it", () => {
-    const progress = new TierProgress(LADDER, policy(), TZ, now, new Map([["m", { state: state(SILVER.id), metric: 900 }]]));
+    const progress = new TierProgress(LADDER, policy(), TZ, now, new Map([["m", member(state(SILVER.id), 900)]]));
     expect(progress.factsTier("m")).toMatchObject({ name: "Silver", earnMultiplier: 1 });
     const clone = progress.clone();
-    expect(progress.add("m", 99)).toEqual([]);
-    expect(progress.add("m", 1)).toMatchObject([{ reason: "qualified", from: SILVER.id, to: GOLD.id, metric: 1000 }]);
+    expect(progress.add("m", 99, [now])).toEqual([]);
+    expect(progress.add("m", 1, [now])).toMatchObject([{ reason: "qualified", from: SILVER.id, to: GOLD.id, metric: 1000 }]);
     expect(progress.factsTier("m")).toMatchObject({ name: "Gold", earnMultiplier: 1.5 });
-    expect(progress.add("m", -600)).toEqual([]);
+    expect(progress.add("m", -600, [now])).toEqual([]);
     expect(progress.factsTier("m")?.name).toBe("Gold");
     expect(progress.changedStates().get("m")?.tierId).toBe(GOLD.id);
     // A clone is its own: the first pass of a batch cannot leak into the second.
     expect(clone.factsTier("m")?.name).toBe("Silver");
     expect(clone.transitions).toEqual([]);
+  });
+
+  it("an event outside the window adds nothing; a change is dated no earlier than the member's last", () => {
+    const last = d("2026-06-15T16:00:05Z");
+    const progress = new TierProgress(
+      LADDER,
+      policy(),
+      TZ,
+      now,
+      new Map([["m", member(state(SILVER.id), 900, { lastChange: last })]]),
+    );
+    expect(progress.add("m", 500, [d("2025-01-01T00:00:00Z")])).toEqual([]);
+    expect(progress.add("m", 100, [now])).toMatchObject([{ to: GOLD.id, at: last, state: { since: last } }]);
+  });
+
+  it("in grace, requalifying counts the review's window extended to now", () => {
+    const inGrace = state(GOLD.id, { reviewAt: d("2026-06-01T04:00:00Z"), graceUntil: d("2026-07-01T04:00:00Z") });
+    const keep = { from: d("2025-06-01T04:00:00Z"), value: 700 };
+    const progress = new TierProgress(LADDER, CALENDAR, TZ, now, new Map([["m", member(inGrace, 0, { keep })]]));
+    // Before this calendar year: outside the window as of now, inside the review's.
+    expect(progress.add("m", 50, [d("2025-12-01T00:00:00Z")])).toEqual([]);
+    expect(progress.add("m", 50, [now])).toMatchObject([{ reason: "retained", metric: 800 }]);
   });
 
   it("counts what occurred in the window as of now", () => {

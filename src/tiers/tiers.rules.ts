@@ -16,11 +16,15 @@ import type { ExpiryPolicy, TierChangeReason, TierMetric, TierPolicy } from "../
  *   since = then, review = reviewDateAfter(then).
  * - Downgrade only at a review. At review_at the tier is kept if the metric reaches its retain
  *   threshold (retained, next review one period on); else with grace days the member keeps it in
- *   grace until review_at + graceDays (requalifying meanwhile keeps it, next review one period
- *   after review_at); at the end of grace (or at once without grace) the member drops to the
- *   highest tier the metric then reaches (downgraded, since and review from then).
+ *   grace until review_at + graceDays. Requalifying meanwhile keeps it (next review one period
+ *   after review_at), counted over the review's window extended to now, (windowAt(review_at).from,
+ *   now]: the grace adds time to the review's window, it does not replace it. At the end of grace
+ *   (or at once without grace) the member drops to the highest tier reached by the metric at the
+ *   review or at the end of grace, whichever is higher (downgraded, since and review from then).
  * - The bottom tier is never reviewed (nothing to drop to); a locked member is never changed but
  *   by hand.
+ * - No change of a member is dated before their last one (the clock an event read may be older
+ *   than a change written while it waited for the member's lock): see changeTime().
  */
 
 export interface LadderTier {
@@ -66,8 +70,14 @@ export const NO_TIER: TierState = { tierId: null, since: null, reviewAt: null, g
 
 const local = (at: Date, timezone: string) => DateTime.fromJSDate(at, { zone: timezone });
 
-/** The window the metric is counted over as of `at`: (from, to], from null meaning no lower bound. */
-export function windowAt(policy: TierPolicy, at: Date, timezone: string): { from: Date | null; to: Date } {
+/** A span of time the metric is counted over: (from, to], from null meaning no lower bound. */
+export interface MetricWindow {
+  from: Date | null;
+  to: Date;
+}
+
+/** The window the metric is counted over as of `at`. */
+export function windowAt(policy: TierPolicy, at: Date, timezone: string): MetricWindow {
   switch (policy.window.type) {
     case "lifetime":
       return { from: null, to: at };
@@ -124,6 +134,72 @@ export function nextDecision(state: TierState): Date | null {
   return state.graceUntil ?? state.reviewAt;
 }
 
+/**
+ * When a state must next be decided on this ladder: nextDecision(), with a safety net for ladder
+ * changes that raced an event (PUT /v1/tiers takes no programme-wide lock): a member left on a
+ * tier removed from the ladder is decided when it was removed (or when they got it, if later), and
+ * one left on a tier above the bottom without a review date is reviewed one period after they got
+ * it. Both come from stored data only, so reads, events and the jobs decide them alike.
+ */
+export function decisionAt(
+  ladder: LadderTier[],
+  policy: TierPolicy,
+  state: TierState,
+  timezone: string,
+  removedAt: ReadonlyMap<string, Date> = new Map(),
+): Date | null {
+  const due = nextDecision(state);
+  if (state.locked || state.tierId === null) return null;
+  const removed = removedAt.get(state.tierId);
+  if (removed) {
+    const at = state.since && state.since > removed ? state.since : removed;
+    return due && due < at ? due : at;
+  }
+  if (due || ladder.length === 0 || state.tierId === bottomOf(ladder)?.id || !state.since) return due;
+  return reviewDateAfter(policy, state.since, timezone);
+}
+
+/**
+ * When a change decided at `at` takes effect: never before the member's last change. On a tie the
+ * later written comes last, by id (ids are time-sortable and taken after the member's lock).
+ */
+export const changeTime = (at: Date, lastChange: Date | null): Date => (lastChange && lastChange > at ? lastChange : at);
+
+/** What a decision due at `at` counts the metric over. */
+export interface DecisionWindows {
+  /** The review's own window, windowAt(reviewAt). */
+  atReview: MetricWindow;
+  /** At the end of a grace: windowAt(graceUntil), and the review's window extended to the end of grace. */
+  atGraceEnd: MetricWindow | null;
+  sinceReview: MetricWindow | null;
+}
+
+/** The metric over each of a decision's windows. */
+export interface DecisionMetrics {
+  atReview: number;
+  atGraceEnd?: number;
+  sinceReview?: number;
+}
+
+const endsGrace = (state: TierState, at: Date) => state.graceUntil !== null && at >= state.graceUntil;
+
+/** The windows a decision of `state` due at `at` (see decisionAt) looks at. */
+export function decisionWindows(policy: TierPolicy, state: TierState, at: Date, timezone: string): DecisionWindows {
+  if (!endsGrace(state, at) || !state.graceUntil)
+    return { atReview: windowAt(policy, at, timezone), atGraceEnd: null, sinceReview: null };
+  const atReview = windowAt(policy, state.reviewAt ?? at, timezone);
+  return {
+    atReview,
+    atGraceEnd: windowAt(policy, state.graceUntil, timezone),
+    sinceReview: { from: atReview.from, to: state.graceUntil },
+  };
+}
+
+/** Where requalifying in grace counts from: the start of the window of the review that began it. */
+export function keepWindowFrom(policy: TierPolicy, state: TierState, timezone: string): Date | null {
+  return state.reviewAt ? windowAt(policy, state.reviewAt, timezone).from : null;
+}
+
 /** The review date a tier gets when reached or kept at `at` (the bottom tier is never reviewed). */
 function reviewFor(ladder: LadderTier[], tier: LadderTier, policy: TierPolicy, at: Date, timezone: string): Date | null {
   return tier.rank === bottomOf(ladder)?.rank ? null : reviewDateAfter(policy, at, timezone);
@@ -158,7 +234,9 @@ export function enrol(memberId: string, ladder: LadderTier[], state: TierState, 
 /**
  * What the metric as of `at` changes outside a review: an upgrade to the highest tier it reaches
  * above the current one, or, for a member in grace, requalifying (retained; the next review is one
- * period after the review that started the grace). Locked members are never changed.
+ * period after the review that started the grace). `sinceReview` is the metric over the review's
+ * window extended to `at` (from keepWindowFrom()), what requalifying counts; without it, `metric`
+ * (a narrower window: never more lenient). Locked members are never changed.
  */
 export function qualify(
   memberId: string,
@@ -168,6 +246,7 @@ export function qualify(
   metric: number,
   at: Date,
   timezone: string,
+  sinceReview: number | null = null,
 ): TierTransition | null {
   if (state.locked || ladder.length === 0) return null;
   const current = effectiveTier(ladder, state);
@@ -183,27 +262,29 @@ export function qualify(
     };
     return transition(memberId, state, to, "qualified", metric, at);
   }
-  if (state.graceUntil && state.reviewAt && state.tierId === current.id && metric >= retainOf(current)) {
+  const keep = sinceReview ?? metric;
+  if (state.graceUntil && state.reviewAt && state.tierId === current.id && keep >= retainOf(current)) {
     const to = { ...state, reviewAt: reviewFor(ladder, current, policy, state.reviewAt, timezone), graceUntil: null };
-    return transition(memberId, state, to, "retained", metric, at);
+    return transition(memberId, state, to, "retained", keep, at);
   }
   return null;
 }
 
 /**
- * Decides the review (or the end of grace) that falls due at nextDecision(state), given the
- * metric as of that time. Null when nothing is due.
+ * Decides the review (or the end of grace) that falls due at `at` (decisionAt()), given the metric
+ * over its windows (decisionWindows()). Null when nothing is due.
  */
 export function reviewStep(
   memberId: string,
   ladder: LadderTier[],
   policy: TierPolicy,
   state: TierState,
-  metric: number,
+  at: Date | null,
+  metrics: DecisionMetrics,
   timezone: string,
 ): TierTransition | null {
-  const step = decide(memberId, ladder, policy, state, metric, timezone);
-  return step && { ...step, review: true };
+  const step = at && decide(memberId, ladder, policy, state, at, metrics, timezone);
+  return step ? { ...step, review: true } : null;
 }
 
 function decide(
@@ -211,44 +292,52 @@ function decide(
   ladder: LadderTier[],
   policy: TierPolicy,
   state: TierState,
-  metric: number,
+  at: Date,
+  metrics: DecisionMetrics,
   timezone: string,
 ): TierTransition | null {
-  const at = nextDecision(state);
-  if (!at || ladder.length === 0) return null;
+  if (ladder.length === 0 || state.locked || state.tierId === null) return null;
   const current = ladder.find((t) => t.id === state.tierId);
-  const target = qualifiedTier(ladder, metric);
+  const graceEnds = endsGrace(state, at);
+  // At the end of a grace the member lands on the higher of what the review's window and the
+  // window now reach: a calendar year's grace runs into a January that holds little, and a rolling
+  // window has dropped its oldest purchases meanwhile. Keeping counts both windows together.
+  const reviewTier = qualifiedTier(ladder, metrics.atReview);
+  const graceTier = graceEnds ? qualifiedTier(ladder, metrics.atGraceEnd ?? 0) : null;
+  const target = graceTier && reviewTier && graceTier.rank > reviewTier.rank ? graceTier : reviewTier;
   if (!target) return null;
+  const landing = graceEnds ? Math.max(metrics.atReview, metrics.atGraceEnd ?? 0) : metrics.atReview;
+  const keep = graceEnds ? (metrics.sinceReview ?? metrics.atReview) : metrics.atReview;
   const moveTo = (tier: LadderTier, reason: TierChangeReason) =>
     transition(
       memberId,
       state,
       { tierId: tier.id, since: at, reviewAt: reviewFor(ladder, tier, policy, at, timezone), graceUntil: null, locked: false },
       reason,
-      metric,
+      landing,
       at,
     );
   if (!current) return moveTo(target, "downgraded");
   if (target.rank > current.rank) return moveTo(target, "qualified");
-  const review = state.reviewAt ?? at;
-  if (metric >= retainOf(current)) {
+  const review = graceEnds ? (state.reviewAt ?? at) : at;
+  if (keep >= retainOf(current)) {
     return transition(
       memberId,
       state,
       { ...state, reviewAt: reviewFor(ladder, current, policy, review, timezone), graceUntil: null },
       "retained",
-      metric,
+      keep,
       at,
     );
   }
-  if (state.graceUntil === null && policy.graceDays > 0) {
-    return transition(memberId, state, { ...state, graceUntil: graceEnd(policy, review, timezone) }, "grace", metric, at);
+  if (!graceEnds && policy.graceDays > 0) {
+    return transition(memberId, state, { ...state, graceUntil: graceEnd(policy, review, timezone) }, "grace", keep, at);
   }
   return moveTo(target, "downgraded");
 }
 
 /**
- * Every review due up to `asOf`, in order, with the metric at each decision time from `metricAt`.
+ * Every review due up to `asOf`, in order, with the metric over each window from `metricOver`.
  * The service runs the same steps with metrics it reads from the database.
  */
 export function settleReviews(
@@ -258,20 +347,32 @@ export function settleReviews(
   state: TierState,
   asOf: Date,
   timezone: string,
-  metricAt: (at: Date) => number,
+  metricOver: (window: MetricWindow) => number,
+  removedAt: ReadonlyMap<string, Date> = new Map(),
 ): { state: TierState; transitions: TierTransition[] } {
   const transitions: TierTransition[] = [];
   let current = state;
-  for (let due = nextDecision(current); due && due <= asOf; due = nextDecision(current)) {
-    const step = reviewStep(memberId, ladder, policy, current, metricAt(due), timezone);
+  for (let due = decisionAt(ladder, policy, current, timezone, removedAt); due && due <= asOf; ) {
+    const windows = decisionWindows(policy, current, due, timezone);
+    const metrics = {
+      atReview: metricOver(windows.atReview),
+      ...(windows.atGraceEnd && { atGraceEnd: metricOver(windows.atGraceEnd) }),
+      ...(windows.sinceReview && { sinceReview: metricOver(windows.sinceReview) }),
+    };
+    const step = reviewStep(memberId, ladder, policy, current, due, metrics, timezone);
     if (!step) break;
     transitions.push(step);
     current = step.state;
+    due = decisionAt(ladder, policy, current, timezone, removedAt);
   }
   return { state: current, transitions };
 }
 
-/** A manual assignment: `locked` keeps upgrades and reviews away until unlocked. */
+/**
+ * A manual assignment: `locked` keeps upgrades and reviews away until unlocked. The tier the member
+ * already holds keeps its `since`. Null when nothing would change: locking again the tier a member
+ * holds locked.
+ */
 export function assign(
   memberId: string,
   ladder: LadderTier[],
@@ -282,10 +383,12 @@ export function assign(
   at: Date,
   timezone: string,
   note: string,
-): TierTransition {
+): TierTransition | null {
+  const same = state.tierId === tier.id;
+  if (same && locked && state.locked) return null;
   const to = {
     tierId: tier.id,
-    since: at,
+    since: same ? (state.since ?? at) : at,
     reviewAt: locked ? null : reviewFor(ladder, tier, policy, at, timezone),
     graceUntil: null,
     locked,
@@ -356,15 +459,27 @@ export interface FactsTier {
   pointsExpiry: ExpiryPolicy | null;
 }
 
+/** A member of a batch, as tiers carry them from event to event. */
+export interface BatchMember {
+  state: TierState;
+  /** The metric over the window as of the batch's `now`. */
+  metric: number;
+  /** In grace: the metric over the review's window extended to now, what requalifying counts. */
+  keep: { from: Date | null; value: number } | null;
+  /** When the member's last recorded change took effect: this batch's changes are dated after it. */
+  lastChange: Date | null;
+}
+
 /**
  * The tiers of the members of one batch of events, carried from event to event: each event is
  * earned in the tier the member holds when it is processed, and what it adds to the metric may
- * upgrade the member for the events after it (in the same transaction). `metric` is each member's
- * metric over the window as of `now`, before the batch.
+ * upgrade the member for the events after it (in the same transaction). Metrics are as of `now`,
+ * before the batch; changes are dated `now`, or just after the member's last change if that is
+ * later (an event whose clock was read before a change written while it waited for the lock).
  */
 export class TierProgress {
   readonly transitions: TierTransition[];
-  readonly #members: Map<string, { state: TierState; metric: number }>;
+  readonly #members: Map<string, BatchMember>;
   readonly #from: Date | null;
 
   constructor(
@@ -372,7 +487,7 @@ export class TierProgress {
     readonly policy: TierPolicy,
     readonly timezone: string,
     readonly now: Date,
-    members: Map<string, { state: TierState; metric: number }>,
+    members: Map<string, BatchMember>,
     transitions: TierTransition[] = [],
   ) {
     this.#members = members;
@@ -381,7 +496,9 @@ export class TierProgress {
   }
 
   clone(): TierProgress {
-    const members = new Map([...this.#members].map(([id, m]) => [id, { ...m }]));
+    const members = new Map(
+      [...this.#members].map(([id, m]) => [id, { ...m, keep: m.keep && { ...m.keep } }] as [string, BatchMember]),
+    );
     return new TierProgress(this.ladder, this.policy, this.timezone, this.now, members, [...this.transitions]);
   }
 
@@ -392,19 +509,39 @@ export class TierProgress {
     return tier ? { id: tier.id, name: tier.name, earnMultiplier: tier.earnMultiplier, pointsExpiry: tier.pointsExpiry } : null;
   }
 
-  /** Whether something that occurred at `at` counts in the window as of now. */
-  counts(at: Date): boolean {
-    return at <= this.now && (this.#from === null || at > this.#from);
+  #within(from: Date | null, occurred: Date[]): boolean {
+    return occurred.every((at) => at <= this.now && (from === null || at > from));
   }
 
-  /** Adds to a member's metric and applies what it qualifies for; returns the new transitions. */
-  add(memberId: string, delta: number): TierTransition[] {
+  /** Whether something that occurred at `at` counts in the window as of now. */
+  counts(at: Date): boolean {
+    return this.#within(this.#from, [at]);
+  }
+
+  /**
+   * Adds to a member's metric what happened at `occurred` (an event's time; a return's and its
+   * purchase's: both must fall in a window for it to count there), and applies what it qualifies
+   * for; returns the new transitions.
+   */
+  add(memberId: string, delta: number, occurred: Date[]): TierTransition[] {
     const member = this.#members.get(memberId);
     if (!member || delta === 0) return [];
-    member.metric += delta;
-    const change = qualify(memberId, this.ladder, this.policy, member.state, member.metric, this.now, this.timezone);
+    if (this.#within(this.#from, occurred)) member.metric += delta;
+    if (member.keep && this.#within(member.keep.from, occurred)) member.keep.value += delta;
+    const at = changeTime(this.now, member.lastChange);
+    const change = qualify(
+      memberId,
+      this.ladder,
+      this.policy,
+      member.state,
+      member.metric,
+      at,
+      this.timezone,
+      member.keep?.value ?? null,
+    );
     if (!change) return [];
     member.state = change.state;
+    member.keep = null;
     this.transitions.push(change);
     return [change];
   }

@@ -167,10 +167,22 @@ export const TierStatusQuerySchema = z.object({
 
 const TierRef = z.object({ id: z.string(), name: z.string() });
 
+/** Why a member's tier state changed; `ladder_changed`: their tier became or stopped being the bottom. */
+export const TierChangeReasonSchema = z.enum([
+  "enrolment",
+  "qualified",
+  "retained",
+  "grace",
+  "downgraded",
+  "manual",
+  "unlocked",
+  "ladder_changed",
+]);
+
 export const TierChangeSchema = z
   .object({
     at: z.iso.datetime().describe("When the change took effect (a review: when it fell due)"),
-    reason: z.enum(["enrolment", "qualified", "retained", "grace", "downgraded", "manual", "unlocked"]),
+    reason: TierChangeReasonSchema,
     from: TierRef.nullable(),
     to: TierRef.nullable(),
     metric: z.int().nullable().describe("The qualifying metric the decision was made on"),

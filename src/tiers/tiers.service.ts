@@ -6,19 +6,25 @@ import { DomainError, notFound } from "../shared/errors.ts";
 import type { IdGenerator } from "../shared/ids.ts";
 import {
   assign,
+  type BatchMember,
+  bottomOf,
+  changeTime,
+  decisionAt,
+  decisionWindows,
   effectiveTier,
   enrol,
   type FactsTier,
+  keepWindowFrom,
   type LadderTier,
+  type MetricWindow,
   NO_TIER,
-  nextDecision,
   progressToNext,
   qualify,
   retainOf,
+  reviewDateAfter,
   reviewStep,
   TIER_CHANGED,
   TierProgress,
-  type TierState,
   type TierTransition,
   unlock,
   windowAt,
@@ -55,7 +61,11 @@ export interface SettledLadder {
   policy: TierPolicy;
   timezone: string;
   names: Map<string, string>;
+  removedAt: ReadonlyMap<string, Date>;
 }
+
+/** Members being settled: their state and when their last change took effect, updated in place. */
+type Settling = Map<string, q.RecordedState>;
 
 /**
  * Tiers: the ladder and its policy, members' tier state and history, and every change to it, each
@@ -84,6 +94,10 @@ export class TiersService {
    * Replaces the ladder: tiers named by id are updated in place, new ones created, missing ones
    * removed (kept for history) unless a member holds them. Members are not re-ranked here: an
    * upgrade the new thresholds allow happens at the member's next event, a downgrade at review.
+   * Only a new bottom changes members at once: holders of a tier that stops being the bottom get
+   * a review one period from now (as if they had just reached it), holders of one that becomes the
+   * bottom lose theirs (the bottom is never reviewed), each a `ladder_changed` change announced in
+   * the outbox.
    */
   replaceLadder(ctx: MutationContext, programId: string, input: PutTiersInput) {
     return this.deps.uow.run(ctx, 200, async (trx) => {
@@ -139,6 +153,7 @@ export class TiersService {
           )
           .execute();
       }
+      const newIds: string[] = [];
       for (const [rank, tier] of input.tiers.entries()) {
         const values = {
           name: tier.name,
@@ -150,52 +165,118 @@ export class TiersService {
           benefits: JSON.stringify(tier.benefits),
           updated_at: now,
         };
+        const id = tier.id ?? this.deps.ids("tier");
+        newIds.push(id);
         if (tier.id) await trx.updateTable("tiers").set(values).where("id", "=", tier.id).execute();
         else
           await trx
             .insertInto("tiers")
-            .values({ ...values, id: this.deps.ids("tier"), program_id: programId, created_at: now })
+            .values({ ...values, id, program_id: programId, created_at: now })
             .execute();
+      }
+      const oldBottom = current.find((t) => t.rank === 0)?.id;
+      const newBottom = newIds[0];
+      if (input.tiers.length > 0 && oldBottom !== newBottom) {
+        const l = await this.#settledLadder(trx, programId);
+        if (l) {
+          if (oldBottom && kept.has(oldBottom)) await this.#rebase(trx, programId, l, oldBottom, now, ctx.actor);
+          if (newBottom && known.has(newBottom)) await this.#rebase(trx, programId, l, newBottom, now, ctx.actor);
+        }
       }
       return this.ladder(programId, trx);
     });
+  }
+
+  /**
+   * Gives the holders of a tier the review date its new place on the ladder calls for: none on the
+   * bottom, one period from now above it. Unlocked holders only (a locked member gets one when
+   * unlocked); in pages, each member locked and dated after their last change.
+   */
+  async #rebase(trx: Transaction<DB>, programId: string, l: SettledLadder, tierId: string, now: Date, actor: string) {
+    const bottom = bottomOf(l.ladder)?.id === tierId;
+    for (let after = ""; ; ) {
+      const holders = await q.lockHolders(trx, programId, tierId, after, BATCH);
+      if (holders.size === 0) break;
+      const transitions: TierTransition[] = [];
+      for (const [memberId, { state, lastChange }] of holders) {
+        after = memberId;
+        const at = changeTime(now, lastChange);
+        const reviewAt = bottom ? null : reviewDateAfter(l.policy, at, l.timezone);
+        if (!bottom && state.reviewAt) continue;
+        if (bottom && !state.reviewAt && !state.graceUntil) continue;
+        transitions.push({
+          memberId,
+          from: tierId,
+          to: tierId,
+          reason: "ladder_changed",
+          metric: null,
+          at,
+          state: { ...state, reviewAt, graceUntil: null },
+          note: null,
+          review: false,
+        });
+      }
+      await this.#write(trx, programId, transitions, l.names, actor);
+    }
   }
 
   async #settledLadder(db: Db, programId: string): Promise<SettledLadder | null> {
     const ladder = await q.loadLadder(db, programId);
     if (!ladder) throw notFound("Program", programId);
     if (!ladder.policy || ladder.tiers.length === 0) return null;
-    return { ladder: ladder.tiers, policy: ladder.policy, timezone: ladder.timezone, names: ladder.names };
+    return {
+      ladder: ladder.tiers,
+      policy: ladder.policy,
+      timezone: ladder.timezone,
+      names: ladder.names,
+      removedAt: ladder.removedAt,
+    };
   }
 
   // -- reviews ------------------------------------------------------------------------------------
 
   /**
-   * Applies every review due by `asOf` to these states, in order, reading the metric at each
-   * decision time (one statement per round for all members). Returns what it decided; `states` is
-   * updated in place.
+   * Applies every review due by `asOf` to these members, in order, reading the metric over each
+   * decision's windows (one statement per round for all members). Returns what it decided;
+   * `members` is updated in place. A review is dated when it fell due, or just after the member's
+   * last change if that is as late (a change written by an event whose clock ran behind).
    */
-  async #settle(db: Db, programId: string, l: SettledLadder, states: Map<string, TierState>, asOf: Date) {
+  async #settle(db: Db, programId: string, l: SettledLadder, members: Settling, asOf: Date) {
     const transitions: TierTransition[] = [];
     for (let round = 0; round < MAX_STEPS; round++) {
-      const due = [...states].flatMap(([memberId, state]) => {
-        const at = nextDecision(state);
-        return at && at <= asOf ? [{ memberId, at }] : [];
+      const due = [...members].flatMap(([memberId, m]) => {
+        const at = decisionAt(l.ladder, l.policy, m.state, l.timezone, l.removedAt);
+        return at && at <= asOf ? [{ memberId, at, windows: decisionWindows(l.policy, m.state, at, l.timezone) }] : [];
       });
       if (due.length === 0) break;
-      const metrics = await q.metricsOver(
-        db,
-        programId,
-        l.policy.metric,
-        due.map((d) => ({ memberId: d.memberId, ...windowAt(l.policy, d.at, l.timezone) })),
-      );
+      const asked: { memberId: string; from: Date | null; to: Date }[] = [];
+      const ask = (memberId: string, w: MetricWindow | null) => {
+        if (!w) return undefined;
+        asked.push({ memberId, ...w });
+        return asked.length - 1;
+      };
+      const slots = due.map((d) => ({
+        atReview: ask(d.memberId, d.windows.atReview) ?? 0,
+        atGraceEnd: ask(d.memberId, d.windows.atGraceEnd),
+        sinceReview: ask(d.memberId, d.windows.sinceReview),
+      }));
+      const values = await q.metricsOver(db, programId, l.policy.metric, asked);
+      const value = (i: number | undefined) => (i === undefined ? undefined : (values[i] ?? 0));
       let progressed = false;
       due.forEach((d, i) => {
-        const state = states.get(d.memberId);
-        const step = state && reviewStep(d.memberId, l.ladder, l.policy, state, metrics[i] ?? 0, l.timezone);
-        if (!step) return;
+        const member = members.get(d.memberId);
+        const slot = slots[i];
+        if (!member || !slot) return;
+        const metrics = {
+          atReview: value(slot.atReview) ?? 0,
+          ...(slot.atGraceEnd !== undefined && { atGraceEnd: value(slot.atGraceEnd) }),
+          ...(slot.sinceReview !== undefined && { sinceReview: value(slot.sinceReview) }),
+        };
+        const decided = reviewStep(d.memberId, l.ladder, l.policy, member.state, d.at, metrics, l.timezone);
+        if (!decided) return;
+        const step = { ...decided, at: changeTime(decided.at, member.lastChange) };
         transitions.push(step);
-        states.set(d.memberId, step.state);
+        members.set(d.memberId, { state: step.state, lastChange: step.at });
         progressed = true;
       });
       if (!progressed) break;
@@ -267,24 +348,26 @@ export class TiersService {
    */
   async applyDueReviews(asOf: Date, programId?: string): Promise<number> {
     let total = 0;
-    for (;;) {
-      const due = await q.dueForReview(this.deps.db, asOf, BATCH, programId);
-      if (due.length === 0) break;
-      let applied = 0;
-      for (const member of due) applied += await this.#reviewMember(member.program_id, member.id, asOf);
-      total += applied;
-      // Another process reviewed these members first.
-      if (applied === 0) break;
+    for (const find of [q.dueForReview, q.onRemovedTiers]) {
+      for (;;) {
+        const due = await find(this.deps.db, asOf, BATCH, programId);
+        if (due.length === 0) break;
+        let applied = 0;
+        for (const member of due) applied += await this.#reviewMember(member.program_id, member.id, asOf);
+        total += applied;
+        // Another process reviewed these members first (or, on a removed tier, nothing is due yet).
+        if (applied === 0) break;
+      }
     }
     return total;
   }
 
   async #reviewMember(programId: string, memberId: string, asOf: Date): Promise<number> {
     return this.deps.db.transaction().execute(async (trx) => {
-      const states = await q.lockTierStates(trx, programId, [memberId]);
+      const members = await q.lockTierStates(trx, programId, [memberId]);
       const l = await this.#settledLadder(trx, programId);
-      if (!l || !states.has(memberId)) return 0;
-      const transitions = await this.#settle(trx, programId, l, states, asOf);
+      if (!l || !members.has(memberId)) return 0;
+      const transitions = await this.#settle(trx, programId, l, members, asOf);
       await this.#write(trx, programId, transitions, l.names, REVIEW_ACTOR);
       return transitions.length;
     });
@@ -296,29 +379,31 @@ export class TiersService {
   assign(ctx: MutationContext, programId: string, memberId: string, input: AssignTierInput) {
     return this.deps.uow.run(ctx, 200, async (trx) => {
       const now = this.deps.clock.now();
-      const states = await q.lockTierStates(trx, programId, [memberId]);
-      const state = states.get(memberId);
-      if (!state) throw notFound("Member", memberId);
+      const members = await q.lockTierStates(trx, programId, [memberId]);
+      if (!members.has(memberId)) throw notFound("Member", memberId);
       const l = await this.#settledLadder(trx, programId);
       if (!l) throw new DomainError("invalid_state", "This programme has no tiers: PUT /v1/tiers first");
-      const transitions = await this.#settle(trx, programId, l, states, now);
-      const settled = states.get(memberId) ?? state;
+      const transitions = await this.#settle(trx, programId, l, members, now);
+      const { state: settled, lastChange } = members.get(memberId) ?? { state: NO_TIER, lastChange: null };
+      // The clock was read before the lock: after the member's last change, whatever wrote it.
+      const at = changeTime(now, lastChange);
       let change: TierTransition | null;
       if (input.tierId !== undefined) {
         const tier = l.ladder.find((t) => t.id === input.tierId);
         if (!tier) throw notFound("Tier", input.tierId);
-        change = assign(memberId, l.ladder, l.policy, settled, tier, input.locked ?? false, now, l.timezone, input.reason);
+        change = assign(memberId, l.ladder, l.policy, settled, tier, input.locked ?? false, at, l.timezone, input.reason);
       } else if (input.locked) {
         const tier = effectiveTier(l.ladder, settled);
         if (!tier) throw new DomainError("invalid_state", "The member has no tier to lock");
-        change = assign(memberId, l.ladder, l.policy, settled, tier, true, now, l.timezone, input.reason);
+        change = assign(memberId, l.ladder, l.policy, settled, tier, true, at, l.timezone, input.reason);
       } else {
-        change = unlock(memberId, l.ladder, l.policy, settled, now, l.timezone, input.reason);
+        change = unlock(memberId, l.ladder, l.policy, settled, at, l.timezone, input.reason);
         if (!change) throw new DomainError("invalid_state", `Member ${memberId}'s tier is not locked`);
       }
-      transitions.push(change);
+      // Locking again the tier a member holds locked changes nothing, and records nothing.
+      if (change) transitions.push(change);
       await this.#write(trx, programId, transitions, l.names, ctx.actor);
-      return this.#status(trx, programId, memberId, now);
+      return this.#status(trx, programId, memberId, at);
     });
   }
 
@@ -345,28 +430,34 @@ export class TiersService {
     if (!l) throw new DomainError("not_found", "This programme has no tiers");
     const rows = await q.changesUpTo(db, programId, memberId, asOf);
     const last = rows.at(-1);
-    const states = new Map<string, TierState>([
+    const members: Settling = new Map([
       [
         memberId,
-        last
-          ? {
-              tierId: last.to_tier_id,
-              since: last.tier_since,
-              reviewAt: last.review_at,
-              graceUntil: last.grace_until,
-              locked: last.locked,
-            }
-          : NO_TIER,
+        {
+          state: last
+            ? {
+                tierId: last.to_tier_id,
+                since: last.tier_since,
+                reviewAt: last.review_at,
+                graceUntil: last.grace_until,
+                locked: last.locked,
+              }
+            : NO_TIER,
+          lastChange: last?.effective_at ?? null,
+        },
       ],
     ]);
-    const applied = await this.#settle(db, programId, l, states, asOf);
-    const state = states.get(memberId) ?? NO_TIER;
+    const applied = await this.#settle(db, programId, l, members, asOf);
+    const state = members.get(memberId)?.state ?? NO_TIER;
     const tier = effectiveTier(l.ladder, state);
     const window = windowAt(l.policy, asOf, l.timezone);
-    const decision = nextDecision(state);
+    const decision = decisionAt(l.ladder, l.policy, state, l.timezone, l.removedAt);
+    // What keeps the tier counts over the window of the review (the one under way, or the one that
+    // started the grace), extended to now.
+    const keepFrom = decision && (keepWindowFrom(l.policy, state, l.timezone) ?? windowAt(l.policy, decision, l.timezone).from);
     const [metric = 0, towardKeep = 0] = await q.metricsOver(db, programId, l.policy.metric, [
       { memberId, ...window },
-      ...(decision ? [{ memberId, from: windowAt(l.policy, decision, l.timezone).from, to: asOf }] : []),
+      ...(decision ? [{ memberId, from: keepFrom ?? null, to: asOf }] : []),
     ]);
     const progress = progressToNext(l.ladder, tier, metric);
     const ref = (id: string | null) => (id === null ? null : { id, name: l.names.get(id) ?? id });
@@ -438,9 +529,9 @@ export class TiersService {
     const result = new Map<string, { id: string; name: string; rank: number } | null>(memberIds.map((id) => [id, null]));
     const l = await this.#settledLadder(db, programId);
     if (!l) return result;
-    const states = await q.statesAsOf(db, programId, memberIds, asOf);
-    await this.#settle(db, programId, l, states, asOf);
-    for (const [memberId, state] of states) {
+    const members = await q.statesAsOf(db, programId, memberIds, asOf);
+    await this.#settle(db, programId, l, members, asOf);
+    for (const [memberId, { state }] of members) {
       const tier = effectiveTier(l.ladder, state);
       result.set(memberId, tier && { id: tier.id, name: tier.name, rank: tier.rank });
     }
@@ -452,9 +543,11 @@ export class TiersService {
   /**
    * The tiers of a batch's members, settled as of `now`: due reviews applied, members without a
    * tier given the bottom one, and upgrades the metric already allows. One statement for the
-   * states and metrics of all members (more only when reviews are due). `stateAt`: read states
-   * from the history as of then (a dry run in the past) instead of the (locked) members rows.
-   * Null when the programme has no tiers. Writes nothing: batchWrites() says what to write.
+   * states and metrics of all members (more only when reviews are due or members are in grace).
+   * `stateAt`: read states from the history as of then (a dry run in the past) instead of the
+   * (locked) members rows. A member not found (one a dry run would enrol) has no tier yet: the
+   * bottom one, metric 0. Null when the programme has no tiers. Writes nothing: batchWrites() says
+   * what to write.
    */
   async openBatch(
     db: Db,
@@ -475,23 +568,44 @@ export class TiersService {
     }
     const { ladder } = batch;
     if (!ladder.policy || ladder.tiers.length === 0) return null;
-    const l: SettledLadder = { ladder: ladder.tiers, policy, timezone: ladder.timezone, names: ladder.names };
-    const states = new Map([...batch.members].map(([id, m]) => [id, m.state]));
-    const transitions = await this.#settle(db, program.id, l, states, now);
-    const members = new Map<string, { state: TierState; metric: number }>();
-    for (const [id, m] of batch.members) {
-      let state = states.get(id) ?? m.state;
-      const enrolled = enrol(id, l.ladder, state, now);
+    const l: SettledLadder = {
+      ladder: ladder.tiers,
+      policy,
+      timezone: ladder.timezone,
+      names: ladder.names,
+      removedAt: ladder.removedAt,
+    };
+    const found = (id: string) => batch.members.get(id) ?? { state: NO_TIER, lastChange: null, metric: 0 };
+    const settling: Settling = new Map(ids.map((id) => [id, { state: found(id).state, lastChange: found(id).lastChange }]));
+    const transitions = await this.#settle(db, program.id, l, settling, now);
+    // Members in grace requalify on the review's window extended to now (one more statement, for them only).
+    const inGrace = ids.flatMap((id) => {
+      const state = settling.get(id)?.state;
+      return state?.graceUntil && !state.locked
+        ? [{ memberId: id, from: keepWindowFrom(l.policy, state, l.timezone), to: now }]
+        : [];
+    });
+    const keeps = await q.metricsOver(db, program.id, l.policy.metric, inGrace);
+    const keepOf = new Map(inGrace.map((w, i) => [w.memberId, { from: w.from, value: keeps[i] ?? 0 }]));
+    const members = new Map<string, BatchMember>();
+    for (const id of ids) {
+      const { metric } = found(id);
+      let { state, lastChange } = settling.get(id) ?? found(id);
+      let keep = keepOf.get(id) ?? null;
+      // Dated after the member's last change: the clock was read before the member's lock.
+      const at = changeTime(now, lastChange);
+      const enrolled = enrol(id, l.ladder, state, at);
       if (enrolled) {
         transitions.push(enrolled);
         state = enrolled.state;
       }
-      const qualified = qualify(id, l.ladder, l.policy, state, m.metric, now, l.timezone);
+      const qualified = qualify(id, l.ladder, l.policy, state, metric, at, l.timezone, keep?.value ?? null);
       if (qualified) {
         transitions.push(qualified);
         state = qualified.state;
+        keep = null;
       }
-      members.set(id, { state, metric: m.metric });
+      members.set(id, { state, metric, keep, lastChange });
     }
     return new TierProgress(l.ladder, l.policy, l.timezone, now, members, transitions);
   }

@@ -30,8 +30,13 @@ export interface Ladder {
   tiers: LadderTier[];
   /** Every tier the programme ever had (removed ones too), by id: history names them. */
   names: Map<string, string>;
+  /** When each removed tier left the ladder. */
+  removedAt: Map<string, Date>;
   rows: TierRow[];
 }
+
+const removedOf = (all: Pick<TierRow, "id" | "removed_at">[]) =>
+  new Map(all.flatMap((t) => (t.removed_at === null ? [] : [[t.id, new Date(t.removed_at)] as const])));
 
 /** The programme's tier policy and ladder; null if the programme does not exist. */
 export async function loadLadder(db: Db, programId: string): Promise<Ladder | null> {
@@ -48,6 +53,7 @@ export async function loadLadder(db: Db, programId: string): Promise<Ladder | nu
     timezone: program.timezone,
     tiers: active.map(toLadderTier),
     names: new Map(all.map((t) => [t.id, t.name])),
+    removedAt: removedOf(all),
     rows: active,
   };
 }
@@ -110,7 +116,14 @@ type StateRow = {
   tier_review_at: Date | string | null;
   tier_grace_until: Date | string | null;
   tier_locked: boolean | null;
+  last_change_at: Date | string | null;
 };
+
+/** A member's tier of record, and when their last recorded change took effect. */
+export interface RecordedState {
+  state: TierState;
+  lastChange: Date | null;
+}
 
 const toState = (row: StateRow): TierState => ({
   tierId: row.tier_id,
@@ -120,15 +133,24 @@ const toState = (row: StateRow): TierState => ({
   locked: row.tier_locked ?? false,
 });
 
-/** The latest change of each member up to `asOf`, as tier state columns (a lateral on `m`). */
+const toRecorded = (row: StateRow): RecordedState => ({ state: toState(row), lastChange: toDate(row.last_change_at) });
+
+/**
+ * The latest change of each member up to `asOf`, as tier state columns (a lateral on `m`). The
+ * order is total: by effective time, then by id (ids are time-sortable, so on a tie the later
+ * written).
+ */
 const stateAsOf = (asOf: Date) => sql`select c.to_tier_id as tier_id, c.tier_since, c.review_at as tier_review_at,
-    c.grace_until as tier_grace_until, c.locked as tier_locked
+    c.grace_until as tier_grace_until, c.locked as tier_locked, c.effective_at as last_change_at
   from tier_changes c where c.member_id = m.id and c.effective_at <= ${asOf}
   order by c.effective_at desc, c.id desc limit 1`;
 
+/** When a member's last change took effect (a scalar subquery on `m`, on the tier_changes_member index). */
+const lastChangeOf = sql`(select max(c.effective_at) from tier_changes c where c.member_id = m.id)`;
+
 export interface BatchTierState {
   ladder: Ladder;
-  members: Map<string, { state: TierState; metric: number }>;
+  members: Map<string, RecordedState & { metric: number }>;
 }
 
 /**
@@ -145,8 +167,8 @@ export async function loadBatchState(
   stateAt: Date | null,
 ): Promise<BatchTierState> {
   const state = stateAt
-    ? sql`s.tier_id, s.tier_since, s.tier_review_at, s.tier_grace_until, s.tier_locked`
-    : sql`m.tier_id, m.tier_since, m.tier_review_at, m.tier_grace_until, m.tier_locked`;
+    ? sql`s.tier_id, s.tier_since, s.tier_review_at, s.tier_grace_until, s.tier_locked, s.last_change_at`
+    : sql`m.tier_id, m.tier_since, m.tier_review_at, m.tier_grace_until, m.tier_locked, ${lastChangeOf} as last_change_at`;
   const history = stateAt ? sql`left join lateral (${stateAsOf(stateAt)}) s on true` : sql``;
   const result = await sql<
     StateRow & { kind: "m" | "t" | "p"; member_id: string | null; metric: number | null; data: unknown }
@@ -156,49 +178,81 @@ export async function loadBatchState(
       ${history}
       cross join lateral (${metricOf(programId, metric)}) x
     union all
-    select 't', null, null, null, null, null, null, null, row_to_json(t)
+    select 't', null, null, null, null, null, null, null, null, row_to_json(t)
       from tiers t where t.program_id = ${programId}
     union all
-    select 'p', null, null, null, null, null, null, null, json_build_object('policy', p.tier_policy, 'timezone', p.timezone)
+    select 'p', null, null, null, null, null, null, null, null,
+        json_build_object('policy', p.tier_policy, 'timezone', p.timezone)
       from programs p where p.id = ${programId}`.execute(db);
-  const members = new Map<string, { state: TierState; metric: number }>();
+  const members = new Map<string, RecordedState & { metric: number }>();
   const all: TierRow[] = [];
   let policy: TierPolicy | null = null;
   let timezone = "UTC";
   for (const row of result.rows) {
-    if (row.kind === "m" && row.member_id) members.set(row.member_id, { state: toState(row), metric: Number(row.metric ?? 0) });
+    if (row.kind === "m" && row.member_id) members.set(row.member_id, { ...toRecorded(row), metric: Number(row.metric ?? 0) });
     else if (row.kind === "t") all.push(row.data as TierRow);
     else if (row.kind === "p") ({ policy, timezone } = row.data as { policy: TierPolicy | null; timezone: string });
   }
   const active = all.filter((t) => t.removed_at === null).sort((a, b) => (a.rank ?? 0) - (b.rank ?? 0));
   return {
-    ladder: { policy, timezone, tiers: active.map(toLadderTier), names: new Map(all.map((t) => [t.id, t.name])), rows: active },
+    ladder: {
+      policy,
+      timezone,
+      tiers: active.map(toLadderTier),
+      names: new Map(all.map((t) => [t.id, t.name])),
+      removedAt: removedOf(all),
+      rows: active,
+    },
     members,
   };
 }
 
 /** Tier states of members as of a time, from their history (members with none have no tier). */
-export async function statesAsOf(db: Db, programId: string, memberIds: string[], asOf: Date): Promise<Map<string, TierState>> {
+export async function statesAsOf(
+  db: Db,
+  programId: string,
+  memberIds: string[],
+  asOf: Date,
+): Promise<Map<string, RecordedState>> {
   if (memberIds.length === 0) return new Map();
   const result = await sql<StateRow & { id: string }>`select m.id, s.tier_id, s.tier_since, s.tier_review_at,
-      s.tier_grace_until, s.tier_locked
+      s.tier_grace_until, s.tier_locked, s.last_change_at
     from members m left join lateral (${stateAsOf(asOf)}) s on true
     where m.program_id = ${programId} and m.id in (${sql.join(memberIds)})`.execute(db);
-  return new Map(result.rows.map((r) => [r.id, toState(r)]));
+  return new Map(result.rows.map((r) => [r.id, toRecorded(r)]));
 }
 
-/** Locks members (in id order) and reads their tier of record. */
+/** Locks members (in id order) and reads their tier of record and when it last changed. */
 export async function lockTierStates(
   trx: Transaction<DB>,
   programId: string,
   memberIds: string[],
-): Promise<Map<string, TierState>> {
+): Promise<Map<string, RecordedState>> {
   const ids = [...new Set(memberIds)].sort();
   if (ids.length === 0) return new Map();
-  const result = await sql<StateRow & { id: string }>`select id, tier_id, tier_since, tier_review_at, tier_grace_until,
-      tier_locked from members where program_id = ${programId} and id in (${sql.join(ids)})
-    order by id for update`.execute(trx);
-  return new Map(result.rows.map((r) => [r.id, toState(r)]));
+  const result = await sql<StateRow & { id: string }>`select m.id, m.tier_id, m.tier_since, m.tier_review_at,
+      m.tier_grace_until, m.tier_locked, ${lastChangeOf} as last_change_at
+    from members m where m.program_id = ${programId} and m.id in (${sql.join(ids)})
+    order by m.id for update`.execute(trx);
+  return new Map(result.rows.map((r) => [r.id, toRecorded(r)]));
+}
+
+/**
+ * Locks (in id order) the unlocked members of a programme holding a tier, with their state, for a
+ * ladder change to record what it does to them; `afterId` pages.
+ */
+export async function lockHolders(
+  trx: Transaction<DB>,
+  programId: string,
+  tierId: string,
+  afterId: string,
+  limit: number,
+): Promise<Map<string, RecordedState>> {
+  const result = await sql<StateRow & { id: string }>`select m.id, m.tier_id, m.tier_since, m.tier_review_at,
+      m.tier_grace_until, m.tier_locked, ${lastChangeOf} as last_change_at
+    from members m where m.program_id = ${programId} and m.tier_id = ${tierId} and not m.tier_locked and m.id > ${afterId}
+    order by m.id limit ${limit} for update`.execute(trx);
+  return new Map(result.rows.map((r) => [r.id, toRecorded(r)]));
 }
 
 export interface TierChangeRow {
@@ -327,6 +381,24 @@ export async function dueForReview(db: Db, asOf: Date, limit: number, programId?
     .orderBy("tier_review_at")
     .limit(limit);
   if (programId) query = query.where("program_id", "=", programId);
+  return query.execute();
+}
+
+/**
+ * Unlocked members still on a tier removed by `asOf` (a ladder change that raced the event giving
+ * it): the safety net reviews them (decisionAt). Few tiers are ever removed; the members_tier index
+ * finds their holders.
+ */
+export async function onRemovedTiers(db: Db, asOf: Date, limit: number, programId?: string) {
+  let query = db
+    .selectFrom("tiers as t")
+    .innerJoin("members as m", (join) => join.onRef("m.program_id", "=", "t.program_id").onRef("m.tier_id", "=", "t.id"))
+    .select(["m.program_id", "m.id"])
+    .where("t.removed_at", "<=", asOf)
+    .where("m.tier_locked", "=", false)
+    .orderBy("m.id")
+    .limit(limit);
+  if (programId) query = query.where("t.program_id", "=", programId);
   return query.execute();
 }
 

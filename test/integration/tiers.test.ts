@@ -221,15 +221,17 @@ describe.each(engines())("tiers on %s", (engine) => {
       metric: 60_000,
       percentToNext: 24,
       amountToNext: 190_000,
-      // The end of grace looks at (14 May, 14 November]: $500 so far.
-      amountToKeep: 30_000,
+      // Keeping Gold counts the review's window extended to the end of grace, (15 April, 14
+      // November]: $600 so far (April's purchase and its return both fall out of it).
+      amountToKeep: 20_000,
       window: { from: "2026-04-20T16:00:00.000Z", to: "2026-10-20T16:00:00.000Z" },
       history: [...goldJuly.history, "2026-10-15T16:00:00.000Z grace Gold->Gold 60000"],
     };
     t.clock.set("2026-10-20T16:00:00.000Z");
     expect(summary(await status(p, a))).toEqual(graceOctober);
 
-    // At the end of grace $500 is left in the window: Silver's threshold. Since then, reviewed in 6 months.
+    // At the end of grace the member lands on the higher of what the review's window ($600) and the
+    // window then ($500) reach: Silver either way. Since then, reviewed in 6 months.
     const silverDecember = {
       tier: "Silver",
       since: "2026-11-14T17:00:00.000Z",
@@ -242,7 +244,7 @@ describe.each(engines())("tiers on %s", (engine) => {
       amountToNext: 50_000,
       amountToKeep: 40_000,
       window: { from: "2026-06-01T16:00:00.000Z", to: "2026-12-01T17:00:00.000Z" },
-      history: [...graceOctober.history, "2026-11-14T17:00:00.000Z downgraded Gold->Silver 50000"],
+      history: [...graceOctober.history, "2026-11-14T17:00:00.000Z downgraded Gold->Silver 60000"],
     };
     t.clock.set("2026-12-01T17:00:00.000Z");
     const asOfTimes = [
@@ -304,7 +306,7 @@ describe.each(engines())("tiers on %s", (engine) => {
       to: { id: tiers.Silver.id, name: "Silver" },
       reason: "downgraded",
       at: "2026-11-14T17:00:00.000Z",
-      metric: 50_000,
+      metric: 60_000,
       since: "2026-11-14T17:00:00.000Z",
       reviewAt: "2027-05-14T16:00:00.000Z",
       graceUntil: null,
@@ -755,6 +757,213 @@ describe.each(engines())("tiers on %s", (engine) => {
 
   // -- regressions of the tiers review ----------------------------------------------------------
 
+  it("the end of a grace lands on what the review's year reached; in grace, keeping counts from the review's window on", async () => {
+    t.clock.set("2026-06-10T16:00:00.000Z");
+    const ladder = [
+      { name: "Bronze", threshold: 0 },
+      { name: "Silver", threshold: 50_000 },
+      { name: "Gold", threshold: 100_000, retainThreshold: 80_000 },
+    ];
+    const calendar = (graceDays: number) => ({ metric: "spend", window: { type: "calendar_year" }, periodMonths: 12, graceDays });
+    const noGrace = await programWithTiers({}, ladder, calendar(0));
+    const grace = await programWithTiers({}, ladder, calendar(30));
+    const a = await noGrace.p.createMember();
+    const b = await grace.p.createMember();
+    const c = await grace.p.createMember();
+    // Gold in June 2026, reviewed on 1 January 2028 on 2027's spend: $600, a Silver year.
+    for (const [p, m] of [
+      [noGrace.p, a],
+      [grace.p, b],
+      [grace.p, c],
+    ] as const) {
+      t.clock.set("2026-06-10T16:00:00.000Z");
+      expect((await earn(p, purchase(m, 100_000))).tierChange).toMatchObject({ to: { name: "Gold" } });
+      t.clock.set("2027-05-01T16:00:00.000Z");
+      await earn(p, purchase(m, 60_000));
+    }
+    const review = "2028-01-01T05:00:00.000Z";
+    const graceEnd = "2028-01-31T05:00:00.000Z";
+    expect(summary(await status(noGrace.p, a, review))).toMatchObject({
+      tier: "Silver",
+      since: review,
+      history: expect.arrayContaining([`${review} downgraded Gold->Silver 60000`]),
+    });
+    // In grace, what keeps Gold counts 2027 and January together: $200 to go, not $800.
+    expect(summary(await status(grace.p, b, "2028-01-15T17:00:00.000Z"))).toMatchObject({
+      tier: "Gold",
+      graceUntil: graceEnd,
+      metric: 0,
+      amountToKeep: 20_000,
+    });
+    // The end of grace: Silver, as without grace (the January alone reaches nothing).
+    const landed = summary(await status(grace.p, b, graceEnd));
+    // Since and review from the end of grace: a period from 31 January 2028 ends in 2029, reviewed on 2029's spend.
+    expect(landed).toMatchObject({ tier: "Silver", since: graceEnd, reviewAt: "2030-01-01T05:00:00.000Z" });
+    expect(landed.history.slice(-2)).toEqual([`${review} grace Gold->Gold 60000`, `${graceEnd} downgraded Gold->Silver 60000`]);
+    // Requalifying in January: $600 in 2027 and $200 now reach Gold's retain threshold.
+    t.clock.set("2028-01-15T17:00:00.000Z");
+    expect((await earn(grace.p, purchase(c, 20_000))).tierChange).toMatchObject({ to: { name: "Gold" }, reason: "retained" });
+    expect(summary(await status(grace.p, c))).toMatchObject({
+      tier: "Gold",
+      graceUntil: null,
+      reviewAt: "2029-01-01T05:00:00.000Z",
+    });
+    // The jobs decide the same as the reads did.
+    t.clock.set("2028-02-01T17:00:00.000Z");
+    const before = await status(grace.p, b);
+    expect((await runJobs(grace.p)).tierReviews).toBe(2);
+    expect(await status(grace.p, b)).toEqual(before);
+  });
+
+  it("a tier change is dated after the member's last one, whatever the clock its event read", async () => {
+    t.clock.set("2026-03-02T16:00:05.000Z");
+    const { p } = await programWithTiers();
+    const m = await p.createMember();
+    expect((await earn(p, purchase(m, 60_000))).tierChange).toMatchObject({ to: { name: "Silver" } });
+    // An event that read its clock 4 seconds earlier and got the member's lock after (the clock
+    // going back stands in for the wait): its upgrade comes after Silver, not before it.
+    t.clock.set("2026-03-02T16:00:01.000Z");
+    expect((await earn(p, purchase(m, 100_000))).tierChange).toMatchObject({ to: { name: "Gold" } });
+    const later = await status(p, m, "2026-03-02T16:01:00.000Z");
+    expect(summary(later)).toMatchObject({
+      tier: "Gold",
+      since: "2026-03-02T16:00:05.000Z",
+      history: [
+        "2026-03-02T16:00:05.000Z enrolment -->Bronze",
+        "2026-03-02T16:00:05.000Z qualified Bronze->Silver 60000",
+        "2026-03-02T16:00:05.000Z qualified Silver->Gold 100000",
+      ],
+    });
+
+    // A review the jobs applied when it fell due, then an event whose clock read just before it.
+    const n = await p.createMember();
+    await earn(p, purchase(n, 100_000));
+    const due = "2026-09-02T15:00:01.000Z"; // six months on, in summer time
+    t.clock.set(due);
+    expect((await runJobs(p)).tierReviews).toBe(1);
+    t.clock.set("2026-09-02T15:00:00.000Z");
+    expect((await earn(p, purchase(n, 80_000))).tierChange).toMatchObject({ reason: "retained" });
+    expect(summary(await status(p, n, "2026-09-03T00:00:00.000Z")).history.slice(-2)).toEqual([
+      `${due} grace Gold->Gold 0`,
+      `${due} retained Gold->Gold 80000`,
+    ]);
+  });
+
+  it.runIf(engine === "postgres")("two events waiting on a member's lock are recorded in the order they ran", async () => {
+    t.clock.set("2026-03-02T16:00:00.000Z");
+    const { p } = await programWithTiers();
+    const m = await p.createMember();
+    const db = t.app.services.database.db;
+    const waiting = async (n: number) => {
+      for (let i = 0; i < 400; i++) {
+        const found = await sql<{ n: number }>`select count(*)::int as n from pg_stat_activity
+          where datname = current_database() and wait_event_type = 'Lock'`.execute(db);
+        if ((found.rows[0]?.n ?? 0) >= n) return;
+        await new Promise((resolve) => setTimeout(resolve, 25));
+      }
+      throw new Error(`${n} requests never waited on the member's lock`);
+    };
+    let release = () => {};
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let onLocked = () => {};
+    const locked = new Promise<void>((resolve) => {
+      onLocked = resolve;
+    });
+    const holder = db.transaction().execute(async (trx) => {
+      await sql`select id from members where id = ${m} for update`.execute(trx);
+      onLocked();
+      await released;
+    });
+    await locked;
+    t.clock.set("2026-03-02T16:00:05.000Z");
+    const first = p.call("POST", "/v1/events", purchase(m, 60_000));
+    await waiting(1);
+    t.clock.set("2026-03-02T16:00:01.000Z");
+    const second = p.call("POST", "/v1/events", purchase(m, 100_000));
+    await waiting(2);
+    release();
+    await holder;
+    const answers = await Promise.all([first, second]);
+    expect(answers.map((r) => r.status)).toEqual([201, 201]);
+    const s = await status(p, m, "2026-03-02T16:01:00.000Z");
+    const member = await db.selectFrom("members").select("tier_id").where("id", "=", m).executeTakeFirstOrThrow();
+    expect(s.tier.id).toBe(member.tier_id);
+    expect(s.tier.name).toBe("Gold");
+  });
+
+  it("a tier that stops being the bottom gets its holders a review; one that becomes the bottom loses it", async () => {
+    t.clock.set(START);
+    const { p, tiers } = await programWithTiers({}, [{ name: "Member", threshold: 0 }]);
+    const m = await p.createMember();
+    const put = await p.call("PUT", "/v1/tiers", {
+      policy: POLICY,
+      tiers: [
+        { name: "Basic", threshold: 0 },
+        { id: tiers.Member.id, name: "Member", threshold: 50_000, earnMultiplier: 2 },
+      ],
+    });
+    expect(put.status, JSON.stringify(put.body)).toBe(200);
+    const basic = put.body.tiers[0];
+    // Reviewed one period from the change, like a tier just reached.
+    expect(summary(await status(p, m))).toMatchObject({
+      tier: "Member",
+      since: START,
+      reviewAt: "2026-07-15T16:00:00.000Z",
+      amountToKeep: 50_000,
+      history: [`${START} enrolment -->Member`, `${START} ladder_changed Member->Member`],
+    });
+    const db = t.app.services.database.db;
+    const outbox = await db.selectFrom("outbox").select("payload").where("subject_id", "=", m).orderBy("id").execute();
+    expect(outbox.map((o) => (o.payload as Json).reason)).toEqual(["enrolment", "ladder_changed"]);
+
+    // A member who reaches Member now, then the ladder turned round: Member at the bottom.
+    const n = await p.createMember();
+    expect((await earn(p, purchase(n, 50_000))).tierChange).toMatchObject({ to: { name: "Member" } });
+    t.clock.set("2026-02-01T17:00:00.000Z");
+    const swapped = await p.call("PUT", "/v1/tiers", {
+      policy: POLICY,
+      tiers: [
+        { id: tiers.Member.id, name: "Member", threshold: 0 },
+        { id: basic.id, name: "Basic", threshold: 50_000 },
+      ],
+    });
+    expect(swapped.status, JSON.stringify(swapped.body)).toBe(200);
+    expect(summary(await status(p, n))).toMatchObject({ tier: "Member", reviewAt: null, graceUntil: null, amountToKeep: null });
+    expect((await status(p, n)).history.at(-1)).toMatchObject({ reason: "ladder_changed", reviewAt: null });
+
+    // Back again, and years on: the jobs have reviewed m; a purchase earns as Basic.
+    const back = await p.call("PUT", "/v1/tiers", {
+      policy: POLICY,
+      tiers: [
+        { id: basic.id, name: "Basic", threshold: 0 },
+        { id: tiers.Member.id, name: "Member", threshold: 50_000, earnMultiplier: 2 },
+      ],
+    });
+    expect(back.status).toBe(200);
+    t.clock.set("2029-01-15T17:00:00.000Z");
+    expect((await runJobs(p)).tierReviews).toBeGreaterThan(0);
+    expect(summary(await status(p, m))).toMatchObject({ tier: "Basic", reviewAt: null, metric: 0 });
+    const ev = await earn(p, purchase(m, 1_000));
+    expect(ev.contributions.map((c: Json) => [c.ruleName, c.points])).toEqual([["1 point per dollar", 10]]);
+  });
+
+  it("a dry run of an event that enrols a new member earns in the bottom tier, as the real one does", async () => {
+    t.clock.set(START);
+    const { p } = await programWithTiers({ unknownMemberPolicy: "enroll" }, [
+      { name: "Bronze", threshold: 0, earnMultiplier: 1.5 },
+      { name: "Silver", threshold: 50_000, earnMultiplier: 2 },
+    ]);
+    const event = { id: nextId("order"), type: "purchase", member: { externalId: "walk-in-1" }, amount: 10_000 };
+    const dry = await p.call("POST", "/v1/events?dryRun=true", event);
+    expect(dry.status, JSON.stringify(dry.body)).toBe(201);
+    const real = await earn(p, event);
+    expect(real.points.total).toBe(150);
+    expect(dry.body.points.total).toBe(real.points.total);
+    expect(dry.body.contributions).toEqual(real.contributions);
+  });
+
   it("the tier's bonus keeps the timing of the points it multiplies", async () => {
     t.clock.set(START);
     const { p } = await programWithTiers();
@@ -792,6 +1001,95 @@ describe.each(engines())("tiers on %s", (engine) => {
     const oldest = encodeURIComponent("1900-01-01T00:00:00Z");
     expect((await p.call("GET", `/v1/members/${m}/tier?asOf=${oldest}`)).status).toBe(200);
     expect((await p.call("GET", `/v1/members/${m}/balance?asOf=${oldest}`)).status).toBe(200);
+  });
+
+  it("a member left on a removed tier (a ladder change racing an event) is reviewed from when it was removed", async () => {
+    t.clock.set(START);
+    const { p, tiers } = await programWithTiers();
+    const m = await p.createMember();
+    await earn(p, purchase(m, 60_000));
+    const removedAt = "2026-02-01T17:00:00.000Z";
+    t.clock.set(removedAt);
+    const keep = [tiers.Bronze, tiers.Silver, tiers.Platinum].map((x: Json) => ({
+      id: x.id,
+      name: x.name,
+      threshold: x.threshold,
+    }));
+    expect((await p.call("PUT", "/v1/tiers", { policy: POLICY, tiers: keep })).status).toBe(200);
+    // What an event that read the ladder before the removal and wrote after it leaves behind.
+    const db = t.app.services.database.db;
+    const upgradedAt = new Date("2026-02-01T16:59:59.000Z");
+    const reviewAt = new Date("2026-08-01T16:59:59.000Z");
+    await db
+      .updateTable("members")
+      .set({ tier_id: tiers.Gold.id, tier_since: upgradedAt, tier_review_at: reviewAt })
+      .where("id", "=", m)
+      .execute();
+    const changeId = `tch_race_${t.engine}`;
+    await db
+      .insertInto("tier_changes")
+      .values({
+        id: changeId,
+        program_id: p.id,
+        member_id: m,
+        from_tier_id: tiers.Silver.id,
+        to_tier_id: tiers.Gold.id,
+        reason: "qualified",
+        metric: 100_000,
+        tier_since: upgradedAt,
+        review_at: reviewAt,
+        grace_until: null,
+        locked: false,
+        note: null,
+        actor: "key:test",
+        effective_at: upgradedAt,
+        created_at: new Date(removedAt),
+      })
+      .execute();
+    await db
+      .insertInto("outbox")
+      .values({
+        id: `obx_race_${t.engine}`,
+        program_id: p.id,
+        type: "member.tier_changed",
+        subject_id: m,
+        payload: JSON.stringify({ changeId }),
+        created_at: new Date(removedAt),
+      })
+      .execute();
+    t.clock.set("2026-02-02T17:00:00.000Z");
+    const expected = {
+      tier: "Silver",
+      since: removedAt,
+      reviewAt: "2026-08-01T16:00:00.000Z",
+      history: expect.arrayContaining([`${removedAt} downgraded Gold->Silver 60000`]),
+    };
+    expect(summary(await status(p, m))).toMatchObject(expected);
+    expect((await runJobs(p)).tierReviews).toBe(1);
+    expect(summary(await status(p, m))).toMatchObject(expected);
+  });
+
+  it("locking the tier a member holds keeps since, and locking it again changes nothing", async () => {
+    t.clock.set(START);
+    const { p, tiers } = await programWithTiers();
+    const m = await p.createMember();
+    await earn(p, purchase(m, 60_000));
+    t.clock.set("2026-03-01T17:00:00.000Z");
+    const lock = { tierId: tiers.Silver.id, locked: true, reason: "Staff" };
+    const first = await p.call("POST", `/v1/members/${m}/tier`, lock);
+    expect(first.status).toBe(200);
+    expect(summary(first.body)).toMatchObject({ tier: "Silver", since: START, locked: true, reviewAt: null });
+    const again = await p.call("POST", `/v1/members/${m}/tier`, { ...lock, reason: "Staff, again" });
+    expect(again.status).toBe(200);
+    expect(again.body.history).toEqual(first.body.history);
+    const bare = await p.call("POST", `/v1/members/${m}/tier`, { locked: true, reason: "Staff, thrice" });
+    expect(bare.body.history).toEqual(first.body.history);
+    const db = t.app.services.database.db;
+    const announced = await db.selectFrom("outbox").select("id").where("subject_id", "=", m).execute();
+    expect(announced).toHaveLength(3);
+    // A different tier is a change, from now.
+    const gold = await p.call("POST", `/v1/members/${m}/tier`, { ...lock, tierId: tiers.Gold.id });
+    expect(summary(gold.body)).toMatchObject({ tier: "Gold", since: "2026-03-01T17:00:00.000Z", locked: true });
   });
 
   it("describes its routes in the OpenAPI document", async () => {

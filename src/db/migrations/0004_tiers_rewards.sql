@@ -40,6 +40,9 @@ alter table members
   add column tier_grace_until timestamptz,
   add column tier_locked boolean not null default false;
 create index members_tier_review on members (tier_review_at) where tier_review_at is not null and not tier_locked;
+-- a tier's holders: a ladder change records what it does to them, and the jobs find members left on
+-- a removed tier
+create index members_tier on members (program_id, tier_id) where tier_id is not null;
 
 create table tier_changes (
   id text primary key,
@@ -47,7 +50,9 @@ create table tier_changes (
   member_id text not null references members (id),
   from_tier_id text,
   to_tier_id text,
-  reason text not null check (reason in ('enrolment', 'qualified', 'retained', 'grace', 'downgraded', 'manual', 'unlocked')),
+  -- ladder_changed: a tier became or stopped being the bottom, so its review date went or came
+  reason text not null check (reason in ('enrolment', 'qualified', 'retained', 'grace', 'downgraded', 'manual', 'unlocked',
+    'ladder_changed')),
   -- the qualifying metric when the change was decided
   metric bigint,
   -- the member's tier state after the change, so the state as of any time is one row
