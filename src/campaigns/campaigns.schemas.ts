@@ -14,7 +14,6 @@ import { patchOf } from "../shared/schemas.ts";
 const ruleStatus = z.enum(["active", "inactive", "archived"]);
 const campaignStatus = z.enum(["draft", "active", "paused", "ended"]);
 
-
 export const CreateRuleSchema = RuleDefinitionSchema.extend({
   campaignId: z.string().min(1).max(100).optional().describe("The campaign the rule belongs to; none for a standing rule"),
   status: ruleStatus.default("active"),

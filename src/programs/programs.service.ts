@@ -1,6 +1,14 @@
 import type { Kysely } from "kysely";
 import type { ApiKeyService } from "../api-keys/api-keys.service.ts";
-import type { DB, ExpiryPolicy, PaymentPolicy, ProgramRow, ReferralPolicy, ReturnPolicy, UnknownMemberPolicy } from "../db/schema.ts";
+import type {
+  DB,
+  ExpiryPolicy,
+  PaymentPolicy,
+  ProgramRow,
+  ReferralPolicy,
+  ReturnPolicy,
+  UnknownMemberPolicy,
+} from "../db/schema.ts";
 import type { MutationContext, UnitOfWork } from "../idempotency/idempotency.service.ts";
 import type { Clock } from "../shared/clock.ts";
 import { notFound } from "../shared/errors.ts";
