@@ -6,21 +6,17 @@
  *   npm run bench:ingest -- --quick
  *   npm run bench:ingest -- --help
  */
-import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdirSync, writeFileSync } from "node:fs";
-import { join, relative, resolve } from "node:path";
-import { z } from "zod";
-import { PgbenchBaseline } from "../ledger/baseline.ts";
-import { Cleanup } from "../ledger/cleanup.ts";
-import { CpuSampler, type CpuSplit } from "../ledger/cpu.ts";
-import { type EngineSetup, startEngine } from "../ledger/engine.ts";
+import { resolve } from "node:path";
+import type { CpuSplit } from "../ledger/cpu.ts";
+import { type EngineSetup, serverSampler, startEngine } from "../ledger/engine.ts";
 import { Api, type Operation, runLoad } from "../ledger/load.ts";
-import { type Engine, UsageError } from "../ledger/options.ts";
-import { backendPids, checkpoint, queryRows } from "../ledger/postgres.ts";
-import { baselineTps, cpuPerOp, NOISY_OTHER_PCT, pgbenchTable } from "../ledger/report.ts";
-import { cleanUpOnSignals, log, postgresReachable, reportHeader, runIdOf, stamp } from "../ledger/run.ts";
+import type { Engine } from "../ledger/options.ts";
+import { checkpoint, queryRows } from "../ledger/postgres.ts";
+import { closingLines, compareWithPgbench, cpuPerOp, measuredLine, NOISY_OTHER_PCT, pgbenchSection } from "../ledger/report.ts";
+import { log, measureRun, type Run, runMain, startRun, writeReport } from "../ledger/run.ts";
 import { REPO_ROOT } from "../ledger/server.ts";
+import { runVerify } from "../ledger/verify.ts";
 import { type CdnowPurchase, type Check, readCdnow, replay, spotCheck, spotCustomers } from "./cdnow.ts";
 import { type IngestOptions, parseOptions, pgbenchConcurrencies, USAGE } from "./options.ts";
 import { profileIngest } from "./profile.ts";
@@ -34,21 +30,11 @@ import {
   runsTable,
   statementBreakdown,
   TARGETS,
-  type VerifyOutcome,
 } from "./report.ts";
 import { createMembers, createProgramme, eventBatch, singleEvent } from "./workloads.ts";
 
 /** Aborted on Ctrl-C. */
 const stopping = new AbortController();
-
-/** A CPU sampler for the server and the PostgreSQL processes serving its database. */
-function samplerFor(setup: EngineSetup, options: IngestOptions): CpuSampler {
-  const databaseName = setup.databaseName;
-  return new CpuSampler(
-    setup.servers.map((s) => s.pid),
-    databaseName ? () => backendPids(options.postgresUrl, databaseName) : null,
-  );
-}
 
 /** One measured point: a workload at one concurrency. */
 interface LoadPoint {
@@ -71,7 +57,7 @@ async function loadPoint(
   if (!server) throw new Error("no server started");
   if (engine === "postgres") await checkpoint(options.postgresUrl);
   const api = new Api(server.origin, key, point.concurrency);
-  const sampler = samplerFor(setup, options);
+  const sampler = serverSampler(setup, options.postgresUrl);
   let cpu: CpuSplit | null = null;
   try {
     const load = await runLoad({
@@ -118,50 +104,6 @@ async function openLotsPerMember(url: string, programId: string, members: number
   return Math.round((Number(row?.lots ?? 0) / Math.max(1, members)) * 10) / 10;
 }
 
-const VerifyJson = z.object({
-  ok: z.boolean(),
-  checks: z.array(z.object({ name: z.string(), violations: z.number() })),
-  counts: z.record(z.string(), z.number()),
-});
-
-/** `node bin/stampbook.js verify --json` on the run's database, as an operator would run it. */
-async function runVerify(setup: EngineSetup): Promise<VerifyOutcome> {
-  const env: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: "warn" };
-  delete env.DATABASE_URL;
-  delete env.STAMPBOOK_DATA_DIR;
-  if (setup.databaseUrl) env.DATABASE_URL = setup.databaseUrl;
-  else if (setup.dataDir) env.STAMPBOOK_DATA_DIR = setup.dataDir;
-  const started = performance.now();
-  const child = spawn(process.execPath, ["bin/stampbook.js", "verify", "--json"], { cwd: REPO_ROOT, env });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (chunk: Buffer) => {
-    stdout += chunk.toString("utf8");
-  });
-  child.stderr.on("data", (chunk: Buffer) => {
-    stderr += chunk.toString("utf8");
-  });
-  const exitCode = await new Promise<number | null>((resolve, reject) => {
-    child.once("error", reject);
-    child.once("close", resolve);
-  });
-  const seconds = Math.round((performance.now() - started) / 10) / 100;
-  let parsed: z.infer<typeof VerifyJson> | null = null;
-  try {
-    parsed = VerifyJson.parse(JSON.parse(stdout));
-  } catch {
-    parsed = null;
-  }
-  return {
-    ok: exitCode === 0 && parsed?.ok === true,
-    exitCode,
-    seconds,
-    checks: parsed?.checks.map((c) => ({ name: c.name, violations: c.violations })) ?? [],
-    counts: parsed?.counts ?? null,
-    output: parsed ? null : `${stdout}\n${stderr}`.trim().slice(0, 4000),
-  };
-}
-
 /** Replays CDNOW into a fresh programme that enrols unknown members, then checks what it wrote. */
 async function benchCdnow(
   engine: Engine,
@@ -176,7 +118,7 @@ async function benchCdnow(
   const api = new Api(server.origin, key, options.cdnowLanes);
   try {
     if (engine === "postgres") await checkpoint(options.postgresUrl);
-    const sampler = samplerFor(setup, options);
+    const sampler = serverSampler(setup, options.postgresUrl);
     await sampler.start();
     const result = await replay(api, purchases, options.cdnowLanes, options.batchSize, log, stopping.signal);
     const cpu = sampler.stop();
@@ -232,14 +174,13 @@ async function benchCdnow(
 async function benchEngine(
   engine: Engine,
   options: IngestOptions,
-  cleanup: Cleanup,
-  runId: string,
+  run: Run<"ingest">,
   report: IngestReport,
   purchases: CdnowPurchase[] | null,
 ): Promise<void> {
   const rootKey = randomBytes(24).toString("base64url");
   log(`${engine}: starting the server`);
-  const setup = await startEngine(engine, options, cleanup, rootKey, `${runId}_${engine}`);
+  const setup = await startEngine(engine, options, run.cleanup, rootKey, `${run.runId}_${engine}`);
   try {
     const [server] = setup.servers;
     if (!server) throw new Error("no server started");
@@ -291,10 +232,7 @@ async function benchEngine(
 }
 
 function printReport(report: IngestReport, options: IngestOptions, file: string): void {
-  const { commit, srcModified } = report.source;
-  console.log(
-    `\nMeasured: commit ${commit?.slice(0, 10) ?? "unknown"}${srcModified ? " with uncommitted changes in src/" : ""}.`,
-  );
+  console.log(measuredLine(report.source));
   if (report.runs.length > 0) {
     console.log(
       `Event ingestion over HTTP: ${options.duration} s per single-event point, ${options.batchDuration} s per batch point, after ${options.warmup} s warm-up; ${options.members} members.`,
@@ -315,10 +253,8 @@ function printReport(report: IngestReport, options: IngestOptions, file: string)
     console.log(cdnowTable(report.cdnow));
     console.log(`\n${checksList(report.cdnow)}`);
   }
-  if (report.pgbench) {
-    console.log(`\npgbench TPC-B, scale ${report.pgbench.scale}, before and after the ingest runs (${report.machine.pgbench})\n`);
-    console.log(pgbenchTable(report.pgbench));
-  }
+  const pgbench = pgbenchSection(report);
+  if (pgbench) console.log(pgbench);
   if (Object.keys(report.profiles).length > 0) {
     console.log("\nOne request at a time, in process (app.request(), no sockets): where an event's time goes\n");
     console.log(profileTable(report.profiles, options.batchSize));
@@ -335,91 +271,22 @@ function printReport(report: IngestReport, options: IngestOptions, file: string)
       `\nAim for ${workload === "single" ? "single events" : "batches"}: >= ${TARGETS[workload]}x pgbench tps; met at ${meeting} of ${compared.length} concurrencies (${ratios}).`,
     );
   }
-  const noisy = report.runs.filter((r) => (r.cpu?.otherPct ?? 0) > NOISY_OTHER_PCT).length;
-  if (noisy > 0) {
-    console.log(
-      `Warning: ${noisy} of ${report.runs.length} points shared the CPU with other work; compare cpu ms/event, or rerun.`,
-    );
-  }
-  console.log(`\nFull results: ${relative(process.cwd(), file)}`);
+  console.log(closingLines(report.runs, "event", file));
 }
 
-async function main(): Promise<number> {
-  const parsed = parseOptions(process.argv.slice(2), process.env);
-  if (parsed === "help") {
-    console.log(USAGE);
-    return 0;
-  }
-  const options = parsed;
-  const cleanup = new Cleanup();
-  cleanUpOnSignals(cleanup, () => stopping.abort());
+runMain(USAGE, parseOptions, async (options) => {
   // Read before anything starts: a missing or malformed file should fail in a second, not after the baseline.
   const purchases = options.workloads.includes("cdnow") ? readCdnow(resolve(REPO_ROOT, options.cdnowFile)) : null;
+  const run = await startRun("ingest", options, () => stopping.abort());
+  const report: IngestReport = { ...run.header, targets: TARGETS, pgbench: null, profiles: {}, runs: [], cdnow: [] };
+  const measuresLoad = options.workloads.includes("single") || options.workloads.includes("batch");
+  await measureRun(run, options, report, measuresLoad ? pgbenchConcurrencies(options) : null, async () => {
+    for (const engine of options.engines) await benchEngine(engine, options, run, report, purchases);
+  });
+  compareWithPgbench(report.runs, report.pgbench, (r) => r.eventsPerSecond);
 
-  const startedAt = new Date();
-  const runId = runIdOf(startedAt);
-  const report: IngestReport = {
-    ...(await reportHeader("ingest", options, startedAt)),
-    targets: TARGETS,
-    pgbench: null,
-    profiles: {},
-    runs: [],
-    cdnow: [],
-  };
-  if (report.machine.busyBeforePct > NOISY_OTHER_PCT) {
-    log(`warning: the machine is already ${report.machine.busyBeforePct}% busy (of one core) before the run`);
-  }
-  const concurrencies = pgbenchConcurrencies(options);
-  try {
-    const needsPostgres = options.engines.includes("postgres");
-    if (needsPostgres || options.pgbench) {
-      report.machine.postgres = await postgresReachable(options.postgresUrl);
-      if (report.machine.postgres === null && needsPostgres) {
-        throw new Error("PostgreSQL is needed for --engines postgres; set --postgres-url or BENCH_DATABASE_URL");
-      }
-    }
-    let baseline: PgbenchBaseline | null = null;
-    const measuresLoad = options.workloads.includes("single") || options.workloads.includes("batch");
-    if (options.pgbench && measuresLoad && report.machine.postgres !== null) {
-      const name = `stampbook_bench_${runId}_pgbench`;
-      baseline = await PgbenchBaseline.create(options.postgresUrl, name, options.pgbenchScale, cleanup, log);
-      report.machine.pgbench = baseline.version;
-      const before = await baseline.measure(concurrencies, options.duration, options.warmup, log);
-      report.pgbench = { scale: options.pgbenchScale, before, after: [] };
-    }
-    for (const engine of options.engines) await benchEngine(engine, options, cleanup, runId, report, purchases);
-    if (baseline && report.pgbench) {
-      log("pgbench: second round, after the ingest runs");
-      report.pgbench.after = await baseline.measure(concurrencies, options.duration, options.warmup, log);
-    }
-  } finally {
-    await cleanup.runAll();
-  }
-  report.finishedAt = new Date().toISOString();
-  const tps = baselineTps(report.pgbench);
-  for (const run of report.runs) {
-    run.pgbenchTps = tps.get(run.concurrency) ?? null;
-    run.ratio = run.pgbenchTps ? Math.round((run.eventsPerSecond / run.pgbenchTps) * 1000) / 1000 : null;
-  }
-
-  const outDir = resolve(process.cwd(), options.out);
-  mkdirSync(outDir, { recursive: true });
-  const file = join(outDir, `ingest-${stamp(startedAt)}.json`);
-  writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
-  printReport(report, options, file);
+  printReport(report, options, writeReport(report, options, run.startedAt));
   const failedChecks = report.cdnow.some((c) => c.checks.some((k) => !k.ok) || (c.verify !== null && !c.verify.ok));
   if (failedChecks) console.log("\nA CDNOW check FAILED (see above): the numbers above are not valid.");
   return failedChecks ? 1 : 0;
-}
-
-main().then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    if (error instanceof UsageError) {
-      console.error(error.message);
-      process.exit(2);
-    }
-    console.error(error instanceof Error ? (error.stack ?? error.message) : error);
-    process.exit(1);
-  },
-);
+});

@@ -1,13 +1,11 @@
-import { parseArgs } from "node:util";
 import { z } from "zod";
 import {
   concurrencyList,
   ENGINES,
-  kebab,
   list,
-  nonEmpty,
+  type ParsedOptions,
+  parseBenchOptions,
   positiveInt,
-  postgresUrlFrom,
   seconds,
   UsageError,
 } from "../ledger/options.ts";
@@ -52,80 +50,67 @@ Options (environment variable in brackets; flags win):
   --out <dir>                 where the JSON goes                                          (bench/results)
   -h, --help                  this help`;
 
-const OptionsSchema = z.object({
-  quick: z.boolean(),
-  duration: seconds,
+const FIELDS = {
   batchDuration: seconds,
-  warmup: z.coerce.number().min(0).max(600),
-  concurrency: concurrencyList,
   batchConcurrency: concurrencyList,
   batchSize: positiveInt.max(1000),
-  members: positiveInt.max(1_000_000),
-  workloads: list(WORKLOADS),
   engines: list(ENGINES),
   cdnowFile: z.string().min(1),
   cdnowLanes: positiveInt.max(64),
-  pgbench: z.boolean(),
-  pgbenchScale: positiveInt.max(10_000).optional(),
-  poolSize: positiveInt.max(500).optional(),
-  postgresUrl: z.url(),
-  setupSql: z.string().optional(),
-  serverNodeOptions: z.string().optional(),
-  label: z.string().optional(),
-  out: z.string().min(1),
-});
+};
 
-export type IngestOptions = Omit<z.infer<typeof OptionsSchema>, "pgbenchScale"> & {
+export type IngestOptions = Omit<ParsedOptions<IngestWorkload, typeof FIELDS>, "pgbenchScale"> & {
   pgbenchScale: number;
   /** One server process: concurrent batches are the parallelism measured here. */
   servers: 1;
 };
 
-const QUICK = { duration: "3", batchDuration: "6", warmup: "1", concurrency: "1,4", batchConcurrency: "1,2", members: "200" };
-const DEFAULTS = {
-  duration: "10",
-  batchDuration: "20",
-  warmup: "3",
-  concurrency: "1,4,16",
-  batchConcurrency: "1,2,4",
-  members: "1000",
-};
-
 /** Flags, then BENCH_* variables, then the defaults (the quick ones under --quick). */
 export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): IngestOptions | "help" {
-  const { values } = parseFlags(argv);
-  if (values.help) return "help";
-  const quick = values.quick === true;
-  const fallback = quick ? QUICK : DEFAULTS;
-  const pick = (flag: string | undefined, name: string | null, otherwise?: string) =>
-    flag ?? (name ? nonEmpty(env[name]) : undefined) ?? otherwise;
-  const parsed = OptionsSchema.safeParse({
-    quick,
-    duration: pick(values.duration, "BENCH_DURATION", fallback.duration),
-    batchDuration: pick(values["batch-duration"], null, fallback.batchDuration),
-    warmup: pick(values.warmup, "BENCH_WARMUP", fallback.warmup),
-    concurrency: pick(values.concurrency, "BENCH_CONCURRENCY", fallback.concurrency),
-    batchConcurrency: pick(values["batch-concurrency"], null, fallback.batchConcurrency),
-    batchSize: values["batch-size"] ?? "1000",
-    members: pick(values.members, "BENCH_MEMBERS", fallback.members),
-    workloads: pick(values.workloads, "BENCH_WORKLOADS", WORKLOADS.join(",")),
-    engines: pick(values.engines, "BENCH_ENGINES", "postgres"),
-    cdnowFile: values["cdnow-file"] ?? CDNOW_FILE,
-    cdnowLanes: values["cdnow-lanes"] ?? "2",
-    pgbench: values["no-pgbench"] !== true,
-    pgbenchScale: pick(values["pgbench-scale"], "BENCH_PGBENCH_SCALE"),
-    poolSize: pick(values["pool-size"], "BENCH_POOL_SIZE"),
-    postgresUrl: postgresUrlFrom(values["postgres-url"], env),
-    setupSql: values["setup-sql"],
-    serverNodeOptions: values["server-node-options"],
-    label: values.label,
-    out: values.out ?? "bench/results",
+  const options = parseBenchOptions(argv, env, USAGE, {
+    workloads: WORKLOADS,
+    quick: { duration: "3", batchDuration: "6", warmup: "1", concurrency: "1,4", batchConcurrency: "1,2", members: "200" },
+    defaults: {
+      duration: "10",
+      batchDuration: "20",
+      warmup: "3",
+      concurrency: "1,4,16",
+      batchConcurrency: "1,2,4",
+      members: "1000",
+    },
+    flags: {
+      "batch-duration": { type: "string" },
+      "batch-concurrency": { type: "string" },
+      "batch-size": { type: "string" },
+      engines: { type: "string" },
+      "cdnow-file": { type: "string" },
+      "cdnow-lanes": { type: "string" },
+    },
+    fields: FIELDS,
+    values: (flags, pick, fallback) => ({
+      batchDuration: pick(flags["batch-duration"], null, fallback.batchDuration),
+      batchConcurrency: pick(flags["batch-concurrency"], null, fallback.batchConcurrency),
+      batchSize: flags["batch-size"] ?? "1000",
+      engines: pick(flags.engines, "BENCH_ENGINES", "postgres"),
+      cdnowFile: flags["cdnow-file"] ?? CDNOW_FILE,
+      cdnowLanes: flags["cdnow-lanes"] ?? "2",
+    }),
+    order: [
+      "quick",
+      "duration",
+      "batchDuration",
+      "warmup",
+      "concurrency",
+      "batchConcurrency",
+      "batchSize",
+      "members",
+      "workloads",
+      "engines",
+      "cdnowFile",
+      "cdnowLanes",
+    ],
   });
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((issue) => `  --${kebab(String(issue.path[0] ?? "?"))}: ${issue.message}`);
-    throw new UsageError(`Invalid options:\n${lines.join("\n")}\n\n${USAGE}`);
-  }
-  const options = parsed.data;
+  if (options === "help") return "help";
   if (options.setupSql !== undefined && options.engines.includes("pglite")) {
     throw new UsageError("--setup-sql needs --engines postgres");
   }
@@ -145,38 +130,4 @@ export function pgbenchConcurrencies(options: Pick<IngestOptions, "concurrency" 
     ...(options.workloads.includes("batch") ? options.batchConcurrency : []),
   ];
   return [...new Set(used.length > 0 ? used : [1])].sort((a, b) => a - b);
-}
-
-function parseFlags(argv: string[]) {
-  try {
-    return parseArgs({
-      args: argv,
-      strict: true,
-      options: {
-        quick: { type: "boolean" },
-        duration: { type: "string" },
-        "batch-duration": { type: "string" },
-        warmup: { type: "string" },
-        concurrency: { type: "string" },
-        "batch-concurrency": { type: "string" },
-        "batch-size": { type: "string" },
-        members: { type: "string" },
-        workloads: { type: "string" },
-        engines: { type: "string" },
-        "cdnow-file": { type: "string" },
-        "cdnow-lanes": { type: "string" },
-        "pgbench-scale": { type: "string" },
-        "no-pgbench": { type: "boolean" },
-        "pool-size": { type: "string" },
-        "postgres-url": { type: "string" },
-        "setup-sql": { type: "string" },
-        "server-node-options": { type: "string" },
-        label: { type: "string" },
-        out: { type: "string" },
-        help: { type: "boolean", short: "h" },
-      },
-    });
-  } catch (error) {
-    throw new UsageError(`${error instanceof Error ? error.message : String(error)}\n\n${USAGE}`);
-  }
 }

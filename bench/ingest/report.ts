@@ -2,7 +2,9 @@ import type { CpuSplit } from "../ledger/cpu.ts";
 import type { LoadResult } from "../ledger/load.ts";
 import type { Engine } from "../ledger/options.ts";
 import type { MeasuredOperation } from "../ledger/profile.ts";
-import { type CpuPerOp, fixed, otherCell, type PgbenchRounds, table } from "../ledger/report.ts";
+import type { CpuPerOp, PgbenchRounds, ReportHeader } from "../ledger/report.ts";
+import { cpuWithLoadCell, fixed, otherCell, ratioCell, table } from "../ledger/report.ts";
+import type { VerifyOutcome } from "../ledger/verify.ts";
 import type { Check, ReplayResult } from "./cdnow.ts";
 
 /** The issue's aims, in events per second over pgbench TPC-B tps at the same concurrency. */
@@ -27,15 +29,6 @@ export interface IngestRun {
   target: number;
 }
 
-export interface VerifyOutcome {
-  ok: boolean;
-  exitCode: number | null;
-  seconds: number;
-  checks: { name: string; violations: number }[];
-  counts: Record<string, number> | null;
-  output: string | null;
-}
-
 export interface CdnowRecord {
   engine: Engine;
   replay: ReplayResult;
@@ -45,14 +38,7 @@ export interface CdnowRecord {
   verify: VerifyOutcome | null;
 }
 
-export interface IngestReport {
-  benchmark: "ingest";
-  label: string | null;
-  startedAt: string;
-  finishedAt: string;
-  source: { commit: string | null; srcModified: boolean | null };
-  options: Record<string, unknown>;
-  machine: { cores: number; node: string; postgres: string | null; pgbench: string | null; busyBeforePct: number };
+export interface IngestReport extends ReportHeader<"ingest"> {
   targets: typeof TARGETS;
   pgbench: PgbenchRounds | null;
   /** In process, one request at a time: statements and SQL/JS time per single event and per batch. */
@@ -60,9 +46,6 @@ export interface IngestReport {
   runs: IngestRun[];
   cdnow: CdnowRecord[];
 }
-
-const cpuCell = (c: CpuPerOp | null) =>
-  c ? `${fixed(c.server, 2)}+${c.postgres === null ? "-" : fixed(c.postgres, 2)}+${fixed(c.loadGenerator, 2)}` : "-";
 
 export function runsTable(runs: IngestRun[]): string {
   const rows = runs.map((r) => [
@@ -76,9 +59,9 @@ export function runsTable(runs: IngestRun[]): string {
     fixed(r.load.latencyMs.p99, 1),
     String(r.load.failed),
     fixed(r.pgbenchTps),
-    r.ratio === null ? "-" : `${r.ratio.toFixed(2)}x`,
+    ratioCell(r.ratio),
     `${r.target}x${r.ratio === null ? "" : r.ratio >= r.target ? " met" : " not met"}`,
-    cpuCell(r.cpuMsPerEvent),
+    cpuWithLoadCell(r.cpuMsPerEvent),
     otherCell(r.cpu),
   ]);
   return table(
@@ -116,7 +99,7 @@ export function cdnowTable(records: CdnowRecord[]): string {
     String(c.replay.failed),
     String(c.replay.enrolled),
     String(c.replay.points),
-    cpuCell(c.cpuMsPerEvent),
+    cpuWithLoadCell(c.cpuMsPerEvent),
     c.verify ? (c.verify.ok ? `ok (${fixed(c.verify.seconds)} s)` : "FAILED") : "-",
   ]);
   return table(

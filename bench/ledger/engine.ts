@@ -2,8 +2,9 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Cleanup } from "./cleanup.ts";
+import { CpuSampler } from "./cpu.ts";
 import type { Engine } from "./options.ts";
-import { createDatabase, databaseUrl, dropDatabase, runSql } from "./postgres.ts";
+import { backendPids, createDatabase, databaseUrl, dropDatabase, runSql } from "./postgres.ts";
 import { type ServerHandle, startServer } from "./server.ts";
 
 export interface EngineOptions {
@@ -84,4 +85,13 @@ export async function startEngine(
       await drop();
     },
   };
+}
+
+/** A CPU sampler for the servers and the PostgreSQL processes serving their database (none on PGlite). */
+export function serverSampler(setup: EngineSetup, postgresUrl: string): CpuSampler {
+  const databaseName = setup.databaseName;
+  return new CpuSampler(
+    setup.servers.map((s) => s.pid),
+    databaseName ? () => backendPids(postgresUrl, databaseName) : null,
+  );
 }

@@ -1,3 +1,4 @@
+import { relative } from "node:path";
 import type { CpuSplit } from "./cpu.ts";
 import type { LoadResult } from "./load.ts";
 import type { Engine, Workload } from "./options.ts";
@@ -40,8 +41,9 @@ export interface PgbenchRounds {
   after: PgbenchRun[];
 }
 
-export interface BenchReport {
-  benchmark: "ledger";
+/** What every benchmark's JSON starts with (run.ts reportHeader). */
+export interface ReportHeader<B extends string> {
+  benchmark: B;
   label: string | null;
   startedAt: string;
   finishedAt: string;
@@ -56,6 +58,23 @@ export interface BenchReport {
     /** Busy CPU (percent of one core) in the second before the run: other work skews results. */
     busyBeforePct: number;
   };
+}
+
+/** A report with a pgbench baseline (run.ts measureRun). */
+export interface BaselineReport extends ReportHeader<string> {
+  pgbench: PgbenchRounds | null;
+}
+
+/** A measured point as the pgbench comparison sees it. */
+export interface ComparedRun {
+  concurrency: number;
+  cpu: CpuSplit | null;
+  /** pgbench TPC-B tps at the same concurrency (mean of the rounds before and after), and the point's rate divided by it. */
+  pgbenchTps: number | null;
+  ratio: number | null;
+}
+
+export interface BenchReport extends ReportHeader<"ledger"> {
   /** The aim from the issue: at equal concurrency, at least this fraction of pgbench's tps. */
   target: number;
   pgbench: PgbenchRounds | null;
@@ -94,6 +113,24 @@ export function baselineTps(pgbench: PgbenchRounds | null): Map<number, number> 
   return new Map([...sums].map(([clients, { total, count }]) => [clients, total / count]));
 }
 
+/**
+ * Sets each run's pgbench tps at its concurrency and `rate(run)` divided by it; runs whose rate
+ * is null are not compared.
+ */
+export function compareWithPgbench<R extends ComparedRun>(
+  runs: R[],
+  pgbench: PgbenchRounds | null,
+  rate: (run: R) => number | null,
+): void {
+  const tps = baselineTps(pgbench);
+  for (const run of runs) {
+    const value = rate(run);
+    if (value === null) continue;
+    run.pgbenchTps = tps.get(run.concurrency) ?? null;
+    run.ratio = run.pgbenchTps ? Math.round((value / run.pgbenchTps) * 1000) / 1000 : null;
+  }
+}
+
 /** A plain-text table; `rightAligned` lists the numeric columns. */
 export function table(header: string[], rows: string[][], rightAligned: Set<number>): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
@@ -113,32 +150,54 @@ export function otherCell(cpu: CpuSplit | null): string {
   return `${Math.round(cpu.otherPct)}${cpu.otherPct > NOISY_OTHER_PCT ? "!" : ""}`;
 }
 
-export function resultsTable(runs: RunRecord[]): string {
-  const header = [
-    "engine",
-    "workload",
-    "members",
-    "conc",
-    "ops/s",
-    "p50 ms",
-    "p99 ms",
-    "errors",
-    "pgbench tps",
-    "ratio",
-    "cpu ms/op node+pg",
-    "other cpu %",
+/** CPU ms per op (or event) of the server + PostgreSQL + the load generator. */
+export const cpuWithLoadCell = (c: CpuPerOp | null) =>
+  c ? `${fixed(c.server, 2)}+${c.postgres === null ? "-" : fixed(c.postgres, 2)}+${fixed(c.loadGenerator, 2)}` : "-";
+
+/** The first line of every printed report: the commit measured. */
+export function measuredLine({ commit, srcModified }: ReportHeader<string>["source"]): string {
+  return `\nMeasured: commit ${commit?.slice(0, 10) ?? "unknown"}${srcModified ? " with uncommitted changes in src/" : ""}.`;
+}
+
+/** The pgbench rounds with their heading, or null without a baseline. */
+export function pgbenchSection(report: BaselineReport): string | null {
+  if (!report.pgbench) return null;
+  return `\npgbench TPC-B, scale ${report.pgbench.scale}, before and after the ${report.benchmark} runs (${report.machine.pgbench})\n\n${pgbenchTable(report.pgbench)}`;
+}
+
+/** The end of every printed report: a warning if points shared the CPU with other work, and where the JSON is. */
+export function closingLines(runs: ComparedRun[], unit: "op" | "event", file: string): string {
+  const noisy = runs.filter((r) => (r.cpu?.otherPct ?? 0) > NOISY_OTHER_PCT).length;
+  const warning = `Warning: ${noisy} of ${runs.length} points shared the CPU with other work; compare cpu ms/${unit}, or rerun.\n`;
+  return `${noisy > 0 ? warning : ""}\nFull results: ${relative(process.cwd(), file)}`;
+}
+
+/** A point's ratio to pgbench, `-` without one. */
+export const ratioCell = (ratio: number | null) => (ratio === null ? "-" : `${ratio.toFixed(2)}x`);
+
+/** The columns of every ops/s table: throughput, latency, errors and the comparison with pgbench (loadCells). */
+export const LOAD_COLUMNS = ["ops/s", "p50 ms", "p99 ms", "errors", "pgbench tps", "ratio"];
+
+/** The LOAD_COLUMNS cells of a point. */
+export function loadCells(run: { load: LoadResult; pgbenchTps: number | null; ratio: number | null }): string[] {
+  return [
+    fixed(run.load.opsPerSecond),
+    fixed(run.load.latencyMs.p50, 2),
+    fixed(run.load.latencyMs.p99, 2),
+    String(run.load.failed),
+    fixed(run.pgbenchTps),
+    ratioCell(run.ratio),
   ];
+}
+
+export function resultsTable(runs: RunRecord[]): string {
+  const header = ["engine", "workload", "members", "conc", ...LOAD_COLUMNS, "cpu ms/op node+pg", "other cpu %"];
   const rows = runs.map((r) => [
     r.servers > 1 ? `${r.engine} x${r.servers}` : r.engine,
     WORKLOAD_NAMES[r.workload],
     r.target === "hot" ? "1 (hot)" : String(r.members),
     String(r.concurrency),
-    fixed(r.load.opsPerSecond),
-    fixed(r.load.latencyMs.p50, 2),
-    fixed(r.load.latencyMs.p99, 2),
-    String(r.load.failed),
-    fixed(r.pgbenchTps),
-    r.ratio === null ? "-" : `${r.ratio.toFixed(2)}x`,
+    ...loadCells(r),
     r.cpuMsPerOp
       ? `${fixed(r.cpuMsPerOp.server, 2)}+${r.cpuMsPerOp.postgres === null ? "-" : fixed(r.cpuMsPerOp.postgres, 2)}`
       : "-",

@@ -1,7 +1,18 @@
 import { spawn } from "node:child_process";
 import { z } from "zod";
-import type { VerifyOutcome } from "../ingest/report.ts";
-import { REPO_ROOT } from "../ledger/server.ts";
+import type { EngineSetup } from "./engine.ts";
+import { REPO_ROOT } from "./server.ts";
+
+/** What `stampbook verify --json` said about a run's database. */
+export interface VerifyOutcome {
+  ok: boolean;
+  exitCode: number | null;
+  seconds: number;
+  checks: { name: string; violations: number }[];
+  counts: Record<string, number> | null;
+  /** What it printed, when that was not its JSON. */
+  output: string | null;
+}
 
 const VerifyJson = z.object({
   ok: z.boolean(),
@@ -9,10 +20,16 @@ const VerifyJson = z.object({
   counts: z.record(z.string(), z.number()),
 });
 
-/** `stampbook verify --json` on a PostgreSQL database, as an operator runs it; ok only on exit 0 and `ok: true`. */
-export async function verifyDatabase(databaseUrl: string): Promise<VerifyOutcome> {
-  const env: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: "warn", DATABASE_URL: databaseUrl };
+/**
+ * `node bin/stampbook.js verify --json` on a run's storage (a PostgreSQL database, else a PGlite
+ * data directory: stop its server first), as an operator runs it; ok only on exit 0 and `ok: true`.
+ */
+export async function runVerify(storage: Pick<EngineSetup, "databaseUrl" | "dataDir">): Promise<VerifyOutcome> {
+  const env: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: "warn" };
+  delete env.DATABASE_URL;
   delete env.STAMPBOOK_DATA_DIR;
+  if (storage.databaseUrl) env.DATABASE_URL = storage.databaseUrl;
+  else if (storage.dataDir) env.STAMPBOOK_DATA_DIR = storage.dataDir;
   const started = performance.now();
   const child = spawn(process.execPath, ["bin/stampbook.js", "verify", "--json"], { cwd: REPO_ROOT, env });
   const out: Buffer[] = [];

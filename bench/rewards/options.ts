@@ -1,6 +1,4 @@
-import { parseArgs } from "node:util";
-import { z } from "zod";
-import { concurrencyList, kebab, list, nonEmpty, positiveInt, postgresUrlFrom, seconds, UsageError } from "../ledger/options.ts";
+import { type ParsedOptions, parseBenchOptions } from "../ledger/options.ts";
 
 /** The rewards workloads, in the order each concurrency runs them. */
 export const WORKLOADS = ["redeem", "redeem-stocked", "reserve-confirm", "voucher-check", "voucher-use", "payment"] as const;
@@ -42,60 +40,20 @@ Options (environment variable in brackets; flags win):
   --out <dir>               where the JSON goes                                             (bench/results)
   -h, --help                this help`;
 
-const OptionsSchema = z.object({
-  quick: z.boolean(),
-  duration: seconds,
-  warmup: z.coerce.number().min(0).max(600),
-  concurrency: concurrencyList,
-  workloads: list(WORKLOADS),
-  members: positiveInt.max(1_000_000),
-  pgbench: z.boolean(),
-  pgbenchScale: positiveInt.max(10_000).optional(),
-  poolSize: positiveInt.max(500).optional(),
-  postgresUrl: z.url(),
-  setupSql: z.string().optional(),
-  serverNodeOptions: z.string().optional(),
-  label: z.string().optional(),
-  out: z.string().min(1),
-});
-
-export type RewardsOptions = Omit<z.infer<typeof OptionsSchema>, "pgbenchScale"> & {
+export type RewardsOptions = Omit<ParsedOptions<RewardsWorkload>, "pgbenchScale"> & {
   pgbenchScale: number;
   /** One server process, as the ingest benchmark. */
   servers: 1;
 };
 
-const QUICK = { duration: "2", warmup: "1", concurrency: "1,4,16", members: "200" };
-const DEFAULTS = { duration: "10", warmup: "3", concurrency: "1,4,16", members: "1000" };
-
 /** Flags, then BENCH_* variables, then the defaults (the quick ones under --quick). */
 export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): RewardsOptions | "help" {
-  const { values } = parseFlags(argv);
-  if (values.help) return "help";
-  const quick = values.quick === true;
-  const fallback = quick ? QUICK : DEFAULTS;
-  const pick = (flag: string | undefined, name: string, otherwise?: string) => flag ?? nonEmpty(env[name]) ?? otherwise;
-  const parsed = OptionsSchema.safeParse({
-    quick,
-    duration: pick(values.duration, "BENCH_DURATION", fallback.duration),
-    warmup: pick(values.warmup, "BENCH_WARMUP", fallback.warmup),
-    concurrency: pick(values.concurrency, "BENCH_CONCURRENCY", fallback.concurrency),
-    workloads: pick(values.workloads, "BENCH_WORKLOADS", WORKLOADS.join(",")),
-    members: pick(values.members, "BENCH_MEMBERS", fallback.members),
-    pgbench: values["no-pgbench"] !== true,
-    pgbenchScale: pick(values["pgbench-scale"], "BENCH_PGBENCH_SCALE"),
-    poolSize: pick(values["pool-size"], "BENCH_POOL_SIZE"),
-    postgresUrl: postgresUrlFrom(values["postgres-url"], env),
-    setupSql: values["setup-sql"],
-    serverNodeOptions: values["server-node-options"],
-    label: values.label,
-    out: values.out ?? "bench/results",
+  const options = parseBenchOptions(argv, env, USAGE, {
+    workloads: WORKLOADS,
+    quick: { duration: "2", warmup: "1", concurrency: "1,4,16", members: "200" },
+    defaults: { duration: "10", warmup: "3", concurrency: "1,4,16", members: "1000" },
   });
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((issue) => `  --${kebab(String(issue.path[0] ?? "?"))}: ${issue.message}`);
-    throw new UsageError(`Invalid options:\n${lines.join("\n")}\n\n${USAGE}`);
-  }
-  const options = parsed.data;
+  if (options === "help") return "help";
   return {
     ...options,
     servers: 1,
@@ -103,32 +61,4 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): RewardsOpt
     // baseline into a lock-wait test, so the scale follows the largest concurrency.
     pgbenchScale: options.pgbenchScale ?? Math.max(...options.concurrency),
   };
-}
-
-function parseFlags(argv: string[]) {
-  try {
-    return parseArgs({
-      args: argv,
-      strict: true,
-      options: {
-        quick: { type: "boolean" },
-        duration: { type: "string" },
-        warmup: { type: "string" },
-        concurrency: { type: "string" },
-        workloads: { type: "string" },
-        members: { type: "string" },
-        "pgbench-scale": { type: "string" },
-        "no-pgbench": { type: "boolean" },
-        "pool-size": { type: "string" },
-        "postgres-url": { type: "string" },
-        "setup-sql": { type: "string" },
-        "server-node-options": { type: "string" },
-        label: { type: "string" },
-        out: { type: "string" },
-        help: { type: "boolean", short: "h" },
-      },
-    });
-  } catch (error) {
-    throw new UsageError(`${error instanceof Error ? error.message : String(error)}\n\n${USAGE}`);
-  }
 }

@@ -1,8 +1,9 @@
-import type { VerifyOutcome } from "../ingest/report.ts";
 import type { CpuSplit } from "../ledger/cpu.ts";
 import type { LoadResult } from "../ledger/load.ts";
 import type { MeasuredOperation } from "../ledger/profile.ts";
-import { type CpuPerOp, fixed, otherCell, type PgbenchRounds, table } from "../ledger/report.ts";
+import type { CpuPerOp, PgbenchRounds, ReportHeader } from "../ledger/report.ts";
+import { cpuWithLoadCell, fixed, LOAD_COLUMNS, loadCells, otherCell, table } from "../ledger/report.ts";
+import type { VerifyOutcome } from "../ledger/verify.ts";
 import type { RewardsWorkload } from "./options.ts";
 import type { WaitSplit } from "./waits.ts";
 
@@ -67,15 +68,7 @@ export interface DatabaseCounters {
   deadlocks: number;
 }
 
-export interface RewardsReport {
-  benchmark: "rewards";
-  label: string | null;
-  startedAt: string;
-  finishedAt: string;
-  /** The commit measured; srcModified: src/ had uncommitted changes when the run started. */
-  source: { commit: string | null; srcModified: boolean | null };
-  options: Record<string, unknown>;
-  machine: { cores: number; node: string; postgres: string | null; pgbench: string | null; busyBeforePct: number };
+export interface RewardsReport extends ReportHeader<"rewards"> {
   pgbench: PgbenchRounds | null;
   /** In process, one request at a time: statements and SQL/JS time per request. */
   profile: MeasuredOperation[];
@@ -89,9 +82,6 @@ export interface RewardsReport {
   verify: VerifyOutcome | null;
 }
 
-const cpuCell = (c: CpuPerOp | null) =>
-  c ? `${fixed(c.server, 2)}+${c.postgres === null ? "-" : fixed(c.postgres, 2)}+${fixed(c.loadGenerator, 2)}` : "-";
-
 const waitsCell = (w: WaitSplit | null) =>
   w ? `${fixed(w.lock, 1)}/${fixed(w.idleInTransaction, 1)}/${fixed(w.working, 1)}` : "-";
 
@@ -104,31 +94,13 @@ export function runsTable(runs: RewardsRun[]): string {
     WORKLOAD_NAMES[r.workload],
     String(r.concurrency),
     r.historyBefore === null ? "-" : String(r.historyBefore),
-    fixed(r.load.opsPerSecond),
-    fixed(r.load.latencyMs.p50, 2),
-    fixed(r.load.latencyMs.p99, 2),
-    String(r.load.failed),
-    fixed(r.pgbenchTps),
-    r.ratio === null ? "-" : `${r.ratio.toFixed(2)}x`,
-    cpuCell(r.cpuMsPerOp),
+    ...loadCells(r),
+    cpuWithLoadCell(r.cpuMsPerOp),
     waitsCell(r.waits),
     otherCell(r.cpu),
   ]);
   return table(
-    [
-      "workload",
-      "conc",
-      "history",
-      "ops/s",
-      "p50 ms",
-      "p99 ms",
-      "errors",
-      "pgbench tps",
-      "ratio",
-      "cpu ms/op node+pg+load",
-      "pg conns lock/txn/work",
-      "other cpu %",
-    ],
+    ["workload", "conc", "history", ...LOAD_COLUMNS, "cpu ms/op node+pg+load", "pg conns lock/txn/work", "other cpu %"],
     rows,
     new Set([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]),
   );

@@ -7,17 +7,21 @@
  *   npm run bench:rewards -- --help
  */
 import { randomBytes } from "node:crypto";
-import { mkdirSync, writeFileSync } from "node:fs";
-import { join, relative, resolve } from "node:path";
-import { PgbenchBaseline } from "../ledger/baseline.ts";
-import { Cleanup } from "../ledger/cleanup.ts";
-import { CpuSampler, type CpuSplit } from "../ledger/cpu.ts";
-import { type EngineSetup, startEngine } from "../ledger/engine.ts";
+import type { CpuSplit } from "../ledger/cpu.ts";
+import { type EngineSetup, serverSampler, startEngine } from "../ledger/engine.ts";
 import { Api, runLoad } from "../ledger/load.ts";
-import { UsageError } from "../ledger/options.ts";
-import { backendPids, checkpoint, queryRows } from "../ledger/postgres.ts";
-import { baselineTps, cpuPerOp, NOISY_OTHER_PCT, pgbenchTable, profileTable } from "../ledger/report.ts";
-import { cleanUpOnSignals, log, postgresReachable, reportHeader, runIdOf, stamp } from "../ledger/run.ts";
+import { checkpoint, queryRows } from "../ledger/postgres.ts";
+import {
+  closingLines,
+  compareWithPgbench,
+  cpuPerOp,
+  measuredLine,
+  NOISY_OTHER_PCT,
+  pgbenchSection,
+  profileTable,
+} from "../ledger/report.ts";
+import { log, measureRun, type Run, runMain, startRun, writeReport } from "../ledger/run.ts";
+import { runVerify } from "../ledger/verify.ts";
 import { parseOptions, type RewardsOptions, type RewardsWorkload, USAGE } from "./options.ts";
 import { profileRewards } from "./profile.ts";
 import {
@@ -31,7 +35,6 @@ import {
   stockCostTable,
   WORKLOAD_NAMES,
 } from "./report.ts";
-import { verifyDatabase } from "./verify.ts";
 import { WaitSampler, type WaitSplit } from "./waits.ts";
 import { createFixture, operationFor, type RewardsFixture, rewardOf, VoucherSupply } from "./workloads.ts";
 
@@ -77,7 +80,7 @@ async function loadPoint(
   const history = await historyBefore(url, workload, fixture);
   await checkpoint(options.postgresUrl);
   const api = new Api(server.origin, fixture.key, concurrency);
-  const sampler = new CpuSampler([server.pid], () => backendPids(options.postgresUrl, databaseName));
+  const sampler = serverSampler(setup, options.postgresUrl);
   const waitSampler = new WaitSampler(options.postgresUrl, databaseName);
   let cpu: CpuSplit | null = null;
   let waitsStopped: Promise<WaitSplit | null> = Promise.resolve(null);
@@ -127,10 +130,10 @@ async function databaseCounters(serverUrl: string, database: string): Promise<Da
     : null;
 }
 
-async function benchRewards(options: RewardsOptions, cleanup: Cleanup, runId: string, report: RewardsReport): Promise<void> {
+async function benchRewards(options: RewardsOptions, run: Run<"rewards">, report: RewardsReport): Promise<void> {
   const rootKey = randomBytes(24).toString("base64url");
   log("postgres: starting the server");
-  const setup = await startEngine("postgres", options, cleanup, rootKey, `${runId}_rewards`);
+  const setup = await startEngine("postgres", options, run.cleanup, rootKey, `${run.runId}_rewards`);
   try {
     const [server] = setup.servers;
     const url = setup.databaseUrl;
@@ -159,17 +162,14 @@ async function benchRewards(options: RewardsOptions, cleanup: Cleanup, runId: st
     await setup.stopServers();
     report.database = await databaseCounters(options.postgresUrl, databaseName);
     log("stampbook verify --json on the run's database");
-    report.verify = await verifyDatabase(url);
+    report.verify = await runVerify(setup);
   } finally {
     await setup.teardown();
   }
 }
 
 function printReport(report: RewardsReport, options: RewardsOptions, file: string): void {
-  const { commit, srcModified } = report.source;
-  console.log(
-    `\nMeasured: commit ${commit?.slice(0, 10) ?? "unknown"}${srcModified ? " with uncommitted changes in src/" : ""}.`,
-  );
+  console.log(measuredLine(report.source));
   console.log(
     `Rewards over HTTP on PostgreSQL: ${options.duration} s per point after ${options.warmup} s warm-up; ${options.members} members.`,
   );
@@ -205,12 +205,8 @@ function printReport(report: RewardsReport, options: RewardsOptions, file: strin
       `one stocked reward takes at most about ${Math.round(1000 / report.rewardLockMs)} redemptions/s, whatever the cores.`,
     );
   }
-  if (report.pgbench) {
-    console.log(
-      `\npgbench TPC-B, scale ${report.pgbench.scale}, before and after the rewards runs (${report.machine.pgbench})\n`,
-    );
-    console.log(pgbenchTable(report.pgbench));
-  }
+  const pgbench = pgbenchSection(report);
+  if (pgbench) console.log(pgbench);
   if (report.profile.length > 0) {
     console.log("\nOne request at a time, in process (app.request(), no sockets): where a request's time goes\n");
     console.log(profileTable({ postgres: report.profile }));
@@ -243,27 +239,13 @@ function printReport(report: RewardsReport, options: RewardsOptions, file: strin
       `Warning: ${report.database?.deadlocks} deadlocks in the run's database: the server retries them unseen, each after PostgreSQL's deadlock_timeout; two paths take their locks in different orders.`,
     );
   }
-  const noisy = report.runs.filter((r) => (r.cpu?.otherPct ?? 0) > NOISY_OTHER_PCT).length;
-  if (noisy > 0) {
-    console.log(`Warning: ${noisy} of ${report.runs.length} points shared the CPU with other work; compare cpu ms/op, or rerun.`);
-  }
-  console.log(`\nFull results: ${relative(process.cwd(), file)}`);
+  console.log(closingLines(report.runs, "op", file));
 }
 
-async function main(): Promise<number> {
-  const parsed = parseOptions(process.argv.slice(2), process.env);
-  if (parsed === "help") {
-    console.log(USAGE);
-    return 0;
-  }
-  const options = parsed;
-  const cleanup = new Cleanup();
-  cleanUpOnSignals(cleanup);
-
-  const startedAt = new Date();
-  const runId = runIdOf(startedAt);
+runMain(USAGE, parseOptions, async (options) => {
+  const run = await startRun("rewards", options);
   const report: RewardsReport = {
-    ...(await reportHeader("rewards", options, startedAt)),
+    ...run.header,
     pgbench: null,
     profile: [],
     runs: [],
@@ -273,64 +255,15 @@ async function main(): Promise<number> {
     database: null,
     verify: null,
   };
-  if (report.machine.busyBeforePct > NOISY_OTHER_PCT) {
-    log(`warning: the machine is already ${report.machine.busyBeforePct}% busy (of one core) before the run`);
-  }
-  try {
-    report.machine.postgres = await postgresReachable(options.postgresUrl);
-    if (report.machine.postgres === null) {
-      throw new Error("PostgreSQL is needed; set --postgres-url or BENCH_DATABASE_URL");
-    }
-    let baseline: PgbenchBaseline | null = null;
-    if (options.pgbench) {
-      baseline = await PgbenchBaseline.create(
-        options.postgresUrl,
-        `stampbook_bench_${runId}_pgbench`,
-        options.pgbenchScale,
-        cleanup,
-        log,
-      );
-      report.machine.pgbench = baseline.version;
-      const before = await baseline.measure(options.concurrency, options.duration, options.warmup, log);
-      report.pgbench = { scale: options.pgbenchScale, before, after: [] };
-    }
-    await benchRewards(options, cleanup, runId, report);
-    if (baseline && report.pgbench) {
-      log("pgbench: second round, after the rewards runs");
-      report.pgbench.after = await baseline.measure(options.concurrency, options.duration, options.warmup, log);
-    }
-  } finally {
-    await cleanup.runAll();
-  }
-  report.finishedAt = new Date().toISOString();
-  const tps = baselineTps(report.pgbench);
-  for (const run of report.runs) {
-    run.pgbenchTps = tps.get(run.concurrency) ?? null;
-    run.ratio = run.pgbenchTps ? Math.round((run.load.opsPerSecond / run.pgbenchTps) * 1000) / 1000 : null;
-  }
+  await measureRun(run, options, report, options.concurrency, () => benchRewards(options, run, report));
+  compareWithPgbench(report.runs, report.pgbench, (r) => r.load.opsPerSecond);
   report.stockCost = stockCosts(report.runs);
   report.rewardLockMs = rewardLockMs(report.profile);
 
-  const outDir = resolve(process.cwd(), options.out);
-  mkdirSync(outDir, { recursive: true });
-  const file = join(outDir, `rewards-${stamp(startedAt)}.json`);
-  writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
-  printReport(report, options, file);
+  printReport(report, options, writeReport(report, options, run.startedAt));
   if (report.verify && !report.verify.ok) {
     console.log("\nstampbook verify FAILED on the run's database (see above): the numbers above are not valid.");
     return 1;
   }
   return 0;
-}
-
-main().then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    if (error instanceof UsageError) {
-      console.error(error.message);
-      process.exit(2);
-    }
-    console.error(error instanceof Error ? (error.stack ?? error.message) : error);
-    process.exit(1);
-  },
-);
+});
