@@ -79,7 +79,7 @@ function coveredMs(intervals: { start: number; end: number }[]): number {
   return total;
 }
 
-/** `select lots`, `select members for update`, `insert into postings`, `begin`, ... */
+/** `select lots`, `select members for update`, `select rewards for key share`, `insert into postings`, `begin`, ... */
 function shorten(statement: string): string {
   const flat = statement.replace(/\s+/g, " ").replace(/"/g, "").trim();
   if (/^with\s/i.test(flat)) {
@@ -90,7 +90,8 @@ function shorten(statement: string): string {
   if (verb === undefined) return flat.split(" ").slice(0, 3).join(" ").toLowerCase();
   if (verb !== "select") return `${verb} ${flat.split(" ")[verb.split(" ").length] ?? ""}`;
   const table = flat.match(/\sfrom (\S+)/i)?.[1] ?? "?";
-  return `select ${table}${/ for update$/i.test(flat) ? " for update" : ""}`;
+  const lock = flat.match(/ (for (?:no key update|update|key share|share))$/i)?.[1]?.toLowerCase();
+  return `select ${table}${lock ? ` ${lock}` : ""}`;
 }
 
 /** The real app in process on a database whose every statement is timed, for `measure`. */

@@ -147,13 +147,17 @@ export function stockCostTable(costs: StockCost[]): string {
 
 /**
  * How long a stocked redemption holds its reward's row lock, one request at a time: the SQL time
- * of its statements from `select rewards for update` to `commit` (JavaScript between them left
+ * of its statements from the first that locks the row (`update rewards` or a locking select) to `commit` (JavaScript between them left
  * out, so a lower bound). Every redemption of that reward waits for it: 1000 / this is the most
  * redemptions per second one stocked reward can take, on any number of cores.
  */
 export function rewardLockMs(profile: MeasuredOperation[]): number | null {
   const stocked = profile.find((p) => p.operation === "redeem stocked");
-  const from = stocked?.statements.indexOf("select rewards for update") ?? -1;
+  // The first statement that takes the row against other redemptions (FOR KEY SHARE does not).
+  const from =
+    stocked?.statements.findIndex((kind) =>
+      ["select rewards for update", "select rewards for no key update", "update rewards"].includes(kind),
+    ) ?? -1;
   if (!stocked || from < 0) return null;
   const held = new Set(stocked.statements.slice(from));
   const ms = [...held].reduce((sum, kind) => sum + (stocked.msByStatement[kind] ?? 0), 0);
