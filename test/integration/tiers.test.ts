@@ -854,10 +854,15 @@ describe.each(engines())("tiers on %s", (engine) => {
     const { p } = await programWithTiers();
     const m = await p.createMember();
     const db = t.app.services.database.db;
+    let holderPid = 0;
+    /** Polls (bounded) until n requests wait on the holder's lock (the whole suite shares this database). */
     const waiting = async (n: number) => {
       for (let i = 0; i < 400; i++) {
-        const found = await sql<{ n: number }>`select count(*)::int as n from pg_stat_activity
-          where datname = current_database() and wait_event_type = 'Lock'`.execute(db);
+        // Waiting on the holder, or on a request that waits on it (the row lock's queue).
+        const found = await sql<{ n: number }>`select count(*)::int as n from pg_stat_activity a
+          where ${holderPid}::int = any(pg_blocking_pids(a.pid))
+            or exists (select 1 from pg_stat_activity b
+              where b.pid = any(pg_blocking_pids(a.pid)) and ${holderPid}::int = any(pg_blocking_pids(b.pid)))`.execute(db);
         if ((found.rows[0]?.n ?? 0) >= n) return;
         await new Promise((resolve) => setTimeout(resolve, 25));
       }
@@ -873,19 +878,24 @@ describe.each(engines())("tiers on %s", (engine) => {
     });
     const holder = db.transaction().execute(async (trx) => {
       await sql`select id from members where id = ${m} for update`.execute(trx);
+      holderPid = (await sql<{ pid: number }>`select pg_backend_pid() as pid`.execute(trx)).rows[0]?.pid ?? 0;
       onLocked();
       await released;
     });
     await locked;
-    t.clock.set("2026-03-02T16:00:05.000Z");
-    const first = p.call("POST", "/v1/events", purchase(m, 60_000));
-    await waiting(1);
-    t.clock.set("2026-03-02T16:00:01.000Z");
-    const second = p.call("POST", "/v1/events", purchase(m, 100_000));
-    await waiting(2);
-    release();
-    await holder;
-    const answers = await Promise.all([first, second]);
+    const calls: Promise<HttpResult>[] = [];
+    try {
+      t.clock.set("2026-03-02T16:00:05.000Z");
+      calls.push(p.call("POST", "/v1/events", purchase(m, 60_000)));
+      await waiting(1);
+      t.clock.set("2026-03-02T16:00:01.000Z");
+      calls.push(p.call("POST", "/v1/events", purchase(m, 100_000)));
+      await waiting(2);
+    } finally {
+      release();
+      await holder;
+    }
+    const answers = await Promise.all(calls);
     expect(answers.map((r) => r.status)).toEqual([201, 201]);
     const s = await status(p, m, "2026-03-02T16:01:00.000Z");
     const member = await db.selectFrom("members").select("tier_id").where("id", "=", m).executeTakeFirstOrThrow();
@@ -1020,43 +1030,47 @@ describe.each(engines())("tiers on %s", (engine) => {
     const db = t.app.services.database.db;
     const upgradedAt = new Date("2026-02-01T16:59:59.000Z");
     const reviewAt = new Date("2026-08-01T16:59:59.000Z");
-    await db
-      .updateTable("members")
-      .set({ tier_id: tiers.Gold.id, tier_since: upgradedAt, tier_review_at: reviewAt })
-      .where("id", "=", m)
-      .execute();
+    // One transaction, as the event's write: a whole-database verify running meanwhile (the suite's
+    // PostgreSQL database is shared by its files) never sees half of it.
     const changeId = `tch_race_${t.engine}`;
-    await db
-      .insertInto("tier_changes")
-      .values({
-        id: changeId,
-        program_id: p.id,
-        member_id: m,
-        from_tier_id: tiers.Silver.id,
-        to_tier_id: tiers.Gold.id,
-        reason: "qualified",
-        metric: 100_000,
-        tier_since: upgradedAt,
-        review_at: reviewAt,
-        grace_until: null,
-        locked: false,
-        note: null,
-        actor: "key:test",
-        effective_at: upgradedAt,
-        created_at: new Date(removedAt),
-      })
-      .execute();
-    await db
-      .insertInto("outbox")
-      .values({
-        id: `obx_race_${t.engine}`,
-        program_id: p.id,
-        type: "member.tier_changed",
-        subject_id: m,
-        payload: JSON.stringify({ changeId }),
-        created_at: new Date(removedAt),
-      })
-      .execute();
+    await db.transaction().execute(async (trx) => {
+      await trx
+        .updateTable("members")
+        .set({ tier_id: tiers.Gold.id, tier_since: upgradedAt, tier_review_at: reviewAt })
+        .where("id", "=", m)
+        .execute();
+      await trx
+        .insertInto("tier_changes")
+        .values({
+          id: changeId,
+          program_id: p.id,
+          member_id: m,
+          from_tier_id: tiers.Silver.id,
+          to_tier_id: tiers.Gold.id,
+          reason: "qualified",
+          metric: 100_000,
+          tier_since: upgradedAt,
+          review_at: reviewAt,
+          grace_until: null,
+          locked: false,
+          note: null,
+          actor: "key:test",
+          effective_at: upgradedAt,
+          created_at: new Date(removedAt),
+        })
+        .execute();
+      await trx
+        .insertInto("outbox")
+        .values({
+          id: `obx_race_${t.engine}`,
+          program_id: p.id,
+          type: "member.tier_changed",
+          subject_id: m,
+          payload: JSON.stringify({ changeId }),
+          created_at: new Date(removedAt),
+        })
+        .execute();
+    });
     t.clock.set("2026-02-02T17:00:00.000Z");
     const expected = {
       tier: "Silver",
