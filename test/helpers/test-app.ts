@@ -1,9 +1,11 @@
 import { readFile } from "node:fs/promises";
+import type { RawBuilder } from "kysely";
 import pino from "pino";
 import { inject } from "vitest";
 import { type App, createApp } from "../../src/app.ts";
 import { loadConfig } from "../../src/config.ts";
 import { type Database, openDatabase } from "../../src/db/database.ts";
+import { type VerifyReport, verifyLedger } from "../../src/ledger/ledger.verify.ts";
 import { ManualClock } from "../../src/shared/clock.ts";
 
 export const TEST_ROOT_KEY = "test-root-key-0123456789abcdef";
@@ -121,4 +123,26 @@ export async function startTestApp(engine: EngineName, start = "2026-01-15T12:00
   };
 
   return { app, clock, engine, request, createProgram, close: () => app.close() };
+}
+
+class Rollback extends Error {}
+
+/**
+ * What verify reports with `corrupt` applied, in a transaction that is then rolled back: the
+ * suite's other files share the PostgreSQL database and run whole-database verifies of their own,
+ * so a test of verify must never let them see its corruption.
+ */
+export async function verifyCorrupted(app: App, ...corrupt: RawBuilder<unknown>[]): Promise<VerifyReport> {
+  let report: VerifyReport | null = null;
+  try {
+    await app.services.database.db.transaction().execute(async (trx) => {
+      for (const statement of corrupt) await statement.execute(trx);
+      report = await verifyLedger(trx, app.services.clock.now());
+      throw new Rollback();
+    });
+  } catch (error) {
+    if (!(error instanceof Rollback)) throw error;
+  }
+  if (!report) throw new Error("verify did not run");
+  return report;
 }

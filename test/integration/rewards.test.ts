@@ -1,6 +1,6 @@
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { engines, type Json, startTestApp, type TestApp, type TestProgram } from "../helpers/test-app.ts";
+import { engines, type Json, startTestApp, type TestApp, type TestProgram, verifyCorrupted } from "../helpers/test-app.ts";
 
 /*
  * The rewards catalogue, redemptions (one- and two-phase), vouchers and paying with points,
@@ -583,28 +583,13 @@ describe.each(engines())("rewards, redemptions and vouchers on %s", (engine) => 
     await credit(p, m, 100);
     const r = await reward(p, { costPoints: 10, stock: 5 });
     const red = ok(await redeem(p, m, { rewardId: r.id }), 201);
-    const db = t.app.services.database.db;
-    const broken = async (name: string, corrupt: ReturnType<typeof sql>, repair: ReturnType<typeof sql>) => {
-      await corrupt.execute(db);
-      const report = await t.app.services.verify();
-      await repair.execute(db);
-      expect(report.checks.find((c: Json) => c.name === name)?.violations).toBeGreaterThan(0);
+    const broken = async (name: string, corrupt: ReturnType<typeof sql>) => {
+      const report = await verifyCorrupted(t.app, corrupt);
+      expect(report.checks.find((c) => c.name === name)?.violations, name).toBeGreaterThan(0);
     };
-    await broken(
-      "reward_stock_accounted",
-      sql`update rewards set stock_remaining = 5 where id = ${r.id}`,
-      sql`update rewards set stock_remaining = 4 where id = ${r.id}`,
-    );
-    await broken(
-      "vouchers_match_redemptions",
-      sql`update vouchers set status = 'cancelled' where redemption_id = ${red.id}`,
-      sql`update vouchers set status = 'issued' where redemption_id = ${red.id}`,
-    );
-    await broken(
-      "redemption_matches_ledger",
-      sql`update redemptions set points = 11 where id = ${red.id}`,
-      sql`update redemptions set points = 10 where id = ${red.id}`,
-    );
+    await broken("reward_stock_accounted", sql`update rewards set stock_remaining = 5 where id = ${r.id}`);
+    await broken("vouchers_match_redemptions", sql`update vouchers set status = 'cancelled' where redemption_id = ${red.id}`);
+    await broken("redemption_matches_ledger", sql`update redemptions set points = 11 where id = ${red.id}`);
     expect((await t.app.services.verify()).ok).toBe(true);
   });
 });
