@@ -3,11 +3,10 @@ import type { CampaignRow, DB, RuleRow } from "../db/schema.ts";
 import type { LiveCampaign, LiveRule } from "../earning/earning.rules.ts";
 import { campaignRunsAt, resolveBound } from "../earning/earning.rules.ts";
 import { type RuleDefinition, RuleDefinitionSchema } from "../earning/earning.schemas.ts";
-import type { MutationContext, UnitOfWork } from "../idempotency/idempotency.service.ts";
+import type { MutationContext } from "../idempotency/idempotency.service.ts";
 import type { ProgramService } from "../programs/programs.service.ts";
-import type { Clock } from "../shared/clock.ts";
 import { DomainError, notFound } from "../shared/errors.ts";
-import type { IdGenerator } from "../shared/ids.ts";
+import type { ServiceDeps } from "../shared/service-deps.ts";
 import type { CreateCampaignInput, CreateRuleInput, UpdateCampaignInput, UpdateRuleInput } from "./campaigns.schemas.ts";
 import * as q from "./campaigns.sql.ts";
 
@@ -67,9 +66,7 @@ const TRANSITIONS: Record<CampaignRow["status"], CampaignRow["status"][]> = {
 export class CampaignService {
   readonly #cache = new Map<string, { revision: number; rules: LiveRule[] }>();
 
-  constructor(
-    private readonly deps: { db: Kysely<DB>; clock: Clock; ids: IdGenerator; uow: UnitOfWork; programs: ProgramService },
-  ) {}
+  constructor(private readonly deps: ServiceDeps & { programs: ProgramService }) {}
 
   /** The programme's live rules, cached per server until a rule or campaign changes (`revision`). */
   async liveRules(db: Kysely<DB> | Transaction<DB>, programId: string, revision: number): Promise<LiveRule[]> {

@@ -14,17 +14,16 @@ import {
   type MemberHistory,
   periodStart,
 } from "../earning/earning.rules.ts";
-import { errorBody, fingerprint, type MutationContext, type UnitOfWork } from "../idempotency/idempotency.service.ts";
+import { errorBody, fingerprint, type MutationContext } from "../idempotency/idempotency.service.ts";
 import { clawback, creditParts, type EntryDraft, type MemberBook, settle } from "../ledger/ledger.rules.ts";
 import type { LedgerService } from "../ledger/ledger.service.ts";
 import { bookBalance } from "../ledger/ledger.service.ts";
 import * as ledgerSql from "../ledger/ledger.sql.ts";
 import { normalizeEmail, normalizePhone, segmentsOf } from "../members/members.rules.ts";
 import { insertMembers } from "../members/members.sql.ts";
-import type { Clock } from "../shared/clock.ts";
 import { DomainError, notFound } from "../shared/errors.ts";
-import type { IdGenerator } from "../shared/ids.ts";
 import { MAX_POINTS_PER_OPERATION } from "../shared/points.ts";
+import type { ServiceDeps } from "../shared/service-deps.ts";
 import { eventMetric, returnMetric, type TierProgress, type TierTransition } from "../tiers/tiers.rules.ts";
 import type { TiersService } from "../tiers/tiers.service.ts";
 import { checkReturnedItems, creditPartsFor, planReturn, returnedValue } from "./events.rules.ts";
@@ -117,11 +116,7 @@ function restoreBook(book: MemberBook, saved: MemberBook) {
  */
 export class EventService {
   constructor(
-    private readonly deps: {
-      db: Kysely<DB>;
-      clock: Clock;
-      ids: IdGenerator;
-      uow: UnitOfWork;
+    private readonly deps: ServiceDeps & {
       campaigns: CampaignService;
       ledger: LedgerService;
       tiers: Pick<TiersService, "openBatch" | "batchWrites">;

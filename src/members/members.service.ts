@@ -1,10 +1,9 @@
-import type { Kysely, Transaction } from "kysely";
+import type { Transaction } from "kysely";
 import type { DB, MemberRow } from "../db/schema.ts";
-import type { MutationContext, UnitOfWork } from "../idempotency/idempotency.service.ts";
+import type { MutationContext } from "../idempotency/idempotency.service.ts";
 import type { ProgramService } from "../programs/programs.service.ts";
-import type { Clock } from "../shared/clock.ts";
 import { DomainError, notFound } from "../shared/errors.ts";
-import type { IdGenerator } from "../shared/ids.ts";
+import type { ServiceDeps } from "../shared/service-deps.ts";
 import { normalizeEmail, normalizePhone, normalizeReferralCode } from "./members.rules.ts";
 import type { CreateMemberInput, MemberSearch, UpdateMemberInput } from "./members.schemas.ts";
 import { findMember, findMemberByReferralCode, insertMember, searchMembers } from "./members.sql.ts";
@@ -47,11 +46,7 @@ export type OnEnrolled = (trx: Transaction<DB>, programId: string, memberId: str
 
 export class MemberService {
   constructor(
-    private readonly deps: {
-      db: Kysely<DB>;
-      clock: Clock;
-      ids: IdGenerator;
-      uow: UnitOfWork;
+    private readonly deps: ServiceDeps & {
       programs: ProgramService;
       onEnrolled: OnEnrolled;
     },

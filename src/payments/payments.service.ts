@@ -1,12 +1,11 @@
 import type { Kysely, Selectable, Transaction } from "kysely";
 import type { DB, PaymentPolicy, PaymentRow } from "../db/schema.ts";
-import type { MutationContext, UnitOfWork } from "../idempotency/idempotency.service.ts";
+import type { MutationContext } from "../idempotency/idempotency.service.ts";
 import { debit, type MemberBook, refund, spendableBalance } from "../ledger/ledger.rules.ts";
 import { bookBalance, type LedgerService } from "../ledger/ledger.service.ts";
 import type { Program, ProgramService } from "../programs/programs.service.ts";
-import type { Clock } from "../shared/clock.ts";
 import { DomainError, notFound } from "../shared/errors.ts";
-import type { IdGenerator } from "../shared/ids.ts";
+import type { ServiceDeps } from "../shared/service-deps.ts";
 import { checkPayment, quote, refundPoints } from "./payments.rules.ts";
 import type { CreatePaymentInput } from "./payments.schemas.ts";
 
@@ -33,11 +32,7 @@ function bookOf(books: Map<string, MemberBook>, memberId: string): MemberBook {
  */
 export class PaymentService {
   constructor(
-    private readonly deps: {
-      db: Kysely<DB>;
-      clock: Clock;
-      ids: IdGenerator;
-      uow: UnitOfWork;
+    private readonly deps: ServiceDeps & {
       programs: ProgramService;
       ledger: LedgerService;
     },

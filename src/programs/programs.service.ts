@@ -1,18 +1,8 @@
-import type { Kysely } from "kysely";
 import type { ApiKeyService } from "../api-keys/api-keys.service.ts";
-import type {
-  DB,
-  ExpiryPolicy,
-  PaymentPolicy,
-  ProgramRow,
-  ReferralPolicy,
-  ReturnPolicy,
-  UnknownMemberPolicy,
-} from "../db/schema.ts";
-import type { MutationContext, UnitOfWork } from "../idempotency/idempotency.service.ts";
-import type { Clock } from "../shared/clock.ts";
+import type { ExpiryPolicy, PaymentPolicy, ProgramRow, ReferralPolicy, ReturnPolicy, UnknownMemberPolicy } from "../db/schema.ts";
+import type { MutationContext } from "../idempotency/idempotency.service.ts";
 import { notFound } from "../shared/errors.ts";
-import type { IdGenerator } from "../shared/ids.ts";
+import type { ServiceDeps } from "../shared/service-deps.ts";
 import type { CreateProgramInput, UpdateProgramInput } from "./programs.schemas.ts";
 import { findProgram } from "./programs.sql.ts";
 
@@ -55,9 +45,7 @@ const toProgram = (row: ProgramRow): Program => ({
 });
 
 export class ProgramService {
-  constructor(
-    private readonly deps: { db: Kysely<DB>; clock: Clock; ids: IdGenerator; uow: UnitOfWork; apiKeys: ApiKeyService },
-  ) {}
+  constructor(private readonly deps: ServiceDeps & { apiKeys: ApiKeyService }) {}
 
   async get(id: string): Promise<Program> {
     const row = await findProgram(this.deps.db, id);

@@ -1,6 +1,6 @@
 import type { Kysely, Transaction } from "kysely";
 import type { DB, RedemptionRow, RewardRow, VoucherRow } from "../db/schema.ts";
-import type { MutationContext, UnitOfWork } from "../idempotency/idempotency.service.ts";
+import type { MutationContext } from "../idempotency/idempotency.service.ts";
 import {
   capture,
   debit,
@@ -15,9 +15,8 @@ import { bookBalance, type LedgerService } from "../ledger/ledger.service.ts";
 import { findTransaction, SYSTEM_ACTOR } from "../ledger/ledger.sql.ts";
 import { segmentsOf } from "../members/members.rules.ts";
 import type { ProgramService } from "../programs/programs.service.ts";
-import type { Clock } from "../shared/clock.ts";
 import { DomainError, notFound } from "../shared/errors.ts";
-import type { IdGenerator } from "../shared/ids.ts";
+import type { ServiceDeps } from "../shared/service-deps.ts";
 import { generateCode, normalizeCode, refusalCode, unavailableReasons, voucherExpiry, voucherState } from "./rewards.rules.ts";
 import type { CreateRedemptionInput } from "./rewards.schemas.ts";
 import { rewardSummary, rewardTerms, type TierLookup, usedInPeriod } from "./rewards.service.ts";
@@ -74,11 +73,7 @@ const must = <T>(value: T | undefined | null, what: string): T => {
  */
 export class RedemptionService {
   constructor(
-    private readonly deps: {
-      db: Kysely<DB>;
-      clock: Clock;
-      ids: IdGenerator;
-      uow: UnitOfWork;
+    private readonly deps: ServiceDeps & {
       programs: ProgramService;
       ledger: LedgerService;
       tierOf: TierLookup;

@@ -117,7 +117,7 @@ export const UpdateRewardSchema = patchOf(patchable)
   .describe("Send only what changes. Changing stock moves the remaining stock by the same amount.")
   .openapi("UpdateReward");
 
-export const RewardSchema = z
+export const RewardSummarySchema = z
   .object({
     id: z.string().openapi({ example: "rwd_01jx5y3k1m9t0v6h2c4d8e7f9a" }),
     name: z.string(),
@@ -127,24 +127,27 @@ export const RewardSchema = z
     costPoints: z.int(),
     category: z.string().nullable(),
     imageUrl: z.string().nullable(),
-    status: z.enum(["active", "inactive", "archived"]),
-    stock: z
-      .object({ total: z.int(), remaining: z.int() })
-      .nullable()
-      .describe("null: unlimited. Reserved units count as taken until confirmed or released."),
-    codesAvailable: z.int().nullable().describe("Pool rewards: imported codes not yet handed out"),
-    memberLimit: LimitSchema.nullable(),
-    availableFrom: z.iso.datetime().nullable(),
-    availableUntil: z.iso.datetime().nullable(),
-    minTierId: z.string().nullable(),
-    segments: z.array(z.string()),
-    voucherValidDays: z.int().nullable(),
-    codeFormat: CodeFormatSchema,
-    version: z.int(),
-    createdAt: z.iso.datetime(),
-    updatedAt: z.iso.datetime(),
   })
-  .openapi("Reward");
+  .openapi("RewardSummary");
+
+export const RewardSchema = RewardSummarySchema.extend({
+  status: z.enum(["active", "inactive", "archived"]),
+  stock: z
+    .object({ total: z.int(), remaining: z.int() })
+    .nullable()
+    .describe("null: unlimited. Reserved units count as taken until confirmed or released."),
+  codesAvailable: z.int().nullable().describe("Pool rewards: imported codes not yet handed out"),
+  memberLimit: LimitSchema.nullable(),
+  availableFrom: z.iso.datetime().nullable(),
+  availableUntil: z.iso.datetime().nullable(),
+  minTierId: z.string().nullable(),
+  segments: z.array(z.string()),
+  voucherValidDays: z.int().nullable(),
+  codeFormat: CodeFormatSchema,
+  version: z.int(),
+  createdAt: z.iso.datetime(),
+  updatedAt: z.iso.datetime(),
+}).openapi("Reward");
 
 export const RewardListQuerySchema = PageQuerySchema.extend({
   status: z.enum(["active", "inactive", "archived"]).optional(),
@@ -186,19 +189,6 @@ export const UnavailableReasonSchema = z
     used: z.int().optional(),
   })
   .openapi("UnavailableReason");
-
-export const RewardSummarySchema = z
-  .object({
-    id: z.string(),
-    name: z.string(),
-    description: z.string().nullable(),
-    type: z.enum(REWARD_TYPES),
-    value: z.record(z.string(), z.unknown()),
-    costPoints: z.int(),
-    category: z.string().nullable(),
-    imageUrl: z.string().nullable(),
-  })
-  .openapi("RewardSummary");
 
 export const MemberRewardSchema = z
   .object({

@@ -1,14 +1,13 @@
 import type { Kysely, Transaction } from "kysely";
 import type { CodeFormat, DB, RewardRow } from "../db/schema.ts";
 import { resolveBound } from "../earning/earning.rules.ts";
-import type { MutationContext, UnitOfWork } from "../idempotency/idempotency.service.ts";
+import type { MutationContext } from "../idempotency/idempotency.service.ts";
 import { spendableBalance } from "../ledger/ledger.rules.ts";
 import type { LedgerService } from "../ledger/ledger.service.ts";
 import { segmentsOf } from "../members/members.rules.ts";
 import type { ProgramService } from "../programs/programs.service.ts";
-import type { Clock } from "../shared/clock.ts";
 import { DomainError, notFound } from "../shared/errors.ts";
-import type { IdGenerator } from "../shared/ids.ts";
+import type { ServiceDeps } from "../shared/service-deps.ts";
 import {
   limitWindow,
   type MemberStanding,
@@ -117,11 +116,7 @@ const DAY = 86_400_000;
 
 export class RewardService {
   constructor(
-    private readonly deps: {
-      db: Kysely<DB>;
-      clock: Clock;
-      ids: IdGenerator;
-      uow: UnitOfWork;
+    private readonly deps: ServiceDeps & {
       programs: ProgramService;
       ledger: LedgerService;
       tierOf: TierLookup;

@@ -1,9 +1,8 @@
 import type { Kysely, Transaction } from "kysely";
 import type { DB, TierPolicy } from "../db/schema.ts";
-import type { MutationContext, UnitOfWork } from "../idempotency/idempotency.service.ts";
-import type { Clock } from "../shared/clock.ts";
+import type { MutationContext } from "../idempotency/idempotency.service.ts";
 import { DomainError, notFound } from "../shared/errors.ts";
-import type { IdGenerator } from "../shared/ids.ts";
+import type { ServiceDeps } from "../shared/service-deps.ts";
 import {
   assign,
   type BatchMember,
@@ -73,14 +72,7 @@ type Settling = Map<string, q.RecordedState>;
  * (tiers.rules.ts); this reads the metrics they need and writes what they decide.
  */
 export class TiersService {
-  constructor(
-    private readonly deps: {
-      db: Kysely<DB>;
-      clock: Clock;
-      ids: IdGenerator;
-      uow: UnitOfWork;
-    },
-  ) {}
+  constructor(private readonly deps: ServiceDeps) {}
 
   // -- the ladder ---------------------------------------------------------------------------------
 
