@@ -1,6 +1,7 @@
 import { sql } from "kysely";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { holdoutBucket } from "../../src/earning/earning.rules.ts";
+import { nextId, purchase, refund } from "../helpers/events.ts";
 import { engines, type HttpResult, type Json, startTestApp, type TestApp, type TestProgram } from "../helpers/test-app.ts";
 
 /**
@@ -21,18 +22,6 @@ const fixed = (name: string, points: number, extra: Record<string, unknown> = {}
   effect: { type: "fixed_points", points },
   ...extra,
 });
-
-let seq = 0;
-const nextId = (prefix: string) => `${prefix}-${++seq}`;
-
-const purchase = (memberId: string, amount: number, extra: Record<string, unknown> = {}) => ({
-  id: nextId("order"),
-  type: "purchase",
-  memberId,
-  amount,
-  ...extra,
-});
-const refund = (originalEventId: string, amount: number) => ({ id: nextId("return"), type: "return", originalEventId, amount });
 
 function expectError(res: HttpResult, status: number, code: string) {
   expect({ status: res.status, code: res.body?.error?.code }).toEqual({ status, code });

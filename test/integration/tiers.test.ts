@@ -1,5 +1,6 @@
 import { sql } from "kysely";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { nextId, purchase } from "../helpers/events.ts";
 import {
   engines,
   type HttpResult,
@@ -38,16 +39,6 @@ const PER_DOLLAR = {
   trigger: "purchase",
   effect: { type: "points_per_amount", points: 1, per: 100, rounding: "floor" },
 };
-
-let seq = 0;
-const nextId = (prefix: string) => `${prefix}-${++seq}`;
-const purchase = (memberId: string, amount: number, extra: Record<string, unknown> = {}) => ({
-  id: nextId("order"),
-  type: "purchase",
-  memberId,
-  amount,
-  ...extra,
-});
 
 function expectError(res: HttpResult, status: number, code: string) {
   expect({ status: res.status, code: res.body?.error?.code }, JSON.stringify(res.body)).toEqual({ status, code });
