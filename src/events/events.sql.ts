@@ -1,5 +1,13 @@
-import { type Kysely, type RawBuilder, sql, type Transaction } from "kysely";
-import type { DB, ExpiryPolicy, ReferralPolicy, ReturnPolicy, TierPolicy, UnknownMemberPolicy } from "../db/schema.ts";
+import { type Kysely, type RawBuilder, type Selectable, sql, type Transaction } from "kysely";
+import type {
+  DB,
+  EventAwardsTable,
+  ExpiryPolicy,
+  ReferralPolicy,
+  ReturnPolicy,
+  TierPolicy,
+  UnknownMemberPolicy,
+} from "../db/schema.ts";
 import type { EventItem, PastAward } from "../earning/earning.rules.ts";
 
 type Db = Kysely<DB> | Transaction<DB>;
@@ -278,19 +286,8 @@ export interface EventRowDraft {
   result: unknown;
 }
 
-export interface AwardRowDraft {
-  event_id: string;
-  rule_id: string;
-  rule_version: number;
-  campaign_id: string | null;
-  campaign_version: number | null;
-  member_id: string;
-  outcome: "awarded" | "holdout";
-  points: number;
-  stamps: number;
-  occurred_at: Date;
-  txn_id: string | null;
-}
+/** An award row as the batch writes it (the programme id is the statement's). */
+export type AwardRowDraft = Omit<Selectable<EventAwardsTable>, "program_id">;
 
 const rows = (items: unknown[]) => JSON.stringify(items);
 
