@@ -319,5 +319,3 @@ export type RewardView = z.infer<typeof RewardSchema>;
 export type RewardSummary = z.infer<typeof RewardSummarySchema>;
 export type UnavailableReason = z.infer<typeof UnavailableReasonSchema>;
 export type CreateRedemptionInput = z.infer<typeof CreateRedemptionSchema>;
-export type RedemptionView = z.infer<typeof RedemptionSchema>;
-export type Recommendation = z.infer<typeof RecommendationSchema>;
