@@ -294,6 +294,11 @@ export class RedemptionService {
       } else if (row.status === "completed") {
         await this.#cancelVouchers(trx, row, now);
         const found = must(await findTransaction(trx, programId, must(row.capture_txn_id, "the capture")), "the capture");
+        if (found.reversedById) {
+          throw new DomainError("already_reversed", `The capture of redemption ${redemptionId} was already reversed`, {
+            reversedByTransactionId: found.reversedById,
+          });
+        }
         lotIds = found.postings.flatMap((p) => (p.lotId ? [p.lotId] : []));
         work = (books, program) =>
           reverse(
