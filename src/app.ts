@@ -18,6 +18,7 @@ import { RedemptionService } from "./rewards/redemptions.service.ts";
 import { RewardService, type TierLookup } from "./rewards/rewards.service.ts";
 import { type Clock, systemClock } from "./shared/clock.ts";
 import { type IdGenerator, newId } from "./shared/ids.ts";
+import { StaffService } from "./staff/staff.service.ts";
 import { TiersService } from "./tiers/tiers.service.ts";
 
 export interface Services {
@@ -32,6 +33,7 @@ export interface Services {
   backtests: BacktestService;
   events: EventService;
   tiers: TiersService;
+  staff: StaffService;
   rewards: RewardService;
   redemptions: RedemptionService;
   payments: PaymentService;
@@ -60,6 +62,7 @@ export function buildServices(options: AppOptions): Services {
   const ledger = new LedgerService({ db, clock, ids, uow });
   const campaigns = new CampaignService({ db, clock, ids, uow, programs });
   const tiers = new TiersService({ db, clock, ids, uow });
+  const staff = new StaffService({ db, clock, ids, uow });
   const backtests = new BacktestService({ db, campaigns, tiers });
   const events = new EventService({ db, clock, ids, uow, campaigns, ledger, tiers });
   const members = new MemberService({ db, clock, ids, uow, programs, onEnrolled: events.onEnrolled });
@@ -92,6 +95,7 @@ export function buildServices(options: AppOptions): Services {
     rewards,
     redemptions,
     payments,
+    staff,
     jobs,
     verify: () => verifyLedger(db, clock.now()),
   };

@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Services } from "../app.ts";
-import { programOf, requireScope } from "../http/auth.ts";
+import { programOf, requireOwner, requireScope } from "../http/auth.ts";
 import {
   bearer,
   commonErrors,
@@ -19,7 +19,7 @@ import { ApiKeySchema, CreateApiKeySchema, CreatedApiKeySchema } from "./api-key
 export function apiKeyRoutes(services: Services) {
   const router = createRouter();
   const tags = ["API keys"];
-  const admin = [requireScope("admin")];
+  const admin = [requireScope("admin"), requireOwner()];
 
   route(
     router,

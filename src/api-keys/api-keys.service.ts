@@ -16,9 +16,12 @@ export const KEY_CACHE_MS = 10_000;
 const KEY_CACHE_MAX = 10_000;
 
 export interface Principal {
+  /** The API key's id, or `staff:<id>` for a staff session. */
   keyId: string;
   scope: ApiKeyScope;
   programId: string | null;
+  /** Set for a staff session: what the staff member may do beyond the scope's routes. */
+  role?: "owner" | "manager" | "cashier";
 }
 
 const toApiKey = (row: ApiKeyRow) => ({

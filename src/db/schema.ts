@@ -475,6 +475,33 @@ export interface PaymentRefundsTable {
   created_at: Timestamp;
 }
 
+export type StaffRole = "owner" | "manager" | "cashier";
+
+export interface StaffTable {
+  id: string;
+  program_id: string;
+  email: string;
+  name: string | null;
+  role: StaffRole;
+  password_hash: string;
+  status: Generated<"active" | "disabled">;
+  failed_attempts: Generated<number>;
+  locked_until: Timestamp | null;
+  last_sign_in_at: Timestamp | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface StaffSessionsTable {
+  token_hash: string;
+  staff_id: string;
+  program_id: string;
+  csrf_token: string;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+  revoked_at: Timestamp | null;
+}
+
 export interface DB {
   programs: ProgramsTable;
   api_keys: ApiKeysTable;
@@ -503,6 +530,8 @@ export interface DB {
   vouchers: VouchersTable;
   payments: PaymentsTable;
   payment_refunds: PaymentRefundsTable;
+  staff: StaffTable;
+  staff_sessions: StaffSessionsTable;
 }
 
 export type ProgramRow = Selectable<ProgramsTable>;
@@ -518,3 +547,4 @@ export type RewardRow = Selectable<RewardsTable>;
 export type RedemptionRow = Selectable<RedemptionsTable>;
 export type VoucherRow = Selectable<VouchersTable>;
 export type PaymentRow = Selectable<PaymentsTable>;
+export type StaffRow = Selectable<StaffTable>;

@@ -13,6 +13,7 @@ import { paymentRoutes } from "../payments/payments.routes.ts";
 import { programRoutes } from "../programs/programs.routes.ts";
 import { rewardRoutes } from "../rewards/rewards.routes.ts";
 import { DomainError } from "../shared/errors.ts";
+import { staffRoutes } from "../staff/staff.routes.ts";
 import { tierRoutes } from "../tiers/tiers.routes.ts";
 import { authenticate } from "./auth.ts";
 import { mountDocs } from "./docs.ts";
@@ -55,7 +56,7 @@ export function createHttpApp(services: Services, config: Pick<Config, "bodyLimi
       },
     }),
   );
-  app.use("/v1/*", authenticate(services.apiKeys));
+  app.use("/v1/*", authenticate(services.apiKeys, services.staff));
   app.route("/", programRoutes(services));
   app.route("/", apiKeyRoutes(services));
   app.route("/", memberRoutes(services));
@@ -65,6 +66,7 @@ export function createHttpApp(services: Services, config: Pick<Config, "bodyLimi
   app.route("/", tierRoutes(services));
   app.route("/", rewardRoutes(services));
   app.route("/", paymentRoutes(services));
+  app.route("/", staffRoutes(services));
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
     type: "http",

@@ -1,21 +1,68 @@
+import { createHash, timingSafeEqual } from "node:crypto";
 import type { MiddlewareHandler } from "hono";
-import type { ApiKeyService } from "../api-keys/api-keys.service.ts";
+import { getCookie } from "hono/cookie";
+import type { ApiKeyService, Principal } from "../api-keys/api-keys.service.ts";
 import type { ApiKeyScope } from "../db/schema.ts";
 import { DomainError } from "../shared/errors.ts";
+import type { StaffService } from "../staff/staff.service.ts";
 import type { AppEnv } from "./env.ts";
 
-/** Every /v1 request names its key: `Authorization: Bearer <key>`. */
-export function authenticate(apiKeys: ApiKeyService): MiddlewareHandler<AppEnv> {
+export const SESSION_COOKIE = "sb_session";
+
+/** What each staff role may do, as the API-key scopes the routes check (owners also manage staff and keys). */
+const ROLE_SCOPE = { owner: "admin", manager: "admin", cashier: "pos" } as const;
+
+const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
+
+/**
+ * Every /v1 request names its caller: an API key (`Authorization: Bearer <key>`), or a staff
+ * session cookie from the web apps. A session's changes must also carry its CSRF token in
+ * `X-CSRF-Token`: the cookie is sent by the browser on its own, the token only by our pages.
+ */
+export function authenticate(apiKeys: ApiKeyService, staff: StaffService): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const header = c.req.header("authorization");
-    const match = header?.match(/^Bearer\s+(\S+)\s*$/i);
-    if (!match?.[1]) {
-      throw new DomainError("unauthorized", "Send an API key as 'Authorization: Bearer <key>'");
+    const cookie = getCookie(c, SESSION_COOKIE);
+    let principal: Principal | null;
+    if (header === undefined && cookie) {
+      const session = await staff.session(cookie);
+      if (!session) throw new DomainError("unauthorized", "The session has ended; sign in again");
+      if (!SAFE_METHODS.has(c.req.method) && !tokensEqual(c.req.header("x-csrf-token") ?? "", session.csrfToken)) {
+        throw new DomainError("forbidden", "Changes made with a session need its CSRF token in X-CSRF-Token");
+      }
+      principal = {
+        keyId: `staff:${session.staffId}`,
+        scope: ROLE_SCOPE[session.role],
+        programId: session.programId,
+        role: session.role,
+      };
+    } else {
+      const match = header?.match(/^Bearer\s+(\S+)\s*$/i);
+      if (!match?.[1]) {
+        throw new DomainError("unauthorized", "Send an API key as 'Authorization: Bearer <key>', or sign in");
+      }
+      principal = await apiKeys.authenticate(match[1]);
+      if (!principal) throw new DomainError("unauthorized", "The API key is not valid or was revoked");
     }
-    const principal = await apiKeys.authenticate(match[1]);
-    if (!principal) throw new DomainError("unauthorized", "The API key is not valid or was revoked");
     c.set("principal", principal);
     c.set("log", c.get("log").child({ keyId: principal.keyId, programId: principal.programId }));
+    await next();
+  };
+}
+
+function tokensEqual(a: string, b: string): boolean {
+  const ha = createHash("sha256").update(a).digest();
+  const hb = createHash("sha256").update(b).digest();
+  return timingSafeEqual(ha, hb);
+}
+
+/** Route guard for staff and API keys: a staff session must be an owner's (admin keys pass). */
+export function requireOwner(): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const { role } = c.get("principal");
+    if (role !== undefined && role !== "owner") {
+      throw new DomainError("forbidden", `Only owners manage staff and API keys; you are ${role}`, { role });
+    }
     await next();
   };
 }

@@ -84,7 +84,7 @@ export function mutationContext(c: Context<AppEnv>, body: unknown, scope = progr
     key: c.req.header("idempotency-key") ?? null,
     fingerprint: fingerprint(c.req.method, c.req.path, body),
     requestId: c.get("requestId"),
-    actor: `key:${principal.keyId}`,
+    actor: principal.role ? principal.keyId : `key:${principal.keyId}`,
   };
 }
 

@@ -25,6 +25,7 @@ export const ERROR_STATUS = {
   referral_invalid: 422,
   unprocessable: 422,
   payload_too_large: 413,
+  account_locked: 423,
   unsupported_media_type: 415,
   internal_error: 500,
   service_unavailable: 503,

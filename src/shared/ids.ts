@@ -19,6 +19,7 @@ export const ID_PREFIX = {
   redemption: "red",
   payment: "pay",
   refund: "rfd",
+  staff: "stf",
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIX;

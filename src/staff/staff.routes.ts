@@ -1,0 +1,146 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { deleteCookie, getCookie, setCookie } from "hono/cookie";
+import type { Services } from "../app.ts";
+import { programOf, requireOwner, requireScope, SESSION_COOKIE } from "../http/auth.ts";
+import {
+  bearer,
+  commonErrors,
+  conflictError,
+  createRouter,
+  IdempotencyHeaders,
+  idParam,
+  json,
+  jsonBody,
+  mutationContext,
+  route,
+  sendMutation,
+} from "../http/openapi.ts";
+import { DomainError } from "../shared/errors.ts";
+import { CreateStaffSchema, SessionSchema, SignInSchema, StaffSchema } from "./staff.schemas.ts";
+import { SESSION_MS } from "./staff.service.ts";
+
+export function staffRoutes(services: Services) {
+  const router = createRouter();
+  const tags = ["Staff"];
+  const { staff } = services;
+
+  route(
+    router,
+    createRoute({
+      method: "post",
+      path: "/v1/staff",
+      tags,
+      summary: "Add a staff account",
+      description: "Owners (or an admin API key) add staff: owner, manager or cashier. Passwords are stored as scrypt hashes.",
+      security: bearer,
+      middleware: [requireScope("admin"), requireOwner()],
+      request: { ...jsonBody(CreateStaffSchema), headers: IdempotencyHeaders },
+      responses: { 201: json(StaffSchema, "The staff account"), ...commonErrors, ...conflictError },
+    }),
+    async (c) => {
+      const input = c.req.valid("json");
+      return sendMutation(c, await staff.create(mutationContext(c, input), programOf(c), input));
+    },
+  );
+
+  route(
+    router,
+    createRoute({
+      method: "get",
+      path: "/v1/staff",
+      tags,
+      summary: "List staff accounts",
+      security: bearer,
+      middleware: [requireScope("admin"), requireOwner()],
+      responses: { 200: json(z.object({ data: z.array(StaffSchema) }), "Staff, oldest first"), ...commonErrors },
+    }),
+    async (c) => c.json(await staff.list(programOf(c))),
+  );
+
+  route(
+    router,
+    createRoute({
+      method: "post",
+      path: "/v1/programs/{programId}/staff",
+      tags,
+      summary: "Add a programme's first owner (operator key)",
+      security: bearer,
+      middleware: [requireScope("root")],
+      request: { params: idParam("programId", "prg"), ...jsonBody(CreateStaffSchema), headers: IdempotencyHeaders },
+      responses: { 201: json(StaffSchema, "The staff account"), ...commonErrors, ...conflictError },
+    }),
+    async (c) => {
+      const input = c.req.valid("json");
+      const { programId } = c.req.valid("param");
+      await services.programs.get(programId);
+      return sendMutation(c, await staff.create(mutationContext(c, input, "-"), programId, input));
+    },
+  );
+
+  route(
+    router,
+    createRoute({
+      method: "post",
+      path: "/auth/sign-in",
+      tags,
+      summary: "Sign a staff member in",
+      description:
+        "Sets the session cookie (HttpOnly, Secure, SameSite=Lax) and answers its CSRF token, which every change made with the session must send in X-CSRF-Token. Wrong email or password: 401; after 5 failures in a row the account is locked (423 account_locked), longer with each further failure.",
+      request: jsonBody(SignInSchema),
+      responses: { 200: json(SessionSchema, "Signed in"), ...commonErrors, 423: json(z.object({}), "account_locked") },
+    }),
+    async (c) => {
+      const { token, session } = await staff.signIn(c.req.valid("json"));
+      setCookie(c, SESSION_COOKIE, token, {
+        httpOnly: true,
+        secure: true,
+        sameSite: "Lax",
+        path: "/",
+        maxAge: SESSION_MS / 1000,
+      });
+      return c.json(session);
+    },
+  );
+
+  route(
+    router,
+    createRoute({
+      method: "get",
+      path: "/auth/session",
+      tags,
+      summary: "The signed-in staff member and the session's CSRF token",
+      responses: { 200: json(SessionSchema, "The session"), ...commonErrors },
+    }),
+    async (c) => {
+      const token = getCookie(c, SESSION_COOKIE);
+      if (!token) throw new DomainError("unauthorized", "Not signed in");
+      return c.json(await staff.me(token));
+    },
+  );
+
+  route(
+    router,
+    createRoute({
+      method: "post",
+      path: "/auth/sign-out",
+      tags,
+      summary: "Sign out",
+      description: "Ends the session at once (on every server) and clears the cookie.",
+      responses: { 200: json(z.object({ signedOut: z.boolean() }), "Signed out"), ...commonErrors },
+    }),
+    async (c) => {
+      const token = getCookie(c, SESSION_COOKIE);
+      if (token) {
+        const session = await staff.session(token);
+        if (session && c.req.header("x-csrf-token") !== session.csrfToken) {
+          throw new DomainError("forbidden", "Signing out needs the session's CSRF token in X-CSRF-Token");
+        }
+        await staff.signOut(token);
+      }
+      deleteCookie(c, SESSION_COOKIE, { path: "/", secure: true });
+      return c.json({ signedOut: true });
+    },
+  );
+
+  return router;
+}

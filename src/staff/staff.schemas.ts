@@ -1,0 +1,47 @@
+import { z } from "@hono/zod-openapi";
+
+const role = z
+  .enum(["owner", "manager", "cashier"])
+  .describe("owner: everything, staff and keys; manager: programme design, members, reports; cashier: the point of sale");
+
+export const CreateStaffSchema = z
+  .object({
+    email: z.email().max(320),
+    name: z.string().trim().min(1).max(200).optional(),
+    role,
+    password: z.string().min(12, "must be at least 12 characters").max(200),
+  })
+  .strict()
+  .openapi("CreateStaff");
+
+export const StaffSchema = z
+  .object({
+    id: z.string().openapi({ example: "stf_01jx5y3k1m9t0v6h2c4d8e7f9a" }),
+    programId: z.string(),
+    email: z.string(),
+    name: z.string().nullable(),
+    role,
+    status: z.enum(["active", "disabled"]),
+    lastSignInAt: z.iso.datetime().nullable(),
+    createdAt: z.iso.datetime(),
+  })
+  .openapi("Staff");
+
+export const SignInSchema = z
+  .object({
+    programId: z.string().min(1).max(100),
+    email: z.email().max(320),
+    password: z.string().min(1).max(200),
+  })
+  .strict()
+  .openapi("SignIn");
+
+export const SessionSchema = z
+  .object({
+    staff: StaffSchema,
+    csrfToken: z.string().describe("Send it back as X-CSRF-Token on every change made with this session"),
+    expiresAt: z.iso.datetime(),
+  })
+  .openapi("StaffSession");
+
+export type CreateStaffInput = z.infer<typeof CreateStaffSchema>;
