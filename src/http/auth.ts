@@ -1,5 +1,5 @@
 import { createHash, timingSafeEqual } from "node:crypto";
-import type { MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import { getCookie } from "hono/cookie";
 import type { ApiKeyService, Principal } from "../api-keys/api-keys.service.ts";
 import type { ApiKeyScope } from "../db/schema.ts";
@@ -27,9 +27,7 @@ export function authenticate(apiKeys: ApiKeyService, staff: StaffService): Middl
     if (header === undefined && cookie) {
       const session = await staff.session(cookie);
       if (!session) throw new DomainError("unauthorized", "The session has ended; sign in again");
-      if (!SAFE_METHODS.has(c.req.method) && !tokensEqual(c.req.header("x-csrf-token") ?? "", session.csrfToken)) {
-        throw new DomainError("forbidden", "Changes made with a session need its CSRF token in X-CSRF-Token");
-      }
+      if (!SAFE_METHODS.has(c.req.method)) checkCsrf(c, session.csrfToken);
       principal = {
         keyId: `staff:${session.staffId}`,
         scope: ROLE_SCOPE[session.role],
@@ -48,6 +46,13 @@ export function authenticate(apiKeys: ApiKeyService, staff: StaffService): Middl
     c.set("log", c.get("log").child({ keyId: principal.keyId, programId: principal.programId }));
     await next();
   };
+}
+
+/** A change made with a session must carry its CSRF token: the cookie alone is sent by any site. */
+export function checkCsrf(c: Context, csrfToken: string): void {
+  if (!tokensEqual(c.req.header("x-csrf-token") ?? "", csrfToken)) {
+    throw new DomainError("forbidden", "Changes made with a session need its CSRF token in X-CSRF-Token");
+  }
 }
 
 function tokensEqual(a: string, b: string): boolean {

@@ -4,7 +4,7 @@ import type { ZodObject, ZodType } from "zod";
 import type { ApiKeyScope } from "../db/schema.ts";
 import type { MutationContext, MutationResult } from "../idempotency/idempotency.service.ts";
 import { fingerprint } from "../idempotency/idempotency.service.ts";
-import { programOf, requireScope } from "./auth.ts";
+import { programOf, requireOwner, requireScope } from "./auth.ts";
 import type { AppEnv } from "./env.ts";
 import { ErrorSchema, validationError } from "./errors.ts";
 
@@ -110,8 +110,20 @@ interface RouteSpec {
   description?: string;
   /** Scopes whose keys may call it, checked before the body is validated. */
   scopes: ApiKeyScope[];
+  /** Staff sessions must be an owner's (staff and API keys); API keys pass on scope alone. */
+  ownersOnly?: boolean;
   params?: ZodObject;
 }
+
+/** What every declared route shares: its documentation, bearer auth and guards. */
+const routeHead = (spec: RouteSpec) => ({
+  path: spec.path,
+  tags: spec.tags,
+  summary: spec.summary,
+  ...(spec.description && { description: spec.description }),
+  security: bearer,
+  middleware: [requireScope(...spec.scopes), ...(spec.ownersOnly ? [requireOwner()] : [])],
+});
 
 type Out<T> = T extends ZodType ? z.output<T> : undefined;
 
@@ -138,12 +150,7 @@ export function mutationRoute<S extends RouteSpec & { body: ZodType }>(
     router,
     createRoute({
       method: spec.method,
-      path: spec.path,
-      tags: spec.tags,
-      summary: spec.summary,
-      ...(spec.description && { description: spec.description }),
-      security: bearer,
-      middleware: [requireScope(...spec.scopes)],
+      ...routeHead(spec),
       request: {
         ...(spec.params && { params: spec.params }),
         ...jsonBody(spec.body),
@@ -175,12 +182,7 @@ export function readRoute<S extends RouteSpec & { query?: ZodObject }>(
     router,
     createRoute({
       method: "get",
-      path: spec.path,
-      tags: spec.tags,
-      summary: spec.summary,
-      ...(spec.description && { description: spec.description }),
-      security: bearer,
-      middleware: [requireScope(...spec.scopes)],
+      ...routeHead(spec),
       request: { ...(spec.params && { params: spec.params }), ...(spec.query && { query: spec.query }) },
       responses: { 200: json(spec.response, spec.responseDescription), ...commonErrors },
     }),

@@ -1,7 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import type { Services } from "../app.ts";
-import { programOf, requireOwner, requireScope, SESSION_COOKIE } from "../http/auth.ts";
+import { checkCsrf, requireScope, SESSION_COOKIE } from "../http/auth.ts";
 import {
   bearer,
   commonErrors,
@@ -12,6 +12,8 @@ import {
   json,
   jsonBody,
   mutationContext,
+  mutationRoute,
+  readRoute,
   route,
   sendMutation,
 } from "../http/openapi.ts";
@@ -24,37 +26,36 @@ export function staffRoutes(services: Services) {
   const tags = ["Staff"];
   const { staff } = services;
 
-  route(
+  mutationRoute(
     router,
-    createRoute({
+    {
       method: "post",
       path: "/v1/staff",
       tags,
       summary: "Add a staff account",
       description: "Owners (or an admin API key) add staff: owner, manager or cashier. Passwords are stored as scrypt hashes.",
-      security: bearer,
-      middleware: [requireScope("admin"), requireOwner()],
-      request: { ...jsonBody(CreateStaffSchema), headers: IdempotencyHeaders },
-      responses: { 201: json(StaffSchema, "The staff account"), ...commonErrors, ...conflictError },
-    }),
-    async (c) => {
-      const input = c.req.valid("json");
-      return sendMutation(c, await staff.create(mutationContext(c, input), programOf(c), input));
+      scopes: ["admin"],
+      ownersOnly: true,
+      body: CreateStaffSchema,
+      status: 201,
+      response: StaffSchema,
+      responseDescription: "The staff account",
     },
+    ({ body, programId, ctx }) => staff.create(ctx, programId, body),
   );
 
-  route(
+  readRoute(
     router,
-    createRoute({
-      method: "get",
+    {
       path: "/v1/staff",
       tags,
       summary: "List staff accounts",
-      security: bearer,
-      middleware: [requireScope("admin"), requireOwner()],
-      responses: { 200: json(z.object({ data: z.array(StaffSchema) }), "Staff, oldest first"), ...commonErrors },
-    }),
-    async (c) => c.json(await staff.list(programOf(c))),
+      scopes: ["admin"],
+      ownersOnly: true,
+      response: z.object({ data: z.array(StaffSchema) }),
+      responseDescription: "Staff, oldest first",
+    },
+    ({ programId }) => staff.list(programId),
   );
 
   route(
@@ -132,9 +133,7 @@ export function staffRoutes(services: Services) {
       const token = getCookie(c, SESSION_COOKIE);
       if (token) {
         const session = await staff.session(token);
-        if (session && c.req.header("x-csrf-token") !== session.csrfToken) {
-          throw new DomainError("forbidden", "Signing out needs the session's CSRF token in X-CSRF-Token");
-        }
+        if (session) checkCsrf(c, session.csrfToken);
         await staff.signOut(token);
       }
       deleteCookie(c, SESSION_COOKIE, { path: "/", secure: true });
