@@ -17,8 +17,10 @@ import { staffRoutes } from "../staff/staff.routes.ts";
 import { tierRoutes } from "../tiers/tiers.routes.ts";
 import { authenticate } from "./auth.ts";
 import { mountDocs } from "./docs.ts";
+
 import type { AppEnv } from "./env.ts";
 import { onError, sendError } from "./errors.ts";
+import { mountWeb } from "./web.ts";
 
 export const API_VERSION = "0.1.0";
 
@@ -84,5 +86,6 @@ export function createHttpApp(services: Services, config: Pick<Config, "bodyLimi
     },
   });
   mountDocs(app);
+  mountWeb(app, services.log);
   return app;
 }

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
 import type { TestProject } from "vitest/node";
+import { buildWeb } from "../../bin/build-web.js";
 import { openDatabase } from "../../src/db/database.ts";
 import { migrate } from "../../src/db/migrator.ts";
 
@@ -29,6 +30,8 @@ function banner(lines: string[]) {
  * end, so runs never see each other's data.
  */
 export default async function setup(project: TestProject) {
+  // The browser tests load the pages the server serves from dist/web: build them if the sources changed.
+  await buildWeb({ ifStale: true, quiet: true });
   const template = await openDatabase({ engine: "pglite" });
   await migrate(template.db);
   const pgliteDump = await template.dumpDataDir?.();

@@ -1,0 +1,1 @@
+export function buildWeb(options?: { ifStale?: boolean; quiet?: boolean }): Promise<boolean>;
