@@ -6,12 +6,14 @@
  * inputs, visible focus) and saves a screenshot under test-artifacts/screenshots.
  */
 import { existsSync } from "node:fs";
-import { mkdir, readFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
 import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
 import { expect } from "vitest";
-import { REPO_ROOT } from "./server-process.ts";
+import { type ChildEnv, REPO_ROOT, type ServerProcess, startServer } from "./server-process.ts";
+import type { Json } from "./test-app.ts";
 
 export const CHROMIUM = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
 export const SCREENSHOTS = join(REPO_ROOT, "test-artifacts", "screenshots");
@@ -161,4 +163,100 @@ export async function checkPage(t: TestPage, name: string): Promise<void> {
   expect(await unlabelledInputs(t.page), `unlabelled inputs on ${name}`).toEqual([]);
   expect(await axeViolations(t.page), `axe violations on ${name}`).toEqual([]);
   t.expectNoProblems();
+}
+
+export const ROOT_KEY = "browser-root-key-0123456789abcdef";
+
+export interface WebServer {
+  server: ServerProcess;
+  /** http://localhost:<port>: localhost is a secure context, so the Secure session cookie is kept. */
+  base: string;
+  /** An API call with a key (the operator key by default); the answer's status and JSON body. */
+  api(method: string, path: string, body?: unknown, key?: string): Promise<{ status: number; body: Json }>;
+  /** A programme with an owner, a manager and a cashier (password PASSWORD each) and its admin key. */
+  createProgram(name?: string): Promise<WebProgram>;
+  stop(): Promise<void>;
+}
+
+export interface WebProgram {
+  id: string;
+  key: string;
+  owner: string;
+  manager: string;
+  cashier: string;
+}
+
+export const PASSWORD = "correct horse battery staple";
+
+/** A real server process on a fresh embedded database (no demo data) for browser tests. */
+export async function startWebServer(env: ChildEnv = {}): Promise<WebServer> {
+  const dataDir = await mkdtemp(join(tmpdir(), "stampbook-browser-"));
+  const server = await startServer({
+    env: { STAMPBOOK_DATA_DIR: dataDir, STAMPBOOK_ROOT_KEY: ROOT_KEY, ...env },
+    readyTimeoutMs: 60_000,
+  });
+  const base = `http://localhost:${server.port}`;
+  const api: WebServer["api"] = async (method, path, body, key = ROOT_KEY) => {
+    const res = await fetch(`${server.url}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${key}`, ...(body !== undefined && { "content-type": "application/json" }) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    return { status: res.status, body: text ? JSON.parse(text) : null };
+  };
+  let counter = 0;
+  const ok = <T>(res: { status: number; body: T }, what: string): T => {
+    if (res.status >= 300) throw new Error(`${what}: ${res.status} ${JSON.stringify(res.body)}`);
+    return res.body;
+  };
+  return {
+    server,
+    base,
+    api,
+    async createProgram(name = `Programme ${++counter}`) {
+      const created = ok(
+        await api("POST", "/v1/programs", { name, currency: "USD", timezone: "America/New_York", country: "US" }),
+        "create programme",
+      );
+      const id: string = created.program.id;
+      const key: string = created.apiKey.secret;
+      const slug = id.slice(-8).toLowerCase();
+      const staff = {
+        owner: `owner-${slug}@example.com`,
+        manager: `manager-${slug}@example.com`,
+        cashier: `cashier-${slug}@example.com`,
+      };
+      ok(
+        await api("POST", `/v1/programs/${id}/staff`, {
+          email: staff.owner,
+          name: "Olivia Owner",
+          role: "owner",
+          password: PASSWORD,
+        }),
+        "owner",
+      );
+      ok(
+        await api("POST", "/v1/staff", { email: staff.manager, name: "Max Manager", role: "manager", password: PASSWORD }, key),
+        "manager",
+      );
+      ok(
+        await api("POST", "/v1/staff", { email: staff.cashier, name: "Cass Cashier", role: "cashier", password: PASSWORD }, key),
+        "cashier",
+      );
+      return { id, key, ...staff };
+    },
+    async stop() {
+      await server.stop();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Signs in on the console's (or the point of sale's) sign-in form, by keyboard. */
+export async function signIn(page: Page, email: string, programId: string, password = PASSWORD): Promise<void> {
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill(password);
+  if (await page.getByLabel("Programme id").isVisible()) await page.getByLabel("Programme id").fill(programId);
+  await page.getByLabel("Password").press("Enter");
 }

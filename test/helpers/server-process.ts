@@ -24,6 +24,9 @@ const STAMPBOOK_ENV = [
   "STAMPBOOK_JOBS_INTERVAL_SECONDS",
   "STAMPBOOK_IDEMPOTENCY_RETENTION_DAYS",
   "STAMPBOOK_BODY_LIMIT_BYTES",
+  "STAMPBOOK_DEMO",
+  "SMTP_URL",
+  "STAMPBOOK_MAIL_FROM",
 ];
 
 export type ChildEnv = Record<string, string | undefined>;
@@ -147,6 +150,7 @@ async function spawnServer(port: number, options: StartServerOptions): Promise<S
     HOST: "127.0.0.1",
     LOG_LEVEL: "warn",
     STAMPBOOK_JOBS_INTERVAL_SECONDS: "0",
+    STAMPBOOK_DEMO: "0",
     ...options.env,
     PORT: String(port),
   });

@@ -1,0 +1,73 @@
+import { useQueryClient } from "@tanstack/react-query";
+import { type FormEvent, useState } from "react";
+import { ApiError, api, setCsrfToken } from "../shared/api.ts";
+import { ErrorAlert, Field, fieldError } from "../shared/ui.tsx";
+import type { Session } from "./session.tsx";
+
+/** Email and password; the programme is asked for only when the email has accounts in several. */
+export function SignIn() {
+  const queryClient = useQueryClient();
+  const params = new URLSearchParams(window.location.search);
+  const [email, setEmail] = useState("");
+  const [password, setPassword] = useState("");
+  const [programId, setProgramId] = useState(params.get("program") ?? "");
+  const [error, setError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      const session = await api.post<Session>("/auth/sign-in", { email, password, ...(programId && { programId }) });
+      setCsrfToken(session.csrfToken);
+      queryClient.setQueryData(["session"], session);
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const needsProgram = error instanceof ApiError && error.fieldError("programId") !== undefined;
+  return (
+    <main className="centered">
+      <div className="panel">
+        <h1>Sign in to Stampbook</h1>
+        <form onSubmit={submit} noValidate>
+          <Field
+            label="Email"
+            type="email"
+            autoComplete="username"
+            value={email}
+            onChange={(e) => setEmail(e.target.value)}
+            error={fieldError(error, "email")}
+            required
+            autoFocus
+          />
+          <Field
+            label="Password"
+            type="password"
+            autoComplete="current-password"
+            value={password}
+            onChange={(e) => setPassword(e.target.value)}
+            error={fieldError(error, "password")}
+            required
+          />
+          {(programId || needsProgram) && (
+            <Field
+              label="Programme id"
+              value={programId}
+              onChange={(e) => setProgramId(e.target.value)}
+              error={fieldError(error, "programId")}
+            />
+          )}
+          {!(error instanceof ApiError && error.code === "validation_error") && <ErrorAlert error={error} />}
+          <button type="submit" disabled={busy}>
+            {busy ? "Signing in…" : "Sign in"}
+          </button>
+        </form>
+      </div>
+    </main>
+  );
+}

@@ -1,0 +1,3 @@
+export default function CampaignEdit() {
+  return <h1>CampaignEdit</h1>;
+}

@@ -1,0 +1,3 @@
+export default function MemberDetail() {
+  return <h1>MemberDetail</h1>;
+}

@@ -1,0 +1,3 @@
+export default function RewardEdit() {
+  return <h1>RewardEdit</h1>;
+}

@@ -1,0 +1,3 @@
+export default function Rewards() {
+  return <h1>Rewards</h1>;
+}

@@ -1,0 +1,3 @@
+export default function RuleEdit() {
+  return <h1>RuleEdit</h1>;
+}

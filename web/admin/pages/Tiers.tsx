@@ -1,0 +1,3 @@
+export default function Tiers() {
+  return <h1>Tiers</h1>;
+}

@@ -1,0 +1,3 @@
+export default function Vouchers() {
+  return <h1>Vouchers</h1>;
+}

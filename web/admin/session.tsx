@@ -1,0 +1,87 @@
+import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { createContext, type ReactNode, useContext } from "react";
+import { ApiError, api, setCsrfToken } from "../shared/api.ts";
+
+export type Role = "owner" | "manager" | "cashier";
+
+export interface Staff {
+  id: string;
+  programId: string;
+  email: string;
+  name: string | null;
+  role: Role;
+}
+
+export interface Program {
+  id: string;
+  name: string;
+  currency: string;
+  timezone: string;
+  country: string;
+  [key: string]: unknown;
+}
+
+export interface Session {
+  staff: Staff;
+  csrfToken: string;
+  expiresAt: string;
+}
+
+interface SessionState {
+  session: Session;
+  program: Program;
+  signOut(): Promise<void>;
+}
+
+const SessionContext = createContext<SessionState | null>(null);
+
+/** The signed-in staff member and their programme; only rendered inside <SessionGate>. */
+export function useSession(): SessionState {
+  const state = useContext(SessionContext);
+  if (!state) throw new Error("useSession outside SessionGate");
+  return state;
+}
+
+/** The session from the cookie, or null when signed out (401). */
+export function useSessionQuery() {
+  return useQuery({
+    queryKey: ["session"],
+    queryFn: async () => {
+      try {
+        const session = await api.get<Session>("/auth/session");
+        setCsrfToken(session.csrfToken);
+        return session;
+      } catch (error) {
+        if (error instanceof ApiError && error.status === 401) {
+          setCsrfToken(null);
+          return null;
+        }
+        throw error;
+      }
+    },
+    staleTime: 60_000,
+    retry: false,
+  });
+}
+
+export function SessionProvider({ session, program, children }: { session: Session; program: Program; children: ReactNode }) {
+  const queryClient = useQueryClient();
+  const signOut = async () => {
+    await api.post("/auth/sign-out");
+    setCsrfToken(null);
+    queryClient.clear();
+    queryClient.setQueryData(["session"], null);
+  };
+  return <SessionContext.Provider value={{ session, program, signOut }}>{children}</SessionContext.Provider>;
+}
+
+/** Who may open what in the console. Cashiers work at the point of sale. */
+export const CAN = {
+  design: ["owner", "manager"] as Role[],
+  members: ["owner", "manager"] as Role[],
+  reports: ["owner", "manager"] as Role[],
+  audit: ["owner", "manager"] as Role[],
+  settings: ["owner"] as Role[],
+  staff: ["owner"] as Role[],
+  keys: ["owner"] as Role[],
+};
