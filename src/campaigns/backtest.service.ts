@@ -12,10 +12,12 @@ import {
 import { share } from "../events/events.rules.ts";
 import { findMembers, programForEvents } from "../events/events.sql.ts";
 import { segmentsOf } from "../members/members.rules.ts";
-import { notFound } from "../shared/errors.ts";
+import { DomainError, notFound } from "../shared/errors.ts";
 import type { TiersService } from "../tiers/tiers.service.ts";
+import type { PreviewInput } from "./campaigns.schemas.ts";
 import type { CampaignService } from "./campaigns.service.ts";
 import { toLiveCampaign } from "./campaigns.service.ts";
+import { budgetRemaining } from "./campaigns.sql.ts";
 
 const PAGE = 5000;
 
@@ -38,7 +40,9 @@ const toEarnEvent = (row: EventRow): EarnEvent => ({
  * multiply), with the campaign's audience, holdout and budget, and nothing written.
  */
 export class BacktestService {
-  constructor(private readonly deps: { db: Kysely<DB>; campaigns: CampaignService; tiers: Pick<TiersService, "timelines"> }) {}
+  constructor(
+    private readonly deps: { db: Kysely<DB>; campaigns: CampaignService; tiers: Pick<TiersService, "timelines" | "ladder"> },
+  ) {}
 
   async run(programId: string, campaignId: string, from: Date, to: Date) {
     const db = this.deps.db;
@@ -140,6 +144,77 @@ export class BacktestService {
       topRules: [...byRule]
         .map(([ruleId, s]) => ({ ruleId, ruleName: s.ruleName, points: s.points, events: s.events, members: s.members.size }))
         .sort((a, b) => b.points - a.points),
+    };
+  }
+
+  /**
+   * One example event through the campaign (draft or live, its schedule and holdout set aside)
+   * on top of the standing rules, for an example member with a tier, segments and a purchase
+   * count: what the console's "try an example event" shows. Writes nothing.
+   */
+  async preview(programId: string, campaignId: string, input: PreviewInput) {
+    const db = this.deps.db;
+    const program = await programForEvents(db, programId);
+    if (!program) throw notFound("Program", programId);
+    const { campaign, rules: own } = await this.deps.campaigns.campaignWithRules(programId, campaignId);
+    const simulated = { ...toLiveCampaign(campaign), status: "active" as const, startsAt: null, endsAt: null, holdoutPercent: 0 };
+    const standing = (await this.deps.campaigns.liveRules(db, programId, program.rulesRevision)).filter(
+      (r) => r.campaign === null,
+    );
+    const rules = [...standing, ...own.map((r) => ({ ...r, campaign: simulated }))];
+    let tier: MemberFacts["tier"] = null;
+    if (input.member.tierId) {
+      const found = (await this.deps.tiers.ladder(programId)).tiers.find((t) => t.id === input.member.tierId);
+      if (!found) {
+        throw new DomainError("validation_error", `Tier ${input.member.tierId} is not one of this programme's tiers`, {
+          issues: [{ path: "member.tierId", message: "not one of this programme's tiers", code: "custom" }],
+        });
+      }
+      tier = { id: found.id, name: found.name, earnMultiplier: found.earnMultiplier, pointsExpiry: found.pointsExpiry };
+    }
+    const { segments, purchases } = input.member;
+    const member: MemberFacts = { id: "preview", attributes: { segments }, tier, segments };
+    const e = input.event;
+    const items = e.items ?? null;
+    const event: EarnEvent = {
+      id: "preview",
+      type: e.type,
+      occurredAt: e.occurredAt ? new Date(e.occurredAt) : new Date(),
+      amount: e.amount ?? (items ? items.reduce((sum, i) => sum + i.quantity * i.unitPrice, 0) : null),
+      currency: program.currency,
+      items,
+      channel: e.channel ?? null,
+      storeId: e.storeId ?? null,
+      partnerId: null,
+      attributes: {},
+    };
+    const remaining = campaign.budget_points === null ? new Map() : await budgetRemaining(db, [campaignId]);
+    const budgets = new Map(
+      campaign.budget_points === null ? [] : [[campaignId, remaining.get(campaignId) ?? campaign.budget_points]],
+    );
+    const evaluation = evaluate(event, member, { purchases, stamps: new Map(), awards: [] }, rules, program, budgets);
+    const contributions = evaluation.contributions.map((c) => ({
+      ruleId: c.ruleId,
+      ruleName: c.ruleName,
+      campaignId: c.campaignId,
+      points: c.points,
+      stamps: c.stamps,
+      explanation: c.explanation,
+    }));
+    return {
+      campaignId,
+      campaignVersion: campaign.version,
+      points: contributions.reduce((sum, c) => sum + c.points, 0),
+      campaignPoints: contributions.filter((c) => c.campaignId === campaignId).reduce((sum, c) => sum + c.points, 0),
+      holdoutPercent: campaign.holdout_percent,
+      contributions,
+      skipped: evaluation.skipped.map((s) => ({
+        ruleId: s.ruleId,
+        ruleName: s.ruleName,
+        campaignId: s.campaignId,
+        reason: s.reason,
+        explanation: s.explanation,
+      })),
     };
   }
 

@@ -8,6 +8,8 @@ import {
   CampaignSchema,
   CreateCampaignSchema,
   CreateRuleSchema,
+  PreviewInputSchema,
+  PreviewSchema,
   RuleListQuerySchema,
   RuleSchema,
   UpdateCampaignSchema,
@@ -206,6 +208,27 @@ export function campaignRoutes(services: Services) {
       const { from, to } = c.req.valid("json");
       const { campaignId } = c.req.valid("param");
       return c.json(await services.backtests.run(programOf(c), campaignId, new Date(from), new Date(to)));
+    },
+  );
+
+  // Like the backtest: a POST for its body that writes nothing.
+  route(
+    router,
+    createRoute({
+      method: "post",
+      path: "/v1/campaigns/{campaignId}/preview",
+      tags,
+      summary: "Try an example event on a campaign, writing nothing",
+      description:
+        "One example event (type, amount, items, channel, store) for an example member (tier, segments, earlier purchases) through the campaign's rules, draft or live (its schedule and holdout set aside), on top of the programme's standing rules. Answers the points each rule would give and why, and why the others give none.",
+      security: bearer,
+      middleware: [requireScope(...admin)],
+      request: { params: CampaignParams, ...jsonBody(PreviewInputSchema) },
+      responses: { 200: json(PreviewSchema, "What the example event would earn"), ...commonErrors },
+    }),
+    async (c) => {
+      const { campaignId } = c.req.valid("param");
+      return c.json(await services.backtests.preview(programOf(c), campaignId, c.req.valid("json")));
     },
   );
 

@@ -1,14 +1,18 @@
 import { z } from "@hono/zod-openapi";
 import {
+  CHANNELS,
   ConditionSchema,
   dateOrInstant,
   EffectSchema,
+  eventType,
   ItemsSelectorSchema,
   LimitsSchema,
   MemberConditionSchema,
   RuleDefinitionSchema,
 } from "../earning/earning.schemas.ts";
+import { EventItemSchema } from "../events/events.schemas.ts";
 import { ExpiryPolicySchema } from "../programs/programs.schemas.ts";
+import { MAX_POINTS_PER_OPERATION } from "../shared/points.ts";
 import { patchOf } from "../shared/schemas.ts";
 
 const ruleStatus = z.enum(["active", "inactive", "archived"]);
@@ -136,6 +140,59 @@ export const BacktestSchema = z
   })
   .openapi("Backtest");
 
+export const PreviewInputSchema = z
+  .object({
+    event: z
+      .object({
+        type: eventType.default("purchase"),
+        amount: z.int().min(0).max(MAX_POINTS_PER_OPERATION).optional().describe("Minor units"),
+        items: z.array(EventItemSchema).max(100).optional(),
+        channel: z.enum(CHANNELS).optional(),
+        storeId: z.string().trim().min(1).max(200).optional(),
+        occurredAt: z.iso.datetime({ offset: true }).optional().describe("Default now (the campaign's schedule is ignored)"),
+      })
+      .strict(),
+    member: z
+      .object({
+        tierId: z.string().min(1).max(100).nullable().optional().describe("The example member's tier; none by default"),
+        segments: z.array(z.string().trim().min(1).max(100)).max(50).default([]),
+        purchases: z.int().min(0).max(1_000_000).default(0).describe("Purchases the member made before this one"),
+      })
+      .strict()
+      .default({ segments: [], purchases: 0 }),
+  })
+  .strict()
+  .openapi("CampaignPreviewInput");
+
+export const PreviewSchema = z
+  .object({
+    campaignId: z.string(),
+    campaignVersion: z.int(),
+    points: z.int().describe("Every point the event would earn: standing rules, the campaign's rules and the tier bonus"),
+    campaignPoints: z.int().describe("...of which the campaign's rules give"),
+    holdoutPercent: z.int().describe("Members in the holdout would not get the campaign's points"),
+    contributions: z.array(
+      z.object({
+        ruleId: z.string(),
+        ruleName: z.string(),
+        campaignId: z.string().nullable(),
+        points: z.int(),
+        stamps: z.int(),
+        explanation: z.string(),
+      }),
+    ),
+    skipped: z.array(
+      z.object({
+        ruleId: z.string(),
+        ruleName: z.string(),
+        campaignId: z.string().nullable(),
+        reason: z.string(),
+        explanation: z.string(),
+      }),
+    ),
+  })
+  .openapi("CampaignPreview");
+
 export const RuleListQuerySchema = z.object({
   campaignId: z.string().optional(),
   status: ruleStatus.optional(),
@@ -143,6 +200,7 @@ export const RuleListQuerySchema = z.object({
 });
 
 export type CreateRuleInput = z.infer<typeof CreateRuleSchema>;
+export type PreviewInput = z.infer<typeof PreviewInputSchema>;
 export type UpdateRuleInput = z.infer<typeof UpdateRuleSchema>;
 export type CreateCampaignInput = z.infer<typeof CreateCampaignSchema>;
 export type UpdateCampaignInput = z.infer<typeof UpdateCampaignSchema>;
