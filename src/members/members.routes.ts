@@ -1,11 +1,14 @@
 import { z } from "@hono/zod-openapi";
 import type { Services } from "../app.ts";
 import { createRouter, idParam, mutationRoute, readRoute } from "../http/openapi.ts";
+import { PageQuerySchema } from "../shared/schemas.ts";
 import {
   CreateMemberSchema,
   MemberDetailSchema,
+  MemberListItemSchema,
   MemberSchema,
   MemberSearchSchema,
+  ReferralsSchema,
   UpdateMemberSchema,
 } from "./members.schemas.ts";
 
@@ -46,7 +49,7 @@ export function memberRoutes(services: Services) {
         "By exact phone (normalized to E.164 with the programme's country), email or externalId, or by a substring `q`.",
       scopes: read,
       query: MemberSearchSchema,
-      response: z.object({ data: z.array(MemberSchema), nextCursor: z.string().nullable() }),
+      response: z.object({ data: z.array(MemberListItemSchema), nextCursor: z.string().nullable() }),
       responseDescription: "Matching members",
     },
     ({ programId, query }) => members.search(programId, query),
@@ -86,6 +89,23 @@ export function memberRoutes(services: Services) {
       responseDescription: "The updated member",
     },
     ({ body, params, programId, ctx }) => members.update(ctx, programId, params.memberId, body),
+  );
+
+  readRoute(
+    router,
+    {
+      path: "/v1/members/{memberId}/referrals",
+      tags,
+      summary: "A member's referrals",
+      description:
+        "Who referred the member (`referredBy`) and the members they referred, newest first, each with the referral's status and the points it gave both sides.",
+      scopes: read,
+      params: MemberParams,
+      query: PageQuerySchema,
+      response: ReferralsSchema,
+      responseDescription: "The member's referrals",
+    },
+    ({ programId, params, query }) => members.referrals(programId, params.memberId, query.limit, query.cursor ?? null),
   );
 
   return router;

@@ -5,6 +5,9 @@ const email = z.email().max(320);
 const phone = z.string().trim().min(3).max(40).describe("Any common format; stored as E.164 using the programme's country");
 const name = z.string().trim().min(1).max(200);
 const birthDate = z.iso.date().describe("YYYY-MM-DD");
+const marketingConsent = z
+  .boolean()
+  .describe("Whether the member agrees to marketing messages; recording a change stamps the time (marketingConsent.at)");
 const attributes = z
   .record(z.string().min(1).max(100), z.unknown())
   .refine((a) => JSON.stringify(a).length <= 16_384, "must serialize to at most 16 KiB")
@@ -18,6 +21,7 @@ export const CreateMemberSchema = z
     name: name.optional(),
     birthDate: birthDate.optional(),
     attributes: attributes.optional(),
+    marketingConsent: marketingConsent.optional(),
     referralCode: z
       .string()
       .trim()
@@ -38,6 +42,7 @@ export const UpdateMemberSchema = z
     birthDate: birthDate.nullable().optional(),
     attributes: attributes.optional().describe("Replaces the attributes object"),
     status: z.enum(["active", "blocked"]).optional(),
+    marketingConsent: marketingConsent.optional(),
   })
   .strict()
   .openapi("UpdateMember");
@@ -54,6 +59,12 @@ export const MemberSchema = z
     status: z.enum(["active", "blocked"]),
     referralCode: z.string().describe("Share it: new members who enrol with it are linked to this member"),
     referredBy: z.string().nullable().describe("The member whose referral code this member enrolled with"),
+    marketingConsent: z
+      .object({
+        granted: z.boolean(),
+        at: z.iso.datetime().nullable().describe("When it was last given or withdrawn; null: never asked"),
+      })
+      .describe("Consent to marketing messages, as the member last gave or withdrew it"),
     createdAt: z.iso.datetime(),
     updatedAt: z.iso.datetime(),
   })
@@ -83,6 +94,44 @@ export const MemberSearchSchema = z.object({
   limit: z.coerce.number().int().min(1).max(200).default(50),
   cursor: z.string().optional().openapi({ description: "nextCursor from the previous page" }),
 });
+
+export const MemberListItemSchema = MemberSchema.extend({
+  tierId: z
+    .string()
+    .nullable()
+    .describe(
+      "The member's tier of record (names in GET /v1/tiers); null: none, which is the bottom tier when the programme has tiers. Reviews that fell due since the jobs last ran are not applied here: GET /v1/members/{id}/tier is exact",
+    ),
+}).openapi("MemberListItem");
+
+const MemberRefSchema = z.object({
+  id: z.string(),
+  name: z.string().nullable(),
+  email: z.string().nullable(),
+  status: z.enum(["active", "blocked"]),
+});
+
+export const ReferralSchema = z
+  .object({
+    member: MemberRefSchema.describe("The other member: the referee in `data`, the referrer in `referredBy`"),
+    status: z
+      .enum(["pending", "rewarded", "refused", "reversed"])
+      .describe("pending: the referee has not made a qualifying purchase yet"),
+    refusedReason: z.string().nullable(),
+    referrerPoints: z.int(),
+    refereePoints: z.int(),
+    createdAt: z.iso.datetime(),
+    qualifiedAt: z.iso.datetime().nullable(),
+  })
+  .openapi("Referral");
+
+export const ReferralsSchema = z
+  .object({
+    referredBy: ReferralSchema.nullable().describe("Who referred this member, if anyone"),
+    data: z.array(ReferralSchema).describe("Members this member referred, newest first"),
+    nextCursor: z.string().nullable(),
+  })
+  .openapi("Referrals");
 
 export type CreateMemberInput = z.infer<typeof CreateMemberSchema>;
 export type UpdateMemberInput = z.infer<typeof UpdateMemberSchema>;

@@ -1,4 +1,4 @@
-import type { Transaction } from "kysely";
+import { sql, type Transaction } from "kysely";
 import type { DB, MemberRow } from "../db/schema.ts";
 import type { MutationContext } from "../idempotency/idempotency.service.ts";
 import type { ProgramService } from "../programs/programs.service.ts";
@@ -6,7 +6,7 @@ import { DomainError, notFound } from "../shared/errors.ts";
 import type { ServiceDeps } from "../shared/service-deps.ts";
 import { normalizeEmail, normalizePhone, normalizeReferralCode } from "./members.rules.ts";
 import type { CreateMemberInput, MemberSearch, UpdateMemberInput } from "./members.schemas.ts";
-import { findMember, findMemberByReferralCode, insertMember, searchMembers } from "./members.sql.ts";
+import { findMember, findMemberByReferralCode, insertMember, listReferrals, searchMembers } from "./members.sql.ts";
 
 const toMember = (row: MemberRow) => ({
   id: row.id,
@@ -19,6 +19,7 @@ const toMember = (row: MemberRow) => ({
   status: row.status,
   referralCode: row.referral_code,
   referredBy: row.referred_by,
+  marketingConsent: { granted: row.marketing_consent, at: row.marketing_consent_at },
   createdAt: row.created_at,
   updatedAt: row.updated_at,
 });
@@ -40,6 +41,12 @@ function duplicateMember(error: unknown): DomainError | null {
   const field = UNIQUE_FIELDS[index] ?? "member";
   return new DomainError("conflict", `Another member of this programme already has this ${field}`, { field });
 }
+
+/** Sets consent, stamping the time only when it changes (or is recorded for the first time). */
+const consentChange = (granted: boolean, now: Date) => ({
+  marketing_consent: granted,
+  marketing_consent_at: sql<Date>`case when marketing_consent = ${granted} and marketing_consent_at is not null then marketing_consent_at else ${now}::timestamptz end`,
+});
 
 /** Runs in the enrolment's transaction once a member exists (the earning engine's sign-up event). */
 export type OnEnrolled = (trx: Transaction<DB>, programId: string, memberId: string, now: Date) => Promise<void>;
@@ -132,6 +139,7 @@ export class MemberService {
         ...(input.birthDate !== undefined && { birth_date: input.birthDate }),
         ...(input.attributes !== undefined && { attributes: JSON.stringify(input.attributes) }),
         ...(input.status !== undefined && { status: input.status }),
+        ...(input.marketingConsent !== undefined && consentChange(input.marketingConsent, this.deps.clock.now())),
       };
       try {
         const row = await trx
@@ -163,6 +171,32 @@ export class MemberService {
     if (search.q !== undefined) filter.q = search.q;
     const rows = await searchMembers(this.deps.db, programId, filter, search.limit, search.cursor ?? null);
     const page = rows.slice(0, search.limit);
-    return { data: page.map(toMember), nextCursor: rows.length > search.limit ? (page.at(-1)?.id ?? null) : null };
+    return {
+      data: page.map((row) => ({ ...toMember(row), tierId: row.tier_id })),
+      nextCursor: rows.length > search.limit ? (page.at(-1)?.id ?? null) : null,
+    };
+  }
+
+  /** Who referred the member, and whom they referred (newest first, a page at a time). */
+  async referrals(programId: string, id: string, limit: number, cursor: string | null) {
+    await this.get(programId, id);
+    const [referredBy] = await listReferrals(this.deps.db, programId, { refereeId: id });
+    const rows = await listReferrals(this.deps.db, programId, { referrerId: id, limit, before: cursor });
+    const page = rows.slice(0, limit);
+    return {
+      referredBy: referredBy ? toReferral(referredBy) : null,
+      data: page.map(toReferral),
+      nextCursor: rows.length > limit ? (page.at(-1)?.id ?? null) : null,
+    };
   }
 }
+
+const toReferral = (row: Awaited<ReturnType<typeof listReferrals>>[number]) => ({
+  member: { id: row.id, name: row.name, email: row.email, status: row.member_status },
+  status: row.status,
+  refusedReason: row.refused_reason,
+  referrerPoints: Number(row.referrer_points),
+  refereePoints: Number(row.referee_points),
+  createdAt: row.created_at,
+  qualifiedAt: row.qualified_at,
+});

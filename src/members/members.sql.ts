@@ -31,6 +31,38 @@ export function searchMembers(
     .execute();
 }
 
+/** Referral rows with the other member's name: whom `referrerId` referred (newest first), or who referred `refereeId`. */
+export function listReferrals(
+  db: Db,
+  programId: string,
+  by: { referrerId: string; limit: number; before: string | null } | { refereeId: string },
+) {
+  const other = "referrerId" in by ? "r.referee_id" : "r.referrer_id";
+  let query = db
+    .selectFrom("referrals as r")
+    .innerJoin("members as m", "m.id", other)
+    .select([
+      "m.id",
+      "m.name",
+      "m.email",
+      "m.status as member_status",
+      "r.status",
+      "r.refused_reason",
+      "r.referrer_points",
+      "r.referee_points",
+      "r.created_at",
+      "r.qualified_at",
+    ])
+    .where("r.program_id", "=", programId);
+  if (!("referrerId" in by)) return query.where("r.referee_id", "=", by.refereeId).limit(1).execute();
+  query = query.where("r.referrer_id", "=", by.referrerId);
+  if (by.before) query = query.where("r.referee_id", "<", by.before);
+  return query
+    .orderBy("r.referee_id", "desc")
+    .limit(by.limit + 1)
+    .execute();
+}
+
 export interface NewMember {
   externalId?: string | null;
   email?: string | null;
@@ -39,6 +71,8 @@ export interface NewMember {
   birthDate?: string | null;
   attributes?: Record<string, unknown>;
   referredBy?: string | null;
+  /** Recorded with the enrolment time when given (either way); unset: false, never asked. */
+  marketingConsent?: boolean;
 }
 
 /** Inserts a member with a fresh referral code. Unique clashes surface as 23505 errors. */
@@ -56,6 +90,8 @@ export function insertMember(trx: Transaction<DB>, programId: string, id: string
       attributes: JSON.stringify(member.attributes ?? {}),
       referral_code: newReferralCode(),
       referred_by: member.referredBy ?? null,
+      marketing_consent: member.marketingConsent ?? false,
+      marketing_consent_at: member.marketingConsent === undefined ? null : now,
       created_at: now,
       updated_at: now,
     })
