@@ -1,5 +1,6 @@
 import pino, { type Logger } from "pino";
 import { ApiKeyService } from "./api-keys/api-keys.service.ts";
+import { AuditService } from "./audit/audit.service.ts";
 import { BacktestService } from "./campaigns/backtest.service.ts";
 import { CampaignService } from "./campaigns/campaigns.service.ts";
 import type { Config } from "./config.ts";
@@ -14,6 +15,7 @@ import { verifyLedger } from "./ledger/ledger.verify.ts";
 import { MemberService } from "./members/members.service.ts";
 import { PaymentService } from "./payments/payments.service.ts";
 import { ProgramService } from "./programs/programs.service.ts";
+import { ReportService } from "./reports/reports.service.ts";
 import { RedemptionService } from "./rewards/redemptions.service.ts";
 import { RewardService, type TierLookup } from "./rewards/rewards.service.ts";
 import { type Clock, systemClock } from "./shared/clock.ts";
@@ -26,6 +28,7 @@ export interface Services {
   clock: Clock;
   log: Logger;
   apiKeys: ApiKeyService;
+  audit: AuditService;
   programs: ProgramService;
   members: MemberService;
   ledger: LedgerService;
@@ -37,6 +40,7 @@ export interface Services {
   rewards: RewardService;
   redemptions: RedemptionService;
   payments: PaymentService;
+  reports: ReportService;
   jobs: JobService;
   verify: () => ReturnType<typeof verifyLedger>;
 }
@@ -56,7 +60,8 @@ export function buildServices(options: AppOptions): Services {
   const clock = options.clock ?? systemClock;
   const ids = options.ids ?? newId;
   const log = options.log ?? pino({ level: options.config.logLevel });
-  const uow = new UnitOfWork(db, clock);
+  const audit = new AuditService({ db, clock });
+  const uow = new UnitOfWork(db, clock, audit.record);
   const apiKeys = new ApiKeyService({ db, clock, ids, uow, rootKey: options.config.rootKey ?? null });
   const programs = new ProgramService({ db, clock, ids, uow, apiKeys });
   const ledger = new LedgerService({ db, clock, ids, uow });
@@ -70,6 +75,7 @@ export function buildServices(options: AppOptions): Services {
   const rewards = new RewardService({ db, clock, ids, uow, programs, ledger, tierOf });
   const redemptions = new RedemptionService({ db, clock, ids, uow, programs, ledger, tierOf });
   const payments = new PaymentService({ db, clock, ids, uow, programs, ledger });
+  const reports = new ReportService({ db, clock });
   const jobs = new JobService({
     db,
     clock,
@@ -85,6 +91,7 @@ export function buildServices(options: AppOptions): Services {
     clock,
     log,
     apiKeys,
+    audit,
     programs,
     members,
     ledger,
@@ -95,6 +102,7 @@ export function buildServices(options: AppOptions): Services {
     rewards,
     redemptions,
     payments,
+    reports,
     staff,
     jobs,
     verify: () => verifyLedger(db, clock.now()),

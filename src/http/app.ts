@@ -4,6 +4,7 @@ import { requestId } from "hono/request-id";
 import { sql } from "kysely";
 import { apiKeyRoutes } from "../api-keys/api-keys.routes.ts";
 import type { Services } from "../app.ts";
+import { auditRoutes } from "../audit/audit.routes.ts";
 import { campaignRoutes } from "../campaigns/campaigns.routes.ts";
 import type { Config } from "../config.ts";
 import { eventRoutes } from "../events/events.routes.ts";
@@ -11,6 +12,7 @@ import { ledgerRoutes } from "../ledger/ledger.routes.ts";
 import { memberRoutes } from "../members/members.routes.ts";
 import { paymentRoutes } from "../payments/payments.routes.ts";
 import { programRoutes } from "../programs/programs.routes.ts";
+import { reportRoutes } from "../reports/reports.routes.ts";
 import { rewardRoutes } from "../rewards/rewards.routes.ts";
 import { DomainError } from "../shared/errors.ts";
 import { staffRoutes } from "../staff/staff.routes.ts";
@@ -69,6 +71,8 @@ export function createHttpApp(services: Services, config: Pick<Config, "bodyLimi
   app.route("/", rewardRoutes(services));
   app.route("/", paymentRoutes(services));
   app.route("/", staffRoutes(services));
+  app.route("/", auditRoutes(services));
+  app.route("/", reportRoutes(services));
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
     type: "http",

@@ -1,0 +1,88 @@
+import { DateTime } from "luxon";
+import { DomainError } from "../shared/errors.ts";
+
+/**
+ * The overview report's calendar, with no I/O: which dates a range covers, how it is split into
+ * periods, and where each period starts as an instant. Everything is in the programme's time
+ * zone, so "a day" is the programme's day whatever the server's zone.
+ */
+
+export type Interval = "day" | "week" | "month";
+
+export const DEFAULT_RANGE_DAYS = 90;
+/** The longest range a report covers, and the most periods a series may have. */
+export const MAX_RANGE_DAYS = 3 * 366;
+export const MAX_PERIODS = 400;
+export const ACTIVE_DAYS = 30;
+
+export interface ReportRange {
+  /** First and last day of the range (inclusive), YYYY-MM-DD in the programme's zone. */
+  from: string;
+  to: string;
+  interval: Interval;
+  /** Start of `from` and end of `to` (the next day's start), as instants. */
+  start: Date;
+  end: Date;
+  /** Each period's first day (the first one clipped to `from`) and its start instant. */
+  periods: { period: string; start: Date }[];
+}
+
+/** The interval a range reads best in when none is asked for: days up to a month, weeks up to half a year, then months. */
+export function defaultInterval(days: number): Interval {
+  if (days <= 31) return "day";
+  if (days <= 183) return "week";
+  return "month";
+}
+
+const day = (s: string, zone: string, field: string) => {
+  const d = DateTime.fromISO(s, { zone });
+  if (!d.isValid) throw new DomainError("validation_error", `${field} is not a date (YYYY-MM-DD)`, { field });
+  return d.startOf("day");
+};
+
+/**
+ * The range a request names: `to` defaults to today, `from` to 89 days before `to` (90 days in
+ * all), the interval to defaultInterval(). Weeks start on Monday (ISO); the first period starts
+ * on `from` itself.
+ */
+export function reportRange(
+  query: { from?: string; to?: string; interval?: Interval },
+  timezone: string,
+  now: Date,
+): ReportRange {
+  const toDay = query.to ? day(query.to, timezone, "to") : DateTime.fromJSDate(now, { zone: timezone }).startOf("day");
+  const fromDay = query.from ? day(query.from, timezone, "from") : toDay.minus({ days: DEFAULT_RANGE_DAYS - 1 });
+  if (fromDay > toDay) throw new DomainError("validation_error", "from must not be after to", { field: "from" });
+  const days = Math.round(toDay.diff(fromDay, "days").days) + 1;
+  if (days > MAX_RANGE_DAYS) {
+    throw new DomainError("validation_error", `A report covers at most ${MAX_RANGE_DAYS} days`, { field: "from" });
+  }
+  const interval = query.interval ?? defaultInterval(days);
+  const endDay = toDay.plus({ days: 1 });
+  const periods: { period: string; start: Date }[] = [];
+  let cursor = fromDay;
+  while (cursor < endDay) {
+    periods.push({ period: cursor.toISODate() ?? "", start: cursor.toJSDate() });
+    if (periods.length > MAX_PERIODS) {
+      throw new DomainError("validation_error", `At most ${MAX_PERIODS} periods: choose a longer interval`, {
+        field: "interval",
+      });
+    }
+    const unit = interval === "day" ? "day" : interval === "week" ? "week" : "month";
+    cursor = cursor.startOf(unit).plus({ [`${unit}s`]: 1 });
+  }
+  return {
+    from: fromDay.toISODate() ?? "",
+    to: toDay.toISODate() ?? "",
+    interval,
+    start: fromDay.toJSDate(),
+    end: endDay.toJSDate(),
+    periods,
+  };
+}
+
+/** Redeemed as a share of issued (0..1, four decimals); null when nothing was issued. */
+export function redemptionRate(redeemed: number, issued: number): number | null {
+  if (issued <= 0) return null;
+  return Math.round((redeemed / issued) * 10_000) / 10_000;
+}

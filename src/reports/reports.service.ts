@@ -1,0 +1,64 @@
+import type { Kysely } from "kysely";
+import type { DB } from "../db/schema.ts";
+import type { Clock } from "../shared/clock.ts";
+import { notFound } from "../shared/errors.ts";
+import { ACTIVE_DAYS, redemptionRate, reportRange } from "./reports.rules.ts";
+import type { Overview, OverviewQuery } from "./reports.schemas.ts";
+import * as q from "./reports.sql.ts";
+
+const TOP_REWARDS = 5;
+
+/** Read-only reports over a programme, in aggregate SQL (no per-member work). */
+export class ReportService {
+  constructor(private readonly deps: { db: Kysely<DB>; clock: Clock }) {}
+
+  async overview(programId: string, query: OverviewQuery): Promise<Overview> {
+    const { db, clock } = this.deps;
+    const program = await db.selectFrom("programs").select("timezone").where("id", "=", programId).executeTakeFirst();
+    if (!program) throw notFound("Program", programId);
+    const now = clock.now();
+    const range = reportRange(query, program.timezone, now);
+    const activeFrom = new Date(range.end.getTime() - ACTIVE_DAYS * 86_400_000);
+    const [flows, counts, owed, tiers, rewards] = await Promise.all([
+      q.pointFlows(
+        db,
+        programId,
+        range.periods.map((p) => p.start),
+        range.start,
+        range.end,
+      ),
+      q.memberCounts(db, programId, range.start, range.end, activeFrom),
+      q.outstanding(db, programId, now),
+      q.tierCounts(db, programId),
+      q.topRewards(db, programId, range.start, range.end, TOP_REWARDS),
+    ]);
+    const byBucket = new Map(flows.map((f) => [f.bucket, f]));
+    const series = range.periods.map((p, i) => {
+      const f = byBucket.get(i + 1);
+      return { period: p.period, issued: f?.issued ?? 0, redeemed: f?.redeemed ?? 0, expired: f?.expired ?? 0 };
+    });
+    const totals = series.reduce(
+      (sum, s) => ({ issued: sum.issued + s.issued, redeemed: sum.redeemed + s.redeemed, expired: sum.expired + s.expired }),
+      { issued: 0, redeemed: 0, expired: 0 },
+    );
+    const tierDistribution =
+      tiers.tiers.length > 0 && tiers.untiered > 0
+        ? [{ tierId: null, name: "No tier", members: tiers.untiered }, ...tiers.tiers]
+        : tiers.tiers;
+    return {
+      from: range.from,
+      to: range.to,
+      interval: range.interval,
+      timezone: program.timezone,
+      ...counts,
+      outstandingPoints: owed.points,
+      heldPoints: owed.held,
+      debtPoints: owed.debt,
+      series,
+      totals,
+      redemptionRate: redemptionRate(totals.redeemed, totals.issued),
+      tierDistribution,
+      topRewards: rewards,
+    };
+  }
+}
