@@ -1,0 +1,192 @@
+import { type FormEvent, type KeyboardEvent, useEffect, useRef, useState } from "react";
+import { ApiError, api } from "../shared/api.ts";
+import { ErrorAlert, Field, fieldError } from "../shared/ui.tsx";
+import { lookupMembers, memberLabel, shapeOf } from "./lookup.ts";
+import { useOnceAction } from "./once.ts";
+import type { Member } from "./types.ts";
+
+type LookupState =
+  | { kind: "idle" }
+  | { kind: "searching" }
+  | { kind: "many"; query: string; members: Member[] }
+  | { kind: "none"; query: string }
+  | { kind: "error"; error: unknown };
+
+/** The one lookup field: phone, card (external id) or email; Enter searches. */
+export function Lookup({ onOpen }: { onOpen: (member: Member) => void }) {
+  const [text, setText] = useState("");
+  const [state, setState] = useState<LookupState>({ kind: "idle" });
+  const search = useRef(0);
+  const list = useRef<HTMLUListElement>(null);
+
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    const query = text.trim();
+    if (!query) return;
+    const mine = ++search.current;
+    setState({ kind: "searching" });
+    try {
+      const members = await lookupMembers(query);
+      if (mine !== search.current) return;
+      if (members.length === 1 && members[0]) {
+        setState({ kind: "idle" });
+        onOpen(members[0]);
+      } else if (members.length > 1) setState({ kind: "many", query, members });
+      else setState({ kind: "none", query });
+    } catch (error) {
+      if (mine === search.current) setState({ kind: "error", error });
+    }
+  };
+
+  // Several matches: the first is focused, arrows move, Enter opens.
+  useEffect(() => {
+    if (state.kind === "many") list.current?.querySelector("button")?.focus();
+  }, [state]);
+
+  const moveInList = (e: KeyboardEvent<HTMLUListElement>) => {
+    if (e.key !== "ArrowDown" && e.key !== "ArrowUp" && e.key !== "Home" && e.key !== "End") return;
+    const buttons = Array.from(list.current?.querySelectorAll("button") ?? []);
+    const at = buttons.indexOf(document.activeElement as HTMLButtonElement);
+    const next =
+      e.key === "Home"
+        ? 0
+        : e.key === "End"
+          ? buttons.length - 1
+          : Math.min(buttons.length - 1, Math.max(0, at + (e.key === "ArrowDown" ? 1 : -1)));
+    buttons[next]?.focus();
+    e.preventDefault();
+  };
+
+  const pick = (member: Member) => {
+    setState({ kind: "idle" });
+    onOpen(member);
+  };
+
+  return (
+    <section className="pos-lookup" aria-label="Find a member">
+      <form onSubmit={submit} className="row">
+        <Field
+          label="Phone, card or email"
+          value={text}
+          onChange={(e) => setText(e.target.value)}
+          onKeyDown={(e) => {
+            if (e.key === "ArrowDown" && state.kind === "many") {
+              e.preventDefault();
+              list.current?.querySelector("button")?.focus();
+            }
+          }}
+          autoComplete="off"
+          spellCheck={false}
+          autoFocus
+          data-shortcut="lookup"
+          aria-keyshortcuts="Alt+L"
+          hint="Enter to search"
+        />
+        <button type="submit" className="pos-find" disabled={state.kind === "searching"}>
+          {state.kind === "searching" ? "Searching…" : "Find"}
+        </button>
+      </form>
+      {state.kind === "error" && <ErrorAlert error={state.error} />}
+      {state.kind === "many" && (
+        <div className="panel">
+          <h2 id="pos-matches">
+            {state.members.length} members match “{state.query}”
+          </h2>
+          <p className="muted">Arrow keys to choose, Enter to open.</p>
+          <ul ref={list} className="pos-results" aria-labelledby="pos-matches" onKeyDown={moveInList}>
+            {state.members.map((m) => (
+              <li key={m.id}>
+                <button type="button" className="secondary pos-result-button" onClick={() => pick(m)}>
+                  <strong>{memberLabel(m)}</strong>
+                  <span className="muted">
+                    {" "}
+                    {[m.phone, m.email, m.externalId && `card ${m.externalId}`].filter(Boolean).join(" · ")}
+                  </span>
+                </button>
+              </li>
+            ))}
+          </ul>
+        </div>
+      )}
+      {state.kind === "none" && <Enrol key={state.query} query={state.query} onEnrolled={pick} />}
+    </section>
+  );
+}
+
+/** No member matched: enrol one on the spot with what was typed. */
+function Enrol({ query, onEnrolled }: { query: string; onEnrolled: (member: Member) => void }) {
+  const shape = shapeOf(query);
+  const [phone, setPhone] = useState(shape === "phone" ? query : "");
+  const [email, setEmail] = useState(shape === "email" ? query : "");
+  const [name, setName] = useState(shape === "text" ? query : "");
+  const nameField = useRef<HTMLDivElement>(null);
+  const enrol = useOnceAction((body: Record<string, string>, options) => api.post<Member>("/v1/members", body, options));
+
+  useEffect(() => {
+    nameField.current?.querySelector("input")?.focus();
+  }, []);
+
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    const body: Record<string, string> = {};
+    if (phone.trim()) body.phone = phone.trim();
+    if (email.trim()) body.email = email.trim();
+    if (name.trim()) body.name = name.trim();
+    const member = await enrol.run(body);
+    if (member) onEnrolled(member);
+  };
+
+  const error = enrol.state.status === "failed" || enrol.state.status === "unconfirmed" ? enrol.state.error : null;
+  const locked = enrol.state.status === "unconfirmed" || enrol.state.status === "sending";
+  return (
+    <div className="panel">
+      <h2>No member found for “{query}”</h2>
+      <p className="muted">Enrol them now, or press Escape to search again.</p>
+      <form onSubmit={submit} noValidate>
+        <div className="pos-fields">
+          <div ref={nameField}>
+            <Field
+              label="Name"
+              value={name}
+              onChange={(e) => setName(e.target.value)}
+              error={fieldError(error, "name")}
+              readOnly={locked}
+            />
+          </div>
+          <Field
+            label="Phone"
+            type="tel"
+            value={phone}
+            onChange={(e) => setPhone(e.target.value)}
+            error={fieldError(error, "phone")}
+            readOnly={locked}
+          />
+          <Field
+            label="Email"
+            type="email"
+            value={email}
+            onChange={(e) => setEmail(e.target.value)}
+            error={fieldError(error, "email")}
+            readOnly={locked}
+          />
+        </div>
+        {enrol.state.status === "unconfirmed" && <NotConfirmed />}
+        {enrol.state.status === "failed" && !(error instanceof ApiError && error.issues.length > 0) && (
+          <ErrorAlert error={error} />
+        )}
+        <button type="submit" disabled={enrol.state.status === "sending"}>
+          {enrol.state.status === "unconfirmed" ? "Retry enrolment" : "Enrol and open"}
+        </button>
+      </form>
+    </div>
+  );
+}
+
+/** A change the server may or may not have applied: retrying sends the same key, so it applies once. */
+export function NotConfirmed({ what = "It" }: { what?: string }) {
+  return (
+    <div className="alert error" role="alert">
+      <strong>Not confirmed — retry.</strong> {what} may or may not have reached the server. Retrying is safe: it is applied once.
+    </div>
+  );
+}

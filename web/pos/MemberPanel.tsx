@@ -1,0 +1,63 @@
+import { useQuery } from "@tanstack/react-query";
+import { api } from "../shared/api.ts";
+import { ErrorAlert, formatPoints } from "../shared/ui.tsx";
+import { memberLabel } from "./lookup.ts";
+import type { Balance, Member, MemberDetail } from "./types.ts";
+
+export const memberKey = (id: string) => ["member", id] as const;
+
+export function useMemberDetail(id: string) {
+  return useQuery({ queryKey: [...memberKey(id), "detail"], queryFn: () => api.get<MemberDetail>(`/v1/members/${id}`) });
+}
+
+/** Who the member is and what they have: name, tier, available and pending points, next reward. */
+export function MemberPanel({ member }: { member: Member }) {
+  const detail = useMemberDetail(member.id);
+  const balance = useQuery({
+    queryKey: [...memberKey(member.id), "balance"],
+    queryFn: () => api.get<Balance>(`/v1/members/${member.id}/balance`),
+  });
+  const m = detail.data ?? member;
+  const loyalty = detail.data?.loyalty;
+  return (
+    <section className="panel pos-member" aria-labelledby="pos-member-name">
+      <div className="spread">
+        <h2 id="pos-member-name">{memberLabel(m)}</h2>
+        <span className="row">
+          {loyalty?.tier ? <span className="badge">{loyalty.tier.name}</span> : <span className="muted">No tier</span>}
+          {m.status === "blocked" && <span className="badge blocked">Blocked</span>}
+        </span>
+      </div>
+      <p className="muted pos-contact">
+        {[m.phone, m.email, m.externalId && `card ${m.externalId}`].filter(Boolean).join(" · ")}
+      </p>
+      <dl className="pos-balance" aria-live="polite">
+        <div>
+          <dt>Available</dt>
+          <dd data-testid="available">{balance.data ? formatPoints(balance.data.available) : "…"}</dd>
+        </div>
+        <div>
+          <dt>Pending</dt>
+          <dd>{balance.data ? formatPoints(balance.data.pending) : "…"}</dd>
+        </div>
+        {balance.data && balance.data.held > 0 && (
+          <div>
+            <dt>Held</dt>
+            <dd>{formatPoints(balance.data.held)}</dd>
+          </div>
+        )}
+        <div>
+          <dt>Next reward</dt>
+          <dd className="pos-next">
+            {loyalty?.nextReward
+              ? `${loyalty.nextReward.name} in ${formatPoints(loyalty.nextReward.pointsToGo)}`
+              : loyalty
+                ? "None to aim for"
+                : "…"}
+          </dd>
+        </div>
+      </dl>
+      <ErrorAlert error={detail.error ?? balance.error} />
+    </section>
+  );
+}
