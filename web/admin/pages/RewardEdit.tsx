@@ -1,3 +1,38 @@
+import { useQuery } from "@tanstack/react-query";
+import { Link, useLocation, useNavigate, useParams } from "react-router";
+import { api } from "../../shared/api.ts";
+import { ErrorAlert, Notice } from "../../shared/ui.tsx";
+import { CodesImport, RewardForm } from "../design/RewardForm.tsx";
+import type { Reward } from "../design/types.ts";
+
+/** Create a reward, or edit one; a pool reward also takes its voucher codes here. */
 export default function RewardEdit() {
-  return <h1>RewardEdit</h1>;
+  const { rewardId } = useParams();
+  const navigate = useNavigate();
+  const location = useLocation();
+  const reward = useQuery({
+    queryKey: ["reward", rewardId],
+    queryFn: () => api.get<Reward>(`/v1/rewards/${rewardId}`),
+    enabled: Boolean(rewardId),
+  });
+  if (rewardId && reward.error) return <ErrorAlert error={reward.error} />;
+  if (rewardId && !reward.data) return <p>Loading…</p>;
+  const current = reward.data ?? null;
+  return (
+    <>
+      <p>
+        <Link to="/rewards">← Rewards</Link>
+      </p>
+      <h1>{current ? `Reward: ${current.name}` : "New reward"}</h1>
+      {current && (location.state as { created?: boolean } | null)?.created && <Notice>Reward created.</Notice>}
+      <RewardForm
+        key={current?.id ?? "new"}
+        reward={current}
+        onSaved={(saved) => {
+          if (!current) navigate(`/rewards/${saved.id}`, { replace: true, state: { created: true } });
+        }}
+      />
+      {current?.codeFormat.type === "pool" && <CodesImport reward={current} />}
+    </>
+  );
 }

@@ -1,3 +1,105 @@
+import { useQuery } from "@tanstack/react-query";
+import { useState } from "react";
+import { Link } from "react-router";
+import { api } from "../../shared/api.ts";
+import { ErrorAlert, SelectField } from "../../shared/ui.tsx";
+import { effectSummary } from "../design/RuleForm.tsx";
+import type { Campaign, Rule } from "../design/types.ts";
+import { useSession } from "../session.tsx";
+
+/** The earn rules: status, priority, schedule and what each gives; a campaign's rules name it. */
 export default function Rules() {
-  return <h1>Rules</h1>;
+  const { program } = useSession();
+  const [status, setStatus] = useState("");
+  const rules = useQuery({
+    queryKey: ["rules", { status }],
+    queryFn: () => api.get<{ data: Rule[] }>("/v1/rules", { status }),
+  });
+  const campaigns = useQuery({ queryKey: ["campaigns"], queryFn: () => api.get<{ data: Campaign[] }>("/v1/campaigns") });
+  const campaignName = new Map((campaigns.data?.data ?? []).map((c) => [c.id, c.name]));
+  const list = [...(rules.data?.data ?? [])].sort((a, b) => b.priority - a.priority || a.name.localeCompare(b.name));
+  return (
+    <>
+      <div className="spread">
+        <h1>Earn rules</h1>
+        <Link className="button" to="/rules/new">
+          New rule
+        </Link>
+      </div>
+      <div className="row">
+        <SelectField
+          label="Show"
+          value={status}
+          onChange={(e) => setStatus(e.target.value)}
+          options={[
+            { value: "", label: "All rules" },
+            { value: "active", label: "Active" },
+            { value: "inactive", label: "Inactive" },
+            { value: "archived", label: "Archived" },
+          ]}
+        />
+      </div>
+      <ErrorAlert error={rules.error} />
+      {rules.isPending ? (
+        <p>Loading…</p>
+      ) : list.length === 0 ? (
+        <p className="muted">No rules yet. A rule gives points when members do something: make one with “New rule”.</p>
+      ) : (
+        <div className="table-wrap">
+          <table>
+            <caption className="visually-hidden">Earn rules</caption>
+            <thead>
+              <tr>
+                <th scope="col">Name</th>
+                <th scope="col">Event</th>
+                <th scope="col">Gives</th>
+                <th scope="col">Campaign</th>
+                <th scope="col">Schedule</th>
+                <th scope="col" className="num">
+                  Priority
+                </th>
+                <th scope="col">Status</th>
+                <th scope="col" className="num">
+                  Version
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {list.map((r) => (
+                <tr key={r.id}>
+                  <td>
+                    <Link to={`/rules/${r.id}`}>{r.name}</Link>
+                  </td>
+                  <td>{r.trigger}</td>
+                  <td>{effectSummary(r.effect, program.currency)}</td>
+                  <td>
+                    {r.campaignId ? (
+                      <Link to={`/campaigns/${r.campaignId}`}>{campaignName.get(r.campaignId) ?? "Campaign"}</Link>
+                    ) : (
+                      "—"
+                    )}
+                  </td>
+                  <td>{scheduleOf(r)}</td>
+                  <td className="num">{r.priority}</td>
+                  <td>
+                    <span className="badge">{r.status}</span>
+                    {r.stacking === "exclusive" && <span className="badge"> exclusive</span>}
+                  </td>
+                  <td className="num">{r.version}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </>
+  );
+}
+
+function scheduleOf(rule: Rule): string {
+  const window = rule.conditions.find((c) => c.type === "date_window");
+  if (!window) return "Always";
+  const from = (window.from as string | undefined)?.slice(0, 10);
+  const to = (window.to as string | undefined)?.slice(0, 10);
+  return from && to ? `${from} to ${to}` : from ? `From ${from}` : to ? `Until ${to}` : "Always";
 }
