@@ -133,6 +133,14 @@ export class ApiKeyService {
 
   revoke(ctx: MutationContext, programId: string, keyId: string) {
     return this.deps.uow.run(ctx, 200, async (trx) => {
+      const current = await trx
+        .selectFrom("api_keys")
+        .selectAll()
+        .where("program_id", "=", programId)
+        .where("id", "=", keyId)
+        .forUpdate()
+        .executeTakeFirst();
+      if (current) ctx.audit = { before: toApiKey(current) };
       const row = await trx
         .updateTable("api_keys")
         .set((eb) => ({ revoked_at: eb.fn.coalesce("revoked_at", eb.val(this.deps.clock.now())) }))

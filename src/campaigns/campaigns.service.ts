@@ -147,6 +147,7 @@ export class CampaignService {
     return this.deps.uow.run(ctx, 200, async (trx) => {
       const current = await q.findRule(trx, programId, ruleId);
       if (!current) throw notFound("Rule", ruleId);
+      ctx.audit = { before: ruleView(current) };
       const { status, ...changes } = patch as UpdateRuleInput & { status?: RuleRow["status"] };
       const parsed = RuleDefinitionSchema.safeParse({ ...(current.definition as RuleDefinition), ...changes });
       if (!parsed.success) {
@@ -275,6 +276,7 @@ export class CampaignService {
     return this.deps.uow.run(ctx, 200, async (trx) => {
       const current = await q.findCampaign(trx, programId, campaignId);
       if (!current) throw notFound("Campaign", campaignId);
+      ctx.audit = { before: await this.#campaignView(trx, current) };
       const input = patch as Partial<CreateCampaignInput>;
       const status = input.status ?? current.status;
       if (!TRANSITIONS[current.status].includes(status)) {

@@ -4,6 +4,8 @@ import { createApp } from "../app.ts";
 import { type Config, loadConfig } from "../config.ts";
 import { openDatabase } from "../db/database.ts";
 import { migrate } from "../db/migrator.ts";
+import { DomainError } from "../shared/errors.ts";
+import { CreateStaffSchema } from "../staff/staff.schemas.ts";
 
 const USAGE = `Usage: stampbook <command> [options]
 
@@ -12,6 +14,9 @@ Commands:
   migrate               Apply pending database migrations and exit
   verify                Check every ledger invariant on the whole database; exit 1 on any violation
   jobs run --as-of <t>  Do all due work (activations, expiries, hold time-outs) up to time t (ISO 8601)
+  staff create --program <id> --email <e> --role owner|manager|cashier [--name <n>]
+                        Add a staff account (e.g. a programme's first owner) and print its id; the
+                        password is read from STAMPBOOK_STAFF_PASSWORD, else asked for (twice) in a terminal
 
 Options (each also an environment variable; flags win):
   --port <n>            PORT                  (default 3000)
@@ -56,6 +61,10 @@ async function main(argv: string[]): Promise<number> {
       "database-url": { type: "string" },
       "log-level": { type: "string" },
       "as-of": { type: "string" },
+      program: { type: "string" },
+      email: { type: "string" },
+      role: { type: "string" },
+      name: { type: "string" },
       json: { type: "boolean" },
       help: { type: "boolean", short: "h" },
     },
@@ -108,10 +117,114 @@ async function main(argv: string[]): Promise<number> {
         await app.close();
       }
     }
+    case "staff": {
+      if (sub !== "create") throw new Error(STAFF_USAGE);
+      return createStaff(config, values);
+    }
     default:
       console.error(`Unknown command "${command}"\n\n${USAGE}`);
       return 2;
   }
+}
+
+const STAFF_USAGE = "Usage: stampbook staff create --program <id> --email <email> --role owner|manager|cashier [--name <name>]";
+
+/**
+ * `stampbook staff create`: a staff account written straight to the database (no server needed),
+ * recorded in the programme's audit log with actor `cli`. The password never travels on the
+ * command line (it would stay in shell history and process lists).
+ */
+async function createStaff(config: Config, values: Record<string, string | boolean | undefined>): Promise<number> {
+  const programId = typeof values.program === "string" ? values.program : "";
+  const account = CreateStaffSchema.omit({ password: true }).safeParse({
+    email: values.email,
+    role: values.role,
+    ...(values.name !== undefined && { name: values.name }),
+  });
+  if (!programId || !account.success) {
+    if (!programId) console.error("--program: the programme's id is required");
+    for (const issue of account.error?.issues ?? []) console.error(`--${issue.path.join(".")}: ${issue.message}`);
+    console.error(STAFF_USAGE);
+    return 2;
+  }
+  const password = process.env.STAMPBOOK_STAFF_PASSWORD ?? (process.stdin.isTTY ? await askNewPassword() : null);
+  if (password === null) {
+    console.error(
+      "No password given: set STAMPBOOK_STAFF_PASSWORD, or run the command in a terminal to be asked for one (12 characters or more)",
+    );
+    return 2;
+  }
+  const input = CreateStaffSchema.safeParse({ ...account.data, password });
+  if (!input.success) {
+    for (const issue of input.error.issues) console.error(`${issue.path.join(".")}: ${issue.message}`);
+    return 2;
+  }
+  const app = await createApp({ ...config, databasePoolSize: 2 });
+  try {
+    await app.services.programs.get(programId);
+    const result = await app.services.staff.create(
+      {
+        scope: "-",
+        key: null,
+        fingerprint: "",
+        requestId: `cli-${process.pid}-${Date.now()}`,
+        actor: "cli",
+        route: { action: "CLI staff create", summary: "Add a staff account (stampbook staff create)", params: { programId } },
+      },
+      programId,
+      input.data,
+    );
+    console.log((result.body as { id: string }).id);
+    return 0;
+  } catch (error) {
+    if (error instanceof DomainError) {
+      console.error(error.message);
+      return 1;
+    }
+    throw error;
+  } finally {
+    await app.close();
+  }
+}
+
+/** Asks for a new password twice, without echo; null if the two differ. */
+async function askNewPassword(): Promise<string | null> {
+  const first = await askHidden("Password for the new account: ");
+  const second = await askHidden("Same password again: ");
+  if (first !== second) {
+    console.error("The two passwords differ");
+    return null;
+  }
+  return first;
+}
+
+/** Reads one line from the terminal without echoing it (raw mode; backspace works, Ctrl-C cancels). */
+function askHidden(prompt: string): Promise<string> {
+  const stdin = process.stdin;
+  process.stderr.write(prompt);
+  stdin.setRawMode(true);
+  stdin.setEncoding("utf8");
+  stdin.resume();
+  return new Promise((resolve, reject) => {
+    let value = "";
+    const done = (result: string | null) => {
+      stdin.off("data", onData);
+      stdin.setRawMode(false);
+      stdin.pause();
+      process.stderr.write("\n");
+      if (result === null) reject(new Error("Cancelled"));
+      else resolve(result);
+    };
+    const onData = (chunk: string) => {
+      for (const ch of chunk) {
+        if (ch === "\r" || ch === "\n" || ch === "\u0004") return done(value);
+        if (ch === "\u0003") return done(null);
+        if (ch === "\u007f" || ch === "\b") value = value.slice(0, -1);
+        else value += ch;
+      }
+    };
+    stdin.on("data", onData);
+  });
 }
 
 async function runServer(config: Config): Promise<number> {

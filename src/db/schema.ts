@@ -502,6 +502,19 @@ export interface StaffSessionsTable {
   revoked_at: Timestamp | null;
 }
 
+export interface AuditLogTable {
+  id: string;
+  program_id: string;
+  actor: string;
+  action: string;
+  summary: string | null;
+  target_id: string | null;
+  request_id: string | null;
+  before: Json<unknown> | null;
+  after: Json<unknown> | null;
+  created_at: Timestamp;
+}
+
 export interface DB {
   programs: ProgramsTable;
   api_keys: ApiKeysTable;
@@ -532,6 +545,7 @@ export interface DB {
   payment_refunds: PaymentRefundsTable;
   staff: StaffTable;
   staff_sessions: StaffSessionsTable;
+  audit_log: AuditLogTable;
 }
 
 export type ProgramRow = Selectable<ProgramsTable>;
@@ -548,3 +562,4 @@ export type RedemptionRow = Selectable<RedemptionsTable>;
 export type VoucherRow = Selectable<VouchersTable>;
 export type PaymentRow = Selectable<PaymentsTable>;
 export type StaffRow = Selectable<StaffTable>;
+export type AuditRow = Selectable<AuditLogTable>;

@@ -1,5 +1,6 @@
 import { createRoute, OpenAPIHono, type RouteConfig, type RouteHandler, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
+import { routePath } from "hono/route";
 import type { ZodObject, ZodType } from "zod";
 import type { ApiKeyScope } from "../db/schema.ts";
 import type { MutationContext, MutationResult } from "../idempotency/idempotency.service.ts";
@@ -64,6 +65,9 @@ export const IdempotencyHeaders = z.object({
 
 export const bearer = [{ bearerAuth: [] }];
 
+/** Each declared route's summary by `METHOD /path/{param}`, for the audit log. */
+const SUMMARIES = new Map<string, string>();
+
 /**
  * Declares a route. Handlers return a ready Response (mutations may replay a stored answer),
  * so the typed-response check of zod-openapi is waived here, once; the response schemas still
@@ -74,17 +78,27 @@ export function route<R extends RouteConfig>(
   config: R,
   handler: (c: Parameters<RouteHandler<R, AppEnv>>[0]) => Promise<Response>,
 ) {
+  if (config.summary) SUMMARIES.set(`${config.method.toUpperCase()} ${config.path}`, config.summary);
   router.openapi(config, handler as never);
 }
 
+/** `/v1/members/:memberId` (as Hono matched it) -> `/v1/members/{memberId}` (as documented). */
+const documentedPath = (path: string) => path.replace(/:(\w+)(\{[^}]*\})?/g, "{$1}");
+
 export function mutationContext(c: Context<AppEnv>, body: unknown, scope = programOf(c)): MutationContext {
   const principal = c.get("principal");
+  const action = `${c.req.method} ${documentedPath(routePath(c))}`;
   return {
     scope,
     key: c.req.header("idempotency-key") ?? null,
     fingerprint: fingerprint(c.req.method, c.req.path, body),
     requestId: c.get("requestId"),
     actor: principal.role ? principal.keyId : `key:${principal.keyId}`,
+    route: {
+      action,
+      summary: SUMMARIES.get(action) ?? null,
+      params: c.req.param() as Record<string, string>,
+    },
   };
 }
 

@@ -13,7 +13,14 @@ export interface MutationContext {
   fingerprint: string;
   requestId: string;
   actor: string;
+  /** The route the change came through, for the audit log; none (internal work): not audited. */
+  route?: { action: string; summary: string | null; params: Record<string, string> };
+  /** Set by update services that read the row inside the transaction: the audit row's `before`. */
+  audit?: { before?: unknown };
 }
+
+/** Writes the audit row of a successful change, inside its transaction (src/audit). */
+export type AuditRecorder = (trx: Transaction<DB>, ctx: MutationContext, body: unknown) => Promise<void>;
 
 export interface MutationResult {
   status: number;
@@ -77,6 +84,7 @@ export class UnitOfWork {
   constructor(
     private readonly db: Kysely<DB>,
     private readonly clock: Clock,
+    private readonly audit: AuditRecorder | null = null,
   ) {}
 
   async run(
@@ -102,6 +110,8 @@ export class UnitOfWork {
     try {
       return await this.db.transaction().execute(async (trx) => {
         const body = await work(trx);
+        // Only a change that succeeded is recorded; a replay (KeyTaken below) rolls its row back.
+        await this.audit?.(trx, ctx, body);
         if (ctx.key !== null && !(await this.#store(trx, ctx, successStatus, body))) throw new KeyTaken();
         return { status: successStatus, body, replayed: false };
       });

@@ -131,6 +131,16 @@ export class MemberService {
   async update(ctx: MutationContext, programId: string, id: string, input: UpdateMemberInput) {
     const phone = await this.#phone(programId, input.phone);
     return this.deps.uow.run(ctx, 200, async (trx) => {
+      // The member before, for the audit log (the lock the update takes anyway, taken first).
+      const current = await trx
+        .selectFrom("members")
+        .selectAll()
+        .where("program_id", "=", programId)
+        .where("id", "=", id)
+        .forNoKeyUpdate()
+        .executeTakeFirst();
+      if (!current) throw notFound("Member", id);
+      ctx.audit = { before: toMember(current) };
       const patch = {
         ...(input.externalId !== undefined && { external_id: input.externalId }),
         ...(input.email !== undefined && { email: input.email === null ? null : normalizeEmail(input.email) }),

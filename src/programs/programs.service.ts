@@ -86,6 +86,10 @@ export class ProgramService {
 
   update(ctx: MutationContext, id: string, input: UpdateProgramInput) {
     return this.deps.uow.run(ctx, 200, async (trx) => {
+      // The settings before, for the audit log (the lock the update takes anyway, taken first).
+      const current = await trx.selectFrom("programs").selectAll().where("id", "=", id).forNoKeyUpdate().executeTakeFirst();
+      if (!current) throw notFound("Program", id);
+      ctx.audit = { before: toProgram(current) };
       const patch = {
         ...(input.name !== undefined && { name: input.name }),
         ...(input.timezone !== undefined && { timezone: input.timezone }),

@@ -252,6 +252,7 @@ export class RewardService {
         .returningAll()
         .executeTakeFirstOrThrow();
       const codes = updated.code_format.type === "pool" ? ((await q.codesAvailable(trx, [rewardId])).get(rewardId) ?? 0) : null;
+      ctx.audit = { before: rewardView(row, row.code_format.type === "pool" ? codes : null) };
       return rewardView(updated, codes);
     });
   }

@@ -18,7 +18,14 @@ import {
   sendMutation,
 } from "../http/openapi.ts";
 import { DomainError } from "../shared/errors.ts";
-import { CreateStaffSchema, SessionSchema, SignInSchema, StaffSchema } from "./staff.schemas.ts";
+import {
+  CreateStaffSchema,
+  SessionSchema,
+  SetPasswordSchema,
+  SignInSchema,
+  StaffSchema,
+  UpdateStaffSchema,
+} from "./staff.schemas.ts";
 import { SESSION_MS } from "./staff.service.ts";
 
 export function staffRoutes(services: Services) {
@@ -58,6 +65,46 @@ export function staffRoutes(services: Services) {
     ({ programId }) => staff.list(programId),
   );
 
+  mutationRoute(
+    router,
+    {
+      method: "patch",
+      path: "/v1/staff/{staffId}",
+      tags,
+      summary: "Change a staff account",
+      description:
+        "Owners change a staff account's name, role or status (`active` or `disabled`). The programme keeps an active owner: demoting or disabling the last one is 409 conflict. A role change or disabling ends the account's sessions at once.",
+      scopes: ["admin"],
+      ownersOnly: true,
+      params: idParam("staffId", "stf"),
+      body: UpdateStaffSchema,
+      status: 200,
+      response: StaffSchema,
+      responseDescription: "The staff account as changed",
+    },
+    ({ body, params, programId, ctx }) => staff.update(ctx, programId, params.staffId, body),
+  );
+
+  mutationRoute(
+    router,
+    {
+      method: "post",
+      path: "/v1/staff/{staffId}/password",
+      tags,
+      summary: "Set a staff account's password",
+      description:
+        "Owners set a new password (12 characters or more) for a staff account: its lockout is cleared and its sessions end.",
+      scopes: ["admin"],
+      ownersOnly: true,
+      params: idParam("staffId", "stf"),
+      body: SetPasswordSchema,
+      status: 200,
+      response: StaffSchema,
+      responseDescription: "The staff account",
+    },
+    ({ body, params, programId, ctx }) => staff.setPassword(ctx, programId, params.staffId, body.password),
+  );
+
   route(
     router,
     createRoute({
@@ -86,7 +133,7 @@ export function staffRoutes(services: Services) {
       tags,
       summary: "Sign a staff member in",
       description:
-        "Sets the session cookie (HttpOnly, Secure, SameSite=Lax) and answers its CSRF token, which every change made with the session must send in X-CSRF-Token. Wrong email or password: 401; after 5 failures in a row the account is locked (423 account_locked), longer with each further failure.",
+        "Sets the session cookie (HttpOnly, Secure, SameSite=Lax) and answers its CSRF token, which every change made with the session must send in X-CSRF-Token. Wrong email or password: 401; after 5 failures in a row the account is locked (423 account_locked), longer with each further failure. `programId` may be left out: the email's account that the password opens is signed in; if it opens accounts in several programmes, a 400 validation_error with an issue at `programId` lists them in `details.programs` ({id, name}).",
       request: jsonBody(SignInSchema),
       responses: { 200: json(SessionSchema, "Signed in"), ...commonErrors, 423: json(z.object({}), "account_locked") },
     }),

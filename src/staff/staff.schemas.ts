@@ -4,12 +4,14 @@ const role = z
   .enum(["owner", "manager", "cashier"])
   .describe("owner: everything, staff and keys; manager: programme design, members, reports; cashier: the point of sale");
 
+const password = z.string().min(12, "must be at least 12 characters").max(200);
+
 export const CreateStaffSchema = z
   .object({
     email: z.email().max(320),
     name: z.string().trim().min(1).max(200).optional(),
     role,
-    password: z.string().min(12, "must be at least 12 characters").max(200),
+    password,
   })
   .strict()
   .openapi("CreateStaff");
@@ -27,9 +29,27 @@ export const StaffSchema = z
   })
   .openapi("Staff");
 
+export const UpdateStaffSchema = z
+  .object({
+    name: z.string().trim().min(1).max(200).nullable().optional(),
+    role: role.optional(),
+    status: z.enum(["active", "disabled"]).optional().describe("disabled: cannot sign in; the account's sessions end at once"),
+  })
+  .strict()
+  .openapi("UpdateStaff");
+
+export const SetPasswordSchema = z.object({ password }).strict().openapi("SetStaffPassword");
+
 export const SignInSchema = z
   .object({
-    programId: z.string().min(1).max(100),
+    programId: z
+      .string()
+      .min(1)
+      .max(100)
+      .optional()
+      .describe(
+        "Needed only when the email has accounts in several programmes that this password opens (then a 400 with an issue at programId lists them)",
+      ),
     email: z.email().max(320),
     password: z.string().min(1).max(200),
   })
@@ -45,3 +65,5 @@ export const SessionSchema = z
   .openapi("StaffSession");
 
 export type CreateStaffInput = z.infer<typeof CreateStaffSchema>;
+export type UpdateStaffInput = z.infer<typeof UpdateStaffSchema>;
+export type SignInInput = z.infer<typeof SignInSchema>;

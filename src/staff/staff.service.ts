@@ -1,12 +1,12 @@
-import type { Kysely } from "kysely";
+import type { Kysely, Transaction } from "kysely";
 import { hashSecret } from "../api-keys/api-keys.rules.ts";
 import type { DB, StaffRow } from "../db/schema.ts";
 import type { MutationContext } from "../idempotency/idempotency.service.ts";
 import { normalizeEmail } from "../members/members.rules.ts";
-import { DomainError } from "../shared/errors.ts";
+import { DomainError, notFound } from "../shared/errors.ts";
 import type { ServiceDeps } from "../shared/service-deps.ts";
 import { afterFailure, hashPassword, isLocked, needsRehash, newToken, verifyPassword } from "./staff.rules.ts";
-import type { CreateStaffInput } from "./staff.schemas.ts";
+import type { CreateStaffInput, SignInInput, UpdateStaffInput } from "./staff.schemas.ts";
 
 /** How long a staff session lasts. */
 export const SESSION_MS = 12 * 60 * 60_000;
@@ -31,6 +31,15 @@ export interface StaffSession {
 
 // Checked against when an email is unknown, so a wrong email costs as long as a wrong password.
 const DUMMY_HASH = hashPassword("not a password: timing only");
+
+/** Ends every live session of a staff account (on every server: sessions are looked up per request). */
+const endSessions = (trx: Transaction<DB>, staffId: string, now: Date) =>
+  trx
+    .updateTable("staff_sessions")
+    .set({ revoked_at: now })
+    .where("staff_id", "=", staffId)
+    .where("revoked_at", "is", null)
+    .execute();
 
 /** Staff accounts and their sessions. */
 export class StaffService {
@@ -70,42 +79,124 @@ export class StaffService {
   }
 
   /**
+   * Changes a staff account's name, role or status. The programme always keeps an active owner:
+   * demoting or disabling the last one is refused (409 conflict). A role change or disabling ends
+   * the account's sessions at once.
+   */
+  update(ctx: MutationContext, programId: string, staffId: string, input: UpdateStaffInput) {
+    return this.deps.uow.run(ctx, 200, async (trx) => {
+      const now = this.deps.clock.now();
+      // The active owners are locked first (in id order): two owners demoting each other at once
+      // wait in turn, and the second sees that the first is no longer an owner.
+      const owners = await trx
+        .selectFrom("staff")
+        .select("id")
+        .where("program_id", "=", programId)
+        .where("role", "=", "owner")
+        .where("status", "=", "active")
+        .orderBy("id")
+        .forUpdate()
+        .execute();
+      const row = await trx
+        .selectFrom("staff")
+        .selectAll()
+        .where("program_id", "=", programId)
+        .where("id", "=", staffId)
+        .forUpdate()
+        .executeTakeFirst();
+      if (!row) throw notFound("Staff account", staffId);
+      ctx.audit = { before: staffView(row) };
+      const role = input.role ?? row.role;
+      const status = input.status ?? row.status;
+      const stopsOwning = row.role === "owner" && row.status === "active" && (role !== "owner" || status !== "active");
+      if (stopsOwning && !owners.some((o) => o.id !== row.id)) {
+        const field = role !== "owner" ? "role" : "status";
+        throw new DomainError(
+          "conflict",
+          `${row.name ?? row.email} is the programme's last active owner: make someone else an owner first`,
+          { field },
+        );
+      }
+      const updated = await trx
+        .updateTable("staff")
+        .set({ ...(input.name !== undefined && { name: input.name }), role, status, updated_at: now })
+        .where("id", "=", staffId)
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      if (role !== row.role || (status === "disabled" && row.status !== "disabled")) await endSessions(trx, staffId, now);
+      return staffView(updated);
+    });
+  }
+
+  /** An owner sets a new password for a staff account: the lockout is cleared and its sessions end. */
+  async setPassword(ctx: MutationContext, programId: string, staffId: string, password: string) {
+    const passwordHash = await hashPassword(password);
+    return this.deps.uow.run(ctx, 200, async (trx) => {
+      const now = this.deps.clock.now();
+      const row = await trx
+        .updateTable("staff")
+        .set({ password_hash: passwordHash, failed_attempts: 0, locked_until: null, updated_at: now })
+        .where("program_id", "=", programId)
+        .where("id", "=", staffId)
+        .returningAll()
+        .executeTakeFirst();
+      if (!row) throw notFound("Staff account", staffId);
+      await endSessions(trx, staffId, now);
+      return staffView(row);
+    });
+  }
+
+  /**
    * Signs a staff member in: a new session token (for the cookie) and its CSRF token. Failures in
    * a row lock the account (423 account_locked, with until when); an unknown email and a wrong
    * password answer alike, in about the same time.
+   *
+   * Without a programme id, the email's accounts in every programme are tried (in parallel, so it
+   * costs about one check): the one account this password opens is signed in; if it opens several,
+   * a 400 with an issue at `programId` lists those programmes (only then: a wrong password learns
+   * nothing about where the email has accounts).
    */
-  async signIn(input: { programId: string; email: string; password: string }) {
+  async signIn(input: SignInInput) {
     const db: Kysely<DB> = this.deps.db;
     const now = this.deps.clock.now();
-    const row = await db
-      .selectFrom("staff")
-      .selectAll()
-      .where("program_id", "=", input.programId)
-      .where("email", "=", normalizeEmail(input.email))
-      .executeTakeFirst();
+    let query = db.selectFrom("staff").selectAll().where("email", "=", normalizeEmail(input.email));
+    if (input.programId !== undefined) query = query.where("program_id", "=", input.programId);
+    const rows = await query.orderBy("program_id").execute();
     const refused = () => new DomainError("unauthorized", "Wrong email or password");
-    if (!row) {
+    if (rows.length === 0) {
       await verifyPassword(input.password, await DUMMY_HASH);
       throw refused();
     }
-    if (isLocked(row.locked_until, now)) {
-      throw new DomainError("account_locked", `Too many failed sign-ins; try again after ${row.locked_until?.toISOString()}`, {
-        lockedUntil: row.locked_until,
+    const open = rows.filter((r) => !isLocked(r.locked_until, now));
+    if (open.length === 0) {
+      const until = rows.map((r) => r.locked_until as Date).sort((a, b) => a.getTime() - b.getTime())[0];
+      throw new DomainError("account_locked", `Too many failed sign-ins; try again after ${until?.toISOString()}`, {
+        lockedUntil: until,
       });
     }
-    const ok = (await verifyPassword(input.password, row.password_hash)) && row.status === "active";
-    if (!ok) {
-      // Counted in one statement, so failures at once from several tills all count.
-      const counted = await db
-        .updateTable("staff")
-        .set({ failed_attempts: (eb) => eb("failed_attempts", "+", 1) })
-        .where("id", "=", row.id)
-        .returning("failed_attempts")
-        .executeTakeFirstOrThrow();
-      const next = afterFailure(counted.failed_attempts - 1, now);
-      if (next.lockedUntil)
-        await db.updateTable("staff").set({ locked_until: next.lockedUntil }).where("id", "=", row.id).execute();
+    const checks = await Promise.all(open.map((r) => verifyPassword(input.password, r.password_hash)));
+    const matched = open.filter((r, i) => checks[i] && r.status === "active");
+    if (matched.length === 0) {
+      for (const r of open) await this.#countFailure(r.id, now);
       throw refused();
+    }
+    const row = matched[0];
+    if (matched.length > 1 || !row) {
+      const programs = await db
+        .selectFrom("programs")
+        .select(["id", "name"])
+        .where(
+          "id",
+          "in",
+          matched.map((r) => r.program_id),
+        )
+        .orderBy("name")
+        .execute();
+      const message = "This email has accounts in several programmes; choose one";
+      throw new DomainError("validation_error", message, {
+        issues: [{ path: "programId", message, code: "custom" }],
+        programs,
+      });
     }
     const token = newToken();
     const csrfToken = newToken();
@@ -133,6 +224,19 @@ export class StaffService {
       token,
       session: { staff: staffView({ ...row, last_sign_in_at: now }), csrfToken, expiresAt: expiresAt.toISOString() },
     };
+  }
+
+  /** One more failed sign-in, counted in one statement (failures at once from several tills all count). */
+  async #countFailure(staffId: string, now: Date) {
+    const counted = await this.deps.db
+      .updateTable("staff")
+      .set({ failed_attempts: (eb) => eb("failed_attempts", "+", 1) })
+      .where("id", "=", staffId)
+      .returning("failed_attempts")
+      .executeTakeFirstOrThrow();
+    const next = afterFailure(counted.failed_attempts - 1, now);
+    if (next.lockedUntil)
+      await this.deps.db.updateTable("staff").set({ locked_until: next.lockedUntil }).where("id", "=", staffId).execute();
   }
 
   /** The live session a cookie token names, or null (unknown, expired, revoked, or staff disabled). */

@@ -94,6 +94,8 @@ export class TiersService {
   replaceLadder(ctx: MutationContext, programId: string, input: PutTiersInput) {
     return this.deps.uow.run(ctx, 200, async (trx) => {
       const now = this.deps.clock.now();
+      // The ladder before, for the audit log (read just before the ladder lock below).
+      ctx.audit = { before: await this.ladder(programId, trx) };
       // Writing the policy first serializes ladder changes (a no-key update: enrolments still insert).
       const program = await trx
         .updateTable("programs")

@@ -1,0 +1,69 @@
+/**
+ * The audit log's pure parts: which programme and target a change is recorded under, what of its
+ * answer is kept (secrets never), and the keyset cursor of the newest-first pages.
+ */
+
+/** Answer fields never written to the audit log: an API key's secret is shown once, to its caller only. */
+const SECRET_FIELDS = new Set(["secret", "password", "passwordHash", "token", "csrfToken"]);
+
+export const REDACTED = "[redacted]";
+
+/** The value as JSON text, with secrets replaced by "[redacted]" (dates as ISO strings); null for undefined. */
+export function auditJson(value: unknown): string | null {
+  if (value === undefined || value === null) return null;
+  return JSON.stringify(value, (key, v) => (SECRET_FIELDS.has(key) && v !== null && v !== undefined ? REDACTED : v));
+}
+
+const isRecord = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object" && !Array.isArray(v);
+
+/** The id of what an answer created: its own `id`, else the first top-level object's (`{program: {id}}`). */
+export function createdId(body: unknown): string | null {
+  if (!isRecord(body)) return null;
+  if (typeof body.id === "string") return body.id;
+  for (const value of Object.values(body)) if (isRecord(value) && typeof value.id === "string") return value.id;
+  return null;
+}
+
+/**
+ * What a change acted on: the main (first) path id, else what it created. A `programId` in the
+ * path names the programme itself (operator routes), which the row carries on its own.
+ */
+export function targetOf(params: Record<string, string>, body: unknown): string | null {
+  const ids = Object.entries(params).filter(([name]) => name !== "programId");
+  return ids[0]?.[1] ?? createdId(body);
+}
+
+/**
+ * The programme a change is recorded under: the caller's; for operator (root) calls, the one it
+ * acted on (the path's programId, or the programme it created); null: not recorded.
+ */
+export function programOfChange(scope: string, params: Record<string, string>, body: unknown): string | null {
+  if (scope !== "-") return scope;
+  if (params.programId) return params.programId;
+  const program = isRecord(body) ? body.program : undefined;
+  return isRecord(program) && typeof program.id === "string" ? program.id : null;
+}
+
+export interface AuditCursor {
+  at: Date;
+  id: string;
+}
+
+export const encodeCursor = (c: AuditCursor): string => Buffer.from(`${c.at.toISOString()}|${c.id}`).toString("base64url");
+
+/** The cursor a page ended on, or null if it is not one of ours. */
+export function decodeCursor(cursor: string): AuditCursor | null {
+  const text = Buffer.from(cursor, "base64url").toString("utf8");
+  const [iso, id, ...rest] = text.split("|");
+  if (!iso || !id || rest.length > 0 || !id.startsWith("aud_")) return null;
+  const at = new Date(iso);
+  return Number.isNaN(at.getTime()) ? null : { at, id };
+}
+
+/** `staff:stf_...` -> the staff id; `key:key_...` -> the API key id; else null. */
+export function actorRef(actor: string): { kind: "staff" | "key"; id: string } | null {
+  const [kind, ...rest] = actor.split(":");
+  const id = rest.join(":");
+  if ((kind === "staff" || kind === "key") && id) return { kind, id };
+  return null;
+}
