@@ -1,4 +1,11 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createApp } from "../../src/app.ts";
+import { loadConfig } from "../../src/config.ts";
+import { runCli } from "../helpers/server-process.ts";
 import { engines, type Json, startTestApp, TEST_ROOT_KEY, type TestApp, type TestProgram } from "../helpers/test-app.ts";
 
 /*
@@ -160,5 +167,229 @@ describe.each(engines())("staff accounts and sessions on %s", (engine) => {
     t.clock.advance(13 * 60 * 60_000);
     expect((await asStaff(next.session)("GET", "/v1/members")).status).toBe(401);
     t.clock.set("2026-11-23T09:00:00Z");
+  });
+
+  it("lets owners change a staff account's name, role and status, and ends its sessions when it loses rights", async () => {
+    const p = await t.createProgram();
+    const owner = await firstOwner(p);
+    const o = await signIn(p.id, "owner@example.com");
+    const asOwner = asStaff(o.session, o.csrf);
+    const created = await asOwner("POST", "/v1/staff", { email: "mia@example.com", role: "manager", password: PASSWORD });
+    const mia = created.body.id as string;
+    const m = await signIn(p.id, "mia@example.com");
+    const asMia = asStaff(m.session, m.csrf);
+    expect((await asMia("GET", "/v1/members")).status).toBe(200);
+
+    // A name change keeps the session; managers may not change staff.
+    const renamed = await asOwner("PATCH", `/v1/staff/${mia}`, { name: "Mia Manager" });
+    expect(renamed.status, JSON.stringify(renamed.body)).toBe(200);
+    expect(renamed.body).toMatchObject({ id: mia, name: "Mia Manager", role: "manager", status: "active" });
+    expect((await asMia("GET", "/v1/members")).status).toBe(200);
+    expect((await asMia("PATCH", `/v1/staff/${mia}`, { role: "owner" })).status).toBe(403);
+
+    // A role change ends the session; the new role applies at the next sign-in.
+    const demoted = await asOwner("PATCH", `/v1/staff/${mia}`, { role: "cashier" });
+    expect(demoted.body.role).toBe("cashier");
+    expect((await asMia("GET", "/v1/members")).status).toBe(401);
+    const again = await signIn(p.id, "mia@example.com");
+    expect(again.res.body.staff.role).toBe("cashier");
+    // Disabling ends it too and stops sign-in; enabling lets her back.
+    expect((await asOwner("PATCH", `/v1/staff/${mia}`, { status: "disabled" })).body.status).toBe("disabled");
+    expect((await asStaff(again.session)("GET", "/v1/members")).status).toBe(401);
+    expect((await signIn(p.id, "mia@example.com")).res.status).toBe(401);
+    expect((await asOwner("PATCH", `/v1/staff/${mia}`, { status: "active" })).status).toBe(200);
+    expect((await signIn(p.id, "mia@example.com")).res.status).toBe(200);
+
+    // The audit log has who did it, with the account before and after.
+    const log = await p.call("GET", `/v1/audit?targetId=${mia}`);
+    expect(log.body.data[0]).toMatchObject({
+      actor: `staff:${owner.id}`,
+      action: "PATCH /v1/staff/{staffId}",
+      before: { status: "disabled" },
+      after: { status: "active" },
+    });
+    const roleChange = log.body.data.find((e: Json) => e.after.role === "cashier" && e.before.role === "manager");
+    expect(roleChange).toBeDefined();
+
+    // Unknown ids and bad input.
+    expect((await asOwner("PATCH", "/v1/staff/stf_nobody", { name: "X" })).status).toBe(404);
+    const bad = await asOwner("PATCH", `/v1/staff/${mia}`, { role: "king" });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.details.issues[0].path).toBe("role");
+    const other = await t.createProgram();
+    expect((await other.call("PATCH", `/v1/staff/${mia}`, { name: "X" })).status).toBe(404);
+  });
+
+  it("never leaves a programme without an active owner", async () => {
+    const p = await t.createProgram();
+    const owner = await firstOwner(p);
+    for (const change of [{ role: "manager" }, { status: "disabled" }]) {
+      const refused = await p.call("PATCH", `/v1/staff/${owner.id}`, change);
+      expect(refused.status, JSON.stringify(refused.body)).toBe(409);
+      expect(refused.body.error.code).toBe("conflict");
+      expect(refused.body.error.message).toMatch(/last active owner/);
+    }
+    const second = await p.call("POST", "/v1/staff", { email: "two@example.com", role: "owner", password: PASSWORD });
+    // With a second owner, the first may step down; then the second is the last.
+    expect((await p.call("PATCH", `/v1/staff/${owner.id}`, { role: "manager" })).status).toBe(200);
+    expect((await p.call("PATCH", `/v1/staff/${second.body.id}`, { status: "disabled" })).status).toBe(409);
+    // A disabled owner does not count.
+    expect((await p.call("PATCH", `/v1/staff/${owner.id}`, { role: "owner", status: "disabled" })).status).toBe(200);
+    expect((await p.call("PATCH", `/v1/staff/${second.body.id}`, { role: "cashier" })).status).toBe(409);
+    // Both at once: exactly one of two owners demoting each other wins.
+    expect((await p.call("PATCH", `/v1/staff/${owner.id}`, { status: "active" })).status).toBe(200);
+    const [a, b] = await Promise.all([
+      p.call("PATCH", `/v1/staff/${owner.id}`, { role: "manager" }),
+      p.call("PATCH", `/v1/staff/${second.body.id}`, { role: "manager" }),
+    ]);
+    expect([a.status, b.status].sort()).toEqual([200, 409]);
+    const owners = (await p.call("GET", "/v1/staff")).body.data.filter((s: Json) => s.role === "owner" && s.status === "active");
+    expect(owners).toHaveLength(1);
+  });
+
+  it("lets an owner set a new password: the lock is cleared and sessions end", async () => {
+    const p = await t.createProgram();
+    await firstOwner(p);
+    const created = await p.call("POST", "/v1/staff", { email: "cas@example.com", role: "cashier", password: PASSWORD });
+    const session = await signIn(p.id, "cas@example.com");
+    for (let i = 0; i < 5; i++) await signIn(p.id, "cas@example.com", "wrong password!");
+    expect((await signIn(p.id, "cas@example.com")).res.status).toBe(423);
+    const short = await p.call("POST", `/v1/staff/${created.body.id}/password`, { password: "short" });
+    expect(short.status).toBe(400);
+    const set = await p.call("POST", `/v1/staff/${created.body.id}/password`, { password: "a brand new passphrase" });
+    expect(set.status, JSON.stringify(set.body)).toBe(200);
+    expect(JSON.stringify(set.body)).not.toContain("passphrase");
+    expect((await asStaff(session.session)("GET", "/v1/members")).status).toBe(401);
+    expect((await signIn(p.id, "cas@example.com")).res.status).toBe(401);
+    expect((await signIn(p.id, "cas@example.com", "a brand new passphrase")).res.status).toBe(200);
+  });
+
+  it("signs in without a programme id when the password opens one account, and asks for it when it opens several", async () => {
+    const email = `multi-${Date.now()}@example.com`;
+    const signInBy = (body: Record<string, string>) => t.request("POST", "/auth/sign-in", { body: { email, ...body } });
+    const a = await t.createProgram({ name: "Alpha Coffee" });
+    await firstOwner(a, email);
+    const one = await signInBy({ password: PASSWORD });
+    expect(one.status, JSON.stringify(one.body)).toBe(200);
+    expect(one.body.staff.programId).toBe(a.id);
+
+    // A second account with another password: each password opens its own.
+    const b = await t.createProgram({ name: "Beta Bakery" });
+    const other = "another long password";
+    expect(
+      (
+        await t.request("POST", `/v1/programs/${b.id}/staff`, {
+          key: TEST_ROOT_KEY,
+          body: { email, role: "owner", password: other },
+        })
+      ).status,
+    ).toBe(201);
+    expect((await signInBy({ password: other })).body.staff.programId).toBe(b.id);
+    expect((await signInBy({ password: PASSWORD })).body.staff.programId).toBe(a.id);
+    // A wrong password learns nothing about the programmes.
+    const wrong = await signInBy({ password: "wrong password!" });
+    expect(wrong.status).toBe(401);
+    expect(JSON.stringify(wrong.body)).not.toContain(a.id);
+
+    // A third account with the same password as the first: the programme must be chosen.
+    const c = await t.createProgram({ name: "Gamma Grocer" });
+    await firstOwner(c, email);
+    const ambiguous = await signInBy({ password: PASSWORD });
+    expect(ambiguous.status).toBe(400);
+    expect(ambiguous.headers.get("set-cookie")).toBeNull();
+    expect(ambiguous.body.error).toMatchObject({
+      code: "validation_error",
+      details: {
+        issues: [{ path: "programId", message: "This email has accounts in several programmes; choose one" }],
+        programs: [
+          { id: a.id, name: "Alpha Coffee" },
+          { id: c.id, name: "Gamma Grocer" },
+        ],
+      },
+    });
+    const chosen = await signInBy({ password: PASSWORD, programId: c.id });
+    expect(chosen.status).toBe(200);
+    expect(chosen.body.staff.programId).toBe(c.id);
+
+    // Failures without a programme count on every account tried: five lock them all (423).
+    for (let i = 0; i < 5; i++) expect((await signInBy({ password: "wrong password!" })).status).toBe(401);
+    expect((await signInBy({ password: PASSWORD })).status).toBe(423);
+    t.clock.advance(15 * 60_000 + 1);
+    expect((await signInBy({ password: other })).status).toBe(200);
+    t.clock.set("2026-11-23T09:00:00Z");
+  });
+});
+
+describe("stampbook staff create", () => {
+  // Five processes and two apps, each opening the embedded database: slow on a busy machine.
+  it("adds a staff account straight to the database, who can then sign in", { timeout: 300_000 }, async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), "stampbook-staff-cli-"));
+    const config = loadConfig({}, { dataDir, rootKey: TEST_ROOT_KEY, logLevel: "silent" });
+    try {
+      let app = await createApp(config, { log: pino({ level: "silent" }) });
+      const created = await app.http.request("/v1/programs", {
+        method: "POST",
+        headers: { authorization: `Bearer ${TEST_ROOT_KEY}`, "content-type": "application/json" },
+        body: JSON.stringify({ name: "CLI Cafe", currency: "EUR", timezone: "Europe/Paris" }),
+      });
+      const programId = ((await created.json()) as Json).program.id as string;
+      await app.close();
+
+      const env = { STAMPBOOK_DATA_DIR: dataDir };
+      const args = [
+        "staff",
+        "create",
+        "--program",
+        programId,
+        "--email",
+        "Boss@Example.com",
+        "--role",
+        "owner",
+        "--name",
+        "Bo Boss",
+      ];
+      // No password in the environment and no terminal: refused with a clear message.
+      const noPassword = await runCli(args, { env });
+      expect(noPassword.code).toBe(2);
+      expect(noPassword.stderr).toMatch(/STAMPBOOK_STAFF_PASSWORD/);
+      const weak = await runCli(args, { env: { ...env, STAMPBOOK_STAFF_PASSWORD: "short" } });
+      expect(weak.code).toBe(2);
+      expect(weak.stderr).toMatch(/at least 12 characters/);
+      const badRole = await runCli([...args.slice(0, -4), "--role", "king"], {
+        env: { ...env, STAMPBOOK_STAFF_PASSWORD: PASSWORD },
+      });
+      expect(badRole.code).toBe(2);
+      expect(badRole.stderr).toMatch(/--role/);
+      const unknown = await runCli(["staff", "create", "--program", "prg_nope", "--email", "x@example.com", "--role", "owner"], {
+        env: { ...env, STAMPBOOK_STAFF_PASSWORD: PASSWORD },
+      });
+      expect(unknown.code).toBe(1);
+      expect(unknown.stderr).toMatch(/prg_nope was not found/);
+
+      const ok = await runCli(args, { env: { ...env, STAMPBOOK_STAFF_PASSWORD: PASSWORD } });
+      expect(ok.code, ok.stderr).toBe(0);
+      const staffId = ok.stdout.trim();
+      expect(staffId).toMatch(/^stf_[0-9a-z]{26}$/);
+      const dup = await runCli(args, { env: { ...env, STAMPBOOK_STAFF_PASSWORD: PASSWORD } });
+      expect(dup.code).toBe(1);
+      expect(dup.stderr).toMatch(/already exists/);
+
+      app = await createApp(config, { log: pino({ level: "silent" }) });
+      try {
+        const signedIn = await app.http.request("/auth/sign-in", {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ email: "boss@example.com", password: PASSWORD }),
+        });
+        expect(signedIn.status).toBe(200);
+        expect(((await signedIn.json()) as Json).staff).toMatchObject({ id: staffId, programId, role: "owner", name: "Bo Boss" });
+        const { data } = await app.services.audit.list(programId, { limit: 10 });
+        expect(data[0]).toMatchObject({ actor: "cli", action: "CLI staff create", targetId: staffId });
+      } finally {
+        await app.close();
+      }
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
   });
 });
