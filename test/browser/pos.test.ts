@@ -23,7 +23,10 @@ const focused = (page: Page) =>
     return (el.labels?.[0]?.textContent ?? el.getAttribute("aria-label") ?? el.textContent ?? "").trim();
   });
 
-const text = (page: Page) => page.locator("main").innerText();
+const text = (page: Page) => page.locator("main").textContent();
+
+/** Waits for the page to get there (automatic retries back off for about a second). */
+const poll = <T>(read: () => Promise<T>) => expect.poll(read, { timeout: 10_000 });
 
 describe.runIf(browserAvailable())("point of sale", () => {
   let browser: Browser;
@@ -75,7 +78,7 @@ describe.runIf(browserAvailable())("point of sale", () => {
     const t = await openPage(browser, web.base, viewport);
     await t.page.goto(`/pos?program=${program.id}`);
     await signIn(t.page, program.cashier, program.id);
-    await expect.poll(() => focused(t.page)).toBe("Phone, card or email");
+    await poll(() => focused(t.page)).toBe("Phone, card or email");
     return t;
   }
 
@@ -84,7 +87,7 @@ describe.runIf(browserAvailable())("point of sale", () => {
     await page.keyboard.press("Escape");
     await page.keyboard.type(query);
     await page.keyboard.press("Enter");
-    await expect.poll(() => focused(page)).toBe("Amount (USD)");
+    await poll(() => focused(page)).toBe("Amount (USD)");
   }
 
   it.each([
@@ -102,10 +105,10 @@ describe.runIf(browserAvailable())("point of sale", () => {
       // The phone typed another way than it is stored (+12025550143).
       await page.keyboard.type("(202) 555-0143");
       await page.keyboard.press("Enter");
-      await expect.poll(() => focused(page)).toBe("Amount (USD)");
+      await poll(() => focused(page)).toBe("Amount (USD)");
       const panel = page.getByRole("region", { name: "Ada Lovelace" });
-      await expect.poll(() => panel.innerText()).toContain("Available");
-      await expect.poll(() => panel.innerText()).toContain("Free latte in 20 pts");
+      await poll(() => panel.textContent()).toContain("Available");
+      await poll(() => panel.textContent()).toContain("Free latte in 20 pts");
       await checkPage(t, `pos-member${suffix}`);
       // Tab order from the amount: record, add an item, then the voucher field and its button (no reward affordable yet).
       expect(await tabThrough(page, 4)).toEqual(["button:Record purchase", "button:Add item", "input:", "button:Check"]);
@@ -117,20 +120,21 @@ describe.runIf(browserAvailable())("point of sale", () => {
       expect(await focused(page)).toBe("Amount (USD)");
       await page.keyboard.type("23.45");
       await page.keyboard.press("Enter");
-      await expect.poll(() => text(page)).toContain("+23 points");
+      await poll(() => text(page)).toContain("+23 points");
       expect(await text(page)).toContain("1 point per $1.00 on $23.45 (floor): 23 points");
-      await expect.poll(() => page.getByTestId("available").innerText()).toBe("23 pts");
+      await poll(() => page.getByTestId("available").textContent()).toBe("23 pts");
       await checkPage(t, `pos-purchase${suffix}`);
 
       // Alt+R: the first reward that can be redeemed; Enter redeems it and shows the voucher code.
+      await poll(() => page.getByRole("button", { name: "Redeem Free latte" }).count()).toBe(1);
       await page.keyboard.press("Alt+KeyR");
       expect(await focused(page)).toBe("Redeem Free latte");
       await page.keyboard.press("Enter");
       const code = page.locator(".pos-voucher-result .pos-code");
-      await expect.poll(() => code.count()).toBe(1);
-      const voucher = (await code.innerText()).trim();
+      await poll(() => code.count()).toBe(1);
+      const voucher = (await code.textContent())?.trim() ?? "";
       expect(voucher.length).toBeGreaterThanOrEqual(10);
-      await expect.poll(() => page.getByTestId("available").innerText()).toBe("3 pts");
+      await poll(() => page.getByTestId("available").textContent()).toBe("3 pts");
       await checkPage(t, `pos-redeem${suffix}`);
 
       // Alt+V: check the code (Enter), then use it (Enter on the focused button).
@@ -138,19 +142,19 @@ describe.runIf(browserAvailable())("point of sale", () => {
       expect(await focused(page)).toBe("Voucher code");
       await page.keyboard.type(voucher.toLowerCase());
       await page.keyboard.press("Enter");
-      await expect.poll(() => focused(page)).toBe("Use voucher");
+      await poll(() => focused(page)).toBe("Use voucher");
       expect(await text(page)).toContain("Valid");
       await page.keyboard.press("Enter");
-      await expect.poll(() => text(page)).toContain("Voucher applied");
+      await poll(() => text(page)).toContain("Voucher applied");
       await checkPage(t, `pos-voucher${suffix}`);
 
       // Checked again it is refused in words; an unknown code too.
       await page.keyboard.press("Alt+KeyV");
       await page.keyboard.press("Enter");
-      await expect.poll(() => text(page)).toContain("Already used");
+      await poll(() => text(page)).toContain("Already used");
       await page.keyboard.type("NOSUCHCODE99");
       await page.keyboard.press("Enter");
-      await expect.poll(() => text(page)).toContain("Unknown voucher code");
+      await poll(() => text(page)).toContain("Unknown voucher code");
 
       expect((await balance(program, memberId)).available).toBe(3);
       const used = await ok("GET", `/v1/vouchers/${voucher}`, undefined, program.key);
@@ -168,13 +172,13 @@ describe.runIf(browserAvailable())("point of sale", () => {
 
     await page.keyboard.type("Lovelace");
     await page.keyboard.press("Enter");
-    await expect.poll(() => text(page)).toContain("2 members match");
-    expect(await focused(page)).toContain("Lovelace");
+    await poll(() => text(page)).toContain("2 members match");
+    await poll(() => focused(page)).toContain("Lovelace");
     await checkPage(t, "pos-lookup-several");
     await page.keyboard.press("ArrowDown");
     const second = await focused(page);
     await page.keyboard.press("Enter");
-    await expect.poll(() => focused(page)).toBe("Amount (USD)");
+    await poll(() => focused(page)).toBe("Amount (USD)");
     const name = second.includes("Byron") ? "Byron Lovelace" : "Ada Lovelace";
     expect(await page.getByRole("region", { name }).count()).toBe(1);
 
@@ -186,12 +190,12 @@ describe.runIf(browserAvailable())("point of sale", () => {
     await page.keyboard.press("Escape");
     await page.keyboard.type("202-555-0199");
     await page.keyboard.press("Enter");
-    await expect.poll(() => focused(page)).toBe("Name");
+    await poll(() => focused(page)).toBe("Name");
     expect(await page.getByLabel("Phone", { exact: true }).inputValue()).toBe("202-555-0199");
     await checkPage(t, "pos-enrol");
     await page.keyboard.type("Grace Hopper");
     await page.keyboard.press("Enter");
-    await expect.poll(() => focused(page)).toBe("Amount (USD)");
+    await poll(() => focused(page)).toBe("Amount (USD)");
     expect(await page.getByRole("region", { name: "Grace Hopper" }).count()).toBe(1);
     const found = await ok("GET", "/v1/members?phone=%2B12025550199", undefined, program.key);
     expect(found.data.map((m: { name: string }) => m.name)).toEqual(["Grace Hopper"]);
@@ -200,7 +204,7 @@ describe.runIf(browserAvailable())("point of sale", () => {
   });
 
   /** The purchase requests the page sends: their Idempotency-Key and event id. */
-  function purchases(page: Page) {
+  function purchases() {
     const seen: { key: string | undefined; id: string }[] = [];
     const record = (request: Request) =>
       seen.push({ key: request.headers()["idempotency-key"], id: (request.postDataJSON() as { id: string }).id });
@@ -216,7 +220,7 @@ describe.runIf(browserAvailable())("point of sale", () => {
     const { program, memberId } = await setUp("Till Lost Answer");
     const t = await openPos(program);
     const { page } = t;
-    const sent = purchases(page);
+    const sent = purchases();
     let calls = 0;
     await page.route(sent.url, async (route) => {
       sent.record(route.request());
@@ -229,10 +233,10 @@ describe.runIf(browserAvailable())("point of sale", () => {
     });
     await page.keyboard.type("2025550143");
     await page.keyboard.press("Enter");
-    await expect.poll(() => focused(page)).toBe("Amount (USD)");
+    await poll(() => focused(page)).toBe("Amount (USD)");
     await page.keyboard.type("40");
     await page.keyboard.press("Enter");
-    await expect.poll(() => text(page)).toContain("+40 points");
+    await poll(() => text(page)).toContain("+40 points");
     expect(sent.seen.length).toBe(2);
     expect(new Set(sent.seen.map((s) => s.key)).size).toBe(1);
     expect(new Set(sent.seen.map((s) => s.id)).size).toBe(1);
@@ -248,7 +252,7 @@ describe.runIf(browserAvailable())("point of sale", () => {
     const { program, memberId } = await setUp("Till Offline");
     const t = await openPos(program);
     const { page } = t;
-    const sent = purchases(page);
+    const sent = purchases();
     let calls = 0;
     await page.route(sent.url, async (route) => {
       sent.record(route.request());
@@ -258,10 +262,10 @@ describe.runIf(browserAvailable())("point of sale", () => {
     });
     await page.keyboard.type("(202) 555-0143");
     await page.keyboard.press("Enter");
-    await expect.poll(() => focused(page)).toBe("Amount (USD)");
+    await poll(() => focused(page)).toBe("Amount (USD)");
     await page.keyboard.type("12.99");
     await page.keyboard.press("Enter");
-    await expect.poll(() => text(page)).toContain("Not confirmed — retry");
+    await poll(() => text(page)).toContain("Not confirmed — retry");
     expect(await focused(page)).toBe("Retry sale");
     expect(await page.getByLabel("Amount (USD)").getAttribute("readonly")).not.toBeNull();
     const automatic = sent.seen.length;
@@ -269,13 +273,22 @@ describe.runIf(browserAvailable())("point of sale", () => {
     dropAbortNoise(t);
     await checkPage(t, "pos-not-confirmed");
 
+    // The next customer must wait: the member stays open until the sale is settled.
+    await page.keyboard.press("Escape");
+    await page.keyboard.type("someone else");
+    await page.keyboard.press("Enter");
+    await poll(() => text(page)).toContain("A sale is not confirmed yet");
+    expect(await page.getByRole("region", { name: "Ada Lovelace" }).count()).toBe(1);
+
+    // The network is back: Alt+P, Enter retries the same sale.
     await page.unroute(sent.url);
     await page.route(sent.url, async (route) => {
       sent.record(route.request());
       await route.continue();
     });
+    await page.keyboard.press("Alt+KeyP");
     await page.keyboard.press("Enter");
-    await expect.poll(() => text(page)).toContain("+12 points");
+    await poll(() => text(page)).toContain("+12 points");
     expect(sent.seen.length).toBe(automatic + 1);
     expect(new Set(sent.seen.map((s) => s.key)).size).toBe(1);
     expect(new Set(sent.seen.map((s) => s.id)).size).toBe(1);
@@ -285,7 +298,7 @@ describe.runIf(browserAvailable())("point of sale", () => {
     await page.keyboard.press("Alt+KeyP");
     await page.keyboard.type("5");
     await page.keyboard.press("Enter");
-    await expect.poll(() => text(page)).toContain("+5 points");
+    await poll(() => text(page)).toContain("+5 points");
     const last = sent.seen.at(-1);
     expect(last?.key).not.toBe(sent.seen[0]?.key);
     expect(last?.id).not.toBe(sent.seen[0]?.id);

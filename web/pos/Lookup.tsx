@@ -13,7 +13,17 @@ type LookupState =
   | { kind: "error"; error: unknown };
 
 /** The one lookup field: phone, card (external id) or email; Enter searches. */
-export function Lookup({ onOpen }: { onOpen: (member: Member) => void }) {
+export function Lookup({
+  onOpen,
+  onSearch,
+  blocked,
+}: {
+  onOpen: (member: Member) => void;
+  /** A new search closes the member that is open: it is for the next customer. */
+  onSearch: () => void;
+  /** Why a search must wait (a sale not confirmed yet), or null. */
+  blocked: string | null;
+}) {
   const [text, setText] = useState("");
   const [state, setState] = useState<LookupState>({ kind: "idle" });
   const search = useRef(0);
@@ -23,6 +33,11 @@ export function Lookup({ onOpen }: { onOpen: (member: Member) => void }) {
     e.preventDefault();
     const query = text.trim();
     if (!query) return;
+    if (blocked) {
+      setState({ kind: "error", error: new Error(blocked) });
+      return;
+    }
+    onSearch();
     const mine = ++search.current;
     setState({ kind: "searching" });
     try {

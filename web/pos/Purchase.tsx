@@ -23,7 +23,16 @@ const AMOUNT_HINT = "Optional when items are listed: their total is used";
  * for events) and Idempotency-Key, kept until the server confirms it or the cashier starts a new
  * sale, so a retry after a lost answer is the same sale, earned once.
  */
-export function Purchase({ member, currency }: { member: Member; currency: string }) {
+export function Purchase({
+  member,
+  currency,
+  onUnconfirmed,
+}: {
+  member: Member;
+  currency: string;
+  /** Told whether a sale is waiting to be confirmed (the screen keeps the member open meanwhile). */
+  onUnconfirmed: (unconfirmed: boolean) => void;
+}) {
   const queryClient = useQueryClient();
   const [amount, setAmount] = useState("");
   const [items, setItems] = useState<ItemRow[]>([]);
@@ -36,7 +45,8 @@ export function Purchase({ member, currency }: { member: Member; currency: strin
 
   useEffect(() => {
     if (state.status === "unconfirmed") retry.current?.focus();
-  }, [state.status]);
+    onUnconfirmed(state.status === "unconfirmed");
+  }, [state.status, onUnconfirmed]);
 
   const build = (): PurchaseEvent | null => {
     const parsedItems: PurchaseItem[] = [];

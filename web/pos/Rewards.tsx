@@ -41,15 +41,15 @@ export function Rewards({ member }: { member: Member }) {
   const busy = state.status === "sending" || state.status === "unconfirmed";
   const pendingName = (id: string | undefined) => rewards.data?.data.find((r) => r.reward.id === id)?.reward.name ?? "the reward";
   return (
-    <section className="panel" aria-labelledby="pos-rewards-title">
-      <h2 id="pos-rewards-title">
+    <section className="panel" aria-labelledby="pos-rewards-title" data-shortcut="rewards">
+      <h2 id="pos-rewards-title" tabIndex={-1}>
         Rewards <kbd>Alt+R</kbd>
       </h2>
       {rewards.isPending && <p className="muted">Loading rewards…</p>}
       <ErrorAlert error={rewards.error} />
       {rewards.data && rewards.data.data.length === 0 && <p className="muted">The programme has no rewards yet.</p>}
       {rewards.data && rewards.data.data.length > 0 && (
-        <ul className="pos-rewards" data-shortcut="rewards">
+        <ul className="pos-rewards">
           {rewards.data.data.map(({ reward, redeemable, reasons }) => (
             <li key={reward.id} className="spread pos-reward">
               <span>

@@ -48,7 +48,9 @@ function App() {
 function focusShortcut(name: string): boolean {
   const el = document.querySelector<HTMLElement>(`[data-shortcut="${name}"]`);
   if (!el) return false;
-  const target = el.matches("input, button, select, textarea") ? el : el.querySelector<HTMLElement>("button:not(:disabled)");
+  const target = el.matches("input, button, select, textarea")
+    ? el
+    : (el.querySelector<HTMLElement>("button:not(:disabled)") ?? el.querySelector<HTMLElement>("[tabindex='-1']"));
   if (!target) return false;
   target.focus();
   if (target instanceof HTMLInputElement) target.select();
@@ -61,6 +63,8 @@ function PointOfSale() {
   const { session, program, signOut } = useSession();
   const [member, setMember] = useState<Member | null>(null);
   const [announcement, setAnnouncement] = useState("");
+  const [saleUnconfirmed, setSaleUnconfirmed] = useState(false);
+  const close = useCallback(() => setMember(null), []);
 
   const open = useCallback((m: Member) => {
     setMember(m);
@@ -106,7 +110,13 @@ function PointOfSale() {
           Keys: <kbd>Alt+L</kbd> find member · <kbd>Alt+P</kbd> purchase · <kbd>Alt+R</kbd> rewards · <kbd>Alt+V</kbd> voucher ·{" "}
           <kbd>Esc</kbd> back to the lookup
         </p>
-        <Lookup onOpen={open} />
+        <Lookup
+          onOpen={open}
+          onSearch={close}
+          blocked={
+            saleUnconfirmed ? "A sale is not confirmed yet: retry it (or start a new sale) before finding the next member." : null
+          }
+        />
         <p className="visually-hidden" role="status">
           {announcement}
         </p>
@@ -114,7 +124,7 @@ function PointOfSale() {
           {member ? (
             <div key={member.id}>
               <MemberPanel member={member} />
-              <Purchase member={member} currency={program.currency} />
+              <Purchase member={member} currency={program.currency} onUnconfirmed={setSaleUnconfirmed} />
             </div>
           ) : (
             <div className="panel">
