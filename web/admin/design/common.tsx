@@ -6,6 +6,7 @@
 import { DateTime } from "luxon";
 import { type TextareaHTMLAttributes, useId } from "react";
 import { ApiError } from "../../shared/api.ts";
+import "./design.css";
 
 /**
  * The API's message for the field at `path`: a validation issue with that exact path, or a
