@@ -16,6 +16,16 @@ export const ConfigSchema = z.object({
   jobsIntervalSeconds: z.coerce.number().min(0).default(60),
   idempotencyRetentionDays: z.coerce.number().int().min(1).default(30),
   bodyLimitBytes: z.coerce.number().int().min(1024).default(1_048_576),
+  /** Seed the demo coffee shop on `serve` when the database has no programme yet. */
+  demo: z
+    .union([z.boolean(), z.enum(["0", "1", "false", "true"], { message: 'must be "1" or "true" (on), "0" or "false" (off)' })])
+    .transform((v) => v === true || v === "1" || v === "true")
+    .default(true),
+  smtpUrl: z
+    .string()
+    .regex(/^smtps?:\/\/[^\s]+$/, "SMTP_URL must look like smtp://user:pass@host:587 or smtps://user:pass@host:465")
+    .optional(),
+  mailFrom: z.string().min(3).default("Stampbook <no-reply@localhost>"),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;
@@ -31,6 +41,9 @@ export const ENV_VARS: Record<keyof Config, string> = {
   jobsIntervalSeconds: "STAMPBOOK_JOBS_INTERVAL_SECONDS",
   idempotencyRetentionDays: "STAMPBOOK_IDEMPOTENCY_RETENTION_DAYS",
   bodyLimitBytes: "STAMPBOOK_BODY_LIMIT_BYTES",
+  demo: "STAMPBOOK_DEMO",
+  smtpUrl: "SMTP_URL",
+  mailFrom: "STAMPBOOK_MAIL_FROM",
 };
 
 /** Reads the environment, then lets `overrides` (CLI flags) win. Empty variables count as unset. */

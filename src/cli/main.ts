@@ -4,6 +4,7 @@ import { createApp } from "../app.ts";
 import { type Config, loadConfig } from "../config.ts";
 import { openDatabase } from "../db/database.ts";
 import { migrate } from "../db/migrator.ts";
+import { type DemoResult, seedDemo } from "../demo/demo.seed.ts";
 import { DomainError } from "../shared/errors.ts";
 import { CreateStaffSchema } from "../staff/staff.schemas.ts";
 
@@ -237,7 +238,6 @@ async function runServer(config: Config): Promise<number> {
       `\n  Operator (root) key, shown once; store it now:\n\n    ${rootSecret}\n\n  Create a programme with it: POST /v1/programs\n\n`,
     );
   }
-  app.services.jobs.start(config.jobsIntervalSeconds * 1000);
   const server = serve({ fetch: app.http.fetch, port: config.port, hostname: config.host }, (info) => {
     log.info(
       { port: info.port, database: app.services.database.engine, dataDir: config.databaseUrl ? undefined : config.dataDir },
@@ -250,6 +250,25 @@ async function runServer(config: Config): Promise<number> {
     server.keepAliveTimeout = 65_000;
     server.headersTimeout = 66_000;
   }
+  if (config.demo) {
+    // After listening (the server answers meanwhile; the demo's staff exist only once it is done),
+    // before the job scheduler, whose clock must not run ahead of the demo's own.
+    const demo = await seedDemo(app.services.database, { log });
+    if (demo) {
+      const { password: _shownOnce, ...created } = demo;
+      log.info({ demo: created }, `Demo programme "${demo.programName}" created (STAMPBOOK_DEMO=0 turns this off)`);
+      const address = server.address();
+      const port = address && typeof address === "object" ? address.port : config.port;
+      // Like the root key: printed once, to the terminal, never logged.
+      const staff = demo.staff.map((s) => `    ${s.role.padEnd(8)} ${s.email}`).join("\n");
+      process.stdout.write(
+        `\n  Demo programme "${demo.programName}" (${demo.programId}), shown once:\n\n` +
+          `    Console   http://localhost:${port}/admin?program=${demo.programId}\n` +
+          `    Password  ${demo.password}   (for every demo staff account below)\n\n${staff}\n\n`,
+      );
+    }
+  }
+  app.services.jobs.start(config.jobsIntervalSeconds * 1000);
   await new Promise<void>((resolve) => {
     const stop = () => resolve();
     process.once("SIGINT", stop);

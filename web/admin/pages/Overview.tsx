@@ -1,3 +1,345 @@
+import { keepPreviousData, useQuery } from "@tanstack/react-query";
+import { type ReactElement, type ReactNode, useId } from "react";
+import { useSearchParams } from "react-router";
+import { Bar, BarChart, CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
+import { api } from "../../shared/api.ts";
+import { ErrorAlert, Field, fieldError, formatNumber, formatPoints, Stat } from "../../shared/ui.tsx";
+import { useSession } from "../session.tsx";
+
+interface Flows {
+  issued: number;
+  redeemed: number;
+  expired: number;
+}
+
+interface Overview {
+  from: string;
+  to: string;
+  interval: "day" | "week" | "month";
+  timezone: string;
+  members: number;
+  newMembers: number;
+  activeMembers: number;
+  outstandingPoints: number;
+  heldPoints: number;
+  debtPoints: number;
+  series: (Flows & { period: string })[];
+  totals: Flows;
+  redemptionRate: number | null;
+  tierDistribution: { tierId: string | null; name: string; members: number }[];
+  topRewards: { rewardId: string; name: string; redemptions: number; points: number }[];
+}
+
+const COLORS = { issued: "#5b3cc4", redeemed: "#067647", expired: "#b42318" };
+
+/** Today in the programme's time zone, as YYYY-MM-DD. */
+function today(timezone: string): string {
+  return new Intl.DateTimeFormat("en-CA", { timeZone: timezone, year: "numeric", month: "2-digit", day: "2-digit" }).format(
+    new Date(),
+  );
+}
+
+/** A YYYY-MM-DD date moved by whole days or months (calendar arithmetic, no time zone involved). */
+function shift(date: string, by: { days?: number; months?: number }): string {
+  const [y, m, d] = date.split("-").map(Number) as [number, number, number];
+  const at = new Date(Date.UTC(y, m - 1 + (by.months ?? 0), 1));
+  const lastDay = new Date(Date.UTC(at.getUTCFullYear(), at.getUTCMonth() + 1, 0)).getUTCDate();
+  at.setUTCDate(Math.min(d, lastDay) + (by.days ?? 0));
+  return at.toISOString().slice(0, 10);
+}
+
+const PRESETS = [
+  { label: "30 days", from: (to: string) => shift(to, { days: -29 }) },
+  { label: "90 days", from: (to: string) => shift(to, { days: -89 }) },
+  { label: "12 months", from: (to: string) => shift(to, { months: -12, days: 1 }) },
+];
+
+const percent = (rate: number | null) => (rate === null ? "—" : `${(rate * 100).toFixed(1)}%`);
+
+function periodLabel(period: string, interval: Overview["interval"]): string {
+  const [y, m, d] = period.split("-").map(Number) as [number, number, number];
+  const at = new Date(Date.UTC(y, m - 1, d));
+  return interval === "month"
+    ? at.toLocaleDateString(undefined, { month: "short", year: "numeric", timeZone: "UTC" })
+    : at.toLocaleDateString(undefined, { month: "short", day: "numeric", timeZone: "UTC" });
+}
+
+/** A chart with a heading, an accessible name that states what it shows, and the same numbers as a table for screen readers. */
+function ChartPanel({
+  title,
+  summary,
+  children,
+  table,
+}: {
+  title: string;
+  summary: string;
+  children: ReactElement;
+  table: ReactNode;
+}) {
+  const id = useId();
+  return (
+    <section className="panel" aria-labelledby={id}>
+      <h2 id={id} style={{ marginTop: 0 }}>
+        {title}
+      </h2>
+      <div role="img" aria-label={summary} style={{ width: "100%", height: 280 }}>
+        <ResponsiveContainer width="100%" height="100%">
+          {children}
+        </ResponsiveContainer>
+      </div>
+      <div className="visually-hidden">{table}</div>
+    </section>
+  );
+}
+
 export default function Overview() {
-  return <h1>Overview</h1>;
+  const { program } = useSession();
+  const [params, setParams] = useSearchParams();
+  const end = today(program.timezone);
+  const to = params.get("to") ?? end;
+  const from = params.get("from") ?? shift(to, { days: -89 });
+  const setRange = (next: { from?: string; to?: string }) => {
+    const merged = { from, to, ...next };
+    if (merged.from && merged.to) setParams(merged, { replace: true });
+  };
+  const overview = useQuery({
+    queryKey: ["reports", "overview", from, to],
+    queryFn: () => api.get<Overview>("/v1/reports/overview", { from, to }),
+    placeholderData: keepPreviousData,
+  });
+  const data = overview.data;
+  const activePreset = PRESETS.find((p) => to === end && from === p.from(end))?.label;
+
+  return (
+    <>
+      <h1>Overview</h1>
+      <section className="panel" aria-label="Date range">
+        <div className="row">
+          <Field
+            label="From"
+            type="date"
+            value={from}
+            max={to}
+            onChange={(e) => setRange({ from: e.target.value })}
+            error={fieldError(overview.error, "from")}
+          />
+          <Field
+            label="To"
+            type="date"
+            value={to}
+            min={from}
+            onChange={(e) => setRange({ to: e.target.value })}
+            error={fieldError(overview.error, "to")}
+          />
+          <fieldset className="row" style={{ border: 0, padding: 0, margin: 0 }}>
+            <legend className="visually-hidden">Preset ranges</legend>
+            {PRESETS.map((p) => (
+              <button
+                key={p.label}
+                type="button"
+                className={activePreset === p.label ? undefined : "secondary"}
+                aria-pressed={activePreset === p.label}
+                onClick={() => setRange({ from: p.from(end), to: end })}
+              >
+                {p.label}
+              </button>
+            ))}
+          </fieldset>
+        </div>
+        <p className="muted" style={{ marginBottom: 0 }}>
+          Days in the programme's time zone ({program.timezone}).
+          {data && ` Showing ${data.from} to ${data.to} by ${data.interval}.`}
+        </p>
+      </section>
+
+      <ErrorAlert error={overview.error} />
+      {overview.isPending && <p role="status">Loading the overview…</p>}
+      {data && (
+        <div aria-busy={overview.isFetching}>
+          <section className="grid" aria-label="Key figures" style={{ marginBottom: "1rem" }}>
+            <Stat
+              label="Members"
+              value={formatNumber(data.members)}
+              hint={`${formatNumber(data.newMembers)} new in this range`}
+            />
+            <Stat
+              label="Active members (30 days)"
+              value={formatNumber(data.activeMembers)}
+              hint={`Bought or used points in the 30 days to ${data.to}`}
+            />
+            <Stat
+              label="Outstanding points"
+              value={formatPoints(data.outstandingPoints)}
+              hint={data.heldPoints > 0 ? `${formatPoints(data.heldPoints)} more on hold` : "Owed to members now"}
+            />
+            <Stat
+              label="Redemption rate"
+              value={percent(data.redemptionRate)}
+              hint={`${formatPoints(data.totals.redeemed)} redeemed of ${formatPoints(data.totals.issued)} issued`}
+            />
+          </section>
+          <PointsChart data={data} />
+          <div className="grid" style={{ gridTemplateColumns: "repeat(auto-fit, minmax(340px, 1fr))" }}>
+            <TiersChart data={data} />
+            <RewardsChart data={data} />
+          </div>
+        </div>
+      )}
+    </>
+  );
+}
+
+function PointsChart({ data }: { data: Overview }) {
+  const rows = data.series.map((s) => ({ ...s, label: periodLabel(s.period, data.interval) }));
+  const empty = data.series.every((s) => s.issued === 0 && s.redeemed === 0 && s.expired === 0);
+  const { issued, redeemed, expired } = data.totals;
+  if (empty) {
+    return (
+      <section className="panel">
+        <h2 style={{ marginTop: 0 }}>Points issued, redeemed and expired</h2>
+        <p className="muted">
+          No points moved between {data.from} and {data.to}.
+        </p>
+      </section>
+    );
+  }
+  return (
+    <ChartPanel
+      title="Points issued, redeemed and expired"
+      summary={`Line chart by ${data.interval} from ${data.from} to ${data.to}: ${formatNumber(issued)} points issued, ${formatNumber(redeemed)} redeemed, ${formatNumber(expired)} expired in total.`}
+      table={
+        <table>
+          <caption>Points by {data.interval}</caption>
+          <thead>
+            <tr>
+              <th scope="col">Period from</th>
+              <th scope="col">Issued</th>
+              <th scope="col">Redeemed</th>
+              <th scope="col">Expired</th>
+            </tr>
+          </thead>
+          <tbody>
+            {data.series.map((s) => (
+              <tr key={s.period}>
+                <th scope="row">{s.period}</th>
+                <td>{s.issued}</td>
+                <td>{s.redeemed}</td>
+                <td>{s.expired}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      }
+    >
+      <LineChart data={rows} margin={{ top: 8, right: 16, bottom: 8, left: 8 }} accessibilityLayer={false}>
+        <CartesianGrid strokeDasharray="3 3" stroke="#e5e7eb" />
+        <XAxis dataKey="label" tick={{ fill: "#57606a", fontSize: 12 }} minTickGap={16} />
+        <YAxis tick={{ fill: "#57606a", fontSize: 12 }} allowDecimals={false} />
+        <Tooltip formatter={(value) => formatNumber(Number(value))} />
+        <Legend />
+        <Line type="monotone" dataKey="issued" name="Issued" stroke={COLORS.issued} strokeWidth={2} dot={false} />
+        <Line type="monotone" dataKey="redeemed" name="Redeemed" stroke={COLORS.redeemed} strokeWidth={2} dot={false} />
+        <Line
+          type="monotone"
+          dataKey="expired"
+          name="Expired"
+          stroke={COLORS.expired}
+          strokeWidth={2}
+          strokeDasharray="6 3"
+          dot={false}
+        />
+      </LineChart>
+    </ChartPanel>
+  );
+}
+
+function TiersChart({ data }: { data: Overview }) {
+  if (data.tierDistribution.length === 0) {
+    return (
+      <section className="panel">
+        <h2 style={{ marginTop: 0 }}>Members by tier</h2>
+        <p className="muted">No tier ladder yet.</p>
+      </section>
+    );
+  }
+  return (
+    <ChartPanel
+      title="Members by tier"
+      summary={`Bar chart of members per tier now: ${data.tierDistribution.map((t) => `${t.name} ${t.members}`).join(", ")}.`}
+      table={
+        <table>
+          <caption>Members per tier now</caption>
+          <tbody>
+            {data.tierDistribution.map((t) => (
+              <tr key={t.tierId ?? "none"}>
+                <th scope="row">{t.name}</th>
+                <td>{t.members}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      }
+    >
+      <BarChart data={data.tierDistribution} margin={{ top: 8, right: 16, bottom: 8, left: 8 }} accessibilityLayer={false}>
+        <CartesianGrid strokeDasharray="3 3" stroke="#e5e7eb" vertical={false} />
+        <XAxis dataKey="name" tick={{ fill: "#57606a", fontSize: 12 }} />
+        <YAxis tick={{ fill: "#57606a", fontSize: 12 }} allowDecimals={false} />
+        <Tooltip formatter={(value) => formatNumber(Number(value))} />
+        <Bar dataKey="members" name="Members" fill={COLORS.issued} radius={[4, 4, 0, 0]} />
+      </BarChart>
+    </ChartPanel>
+  );
+}
+
+function RewardsChart({ data }: { data: Overview }) {
+  if (data.topRewards.length === 0) {
+    return (
+      <section className="panel">
+        <h2 style={{ marginTop: 0 }}>Top rewards</h2>
+        <p className="muted">
+          No redemptions between {data.from} and {data.to}.
+        </p>
+      </section>
+    );
+  }
+  return (
+    <ChartPanel
+      title="Top rewards"
+      summary={`Bar chart of the most redeemed rewards from ${data.from} to ${data.to}: ${data.topRewards.map((r) => `${r.name} ${r.redemptions}`).join(", ")}.`}
+      table={
+        <table>
+          <caption>Most redeemed rewards</caption>
+          <thead>
+            <tr>
+              <th scope="col">Reward</th>
+              <th scope="col">Redemptions</th>
+              <th scope="col">Points</th>
+            </tr>
+          </thead>
+          <tbody>
+            {data.topRewards.map((r) => (
+              <tr key={r.rewardId}>
+                <th scope="row">{r.name}</th>
+                <td>{r.redemptions}</td>
+                <td>{r.points}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      }
+    >
+      <BarChart
+        data={data.topRewards}
+        layout="vertical"
+        margin={{ top: 8, right: 16, bottom: 8, left: 8 }}
+        accessibilityLayer={false}
+      >
+        <CartesianGrid strokeDasharray="3 3" stroke="#e5e7eb" horizontal={false} />
+        <XAxis type="number" tick={{ fill: "#57606a", fontSize: 12 }} allowDecimals={false} />
+        <YAxis type="category" dataKey="name" width={130} tick={{ fill: "#57606a", fontSize: 12 }} />
+        <Tooltip formatter={(value) => formatNumber(Number(value))} />
+        <Bar dataKey="redemptions" name="Redemptions" fill={COLORS.redeemed} radius={[0, 4, 4, 0]} />
+      </BarChart>
+    </ChartPanel>
+  );
 }
