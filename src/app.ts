@@ -14,12 +14,14 @@ import { LedgerService } from "./ledger/ledger.service.ts";
 import { verifyLedger } from "./ledger/ledger.verify.ts";
 import { MemberService } from "./members/members.service.ts";
 import { PaymentService } from "./payments/payments.service.ts";
+import { PortalService } from "./portal/portal.service.ts";
 import { ProgramService } from "./programs/programs.service.ts";
 import { ReportService } from "./reports/reports.service.ts";
 import { RedemptionService } from "./rewards/redemptions.service.ts";
 import { RewardService, type TierLookup } from "./rewards/rewards.service.ts";
 import { type Clock, systemClock } from "./shared/clock.ts";
 import { type IdGenerator, newId } from "./shared/ids.ts";
+import { createMailer, type Mailer } from "./shared/mailer.ts";
 import { StaffService } from "./staff/staff.service.ts";
 import { TiersService } from "./tiers/tiers.service.ts";
 
@@ -40,17 +42,22 @@ export interface Services {
   rewards: RewardService;
   redemptions: RedemptionService;
   payments: PaymentService;
+  mailer: Mailer;
+  portal: PortalService;
   reports: ReportService;
   jobs: JobService;
   verify: () => ReturnType<typeof verifyLedger>;
 }
 
 export interface AppOptions {
-  config: Pick<Config, "rootKey" | "idempotencyRetentionDays" | "bodyLimitBytes" | "logLevel">;
+  config: Pick<Config, "rootKey" | "idempotencyRetentionDays" | "bodyLimitBytes" | "logLevel"> &
+    Partial<Pick<Config, "smtpUrl" | "mailFrom">>;
   database: Database;
   clock?: Clock;
   ids?: IdGenerator;
   log?: Logger;
+  /** Sends email (sign-in codes); by default SMTP from config.smtpUrl, else the server log. */
+  mailer?: Mailer;
 }
 
 /** Wiring: every service built from config in one place, collaborators passed in. */
@@ -75,6 +82,8 @@ export function buildServices(options: AppOptions): Services {
   const rewards = new RewardService({ db, clock, ids, uow, programs, ledger, tierOf });
   const redemptions = new RedemptionService({ db, clock, ids, uow, programs, ledger, tierOf });
   const payments = new PaymentService({ db, clock, ids, uow, programs, ledger });
+  const mailer = options.mailer ?? createMailer(options.config, log);
+  const portal = new PortalService({ db, clock, ids, uow, programs, members, tiers, rewards, campaigns, mailer, log });
   const reports = new ReportService({ db, clock });
   const jobs = new JobService({
     db,
@@ -102,6 +111,8 @@ export function buildServices(options: AppOptions): Services {
     rewards,
     redemptions,
     payments,
+    mailer,
+    portal,
     reports,
     staff,
     jobs,
@@ -132,6 +143,7 @@ export async function createApp(config: Config, overrides: Partial<Omit<AppOptio
     http,
     close: async () => {
       await services.jobs.stop();
+      await services.portal.mailSettled();
       await database.close();
     },
   };

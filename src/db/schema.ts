@@ -92,6 +92,8 @@ export interface MembersTable {
   tier_review_at: Timestamp | null;
   tier_grace_until: Timestamp | null;
   tier_locked: Generated<boolean>;
+  marketing_consent: Generated<boolean>;
+  marketing_consent_at: Timestamp | null;
   created_at: Timestamp;
   updated_at: Timestamp;
 }
@@ -515,6 +517,27 @@ export interface AuditLogTable {
   created_at: Timestamp;
 }
 
+export interface MemberLoginCodesTable {
+  id: string;
+  program_id: string;
+  member_id: string;
+  code_hash: string;
+  expires_at: Timestamp;
+  attempts: Generated<number>;
+  used_at: Timestamp | null;
+  created_at: Timestamp;
+}
+
+export interface MemberSessionsTable {
+  token_hash: string;
+  member_id: string;
+  program_id: string;
+  csrf_token: string;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+  revoked_at: Timestamp | null;
+}
+
 export interface DB {
   programs: ProgramsTable;
   api_keys: ApiKeysTable;
@@ -545,6 +568,8 @@ export interface DB {
   payment_refunds: PaymentRefundsTable;
   staff: StaffTable;
   staff_sessions: StaffSessionsTable;
+  member_login_codes: MemberLoginCodesTable;
+  member_sessions: MemberSessionsTable;
   audit_log: AuditLogTable;
 }
 

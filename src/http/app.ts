@@ -11,6 +11,7 @@ import { eventRoutes } from "../events/events.routes.ts";
 import { ledgerRoutes } from "../ledger/ledger.routes.ts";
 import { memberRoutes } from "../members/members.routes.ts";
 import { paymentRoutes } from "../payments/payments.routes.ts";
+import { portalRoutes } from "../portal/portal.routes.ts";
 import { programRoutes } from "../programs/programs.routes.ts";
 import { reportRoutes } from "../reports/reports.routes.ts";
 import { rewardRoutes } from "../rewards/rewards.routes.ts";
@@ -60,7 +61,7 @@ export function createHttpApp(services: Services, config: Pick<Config, "bodyLimi
       },
     }),
   );
-  app.use("/v1/*", authenticate(services.apiKeys, services.staff));
+  app.use("/v1/*", authenticate(services.apiKeys, services.staff, services.portal));
   app.route("/", programRoutes(services));
   app.route("/", apiKeyRoutes(services));
   app.route("/", memberRoutes(services));
@@ -71,6 +72,7 @@ export function createHttpApp(services: Services, config: Pick<Config, "bodyLimi
   app.route("/", rewardRoutes(services));
   app.route("/", paymentRoutes(services));
   app.route("/", staffRoutes(services));
+  app.route("/", portalRoutes(services));
   app.route("/", auditRoutes(services));
   app.route("/", reportRoutes(services));
 

@@ -3,11 +3,14 @@ import type { Context, MiddlewareHandler } from "hono";
 import { getCookie } from "hono/cookie";
 import type { ApiKeyService, Principal } from "../api-keys/api-keys.service.ts";
 import type { ApiKeyScope } from "../db/schema.ts";
+import type { PortalService } from "../portal/portal.service.ts";
 import { DomainError } from "../shared/errors.ts";
 import type { StaffService } from "../staff/staff.service.ts";
 import type { AppEnv } from "./env.ts";
 
 export const SESSION_COOKIE = "sb_session";
+/** A member's portal session: it opens /v1/me routes only. */
+export const MEMBER_COOKIE = "sb_member";
 
 /** What each staff role may do, as the API-key scopes the routes check (owners also manage staff and keys). */
 const ROLE_SCOPE = { owner: "admin", manager: "admin", cashier: "pos" } as const;
@@ -19,10 +22,17 @@ const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
  * session cookie from the web apps. A session's changes must also carry its CSRF token in
  * `X-CSRF-Token`: the cookie is sent by the browser on its own, the token only by our pages.
  */
-export function authenticate(apiKeys: ApiKeyService, staff: StaffService): MiddlewareHandler<AppEnv> {
+export function authenticate(apiKeys: ApiKeyService, staff: StaffService, portal: PortalService): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
+    const path = c.req.path;
+    // The portal's public routes (landing page, enrolment, sign-in codes) have no caller to name.
+    if (path.startsWith("/v1/portal/")) return next();
+    if (path === "/v1/me" || path.startsWith("/v1/me/")) return memberSession(c, next, portal);
     const header = c.req.header("authorization");
     const cookie = getCookie(c, SESSION_COOKIE);
+    if (header === undefined && !cookie && getCookie(c, MEMBER_COOKIE)) {
+      throw new DomainError("forbidden", "A member's portal session opens only the member's own routes, /v1/me");
+    }
     let principal: Principal | null;
     if (header === undefined && cookie) {
       const session = await staff.session(cookie);
@@ -46,6 +56,24 @@ export function authenticate(apiKeys: ApiKeyService, staff: StaffService): Middl
     c.set("log", c.get("log").child({ keyId: principal.keyId, programId: principal.programId }));
     await next();
   };
+}
+
+/**
+ * /v1/me routes act on the member whose `sb_member` cookie it is, and only with it: an API key or
+ * a staff session names no member (those use /v1/members/{id}).
+ */
+async function memberSession(c: Context<AppEnv>, next: () => Promise<void>, portal: PortalService): Promise<void> {
+  if (c.req.header("authorization") !== undefined) {
+    throw new DomainError("forbidden", "/v1/me is for a member signed in to the portal; with an API key use /v1/members/{id}");
+  }
+  const token = getCookie(c, MEMBER_COOKIE);
+  if (!token) throw new DomainError("unauthorized", "Sign in to the member portal first");
+  const session = await portal.session(token);
+  if (!session) throw new DomainError("unauthorized", "The session has ended; sign in again");
+  if (!SAFE_METHODS.has(c.req.method)) checkCsrf(c, session.csrfToken);
+  c.set("memberSession", session);
+  c.set("log", c.get("log").child({ memberId: session.memberId, programId: session.programId }));
+  await next();
 }
 
 /** A change made with a session must carry its CSRF token: the cookie alone is sent by any site. */
