@@ -111,11 +111,12 @@ describe.runIf(browserAvailable())("console: members and vouchers", () => {
     expect(await memberRows(page).first().textContent()).toContain("Ada Lovelace");
     await poll(() => memberRows(page).first().textContent()).toContain("Bronze");
     await checkPage(t, "admin-members");
-    // By keyboard from the top of the page: the new-member button, the search box, its button, the rows.
+    // By keyboard from the top of the page: the new-member button, the search box, its button, the
+    // table (scrollable on a narrow screen) and its rows.
     await page.locator("main").focus();
-    const reached = await tabThrough(page, 5);
+    const reached = await tabThrough(page, 6);
     expect(reached.slice(0, 3)).toEqual(["button:New member", "input:", "button:Search"]);
-    expect(reached[3]).toContain("Ada Lovelace");
+    expect(reached.slice(3).join(" ")).toContain("a:Ada Lovelace");
 
     // Nothing below reloads the page: this mark would be lost.
     await page.evaluate(() => {
@@ -184,6 +185,7 @@ describe.runIf(browserAvailable())("console: members and vouchers", () => {
     await page.getByRole("button", { name: "Credit points" }).click();
     await poll(() => page.getByTestId("available").textContent()).toBe("190 pts");
     await poll(() => history.textContent()).toContain("Goodwill for a spilt latte");
+    expect(await history.locator("tbody tr").first().textContent()).toContain("You");
     expect(await page.getByRole("status").first().textContent()).toContain("Credited 50 pts");
     // A debit beyond the balance is refused with the API's words.
     await page.getByLabel("Debit (take away)").check();
@@ -276,9 +278,28 @@ describe.runIf(browserAvailable())("console: members and vouchers", () => {
     expect(await panel.textContent()).toContain("order order-77");
     expect((await web.api("GET", `/v1/vouchers/${voucherCode}`, undefined, program.key)).body.status).toBe("used");
 
-    // The member link opens the member page.
-    await panel.getByRole("link").click();
+    // Cancelling a redemption whose voucher is unused gives the points back.
+    const reward = (await web.api("GET", `/v1/vouchers/${voucherCode}`, undefined, program.key)).body.reward;
+    const second = await ok(
+      web.api("POST", `/v1/members/${ada.id}/redemptions`, { rewardId: reward.id }, program.key),
+      "second redemption",
+    );
+    const before = second.balance.available;
+    await page.getByLabel("Voucher code").fill(second.vouchers[0].code);
+    await page.getByRole("button", { name: "Look up" }).click();
+    const secondPanel = page.getByRole("region", { name: second.vouchers[0].code });
+    await poll(() => secondPanel.textContent()).toContain("Valid");
+    await page.getByRole("button", { name: "Cancel redemption" }).click();
+    await page.getByLabel("Reason (optional)").fill("Changed their mind");
+    await page.getByRole("button", { name: "Yes, cancel it" }).click();
+    await poll(() => secondPanel.textContent()).toContain("Not valid: Cancelled.");
+    expect(await page.getByRole("status").textContent()).toContain("points went back");
+    expect((await web.api("GET", `/v1/members/${ada.id}/balance`, undefined, program.key)).body.available).toBe(before + 100);
+
+    // The member link opens the member page, with the points back.
+    await secondPanel.getByRole("link").click();
     await poll(() => h1(page)).toContain("Ada");
+    await poll(() => page.getByTestId("available").textContent()).toBe(`${before + 100} pts`);
     t.expectNoProblems();
     await t.close();
   });

@@ -3,7 +3,7 @@ import { Link } from "react-router";
 import { api } from "../../shared/api.ts";
 import { ErrorAlert, formatDateTime, formatPoints, Pager } from "../../shared/ui.tsx";
 import { useSession } from "../session.tsx";
-import { formatMinor, LEDGER_EXPLANATIONS, memberName, StatusBadge, signedPoints, useCursors } from "./common.tsx";
+import { formatMinor, LEDGER_EXPLANATIONS, memberName, StatusBadge, signedPoints, TableWrap, useCursors } from "./common.tsx";
 import type { LedgerEntry, Page, Redemption, Referrals, StoredEvent } from "./types.ts";
 
 const PAGE_SIZE = 20;
@@ -23,22 +23,24 @@ function Empty({ children }: { children: string }) {
   return <p className="muted">{children}</p>;
 }
 
-/** Who did it, in words: a staff member, an API key or the server's own due work. */
-function actorLabel(actor: string): string {
+/** Who did it, in words: you, another staff member, an API key or the server's own due work. */
+function actorLabel(actor: string, you: string): string {
+  if (actor === `staff:${you}`) return "You";
+  if (actor.startsWith("staff:")) return "Staff";
   if (actor.startsWith("system:")) return "System";
   if (actor.startsWith("key:")) return "API key";
-  if (actor.startsWith("stf_")) return "Staff";
   return actor;
 }
 
 export function LedgerHistory({ memberId }: { memberId: string }) {
+  const { session } = useSession();
   const { query, cursors, setCursors } = useMemberPage<Page<LedgerEntry>>(memberId, "ledger", `/v1/members/${memberId}/ledger`);
   return (
     <>
       <ErrorAlert error={query.error} />
       {query.data?.data.length === 0 && <Empty>No points yet.</Empty>}
       {query.data && query.data.data.length > 0 && (
-        <div className="table-wrap">
+        <TableWrap label="Ledger history">
           <table>
             <caption className="visually-hidden">Ledger history, newest first</caption>
             <thead>
@@ -65,12 +67,12 @@ export function LedgerHistory({ memberId }: { memberId: string }) {
                     {e.reason && <div className="muted">{LEDGER_EXPLANATIONS[e.type]}</div>}
                     {e.reversedByTransactionId && <div className="muted">Reversed later</div>}
                   </td>
-                  <td>{actorLabel(e.actor)}</td>
+                  <td>{actorLabel(e.actor, session.staff.id)}</td>
                 </tr>
               ))}
             </tbody>
           </table>
-        </div>
+        </TableWrap>
       )}
       <Pager nextCursor={query.data?.nextCursor} cursors={cursors} onChange={setCursors} />
     </>
@@ -91,7 +93,7 @@ export function EventHistory({ memberId }: { memberId: string }) {
       <ErrorAlert error={query.error} />
       {query.data?.data.length === 0 && <Empty>No purchases or other events yet.</Empty>}
       {query.data && query.data.data.length > 0 && (
-        <div className="table-wrap">
+        <TableWrap label="Purchases and events">
           <table>
             <caption className="visually-hidden">Purchases and other events, newest first</caption>
             <thead>
@@ -129,7 +131,7 @@ export function EventHistory({ memberId }: { memberId: string }) {
               ))}
             </tbody>
           </table>
-        </div>
+        </TableWrap>
       )}
       <Pager nextCursor={query.data?.nextCursor} cursors={cursors} onChange={setCursors} />
     </>
@@ -147,7 +149,7 @@ export function RedemptionHistory({ memberId }: { memberId: string }) {
       <ErrorAlert error={query.error} />
       {query.data?.data.length === 0 && <Empty>No redemptions yet.</Empty>}
       {query.data && query.data.data.length > 0 && (
-        <div className="table-wrap">
+        <TableWrap label="Redemptions">
           <table>
             <caption className="visually-hidden">Redemptions and their vouchers, newest first</caption>
             <thead>
@@ -190,7 +192,7 @@ export function RedemptionHistory({ memberId }: { memberId: string }) {
               ))}
             </tbody>
           </table>
-        </div>
+        </TableWrap>
       )}
       <Pager nextCursor={query.data?.nextCursor} cursors={cursors} onChange={setCursors} />
     </>
@@ -225,7 +227,7 @@ export function ReferralHistory({ memberId }: { memberId: string }) {
       )}
       {query.data?.data.length === 0 && <Empty>Has not referred anyone yet.</Empty>}
       {query.data && query.data.data.length > 0 && (
-        <div className="table-wrap">
+        <TableWrap label="Referrals">
           <table>
             <caption className="visually-hidden">Members this member referred, newest first</caption>
             <thead>
@@ -254,7 +256,7 @@ export function ReferralHistory({ memberId }: { memberId: string }) {
               ))}
             </tbody>
           </table>
-        </div>
+        </TableWrap>
       )}
       <Pager nextCursor={query.data?.nextCursor} cursors={cursors} onChange={setCursors} />
     </>

@@ -124,6 +124,16 @@ export function ConfirmButton({
   );
 }
 
+/** A table's scrolling frame: focusable and named, so keyboard users can scroll it on a narrow screen. */
+export function TableWrap({ label, children }: { label: string; children: ReactNode }) {
+  return (
+    // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrollable region must be reachable by keyboard (WCAG 2.1.1)
+    <section className="table-wrap" aria-label={label} tabIndex={0}>
+      {children}
+    </section>
+  );
+}
+
 /** Tabs (WAI-ARIA pattern): arrow keys move between tabs, only the chosen panel is shown. */
 export function Tabs({ label, tabs }: { label: string; tabs: { id: string; label: string; content: ReactNode }[] }) {
   const [selected, setSelected] = useState(tabs[0]?.id);

@@ -3,7 +3,7 @@ import { type FormEvent, useState } from "react";
 import { Link, useSearchParams } from "react-router";
 import { api } from "../../shared/api.ts";
 import { ErrorAlert, Field, formatDate, Pager } from "../../shared/ui.tsx";
-import { memberName, StatusBadge, useCursors } from "../members/common.tsx";
+import { memberName, StatusBadge, TableWrap, useCursors } from "../members/common.tsx";
 import { NewMemberForm } from "../members/NewMemberForm.tsx";
 import type { Ladder, MemberListItem, Page } from "../members/types.ts";
 
@@ -96,7 +96,7 @@ export default function Members() {
               : "All members, oldest first"}
       </p>
       {members.data && members.data.data.length > 0 && (
-        <div className="table-wrap">
+        <TableWrap label="Members">
           <table>
             <caption className="visually-hidden">Members, page {cursors.length}</caption>
             <thead>
@@ -127,7 +127,7 @@ export default function Members() {
               ))}
             </tbody>
           </table>
-        </div>
+        </TableWrap>
       )}
       <Pager nextCursor={members.data?.nextCursor} cursors={cursors} onChange={setCursors} />
     </>
