@@ -150,17 +150,26 @@ export class BacktestService {
   /**
    * One example event through the campaign (draft or live, its schedule and holdout set aside)
    * on top of the standing rules, for an example member with a tier, segments and a purchase
-   * count: what the console's "try an example event" shows. Writes nothing.
+   * count: what the console's "try an example event" shows. Without a campaign, the standing
+   * rules alone. Writes nothing.
    */
-  async preview(programId: string, campaignId: string, input: PreviewInput) {
+  async preview(programId: string, campaignId: string | null, input: PreviewInput) {
     const db = this.deps.db;
     const program = await programForEvents(db, programId);
     if (!program) throw notFound("Program", programId);
-    const { campaign, rules: own } = await this.deps.campaigns.campaignWithRules(programId, campaignId);
-    const simulated = { ...toLiveCampaign(campaign), status: "active" as const, startsAt: null, endsAt: null, holdoutPercent: 0 };
+    const { campaign, rules: own } = campaignId
+      ? await this.deps.campaigns.campaignWithRules(programId, campaignId)
+      : { campaign: null, rules: [] };
     const standing = (await this.deps.campaigns.liveRules(db, programId, program.rulesRevision)).filter(
       (r) => r.campaign === null,
     );
+    const simulated = campaign && {
+      ...toLiveCampaign(campaign),
+      status: "active" as const,
+      startsAt: null,
+      endsAt: null,
+      holdoutPercent: 0,
+    };
     const rules = [...standing, ...own.map((r) => ({ ...r, campaign: simulated }))];
     let tier: MemberFacts["tier"] = null;
     if (input.member.tierId) {
@@ -188,10 +197,11 @@ export class BacktestService {
       partnerId: null,
       attributes: {},
     };
-    const remaining = campaign.budget_points === null ? new Map() : await budgetRemaining(db, [campaignId]);
-    const budgets = new Map(
-      campaign.budget_points === null ? [] : [[campaignId, remaining.get(campaignId) ?? campaign.budget_points]],
-    );
+    const budgets = new Map<string, number>();
+    if (campaign && campaign.budget_points !== null) {
+      const remaining = await budgetRemaining(db, [campaign.id]);
+      budgets.set(campaign.id, remaining.get(campaign.id) ?? campaign.budget_points);
+    }
     const evaluation = evaluate(event, member, { purchases, stamps: new Map(), awards: [] }, rules, program, budgets);
     const contributions = evaluation.contributions.map((c) => ({
       ruleId: c.ruleId,
@@ -203,10 +213,12 @@ export class BacktestService {
     }));
     return {
       campaignId,
-      campaignVersion: campaign.version,
+      campaignVersion: campaign?.version ?? null,
       points: contributions.reduce((sum, c) => sum + c.points, 0),
-      campaignPoints: contributions.filter((c) => c.campaignId === campaignId).reduce((sum, c) => sum + c.points, 0),
-      holdoutPercent: campaign.holdout_percent,
+      campaignPoints: contributions
+        .filter((c) => campaignId !== null && c.campaignId === campaignId)
+        .reduce((sum, c) => sum + c.points, 0),
+      holdoutPercent: campaign?.holdout_percent ?? 0,
       contributions,
       skipped: evaluation.skipped.map((s) => ({
         ruleId: s.ruleId,

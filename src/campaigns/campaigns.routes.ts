@@ -211,7 +211,24 @@ export function campaignRoutes(services: Services) {
     },
   );
 
-  // Like the backtest: a POST for its body that writes nothing.
+  // Like the backtest: POSTs for their bodies that write nothing.
+  route(
+    router,
+    createRoute({
+      method: "post",
+      path: "/v1/rules/preview",
+      tags: ruleTags,
+      summary: "Try an example event on the standing rules, writing nothing",
+      description:
+        "One example event for an example member (tier, segments, earlier purchases) through the programme's active standing rules (campaigns' rules excluded: see POST /v1/campaigns/{id}/preview). Answers the points each rule would give and why, and why the others give none.",
+      security: bearer,
+      middleware: [requireScope(...admin)],
+      request: jsonBody(PreviewInputSchema),
+      responses: { 200: json(PreviewSchema, "What the example event would earn"), ...commonErrors },
+    }),
+    async (c) => c.json(await services.backtests.preview(programOf(c), null, c.req.valid("json"))),
+  );
+
   route(
     router,
     createRoute({

@@ -166,8 +166,8 @@ export const PreviewInputSchema = z
 
 export const PreviewSchema = z
   .object({
-    campaignId: z.string(),
-    campaignVersion: z.int(),
+    campaignId: z.string().nullable().describe("Null: the standing rules alone (POST /v1/rules/preview)"),
+    campaignVersion: z.int().nullable(),
     points: z.int().describe("Every point the event would earn: standing rules, the campaign's rules and the tier bonus"),
     campaignPoints: z.int().describe("...of which the campaign's rules give"),
     holdoutPercent: z.int().describe("Members in the holdout would not get the campaign's points"),

@@ -93,6 +93,20 @@ describe.runIf(browserAvailable())("console: rules, campaigns, tiers and rewards
     await page.getByRole("button", { name: "Save rule" }).click();
     await expect.poll(() => page.getByText("Saved: version 2.").isVisible()).toBe(true);
     await expect.poll(() => page.getByRole("region", { name: "Versions" }).getByRole("row").count()).toBe(3);
+    // An example event on the standing rules, right on the rule's page: $4 is under the condition's $5.
+    const ruleExample = page.getByRole("form", { name: "Example event" });
+    const ruleTried = page.getByRole("region", { name: "Try an example event" });
+    await ruleExample.getByLabel("Example amount (USD)").fill("12.99");
+    await ruleExample.getByRole("button", { name: "Try it" }).click();
+    await expect
+      .poll(() => ruleTried.locator(".stat", { hasText: "Points earned" }).locator(".value").textContent())
+      .toBe("12 pts");
+    await ruleExample.getByLabel("Example amount (USD)").fill("4");
+    await ruleExample.getByRole("button", { name: "Try it" }).click();
+    await expect
+      .poll(() => ruleTried.locator(".stat", { hasText: "Points earned" }).locator(".value").textContent())
+      .toBe("0 pts");
+    await expect.poll(() => ruleTried.getByText(/Condition not met/).count()).toBe(1);
 
     // -- a campaign: validation messages next to the fields, then created ----------------------
     await page.getByRole("navigation", { name: "Console" }).getByRole("link", { name: "Campaigns" }).click();

@@ -81,6 +81,13 @@ describe.each(engines())("POST /v1/campaigns/{id}/preview (%s)", (engine) => {
     expect(outside.body.skipped).toEqual([expect.objectContaining({ ruleName: "Double points", reason: "audience" })]);
   });
 
+  it("previews the standing rules alone at /v1/rules/preview", async () => {
+    const res = await p.call("POST", "/v1/rules/preview", { event: { amount: 2_000 }, member: { tierId: goldId } });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ campaignId: null, campaignVersion: null, points: 30, campaignPoints: 0, holdoutPercent: 0 });
+    expect(res.body.skipped).toEqual([]);
+  });
+
   it("writes nothing and refuses bad input with field paths", async () => {
     const before = await p.call("GET", `/v1/campaigns/${campaignId}`);
     const bad = await p.call("POST", `/v1/campaigns/${campaignId}/preview`, { event: { amount: -1 } });

@@ -45,13 +45,17 @@ const emptyItem = (): ItemDraft => ({ key: nextKey++, sku: "", category: "", qua
 export function CampaignTools({ campaign }: { campaign: Campaign }) {
   return (
     <div className="grid" style={{ marginTop: "2rem", alignItems: "start" }}>
-      <ExampleEvent campaign={campaign} />
+      <ExampleEvent path={`/v1/campaigns/${campaign.id}/preview`} forCampaign />
       <BacktestPanel campaign={campaign} />
     </div>
   );
 }
 
-function ExampleEvent({ campaign }: { campaign: Campaign }) {
+/**
+ * An example event and member, and the points they would earn: through a campaign's preview, or
+ * the standing rules' (POST /v1/rules/preview).
+ */
+export function ExampleEvent({ path, forCampaign = false }: { path: string; forCampaign?: boolean }) {
   const { program } = useSession();
   const currency = program.currency;
   const [type, setType] = useState("purchase");
@@ -64,7 +68,7 @@ function ExampleEvent({ campaign }: { campaign: Campaign }) {
   const tiers = useQuery({ queryKey: ["tiers"], queryFn: () => api.get<Ladder>("/v1/tiers") });
   const tryIt = useMutation({
     mutationFn: () =>
-      api.post<Preview>(`/v1/campaigns/${campaign.id}/preview`, {
+      api.post<Preview>(path, {
         event: {
           type: type.trim(),
           ...(amount.trim() && { amount: toMinor(amount, currency) }),
@@ -95,7 +99,10 @@ function ExampleEvent({ campaign }: { campaign: Campaign }) {
         Try an example event
       </h2>
       <p className="muted">
-        What one event would earn with this campaign (its schedule and holdout set aside). Nothing is saved.
+        {forCampaign
+          ? "What one event would earn with this campaign (its schedule and holdout set aside) and the standing rules."
+          : "What one event would earn with the active standing rules (as saved)."}{" "}
+        Nothing is saved.
       </p>
       <form onSubmit={submit} noValidate aria-label="Example event">
         <div className="row">
@@ -194,7 +201,7 @@ function ExampleEvent({ campaign }: { campaign: Campaign }) {
         <div aria-live="polite" style={{ marginTop: "1rem" }}>
           <div className="grid">
             <Stat label="Points earned" value={formatPoints(result.points)} />
-            <Stat label="From this campaign" value={formatPoints(result.campaignPoints)} />
+            {forCampaign && <Stat label="From this campaign" value={formatPoints(result.campaignPoints)} />}
           </div>
           {result.holdoutPercent > 0 && (
             <p className="muted">Members in the {result.holdoutPercent}% holdout would not get the campaign's points.</p>

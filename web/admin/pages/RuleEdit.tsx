@@ -2,6 +2,7 @@ import { useQuery } from "@tanstack/react-query";
 import { Link, useLocation, useNavigate, useParams } from "react-router";
 import { api } from "../../shared/api.ts";
 import { ErrorAlert, formatDateTime, Notice } from "../../shared/ui.tsx";
+import { ExampleEvent } from "../design/CampaignTools.tsx";
 import { RuleForm } from "../design/RuleForm.tsx";
 import type { Rule, Version } from "../design/types.ts";
 
@@ -47,6 +48,11 @@ export default function RuleEdit() {
           if (!current) navigate(`/rules/${saved.id}`, { replace: true, state: { created: true } });
         }}
       />
+      {current && !current.campaignId && (
+        <div style={{ marginTop: "2rem" }}>
+          <ExampleEvent path="/v1/rules/preview" />
+        </div>
+      )}
       {current && (
         <section aria-labelledby="versions-heading">
           <h2 id="versions-heading">Versions</h2>
