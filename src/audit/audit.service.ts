@@ -65,11 +65,17 @@ export class AuditService {
     const names = await actorNames(this.deps.db, programId, ids("staff"), ids("key"));
     const last = page.at(-1);
     return {
-      data: page.map((r) => auditView(r, names.get(r.actor) ?? null)),
+      data: page.map((r) => auditView(r, names.get(r.actor) ?? BUILT_IN_ACTORS[r.actor] ?? null)),
       nextCursor: rows.length > query.limit && last ? encodeCursor({ at: last.created_at, id: last.id }) : null,
     };
   }
 }
+
+/** Actors that are no staff account or stored key. */
+const BUILT_IN_ACTORS: Record<string, string> = {
+  "key:root:env": "Operator key (STAMPBOOK_ROOT_KEY)",
+  cli: "Command line (stampbook)",
+};
 
 const auditView = (row: AuditRow, actorName: string | null) => ({
   id: row.id,

@@ -112,7 +112,11 @@ describe.each(engines())("audit log on %s", (engine) => {
       before: { revokedAt: null },
       after: { revokedAt: expect.any(String) },
     });
-    expect(firstOwner).toMatchObject({ actor: "key:root:env", targetId: expect.stringMatching(/^stf_/) });
+    expect(firstOwner).toMatchObject({
+      actor: "key:root:env",
+      actorName: "Operator key (STAMPBOOK_ROOT_KEY)",
+      targetId: expect.stringMatching(/^stf_/),
+    });
     expect(programme).toMatchObject({ actor: "key:root:env", targetId: p.id, after: { apiKey: { secret: "[redacted]" } } });
   });
 
