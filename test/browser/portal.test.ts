@@ -1,0 +1,318 @@
+import type { AddressInfo } from "node:net";
+import type { Browser } from "playwright-core";
+import { SMTPServer } from "smtp-server";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  browserAvailable,
+  checkPage,
+  LAPTOP,
+  launchBrowser,
+  openPage,
+  startWebServer,
+  type WebProgram,
+  type WebServer,
+} from "../helpers/browser.ts";
+
+/**
+ * The member portal in a real browser against a real server that mails through a real SMTP
+ * server: a member joins from a friend's referral link with marketing consent, reads the code
+ * from the received email, signs in, sees points (available, pending, expiring), tier progress and
+ * history, redeems a reward for a voucher code, edits the profile and signs out, on a laptop and
+ * on a phone. And a member's browser cannot fetch another member.
+ */
+
+const PHONE = { width: 390, height: 844 };
+
+/** A local SMTP server (user and password checked) that keeps every message it receives. */
+async function startSmtp() {
+  const received: { to: string[]; raw: string }[] = [];
+  const server = new SMTPServer({
+    allowInsecureAuth: true,
+    disabledCommands: ["STARTTLS"],
+    logger: false,
+    onAuth(auth, _session, callback) {
+      if (auth.username === "portal" && auth.password === "mail-pass") callback(null, { user: "portal" });
+      else callback(new Error("Invalid username or password"));
+    },
+    onData(stream, session, callback) {
+      let raw = "";
+      stream.setEncoding("utf8");
+      stream.on("data", (chunk: string) => {
+        raw += chunk;
+      });
+      stream.on("end", () => {
+        received.push({ to: session.envelope.rcptTo.map((r) => r.address), raw });
+        callback();
+      });
+    },
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.server.address() as AddressInfo;
+  return {
+    url: `smtp://portal:mail-pass@127.0.0.1:${port}`,
+    received,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+describe.runIf(browserAvailable())("member portal", () => {
+  let browser: Browser;
+  let web: WebServer;
+  let smtp: Awaited<ReturnType<typeof startSmtp>>;
+  let program: WebProgram;
+  let referrer: { id: string; referralCode: string };
+  let latteId: string;
+
+  const ok = async (res: Promise<{ status: number; body: unknown }>, what: string) => {
+    const r = await res;
+    if (r.status >= 300) throw new Error(`${what}: ${r.status} ${JSON.stringify(r.body)}`);
+    // biome-ignore lint/suspicious/noExplicitAny: a JSON answer read field by field
+    return r.body as any;
+  };
+
+  beforeAll(async () => {
+    smtp = await startSmtp();
+    [web, browser] = await Promise.all([startWebServer({ SMTP_URL: smtp.url }), launchBrowser()]);
+    program = await web.createProgram("Portal Coffee");
+    const key = program.key;
+    // Points are spendable at once (no pending period) and expire after 12 months.
+    await ok(
+      web.api("PATCH", "/v1/programs/current", { pendingDays: 0, pointsExpiry: { policy: "fixed_period", months: 12 } }, key),
+      "settings",
+    );
+    await ok(
+      web.api(
+        "POST",
+        "/v1/rules",
+        {
+          name: "Welcome",
+          description: "50 points when you join",
+          trigger: "signup",
+          effect: { type: "fixed_points", points: 50 },
+        },
+        key,
+      ),
+      "signup rule",
+    );
+    await ok(
+      web.api(
+        "POST",
+        "/v1/rules",
+        {
+          name: "Per dollar",
+          description: "1 point for every $1 you spend",
+          trigger: "purchase",
+          effect: { type: "points_per_amount", points: 1, per: 100 },
+        },
+        key,
+      ),
+      "purchase rule",
+    );
+    await ok(
+      web.api(
+        "PUT",
+        "/v1/tiers",
+        {
+          policy: { metric: "points_earned", window: { type: "lifetime" }, periodMonths: 12, graceDays: 0 },
+          tiers: [
+            { name: "Green", threshold: 0, benefits: ["Birthday treat"] },
+            { name: "Gold", threshold: 500, benefits: ["Free refills"] },
+          ],
+        },
+        key,
+      ),
+      "tiers",
+    );
+    const latte = await ok(
+      web.api(
+        "POST",
+        "/v1/rewards",
+        { name: "Free latte", description: "Any size", type: "free_product", value: { sku: "LATTE" }, costPoints: 100 },
+        key,
+      ),
+      "latte",
+    );
+    latteId = latte.id;
+    await ok(
+      web.api("POST", "/v1/rewards", { name: "Travel mug", type: "free_product", value: { sku: "MUG" }, costPoints: 1000 }, key),
+      "mug",
+    );
+    referrer = await ok(web.api("POST", "/v1/members", { email: "friend@example.com", name: "Friend" }, key), "referrer");
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await web?.stop();
+    await smtp?.close();
+  });
+
+  /** The newest code mailed to `email`, waited for with a bound. */
+  async function codeMailedTo(email: string, after: number): Promise<string> {
+    await expect.poll(() => smtp.received.slice(after).some((m) => m.to.includes(email)), { timeout: 15_000 }).toBe(true);
+    const message = smtp.received
+      .slice(after)
+      .filter((m) => m.to.includes(email))
+      .at(-1);
+    const code = message?.raw.match(/Your sign-in code: (\d{6})/)?.[1];
+    if (!code) throw new Error(`no code in ${message?.raw}`);
+    return code;
+  }
+
+  it.each([
+    ["laptop", LAPTOP],
+    ["phone", PHONE],
+  ] as const)(
+    "a member joins, signs in with the emailed code, sees points and tier, redeems, edits the profile (%s)",
+    async (label, viewport) => {
+      const email = `ada-${label}@example.com`;
+      const shot = (page: string) => `portal-${label}-${page}`;
+      // Phones are unique in a programme: each run its own.
+      const digits = label === "phone" ? "5678" : "1234";
+      const t = await openPage(browser, web.base, viewport);
+      const { page } = t;
+
+      // Landing page from a friend's referral link: the code is filled in.
+      await page.goto(`/portal/${program.id}?ref=${referrer.referralCode}`);
+      await expect.poll(() => page.getByRole("heading", { level: 1 }).textContent()).toBe("Portal Coffee");
+      await expect.poll(() => page.getByLabel("Referral code (optional)").inputValue()).toBe(referrer.referralCode);
+      expect(await page.getByText("1 point for every $1 you spend").isVisible()).toBe(true);
+      expect(await page.getByText("Travel mug").isVisible()).toBe(true);
+      await checkPage(t, shot("landing"));
+
+      // Join with consent.
+      const mailed = smtp.received.length;
+      await page.getByLabel("Email", { exact: true }).fill(email);
+      await page.getByLabel("Name (optional)").fill("Ada");
+      await page.getByLabel("Birthday (optional)").fill("1990-05-01");
+      await page.getByLabel(/Send me news and offers/).check();
+      await page.getByRole("button", { name: "Join" }).click();
+      await expect.poll(() => page.getByRole("heading", { level: 1 }).textContent()).toBe("Sign in to Portal Coffee");
+      await expect.poll(() => page.getByRole("status").first().textContent()).toContain(`We sent a sign-in code to ${email}`);
+      await checkPage(t, shot("sign-in"));
+
+      const [member] = (await ok(web.api("GET", `/v1/members?email=${email}`, undefined, program.key), "find")).data;
+      expect(member).toMatchObject({ name: "Ada", birthDate: "1990-05-01", referredBy: referrer.id });
+      expect(member.marketingConsent.granted).toBe(true);
+      expect(Date.now() - new Date(member.marketingConsent.at).getTime()).toBeLessThan(60_000);
+      // A purchase (120 points, spendable at once) and a bonus that is still pending.
+      await ok(
+        web.api("POST", "/v1/events", { id: `buy-${label}`, type: "purchase", member: { email }, amount: 12_000 }, program.key),
+        "purchase",
+      );
+      await ok(
+        web.api(
+          "POST",
+          `/v1/members/${member.id}/adjustments`,
+          { points: 30, reason: "Coffee club bonus", availableAt: new Date(Date.now() + 7 * 86_400_000).toISOString() },
+          program.key,
+        ),
+        "pending bonus",
+      );
+
+      // A wrong code is refused in words; the emailed one signs in.
+      const code = await codeMailedTo(email, mailed);
+      await page.getByLabel("Sign-in code").fill(code === "000000" ? "000001" : "000000");
+      await page.getByRole("button", { name: "Sign in" }).click();
+      await expect.poll(() => page.getByRole("alert").textContent()).toContain("That code is not right");
+      await page.getByLabel("Sign-in code").fill(code);
+      await page.getByRole("button", { name: "Sign in" }).click();
+
+      // Dashboard: 50 welcome + 120 earned, 30 pending, expiry dates, tier progress, referral link.
+      await expect.poll(() => page.getByRole("heading", { level: 1 }).textContent()).toBe("Hi, Ada");
+      const points = page.getByRole("region", { name: "Your points" });
+      await expect.poll(() => points.textContent()).toContain("170 pts");
+      expect(await points.textContent()).toMatch(/Pending.*30 pts/);
+      expect(await points.textContent()).toMatch(/Expiring on \w+/);
+      expect(await points.textContent()).toContain("Travel mug");
+      const tier = await ok(web.api("GET", `/v1/members/${member.id}/tier`, undefined, program.key), "tier");
+      const progress = page.getByRole("progressbar", { name: "Progress to Gold" });
+      await expect.poll(() => progress.getAttribute("aria-valuenow")).toBe(String(tier.progress.percentToNext));
+      expect(await page.getByText(`${tier.amountToNext} more points to reach Gold`).isVisible()).toBe(true);
+      expect(await page.getByLabel("Your referral link").inputValue()).toBe(
+        `${web.base}/portal/${program.id}?ref=${member.referralCode}`,
+      );
+      await page.getByRole("button", { name: "Copy link" }).click();
+      await expect
+        .poll(() => page.getByRole("region", { name: "Invite a friend" }).getByRole("status").textContent())
+        .not.toBe("");
+      await expect.poll(() => page.getByRole("region", { name: "Recent activity" }).textContent()).toContain("Coffee club bonus");
+      await checkPage(t, shot("dashboard"));
+
+      // The member's browser reaches only /v1/me: another member, or their own id, is refused.
+      const probe = await page.evaluate(
+        async (ids) =>
+          Promise.all(
+            [`/v1/members/${ids.other}`, `/v1/members/${ids.own}`, `/v1/members/${ids.other}/balance`].map(async (path) => {
+              const res = await fetch(path);
+              return { path, status: res.status, code: ((await res.json()) as { error?: { code?: string } }).error?.code };
+            }),
+          ),
+        { other: referrer.id, own: member.id },
+      );
+      for (const answer of probe) expect(answer, answer.path).toMatchObject({ status: 403, code: "forbidden" });
+
+      const nav = page.getByRole("navigation", { name: "Your account" });
+      // Rewards: the latte now, the mug nearly; redeem the latte (confirmed) and get its code.
+      await nav.getByRole("link", { name: "Rewards" }).click();
+      await expect.poll(() => page.getByRole("heading", { level: 1 }).textContent()).toBe("Rewards");
+      await expect.poll(() => page.getByRole("region", { name: "Nearly there" }).textContent()).toContain("830 pts to go");
+      await checkPage(t, shot("rewards"));
+      await page.getByRole("button", { name: "Redeem Free latte" }).click();
+      await page.getByRole("button", { name: "Yes, redeem for 100 pts" }).click();
+      await expect.poll(() => page.getByRole("status").filter({ hasText: "Free latte is yours" }).count()).toBe(1);
+      const vouchers = await ok(web.api("GET", `/v1/members/${member.id}/vouchers`, undefined, program.key), "vouchers");
+      const voucherCode: string = vouchers.data[0].code;
+      expect(vouchers.data[0].reward.id).toBe(latteId);
+      expect(await page.getByRole("status").filter({ hasText: "Free latte is yours" }).textContent()).toContain(voucherCode);
+      await expect.poll(() => page.getByRole("region", { name: "Your vouchers" }).textContent()).toContain(voucherCode);
+      expect(await page.getByText("You have 70 pts to spend").isVisible()).toBe(true);
+      await checkPage(t, shot("rewards-redeemed"));
+
+      // History, a page at a time.
+      await nav.getByRole("link", { name: "History" }).click();
+      await expect.poll(() => page.getByRole("region", { name: "Points history" }).textContent()).toContain("Spent");
+      await checkPage(t, shot("history"));
+
+      // Profile: change the name and phone, withdraw consent.
+      await nav.getByRole("link", { name: "Profile" }).click();
+      await expect.poll(() => page.getByLabel("Name").inputValue()).toBe("Ada");
+      await page.getByLabel("Phone").fill("not a phone");
+      await page.getByRole("button", { name: "Save" }).click();
+      await expect.poll(() => page.getByRole("alert").first().textContent()).toContain("phone");
+      await page.getByLabel("Name").fill("Ada Lovelace");
+      await page.getByLabel("Phone").fill(`(555) 010-${digits}`);
+      await page.getByLabel(/Send me news and offers/).uncheck();
+      await page.getByRole("button", { name: "Save" }).click();
+      await expect.poll(() => page.getByRole("status").filter({ hasText: "Saved." }).count()).toBe(1);
+      expect(await page.getByText(/You said no on/).isVisible()).toBe(true);
+      const edited = await ok(web.api("GET", `/v1/members/${member.id}`, undefined, program.key), "member");
+      expect(edited).toMatchObject({ name: "Ada Lovelace", phone: `+1555010${digits}`, marketingConsent: { granted: false } });
+      await checkPage(t, shot("profile"));
+
+      // Sign out: back to the landing page, and /v1/me is closed to this browser.
+      await page.getByRole("button", { name: "Sign out" }).first().click();
+      await expect.poll(() => page.getByRole("heading", { name: "Join" }).count()).toBe(1);
+      expect(await page.evaluate(async () => (await fetch("/v1/me")).status)).toBe(401);
+      await t.close();
+    },
+  );
+
+  it("a returning member asks for a code by email and lands on their dashboard", async () => {
+    const email = "returning@example.com";
+    await ok(web.api("POST", "/v1/members", { email, name: "Rita" }, program.key), "member");
+    const t = await openPage(browser, web.base, PHONE);
+    const { page } = t;
+    await page.goto(`/portal/${program.id}/sign-in`);
+    await expect.poll(() => page.getByRole("heading", { level: 1 }).textContent()).toBe("Sign in to Portal Coffee");
+    await checkPage(t, "portal-phone-sign-in-email");
+    const mailed = smtp.received.length;
+    await page.getByLabel("Email", { exact: true }).fill(email);
+    await page.getByRole("button", { name: "Email me a code" }).click();
+    await page.getByLabel("Sign-in code").fill(await codeMailedTo(email, mailed));
+    await page.getByLabel("Sign-in code").press("Enter");
+    await expect.poll(() => page.getByRole("heading", { level: 1 }).textContent()).toBe("Hi, Rita");
+    // Reloading keeps the session (the cookie), and the landing page sends a signed-in member home.
+    await page.goto(`/portal/${program.id}`);
+    await expect.poll(() => page.getByRole("heading", { level: 1 }).textContent()).toBe("Hi, Rita");
+    await t.close();
+  });
+});

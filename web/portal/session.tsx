@@ -1,0 +1,55 @@
+import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { useNavigate } from "react-router";
+import { ApiError, api, setCsrfToken } from "../shared/api.ts";
+import type { Landing, MemberSession } from "./types.ts";
+
+/** The member's session from the cookie, or null when signed out (401). */
+export function useMemberSession() {
+  return useQuery({
+    queryKey: ["member-session"],
+    queryFn: async () => {
+      try {
+        const session = await api.get<MemberSession>("/v1/me/session");
+        setCsrfToken(session.csrfToken);
+        return session;
+      } catch (error) {
+        if (error instanceof ApiError && error.status === 401) {
+          setCsrfToken(null);
+          return null;
+        }
+        throw error;
+      }
+    },
+    staleTime: 60_000,
+    retry: false,
+  });
+}
+
+/** The programme's public landing data: its name on every page, its rewards and tiers. */
+export function useLanding(programId: string) {
+  return useQuery({
+    queryKey: ["landing", programId],
+    queryFn: () => api.get<Landing>(`/v1/portal/${encodeURIComponent(programId)}`),
+    staleTime: 5 * 60_000,
+  });
+}
+
+/** Signs out on the server, forgets everything cached and returns to the landing page. */
+export function useSignOut(programId: string) {
+  const queryClient = useQueryClient();
+  const navigate = useNavigate();
+  return async () => {
+    try {
+      await api.post("/v1/me/sign-out");
+    } finally {
+      setCsrfToken(null);
+      queryClient.removeQueries({ predicate: (q) => q.queryKey[0] !== "landing" });
+      queryClient.setQueryData(["member-session"], null);
+      navigate(`/${programId}`);
+    }
+  };
+}
+
+/** The link a member shares: new members who join through it are linked to them. */
+export const referralLink = (programId: string, code: string) =>
+  `${window.location.origin}/portal/${encodeURIComponent(programId)}?ref=${encodeURIComponent(code)}`;
