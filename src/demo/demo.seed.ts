@@ -280,6 +280,9 @@ async function simulate(
   let day = DateTime.fromJSDate(plan.start, { zone: DEMO_TIMEZONE }).startOf("day");
   const lastDay = DateTime.fromJSDate(now, { zone: DEMO_TIMEZONE }).startOf("day");
   for (let n = 0; day <= lastDay; n++, day = day.plus({ days: 1 })) {
+    // PGlite answers in-process, as microtasks: without this the server could not answer any
+    // request (not even /readyz) until the whole year is seeded.
+    await new Promise((resolve) => setImmediate(resolve));
     const key = day.toISODate();
     while (j < joins.length && dayOf(joins[j]?.joinedAt as Date) <= (key ?? "")) {
       const m = joins[j++];

@@ -237,9 +237,26 @@ function PointsChart({ data }: { data: Overview }) {
         <YAxis tick={{ fill: "#57606a", fontSize: 12 }} allowDecimals={false} />
         <Tooltip formatter={(value) => formatNumber(Number(value))} />
         <Legend />
-        <Line type="monotone" dataKey="issued" name="Issued" stroke={COLORS.issued} strokeWidth={2} dot={false} />
-        <Line type="monotone" dataKey="redeemed" name="Redeemed" stroke={COLORS.redeemed} strokeWidth={2} dot={false} />
         <Line
+          isAnimationActive={false}
+          type="monotone"
+          dataKey="issued"
+          name="Issued"
+          stroke={COLORS.issued}
+          strokeWidth={2}
+          dot={false}
+        />
+        <Line
+          isAnimationActive={false}
+          type="monotone"
+          dataKey="redeemed"
+          name="Redeemed"
+          stroke={COLORS.redeemed}
+          strokeWidth={2}
+          dot={false}
+        />
+        <Line
+          isAnimationActive={false}
           type="monotone"
           dataKey="expired"
           name="Expired"
@@ -285,7 +302,7 @@ function TiersChart({ data }: { data: Overview }) {
         <XAxis dataKey="name" tick={{ fill: "#57606a", fontSize: 12 }} />
         <YAxis tick={{ fill: "#57606a", fontSize: 12 }} allowDecimals={false} />
         <Tooltip formatter={(value) => formatNumber(Number(value))} />
-        <Bar dataKey="members" name="Members" fill={COLORS.issued} radius={[4, 4, 0, 0]} />
+        <Bar isAnimationActive={false} dataKey="members" name="Members" fill={COLORS.issued} radius={[4, 4, 0, 0]} />
       </BarChart>
     </ChartPanel>
   );
@@ -338,7 +355,7 @@ function RewardsChart({ data }: { data: Overview }) {
         <XAxis type="number" tick={{ fill: "#57606a", fontSize: 12 }} allowDecimals={false} />
         <YAxis type="category" dataKey="name" width={130} tick={{ fill: "#57606a", fontSize: 12 }} />
         <Tooltip formatter={(value) => formatNumber(Number(value))} />
-        <Bar dataKey="redemptions" name="Redemptions" fill={COLORS.redeemed} radius={[0, 4, 4, 0]} />
+        <Bar isAnimationActive={false} dataKey="redemptions" name="Redemptions" fill={COLORS.redeemed} radius={[0, 4, 4, 0]} />
       </BarChart>
     </ChartPanel>
   );
