@@ -4,7 +4,7 @@ import { createApp } from "../app.ts";
 import { type Config, loadConfig } from "../config.ts";
 import { openDatabase } from "../db/database.ts";
 import { migrate } from "../db/migrator.ts";
-import { type DemoResult, seedDemo } from "../demo/demo.seed.ts";
+import { seedDemo } from "../demo/demo.seed.ts";
 import { DomainError } from "../shared/errors.ts";
 import { CreateStaffSchema } from "../staff/staff.schemas.ts";
 
