@@ -9,6 +9,7 @@ import {
   launchBrowser,
   openPage,
   startWebServer,
+  tabThrough,
   type WebProgram,
   type WebServer,
 } from "../helpers/browser.ts";
@@ -177,6 +178,9 @@ describe.runIf(browserAvailable())("member portal", () => {
       expect(await page.getByText("1 point for every $1 you spend").isVisible()).toBe(true);
       expect(await page.getByText("Travel mug").isVisible()).toBe(true);
       await checkPage(t, shot("landing"));
+      // By keyboard: skip link, header, then the join form's fields, each with visible focus.
+      const reached = await tabThrough(page, 5);
+      expect(reached.join(" ")).toMatch(/input/);
 
       // Join with consent.
       const mailed = smtp.received.length;

@@ -1,4 +1,4 @@
-import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
+import { QueryCache, QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { type ReactNode, StrictMode, useEffect, useRef } from "react";
 import { createRoot } from "react-dom/client";
 import { BrowserRouter, Link, Navigate, NavLink, Route, Routes, useLocation, useParams } from "react-router";
@@ -14,7 +14,15 @@ import { Rewards } from "./Rewards.tsx";
 import { SignIn } from "./SignIn.tsx";
 import { useLanding, useMemberSession, useSignOut } from "./session.tsx";
 
-const queryClient = new QueryClient({
+const queryClient: QueryClient = new QueryClient({
+  // A session that ended meanwhile (expired, signed out elsewhere, member blocked): back to sign-in.
+  queryCache: new QueryCache({
+    onError: (error, query) => {
+      if (error instanceof ApiError && error.status === 401 && query.queryKey[0] !== "member-session") {
+        queryClient.setQueryData(["member-session"], null);
+      }
+    },
+  }),
   defaultOptions: {
     queries: {
       // Fresh data without reloads: refetch when the member comes back to the tab.

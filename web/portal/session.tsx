@@ -41,6 +41,8 @@ export function useSignOut(programId: string) {
   return async () => {
     try {
       await api.post("/v1/me/sign-out");
+    } catch {
+      // Already signed out on the server (401), or unreachable: forget the session here all the same.
     } finally {
       setCsrfToken(null);
       queryClient.removeQueries({ predicate: (q) => q.queryKey[0] !== "landing" });
