@@ -1,6 +1,4 @@
-import type { AddressInfo } from "node:net";
 import type { Browser } from "playwright-core";
-import { SMTPServer } from "smtp-server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   browserAvailable,
@@ -13,6 +11,7 @@ import {
   type WebProgram,
   type WebServer,
 } from "../helpers/browser.ts";
+import { startSmtp, type TestSmtp } from "../helpers/mail.ts";
 
 /**
  * The member portal in a real browser against a real server that mails through a real SMTP
@@ -24,42 +23,10 @@ import {
 
 const PHONE = { width: 390, height: 844 };
 
-/** A local SMTP server (user and password checked) that keeps every message it receives. */
-async function startSmtp() {
-  const received: { to: string[]; raw: string }[] = [];
-  const server = new SMTPServer({
-    allowInsecureAuth: true,
-    disabledCommands: ["STARTTLS"],
-    logger: false,
-    onAuth(auth, _session, callback) {
-      if (auth.username === "portal" && auth.password === "mail-pass") callback(null, { user: "portal" });
-      else callback(new Error("Invalid username or password"));
-    },
-    onData(stream, session, callback) {
-      let raw = "";
-      stream.setEncoding("utf8");
-      stream.on("data", (chunk: string) => {
-        raw += chunk;
-      });
-      stream.on("end", () => {
-        received.push({ to: session.envelope.rcptTo.map((r) => r.address), raw });
-        callback();
-      });
-    },
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.server.address() as AddressInfo;
-  return {
-    url: `smtp://portal:mail-pass@127.0.0.1:${port}`,
-    received,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
-}
-
 describe.runIf(browserAvailable())("member portal", () => {
   let browser: Browser;
   let web: WebServer;
-  let smtp: Awaited<ReturnType<typeof startSmtp>>;
+  let smtp: TestSmtp;
   let program: WebProgram;
   let referrer: { id: string; referralCode: string };
   let latteId: string;
@@ -146,18 +113,6 @@ describe.runIf(browserAvailable())("member portal", () => {
     await smtp?.close();
   });
 
-  /** The newest code mailed to `email`, waited for with a bound. */
-  async function codeMailedTo(email: string, after: number): Promise<string> {
-    await expect.poll(() => smtp.received.slice(after).some((m) => m.to.includes(email)), { timeout: 15_000 }).toBe(true);
-    const message = smtp.received
-      .slice(after)
-      .filter((m) => m.to.includes(email))
-      .at(-1);
-    const code = message?.raw.match(/Your sign-in code: (\d{6})/)?.[1];
-    if (!code) throw new Error(`no code in ${message?.raw}`);
-    return code;
-  }
-
   it.each([
     ["laptop", LAPTOP],
     ["phone", PHONE],
@@ -213,7 +168,7 @@ describe.runIf(browserAvailable())("member portal", () => {
       );
 
       // A wrong code is refused in words; the emailed one signs in.
-      const code = await codeMailedTo(email, mailed);
+      const code = await smtp.codeMailedTo(email, mailed);
       await page.getByLabel("Sign-in code").fill(code === "000000" ? "000001" : "000000");
       await page.getByRole("button", { name: "Sign in" }).click();
       await expect.poll(() => page.getByRole("alert").textContent()).toContain("That code is not right");
@@ -311,7 +266,7 @@ describe.runIf(browserAvailable())("member portal", () => {
     const mailed = smtp.received.length;
     await page.getByLabel("Email", { exact: true }).fill(email);
     await page.getByRole("button", { name: "Email me a code" }).click();
-    await page.getByLabel("Sign-in code").fill(await codeMailedTo(email, mailed));
+    await page.getByLabel("Sign-in code").fill(await smtp.codeMailedTo(email, mailed));
     await page.getByLabel("Sign-in code").press("Enter");
     await expect.poll(() => page.getByRole("heading", { level: 1 }).textContent()).toBe("Hi, Rita");
     // Reloading keeps the session (the cookie), and the landing page sends a signed-in member home.

@@ -1,11 +1,10 @@
-import type { AddressInfo } from "node:net";
 import pino from "pino";
-import { SMTPServer } from "smtp-server";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type App, createApp } from "../../src/app.ts";
 import { loadConfig } from "../../src/config.ts";
 import { ManualClock } from "../../src/shared/clock.ts";
 import type { Mailer, MailMessage } from "../../src/shared/mailer.ts";
+import { startSmtp } from "../helpers/mail.ts";
 import { type EngineName, engines, type Json, openTestDatabase, TEST_ROOT_KEY } from "../helpers/test-app.ts";
 
 /**
@@ -608,39 +607,6 @@ describe.each(engines())("member portal API (%s)", (engine) => {
     expect(doc.components.schemas.Member.properties.marketingConsent).toBeDefined();
   });
 });
-
-/** A local SMTP server that keeps every message it receives, with a user and password to check. */
-async function startSmtp() {
-  const received: { to: string[]; raw: string }[] = [];
-  const server = new SMTPServer({
-    authOptional: false,
-    allowInsecureAuth: true,
-    disabledCommands: ["STARTTLS"],
-    logger: false,
-    onAuth(auth, _session, callback) {
-      if (auth.username === "mailer" && auth.password === "s3cret") callback(null, { user: "mailer" });
-      else callback(new Error("Invalid username or password"));
-    },
-    onData(stream, session, callback) {
-      let raw = "";
-      stream.setEncoding("utf8");
-      stream.on("data", (chunk: string) => {
-        raw += chunk;
-      });
-      stream.on("end", () => {
-        received.push({ to: session.envelope.rcptTo.map((r) => r.address), raw });
-        callback();
-      });
-    },
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.server.address() as AddressInfo;
-  return {
-    url: `smtp://mailer:s3cret@127.0.0.1:${port}`,
-    received,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
-}
 
 describe.each(engines())("member portal sign-in through a real SMTP server (%s)", (engine) => {
   it("sends the code through nodemailer and signs in with the code read from the received message", async () => {
