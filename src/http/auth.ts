@@ -89,12 +89,12 @@ function tokensEqual(a: string, b: string): boolean {
   return timingSafeEqual(ha, hb);
 }
 
-/** Route guard for staff and API keys: a staff session must be an owner's (admin keys pass). */
+/** Route guard for staff, API keys and programme settings: a staff session must be an owner's (admin keys pass). */
 export function requireOwner(): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const { role } = c.get("principal");
     if (role !== undefined && role !== "owner") {
-      throw new DomainError("forbidden", `Only owners manage staff and API keys; you are ${role}`, { role });
+      throw new DomainError("forbidden", `Only owners manage staff, API keys and programme settings; you are ${role}`, { role });
     }
     await next();
   };

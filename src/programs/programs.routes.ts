@@ -1,7 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { CreatedApiKeySchema } from "../api-keys/api-keys.schemas.ts";
 import type { Services } from "../app.ts";
-import { programOf, requireScope } from "../http/auth.ts";
+import { programOf, requireOwner, requireScope } from "../http/auth.ts";
 import {
   bearer,
   commonErrors,
@@ -64,9 +64,10 @@ export function programRoutes(services: Services) {
       path: "/v1/programs/current",
       tags,
       summary: "Change the programme's settings",
-      description: "Expiry and pending-period changes apply to points credited from now on.",
+      description:
+        "Expiry and pending-period changes apply to points credited from now on. Owners only among staff (admin API keys pass).",
       security: bearer,
-      middleware: [requireScope("admin")],
+      middleware: [requireScope("admin"), requireOwner()],
       request: { ...jsonBody(UpdateProgramSchema), headers: IdempotencyHeaders },
       responses: { 200: json(ProgramSchema, "The updated programme"), ...commonErrors, ...conflictError },
     }),

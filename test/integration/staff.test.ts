@@ -103,6 +103,16 @@ describe.each(engines())("staff accounts and sessions on %s", (engine) => {
     expect(staffDenied.status).toBe(403);
     expect((await asManager("POST", "/v1/api-keys", { name: "k", scope: "admin" })).status).toBe(403);
     expect((await asManager("GET", "/v1/api-keys")).status).toBe(403);
+    // Programme settings are the owners' too (the console's Settings page): managers and cashiers
+    // read the programme, but their sessions cannot change it; an owner's and an admin key can.
+    expect((await asManager("GET", "/v1/programs/current")).status).toBe(200);
+    const settingsDenied = await asManager("PATCH", "/v1/programs/current", { pendingDays: 3 });
+    expect(settingsDenied.status).toBe(403);
+    expect(settingsDenied.body.error.code).toBe("forbidden");
+    expect((await asCashier("PATCH", "/v1/programs/current", { pendingDays: 3 })).status).toBe(403);
+    expect((await p.call("GET", "/v1/programs/current")).body.pendingDays).not.toBe(3);
+    expect((await asOwner("PATCH", "/v1/programs/current", { pendingDays: 3 })).status).toBe(200);
+    expect((await p.call("PATCH", "/v1/programs/current", { pendingDays: 4 })).status).toBe(200);
   });
 
   it("keeps a session inside its programme", async () => {
