@@ -1,6 +1,7 @@
 import { sql, type Transaction } from "kysely";
 import type { DB, MemberRow } from "../db/schema.ts";
 import type { MutationContext } from "../idempotency/idempotency.service.ts";
+import { endMemberSignIns } from "../portal/portal.sql.ts";
 import type { ProgramService } from "../programs/programs.service.ts";
 import { DomainError, notFound } from "../shared/errors.ts";
 import type { ServiceDeps } from "../shared/service-deps.ts";
@@ -160,6 +161,9 @@ export class MemberService {
           .returningAll()
           .executeTakeFirst();
         if (!row) throw notFound("Member", id);
+        // Blocking, or a new email (the portal's sign-in), ends the member's portal sessions for good.
+        const blocked = row.status === "blocked" && current.status !== "blocked";
+        if (blocked || row.email !== current.email) await endMemberSignIns(trx, id, this.deps.clock.now());
         return toMember(row);
       } catch (error) {
         throw duplicateMember(error) ?? error;

@@ -93,6 +93,26 @@ export const findMemberSession = (db: Db, tokenHash: string, now: Date) =>
     .where("m.status", "=", "active")
     .executeTakeFirst();
 
+/**
+ * Ends a member's portal sign-in for good (staff blocked them, or changed their email): every live
+ * session is revoked and unused codes are spent, so neither comes back with an unblock, nor works
+ * for whoever reads the old mailbox.
+ */
+export async function endMemberSignIns(db: Db, memberId: string, now: Date): Promise<void> {
+  await db
+    .updateTable("member_sessions")
+    .set({ revoked_at: now })
+    .where("member_id", "=", memberId)
+    .where("revoked_at", "is", null)
+    .execute();
+  await db
+    .updateTable("member_login_codes")
+    .set({ used_at: now })
+    .where("member_id", "=", memberId)
+    .where("used_at", "is", null)
+    .execute();
+}
+
 export const revokeMemberSession = (db: Db, tokenHash: string, now: Date) =>
   db
     .updateTable("member_sessions")

@@ -571,6 +571,28 @@ describe.each(engines())("member portal API (%s)", (engine) => {
     expect((await t.request("GET", "/v1/me", { cookie: m.cookie })).status).toBe(401);
   });
 
+  it("ends a member's sessions for good when staff block them or change their email, and voids their code", async () => {
+    const p = await program();
+    // Blocked: the session is refused, and unblocking does not bring it back (a new sign-in does).
+    const m = await signedIn(p.id, "ivy@example.com");
+    ok(await p.call("PATCH", `/v1/members/${m.memberId}`, { status: "blocked" }));
+    expect((await t.request("GET", "/v1/me", { cookie: m.cookie })).status).toBe(401);
+    ok(await p.call("PATCH", `/v1/members/${m.memberId}`, { status: "active" }));
+    expect((await t.request("GET", "/v1/me", { cookie: m.cookie })).status).toBe(401);
+    const code = await codeFor(p.id, "ivy@example.com");
+    ok(await t.request("POST", `/v1/portal/${p.id}/sessions`, { body: { email: "ivy@example.com", code } }));
+
+    // A new email: whoever read the old mailbox loses the session and the code sent there.
+    const n = await signedIn(p.id, "jon@example.com");
+    const pending = await codeFor(p.id, "jon@example.com");
+    ok(await p.call("PATCH", `/v1/members/${n.memberId}`, { name: "Jon" }));
+    ok(await t.request("GET", "/v1/me", { cookie: n.cookie }));
+    ok(await p.call("PATCH", `/v1/members/${n.memberId}`, { email: "jon@example.org" }));
+    expect((await t.request("GET", "/v1/me", { cookie: n.cookie })).status).toBe(401);
+    const stale = await t.request("POST", `/v1/portal/${p.id}/sessions`, { body: { email: "jon@example.org", code: pending } });
+    expect(stale.status).toBe(401);
+  });
+
   it("ends a session after 30 days", async () => {
     const p = await program();
     const m = await signedIn(p.id, "hal@example.com");
