@@ -159,6 +159,12 @@ describe.runIf(browserAvailable())("the owner's console pages", () => {
     await expect.poll(() => heading(t.page).textContent()).toBe("Settings");
     await expect.poll(() => t.page.getByLabel("Pending days").inputValue()).toBe("14");
     await checkPage(t, "console-settings-tablet");
+    // A short page: the navigation bar keeps its own height (it once stretched to half the screen).
+    await t.page.getByRole("navigation", { name: "Console" }).getByRole("link", { name: "API keys" }).click();
+    await expect.poll(() => heading(t.page).textContent()).toBe("API keys");
+    const bar = await t.page.getByRole("navigation", { name: "Console" }).evaluate((el) => el.getBoundingClientRect().height);
+    expect(bar, "the navigation bar's height on a tablet").toBeLessThan(250);
+    await checkPage(t, "console-api-keys-tablet");
     await t.close();
   });
 
