@@ -223,6 +223,16 @@ describe.runIf(browserAvailable())("member portal", () => {
       expect(vouchers.data[0].reward.id).toBe(latteId);
       expect(await page.getByRole("status").filter({ hasText: "Free latte is yours" }).textContent()).toContain(voucherCode);
       await expect.poll(() => page.getByRole("region", { name: "Your vouchers" }).textContent()).toContain(voucherCode);
+      // The code is read out at the till: on one line, even on a phone (it once broke at a dash).
+      const codeLines = await page
+        .getByRole("region", { name: "Your vouchers" })
+        .getByText(voucherCode, { exact: true })
+        .evaluate((el) => {
+          const range = document.createRange();
+          range.selectNodeContents(el);
+          return new Set(Array.from(range.getClientRects(), (r) => Math.round(r.top))).size;
+        });
+      expect(codeLines, "lines the voucher code takes").toBe(1);
       expect(await page.getByText("You have 70 pts to spend").isVisible()).toBe(true);
       await checkPage(t, shot("rewards-redeemed"));
 
@@ -254,6 +264,32 @@ describe.runIf(browserAvailable())("member portal", () => {
       await t.close();
     },
   );
+
+  it("the landing page shows spend thresholds as money", async () => {
+    const shop = await web.createProgram("Spend Coffee");
+    await ok(
+      web.api(
+        "PUT",
+        "/v1/tiers",
+        {
+          policy: { metric: "spend", window: { type: "lifetime" }, periodMonths: 12, graceDays: 0 },
+          tiers: [
+            { name: "Green", threshold: 0, benefits: [] },
+            { name: "Gold", threshold: 10_000, benefits: ["Free refills"] },
+          ],
+        },
+        shop.key,
+      ),
+      "tiers",
+    );
+    const t = await openPage(browser, web.base, PHONE);
+    await t.page.goto(`/portal/${shop.id}`);
+    const tiers = t.page.getByRole("region", { name: "Tiers" });
+    // The API counts spend in cents: 10000 is $100.00, not "10,000 spent".
+    await expect.poll(() => tiers.textContent()).toContain("Gold — from $100.00 spent");
+    await checkPage(t, "portal-phone-landing-spend-tiers");
+    await t.close();
+  });
 
   it("a returning member asks for a code by email and lands on their dashboard", async () => {
     const email = "returning@example.com";

@@ -1,10 +1,17 @@
 import { type FormEvent, useState } from "react";
 import { Link, useNavigate, useSearchParams } from "react-router";
 import { api, sendOnce } from "../shared/api.ts";
-import { Checkbox, ErrorAlert, Field, fieldError, formatPoints } from "../shared/ui.tsx";
+import { Checkbox, ErrorAlert, Field, fieldError, formatMoney, formatPoints } from "../shared/ui.tsx";
 import type { Landing as LandingData } from "./types.ts";
 
 const METRIC_WORDS = { points_earned: "points earned", spend: "spent", purchases: "purchases" } as const;
+
+/** A tier's threshold in words: spend is money (minor units in the API), the others are counts. */
+function thresholdText(threshold: number, metric: keyof typeof METRIC_WORDS, currency: string): string {
+  if (metric !== "spend") return `${threshold.toLocaleString()} ${METRIC_WORDS[metric]}`;
+  const digits = new Intl.NumberFormat(undefined, { style: "currency", currency }).resolvedOptions().maximumFractionDigits ?? 2;
+  return `${formatMoney(threshold / 10 ** digits, currency)} spent`;
+}
 
 /** The programme's landing page: what members get, and the form to join. */
 export function Landing({ landing }: { landing: LandingData }) {
@@ -57,7 +64,7 @@ export function Landing({ landing }: { landing: LandingData }) {
                   —{" "}
                   {tier.threshold === 0
                     ? "where everyone starts"
-                    : `from ${tier.threshold.toLocaleString()} ${METRIC_WORDS[landing.tierMetric ?? "points_earned"]}`}
+                    : `from ${thresholdText(tier.threshold, landing.tierMetric ?? "points_earned", program.currency)}`}
                 </span>
                 {tier.benefits.length > 0 && <div>{tier.benefits.join(" · ")}</div>}
               </li>

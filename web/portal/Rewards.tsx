@@ -200,7 +200,7 @@ function Vouchers() {
               </div>
               <div style={{ textAlign: "right" }}>
                 <span className={v.valid ? "badge" : "badge blocked"}>{VOUCHER_STATUS[v.status]}</span>
-                {v.expiresAt && <div className="muted">until {formatDate(v.expiresAt)}</div>}
+                {v.expiresAt && v.status === "issued" && <div className="muted">until {formatDate(v.expiresAt)}</div>}
               </div>
             </li>
           ))}
