@@ -84,8 +84,9 @@ describe.runIf(browserAvailable())("main flow: console, point of sale, portal", 
     // $60 at 1 point per dollar, doubled by the campaign: 120 points.
     await expect.poll(() => till.page.locator("main").textContent()).toContain("+120 points");
     await expect.poll(() => till.page.getByTestId("available").textContent()).toBe("120 pts");
-    await checkPage(till, "flow-3-till-purchase");
+    // The rewards list is re-read after the balance: the screenshot waits for it.
     await expect.poll(() => till.page.getByRole("button", { name: "Redeem Free latte" }).count()).toBe(1);
+    await checkPage(till, "flow-3-till-purchase");
     await till.page.keyboard.press("Alt+KeyR");
     await till.page.keyboard.press("Enter");
     const code = till.page.locator(".pos-voucher-result .pos-code");
