@@ -11,6 +11,11 @@ import type { MailMessage } from "../shared/mailer.ts";
 export const CODE_TTL_MS = 10 * 60_000;
 /** Tries per code (wrong ones and the right one); then only a new code helps. */
 export const MAX_CODE_ATTEMPTS = 5;
+/**
+ * Wrong tries one member may make in 24 hours, across all their codes: without it a guesser asking
+ * for a new code whenever one runs out of tries gets 25 guesses an hour, every hour.
+ */
+export const MAX_FAILED_TRIES_PER_DAY = 15;
 /** Codes sent to one member per hour at most: more requests are answered alike but send nothing. */
 export const CODES_PER_HOUR = 5;
 /** How long a member stays signed in. */

@@ -1,6 +1,6 @@
 import { type Kysely, sql, type Transaction } from "kysely";
 import type { DB } from "../db/schema.ts";
-import { MAX_CODE_ATTEMPTS } from "./portal.rules.ts";
+import { MAX_CODE_ATTEMPTS, MAX_FAILED_TRIES_PER_DAY } from "./portal.rules.ts";
 
 type Db = Kysely<DB> | Transaction<DB>;
 
@@ -40,15 +40,19 @@ export const insertLoginCode = (
     .execute();
 
 /**
- * Takes one try of the member's newest code, if it is still good (unused, unexpired, tries left),
- * in one statement: parallel guesses each use a try, so no more than MAX_CODE_ATTEMPTS are ever
- * checked. Returns the code to compare against, or nothing.
+ * Takes one try of the member's newest code, if it is still good (unused, unexpired, tries left)
+ * and the member has not made MAX_FAILED_TRIES_PER_DAY wrong tries over the codes of the last 24
+ * hours, in one statement: parallel guesses each use a try, so no more than MAX_CODE_ATTEMPTS are
+ * ever checked. Returns the code to compare against, or nothing.
  */
 export async function takeCodeAttempt(db: Db, memberId: string, now: Date) {
+  const dayAgo = new Date(now.getTime() - 24 * 60 * 60_000);
   const result = await sql<{ id: string; code_hash: string }>`
     update member_login_codes set attempts = attempts + 1
     where id = (select id from member_login_codes where member_id = ${memberId} order by created_at desc, id desc limit 1)
       and used_at is null and expires_at > ${now} and attempts < ${MAX_CODE_ATTEMPTS}
+      and (select coalesce(sum(attempts - case when used_at is null then 0 else 1 end), 0)
+             from member_login_codes where member_id = ${memberId} and created_at > ${dayAgo}) < ${MAX_FAILED_TRIES_PER_DAY}
     returning id, code_hash`.execute(db);
   return result.rows[0];
 }
@@ -95,7 +99,7 @@ export const findMemberSession = (db: Db, tokenHash: string, now: Date) =>
 
 /**
  * Ends a member's portal sign-in for good (staff blocked them, or changed their email): every live
- * session is revoked and unused codes are spent, so neither comes back with an unblock, nor works
+ * session is revoked and unused codes expire, so neither comes back with an unblock, nor works
  * for whoever reads the old mailbox.
  */
 export async function endMemberSignIns(db: Db, memberId: string, now: Date): Promise<void> {
@@ -105,11 +109,13 @@ export async function endMemberSignIns(db: Db, memberId: string, now: Date): Pro
     .where("member_id", "=", memberId)
     .where("revoked_at", "is", null)
     .execute();
+  // Expired rather than marked used: used_at stays the mark of a right code (takeCodeAttempt counts on it).
   await db
     .updateTable("member_login_codes")
-    .set({ used_at: now })
+    .set({ expires_at: now })
     .where("member_id", "=", memberId)
     .where("used_at", "is", null)
+    .where("expires_at", ">", now)
     .execute();
 }
 

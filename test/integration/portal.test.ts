@@ -317,6 +317,27 @@ describe.each(engines())("member portal API (%s)", (engine) => {
     expect(await codeFor(p.id, email)).toMatch(/^\d{6}$/);
   });
 
+  it("caps wrong codes across codes: past 15 wrong tries in a day, even a right code waits for the next day", async () => {
+    const p = await program();
+    const email = "kim@example.com";
+    ok(await t.request("POST", `/v1/portal/${p.id}/members`, { body: { email, marketingConsent: false } }), 201);
+    const signIn = (c: string) => t.request("POST", `/v1/portal/${p.id}/sessions`, { body: { email, code: c } });
+    // A guesser asks for a new code whenever one runs out of tries (five codes an hour).
+    for (let round = 0; round < 3; round++) {
+      const code = await codeFor(p.id, email);
+      const wrong = code === "000000" ? "000001" : "000000";
+      for (let i = 0; i < 5; i++) expect((await signIn(wrong)).status).toBe(401);
+      t.clock.advance(61 * 60_000);
+    }
+    const right = await codeFor(p.id, email);
+    const refused = await signIn(right);
+    expect(refused.status).toBe(401);
+    expect(refused.body.error.message).toMatch(/not right, or it has expired/);
+    // A day after those tries, codes work again.
+    t.clock.advance(24 * 60 * 60_000);
+    ok(await signIn(await codeFor(p.id, email)));
+  });
+
   it("serves the member's own data behind the cookie, and every change needs the CSRF token", async () => {
     const p = await program({ pendingDays: 0 });
     ok(
