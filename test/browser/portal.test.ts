@@ -308,6 +308,34 @@ describe.runIf(browserAvailable())("member portal", () => {
     // Reloading keeps the session (the cookie), and the landing page sends a signed-in member home.
     await page.goto(`/portal/${program.id}`);
     await expect.poll(() => page.getByRole("heading", { level: 1 }).textContent()).toBe("Hi, Rita");
+
+    // Two vouchers valid for 30 days, one used at the till: only the one ready to use says until when.
+    const rita = (await ok(web.api("GET", `/v1/members?email=${email}`, undefined, program.key), "find")).data[0];
+    const scone = await ok(
+      web.api(
+        "POST",
+        "/v1/rewards",
+        { name: "Free scone", type: "free_product", value: { sku: "SCONE" }, costPoints: 10, voucherValidDays: 30 },
+        program.key,
+      ),
+      "scone",
+    );
+    await ok(web.api("POST", `/v1/members/${rita.id}/adjustments`, { points: 20, reason: "Scones" }, program.key), "points");
+    const codes: string[] = [];
+    for (const _ of [1, 2]) {
+      const redeemed = await ok(
+        web.api("POST", `/v1/members/${rita.id}/redemptions`, { rewardId: scone.id, quantity: 1, channel: "pos" }, program.key),
+        "redeem",
+      );
+      codes.push(redeemed.vouchers[0].code);
+    }
+    await ok(web.api("POST", `/v1/vouchers/${codes[0]}/redeem`, {}, program.key), "use");
+    await page.getByRole("navigation", { name: "Your account" }).getByRole("link", { name: "Rewards" }).click();
+    const row = (code: string) =>
+      page.getByRole("region", { name: "Your vouchers" }).getByRole("listitem").filter({ hasText: code });
+    await expect.poll(() => row(codes[0] ?? "").textContent()).toContain("Used");
+    expect(await row(codes[0] ?? "").textContent()).not.toContain("until");
+    expect(await row(codes[1] ?? "").textContent()).toMatch(/Ready to use.*until/);
     await t.close();
   });
 });
