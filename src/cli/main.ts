@@ -251,20 +251,29 @@ async function runServer(config: Config): Promise<number> {
     server.headersTimeout = 66_000;
   }
   if (config.demo) {
-    // After listening (the server answers meanwhile; the demo's staff exist only once it is done),
-    // before the job scheduler, whose clock must not run ahead of the demo's own.
-    const demo = await seedDemo(app.services.database, { log });
+    // After listening (the server answers meanwhile), before the job scheduler, whose clock must
+    // not run ahead of the demo's own. The staff come first, so an interrupted seed still opens.
+    const address = server.address();
+    const port = address && typeof address === "object" ? address.port : config.port;
+    const demo = await seedDemo(app.services.database, {
+      log,
+      onStaff: (access) => {
+        // Like the root key: printed once, to the terminal, never logged.
+        const staff = access.staff.map((s) => `    ${s.role.padEnd(8)} ${s.email}`).join("\n");
+        process.stdout.write(
+          `\n  Demo programme "${access.programName}" (${access.programId}), shown once:\n\n` +
+            `    Console   http://localhost:${port}/admin?program=${access.programId}\n` +
+            `    Password  ${access.password}   (for every demo staff account below)\n\n${staff}\n\n` +
+            "  Writing the demo's year of history now (under a minute); the console fills in meanwhile.\n\n",
+        );
+      },
+    });
     if (demo) {
       const { password: _shownOnce, ...created } = demo;
       log.info({ demo: created }, `Demo programme "${demo.programName}" created (STAMPBOOK_DEMO=0 turns this off)`);
-      const address = server.address();
-      const port = address && typeof address === "object" ? address.port : config.port;
-      // Like the root key: printed once, to the terminal, never logged.
-      const staff = demo.staff.map((s) => `    ${s.role.padEnd(8)} ${s.email}`).join("\n");
+      const c = demo.counts;
       process.stdout.write(
-        `\n  Demo programme "${demo.programName}" (${demo.programId}), shown once:\n\n` +
-          `    Console   http://localhost:${port}/admin?program=${demo.programId}\n` +
-          `    Password  ${demo.password}   (for every demo staff account below)\n\n${staff}\n\n`,
+        `  Demo history written in ${Math.round(demo.ms / 1000)} s: ${c.members} members, ${c.purchases} purchases, ${c.redemptions} redemptions.\n\n`,
       );
     }
   }

@@ -84,7 +84,18 @@ function holidaySeason(now: Date) {
  * Creates the demo programme unless the database has any programme at all (then returns null and
  * touches nothing). `now` is the end of the demo year (default: the real time).
  */
-export async function seedDemo(database: Database, options: { log: Logger; now?: Date }): Promise<DemoResult | null> {
+export async function seedDemo(
+  database: Database,
+  options: {
+    log: Logger;
+    now?: Date;
+    /**
+     * Called as soon as the staff can sign in, before the year of history is written: if the
+     * seed is then interrupted, the partial demo can still be opened with the password shown.
+     */
+    onStaff?: (access: Pick<DemoResult, "programId" | "programName" | "staff" | "password">) => void;
+  },
+): Promise<DemoResult | null> {
   if (await hasAnyProgram(database)) return null;
   options.log.info(`No programme yet: creating the demo programme "${DEMO_PROGRAM_NAME}" (STAMPBOOK_DEMO=0 turns this off)`);
   const started = performance.now();
@@ -121,21 +132,22 @@ export async function seedDemo(database: Database, options: { log: Logger; now?:
     throw error;
   }
   const c = (label: string): MutationContext => ({ ...ctx(label), scope: programId });
-  await design(services, programId, c, now);
-  const counts = await simulate(services, programId, plan, clock, c, now);
-
-  clock.set(now);
   const password = newPassword();
   for (const s of DEMO_STAFF) {
     ok(await services.staff.create(c("staff"), programId, CreateStaffSchema.parse({ ...s, password })), `staff ${s.email}`);
   }
+  const staff = DEMO_STAFF.map((s) => ({ email: s.email, role: s.role }));
+  options.onStaff?.({ programId, programName: DEMO_PROGRAM_NAME, staff, password });
+  await design(services, programId, c, now);
+  const counts = await simulate(services, programId, plan, clock, c, now);
+  clock.set(now);
   const tiers = await sql<{ name: string; n: string }>`
     select t.name, count(m.id) as n from tiers t left join members m on m.tier_id = t.id
      where t.program_id = ${programId} and t.removed_at is null group by t.name, t.rank order by t.rank`.execute(database.db);
   return {
     programId,
     programName: DEMO_PROGRAM_NAME,
-    staff: DEMO_STAFF.map((s) => ({ email: s.email, role: s.role })),
+    staff,
     password,
     counts: { ...counts, tiers: Object.fromEntries(tiers.rows.map((r) => [r.name, Number(r.n)])) },
     ms: Math.round(performance.now() - started),

@@ -20,7 +20,8 @@ async function demoCredentials(web: WebServer, timeoutMs: number): Promise<{ pro
     const out = web.server.output();
     const program = /Demo programme "[^"]+" \((prg_[a-z0-9]+)\)/.exec(out);
     const password = /Password {2}(\S+)/.exec(out);
-    if (program?.[1] && password?.[1]) {
+    // The credentials come first; the history is written after them.
+    if (program?.[1] && password?.[1] && out.includes("Demo history written")) {
       expect(out).toContain(`/admin?program=${program[1]}`);
       expect(out).toContain(DEMO_OWNER_EMAIL);
       return { programId: program[1], password: password[1] };
