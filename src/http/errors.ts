@@ -29,7 +29,7 @@ export function validationError(error: ZodError, where: string): DomainError {
     code: issue.code,
   }));
   const first = issues[0];
-  const message = first ? `${where}${first.path ? ` field ${first.path}` : ""}: ${first.message}` : `Invalid ${where}`;
+  const message = first ? `${where}: ${first.path ? `${first.path} ` : ""}${first.message}` : `Invalid ${where}`;
   return new DomainError("validation_error", message, { issues });
 }
 
