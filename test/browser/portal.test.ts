@@ -194,6 +194,8 @@ describe.runIf(browserAvailable())("member portal", () => {
         .poll(() => page.getByRole("region", { name: "Invite a friend" }).getByRole("status").textContent())
         .not.toBe("");
       await expect.poll(() => page.getByRole("region", { name: "Recent activity" }).textContent()).toContain("Coffee club bonus");
+      // In the member's words: no internal ids of events or redemptions.
+      expect(await page.getByRole("region", { name: "Recent activity" }).textContent()).not.toMatch(/\b(buy-|mem_|red_)/);
       await checkPage(t, shot("dashboard"));
 
       // The member's browser reaches only /v1/me: another member, or their own id, is refused.
@@ -239,6 +241,9 @@ describe.runIf(browserAvailable())("member portal", () => {
       // History, a page at a time.
       await nav.getByRole("link", { name: "History" }).click();
       await expect.poll(() => page.getByRole("region", { name: "Points history" }).textContent()).toContain("Spent");
+      const history = await page.getByRole("region", { name: "Points history" }).textContent();
+      expect(history).toContain("Redeemed 1 × Free latte");
+      expect(history).not.toMatch(/\b(buy-|mem_|red_)/);
       await checkPage(t, shot("history"));
 
       // Profile: change the name and phone, withdraw consent.

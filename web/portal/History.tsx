@@ -16,6 +16,25 @@ const WHAT: Record<string, string> = {
   reversal: "Reversed",
 };
 
+const EVENT_WORDS: Record<string, string> = {
+  purchase: "Purchase",
+  return: "Return",
+  signup: "Welcome",
+  birthday: "Birthday",
+  referral: "Referral",
+};
+
+/**
+ * A ledger reason as a member should read it: without our internal ids ("Redeemed 1 × Free
+ * latte (red_01…)" → "Redeemed 1 × Free latte"; "purchase pos-6c67…" → "Purchase").
+ */
+export function memberReason(reason: string | null): string | null {
+  if (!reason) return null;
+  const event = /^([a-z_]+) \S+$/.exec(reason);
+  if (event?.[1]) return EVENT_WORDS[event[1]] ?? event[1].replace(/_/g, " ").replace(/^./, (c) => c.toUpperCase());
+  return reason.replace(/\s*\([a-z]{2,5}_[0-9a-z]{20,}\)/g, "").trim() || null;
+}
+
 /** The member's points history, newest first, a page at a time (or the latest five, embedded). */
 export function History({ embedded = false }: { embedded?: boolean }) {
   const [cursors, setCursors] = useState<(string | undefined)[]>([undefined]);
@@ -37,7 +56,7 @@ export function History({ embedded = false }: { embedded?: boolean }) {
               <div>
                 <div>
                   <strong>{WHAT[e.type] ?? e.type}</strong>
-                  {e.reason && <span> · {e.reason}</span>}
+                  {memberReason(e.reason) && <span> · {memberReason(e.reason)}</span>}
                 </div>
                 <div className="muted">{formatDate(e.effectiveAt)}</div>
               </div>
