@@ -167,6 +167,20 @@ describe.runIf(browserAvailable())("point of sale", () => {
     },
   );
 
+  it("a session that ends mid-shift goes back to the sign-in form", async () => {
+    const { program } = await setUp("Late Shift Coffee");
+    const t = await openPos(program);
+    // The session ends (expired, signed out elsewhere): the browser no longer holds it.
+    await t.context.clearCookies();
+    await t.page.keyboard.type("(202) 555-0143");
+    await t.page.keyboard.press("Enter");
+    await poll(() => t.page.getByRole("heading", { level: 1 }).textContent()).toBe("Sign in to Stampbook");
+    await signIn(t.page, program.cashier, program.id);
+    await poll(() => focused(t.page)).toBe("Phone, card or email");
+    t.expectNoProblems();
+    await t.close();
+  });
+
   it("several matches are picked with the arrow keys; no match offers enrolment", async () => {
     const { program } = await setUp("Till Bakery");
     await ok("POST", "/v1/members", { name: "Byron Lovelace", externalId: "CARD-7" }, program.key);

@@ -1,21 +1,13 @@
-import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
+import { QueryClientProvider } from "@tanstack/react-query";
 import { StrictMode } from "react";
 import { createRoot } from "react-dom/client";
 import { BrowserRouter } from "react-router";
-import { ApiError } from "../shared/api.ts";
 import "../shared/styles.css";
 import { App } from "./App.tsx";
+import { createStaffQueryClient } from "./session.tsx";
 
-const queryClient = new QueryClient({
-  defaultOptions: {
-    queries: {
-      // Fresh data without reloads: refetch when the tab regains focus and every minute.
-      refetchOnWindowFocus: true,
-      refetchInterval: 60_000,
-      retry: (count, error) => !(error instanceof ApiError && error.status >= 400 && error.status < 500) && count < 2,
-    },
-  },
-});
+// Fresh data without reloads: refetch when the tab regains focus and every minute.
+const queryClient = createStaffQueryClient(60_000);
 
 const root = document.getElementById("root");
 if (root) {

@@ -1,6 +1,6 @@
-import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { QueryClient, useQuery, useQueryClient } from "@tanstack/react-query";
 import { createContext, type ReactNode, useContext } from "react";
-import { ApiError, api, setCsrfToken } from "../shared/api.ts";
+import { ApiError, api, setCsrfToken, whenSessionEnds } from "../shared/api.ts";
 
 export type Role = "owner" | "manager" | "cashier";
 
@@ -85,3 +85,25 @@ export const CAN = {
   staff: ["owner"] as Role[],
   keys: ["owner"] as Role[],
 };
+
+/**
+ * The query client of the staff apps (console and point of sale): fresh data without reloads
+ * (refetch on focus, and every minute where asked), no retries of 4xx answers, and any 401 (the
+ * session ended: expired, signed out elsewhere, account disabled) back to the sign-in form.
+ */
+export function createStaffQueryClient(refetchInterval: number | false = false): QueryClient {
+  const client = new QueryClient({
+    defaultOptions: {
+      queries: {
+        refetchOnWindowFocus: true,
+        refetchInterval,
+        retry: (count, error) => !(error instanceof ApiError && error.status >= 400 && error.status < 500) && count < 2,
+      },
+    },
+  });
+  whenSessionEnds(() => {
+    setCsrfToken(null);
+    client.setQueryData(["session"], null);
+  });
+  return client;
+}

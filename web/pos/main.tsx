@@ -1,9 +1,9 @@
-import { QueryClient, QueryClientProvider, useQuery } from "@tanstack/react-query";
+import { QueryClientProvider, useQuery } from "@tanstack/react-query";
 import { StrictMode, useCallback, useEffect, useState } from "react";
 import { createRoot } from "react-dom/client";
 import { SignIn } from "../admin/SignIn.tsx";
-import { type Program, SessionProvider, useSession, useSessionQuery } from "../admin/session.tsx";
-import { ApiError, api } from "../shared/api.ts";
+import { createStaffQueryClient, type Program, SessionProvider, useSession, useSessionQuery } from "../admin/session.tsx";
+import { api } from "../shared/api.ts";
 import { ErrorAlert } from "../shared/ui.tsx";
 import "../shared/styles.css";
 import "./pos.css";
@@ -15,14 +15,7 @@ import { Rewards } from "./Rewards.tsx";
 import type { Member } from "./types.ts";
 import { VoucherPanel } from "./Voucher.tsx";
 
-const queryClient = new QueryClient({
-  defaultOptions: {
-    queries: {
-      refetchOnWindowFocus: true,
-      retry: (count, error) => !(error instanceof ApiError && error.status >= 400 && error.status < 500) && count < 2,
-    },
-  },
-});
+const queryClient = createStaffQueryClient();
 
 /** The point of sale: cashiers, managers and owners sign in with their staff account. */
 function App() {

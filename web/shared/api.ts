@@ -40,6 +40,16 @@ export function setCsrfToken(token: string | null): void {
   csrfToken = token;
 }
 
+let onSessionEnded: (() => void) | null = null;
+
+/**
+ * What to do when the API answers 401 to a signed-in page (the session expired, was signed out
+ * elsewhere, or the account was disabled): the apps go back to their sign-in form.
+ */
+export function whenSessionEnds(handler: (() => void) | null): void {
+  onSessionEnded = handler;
+}
+
 export function newIdempotencyKey(): string {
   return crypto.randomUUID();
 }
@@ -83,6 +93,7 @@ export async function request<T>(method: string, path: string, body?: unknown, o
   const text = await response.text();
   const data = text ? safeJson(text) : undefined;
   if (!response.ok) {
+    if (response.status === 401 && !path.startsWith("/auth/") && !path.includes("/sessions")) onSessionEnded?.();
     const e = (data as { error?: { code?: string; message?: string; details?: unknown; requestId?: string } })?.error;
     throw new ApiError(
       response.status,
