@@ -1,4 +1,4 @@
-import type { Kysely, Transaction } from "kysely";
+import type { Insertable, Kysely } from "kysely";
 import { monotonicFactory } from "ulidx";
 import type { AuditRow, DB } from "../db/schema.ts";
 import type { MutationContext } from "../idempotency/idempotency.service.ts";
@@ -20,26 +20,26 @@ const newAuditId = () => `aud_${ulid().toLowerCase()}`;
 export class AuditService {
   constructor(private readonly deps: { db: Kysely<DB>; clock: Clock }) {}
 
-  /** Writes the row of a change that came through an API route (internal work has no route: not recorded). */
-  record = async (trx: Transaction<DB>, ctx: MutationContext, body: unknown): Promise<void> => {
-    if (!ctx.route) return;
+  /**
+   * The row of a change that came through an API route (internal work has no route: not
+   * recorded); the unit of work writes it in the change's transaction.
+   */
+  record = (ctx: MutationContext, body: unknown): Insertable<DB["audit_log"]> | null => {
+    if (!ctx.route) return null;
     const programId = programOfChange(ctx.scope, ctx.route.params, body);
-    if (!programId) return;
-    await trx
-      .insertInto("audit_log")
-      .values({
-        id: newAuditId(),
-        program_id: programId,
-        actor: ctx.actor,
-        action: ctx.route.action,
-        summary: ctx.route.summary,
-        target_id: targetOf(ctx.route.params, body),
-        request_id: ctx.requestId,
-        before: auditJson(ctx.audit?.before),
-        after: auditJson(body),
-        created_at: this.deps.clock.now(),
-      })
-      .execute();
+    if (!programId) return null;
+    return {
+      id: newAuditId(),
+      program_id: programId,
+      actor: ctx.actor,
+      action: ctx.route.action,
+      summary: ctx.route.summary,
+      target_id: targetOf(ctx.route.params, body),
+      request_id: ctx.requestId,
+      before: auditJson(ctx.audit?.before),
+      after: auditJson(body),
+      created_at: this.deps.clock.now(),
+    };
   };
 
   /** A page of the programme's audit log, newest first, with readable actor names. */

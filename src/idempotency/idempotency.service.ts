@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import type { Kysely, Transaction } from "kysely";
+import type { Insertable, Kysely, QueryCreator, Transaction } from "kysely";
 import type { DB } from "../db/schema.ts";
 import type { Clock } from "../shared/clock.ts";
 import { DomainError } from "../shared/errors.ts";
@@ -19,8 +19,8 @@ export interface MutationContext {
   audit?: { before?: unknown };
 }
 
-/** Writes the audit row of a successful change, inside its transaction (src/audit). */
-export type AuditRecorder = (trx: Transaction<DB>, ctx: MutationContext, body: unknown) => Promise<void>;
+/** The audit row of a successful change (src/audit), or null when it is not audited. */
+export type AuditRecorder = (ctx: MutationContext, body: unknown) => Insertable<DB["audit_log"]> | null;
 
 export interface MutationResult {
   status: number;
@@ -111,8 +111,12 @@ export class UnitOfWork {
       return await this.db.transaction().execute(async (trx) => {
         const body = await work(trx);
         // Only a change that succeeded is recorded; a replay (KeyTaken below) rolls its row back.
-        await this.audit?.(trx, ctx, body);
-        if (ctx.key !== null && !(await this.#store(trx, ctx, successStatus, body))) throw new KeyTaken();
+        const audit = this.audit?.(ctx, body) ?? null;
+        if (ctx.key !== null) {
+          if (!(await this.#store(trx, ctx, successStatus, body, audit))) throw new KeyTaken();
+        } else if (audit) {
+          await trx.insertInto("audit_log").values(audit).execute();
+        }
         return { status: successStatus, body, replayed: false };
       });
     } catch (error) {
@@ -129,8 +133,22 @@ export class UnitOfWork {
   }
 
   /** Stores the answer under the key; false if the key is already taken. */
-  async #store(trx: Transaction<DB>, ctx: MutationContext, status: number, body: unknown): Promise<boolean> {
-    const inserted = await trx
+  /**
+   * Stores the answer under the key; false if the key is already taken. The change's audit row,
+   * if any, goes in the same statement (a data-modifying WITH): one round trip for both.
+   */
+  async #store(
+    trx: Transaction<DB>,
+    ctx: MutationContext,
+    status: number,
+    body: unknown,
+    audit: Insertable<DB["audit_log"]> | null = null,
+  ): Promise<boolean> {
+    // The WITH adds only its own name to the tables in scope: the insert below is typed on DB alone.
+    const db: QueryCreator<DB> = audit
+      ? (trx.with("audit", (q) => q.insertInto("audit_log").values(audit)) as unknown as QueryCreator<DB>)
+      : trx;
+    const inserted = await db
       .insertInto("idempotency_keys")
       .values({
         scope: ctx.scope,
