@@ -1,8 +1,5 @@
-import { useQuery } from "@tanstack/react-query";
 import { type ReactNode, useEffect, useRef } from "react";
 import { NavLink, Route, Routes, useLocation } from "react-router";
-import { api } from "../shared/api.ts";
-import { ErrorAlert } from "../shared/ui.tsx";
 import ApiKeys from "./pages/ApiKeys.tsx";
 import Audit from "./pages/Audit.tsx";
 import CampaignEdit from "./pages/CampaignEdit.tsx";
@@ -18,8 +15,8 @@ import Settings from "./pages/Settings.tsx";
 import Staff from "./pages/Staff.tsx";
 import Tiers from "./pages/Tiers.tsx";
 import Vouchers from "./pages/Vouchers.tsx";
-import { SignIn } from "./SignIn.tsx";
-import { CAN, type Program, type Role, SessionProvider, useSession, useSessionQuery } from "./session.tsx";
+import { StaffGate } from "./StaffGate.tsx";
+import { CAN, type Role, useSession } from "./session.tsx";
 
 interface Page {
   path: string;
@@ -51,21 +48,10 @@ const PAGES: Page[] = [
 ];
 
 export function App() {
-  const session = useSessionQuery();
-  const program = useQuery({
-    queryKey: ["program"],
-    queryFn: () => api.get<Program>("/v1/programs/current"),
-    enabled: Boolean(session.data),
-  });
-  if (session.isPending) return <p className="centered">Loading…</p>;
-  if (session.error) return <ErrorAlert error={session.error} />;
-  if (!session.data) return <SignIn />;
-  if (program.error) return <ErrorAlert error={program.error} />;
-  if (!program.data) return <p className="centered">Loading…</p>;
   return (
-    <SessionProvider session={session.data} program={program.data}>
+    <StaffGate>
       <Shell />
-    </SessionProvider>
+    </StaffGate>
   );
 }
 

@@ -1,6 +1,7 @@
-import { QueryClient, useQuery, useQueryClient } from "@tanstack/react-query";
+import { QueryClient, useQueryClient } from "@tanstack/react-query";
 import { createContext, type ReactNode, useContext } from "react";
 import { ApiError, api, setCsrfToken, whenSessionEnds } from "../shared/api.ts";
+import { useCookieSession } from "../shared/session.ts";
 
 export type Role = "owner" | "manager" | "cashier";
 
@@ -42,27 +43,8 @@ export function useSession(): SessionState {
   return state;
 }
 
-/** The session from the cookie, or null when signed out (401). */
-export function useSessionQuery() {
-  return useQuery({
-    queryKey: ["session"],
-    queryFn: async () => {
-      try {
-        const session = await api.get<Session>("/auth/session");
-        setCsrfToken(session.csrfToken);
-        return session;
-      } catch (error) {
-        if (error instanceof ApiError && error.status === 401) {
-          setCsrfToken(null);
-          return null;
-        }
-        throw error;
-      }
-    },
-    staleTime: 60_000,
-    retry: false,
-  });
-}
+/** The staff session from the cookie, or null when signed out (401). */
+export const useSessionQuery = () => useCookieSession<Session>("session", "/auth/session");
 
 export function SessionProvider({ session, program, children }: { session: Session; program: Program; children: ReactNode }) {
   const queryClient = useQueryClient();

@@ -1,29 +1,11 @@
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useNavigate } from "react-router";
-import { ApiError, api, setCsrfToken } from "../shared/api.ts";
+import { api, setCsrfToken } from "../shared/api.ts";
+import { useCookieSession } from "../shared/session.ts";
 import type { Landing, MemberSession } from "./types.ts";
 
 /** The member's session from the cookie, or null when signed out (401). */
-export function useMemberSession() {
-  return useQuery({
-    queryKey: ["member-session"],
-    queryFn: async () => {
-      try {
-        const session = await api.get<MemberSession>("/v1/me/session");
-        setCsrfToken(session.csrfToken);
-        return session;
-      } catch (error) {
-        if (error instanceof ApiError && error.status === 401) {
-          setCsrfToken(null);
-          return null;
-        }
-        throw error;
-      }
-    },
-    staleTime: 60_000,
-    retry: false,
-  });
-}
+export const useMemberSession = () => useCookieSession<MemberSession>("member-session", "/v1/me/session");
 
 /** The programme's public landing data: its name on every page, its rewards and tiers. */
 export function useLanding(programId: string) {

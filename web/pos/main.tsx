@@ -1,10 +1,8 @@
-import { QueryClientProvider, useQuery } from "@tanstack/react-query";
+import { QueryClientProvider } from "@tanstack/react-query";
 import { StrictMode, useCallback, useEffect, useState } from "react";
 import { createRoot } from "react-dom/client";
-import { SignIn } from "../admin/SignIn.tsx";
-import { createStaffQueryClient, type Program, SessionProvider, useSession, useSessionQuery } from "../admin/session.tsx";
-import { api } from "../shared/api.ts";
-import { ErrorAlert } from "../shared/ui.tsx";
+import { StaffGate } from "../admin/StaffGate.tsx";
+import { createStaffQueryClient, useSession } from "../admin/session.tsx";
 import "../shared/styles.css";
 import "./pos.css";
 import { Lookup } from "./Lookup.tsx";
@@ -19,21 +17,10 @@ const queryClient = createStaffQueryClient();
 
 /** The point of sale: cashiers, managers and owners sign in with their staff account. */
 function App() {
-  const session = useSessionQuery();
-  const program = useQuery({
-    queryKey: ["program"],
-    queryFn: () => api.get<Program>("/v1/programs/current"),
-    enabled: Boolean(session.data),
-  });
-  if (session.isPending) return <p className="centered">Loading…</p>;
-  if (session.error) return <ErrorAlert error={session.error} />;
-  if (!session.data) return <SignIn />;
-  if (program.error) return <ErrorAlert error={program.error} />;
-  if (!program.data) return <p className="centered">Loading…</p>;
   return (
-    <SessionProvider session={session.data} program={program.data}>
+    <StaffGate>
       <PointOfSale />
-    </SessionProvider>
+    </StaffGate>
   );
 }
 
