@@ -1,23 +1,27 @@
-import { type InputHTMLAttributes, type ReactNode, type SelectHTMLAttributes, useId } from "react";
+import { type InputHTMLAttributes, type ReactNode, type SelectHTMLAttributes, type TextareaHTMLAttributes, useId } from "react";
 import { ApiError } from "./api.ts";
 
-/** A labelled input with its hint and the API's own validation message for its field. */
-export function Field({
+/** The label, hint and API message around one form control; `control` gets its id and aria props. */
+function FieldFrame({
   label,
   hint,
   error,
-  ...input
-}: { label: string; hint?: string; error?: string } & InputHTMLAttributes<HTMLInputElement>) {
+  control,
+}: {
+  label: string;
+  hint?: string;
+  error?: string;
+  control: (props: { id: string; "aria-invalid"?: true; "aria-describedby"?: string }) => ReactNode;
+}) {
   const id = useId();
   return (
     <div className="field">
       <label htmlFor={id}>{label}</label>
-      <input
-        id={id}
-        aria-invalid={error ? true : undefined}
-        aria-describedby={error ? `${id}-error` : hint ? `${id}-hint` : undefined}
-        {...input}
-      />
+      {control({
+        id,
+        "aria-invalid": error ? true : undefined,
+        "aria-describedby": error ? `${id}-error` : hint ? `${id}-hint` : undefined,
+      })}
       {hint && !error && (
         <span className="hint" id={`${id}-hint`}>
           {hint}
@@ -32,33 +36,55 @@ export function Field({
   );
 }
 
+/** A labelled input with its hint and the API's own validation message for its field. */
+export function Field({
+  label,
+  hint,
+  error,
+  ...input
+}: { label: string; hint?: string; error?: string } & InputHTMLAttributes<HTMLInputElement>) {
+  return <FieldFrame label={label} hint={hint} error={error} control={(props) => <input {...props} {...input} />} />;
+}
+
+/** A labelled textarea with its hint and the API's message for its field. */
+export function TextArea({
+  label,
+  hint,
+  error,
+  ...textarea
+}: { label: string; hint?: string; error?: string } & TextareaHTMLAttributes<HTMLTextAreaElement>) {
+  return (
+    <FieldFrame label={label} hint={hint} error={error} control={(props) => <textarea rows={3} {...props} {...textarea} />} />
+  );
+}
+
 export function SelectField({
   label,
+  hint,
   error,
   options,
   ...select
 }: {
   label: string;
+  hint?: string;
   error?: string;
   options: { value: string; label: string }[];
 } & SelectHTMLAttributes<HTMLSelectElement>) {
-  const id = useId();
   return (
-    <div className="field">
-      <label htmlFor={id}>{label}</label>
-      <select id={id} aria-invalid={error ? true : undefined} aria-describedby={error ? `${id}-error` : undefined} {...select}>
-        {options.map((o) => (
-          <option key={o.value} value={o.value}>
-            {o.label}
-          </option>
-        ))}
-      </select>
-      {error && (
-        <span className="error" id={`${id}-error`}>
-          {error}
-        </span>
+    <FieldFrame
+      label={label}
+      hint={hint}
+      error={error}
+      control={(props) => (
+        <select {...props} {...select}>
+          {options.map((o) => (
+            <option key={o.value} value={o.value}>
+              {o.label}
+            </option>
+          ))}
+        </select>
       )}
-    </div>
+    />
   );
 }
 

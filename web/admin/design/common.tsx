@@ -4,7 +4,7 @@
  * units, dates in the programme's time zone), and a few labelled inputs ui.tsx lacks.
  */
 import { DateTime } from "luxon";
-import { type TextareaHTMLAttributes, useId } from "react";
+import { useId } from "react";
 import { ApiError } from "../../shared/api.ts";
 import "./design.css";
 
@@ -102,38 +102,6 @@ export function formatDay(iso: string | null | undefined, timezone: string): str
   return DateTime.fromISO(iso, { zone: timezone }).toLocaleString(DateTime.DATE_MED);
 }
 
-/** A labelled textarea with its hint and the API's message for its field. */
-export function TextArea({
-  label,
-  hint,
-  error,
-  ...textarea
-}: { label: string; hint?: string; error?: string } & TextareaHTMLAttributes<HTMLTextAreaElement>) {
-  const id = useId();
-  return (
-    <div className="field">
-      <label htmlFor={id}>{label}</label>
-      <textarea
-        id={id}
-        rows={3}
-        aria-invalid={error ? true : undefined}
-        aria-describedby={error ? `${id}-error` : hint ? `${id}-hint` : undefined}
-        {...textarea}
-      />
-      {hint && !error && (
-        <span className="hint" id={`${id}-hint`}>
-          {hint}
-        </span>
-      )}
-      {error && (
-        <span className="error" id={`${id}-error`}>
-          {error}
-        </span>
-      )}
-    </div>
-  );
-}
-
 /** A group of checkboxes (one value each) under a legend, with the API's message for the list. */
 export function CheckGroup({
   legend,
@@ -176,3 +144,6 @@ export function CheckGroup({
     </fieldset>
   );
 }
+
+/** The console's textarea is the shared one (re-exported so the design forms keep one import). */
+export { TextArea } from "../../shared/ui.tsx";
