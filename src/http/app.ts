@@ -16,7 +16,7 @@ import { programRoutes } from "../programs/programs.routes.ts";
 import { reportRoutes } from "../reports/reports.routes.ts";
 import { rewardRoutes } from "../rewards/rewards.routes.ts";
 import { DomainError } from "../shared/errors.ts";
-import { useValidationMessages } from "../shared/validation-messages.ts";
+import { installValidationMessages } from "../shared/validation-messages.ts";
 import { staffRoutes } from "../staff/staff.routes.ts";
 import { tierRoutes } from "../tiers/tiers.routes.ts";
 import { authenticate } from "./auth.ts";
@@ -29,7 +29,7 @@ import { mountWeb } from "./web.ts";
 export const API_VERSION = "0.1.0";
 
 export function createHttpApp(services: Services, config: Pick<Config, "bodyLimitBytes">) {
-  useValidationMessages();
+  installValidationMessages();
   const app = new OpenAPIHono<AppEnv>();
   app.use(requestId({ headerName: "X-Request-Id" }));
   app.use(async (c, next) => {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { useValidationMessages } from "./validation-messages.ts";
+import { installValidationMessages } from "./validation-messages.ts";
 
-useValidationMessages();
+installValidationMessages();
 
 const messages = (schema: z.ZodType, input: unknown) =>
   Object.fromEntries((schema.safeParse(input).error?.issues ?? []).map((i) => [i.path.join(".") || "(body)", i.message]));

@@ -56,6 +56,6 @@ export function validationMessage(issue: Issue): string | undefined {
 }
 
 /** Installs the messages for every schema; called once where the HTTP app is built. */
-export function useValidationMessages(): void {
+export function installValidationMessages(): void {
   z.config({ customError: validationMessage });
 }

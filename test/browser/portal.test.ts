@@ -12,6 +12,7 @@ import {
   type WebServer,
 } from "../helpers/browser.ts";
 import { startSmtp, type TestSmtp } from "../helpers/mail.ts";
+import type { Json } from "../helpers/test-app.ts";
 
 /**
  * The member portal in a real browser against a real server that mails through a real SMTP
@@ -34,8 +35,7 @@ describe.runIf(browserAvailable())("member portal", () => {
   const ok = async (res: Promise<{ status: number; body: unknown }>, what: string) => {
     const r = await res;
     if (r.status >= 300) throw new Error(`${what}: ${r.status} ${JSON.stringify(r.body)}`);
-    // biome-ignore lint/suspicious/noExplicitAny: a JSON answer read field by field
-    return r.body as any;
+    return r.body as Json;
   };
 
   beforeAll(async () => {

@@ -142,7 +142,7 @@ export async function tabThrough(page: Page, steps = 8): Promise<string[]> {
       const style = getComputedStyle(el);
       const visible = (style.outlineStyle !== "none" && Number.parseFloat(style.outlineWidth) > 0) || style.boxShadow !== "none";
       return {
-        name: `${el.tagName.toLowerCase()}:${(el.innerText || el.getAttribute("aria-label") || (el as HTMLInputElement).name || "").trim().slice(0, 40)}`,
+        name: `${el.tagName.toLowerCase()}:${(el.textContent || el.getAttribute("aria-label") || (el as HTMLInputElement).name || "").trim().slice(0, 40)}`,
         visible,
       };
     });
