@@ -1,4 +1,4 @@
-import { writeFile } from "node:fs/promises";
+import { rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
@@ -39,6 +39,8 @@ export default async function setup(project: TestProject) {
   const templatePath = join(tmpdir(), `stampbook-pglite-template-${process.pid}.tar`);
   if (pgliteDump) await writeFile(templatePath, Buffer.from(await pgliteDump.arrayBuffer()));
   project.provide("pgliteTemplate", pgliteDump ? templatePath : "");
+  // Each run's template is its own (named by pid): remove it at the end, or /tmp fills up run by run.
+  const removeTemplate = () => rm(templatePath, { force: true });
 
   const baseUrl = process.env.TEST_DATABASE_URL || DEFAULT_URL;
   const required = process.env.REQUIRE_POSTGRES === "1";
@@ -54,7 +56,7 @@ export default async function setup(project: TestProject) {
       "Set TEST_DATABASE_URL to run them; CI sets REQUIRE_POSTGRES=1.",
     ]);
     project.provide("postgresUrl", null);
-    return;
+    return removeTemplate;
   }
   const name = `stampbook_test_${process.pid}_${Date.now().toString(36)}`;
   await admin.query(`create database ${name}`);
@@ -68,5 +70,6 @@ export default async function setup(project: TestProject) {
   return async () => {
     await admin.query(`drop database if exists ${name} with (force)`);
     await admin.end();
+    await removeTemplate();
   };
 }
