@@ -7,7 +7,7 @@ import type { AppEnv } from "../http/env.ts";
 import { ErrorSchema } from "../http/errors.ts";
 import { createRouter, IdempotencyHeaders, json, jsonBody, route, sendMutation } from "../http/openapi.ts";
 import { fingerprint, type MutationContext } from "../idempotency/idempotency.service.ts";
-import { MemberSchema } from "../members/members.schemas.ts";
+import type { Member } from "../members/members.service.ts";
 import {
   MemberRewardsSchema,
   RecommendationsQuerySchema,
@@ -16,7 +16,7 @@ import {
   VoucherCheckSchema,
 } from "../rewards/rewards.schemas.ts";
 import { TierStatusSchema } from "../tiers/tiers.schemas.ts";
-import { MEMBER_SESSION_MS } from "./portal.rules.ts";
+import { MEMBER_SESSION_MS, ownView } from "./portal.rules.ts";
 import {
   CodeRequestSchema,
   CodeSentSchema,
@@ -26,6 +26,7 @@ import {
   MemberSessionSchema,
   MeRedemptionSchema,
   MeSchema,
+  OwnMemberSchema,
   PortalEnrolSchema,
   PortalProgramParams,
   PortalSignInSchema,
@@ -206,7 +207,7 @@ export function portalRoutes(services: Services) {
     async (c) => {
       const { programId, memberId } = me(c);
       return {
-        ...(await members.get(programId, memberId)),
+        ...ownView(await members.get(programId, memberId)),
         loyalty: await rewards.outlook(programId, memberId),
         balance: await ledger.balance(programId, memberId, clock.now()),
       };
@@ -308,7 +309,7 @@ export function portalRoutes(services: Services) {
       security: memberSecurity,
       request: { ...jsonBody(UpdateMeSchema), headers: IdempotencyHeaders },
       responses: {
-        200: json(MemberSchema, "The member as changed"),
+        200: json(OwnMemberSchema, "The member as changed"),
         ...memberErrors,
         409: error("The phone is another member's (conflict)"),
       },
@@ -316,7 +317,9 @@ export function portalRoutes(services: Services) {
     async (c) => {
       const body = c.req.valid("json");
       const { programId, memberId } = me(c);
-      return sendMutation(c, await members.update(memberContext(c, body), programId, memberId, body));
+      const result = await members.update(memberContext(c, body), programId, memberId, body);
+      // The stored answer is the member service's (a replay gives it again): shown as the member's own view.
+      return sendMutation(c, result.status < 300 ? { ...result, body: ownView(result.body as Member) } : result);
     },
   );
 

@@ -80,3 +80,14 @@ export function earningLines(rules: LiveRule[], at: Date): { name: string; descr
     .sort((a, b) => b.definition.priority - a.definition.priority || a.name.localeCompare(b.name))
     .map((r) => ({ name: r.name, description: r.definition.description ?? null, trigger: r.definition.trigger }));
 }
+
+/**
+ * A member as the member sees themselves: without the business's own facts about them (free-form
+ * `attributes` such as segments or notes, and the external id of its systems).
+ */
+export function ownView<T extends { attributes?: unknown; externalId?: unknown }>(
+  member: T,
+): Omit<T, "attributes" | "externalId"> {
+  const { attributes: _attributes, externalId: _externalId, ...own } = member;
+  return own;
+}

@@ -71,18 +71,25 @@ export const PortalSignInSchema = z
   .strict()
   .openapi("PortalSignIn");
 
+const BUSINESS_ONLY = { attributes: true, externalId: true } as const;
+
+/** The member as they see themselves: without the business's attributes and external id. */
+export const OwnMemberSchema = MemberSchema.omit(BUSINESS_ONLY).openapi("OwnMember");
+
 export const MemberSessionSchema = z
   .object({
-    member: MemberSchema,
+    member: OwnMemberSchema,
     programId: z.string(),
     csrfToken: z.string().describe("Send it in X-CSRF-Token with every change"),
     expiresAt: z.iso.datetime(),
   })
   .openapi("MemberSession");
 
-export const MeSchema = MemberDetailSchema.extend({
-  balance: BalanceSchema.describe("Available, pending (not yet spendable), held and expiring points"),
-}).openapi("Me");
+export const MeSchema = MemberDetailSchema.omit(BUSINESS_ONLY)
+  .extend({
+    balance: BalanceSchema.describe("Available, pending (not yet spendable), held and expiring points"),
+  })
+  .openapi("Me");
 
 const { name: n, phone: p, birthDate: b, marketingConsent } = UpdateMemberSchema.shape;
 export const UpdateMeSchema = z

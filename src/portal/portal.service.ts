@@ -22,6 +22,7 @@ import {
   loginCodeMatches,
   MEMBER_SESSION_MS,
   newLoginCode,
+  ownView,
 } from "./portal.rules.ts";
 import type { PortalEnrol } from "./portal.schemas.ts";
 import {
@@ -202,7 +203,7 @@ export class PortalService {
     return {
       token,
       session: {
-        member: await this.deps.members.get(programId, member.id),
+        member: ownView(await this.deps.members.get(programId, member.id)),
         programId,
         csrfToken,
         expiresAt: expiresAt.toISOString(),
@@ -220,7 +221,7 @@ export class PortalService {
 
   async describe(session: MemberSession) {
     return {
-      member: await this.deps.members.get(session.programId, session.memberId),
+      member: ownView(await this.deps.members.get(session.programId, session.memberId)),
       programId: session.programId,
       csrfToken: session.csrfToken,
       expiresAt: session.expiresAt.toISOString(),

@@ -582,6 +582,30 @@ describe.each(engines())("member portal API (%s)", (engine) => {
     expect((await t.request("POST", `/v1/portal/${b.id}/codes`, { body: { email: "ann@example.com" } })).status).toBe(202);
   });
 
+  it("shows members themselves without the business's own facts: no attributes, no external id", async () => {
+    const p = await program();
+    const m = await signedIn(p.id, "gus@example.com", { name: "Gus" });
+    ok(
+      await p.call("PATCH", `/v1/members/${m.memberId}`, {
+        externalId: "crm-991",
+        attributes: { segment: "lapsed", note: "VIP?" },
+      }),
+    );
+    const seen = [
+      m.session.member,
+      ok(await t.request("GET", "/v1/me", { cookie: m.cookie })),
+      ok(await t.request("GET", "/v1/me/session", { cookie: m.cookie })).member,
+      ok(await t.request("PATCH", "/v1/me", { cookie: m.cookie, csrf: m.csrf, body: { name: "Gus G" } })),
+    ];
+    for (const member of seen) {
+      expect(member).toMatchObject({ id: m.memberId, email: "gus@example.com" });
+      expect(member).not.toHaveProperty("attributes");
+      expect(member).not.toHaveProperty("externalId");
+    }
+    // The business still has them.
+    expect(ok(await p.call("GET", `/v1/members/${m.memberId}`))).toMatchObject({ externalId: "crm-991", name: "Gus G" });
+  });
+
   it("signs out: the CSRF token is needed, the cookie is cleared and the session ends on the server", async () => {
     const p = await program();
     const m = await signedIn(p.id, "gil@example.com");
