@@ -2,11 +2,12 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useState } from "react";
 import { Link, useLocation, useNavigate, useParams } from "react-router";
 import { api, sendOnce } from "../../shared/api.ts";
-import { ErrorAlert, Field, formatDateTime, Notice, SelectField } from "../../shared/ui.tsx";
+import { ErrorAlert, Field, Notice, SelectField } from "../../shared/ui.tsx";
 import { CampaignTools } from "../design/CampaignTools.tsx";
 import { CheckGroup, dayOf, errorAt, lastDayOf, list, num, str, TextArea } from "../design/common.tsx";
 import { effectSummary, RuleForm } from "../design/RuleForm.tsx";
-import type { Campaign, Condition, Ladder, Rule, Version } from "../design/types.ts";
+import type { Campaign, Condition, Ladder, Rule } from "../design/types.ts";
+import { Versions } from "../design/Versions.tsx";
 import { useSession } from "../session.tsx";
 
 const NEXT: Record<Campaign["status"], Campaign["status"][]> = {
@@ -94,7 +95,7 @@ export default function CampaignEdit() {
         <>
           <CampaignRules campaign={current} />
           <CampaignTools campaign={current} />
-          <CampaignVersions campaignId={current.id} />
+          <Versions kind="campaign" id={current.id} showStatus />
         </>
       )}
     </>
@@ -311,43 +312,6 @@ function CampaignRules({ campaign }: { campaign: Campaign }) {
           />
         </div>
       )}
-    </section>
-  );
-}
-
-function CampaignVersions({ campaignId }: { campaignId: string }) {
-  const versions = useQuery({
-    queryKey: ["campaign-versions", campaignId],
-    queryFn: () => api.get<{ data: Version[] }>(`/v1/campaigns/${campaignId}/versions`),
-  });
-  return (
-    <section aria-labelledby="campaign-versions" style={{ marginTop: "2rem" }}>
-      <h2 id="campaign-versions">Versions</h2>
-      <ErrorAlert error={versions.error} />
-      <div className="table-wrap">
-        <table>
-          <thead>
-            <tr>
-              <th scope="col" className="num">
-                Version
-              </th>
-              <th scope="col">Status</th>
-              <th scope="col">Saved</th>
-              <th scope="col">By</th>
-            </tr>
-          </thead>
-          <tbody>
-            {(versions.data?.data ?? []).map((v) => (
-              <tr key={v.version}>
-                <td className="num">{v.version}</td>
-                <td>{String(v.definition.status ?? "")}</td>
-                <td>{formatDateTime(v.createdAt)}</td>
-                <td>{v.actor}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
     </section>
   );
 }

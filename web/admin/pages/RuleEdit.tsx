@@ -1,10 +1,11 @@
 import { useQuery } from "@tanstack/react-query";
 import { Link, useLocation, useNavigate, useParams } from "react-router";
 import { api } from "../../shared/api.ts";
-import { ErrorAlert, formatDateTime, Notice } from "../../shared/ui.tsx";
+import { ErrorAlert, Notice } from "../../shared/ui.tsx";
 import { ExampleEvent } from "../design/CampaignTools.tsx";
 import { RuleForm } from "../design/RuleForm.tsx";
-import type { Rule, Version } from "../design/types.ts";
+import type { Rule } from "../design/types.ts";
+import { Versions } from "../design/Versions.tsx";
 
 /** Create an earn rule, or edit one (each save is a new version) and see its versions. */
 export default function RuleEdit() {
@@ -17,11 +18,6 @@ export default function RuleEdit() {
     enabled: Boolean(ruleId),
     refetchInterval: false,
     refetchOnWindowFocus: false,
-  });
-  const versions = useQuery({
-    queryKey: ["rule-versions", ruleId],
-    queryFn: () => api.get<{ data: Version[] }>(`/v1/rules/${ruleId}/versions`),
-    enabled: Boolean(ruleId),
   });
   if (ruleId && rule.error) return <ErrorAlert error={rule.error} />;
   if (ruleId && !rule.data) return <p>Loading…</p>;
@@ -53,34 +49,7 @@ export default function RuleEdit() {
           <ExampleEvent path="/v1/rules/preview" />
         </div>
       )}
-      {current && (
-        <section aria-labelledby="versions-heading">
-          <h2 id="versions-heading">Versions</h2>
-          <ErrorAlert error={versions.error} />
-          <div className="table-wrap">
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col" className="num">
-                    Version
-                  </th>
-                  <th scope="col">Saved</th>
-                  <th scope="col">By</th>
-                </tr>
-              </thead>
-              <tbody>
-                {(versions.data?.data ?? []).map((v) => (
-                  <tr key={v.version}>
-                    <td className="num">{v.version}</td>
-                    <td>{formatDateTime(v.createdAt)}</td>
-                    <td>{v.actor}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-        </section>
-      )}
+      {current && <Versions kind="rule" id={current.id} />}
     </>
   );
 }

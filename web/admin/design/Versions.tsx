@@ -1,0 +1,47 @@
+import { useQuery } from "@tanstack/react-query";
+import { useId } from "react";
+import { api } from "../../shared/api.ts";
+import { ErrorAlert, formatDateTime } from "../../shared/ui.tsx";
+import type { Version } from "./types.ts";
+
+/**
+ * The versions of a rule or campaign (every save is one), newest as the API lists them; a
+ * campaign's also show the status each version had.
+ */
+export function Versions({ kind, id, showStatus = false }: { kind: "rule" | "campaign"; id: string; showStatus?: boolean }) {
+  const headingId = useId();
+  const versions = useQuery({
+    queryKey: [`${kind}-versions`, id],
+    queryFn: () => api.get<{ data: Version[] }>(`/v1/${kind}s/${id}/versions`),
+  });
+  return (
+    <section aria-labelledby={headingId} style={{ marginTop: "2rem" }}>
+      <h2 id={headingId}>Versions</h2>
+      <ErrorAlert error={versions.error} />
+      <div className="table-wrap">
+        <table>
+          <thead>
+            <tr>
+              <th scope="col" className="num">
+                Version
+              </th>
+              {showStatus && <th scope="col">Status</th>}
+              <th scope="col">Saved</th>
+              <th scope="col">By</th>
+            </tr>
+          </thead>
+          <tbody>
+            {(versions.data?.data ?? []).map((v) => (
+              <tr key={v.version}>
+                <td className="num">{v.version}</td>
+                {showStatus && <td>{String(v.definition.status ?? "")}</td>}
+                <td>{formatDateTime(v.createdAt)}</td>
+                <td>{v.actor}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </section>
+  );
+}
