@@ -1,28 +1,43 @@
 import pino, { type Logger } from "pino";
+import { apiKeyRoutes } from "./api-keys/api-keys.routes.ts";
 import { ApiKeyService } from "./api-keys/api-keys.service.ts";
+import { auditRoutes } from "./audit/audit.routes.ts";
 import { AuditService } from "./audit/audit.service.ts";
 import { BacktestService } from "./campaigns/backtest.service.ts";
+import { campaignRoutes } from "./campaigns/campaigns.routes.ts";
 import { CampaignService } from "./campaigns/campaigns.service.ts";
 import type { Config } from "./config.ts";
 import { type Database, openDatabase } from "./db/database.ts";
 import { migrate } from "./db/migrator.ts";
+import { eventRoutes } from "./events/events.routes.ts";
 import { EventService } from "./events/events.service.ts";
 import { createHttpApp } from "./http/app.ts";
+import type { Authenticator } from "./http/auth.ts";
+import type { Router } from "./http/openapi.ts";
 import { UnitOfWork } from "./idempotency/idempotency.service.ts";
 import { JobService } from "./jobs/jobs.service.ts";
+import { ledgerRoutes } from "./ledger/ledger.routes.ts";
 import { LedgerService } from "./ledger/ledger.service.ts";
 import { verifyLedger } from "./ledger/ledger.verify.ts";
+import { memberRoutes } from "./members/members.routes.ts";
 import { MemberService } from "./members/members.service.ts";
+import { paymentRoutes } from "./payments/payments.routes.ts";
 import { PaymentService } from "./payments/payments.service.ts";
+import { portalRoutes } from "./portal/portal.routes.ts";
 import { PortalService } from "./portal/portal.service.ts";
+import { programRoutes } from "./programs/programs.routes.ts";
 import { ProgramService } from "./programs/programs.service.ts";
+import { reportRoutes } from "./reports/reports.routes.ts";
 import { ReportService } from "./reports/reports.service.ts";
 import { RedemptionService } from "./rewards/redemptions.service.ts";
+import { rewardRoutes } from "./rewards/rewards.routes.ts";
 import { RewardService, type TierLookup } from "./rewards/rewards.service.ts";
 import { type Clock, systemClock } from "./shared/clock.ts";
 import { type IdGenerator, newId } from "./shared/ids.ts";
 import { createMailer, type Mailer } from "./shared/mailer.ts";
+import { staffRoutes } from "./staff/staff.routes.ts";
 import { StaffService } from "./staff/staff.service.ts";
+import { tierRoutes } from "./tiers/tiers.routes.ts";
 import { TiersService } from "./tiers/tiers.service.ts";
 
 export interface Services {
@@ -120,6 +135,34 @@ export function buildServices(options: AppOptions): Services {
   };
 }
 
+/** Every domain's routes, in the order they are mounted and documented in /openapi.json. */
+export function httpRoutes(services: Services): Router[] {
+  return [
+    programRoutes(services),
+    apiKeyRoutes(services),
+    memberRoutes(services),
+    ledgerRoutes(services),
+    eventRoutes(services),
+    campaignRoutes(services),
+    tierRoutes(services),
+    rewardRoutes(services),
+    paymentRoutes(services),
+    staffRoutes(services),
+    portalRoutes(services),
+    auditRoutes(services),
+    reportRoutes(services),
+  ];
+}
+
+/** How the HTTP app recognises its callers: API keys, staff sessions and member sessions. */
+export function authenticator(services: Pick<Services, "apiKeys" | "staff" | "portal">): Authenticator {
+  return {
+    apiKey: (secret) => services.apiKeys.authenticate(secret),
+    staffSession: (token) => services.staff.session(token),
+    memberSession: (token) => services.portal.session(token),
+  };
+}
+
 export interface App {
   services: Services;
   http: ReturnType<typeof createHttpApp>;
@@ -137,7 +180,10 @@ export async function createApp(config: Config, overrides: Partial<Omit<AppOptio
     ));
   await migrate(database.db);
   const services = buildServices({ ...overrides, config, database });
-  const http = createHttpApp(services, config);
+  const http = createHttpApp(
+    { routes: httpRoutes(services), authenticator: authenticator(services), database, log: services.log },
+    config,
+  );
   return {
     services,
     http,

@@ -1,5 +1,4 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import type { Services } from "../app.ts";
 import { programOf, requireOwner, requireScope } from "../http/auth.ts";
 import {
   bearer,
@@ -15,8 +14,14 @@ import {
   sendMutation,
 } from "../http/openapi.ts";
 import { ApiKeySchema, CreateApiKeySchema, CreatedApiKeySchema } from "./api-keys.schemas.ts";
+import type { ApiKeyService } from "./api-keys.service.ts";
 
-export function apiKeyRoutes(services: Services) {
+/** The services these routes use. */
+export interface ApiKeyRoutesDeps {
+  apiKeys: ApiKeyService;
+}
+
+export function apiKeyRoutes(services: ApiKeyRoutesDeps) {
   const router = createRouter();
   const tags = ["API keys"];
   const admin = [requireScope("admin"), requireOwner()];

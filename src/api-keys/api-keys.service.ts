@@ -4,6 +4,7 @@ import type { MutationContext, UnitOfWork } from "../idempotency/idempotency.ser
 import type { Clock } from "../shared/clock.ts";
 import { notFound } from "../shared/errors.ts";
 import type { IdGenerator } from "../shared/ids.ts";
+import type { Principal } from "../shared/principal.ts";
 import { displayPrefix, generateSecret, hashSecret, secretsEqual } from "./api-keys.rules.ts";
 import type { CreateApiKeyInput } from "./api-keys.schemas.ts";
 
@@ -14,15 +15,6 @@ const ROOT_KEY_LOCK = 7_315_029_115;
  */
 export const KEY_CACHE_MS = 10_000;
 const KEY_CACHE_MAX = 10_000;
-
-export interface Principal {
-  /** The API key's id, or `staff:<id>` for a staff session. */
-  keyId: string;
-  scope: ApiKeyScope;
-  programId: string | null;
-  /** Set for a staff session: what the staff member may do beyond the scope's routes. */
-  role?: "owner" | "manager" | "cashier";
-}
 
 const toApiKey = (row: ApiKeyRow) => ({
   id: row.id,

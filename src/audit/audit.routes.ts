@@ -1,8 +1,13 @@
-import type { Services } from "../app.ts";
 import { createRouter, readRoute } from "../http/openapi.ts";
 import { AuditPageSchema, AuditQuerySchema } from "./audit.schemas.ts";
+import type { AuditService } from "./audit.service.ts";
 
-export function auditRoutes(services: Services) {
+/** The services these routes use. */
+export interface AuditRoutesDeps {
+  audit: AuditService;
+}
+
+export function auditRoutes(services: AuditRoutesDeps) {
   const router = createRouter();
   readRoute(
     router,

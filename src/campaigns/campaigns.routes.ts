@@ -1,7 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import type { Services } from "../app.ts";
 import { programOf, requireScope } from "../http/auth.ts";
 import { bearer, commonErrors, createRouter, idParam, json, jsonBody, mutationRoute, readRoute, route } from "../http/openapi.ts";
+import type { BacktestService } from "./backtest.service.ts";
 import {
   BacktestInputSchema,
   BacktestSchema,
@@ -16,6 +16,7 @@ import {
   UpdateRuleSchema,
   VersionSchema,
 } from "./campaigns.schemas.ts";
+import type { CampaignService } from "./campaigns.service.ts";
 
 const RuleParams = idParam("ruleId", "rul");
 const CampaignParams = idParam("campaignId", "cmp");
@@ -24,7 +25,13 @@ const versionsDescription = "Every saved version, newest first";
 const admin = ["admin"] as const;
 const anyScope = ["admin", "pos", "read"] as const;
 
-export function campaignRoutes(services: Services) {
+/** The services these routes use. */
+export interface CampaignRoutesDeps {
+  campaigns: CampaignService;
+  backtests: BacktestService;
+}
+
+export function campaignRoutes(services: CampaignRoutesDeps) {
   const router = createRouter();
   const { campaigns } = services;
 

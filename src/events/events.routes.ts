@@ -1,6 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import type { Services } from "../app.ts";
 import { programOf, requireScope } from "../http/auth.ts";
 import type { AppEnv } from "../http/env.ts";
 import {
@@ -25,6 +24,7 @@ import {
   EventResultSchema,
   StoredEventSchema,
 } from "./events.schemas.ts";
+import type { EventService } from "./events.service.ts";
 
 const EventParams = z.object({
   eventId: z
@@ -43,7 +43,12 @@ function ingestOptions(c: Context<AppEnv>, query: { dryRun: boolean; asOf?: stri
   };
 }
 
-export function eventRoutes(services: Services) {
+/** The services these routes use. */
+export interface EventRoutesDeps {
+  events: EventService;
+}
+
+export function eventRoutes(services: EventRoutesDeps) {
   const router = createRouter();
   const tags = ["Events"];
   const write = [requireScope("admin", "pos")];

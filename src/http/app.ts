@@ -2,39 +2,37 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import { bodyLimit } from "hono/body-limit";
 import { requestId } from "hono/request-id";
 import { sql } from "kysely";
-import { apiKeyRoutes } from "../api-keys/api-keys.routes.ts";
-import type { Services } from "../app.ts";
-import { auditRoutes } from "../audit/audit.routes.ts";
-import { campaignRoutes } from "../campaigns/campaigns.routes.ts";
+import type { Logger } from "pino";
 import type { Config } from "../config.ts";
-import { eventRoutes } from "../events/events.routes.ts";
-import { ledgerRoutes } from "../ledger/ledger.routes.ts";
-import { memberRoutes } from "../members/members.routes.ts";
-import { paymentRoutes } from "../payments/payments.routes.ts";
-import { portalRoutes } from "../portal/portal.routes.ts";
-import { programRoutes } from "../programs/programs.routes.ts";
-import { reportRoutes } from "../reports/reports.routes.ts";
-import { rewardRoutes } from "../rewards/rewards.routes.ts";
+import type { Database } from "../db/database.ts";
 import { DomainError } from "../shared/errors.ts";
 import { installValidationMessages } from "../shared/validation-messages.ts";
-import { staffRoutes } from "../staff/staff.routes.ts";
-import { tierRoutes } from "../tiers/tiers.routes.ts";
-import { authenticate } from "./auth.ts";
+import { type Authenticator, authenticate } from "./auth.ts";
 import { mountDocs } from "./docs.ts";
-
 import type { AppEnv } from "./env.ts";
 import { onError, sendError } from "./errors.ts";
+import type { Router } from "./openapi.ts";
 import { mountWeb } from "./web.ts";
 
 export const API_VERSION = "0.1.0";
 
-export function createHttpApp(services: Services, config: Pick<Config, "bodyLimitBytes">) {
+/** What the HTTP app is made of; app.ts builds it from the services, so http/ knows no domain. */
+export interface HttpAppParts {
+  /** Every domain's routes, mounted at / in this order (which is also the OpenAPI document's). */
+  routes: Router[];
+  authenticator: Authenticator;
+  /** Answers /readyz: the database must answer a query. */
+  database: Pick<Database, "db" | "engine">;
+  log: Logger;
+}
+
+export function createHttpApp(parts: HttpAppParts, config: Pick<Config, "bodyLimitBytes">) {
   installValidationMessages();
   const app = new OpenAPIHono<AppEnv>();
   app.use(requestId({ headerName: "X-Request-Id" }));
   app.use(async (c, next) => {
     const started = performance.now();
-    c.set("log", services.log.child({ requestId: c.get("requestId") }));
+    c.set("log", parts.log.child({ requestId: c.get("requestId") }));
     await next();
     c.get("log").info(
       { method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - started) },
@@ -47,8 +45,8 @@ export function createHttpApp(services: Services, config: Pick<Config, "bodyLimi
   app.get("/healthz", (c) => c.json({ status: "ok" }));
   app.get("/readyz", async (c) => {
     try {
-      await sql`select 1`.execute(services.database.db);
-      return c.json({ status: "ready", database: services.database.engine });
+      await sql`select 1`.execute(parts.database.db);
+      return c.json({ status: "ready", database: parts.database.engine });
     } catch {
       return sendError(c, new DomainError("service_unavailable", "The database is not reachable"));
     }
@@ -63,20 +61,8 @@ export function createHttpApp(services: Services, config: Pick<Config, "bodyLimi
       },
     }),
   );
-  app.use("/v1/*", authenticate(services.apiKeys, services.staff, services.portal));
-  app.route("/", programRoutes(services));
-  app.route("/", apiKeyRoutes(services));
-  app.route("/", memberRoutes(services));
-  app.route("/", ledgerRoutes(services));
-  app.route("/", eventRoutes(services));
-  app.route("/", campaignRoutes(services));
-  app.route("/", tierRoutes(services));
-  app.route("/", rewardRoutes(services));
-  app.route("/", paymentRoutes(services));
-  app.route("/", staffRoutes(services));
-  app.route("/", portalRoutes(services));
-  app.route("/", auditRoutes(services));
-  app.route("/", reportRoutes(services));
+  app.use("/v1/*", authenticate(parts.authenticator));
+  for (const routes of parts.routes) app.route("/", routes);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
     type: "http",
@@ -94,6 +80,6 @@ export function createHttpApp(services: Services, config: Pick<Config, "bodyLimi
     },
   });
   mountDocs(app);
-  mountWeb(app, services.log);
+  mountWeb(app, parts.log);
   return app;
 }

@@ -1,11 +1,9 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { Context, MiddlewareHandler } from "hono";
 import { getCookie } from "hono/cookie";
-import type { ApiKeyService, Principal } from "../api-keys/api-keys.service.ts";
-import type { ApiKeyScope } from "../db/schema.ts";
-import type { PortalService } from "../portal/portal.service.ts";
+import type { ApiKeyScope, StaffRole } from "../db/schema.ts";
 import { DomainError } from "../shared/errors.ts";
-import type { StaffService } from "../staff/staff.service.ts";
+import type { MemberSession, Principal } from "../shared/principal.ts";
 import type { AppEnv } from "./env.ts";
 
 export const SESSION_COOKIE = "sb_session";
@@ -17,17 +15,35 @@ const ROLE_SCOPE = { owner: "admin", manager: "admin", cashier: "pos" } as const
 
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 
+/** A live staff session, as its cookie names it. */
+export interface StaffSessionCaller {
+  staffId: string;
+  programId: string;
+  role: StaffRole;
+  csrfToken: string;
+}
+
+/**
+ * How callers are recognised, passed in by app.ts: each answers null for an unknown, revoked or
+ * expired secret.
+ */
+export interface Authenticator {
+  apiKey(secret: string): Promise<Principal | null>;
+  staffSession(token: string): Promise<StaffSessionCaller | null>;
+  memberSession(token: string): Promise<MemberSession | null>;
+}
+
 /**
  * Every /v1 request names its caller: an API key (`Authorization: Bearer <key>`), or a staff
  * session cookie from the web apps. A session's changes must also carry its CSRF token in
  * `X-CSRF-Token`: the cookie is sent by the browser on its own, the token only by our pages.
  */
-export function authenticate(apiKeys: ApiKeyService, staff: StaffService, portal: PortalService): MiddlewareHandler<AppEnv> {
+export function authenticate(callers: Authenticator): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const path = c.req.path;
     // The portal's public routes (landing page, enrolment, sign-in codes) have no caller to name.
     if (path.startsWith("/v1/portal/")) return next();
-    if (path === "/v1/me" || path.startsWith("/v1/me/")) return memberSession(c, next, portal);
+    if (path === "/v1/me" || path.startsWith("/v1/me/")) return memberSession(c, next, callers);
     const header = c.req.header("authorization");
     const cookie = getCookie(c, SESSION_COOKIE);
     if (header === undefined && !cookie && getCookie(c, MEMBER_COOKIE)) {
@@ -35,7 +51,7 @@ export function authenticate(apiKeys: ApiKeyService, staff: StaffService, portal
     }
     let principal: Principal | null;
     if (header === undefined && cookie) {
-      const session = await staff.session(cookie);
+      const session = await callers.staffSession(cookie);
       if (!session) throw new DomainError("unauthorized", "The session has ended; sign in again");
       if (!SAFE_METHODS.has(c.req.method)) checkCsrf(c, session.csrfToken);
       principal = {
@@ -49,7 +65,7 @@ export function authenticate(apiKeys: ApiKeyService, staff: StaffService, portal
       if (!match?.[1]) {
         throw new DomainError("unauthorized", "Send an API key as 'Authorization: Bearer <key>', or sign in");
       }
-      principal = await apiKeys.authenticate(match[1]);
+      principal = await callers.apiKey(match[1]);
       if (!principal) throw new DomainError("unauthorized", "The API key is not valid or was revoked");
     }
     c.set("principal", principal);
@@ -62,13 +78,13 @@ export function authenticate(apiKeys: ApiKeyService, staff: StaffService, portal
  * /v1/me routes act on the member whose `sb_member` cookie it is, and only with it: an API key or
  * a staff session names no member (those use /v1/members/{id}).
  */
-async function memberSession(c: Context<AppEnv>, next: () => Promise<void>, portal: PortalService): Promise<void> {
+async function memberSession(c: Context<AppEnv>, next: () => Promise<void>, callers: Authenticator): Promise<void> {
   if (c.req.header("authorization") !== undefined) {
     throw new DomainError("forbidden", "/v1/me is for a member signed in to the portal; with an API key use /v1/members/{id}");
   }
   const token = getCookie(c, MEMBER_COOKIE);
   if (!token) throw new DomainError("unauthorized", "Sign in to the member portal first");
-  const session = await portal.session(token);
+  const session = await callers.memberSession(token);
   if (!session) throw new DomainError("unauthorized", "The session has ended; sign in again");
   if (!SAFE_METHODS.has(c.req.method)) checkCsrf(c, session.csrfToken);
   c.set("memberSession", session);

@@ -1,5 +1,5 @@
 import type { Logger } from "pino";
-import type { Principal } from "../api-keys/api-keys.service.ts";
+import type { MemberSession, Principal } from "../shared/principal.ts";
 
 /** What middleware puts on every request's context. */
 export type AppEnv = {
@@ -7,5 +7,7 @@ export type AppEnv = {
     requestId: string;
     log: Logger;
     principal: Principal;
+    /** Set by the authentication middleware on /v1/me routes only. */
+    memberSession: MemberSession;
   };
 };

@@ -1,8 +1,9 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import type { Services } from "../app.ts";
 import { programOf, requireScope } from "../http/auth.ts";
 import { bearer, commonErrors, createRouter, idParam, json, jsonBody, mutationRoute, readRoute, route } from "../http/openapi.ts";
+import type { JobService } from "../jobs/jobs.service.ts";
 import { MemberParams } from "../members/members.routes.ts";
+import type { Clock } from "../shared/clock.ts";
 import {
   AdjustmentSchema,
   AsOfQuery,
@@ -19,6 +20,7 @@ import {
   TransferSchema,
   VoidSchema,
 } from "./ledger.schemas.ts";
+import type { LedgerService } from "./ledger.service.ts";
 
 const HoldParams = idParam("holdId", "hld");
 const TxnParams = idParam("transactionId", "txn");
@@ -26,7 +28,14 @@ const admin: ["admin"] = ["admin"];
 const till: ["admin", "pos"] = ["admin", "pos"];
 const anyScope: ["admin", "pos", "read"] = ["admin", "pos", "read"];
 
-export function ledgerRoutes(services: Services) {
+/** The services these routes use. */
+export interface LedgerRoutesDeps {
+  ledger: LedgerService;
+  jobs: JobService;
+  clock: Clock;
+}
+
+export function ledgerRoutes(services: LedgerRoutesDeps) {
   const router = createRouter();
   const tags = ["Ledger"];
   const { ledger } = services;

@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
-import type { Services } from "../app.ts";
 import { createRouter, idParam, mutationRoute, readRoute } from "../http/openapi.ts";
+import type { RewardService } from "../rewards/rewards.service.ts";
 import { PageQuerySchema } from "../shared/schemas.ts";
 import {
   CreateMemberSchema,
@@ -11,10 +11,17 @@ import {
   ReferralsSchema,
   UpdateMemberSchema,
 } from "./members.schemas.ts";
+import type { MemberService } from "./members.service.ts";
 
 export const MemberParams = idParam("memberId", "mem");
 
-export function memberRoutes(services: Services) {
+/** The services these routes use. */
+export interface MemberRoutesDeps {
+  members: MemberService;
+  rewards: RewardService;
+}
+
+export function memberRoutes(services: MemberRoutesDeps) {
   const router = createRouter();
   const tags = ["Members"];
   const write: ["admin", "pos"] = ["admin", "pos"];

@@ -1,5 +1,4 @@
 import { z } from "@hono/zod-openapi";
-import type { Services } from "../app.ts";
 import { createRouter, idParam, mutationRoute, readRoute } from "../http/openapi.ts";
 import { MemberParams } from "../members/members.routes.ts";
 import { PageQuerySchema } from "../shared/schemas.ts";
@@ -11,10 +10,16 @@ import {
   QuoteSchema,
   RefundPaymentSchema,
 } from "./payments.schemas.ts";
+import type { PaymentService } from "./payments.service.ts";
 
 const PaymentParams = idParam("paymentId", "pay");
 
-export function paymentRoutes(services: Services) {
+/** The services these routes use. */
+export interface PaymentRoutesDeps {
+  payments: PaymentService;
+}
+
+export function paymentRoutes(services: PaymentRoutesDeps) {
   const router = createRouter();
   const { payments } = services;
   const tags = ["Payments"];

@@ -1,13 +1,14 @@
 import { createRoute, type RouteConfig, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
-import type { Services } from "../app.ts";
 import { MEMBER_COOKIE } from "../http/auth.ts";
 import type { AppEnv } from "../http/env.ts";
 import { ErrorSchema } from "../http/errors.ts";
 import { createRouter, IdempotencyHeaders, json, jsonBody, route, sendMutation } from "../http/openapi.ts";
 import { fingerprint, type MutationContext } from "../idempotency/idempotency.service.ts";
-import type { Member } from "../members/members.service.ts";
+import type { LedgerService } from "../ledger/ledger.service.ts";
+import type { Member, MemberService } from "../members/members.service.ts";
+import type { RedemptionService } from "../rewards/redemptions.service.ts";
 import {
   MemberRewardsSchema,
   RecommendationsQuerySchema,
@@ -15,7 +16,10 @@ import {
   RedemptionResultSchema,
   VoucherCheckSchema,
 } from "../rewards/rewards.schemas.ts";
+import type { RewardService } from "../rewards/rewards.service.ts";
+import type { Clock } from "../shared/clock.ts";
 import { TierStatusSchema } from "../tiers/tiers.schemas.ts";
+import type { TiersService } from "../tiers/tiers.service.ts";
 import { MEMBER_SESSION_MS, ownView } from "./portal.rules.ts";
 import {
   CodeRequestSchema,
@@ -33,6 +37,7 @@ import {
   SignedOutSchema,
   UpdateMeSchema,
 } from "./portal.schemas.ts";
+import type { PortalService } from "./portal.service.ts";
 
 const error = (description: string) => json(ErrorSchema, description);
 
@@ -52,12 +57,23 @@ const memberErrors = {
 
 const memberSecurity = [{ memberSession: [] }];
 
+/** The services these routes use. */
+export interface PortalRoutesDeps {
+  portal: PortalService;
+  members: MemberService;
+  ledger: LedgerService;
+  tiers: TiersService;
+  rewards: RewardService;
+  redemptions: RedemptionService;
+  clock: Clock;
+}
+
 /**
  * The member portal's API. Public routes under /v1/portal/{programId} (landing page, enrolment,
  * sign-in codes, sign-in) need no key; /v1/me routes act on the member the `sb_member` cookie
  * names, and only on them: no route takes a member id, so a member can never reach another.
  */
-export function portalRoutes(services: Services) {
+export function portalRoutes(services: PortalRoutesDeps) {
   const router = createRouter();
   const { portal, members, ledger, tiers, rewards, redemptions, clock } = services;
   const publicTags = ["Member portal (public)"];
@@ -294,7 +310,7 @@ export function portalRoutes(services: Services) {
         ...memberErrors,
       },
     },
-    (c) => redemptions.listMemberVouchers(services.database.db, me(c).programId, me(c).memberId),
+    (c) => redemptions.listMemberVouchers(me(c).programId, me(c).memberId),
   );
 
   route(

@@ -9,6 +9,7 @@ import type { ProgramService } from "../programs/programs.service.ts";
 import type { RewardService } from "../rewards/rewards.service.ts";
 import { DomainError } from "../shared/errors.ts";
 import type { Mailer, MailMessage } from "../shared/mailer.ts";
+import type { MemberSession } from "../shared/principal.ts";
 import type { ServiceDeps } from "../shared/service-deps.ts";
 import { newToken } from "../staff/staff.rules.ts";
 import type { TiersService } from "../tiers/tiers.service.ts";
@@ -35,21 +36,6 @@ import {
   revokeMemberSession,
   takeCodeAttempt,
 } from "./portal.sql.ts";
-
-/** A signed-in member, as the `sb_member` cookie names them. Every /v1/me route acts on this member only. */
-export interface MemberSession {
-  memberId: string;
-  programId: string;
-  csrfToken: string;
-  expiresAt: Date;
-}
-
-declare module "hono" {
-  interface ContextVariableMap {
-    /** Set by the authentication middleware on /v1/me routes. */
-    memberSession: MemberSession;
-  }
-}
 
 // Time-sortable code ids: among codes stamped with the same time, the later one is the newest.
 const ulid = monotonicFactory();

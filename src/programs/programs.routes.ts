@@ -1,6 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { CreatedApiKeySchema } from "../api-keys/api-keys.schemas.ts";
-import type { Services } from "../app.ts";
 import { programOf, requireOwner, requireScope } from "../http/auth.ts";
 import {
   bearer,
@@ -15,8 +14,14 @@ import {
   sendMutation,
 } from "../http/openapi.ts";
 import { CreateProgramSchema, ProgramSchema, UpdateProgramSchema } from "./programs.schemas.ts";
+import type { ProgramService } from "./programs.service.ts";
 
-export function programRoutes(services: Services) {
+/** The services these routes use. */
+export interface ProgramRoutesDeps {
+  programs: ProgramService;
+}
+
+export function programRoutes(services: ProgramRoutesDeps) {
   const router = createRouter();
   const tags = ["Programs"];
 

@@ -1,8 +1,13 @@
-import type { Services } from "../app.ts";
 import { createRouter, readRoute } from "../http/openapi.ts";
 import { OverviewQuerySchema, OverviewSchema } from "./reports.schemas.ts";
+import type { ReportService } from "./reports.service.ts";
 
-export function reportRoutes(services: Services) {
+/** The services these routes use. */
+export interface ReportRoutesDeps {
+  reports: ReportService;
+}
+
+export function reportRoutes(services: ReportRoutesDeps) {
   const router = createRouter();
   readRoute(
     router,

@@ -475,7 +475,8 @@ export class RedemptionService {
     }
   }
 
-  async listMemberVouchers(db: Db, programId: string, memberId: string) {
+  async listMemberVouchers(programId: string, memberId: string) {
+    const { db } = this.deps;
     await this.deps.ledger.memberExists(programId, memberId);
     const now = this.deps.clock.now();
     const vouchers = await db

@@ -1,9 +1,10 @@
 import { z } from "@hono/zod-openapi";
-import type { Services } from "../app.ts";
 import { createRouter, idParam, mutationRoute, readRoute } from "../http/openapi.ts";
 import { fingerprint } from "../idempotency/idempotency.service.ts";
 import { MemberParams } from "../members/members.routes.ts";
+import type { Clock } from "../shared/clock.ts";
 import { PageQuerySchema } from "../shared/schemas.ts";
+import type { RedemptionService } from "./redemptions.service.ts";
 import { normalizeCode } from "./rewards.rules.ts";
 import {
   CancelRedemptionSchema,
@@ -24,11 +25,19 @@ import {
   VoucherCheckSchema,
   VoucherParams,
 } from "./rewards.schemas.ts";
+import type { RewardService } from "./rewards.service.ts";
 
 const RewardParams = idParam("rewardId", "rwd");
 const RedemptionParams = idParam("redemptionId", "red");
 
-export function rewardRoutes(services: Services) {
+/** The services these routes use. */
+export interface RewardRoutesDeps {
+  rewards: RewardService;
+  redemptions: RedemptionService;
+  clock: Clock;
+}
+
+export function rewardRoutes(services: RewardRoutesDeps) {
   const router = createRouter();
   const { rewards, redemptions } = services;
   const catalogue = ["Rewards"];
@@ -249,7 +258,7 @@ export function rewardRoutes(services: Services) {
       response: z.object({ data: z.array(VoucherCheckSchema) }),
       responseDescription: "The member's latest 200 vouchers, newest first",
     },
-    ({ programId, params }) => redemptions.listMemberVouchers(services.database.db, programId, params.memberId),
+    ({ programId, params }) => redemptions.listMemberVouchers(programId, params.memberId),
   );
 
   readRoute(

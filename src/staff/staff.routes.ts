@@ -1,6 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
-import type { Services } from "../app.ts";
 import { checkCsrf, requireScope, SESSION_COOKIE } from "../http/auth.ts";
 import {
   bearer,
@@ -17,6 +16,7 @@ import {
   route,
   sendMutation,
 } from "../http/openapi.ts";
+import type { ProgramService } from "../programs/programs.service.ts";
 import { DomainError } from "../shared/errors.ts";
 import {
   CreateStaffSchema,
@@ -26,9 +26,15 @@ import {
   StaffSchema,
   UpdateStaffSchema,
 } from "./staff.schemas.ts";
-import { SESSION_MS } from "./staff.service.ts";
+import { SESSION_MS, type StaffService } from "./staff.service.ts";
 
-export function staffRoutes(services: Services) {
+/** The services these routes use. */
+export interface StaffRoutesDeps {
+  staff: StaffService;
+  programs: ProgramService;
+}
+
+export function staffRoutes(services: StaffRoutesDeps) {
   const router = createRouter();
   const tags = ["Staff"];
   const { staff } = services;

@@ -1,12 +1,19 @@
-import type { Services } from "../app.ts";
 import { createRouter, mutationRoute, readRoute } from "../http/openapi.ts";
 import { MemberParams } from "../members/members.routes.ts";
+import type { Clock } from "../shared/clock.ts";
 import { AssignTierSchema, LadderSchema, PutTiersSchema, TierStatusQuerySchema, TierStatusSchema } from "./tiers.schemas.ts";
+import type { TiersService } from "./tiers.service.ts";
 
 const admin = ["admin"] as const;
 const anyScope = ["admin", "pos", "read"] as const;
 
-export function tierRoutes(services: Services) {
+/** The services these routes use. */
+export interface TierRoutesDeps {
+  tiers: TiersService;
+  clock: Clock;
+}
+
+export function tierRoutes(services: TierRoutesDeps) {
   const router = createRouter();
   const tags = ["Tiers"];
   const { tiers, clock } = services;
