@@ -20,7 +20,7 @@ import { ledgerRoutes } from "./ledger/ledger.routes.ts";
 import { LedgerService } from "./ledger/ledger.service.ts";
 import { verifyLedger } from "./ledger/ledger.verify.ts";
 import { memberRoutes } from "./members/members.routes.ts";
-import { MemberService } from "./members/members.service.ts";
+import { type EndSignIns, MemberService } from "./members/members.service.ts";
 import { paymentRoutes } from "./payments/payments.routes.ts";
 import { PaymentService } from "./payments/payments.service.ts";
 import { portalRoutes } from "./portal/portal.routes.ts";
@@ -92,7 +92,10 @@ export function buildServices(options: AppOptions): Services {
   const staff = new StaffService({ db, clock, ids, uow });
   const backtests = new BacktestService({ db, campaigns, tiers });
   const events = new EventService({ db, clock, ids, uow, campaigns, ledger, tiers });
-  const members = new MemberService({ db, clock, ids, uow, programs, onEnrolled: events.onEnrolled });
+  // The portal is built from the member service, and ends a member's sign-ins when the member
+  // service blocks them or changes their email: so that call reaches it once it exists.
+  const endSignIns: EndSignIns = (trx, memberId, now) => portal.endSignIns(trx, memberId, now);
+  const members = new MemberService({ db, clock, ids, uow, programs, onEnrolled: events.onEnrolled, endSignIns });
   const tierOf: TierLookup = (d, programId, memberIds, asOf) => tiers.tierAt(d, programId, memberIds, asOf);
   const rewards = new RewardService({ db, clock, ids, uow, programs, ledger, tierOf });
   const redemptions = new RedemptionService({ db, clock, ids, uow, programs, ledger, tierOf });

@@ -1,14 +1,14 @@
 import { hostname } from "node:os";
-import { type Kysely, sql } from "kysely";
+import type { Kysely } from "kysely";
 import type { Logger } from "pino";
 import type { DB } from "../db/schema.ts";
 import type { EventService } from "../events/events.service.ts";
 import type { LedgerService } from "../ledger/ledger.service.ts";
-import { membersWithDueWork } from "../ledger/ledger.sql.ts";
 import type { RedemptionService } from "../rewards/redemptions.service.ts";
 import type { Clock } from "../shared/clock.ts";
 import { DomainError } from "../shared/errors.ts";
 import type { TiersService } from "../tiers/tiers.service.ts";
+import { claimLease, deleteIdempotencyKeysBefore } from "./jobs.sql.ts";
 
 const BATCH = 200;
 const LEASE = "ledger-due-work";
@@ -70,7 +70,7 @@ export class JobService {
     // Reservations first: releasing one settles its member, hold time-out included.
     result.reservationsExpired = await this.deps.redemptions.expireReservations(asOf, programId);
     for (;;) {
-      const due = await membersWithDueWork(this.deps.db, asOf, BATCH, programId);
+      const due = await this.deps.ledger.membersWithDueWork(asOf, BATCH, programId);
       if (due.length === 0) break;
       let posted = 0;
       for (const { programId: pid, memberId } of due) {
@@ -92,17 +92,12 @@ export class JobService {
 
   async #pruneIdempotencyKeys(now: Date): Promise<void> {
     const before = new Date(now.getTime() - this.deps.idempotencyRetentionDays * 86_400_000);
-    await this.deps.db.deleteFrom("idempotency_keys").where("created_at", "<", before).execute();
+    await deleteIdempotencyKeysBefore(this.deps.db, before);
   }
 
   /** Claims the scheduled job for this process until `until`; true if this process may run it now. */
   async claimLease(now: Date, until: Date): Promise<boolean> {
-    const result = await sql<{ owner: string }>`
-      insert into job_leases (name, owner, leased_until) values (${LEASE}, ${this.#owner}, ${until})
-      on conflict (name) do update set owner = excluded.owner, leased_until = excluded.leased_until
-        where job_leases.leased_until < ${now} or job_leases.owner = excluded.owner
-      returning owner`.execute(this.deps.db);
-    return result.rows.length > 0;
+    return claimLease(this.deps.db, LEASE, this.#owner, until, now);
   }
 
   /** Runs the due work every `intervalMs` on whichever process holds the lease. */

@@ -26,6 +26,9 @@ import { SYSTEM_ACTOR } from "./ledger.sql.ts";
 
 export const DEFAULT_HOLD_TTL_SECONDS = 900;
 
+/** The actor of postings the system makes on its own (settling due work). */
+export { SYSTEM_ACTOR };
+
 type Txn = Selectable<LedgerTransactionsTable>;
 
 export interface Lifetime {
@@ -426,6 +429,16 @@ export class LedgerService {
 
   memberExists(programId: string, memberId: string): Promise<void> {
     return this.#memberOrThrow(programId, memberId);
+  }
+
+  /** Members with lots to activate or expire, or holds to time out, up to `asOf` (for the jobs). */
+  membersWithDueWork(asOf: Date, limit: number, programId?: string) {
+    return q.membersWithDueWork(this.deps.db, asOf, limit, programId);
+  }
+
+  /** A transaction with its postings and what reversed it, or null, read in the caller's transaction. */
+  findTransaction(trx: Transaction<DB>, programId: string, txnId: string) {
+    return q.findTransaction(trx, programId, txnId);
   }
 
   async #memberOrThrow(programId: string, memberId: string) {

@@ -1,7 +1,6 @@
 import { sql, type Transaction } from "kysely";
 import type { DB, MemberRow } from "../db/schema.ts";
 import type { MutationContext } from "../idempotency/idempotency.service.ts";
-import { endMemberSignIns } from "../portal/portal.sql.ts";
 import type { ProgramService } from "../programs/programs.service.ts";
 import { DomainError, notFound } from "../shared/errors.ts";
 import type { ServiceDeps } from "../shared/service-deps.ts";
@@ -52,11 +51,15 @@ const consentChange = (granted: boolean, now: Date) => ({
 /** Runs in the enrolment's transaction once a member exists (the earning engine's sign-up event). */
 export type OnEnrolled = (trx: Transaction<DB>, programId: string, memberId: string, now: Date) => Promise<void>;
 
+/** Ends a member's portal sign-ins (sessions and unused codes) in the change's transaction: the portal's own work. */
+export type EndSignIns = (trx: Transaction<DB>, memberId: string, now: Date) => Promise<void>;
+
 export class MemberService {
   constructor(
     private readonly deps: ServiceDeps & {
       programs: ProgramService;
       onEnrolled: OnEnrolled;
+      endSignIns: EndSignIns;
     },
   ) {}
 
@@ -163,7 +166,7 @@ export class MemberService {
         if (!row) throw notFound("Member", id);
         // Blocking, or a new email (the portal's sign-in), ends the member's portal sessions for good.
         const blocked = row.status === "blocked" && current.status !== "blocked";
-        if (blocked || row.email !== current.email) await endMemberSignIns(trx, id, this.deps.clock.now());
+        if (blocked || row.email !== current.email) await this.deps.endSignIns(trx, id, this.deps.clock.now());
         return toMember(row);
       } catch (error) {
         throw duplicateMember(error) ?? error;

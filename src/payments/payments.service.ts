@@ -1,4 +1,4 @@
-import type { Kysely, Selectable, Transaction } from "kysely";
+import type { Kysely } from "kysely";
 import type { DB, PaymentPolicy, PaymentRow } from "../db/schema.ts";
 import type { MutationContext } from "../idempotency/idempotency.service.ts";
 import { debit, type MemberBook, refund, spendableBalance } from "../ledger/ledger.rules.ts";
@@ -8,9 +8,7 @@ import { DomainError, notFound } from "../shared/errors.ts";
 import type { ServiceDeps } from "../shared/service-deps.ts";
 import { checkPayment, quote, refundPoints } from "./payments.rules.ts";
 import type { CreatePaymentInput } from "./payments.schemas.ts";
-
-type Db = Kysely<DB> | Transaction<DB>;
-type PaymentRefundRow = Selectable<DB["payment_refunds"]>;
+import * as q from "./payments.sql.ts";
 
 function policyOf(program: Program): PaymentPolicy {
   if (!program.paymentPolicy) {
@@ -71,14 +69,7 @@ export class PaymentService {
         throw new DomainError("member_blocked", `Member ${memberId} is blocked`);
       }
       // The share limits hold for the whole order: the member's earlier live payments on it count too.
-      const earlier = await trx
-        .selectFrom("payments")
-        .select((eb) => eb.fn.coalesce(eb.fn.sum<number>(eb("amount", "-", eb.ref("refunded_amount"))), eb.lit(0)).as("paid"))
-        .where("program_id", "=", programId)
-        .where("member_id", "=", memberId)
-        .where("order_id", "=", input.orderId)
-        .executeTakeFirst();
-      const paid = Number(earlier?.paid ?? 0);
+      const paid = await q.paidOnOrder(trx, programId, memberId, input.orderId);
       const orderTotal = input.orderTotal ?? input.amount + paid;
       if (paid > 0) checkPayment(input.amount + paid, orderTotal, policy, paid);
       const points = checkPayment(
@@ -99,22 +90,18 @@ export class PaymentService {
         this.deps.ids,
       );
       await this.deps.ledger.writeBooks(trx, programId, ctx.actor, open, [capture], now);
-      const row = await trx
-        .insertInto("payments")
-        .values({
-          id: this.deps.ids("payment"),
-          program_id: programId,
-          member_id: memberId,
-          order_id: input.orderId,
-          amount: input.amount,
-          currency: program.currency,
-          points,
-          capture_txn_id: capture.id,
-          actor: ctx.actor,
-          created_at: now,
-        })
-        .returningAll()
-        .executeTakeFirstOrThrow();
+      const row = await q.insertPayment(trx, {
+        id: this.deps.ids("payment"),
+        program_id: programId,
+        member_id: memberId,
+        order_id: input.orderId,
+        amount: input.amount,
+        currency: program.currency,
+        points,
+        capture_txn_id: capture.id,
+        actor: ctx.actor,
+        created_at: now,
+      });
       return { ...(await this.#view(trx, row, [])), balance: bookBalance(book, now) };
     });
   }
@@ -124,7 +111,7 @@ export class PaymentService {
       const now = this.deps.clock.now();
       const first = await this.#find(trx, programId, paymentId);
       // The member's lock first, as every ledger change takes it; then the payment as it now stands.
-      await trx.selectFrom("members").select("id").where("id", "=", first.member_id).forUpdate().execute();
+      await q.lockMember(trx, first.member_id);
       const payment = await this.#find(trx, programId, paymentId);
       const left = payment.amount - payment.refunded_amount;
       if (left === 0) throw new DomainError("invalid_state", `Payment ${paymentId} is already refunded in full`);
@@ -155,26 +142,18 @@ export class PaymentService {
         txnId = entries[0]?.id ?? null;
         balance = bookBalance(bookOf(books, payment.member_id), now);
       }
-      await trx
-        .insertInto("payment_refunds")
-        .values({
-          id: this.deps.ids("refund"),
-          program_id: programId,
-          payment_id: payment.id,
-          amount,
-          points,
-          txn_id: txnId,
-          reason,
-          actor: ctx.actor,
-          created_at: now,
-        })
-        .execute();
-      const updated = await trx
-        .updateTable("payments")
-        .set({ refunded_amount: payment.refunded_amount + amount, refunded_points: payment.refunded_points + points })
-        .where("id", "=", payment.id)
-        .returningAll()
-        .executeTakeFirstOrThrow();
+      await q.insertRefund(trx, {
+        id: this.deps.ids("refund"),
+        program_id: programId,
+        payment_id: payment.id,
+        amount,
+        points,
+        txn_id: txnId,
+        reason,
+        actor: ctx.actor,
+        created_at: now,
+      });
+      const updated = await q.addRefunded(trx, payment, amount, points);
       if (!balance) {
         const { book } = await this.deps.ledger.bookAsOf(trx, payment.member_id, now);
         balance = bookBalance(book, now);
@@ -184,36 +163,23 @@ export class PaymentService {
   }
 
   /** What of each lot the payment took and refunds have not yet given back. */
-  async #refundable(trx: Db, payment: PaymentRow) {
-    const refundTxns = await trx.selectFrom("payment_refunds").select("txn_id").where("payment_id", "=", payment.id).execute();
-    const txnIds = [payment.capture_txn_id, ...refundTxns.flatMap((r) => (r.txn_id ? [r.txn_id] : []))];
-    const postings = await trx
-      .selectFrom("postings")
-      .select(["lot_id", "amount"])
-      .where("txn_id", "in", txnIds)
-      .where("member_id", "=", payment.member_id)
-      .where("lot_id", "is not", null)
-      .execute();
+  async #refundable(trx: Kysely<DB>, payment: PaymentRow) {
+    const txnIds = [payment.capture_txn_id, ...(await q.refundTxnIds(trx, payment.id))];
+    const postings = await q.lotPostings(trx, txnIds, payment.member_id);
     const perLot = new Map<string, number>();
     for (const p of postings) if (p.lot_id) perLot.set(p.lot_id, (perLot.get(p.lot_id) ?? 0) - Number(p.amount));
     return [...perLot].filter(([, points]) => points > 0).map(([lotId, points]) => ({ lotId, points }));
   }
 
-  async #find(db: Db, programId: string, paymentId: string) {
-    const row = await db
-      .selectFrom("payments")
-      .selectAll()
-      .where("program_id", "=", programId)
-      .where("id", "=", paymentId)
-      .executeTakeFirst();
+  async #find(db: Kysely<DB>, programId: string, paymentId: string) {
+    const row = await q.findPayment(db, programId, paymentId);
     if (!row) throw notFound("Payment", paymentId);
     return row;
   }
 
   /** The payment as the API shows it; `refunds` given when known (a new payment has none). */
-  async #view(db: Db, row: PaymentRow, known?: PaymentRefundRow[]) {
-    const refunds =
-      known ?? (await db.selectFrom("payment_refunds").selectAll().where("payment_id", "=", row.id).orderBy("id").execute());
+  async #view(db: Kysely<DB>, row: PaymentRow, known?: q.PaymentRefundRow[]) {
+    const refunds = known ?? (await q.refundsOf(db, row.id));
     return {
       id: row.id,
       memberId: row.member_id,
@@ -248,12 +214,7 @@ export class PaymentService {
 
   async listForMember(programId: string, memberId: string, limit: number, cursor?: string) {
     await this.deps.ledger.memberExists(programId, memberId);
-    let query = this.deps.db.selectFrom("payments").selectAll().where("member_id", "=", memberId);
-    if (cursor) query = query.where("id", "<", cursor);
-    const rows = await query
-      .orderBy("id", "desc")
-      .limit(limit + 1)
-      .execute();
+    const rows = await q.listMemberPayments(this.deps.db, memberId, limit, cursor);
     const page = rows.slice(0, limit);
     return {
       data: await Promise.all(page.map((r) => this.#view(this.deps.db, r))),

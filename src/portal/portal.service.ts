@@ -1,7 +1,9 @@
+import type { Transaction } from "kysely";
 import type { Logger } from "pino";
 import { monotonicFactory } from "ulidx";
 import { hashSecret } from "../api-keys/api-keys.rules.ts";
 import type { CampaignService } from "../campaigns/campaigns.service.ts";
+import type { DB } from "../db/schema.ts";
 import type { MutationContext } from "../idempotency/idempotency.service.ts";
 import { normalizeEmail } from "../members/members.rules.ts";
 import type { MemberService } from "../members/members.service.ts";
@@ -28,6 +30,7 @@ import {
 import type { PortalEnrol } from "./portal.schemas.ts";
 import {
   codesSince,
+  endMemberSignIns,
   findMemberByEmail,
   findMemberSession,
   insertLoginCode,
@@ -198,6 +201,11 @@ export class PortalService {
   }
 
   /** The live session a cookie token names, or null (unknown, expired, signed out, or the member blocked). */
+  /** Ends a member's sessions and unused sign-in codes, in the caller's transaction (the member was blocked or changed email). */
+  endSignIns(trx: Transaction<DB>, memberId: string, now: Date): Promise<void> {
+    return endMemberSignIns(trx, memberId, now);
+  }
+
   async session(token: string): Promise<MemberSession | null> {
     const row = await findMemberSession(this.deps.db, hashSecret(token), this.deps.clock.now());
     return row

@@ -11,8 +11,7 @@ import {
   spendableBalance,
   voidHold,
 } from "../ledger/ledger.rules.ts";
-import { bookBalance, type LedgerService } from "../ledger/ledger.service.ts";
-import { findTransaction, SYSTEM_ACTOR } from "../ledger/ledger.sql.ts";
+import { bookBalance, type LedgerService, SYSTEM_ACTOR } from "../ledger/ledger.service.ts";
 import { segmentsOf } from "../members/members.rules.ts";
 import type { ProgramService } from "../programs/programs.service.ts";
 import { DomainError, notFound } from "../shared/errors.ts";
@@ -293,7 +292,10 @@ export class RedemptionService {
         work = (books) => voidHold(bookOf(books, row.member_id), holdId, reason, now, this.deps.ids);
       } else if (row.status === "completed") {
         await this.#cancelVouchers(trx, row, now);
-        const found = must(await findTransaction(trx, programId, must(row.capture_txn_id, "the capture")), "the capture");
+        const found = must(
+          await this.deps.ledger.findTransaction(trx, programId, must(row.capture_txn_id, "the capture")),
+          "the capture",
+        );
         if (found.reversedById) {
           throw new DomainError("already_reversed", `The capture of redemption ${redemptionId} was already reversed`, {
             reversedByTransactionId: found.reversedById,

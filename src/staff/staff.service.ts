@@ -1,12 +1,12 @@
-import type { Kysely, Transaction } from "kysely";
 import { hashSecret } from "../api-keys/api-keys.rules.ts";
-import type { DB, StaffRow } from "../db/schema.ts";
+import type { StaffRow } from "../db/schema.ts";
 import type { MutationContext } from "../idempotency/idempotency.service.ts";
 import { normalizeEmail } from "../members/members.rules.ts";
 import { DomainError, notFound } from "../shared/errors.ts";
 import type { ServiceDeps } from "../shared/service-deps.ts";
 import { afterFailure, hashPassword, isLocked, needsRehash, newToken, verifyPassword } from "./staff.rules.ts";
 import type { CreateStaffInput, SignInInput, UpdateStaffInput } from "./staff.schemas.ts";
+import * as q from "./staff.sql.ts";
 
 /** How long a staff session lasts. */
 export const SESSION_MS = 12 * 60 * 60_000;
@@ -32,15 +32,6 @@ export interface StaffSession {
 // Checked against when an email is unknown, so a wrong email costs as long as a wrong password.
 const DUMMY_HASH = hashPassword("not a password: timing only");
 
-/** Ends every live session of a staff account (on every server: sessions are looked up per request). */
-const endSessions = (trx: Transaction<DB>, staffId: string, now: Date) =>
-  trx
-    .updateTable("staff_sessions")
-    .set({ revoked_at: now })
-    .where("staff_id", "=", staffId)
-    .where("revoked_at", "is", null)
-    .execute();
-
 /** Staff accounts and their sessions. */
 export class StaffService {
   constructor(private readonly deps: ServiceDeps) {}
@@ -50,21 +41,16 @@ export class StaffService {
     const passwordHash = await hashPassword(input.password);
     return this.deps.uow.run(ctx, 201, async (trx) => {
       const now = this.deps.clock.now();
-      const row = await trx
-        .insertInto("staff")
-        .values({
-          id: this.deps.ids("staff"),
-          program_id: programId,
-          email: normalizeEmail(input.email),
-          name: input.name ?? null,
-          role: input.role,
-          password_hash: passwordHash,
-          created_at: now,
-          updated_at: now,
-        })
-        .onConflict((oc) => oc.columns(["program_id", "email"]).doNothing())
-        .returningAll()
-        .executeTakeFirst();
+      const row = await q.insertStaff(trx, {
+        id: this.deps.ids("staff"),
+        program_id: programId,
+        email: normalizeEmail(input.email),
+        name: input.name ?? null,
+        role: input.role,
+        password_hash: passwordHash,
+        created_at: now,
+        updated_at: now,
+      });
       if (!row)
         throw new DomainError("conflict", `A staff account with email ${normalizeEmail(input.email)} already exists`, {
           field: "email",
@@ -74,7 +60,7 @@ export class StaffService {
   }
 
   async list(programId: string) {
-    const rows = await this.deps.db.selectFrom("staff").selectAll().where("program_id", "=", programId).orderBy("id").execute();
+    const rows = await q.listStaff(this.deps.db, programId);
     return { data: rows.map(staffView) };
   }
 
@@ -88,22 +74,8 @@ export class StaffService {
       const now = this.deps.clock.now();
       // The active owners are locked first (in id order): two owners demoting each other at once
       // wait in turn, and the second sees that the first is no longer an owner.
-      const owners = await trx
-        .selectFrom("staff")
-        .select("id")
-        .where("program_id", "=", programId)
-        .where("role", "=", "owner")
-        .where("status", "=", "active")
-        .orderBy("id")
-        .forUpdate()
-        .execute();
-      const row = await trx
-        .selectFrom("staff")
-        .selectAll()
-        .where("program_id", "=", programId)
-        .where("id", "=", staffId)
-        .forUpdate()
-        .executeTakeFirst();
+      const owners = await q.lockActiveOwners(trx, programId);
+      const row = await q.lockStaff(trx, programId, staffId);
       if (!row) throw notFound("Staff account", staffId);
       ctx.audit = { before: staffView(row) };
       const role = input.role ?? row.role;
@@ -117,13 +89,13 @@ export class StaffService {
           { field },
         );
       }
-      const updated = await trx
-        .updateTable("staff")
-        .set({ ...(input.name !== undefined && { name: input.name }), role, status, updated_at: now })
-        .where("id", "=", staffId)
-        .returningAll()
-        .executeTakeFirstOrThrow();
-      if (role !== row.role || (status === "disabled" && row.status !== "disabled")) await endSessions(trx, staffId, now);
+      const updated = await q.updateStaff(trx, staffId, {
+        ...(input.name !== undefined && { name: input.name }),
+        role,
+        status,
+        updated_at: now,
+      });
+      if (role !== row.role || (status === "disabled" && row.status !== "disabled")) await q.endSessions(trx, staffId, now);
       return staffView(updated);
     });
   }
@@ -133,15 +105,9 @@ export class StaffService {
     const passwordHash = await hashPassword(password);
     return this.deps.uow.run(ctx, 200, async (trx) => {
       const now = this.deps.clock.now();
-      const row = await trx
-        .updateTable("staff")
-        .set({ password_hash: passwordHash, failed_attempts: 0, locked_until: null, updated_at: now })
-        .where("program_id", "=", programId)
-        .where("id", "=", staffId)
-        .returningAll()
-        .executeTakeFirst();
+      const row = await q.resetPassword(trx, programId, staffId, passwordHash, now);
       if (!row) throw notFound("Staff account", staffId);
-      await endSessions(trx, staffId, now);
+      await q.endSessions(trx, staffId, now);
       return staffView(row);
     });
   }
@@ -157,11 +123,9 @@ export class StaffService {
    * nothing about where the email has accounts).
    */
   async signIn(input: SignInInput) {
-    const db: Kysely<DB> = this.deps.db;
+    const db = this.deps.db;
     const now = this.deps.clock.now();
-    let query = db.selectFrom("staff").selectAll().where("email", "=", normalizeEmail(input.email));
-    if (input.programId !== undefined) query = query.where("program_id", "=", input.programId);
-    const rows = await query.orderBy("program_id").execute();
+    const rows = await q.staffByEmail(db, normalizeEmail(input.email), input.programId);
     const refused = () => new DomainError("unauthorized", "Wrong email or password");
     if (rows.length === 0) {
       await verifyPassword(input.password, await DUMMY_HASH);
@@ -182,16 +146,10 @@ export class StaffService {
     }
     const row = matched[0];
     if (matched.length > 1 || !row) {
-      const programs = await db
-        .selectFrom("programs")
-        .select(["id", "name"])
-        .where(
-          "id",
-          "in",
-          matched.map((r) => r.program_id),
-        )
-        .orderBy("name")
-        .execute();
+      const programs = await q.programChoices(
+        db,
+        matched.map((r) => r.program_id),
+      );
       const message = "This email has accounts in several programmes; choose one";
       throw new DomainError("validation_error", message, {
         issues: [{ path: "programId", message, code: "custom" }],
@@ -203,22 +161,15 @@ export class StaffService {
     const expiresAt = new Date(now.getTime() + SESSION_MS);
     const rehash = needsRehash(row.password_hash) ? await hashPassword(input.password) : null;
     await db.transaction().execute(async (trx) => {
-      await trx
-        .updateTable("staff")
-        .set({ failed_attempts: 0, locked_until: null, last_sign_in_at: now, ...(rehash && { password_hash: rehash }) })
-        .where("id", "=", row.id)
-        .execute();
-      await trx
-        .insertInto("staff_sessions")
-        .values({
-          token_hash: hashSecret(token),
-          staff_id: row.id,
-          program_id: row.program_id,
-          csrf_token: csrfToken,
-          created_at: now,
-          expires_at: expiresAt,
-        })
-        .execute();
+      await q.recordSignIn(trx, row.id, now, rehash);
+      await q.insertSession(trx, {
+        tokenHash: hashSecret(token),
+        staffId: row.id,
+        programId: row.program_id,
+        csrfToken,
+        now,
+        expiresAt,
+      });
     });
     return {
       token,
@@ -228,52 +179,25 @@ export class StaffService {
 
   /** One more failed sign-in, counted in one statement (failures at once from several tills all count). */
   async #countFailure(staffId: string, now: Date) {
-    const counted = await this.deps.db
-      .updateTable("staff")
-      .set({ failed_attempts: (eb) => eb("failed_attempts", "+", 1) })
-      .where("id", "=", staffId)
-      .returning("failed_attempts")
-      .executeTakeFirstOrThrow();
-    const next = afterFailure(counted.failed_attempts - 1, now);
-    if (next.lockedUntil)
-      await this.deps.db.updateTable("staff").set({ locked_until: next.lockedUntil }).where("id", "=", staffId).execute();
+    const failures = await q.countFailure(this.deps.db, staffId);
+    const next = afterFailure(failures - 1, now);
+    if (next.lockedUntil) await q.lockUntil(this.deps.db, staffId, next.lockedUntil);
   }
 
   /** The live session a cookie token names, or null (unknown, expired, revoked, or staff disabled). */
   async session(token: string): Promise<StaffSession | null> {
-    const row = await this.deps.db
-      .selectFrom("staff_sessions as s")
-      .innerJoin("staff as f", "f.id", "s.staff_id")
-      .select(["s.staff_id", "s.program_id", "s.csrf_token", "f.role"])
-      .where("s.token_hash", "=", hashSecret(token))
-      .where("s.revoked_at", "is", null)
-      .where("s.expires_at", ">", this.deps.clock.now())
-      .where("f.status", "=", "active")
-      .executeTakeFirst();
+    const row = await q.findActiveSession(this.deps.db, hashSecret(token), this.deps.clock.now());
     return row ? { staffId: row.staff_id, programId: row.program_id, role: row.role, csrfToken: row.csrf_token } : null;
   }
 
   async me(token: string) {
-    const found = await this.deps.db
-      .selectFrom("staff_sessions as s")
-      .innerJoin("staff as f", "f.id", "s.staff_id")
-      .selectAll("f")
-      .select(["s.csrf_token", "s.expires_at"])
-      .where("s.token_hash", "=", hashSecret(token))
-      .where("s.revoked_at", "is", null)
-      .where("s.expires_at", ">", this.deps.clock.now())
-      .executeTakeFirst();
+    const found = await q.findSessionWithStaff(this.deps.db, hashSecret(token), this.deps.clock.now());
     if (!found) throw new DomainError("unauthorized", "Not signed in");
     const { csrf_token, expires_at, ...row } = found;
     return { staff: staffView(row), csrfToken: csrf_token, expiresAt: expires_at.toISOString() };
   }
 
   async signOut(token: string): Promise<void> {
-    await this.deps.db
-      .updateTable("staff_sessions")
-      .set({ revoked_at: this.deps.clock.now() })
-      .where("token_hash", "=", hashSecret(token))
-      .where("revoked_at", "is", null)
-      .execute();
+    await q.revokeSession(this.deps.db, hashSecret(token), this.deps.clock.now());
   }
 }
