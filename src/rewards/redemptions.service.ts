@@ -1,5 +1,5 @@
-import type { Kysely, Transaction } from "kysely";
-import type { DB, RedemptionRow, RewardRow, VoucherRow } from "../db/schema.ts";
+import type { Transaction } from "kysely";
+import type { DB, RedemptionRow } from "../db/schema.ts";
 import type { MutationContext } from "../idempotency/idempotency.service.ts";
 import {
   capture,
@@ -16,48 +16,15 @@ import { segmentsOf } from "../members/members.rules.ts";
 import type { ProgramService } from "../programs/programs.service.ts";
 import { DomainError, notFound } from "../shared/errors.ts";
 import type { ServiceDeps } from "../shared/service-deps.ts";
-import { generateCode, normalizeCode, refusalCode, unavailableReasons, voucherExpiry, voucherState } from "./rewards.rules.ts";
+import * as r from "./redemptions.sql.ts";
+import { hasUnits, issueVouchers, releaseUnits, takeUnits } from "./redemptions.stock.ts";
+import { redemptionView, voucherCheck, voucherRefusal } from "./redemptions.views.ts";
+import { normalizeCode, refusalCode, unavailableReasons, voucherState } from "./rewards.rules.ts";
 import type { CreateRedemptionInput } from "./rewards.schemas.ts";
-import { rewardSummary, rewardTerms, type TierLookup, usedInPeriod } from "./rewards.service.ts";
+import { rewardTerms, type TierLookup, usedInPeriod } from "./rewards.service.ts";
 import * as q from "./rewards.sql.ts";
 
-type Db = Kysely<DB> | Transaction<DB>;
-
 const BATCH = 200;
-
-function voucherView(v: VoucherRow, at: Date) {
-  return {
-    code: v.code,
-    status: voucherState({ status: v.status, expiresAt: v.expires_at }, at),
-    expiresAt: v.expires_at?.toISOString() ?? null,
-    usedAt: v.used_at?.toISOString() ?? null,
-    usedOrderId: v.used_order_id,
-  };
-}
-
-function redemptionView(row: RedemptionRow, reward: RewardRow, vouchers: VoucherRow[], at: Date) {
-  // A reservation past its time is released even before the job records it, so say so.
-  const lapsed = row.status === "reserved" && row.reserved_until !== null && row.reserved_until <= at;
-  return {
-    id: row.id,
-    memberId: row.member_id,
-    reward: rewardSummary(reward),
-    rewardVersion: row.reward_version,
-    quantity: row.quantity,
-    points: row.points,
-    status: lapsed ? ("expired" as const) : row.status,
-    vouchers: vouchers.map((v) => voucherView(v, at)),
-    holdId: row.hold_id,
-    reservedUntil: row.reserved_until?.toISOString() ?? null,
-    transactionId: row.capture_txn_id,
-    cancelTransactionId: row.cancel_txn_id,
-    channel: row.channel,
-    createdAt: row.created_at.toISOString(),
-    completedAt: row.completed_at?.toISOString() ?? null,
-    cancelledAt: row.cancelled_at?.toISOString() ?? null,
-    cancelReason: row.cancel_reason,
-  };
-}
 
 const must = <T>(value: T | undefined | null, what: string): T => {
   if (value === undefined || value === null) throw new Error(`expected ${what}`);
@@ -123,97 +90,29 @@ export class RedemptionService {
       const lapsedUnits = lapsed.get(reward.id) ?? 0;
       // A pool's codes are needed for the vouchers; plain stock is taken last, so its row (shared
       // by everyone redeeming the reward) stays locked only until commit.
-      const poolCodes = pool ? await this.#takeUnits(trx, reward, input.quantity, now, lapsedUnits) : [];
-      const row = await trx
-        .insertInto("redemptions")
-        .values({
-          id: redemptionId,
-          program_id: programId,
-          member_id: memberId,
-          reward_id: reward.id,
-          reward_version: reward.version,
-          quantity: input.quantity,
-          points,
-          status: input.reserve ? "reserved" : "completed",
-          hold_id: entry.openedHold?.id ?? null,
-          reserved_codes: JSON.stringify(input.reserve ? poolCodes : []),
-          capture_txn_id: input.reserve ? null : entry.id,
-          channel: input.channel ?? null,
-          actor: ctx.actor,
-          created_at: now,
-          reserved_until: reservedUntil,
-          completed_at: input.reserve ? null : now,
-        })
-        .returningAll()
-        .executeTakeFirstOrThrow();
-      const vouchers = input.reserve ? [] : await this.#issueVouchers(trx, row, reward, poolCodes, program.timezone, now);
-      if (!pool) await this.#takeUnits(trx, reward, input.quantity, now, lapsedUnits);
+      const poolCodes = pool ? await takeUnits(trx, reward, input.quantity, now, lapsedUnits) : [];
+      const row = await r.insertRedemption(trx, {
+        id: redemptionId,
+        program_id: programId,
+        member_id: memberId,
+        reward_id: reward.id,
+        reward_version: reward.version,
+        quantity: input.quantity,
+        points,
+        status: input.reserve ? "reserved" : "completed",
+        hold_id: entry.openedHold?.id ?? null,
+        reserved_codes: JSON.stringify(input.reserve ? poolCodes : []),
+        capture_txn_id: input.reserve ? null : entry.id,
+        channel: input.channel ?? null,
+        actor: ctx.actor,
+        created_at: now,
+        reserved_until: reservedUntil,
+        completed_at: input.reserve ? null : now,
+      });
+      const vouchers = input.reserve ? [] : await issueVouchers(trx, row, reward, poolCodes, program.timezone, now);
+      if (!pool) await takeUnits(trx, reward, input.quantity, now, lapsedUnits);
       return { ...redemptionView(row, reward, vouchers, now), balance: bookBalance(book, now) };
     });
-  }
-
-  /**
-   * Takes the units from stock and, for a pool reward, its codes; out_of_stock if either runs
-   * short. Reservations of the reward that ran out give their units back first.
-   */
-  async #takeUnits(trx: Transaction<DB>, reward: RewardRow, quantity: number, now: Date, lapsed: number): Promise<string[]> {
-    const outOfStock = () =>
-      new DomainError("out_of_stock", `${reward.name} is out of stock`, {
-        reasons: [{ code: "out_of_stock", message: "Out of stock" }],
-      });
-    if (!hasUnits(reward)) return [];
-    const pool = reward.code_format.type === "pool";
-    // The usual case, plain stock and nothing lapsed: the conditional update is the only lock.
-    if (!pool && lapsed === 0 && (await q.takeStock(trx, reward.id, quantity))) return [];
-    // Lock order, everywhere: member, reward, redemptions, codes.
-    await q.lockReward(trx, reward.id);
-    for (const row of await q.expireLapsed(trx, reward.id, now)) await releaseUnits(trx, row, reward);
-    if (reward.stock_remaining !== null && !(await q.takeStock(trx, reward.id, quantity))) throw outOfStock();
-    if (!pool) return [];
-    const codes = await q.takeCodes(trx, reward.id, quantity);
-    if (codes.length < quantity) throw outOfStock();
-    return codes;
-  }
-
-  async #issueVouchers(
-    trx: Transaction<DB>,
-    redemption: RedemptionRow,
-    reward: RewardRow,
-    poolCodes: string[],
-    timezone: string,
-    now: Date,
-  ): Promise<VoucherRow[]> {
-    const format = reward.code_format;
-    if (format.type === "none") return [];
-    const expiresAt = voucherExpiry(now, reward.voucher_valid_days, timezone);
-    const row = (code: string) => ({
-      code,
-      program_id: redemption.program_id,
-      redemption_id: redemption.id,
-      member_id: redemption.member_id,
-      reward_id: reward.id,
-      status: "issued" as const,
-      expires_at: expiresAt,
-      created_at: now,
-    });
-    if (format.type === "pool") {
-      return trx.insertInto("vouchers").values(poolCodes.map(row)).returningAll().execute();
-    }
-    const issued: VoucherRow[] = [];
-    // A clash of two random 59-bit codes is all but impossible; drawing again costs nothing.
-    for (let attempt = 0; issued.length < redemption.quantity; attempt++) {
-      if (attempt >= 5) throw new Error("could not draw unique voucher codes");
-      const codes = Array.from({ length: redemption.quantity - issued.length }, () => generateCode(format));
-      issued.push(
-        ...(await trx
-          .insertInto("vouchers")
-          .values(codes.map(row))
-          .onConflict((oc) => oc.columns(["program_id", "code"]).doNothing())
-          .returningAll()
-          .execute()),
-      );
-    }
-    return issued;
   }
 
   /**
@@ -259,13 +158,12 @@ export class RedemptionService {
         ),
       );
       const poolCodes = row.reserved_codes;
-      const updated = await trx
-        .updateTable("redemptions")
-        .set({ status: "completed", capture_txn_id: must(entries[0], "the capture").id, completed_at: now })
-        .where("id", "=", row.id)
-        .returningAll()
-        .executeTakeFirstOrThrow();
-      const vouchers = await this.#issueVouchers(trx, updated, reward, poolCodes, program.timezone, now);
+      const updated = await r.updateRedemption(trx, row.id, {
+        status: "completed",
+        capture_txn_id: must(entries[0], "the capture").id,
+        completed_at: now,
+      });
+      const vouchers = await issueVouchers(trx, updated, reward, poolCodes, program.timezone, now);
       return { ...redemptionView(updated, reward, vouchers, now), balance: bookBalance(bookOf(books, row.member_id), now) };
     });
   }
@@ -323,17 +221,12 @@ export class RedemptionService {
       }
       const { entries, books } = await this.deps.ledger.withBooks(trx, programId, [row.member_id], ctx.actor, now, work, lotIds);
       await releaseUnits(trx, row, reward);
-      const updated = await trx
-        .updateTable("redemptions")
-        .set({
-          status: "cancelled",
-          cancel_txn_id: row.status === "completed" ? must(entries[0], "the reversal").id : null,
-          cancelled_at: now,
-          cancel_reason: reason,
-        })
-        .where("id", "=", row.id)
-        .returningAll()
-        .executeTakeFirstOrThrow();
+      const updated = await r.updateRedemption(trx, row.id, {
+        status: "cancelled",
+        cancel_txn_id: row.status === "completed" ? must(entries[0], "the reversal").id : null,
+        cancelled_at: now,
+        cancel_reason: reason,
+      });
       const vouchers = await q.vouchersOf(trx, [row.id]);
       return { ...redemptionView(updated, reward, vouchers, now), balance: bookBalance(bookOf(books, row.member_id), now) };
     });
@@ -341,7 +234,7 @@ export class RedemptionService {
 
   /** Cancels every voucher of a redemption, or none: a used or expired one keeps its points spent. */
   async #cancelVouchers(trx: Transaction<DB>, row: RedemptionRow, now: Date) {
-    const vouchers = await trx.selectFrom("vouchers").selectAll().where("redemption_id", "=", row.id).forUpdate().execute();
+    const vouchers = await r.lockVouchersOf(trx, row.id);
     for (const v of vouchers) {
       const state = voucherState({ status: v.status, expiresAt: v.expires_at }, now);
       if (state === "used") {
@@ -367,7 +260,7 @@ export class RedemptionService {
       }
     }
     if (vouchers.length > 0) {
-      await trx.updateTable("vouchers").set({ status: "cancelled" }).where("redemption_id", "=", row.id).execute();
+      await r.cancelVouchersOf(trx, row.id);
     }
   }
 
@@ -387,9 +280,7 @@ export class RedemptionService {
     const page = rows.slice(0, limit);
     const rewardIds = [...new Set(page.map((r) => r.reward_id))];
     const [rewards, vouchers] = await Promise.all([
-      rewardIds.length > 0
-        ? this.deps.db.selectFrom("rewards").selectAll().where("id", "in", rewardIds).execute()
-        : Promise.resolve([]),
+      r.rewardsById(this.deps.db, rewardIds),
       q.vouchersOf(
         this.deps.db,
         page.map((r) => r.id),
@@ -424,21 +315,12 @@ export class RedemptionService {
     return this.deps.uow.run(ctx, 200, async (trx) => {
       const now = this.deps.clock.now();
       // The conditional update is the check: of two checkouts at once, the second finds it used.
-      const used = await trx
-        .updateTable("vouchers")
-        .set({
-          status: "used",
-          used_at: now,
-          used_order_id: input.orderId ?? null,
-          used_store_id: input.storeId ?? null,
-          used_by: ctx.actor,
-        })
-        .where("program_id", "=", programId)
-        .where("code", "=", wanted)
-        .where("status", "=", "issued")
-        .where((eb) => eb.or([eb("expires_at", "is", null), eb("expires_at", ">", now)]))
-        .returningAll()
-        .executeTakeFirst();
+      const used = await r.markVoucherUsed(trx, programId, wanted, {
+        now,
+        orderId: input.orderId ?? null,
+        storeId: input.storeId ?? null,
+        actor: ctx.actor,
+      });
       const voucher = used ?? (await q.findVoucher(trx, programId, wanted));
       if (!voucher) throw notFound("Voucher", wanted);
       const reward = must(await q.findReward(trx, programId, voucher.reward_id), "the reward");
@@ -464,11 +346,11 @@ export class RedemptionService {
           if (row.status !== "reserved" || row.reserved_until === null || row.reserved_until > asOf) return;
           await this.deps.ledger.withBooks(trx, d.program_id, [d.member_id], SYSTEM_ACTOR, asOf, () => []);
           await releaseUnits(trx, row, reward);
-          await trx
-            .updateTable("redemptions")
-            .set({ status: "expired", cancelled_at: row.reserved_until, cancel_reason: "Reservation timed out" })
-            .where("id", "=", row.id)
-            .execute();
+          await r.updateRedemption(trx, row.id, {
+            status: "expired",
+            cancelled_at: row.reserved_until,
+            cancel_reason: "Reservation timed out",
+          });
           changed += 1;
         });
       }
@@ -481,84 +363,14 @@ export class RedemptionService {
     const { db } = this.deps;
     await this.deps.ledger.memberExists(programId, memberId);
     const now = this.deps.clock.now();
-    const vouchers = await db
-      .selectFrom("vouchers")
-      .selectAll()
-      .where("member_id", "=", memberId)
-      .orderBy("created_at", "desc")
-      .limit(200)
-      .execute();
+    const vouchers = await r.memberVouchers(db, memberId, 200);
     const rewardIds = [...new Set(vouchers.map((v) => v.reward_id))];
-    const rewards = rewardIds.length > 0 ? await db.selectFrom("rewards").selectAll().where("id", "in", rewardIds).execute() : [];
+    const rewards = await r.rewardsById(db, rewardIds);
     const byId = new Map(rewards.map((r) => [r.id, r]));
     return { data: vouchers.map((v) => voucherCheck(v, must(byId.get(v.reward_id), "the reward"), now)) };
   }
 }
 
-/**
- * Gives a cancelled or lapsed redemption's units back to stock, and a reservation's pool codes
- * back to the pool (nobody saw them). Codes of issued vouchers are never handed out again.
- */
-async function releaseUnits(
-  trx: Transaction<DB>,
-  row: Pick<RedemptionRow, "quantity" | "reserved_codes"> & { status?: RedemptionRow["status"] },
-  reward: RewardRow,
-) {
-  if (!hasUnits(reward)) return;
-  await q.lockReward(trx, reward.id);
-  if (reward.stock_remaining !== null) await q.returnStock(trx, reward.id, row.quantity);
-  if (row.status !== "completed" && row.reserved_codes.length > 0) {
-    await trx
-      .updateTable("reward_codes")
-      .set({ assigned: false })
-      .where("program_id", "=", reward.program_id)
-      .where("code", "in", row.reserved_codes)
-      .execute();
-  }
-}
-
-/** Whether the reward counts units at all (a stock, or a pool of codes). */
-const hasUnits = (reward: RewardRow) => reward.stock_remaining !== null || reward.code_format.type === "pool";
-
 function bookOf(books: Map<string, MemberBook>, memberId: string): MemberBook {
   return must(books.get(memberId), `the book of ${memberId}`);
-}
-
-function voucherCheck(voucher: VoucherRow, reward: RewardRow, at: Date) {
-  const status = voucherState({ status: voucher.status, expiresAt: voucher.expires_at }, at);
-  return {
-    code: voucher.code,
-    valid: status === "issued",
-    status,
-    invalidReason:
-      status === "used"
-        ? ("voucher_used" as const)
-        : status === "expired"
-          ? ("voucher_expired" as const)
-          : status === "cancelled"
-            ? ("voucher_cancelled" as const)
-            : null,
-    memberId: voucher.member_id,
-    redemptionId: voucher.redemption_id,
-    reward: rewardSummary(reward),
-    expiresAt: voucher.expires_at?.toISOString() ?? null,
-    usedAt: voucher.used_at?.toISOString() ?? null,
-    usedOrderId: voucher.used_order_id,
-    usedStoreId: voucher.used_store_id,
-    createdAt: voucher.created_at.toISOString(),
-  };
-}
-
-function voucherRefusal(voucher: VoucherRow, at: Date): DomainError {
-  const state = voucherState({ status: voucher.status, expiresAt: voucher.expires_at }, at);
-  if (state === "used") {
-    return new DomainError("voucher_used", `Voucher ${voucher.code} was already used at ${voucher.used_at?.toISOString()}`, {
-      usedAt: voucher.used_at,
-      usedOrderId: voucher.used_order_id,
-    });
-  }
-  if (state === "cancelled") return new DomainError("voucher_cancelled", `Voucher ${voucher.code} was cancelled`);
-  return new DomainError("voucher_expired", `Voucher ${voucher.code} expired at ${voucher.expires_at?.toISOString()}`, {
-    expiresAt: voucher.expires_at,
-  });
 }
