@@ -1,4 +1,4 @@
-import { type Kysely, sql, type Transaction } from "kysely";
+import type { Kysely, Transaction } from "kysely";
 import type { ApiKeyRow, ApiKeyScope, DB } from "../db/schema.ts";
 import type { MutationContext, UnitOfWork } from "../idempotency/idempotency.service.ts";
 import type { Clock } from "../shared/clock.ts";
@@ -7,8 +7,8 @@ import type { IdGenerator } from "../shared/ids.ts";
 import type { Principal } from "../shared/principal.ts";
 import { displayPrefix, generateSecret, hashSecret, secretsEqual } from "./api-keys.rules.ts";
 import type { CreateApiKeyInput } from "./api-keys.schemas.ts";
+import * as q from "./api-keys.sql.ts";
 
-const ROOT_KEY_LOCK = 7_315_029_115;
 /**
  * How long a process trusts a key it has looked up. A revocation takes effect at once on the
  * process that made it and within this time on other processes sharing the database.
@@ -41,12 +41,7 @@ export class ApiKeyService {
     const now = Date.now();
     const cached = this.#cache.get(hash);
     if (cached && cached.until > now) return cached.principal;
-    const row = await this.deps.db
-      .selectFrom("api_keys")
-      .select(["id", "scope", "program_id"])
-      .where("secret_hash", "=", hash)
-      .where("revoked_at", "is", null)
-      .executeTakeFirst();
+    const row = await q.findLiveKey(this.deps.db, hash);
     if (!row) {
       this.#cache.delete(hash);
       return null;
@@ -65,46 +60,33 @@ export class ApiKeyService {
     if (this.deps.rootKey !== null) return null;
     return this.deps.db.transaction().execute(async (trx) => {
       // Two servers starting at once must not both make a key: the first holds this lock.
-      await sql`select pg_advisory_xact_lock(${ROOT_KEY_LOCK})`.execute(trx);
-      const existing = await trx
-        .selectFrom("api_keys")
-        .select("id")
-        .where("scope", "=", "root")
-        .where("revoked_at", "is", null)
-        .executeTakeFirst();
-      if (existing) return null;
+      await q.lockRootKey(trx);
+      if (await q.hasLiveRootKey(trx)) return null;
       const secret = generateSecret("root");
-      await trx
-        .insertInto("api_keys")
-        .values({
-          id: this.deps.ids("apiKey"),
-          program_id: null,
-          name: "Operator key",
-          scope: "root",
-          prefix: displayPrefix(secret),
-          secret_hash: hashSecret(secret),
-          created_at: this.deps.clock.now(),
-        })
-        .execute();
+      await q.insertKey(trx, {
+        id: this.deps.ids("apiKey"),
+        program_id: null,
+        name: "Operator key",
+        scope: "root",
+        prefix: displayPrefix(secret),
+        secret_hash: hashSecret(secret),
+        created_at: this.deps.clock.now(),
+      });
       return secret;
     });
   }
 
   async insert(trx: Transaction<DB>, programId: string, input: CreateApiKeyInput) {
     const secret = generateSecret(input.scope);
-    const row = await trx
-      .insertInto("api_keys")
-      .values({
-        id: this.deps.ids("apiKey"),
-        program_id: programId,
-        name: input.name,
-        scope: input.scope,
-        prefix: displayPrefix(secret),
-        secret_hash: hashSecret(secret),
-        created_at: this.deps.clock.now(),
-      })
-      .returningAll()
-      .executeTakeFirstOrThrow();
+    const row = await q.insertKey(trx, {
+      id: this.deps.ids("apiKey"),
+      program_id: programId,
+      name: input.name,
+      scope: input.scope,
+      prefix: displayPrefix(secret),
+      secret_hash: hashSecret(secret),
+      created_at: this.deps.clock.now(),
+    });
     return { ...toApiKey(row), secret };
   }
 
@@ -113,33 +95,15 @@ export class ApiKeyService {
   }
 
   async list(programId: string) {
-    const rows = await this.deps.db
-      .selectFrom("api_keys")
-      .selectAll()
-      .where("program_id", "=", programId)
-      .orderBy("created_at")
-      .orderBy("id")
-      .execute();
+    const rows = await q.listKeys(this.deps.db, programId);
     return rows.map(toApiKey);
   }
 
   revoke(ctx: MutationContext, programId: string, keyId: string) {
     return this.deps.uow.run(ctx, 200, async (trx) => {
-      const current = await trx
-        .selectFrom("api_keys")
-        .selectAll()
-        .where("program_id", "=", programId)
-        .where("id", "=", keyId)
-        .forUpdate()
-        .executeTakeFirst();
+      const current = await q.lockKey(trx, programId, keyId);
       if (current) ctx.audit = { before: toApiKey(current) };
-      const row = await trx
-        .updateTable("api_keys")
-        .set((eb) => ({ revoked_at: eb.fn.coalesce("revoked_at", eb.val(this.deps.clock.now())) }))
-        .where("program_id", "=", programId)
-        .where("id", "=", keyId)
-        .returningAll()
-        .executeTakeFirst();
+      const row = await q.revokeKey(trx, programId, keyId, this.deps.clock.now());
       if (!row) throw notFound("API key", keyId);
       for (const [hash, entry] of this.#cache) if (entry.principal.keyId === keyId) this.#cache.delete(hash);
       return toApiKey(row);

@@ -4,7 +4,7 @@ import type { MutationContext } from "../idempotency/idempotency.service.ts";
 import { notFound } from "../shared/errors.ts";
 import type { ServiceDeps } from "../shared/service-deps.ts";
 import type { CreateProgramInput, UpdateProgramInput } from "./programs.schemas.ts";
-import { findProgram } from "./programs.sql.ts";
+import { findProgram, insertProgram, lockProgram, updateProgram } from "./programs.sql.ts";
 
 export interface Program {
   id: string;
@@ -57,28 +57,24 @@ export class ProgramService {
   create(ctx: MutationContext, input: CreateProgramInput) {
     return this.deps.uow.run(ctx, 201, async (trx) => {
       const now = this.deps.clock.now();
-      const row = await trx
-        .insertInto("programs")
-        .values({
-          id: this.deps.ids("program"),
-          name: input.name,
-          currency: input.currency,
-          timezone: input.timezone,
-          country: input.country ?? null,
-          points_expiry: JSON.stringify(input.pointsExpiry),
-          pending_days: input.pendingDays,
-          clawback_policy: input.clawbackPolicy,
-          unknown_member_policy: input.unknownMemberPolicy,
-          guest_claim_days: input.guestClaimDays,
-          return_policy: input.returnPolicy,
-          point_value: input.pointValue,
-          referral_policy: JSON.stringify(input.referralPolicy),
-          payment_policy: JSON.stringify(input.paymentPolicy),
-          created_at: now,
-          updated_at: now,
-        })
-        .returningAll()
-        .executeTakeFirstOrThrow();
+      const row = await insertProgram(trx, {
+        id: this.deps.ids("program"),
+        name: input.name,
+        currency: input.currency,
+        timezone: input.timezone,
+        country: input.country ?? null,
+        points_expiry: JSON.stringify(input.pointsExpiry),
+        pending_days: input.pendingDays,
+        clawback_policy: input.clawbackPolicy,
+        unknown_member_policy: input.unknownMemberPolicy,
+        guest_claim_days: input.guestClaimDays,
+        return_policy: input.returnPolicy,
+        point_value: input.pointValue,
+        referral_policy: JSON.stringify(input.referralPolicy),
+        payment_policy: JSON.stringify(input.paymentPolicy),
+        created_at: now,
+        updated_at: now,
+      });
       const apiKey = await this.deps.apiKeys.insert(trx, row.id, { name: "Default admin key", scope: "admin" });
       return { program: toProgram(row), apiKey };
     });
@@ -87,7 +83,7 @@ export class ProgramService {
   update(ctx: MutationContext, id: string, input: UpdateProgramInput) {
     return this.deps.uow.run(ctx, 200, async (trx) => {
       // The settings before, for the audit log (the lock the update takes anyway, taken first).
-      const current = await trx.selectFrom("programs").selectAll().where("id", "=", id).forNoKeyUpdate().executeTakeFirst();
+      const current = await lockProgram(trx, id);
       if (!current) throw notFound("Program", id);
       ctx.audit = { before: toProgram(current) };
       const patch = {
@@ -104,12 +100,7 @@ export class ProgramService {
         ...(input.referralPolicy !== undefined && { referral_policy: JSON.stringify(input.referralPolicy) }),
         ...(input.paymentPolicy !== undefined && { payment_policy: JSON.stringify(input.paymentPolicy) }),
       };
-      const row = await trx
-        .updateTable("programs")
-        .set({ ...patch, updated_at: this.deps.clock.now() })
-        .where("id", "=", id)
-        .returningAll()
-        .executeTakeFirst();
+      const row = await updateProgram(trx, id, { ...patch, updated_at: this.deps.clock.now() });
       if (!row) throw notFound("Program", id);
       return toProgram(row);
     });

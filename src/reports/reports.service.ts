@@ -14,7 +14,7 @@ export class ReportService {
 
   async overview(programId: string, query: OverviewQuery): Promise<Overview> {
     const { db, clock } = this.deps;
-    const program = await db.selectFrom("programs").select("timezone").where("id", "=", programId).executeTakeFirst();
+    const program = await q.programTimezone(db, programId);
     if (!program) throw notFound("Program", programId);
     const now = clock.now();
     const range = reportRange(query, program.timezone, now);

@@ -6,6 +6,10 @@ type Db = Kysely<DB> | Transaction<DB>;
 /** A PostgreSQL array literal of instants, for width_bucket (one text parameter on both engines). */
 const instants = (dates: Date[]) => `{${dates.map((d) => `"${d.toISOString()}"`).join(",")}}`;
 
+/** The programme's time zone (report days are its days), or undefined if there is no such programme. */
+export const programTimezone = (db: Db, programId: string) =>
+  db.selectFrom("programs").select("timezone").where("id", "=", programId).executeTakeFirst();
+
 export interface FlowRow {
   /** 1-based index of the period (width_bucket over the period starts). */
   bucket: number;
