@@ -161,33 +161,29 @@ export class RewardService {
       const codeFormat: CodeFormat =
         input.codeFormat ?? (input.type === "donation" ? { type: "none" } : { type: "generated", length: 12 });
       const now = this.deps.clock.now();
-      const row = await trx
-        .insertInto("rewards")
-        .values({
-          id: this.deps.ids("reward"),
-          program_id: programId,
-          name: input.name,
-          description: input.description ?? null,
-          type: input.type,
-          value: JSON.stringify(value),
-          category: input.category ?? null,
-          image_url: input.imageUrl ?? null,
-          status: input.status,
-          cost_points: input.costPoints,
-          stock_total: input.stock ?? null,
-          stock_remaining: input.stock ?? null,
-          member_limit: JSON.stringify(input.memberLimit ?? null),
-          available_from: window.from ?? null,
-          available_until: window.until ?? null,
-          min_tier_id: input.minTierId ?? null,
-          segments: JSON.stringify(input.segments),
-          voucher_valid_days: input.voucherValidDays ?? null,
-          code_format: JSON.stringify(codeFormat),
-          created_at: now,
-          updated_at: now,
-        })
-        .returningAll()
-        .executeTakeFirstOrThrow();
+      const row = await q.insertReward(trx, {
+        id: this.deps.ids("reward"),
+        program_id: programId,
+        name: input.name,
+        description: input.description ?? null,
+        type: input.type,
+        value: JSON.stringify(value),
+        category: input.category ?? null,
+        image_url: input.imageUrl ?? null,
+        status: input.status,
+        cost_points: input.costPoints,
+        stock_total: input.stock ?? null,
+        stock_remaining: input.stock ?? null,
+        member_limit: JSON.stringify(input.memberLimit ?? null),
+        available_from: window.from ?? null,
+        available_until: window.until ?? null,
+        min_tier_id: input.minTierId ?? null,
+        segments: JSON.stringify(input.segments),
+        voucher_valid_days: input.voucherValidDays ?? null,
+        code_format: JSON.stringify(codeFormat),
+        created_at: now,
+        updated_at: now,
+      });
       return rewardView(row, codeFormat.type === "pool" ? 0 : null);
     });
   }
@@ -195,13 +191,7 @@ export class RewardService {
   async update(ctx: MutationContext, programId: string, rewardId: string, input: UpdateRewardInput) {
     const program = await this.deps.programs.get(programId);
     return this.deps.uow.run(ctx, 200, async (trx) => {
-      const row = await trx
-        .selectFrom("rewards")
-        .selectAll()
-        .where("program_id", "=", programId)
-        .where("id", "=", rewardId)
-        .forUpdate()
-        .executeTakeFirst();
+      const row = await q.findRewardForUpdate(trx, programId, rewardId);
       if (!row) throw notFound("Reward", rewardId);
       await this.#checkTier(trx, programId, input.minTierId);
       const window = this.#window(input.availableFrom, input.availableUntil, program.timezone);
@@ -217,7 +207,7 @@ export class RewardService {
           // Units already redeemed or reserved stay taken: the new total moves what remains.
           const taken =
             row.stock_total === null || row.stock_remaining === null
-              ? await this.#unitsTaken(trx, rewardId)
+              ? await q.unitsTaken(trx, rewardId)
               : row.stock_total - row.stock_remaining;
           if (input.stock < taken) {
             throw new DomainError("conflict", `Stock cannot go below the ${taken} units already redeemed or reserved`, {
@@ -228,44 +218,28 @@ export class RewardService {
           stock = { stock_total: input.stock, stock_remaining: input.stock - taken };
         }
       }
-      const updated = await trx
-        .updateTable("rewards")
-        .set({
-          ...(input.name !== undefined && { name: input.name }),
-          ...(input.description !== undefined && { description: input.description }),
-          ...(input.value !== undefined && { value: JSON.stringify(this.#value(row.type, input.value)) }),
-          ...(input.costPoints !== undefined && { cost_points: input.costPoints }),
-          ...(input.category !== undefined && { category: input.category }),
-          ...(input.imageUrl !== undefined && { image_url: input.imageUrl }),
-          ...(input.status !== undefined && { status: input.status }),
-          ...(stock ?? {}),
-          ...(input.memberLimit !== undefined && { member_limit: JSON.stringify(input.memberLimit) }),
-          available_from: from,
-          available_until: until,
-          ...(input.minTierId !== undefined && { min_tier_id: input.minTierId }),
-          ...(input.segments !== undefined && { segments: JSON.stringify(input.segments) }),
-          ...(input.voucherValidDays !== undefined && { voucher_valid_days: input.voucherValidDays }),
-          version: row.version + 1,
-          updated_at: this.deps.clock.now(),
-        })
-        .where("id", "=", rewardId)
-        .returningAll()
-        .executeTakeFirstOrThrow();
+      const updated = await q.updateReward(trx, rewardId, {
+        ...(input.name !== undefined && { name: input.name }),
+        ...(input.description !== undefined && { description: input.description }),
+        ...(input.value !== undefined && { value: JSON.stringify(this.#value(row.type, input.value)) }),
+        ...(input.costPoints !== undefined && { cost_points: input.costPoints }),
+        ...(input.category !== undefined && { category: input.category }),
+        ...(input.imageUrl !== undefined && { image_url: input.imageUrl }),
+        ...(input.status !== undefined && { status: input.status }),
+        ...(stock ?? {}),
+        ...(input.memberLimit !== undefined && { member_limit: JSON.stringify(input.memberLimit) }),
+        available_from: from,
+        available_until: until,
+        ...(input.minTierId !== undefined && { min_tier_id: input.minTierId }),
+        ...(input.segments !== undefined && { segments: JSON.stringify(input.segments) }),
+        ...(input.voucherValidDays !== undefined && { voucher_valid_days: input.voucherValidDays }),
+        version: row.version + 1,
+        updated_at: this.deps.clock.now(),
+      });
       const codes = updated.code_format.type === "pool" ? ((await q.codesAvailable(trx, [rewardId])).get(rewardId) ?? 0) : null;
       ctx.audit = { before: rewardView(row, row.code_format.type === "pool" ? codes : null) };
       return rewardView(updated, codes);
     });
-  }
-
-  /** Units redeemed or reserved; a reservation that ran out counts until released (its unit comes back then). */
-  async #unitsTaken(trx: Transaction<DB>, rewardId: string): Promise<number> {
-    const row = await trx
-      .selectFrom("redemptions")
-      .select((eb) => eb.fn.coalesce(eb.fn.sum<number>("quantity"), eb.lit(0)).as("n"))
-      .where("reward_id", "=", rewardId)
-      .where("status", "in", ["completed", "reserved"])
-      .executeTakeFirst();
-    return Number(row?.n ?? 0);
   }
 
   async get(programId: string, rewardId: string): Promise<RewardView> {
@@ -302,27 +276,10 @@ export class RewardService {
         );
       }
       const normalized = codes.map(normalizeCode);
-      const issued = new Set(
-        (
-          await trx
-            .selectFrom("vouchers")
-            .select("code")
-            .where("program_id", "=", programId)
-            .where("code", "in", normalized)
-            .execute()
-        ).map((v) => v.code),
-      );
+      const issued = new Set(await q.issuedCodes(trx, programId, normalized));
       const wanted = [...new Set(normalized)].filter((c) => !issued.has(c));
       const now = this.deps.clock.now();
-      const inserted =
-        wanted.length === 0
-          ? []
-          : await trx
-              .insertInto("reward_codes")
-              .values(wanted.map((code) => ({ code, program_id: programId, reward_id: rewardId, created_at: now })))
-              .onConflict((oc) => oc.columns(["program_id", "code"]).doNothing())
-              .returning("code")
-              .execute();
+      const inserted = await q.insertCodes(trx, programId, rewardId, wanted, now);
       // A code is skipped when this programme already knows it, or it came earlier in this import.
       const fresh = new Set(inserted.map((r) => r.code));
       const skipped = codes.filter((_, i) => {

@@ -1,5 +1,5 @@
-import { type Kysely, sql, type Transaction } from "kysely";
-import type { DB, RedemptionRow, RewardRow, VoucherRow } from "../db/schema.ts";
+import { type Insertable, type Kysely, sql, type Transaction, type Updateable } from "kysely";
+import type { DB, RedemptionRow, RewardRow, RewardsTable, VoucherRow } from "../db/schema.ts";
 
 type Db = Kysely<DB> | Transaction<DB>;
 
@@ -255,4 +255,53 @@ export async function recentEarnings(db: Db, memberId: string, since: Date): Pro
     .where("type", "<>", "return")
     .executeTakeFirst();
   return Math.max(0, Number(row?.points ?? 0));
+}
+
+export const insertReward = (trx: Transaction<DB>, row: Insertable<RewardsTable>): Promise<RewardRow> =>
+  trx.insertInto("rewards").values(row).returningAll().executeTakeFirstOrThrow();
+
+/** A reward's row for a change to the reward itself (FOR UPDATE: redemptions in flight finish first). */
+export const findRewardForUpdate = (trx: Transaction<DB>, programId: string, rewardId: string): Promise<RewardRow | undefined> =>
+  trx
+    .selectFrom("rewards")
+    .selectAll()
+    .where("program_id", "=", programId)
+    .where("id", "=", rewardId)
+    .forUpdate()
+    .executeTakeFirst();
+
+export const updateReward = (trx: Transaction<DB>, rewardId: string, set: Updateable<RewardsTable>): Promise<RewardRow> =>
+  trx.updateTable("rewards").set(set).where("id", "=", rewardId).returningAll().executeTakeFirstOrThrow();
+
+/** Units redeemed or reserved; a reservation that ran out counts until released (its unit comes back then). */
+export async function unitsTaken(trx: Transaction<DB>, rewardId: string): Promise<number> {
+  const row = await trx
+    .selectFrom("redemptions")
+    .select((eb) => eb.fn.coalesce(eb.fn.sum<number>("quantity"), eb.lit(0)).as("n"))
+    .where("reward_id", "=", rewardId)
+    .where("status", "in", ["completed", "reserved"])
+    .executeTakeFirst();
+  return Number(row?.n ?? 0);
+}
+
+/** Which of these codes the programme has already issued as vouchers. */
+export async function issuedCodes(db: Db, programId: string, codes: string[]): Promise<string[]> {
+  const rows = await db
+    .selectFrom("vouchers")
+    .select("code")
+    .where("program_id", "=", programId)
+    .where("code", "in", codes)
+    .execute();
+  return rows.map((v) => v.code);
+}
+
+/** Adds codes to a reward's pool and returns those added (a code the programme already has is skipped). */
+export async function insertCodes(trx: Transaction<DB>, programId: string, rewardId: string, codes: string[], now: Date) {
+  if (codes.length === 0) return [];
+  return trx
+    .insertInto("reward_codes")
+    .values(codes.map((code) => ({ code, program_id: programId, reward_id: rewardId, created_at: now })))
+    .onConflict((oc) => oc.columns(["program_id", "code"]).doNothing())
+    .returning("code")
+    .execute();
 }
