@@ -106,6 +106,7 @@ export function buildServices(options: AppOptions): Services {
   const jobs = new JobService({
     db,
     clock,
+    uow,
     ledger,
     events,
     redemptions,

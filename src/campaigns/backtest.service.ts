@@ -10,10 +10,10 @@ import {
   toMajorUnits,
 } from "../earning/earning.rules.ts";
 import { share } from "../events/events.rules.ts";
-import { findMembers, programForEvents } from "../events/events.sql.ts";
 import { segmentsOf } from "../members/members.rules.ts";
 import { DomainError, notFound } from "../shared/errors.ts";
 import type { TiersService } from "../tiers/tiers.service.ts";
+import { backtestProgram, eventsPage, memberAttributes, purchasesBefore } from "./backtest.sql.ts";
 import type { PreviewInput } from "./campaigns.schemas.ts";
 import type { CampaignService } from "./campaigns.service.ts";
 import { toLiveCampaign } from "./campaigns.service.ts";
@@ -46,7 +46,7 @@ export class BacktestService {
 
   async run(programId: string, campaignId: string, from: Date, to: Date) {
     const db = this.deps.db;
-    const program = await programForEvents(db, programId);
+    const program = await backtestProgram(db, programId);
     if (!program) throw notFound("Program", programId);
     const { campaign, rules: own } = await this.deps.campaigns.campaignWithRules(programId, campaignId);
     // The schedule is the window asked for: a draft for next December can replay last December.
@@ -71,22 +71,7 @@ export class BacktestService {
 
     let after: { at: Date; id: string } | null = null;
     for (;;) {
-      let query = db
-        .selectFrom("events")
-        .selectAll()
-        .where("program_id", "=", programId)
-        .where("occurred_at", ">=", from)
-        .where("occurred_at", "<", to)
-        .where("status", "in", ["processed", "claimed"])
-        .where("member_id", "is not", null)
-        .orderBy("occurred_at")
-        .orderBy("id")
-        .limit(PAGE);
-      if (after) {
-        const { at, id } = after;
-        query = query.where((eb) => eb.or([eb("occurred_at", ">", at), eb.and([eb("occurred_at", "=", at), eb("id", ">", id)])]));
-      }
-      const page = await query.execute();
+      const page = await eventsPage(db, programId, { from, to }, after, PAGE);
       if (page.length === 0) break;
       const last = page.at(-1);
       if (last) after = { at: last.occurred_at, id: last.id };
@@ -155,7 +140,7 @@ export class BacktestService {
    */
   async preview(programId: string, campaignId: string | null, input: PreviewInput) {
     const db = this.deps.db;
-    const program = await programForEvents(db, programId);
+    const program = await backtestProgram(db, programId);
     if (!program) throw notFound("Program", programId);
     const { campaign, rules: own } = campaignId
       ? await this.deps.campaigns.campaignWithRules(programId, campaignId)
@@ -240,19 +225,11 @@ export class BacktestService {
   ) {
     const fresh = [...new Set(page.flatMap((r) => (r.member_id && !facts.has(r.member_id) ? [r.member_id] : [])))];
     if (fresh.length === 0) return;
-    const members = await findMembers(this.deps.db, programId, { ids: fresh, externalIds: [], emails: [], phones: [] });
+    const members = await memberAttributes(this.deps.db, programId, fresh);
     for (const m of members) {
       facts.set(m.id, { id: m.id, attributes: m.attributes, tier: null, segments: segmentsOf(m.attributes) });
     }
-    const counts = await this.deps.db
-      .selectFrom("events")
-      .select(["member_id", (eb) => eb.fn.countAll<number>().as("n")])
-      .where("member_id", "in", fresh)
-      .where("type", "=", "purchase")
-      .where("status", "in", ["processed", "claimed"])
-      .where("occurred_at", "<", from)
-      .groupBy("member_id")
-      .execute();
+    const counts = await purchasesBefore(this.deps.db, fresh, from);
     for (const c of counts) {
       if (c.member_id) histories.set(c.member_id, { purchases: Number(c.n), stamps: new Map(), awards: [] });
     }

@@ -1,8 +1,9 @@
 import { createHash } from "node:crypto";
-import type { Insertable, Kysely, QueryCreator, Transaction } from "kysely";
+import type { Insertable, Kysely, Transaction } from "kysely";
 import type { DB } from "../db/schema.ts";
 import type { Clock } from "../shared/clock.ts";
 import { DomainError } from "../shared/errors.ts";
+import { deleteAnswersBefore, insertAudit, storeAnswer, storedAnswer } from "./idempotency.sql.ts";
 
 /** Who is asking and under which idempotency key; built by the HTTP layer for every mutation. */
 export interface MutationContext {
@@ -115,7 +116,7 @@ export class UnitOfWork {
         if (ctx.key !== null) {
           if (!(await this.#store(trx, ctx, successStatus, body, audit))) throw new KeyTaken();
         } else if (audit) {
-          await trx.insertInto("audit_log").values(audit).execute();
+          await insertAudit(trx, audit);
         }
         return { status: successStatus, body, replayed: false };
       });
@@ -132,45 +133,28 @@ export class UnitOfWork {
     }
   }
 
-  /** Stores the answer under the key; false if the key is already taken. */
   /**
    * Stores the answer under the key; false if the key is already taken. The change's audit row,
    * if any, goes in the same statement (a data-modifying WITH): one round trip for both.
    */
-  async #store(
+  #store(
     trx: Transaction<DB>,
     ctx: MutationContext,
     status: number,
     body: unknown,
     audit: Insertable<DB["audit_log"]> | null = null,
   ): Promise<boolean> {
-    // The WITH adds only its own name to the tables in scope: the insert below is typed on DB alone.
-    const db: QueryCreator<DB> = audit
-      ? (trx.with("audit", (q) => q.insertInto("audit_log").values(audit)) as unknown as QueryCreator<DB>)
-      : trx;
-    const inserted = await db
-      .insertInto("idempotency_keys")
-      .values({
-        scope: ctx.scope,
-        key: ctx.key ?? "",
-        fingerprint: ctx.fingerprint,
-        status_code: status,
-        response: JSON.stringify(body),
-        created_at: this.clock.now(),
-      })
-      .onConflict((oc) => oc.columns(["scope", "key"]).doNothing())
-      .returning("key")
-      .executeTakeFirst();
-    return inserted !== undefined;
+    const answer = { scope: ctx.scope, key: ctx.key ?? "", fingerprint: ctx.fingerprint, status, body, now: this.clock.now() };
+    return storeAnswer(trx, answer, audit);
+  }
+
+  /** Forgets the answers stored before `before` (the retention the jobs keep): a retry after that is a new request. */
+  forgetAnswersBefore(before: Date): Promise<void> {
+    return deleteAnswersBefore(this.db, before);
   }
 
   async #replay(ctx: MutationContext): Promise<MutationResult> {
-    const stored = await this.db
-      .selectFrom("idempotency_keys")
-      .select(["fingerprint", "status_code", "response"])
-      .where("scope", "=", ctx.scope)
-      .where("key", "=", ctx.key ?? "")
-      .executeTakeFirstOrThrow();
+    const stored = await storedAnswer(this.db, ctx.scope, ctx.key ?? "");
     if (stored.fingerprint !== ctx.fingerprint) {
       throw new DomainError("idempotency_conflict", `Idempotency-Key ${ctx.key} was already used with a different request`);
     }

@@ -3,12 +3,13 @@ import type { Kysely } from "kysely";
 import type { Logger } from "pino";
 import type { DB } from "../db/schema.ts";
 import type { EventService } from "../events/events.service.ts";
+import type { UnitOfWork } from "../idempotency/idempotency.service.ts";
 import type { LedgerService } from "../ledger/ledger.service.ts";
 import type { RedemptionService } from "../rewards/redemptions.service.ts";
 import type { Clock } from "../shared/clock.ts";
 import { DomainError } from "../shared/errors.ts";
 import type { TiersService } from "../tiers/tiers.service.ts";
-import { claimLease, deleteIdempotencyKeysBefore } from "./jobs.sql.ts";
+import { claimLease } from "./jobs.sql.ts";
 
 const BATCH = 200;
 const LEASE = "ledger-due-work";
@@ -40,6 +41,7 @@ export class JobService {
     private readonly deps: {
       db: Kysely<DB>;
       clock: Clock;
+      uow: Pick<UnitOfWork, "forgetAnswersBefore">;
       ledger: LedgerService;
       events: Pick<EventService, "emitBirthdays">;
       redemptions: Pick<RedemptionService, "expireReservations">;
@@ -92,7 +94,7 @@ export class JobService {
 
   async #pruneIdempotencyKeys(now: Date): Promise<void> {
     const before = new Date(now.getTime() - this.deps.idempotencyRetentionDays * 86_400_000);
-    await deleteIdempotencyKeysBefore(this.deps.db, before);
+    await this.deps.uow.forgetAnswersBefore(before);
   }
 
   /** Claims the scheduled job for this process until `until`; true if this process may run it now. */

@@ -13,8 +13,3 @@ export async function claimLease(db: Kysely<DB>, name: string, owner: string, un
     returning owner`.execute(db);
   return result.rows.length > 0;
 }
-
-/** Forgets the stored answers of idempotency keys older than `before`: a retry after that is a new request. */
-export async function deleteIdempotencyKeysBefore(db: Kysely<DB>, before: Date): Promise<void> {
-  await db.deleteFrom("idempotency_keys").where("created_at", "<", before).execute();
-}
