@@ -76,8 +76,17 @@ export function buildServices(options: AppOptions): Services {
   const tiers = new TiersService({ db, clock, ids, uow });
   const staff = new StaffService({ db, clock, ids, uow });
   const backtests = new BacktestService({ db, campaigns, tiers });
-  const events = new EventService({ db, clock, ids, uow, campaigns, ledger, tiers });
-  const members = new MemberService({ db, clock, ids, uow, programs, onEnrolled: events.onEnrolled });
+  // Members enrol through the earning engine's sign-up event, and events enrol unknown members
+  // through MemberService: the sign-up callback is bound late, once events exists.
+  const members: MemberService = new MemberService({
+    db,
+    clock,
+    ids,
+    uow,
+    programs,
+    onEnrolled: (trx, programId, memberId, now): Promise<void> => events.onEnrolled(trx, programId, memberId, now),
+  });
+  const events = new EventService({ db, clock, ids, uow, campaigns, ledger, tiers, members });
   const tierOf: TierLookup = (d, programId, memberIds, asOf) => tiers.tierAt(d, programId, memberIds, asOf);
   const rewards = new RewardService({ db, clock, ids, uow, programs, ledger, tierOf });
   const redemptions = new RedemptionService({ db, clock, ids, uow, programs, ledger, tierOf });
