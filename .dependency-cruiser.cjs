@@ -26,9 +26,6 @@ module.exports = {
         // $1 is the importer's own folder (src/<domain>/), or for any other file its top folder or
         // name, which holds no *.sql.ts: so only a domain's own folder may import its queries.
         path: "^(src/[^/]+/|src/[^/]+$|test/|bench/|web/|bin/)",
-        // TEMPORARY, until the lead merges wt-events (branch wp-events), which removes the events
-        // service's imports of ledger.sql, campaigns.sql and members.sql. Remove this pathNot then.
-        pathNot: "^src/events/events[.]service[.]ts$",
       },
       to: { path: "[.]sql[.]ts$", pathNot: "^$1" },
     },

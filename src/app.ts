@@ -91,11 +91,21 @@ export function buildServices(options: AppOptions): Services {
   const tiers = new TiersService({ db, clock, ids, uow });
   const staff = new StaffService({ db, clock, ids, uow });
   const backtests = new BacktestService({ db, campaigns, tiers });
-  const events = new EventService({ db, clock, ids, uow, campaigns, ledger, tiers });
+  // Members enrol through the earning engine's sign-up event, and events enrol unknown members
+  // through MemberService: the sign-up callback is bound late, once events exists.
   // The portal is built from the member service, and ends a member's sign-ins when the member
   // service blocks them or changes their email: so that call reaches it once it exists.
   const endSignIns: EndSignIns = (trx, memberId, now) => portal.endSignIns(trx, memberId, now);
-  const members = new MemberService({ db, clock, ids, uow, programs, onEnrolled: events.onEnrolled, endSignIns });
+  const members: MemberService = new MemberService({
+    db,
+    clock,
+    ids,
+    uow,
+    programs,
+    onEnrolled: (trx, programId, memberId, now): Promise<void> => events.onEnrolled(trx, programId, memberId, now),
+    endSignIns,
+  });
+  const events = new EventService({ db, clock, ids, uow, campaigns, ledger, tiers, members });
   const tierOf: TierLookup = (d, programId, memberIds, asOf) => tiers.tierAt(d, programId, memberIds, asOf);
   const rewards = new RewardService({ db, clock, ids, uow, programs, ledger, tierOf });
   const redemptions = new RedemptionService({ db, clock, ids, uow, programs, ledger, tierOf });

@@ -7,6 +7,14 @@ import type { MutationContext } from "../idempotency/idempotency.service.ts";
 import type { ProgramService } from "../programs/programs.service.ts";
 import { DomainError, notFound } from "../shared/errors.ts";
 import type { ServiceDeps } from "../shared/service-deps.ts";
+import {
+  type BudgetRefund,
+  type BudgetWant,
+  grantFromRemaining,
+  homeSlice,
+  refundsInLockOrder,
+  takeOrder,
+} from "./budget.rules.ts";
 import type { CreateCampaignInput, CreateRuleInput, UpdateCampaignInput, UpdateRuleInput } from "./campaigns.schemas.ts";
 import * as q from "./campaigns.sql.ts";
 
@@ -110,6 +118,28 @@ export class CampaignService {
         { id: r.id, version: r.version, name: r.name, status: r.status, campaign, definition: r.definition as RuleDefinition },
       ];
     });
+  }
+
+  /**
+   * Takes what a batch of events wants from each budgeted campaign (one take per campaign, in id
+   * order) and answers how much each granted: the member's home slice first, then any slice.
+   */
+  async takeBudgets(trx: Transaction<DB>, wants: Map<string, BudgetWant>): Promise<Map<string, number>> {
+    const granted = new Map<string, number>();
+    for (const [campaignId, want] of takeOrder(wants)) {
+      granted.set(campaignId, await q.takeFromBudget(trx, campaignId, homeSlice(want.memberId), want.points));
+    }
+    return granted;
+  }
+
+  /** What takeBudgets() would grant now, taking nothing (a dry run). */
+  async previewBudgets(db: Kysely<DB> | Transaction<DB>, wants: Map<string, BudgetWant>): Promise<Map<string, number>> {
+    return grantFromRemaining(wants, await q.budgetRemaining(db, [...wants.keys()]));
+  }
+
+  /** Gives points back to campaign budgets (returns, refusals, grants not used). */
+  async refundBudgets(trx: Transaction<DB>, refunds: BudgetRefund[]): Promise<void> {
+    for (const r of refundsInLockOrder(refunds)) await q.refundBudget(trx, r.campaignId, r.slice, r.points);
   }
 
   // -- rules ------------------------------------------------------------------------------------

@@ -1,20 +1,8 @@
 import { type Kysely, sql, type Transaction } from "kysely";
 import type { CampaignRow, DB, RuleRow } from "../db/schema.ts";
+import { BUDGET_SLICES, splitBudget } from "./budget.rules.ts";
 
 type Db = Kysely<DB> | Transaction<DB>;
-
-/** Budgets are split into this many rows, so parallel awards rarely wait on each other. */
-export const BUDGET_SLICES = 16;
-
-/** The slice a member's awards take from first: a stable hash of the member id (FNV-1a). */
-export function homeSlice(memberId: string): number {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < memberId.length; i++) {
-    hash ^= memberId.charCodeAt(i);
-    hash = Math.imul(hash, 0x01000193);
-  }
-  return (hash >>> 0) % BUDGET_SLICES;
-}
 
 export const findRule = (db: Db, programId: string, id: string) =>
   db.selectFrom("rules").selectAll().where("program_id", "=", programId).where("id", "=", id).executeTakeFirst();
@@ -76,13 +64,6 @@ export async function budgetRemaining(db: Db, campaignIds: string[]): Promise<Ma
     .groupBy("campaign_id")
     .execute();
   return new Map(rows.map((r) => [r.campaign_id, r.remaining]));
-}
-
-/** Splits `points` over the slices as evenly as whole points allow. */
-export function splitBudget(points: number): number[] {
-  const base = Math.floor(points / BUDGET_SLICES);
-  const extra = points % BUDGET_SLICES;
-  return Array.from({ length: BUDGET_SLICES }, (_, i) => base + (i < extra ? 1 : 0));
 }
 
 export async function addToBudget(trx: Transaction<DB>, campaignId: string, points: number) {

@@ -8,6 +8,7 @@ import type {
   TierPolicy,
   UnknownMemberPolicy,
 } from "../db/schema.ts";
+import type { WriteBatch } from "../db/write-batch.ts";
 import type { EventItem, PastAward } from "../earning/earning.rules.ts";
 
 type Db = Kysely<DB> | Transaction<DB>;
@@ -291,37 +292,37 @@ export type AwardRowDraft = Omit<Selectable<EventAwardsTable>, "program_id">;
 
 const rows = (items: unknown[]) => JSON.stringify(items);
 
+/** The event-side rows an earn batch writes. */
+export interface EventWrites {
+  events: EventRowDraft[];
+  /** Guest purchases a member claimed: their stored row gets the member and the points. */
+  claims: { id: string; member_id: string; points: number; txn_id: string | null }[];
+  awards: AwardRowDraft[];
+  returned: { id: string; returned_amount: number; clawed_back: number }[];
+  /** What returns gave back to campaign budgets. */
+  budgetRefunds: { event_id: string; campaign_id: string; points: number }[];
+  /** Referees whose rewarded referral a full return of the qualifying purchase reverses. */
+  referralReversals: string[];
+  referrals: {
+    referee_id: string;
+    status: "rewarded" | "refused" | "reversed";
+    refused_reason: string | null;
+    event_id: string;
+    referrer_points: number;
+    referee_points: number;
+    txn_id: string | null;
+  }[];
+}
+
 /**
- * The event-side rows of a batch as parts of the ledger's one write statement: new events (their
- * ids are the idempotency keys: on a clash nothing is inserted and the caller rolls back), awards,
- * purchases updated by returns, referrals settled.
+ * The event-side rows of a batch as parts of its one write statement: new events (their ids are
+ * the idempotency keys: on a clash nothing is inserted and the caller rolls back), awards,
+ * purchases updated by returns, referrals settled. Added first: the other parts may refer to them.
  */
-export function eventParts(
-  programId: string,
-  now: Date,
-  write: {
-    events: EventRowDraft[];
-    /** Guest purchases a member claimed: their stored row gets the member and the points. */
-    claims: { id: string; member_id: string; points: number; txn_id: string | null }[];
-    awards: AwardRowDraft[];
-    returned: { id: string; returned_amount: number; clawed_back: number }[];
-    /** What returns gave back to campaign budgets. */
-    budgetRefunds: { event_id: string; campaign_id: string; points: number }[];
-    /** Referees whose rewarded referral a full return of the qualifying purchase reverses. */
-    referralReversals: string[];
-    referrals: {
-      referee_id: string;
-      status: "rewarded" | "refused" | "reversed";
-      refused_reason: string | null;
-      event_id: string;
-      referrer_points: number;
-      referee_points: number;
-      txn_id: string | null;
-    }[];
-  },
-): { parts: RawBuilder<unknown>[]; inserted: RawBuilder<unknown> } {
-  const parts: RawBuilder<unknown>[] = [
-    sql`new_events as (
+export function addEventWrites(batch: WriteBatch, programId: string, now: Date, write: EventWrites): void {
+  batch.add(
+    "new_events",
+    sql`
       insert into events (program_id, id, type, member_id, status, occurred_at, amount, currency, items, channel, store_id,
         partner_id, receipt_id, original_event_id, attributes, fingerprint, points, txn_id, returned_amount, clawed_back,
         status_code, result, created_at)
@@ -334,15 +335,22 @@ export function eventParts(
         returned_amount bigint, clawed_back bigint, status_code integer, result jsonb)
       order by x.id
       on conflict (program_id, id) do nothing
-      returning id)`,
-    sql`claimed_events as (
+      returning id`,
+    { counted: true },
+  );
+  batch.add(
+    "claimed_events",
+    sql`
       update events set member_id = x.member_id, status = 'claimed', points = x.points, txn_id = x.txn_id
       from jsonb_to_recordset(${rows(write.claims)}::jsonb) as x(id text, member_id text, points bigint, txn_id text)
       where events.program_id = ${programId} and events.id = x.id and events.status = 'guest'
-      returning events.id)`,
-  ];
+      returning events.id`,
+    { counted: true },
+  );
   if (write.awards.length > 0) {
-    parts.push(sql`new_awards as (
+    batch.add(
+      "new_awards",
+      sql`
       insert into event_awards (program_id, event_id, rule_id, rule_version, campaign_id, campaign_version, member_id,
         outcome, points, stamps, occurred_at, txn_id)
       select ${programId}, x.event_id, x.rule_id, x.rule_version, x.campaign_id, x.campaign_version, x.member_id,
@@ -350,24 +358,33 @@ export function eventParts(
       from jsonb_to_recordset(${rows(write.awards)}::jsonb) as x(event_id text, rule_id text, rule_version integer,
         campaign_id text, campaign_version integer, member_id text, outcome text, points bigint, stamps integer,
         occurred_at timestamptz, txn_id text)
-      where x.event_id in (select id from new_events union all select id from claimed_events))`);
+      where x.event_id in (select id from new_events union all select id from claimed_events)`,
+    );
   }
   if (write.returned.length > 0) {
-    parts.push(sql`returned as (
+    batch.add(
+      "returned",
+      sql`
       update events set returned_amount = x.returned_amount, clawed_back = x.clawed_back
       from jsonb_to_recordset(${rows(write.returned)}::jsonb) as x(id text, returned_amount bigint, clawed_back bigint)
       where events.program_id = ${programId} and events.id in (${sql.join(write.returned.map((r) => r.id))})
-        and events.id = x.id)`);
+        and events.id = x.id`,
+    );
   }
   if (write.budgetRefunds.length > 0) {
-    parts.push(sql`budget_refunds as (
+    batch.add(
+      "budget_refunds",
+      sql`
       insert into campaign_budget_refunds (program_id, event_id, campaign_id, points)
       select ${programId}, x.event_id, x.campaign_id, x.points
       from jsonb_to_recordset(${rows(write.budgetRefunds)}::jsonb) as x(event_id text, campaign_id text, points bigint)
-      where x.event_id in (select id from new_events))`);
+      where x.event_id in (select id from new_events)`,
+    );
   }
   if (write.referrals.length > 0) {
-    parts.push(sql`settled_referrals as (
+    batch.add(
+      "settled_referrals",
+      sql`
       update referrals set status = x.status, refused_reason = x.refused_reason, event_id = x.event_id,
         referrer_points = x.referrer_points, referee_points = x.referee_points, txn_id = x.txn_id,
         qualified_at = ${now}::timestamptz
@@ -375,25 +392,31 @@ export function eventParts(
         event_id text, referrer_points bigint, referee_points bigint, txn_id text)
       where referrals.referee_id in (${sql.join(write.referrals.map((r) => r.referee_id))})
         and referrals.referee_id = x.referee_id and referrals.status = 'pending'
-      returning referrals.referee_id)`);
+      returning referrals.referee_id`,
+      { counted: true },
+    );
   }
   if (write.referralReversals.length > 0) {
-    parts.push(sql`reversed_referrals as (
+    batch.add(
+      "reversed_referrals",
+      sql`
       update referrals set status = 'reversed'
       where referee_id in (${sql.join(write.referralReversals)}) and status = 'rewarded'
-      returning referee_id)`);
+      returning referee_id`,
+      { counted: true },
+    );
   }
-  const counts = [
-    sql`(select count(*)::bigint from new_events)`,
-    sql`(select count(*)::bigint from claimed_events)`,
-    ...(write.referrals.length > 0 ? [sql`(select count(*)::bigint from settled_referrals)`] : []),
-    ...(write.referralReversals.length > 0 ? [sql`(select count(*)::bigint from reversed_referrals)`] : []),
-  ];
-  return {
-    parts,
-    // Everything that must have happened exactly once: a mismatch means a concurrent twin won.
-    inserted: sql.join(counts, sql` + `),
-  };
+}
+
+/** Referee -> referrer for these members' referrals still waiting on a first qualifying purchase. */
+export async function findPendingReferrals(db: Db, refereeIds: string[]): Promise<Map<string, string>> {
+  const rows = await db
+    .selectFrom("referrals")
+    .select(["referee_id", "referrer_id"])
+    .where("referee_id", "in", refereeIds)
+    .where("status", "=", "pending")
+    .execute();
+  return new Map(rows.map((r) => [r.referee_id, r.referrer_id]));
 }
 
 export interface RewardedReferral {
@@ -438,4 +461,88 @@ export async function findRewardedReferrals(
       },
     ]),
   );
+}
+
+/** The programmes with a live birthday rule (one, if `programId`). */
+export async function programsWithBirthdayRules(db: Db, programId?: string): Promise<string[]> {
+  let query = db
+    .selectFrom("rules")
+    .select("program_id")
+    .distinct()
+    .where("status", "=", "active")
+    .where(sql<string>`definition->>'trigger'`, "=", "birthday");
+  if (programId) query = query.where("program_id", "=", programId);
+  return (await query.execute()).map((r) => r.program_id);
+}
+
+/** Whether a job marker (a done programme's birthday day) is there. */
+export async function hasJobMarker(db: Db, name: string): Promise<boolean> {
+  return (await db.selectFrom("job_leases").select("name").where("name", "=", name).executeTakeFirst()) !== undefined;
+}
+
+export async function addJobMarker(db: Db, name: string, until: Date): Promise<void> {
+  await db
+    .insertInto("job_leases")
+    .values({ name, owner: "done", leased_until: until })
+    .onConflict((oc) => oc.doNothing())
+    .execute();
+}
+
+/** Active members born on `day` of `month` (with `alsoDay` too: 29 February on the 28th in other years). */
+export async function membersBornOn(db: Db, programId: string, month: number, day: number, alsoDay: number | null) {
+  return db
+    .selectFrom("members")
+    .select("id")
+    .where("program_id", "=", programId)
+    .where("status", "=", "active")
+    .where(sql<number>`extract(month from birth_date)`, "=", month)
+    .where((eb) =>
+      alsoDay !== null
+        ? eb.or([
+            eb(sql<number>`extract(day from birth_date)`, "=", day),
+            eb(sql<number>`extract(day from birth_date)`, "=", alsoDay),
+          ])
+        : eb(sql<number>`extract(day from birth_date)`, "=", day),
+    )
+    .execute();
+}
+
+/** The purchase with this receipt id, locked (a guest one first, by status order). */
+export const lockPurchaseByReceipt = (trx: Transaction<DB>, programId: string, receiptId: string) =>
+  trx
+    .selectFrom("events")
+    .selectAll()
+    .where("program_id", "=", programId)
+    .where("receipt_id", "=", receiptId)
+    .where("type", "=", "purchase")
+    .orderBy("status")
+    .forUpdate()
+    .executeTakeFirst();
+
+export const findEvent = (db: Db, programId: string, eventId: string) =>
+  db.selectFrom("events").selectAll().where("program_id", "=", programId).where("id", "=", eventId).executeTakeFirst();
+
+/** A member's events, newest first, from after the (occurredAt, id) of `after`; one more than `limit`. */
+export function listMemberEvents(
+  db: Db,
+  programId: string,
+  memberId: string,
+  query: { type?: string | undefined; limit: number; after: { at: Date; id: string } | null },
+) {
+  let select = db
+    .selectFrom("events")
+    .selectAll()
+    .where("program_id", "=", programId)
+    .where("member_id", "=", memberId)
+    .orderBy("occurred_at", "desc")
+    .orderBy("id", "desc")
+    .limit(query.limit + 1);
+  if (query.type) select = select.where("type", "=", query.type);
+  const after = query.after;
+  if (after) {
+    select = select.where((eb) =>
+      eb.or([eb("occurred_at", "<", after.at), eb.and([eb("occurred_at", "=", after.at), eb("id", "<", after.id)])]),
+    );
+  }
+  return select.execute();
 }

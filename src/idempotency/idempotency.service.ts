@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import type { Insertable, Kysely, Transaction } from "kysely";
+import { retryTransaction } from "../db/retry.ts";
 import type { DB } from "../db/schema.ts";
 import type { Clock } from "../shared/clock.ts";
 import { DomainError } from "../shared/errors.ts";
@@ -61,14 +62,6 @@ export function fingerprint(method: string, path: string, body: unknown): string
     .digest("base64url");
 }
 
-const RETRYABLE = new Set(["40001", "40P01"]); // serialization failure, deadlock detected
-const MAX_ATTEMPTS = 8;
-
-function isRetryable(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === "string" && RETRYABLE.has(code);
-}
-
 /** Thrown inside a transaction to undo it: the key was stored by another request meanwhile. */
 class KeyTaken extends Error {}
 
@@ -93,14 +86,8 @@ export class UnitOfWork {
     successStatus: number,
     work: (trx: Transaction<DB>) => Promise<unknown>,
   ): Promise<MutationResult> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await this.#attempt(ctx, successStatus, work);
-      } catch (error) {
-        if (!isRetryable(error) || attempt >= MAX_ATTEMPTS) throw error;
-        await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * attempt));
-      }
-    }
+    // A serialization failure or deadlock runs the whole attempt again, key insert included.
+    return retryTransaction(() => this.#attempt(ctx, successStatus, work));
   }
 
   async #attempt(

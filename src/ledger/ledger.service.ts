@@ -1,5 +1,6 @@
 import type { Kysely, Selectable, Transaction } from "kysely";
 import type { DB, HoldRow, LedgerTransactionsTable } from "../db/schema.ts";
+import type { WriteBatch } from "../db/write-batch.ts";
 import type { MutationContext, UnitOfWork } from "../idempotency/idempotency.service.ts";
 import { expiryFor, pendingUntil } from "../programs/programs.rules.ts";
 import type { Clock } from "../shared/clock.ts";
@@ -69,14 +70,20 @@ export interface LedgerEntryView {
   createdAt: Date;
 }
 
-export interface OpenBooks {
+/** Locked members' books as loaded, brought up to now. */
+export interface LoadedBooks {
   books: Map<string, MemberBook>;
-  program: q.LedgerProgram;
-  members: Map<string, q.LockedMember>;
   loaded: Map<string, q.LoadedBook>;
   /** What fell due up to now, to be written with the change. */
   settled: EntryDraft[];
 }
+
+export interface OpenBooks extends LoadedBooks {
+  program: q.LedgerProgram;
+  members: Map<string, q.LockedMember>;
+}
+
+export type { LoadedBook, LockedMember } from "./ledger.sql.ts";
 
 export interface HoldView {
   id: string;
@@ -113,14 +120,69 @@ export class LedgerService {
     const { members, program } = await q.lockMembers(trx, programId, memberIds);
     for (const id of memberIds) if (!members.has(id)) throw notFound("Member", id);
     if (!program) throw notFound("Program", programId);
-    const loaded = await q.loadBooks(trx, members, reversalLotIds);
-    if (reversalLotIds.length > 0) {
-      const expired = await q.expiredByLot(trx, reversalLotIds);
-      for (const { book } of loaded.values()) for (const lot of book.lots) lot.expired = expired.get(lot.id) ?? 0;
-    }
+    return { ...(await this.loadBooks(trx, members, now, reversalLotIds)), program, members };
+  }
+
+  /**
+   * Locks members in id order (two changes in opposite directions cannot deadlock) and reads the
+   * programme's ledger settings in the same round trip; members not found are left out.
+   */
+  lockMembers(trx: Transaction<DB>, programId: string, memberIds: string[]) {
+    return q.lockMembers(trx, programId, memberIds);
+  }
+
+  /**
+   * Loads locked members' open books (with `lotIds` even when empty, and what expired from them)
+   * and settles what fell due up to `now`: the second half of openBooks(), for callers that read
+   * more under the lock before they know which lots they need (the event pipeline).
+   */
+  async loadBooks(
+    trx: Transaction<DB>,
+    members: Map<string, q.LockedMember>,
+    now: Date,
+    lotIds: string[] = [],
+  ): Promise<LoadedBooks> {
+    const loaded = await q.loadBooks(trx, members, lotIds);
     const books = new Map([...loaded].map(([id, l]) => [id, l.book]));
+    await this.#markExpired(trx, books.values(), lotIds);
     const settled = [...books.values()].flatMap((book) => settle(book, now, this.deps.ids));
-    return { books, program, members, loaded, settled };
+    return { books, loaded, settled };
+  }
+
+  /** Members' books as they stood at `asOf` (bookAsOf), with what expired from `lotIds`: a dry run's books. */
+  async booksAsOf(
+    db: Kysely<DB> | Transaction<DB>,
+    memberIds: string[],
+    asOf: Date,
+    lotIds: string[] = [],
+  ): Promise<Map<string, MemberBook>> {
+    const books = new Map<string, MemberBook>();
+    for (const id of memberIds) books.set(id, (await this.bookAsOf(db, id, asOf)).book);
+    await this.#markExpired(db, books.values(), lotIds);
+    return books;
+  }
+
+  /** Notes on the lots named what expired from them into breakage (a clawback takes it back from there). */
+  async #markExpired(db: Kysely<DB> | Transaction<DB>, books: Iterable<MemberBook>, lotIds: string[]) {
+    if (lotIds.length === 0) return;
+    const expired = await q.expiredByLot(db, lotIds);
+    for (const book of books) for (const lot of book.lots) lot.expired = expired.get(lot.id) ?? 0;
+  }
+
+  /**
+   * Adds entries and the book changes they made to a write batch (one statement with the
+   * batch's other parts); `systemEntryIds` are recorded under the system actor (due work).
+   */
+  addEntryWrites(
+    batch: WriteBatch,
+    programId: string,
+    actor: string,
+    entries: EntryDraft[],
+    books: Map<string, q.LoadedBook>,
+    now: Date,
+    systemEntryIds: ReadonlySet<string>,
+  ): void {
+    q.addEntryWrites(batch, programId, actor, entries, books, now, systemEntryIds);
   }
 
   /** Writes what settling and `entries` did to the books opened by openBooks(), in one statement. */

@@ -1,5 +1,6 @@
-import { type Kysely, type RawBuilder, sql, type Transaction } from "kysely";
+import { type Kysely, sql, type Transaction } from "kysely";
 import type { DB, ExpiryPolicy, HoldAllocation, HoldRow, LotRow, TxnType } from "../db/schema.ts";
+import { WriteBatch } from "../db/write-batch.ts";
 import type { BookHold, BookLot, ClawbackPolicy, EntryDraft, MemberBook, PostingDraft } from "./ledger.rules.ts";
 
 export const SYSTEM_ACTOR = "system:jobs";
@@ -150,12 +151,12 @@ export async function loadBooks(
 const rows = (items: unknown[]) => JSON.stringify(items);
 
 /**
- * Writes entries and the book changes they made (transactions, new lots, postings, changed lots,
- * holds, debt) in one statement: each table's rows go in as a JSON array, and PostgreSQL checks
- * the foreign keys between them at the end of the statement. One round trip instead of seven.
+ * Adds entries and the book changes they made (transactions, new lots, postings, changed lots,
+ * holds, debt) to a write batch: each table's rows go in as a JSON array, and PostgreSQL checks
+ * the foreign keys between them at the end of the statement. Nothing to write: nothing added.
  */
-export async function persistEntries(
-  trx: Transaction<DB>,
+export function addEntryWrites(
+  batch: WriteBatch,
   programId: string,
   actor: string,
   entries: EntryDraft[],
@@ -163,10 +164,7 @@ export async function persistEntries(
   now: Date,
   /** Entries the ledger made on its own (due work), recorded under the system actor. */
   systemEntryIds: ReadonlySet<string>,
-  /** More CTE parts to run in the same statement, and a value to select after them. */
-  extra?: { parts: RawBuilder<unknown>[]; select: RawBuilder<unknown> },
-): Promise<number | null> {
-  if (entries.length === 0 && !extra) return null;
+): void {
   const txns = entries.map((e) => ({
     id: e.id,
     type: e.type,
@@ -180,8 +178,12 @@ export async function persistEntries(
     effective_at: e.effectiveAt,
   }));
   const created = new Set<string>();
+  // A new lot goes in as the books hold it at the end (a later entry may have taken from it),
+  // whichever copy of it the entry that created it kept.
+  const held = new Map([...books.values()].flatMap(({ book }) => book.lots.map((lot) => [lot.id, lot] as const)));
   const newLots = entries.flatMap((e) =>
-    e.createdLots.map((lot) => {
+    e.createdLots.map((createdLot) => {
+      const lot = held.get(createdLot.id) ?? createdLot;
       created.add(lot.id);
       return {
         id: lot.id,
@@ -253,62 +255,93 @@ export async function persistEntries(
   // Only the parts with rows, and updates keyed by an explicit id list, so every part is an index
   // lookup whatever the planner guesses about a JSON array's size.
   const ids = (items: { id: string }[]) => sql.join(items.map((i) => i.id));
-  const parts: RawBuilder<unknown>[] = [...(extra?.parts ?? [])];
   if (txns.length > 0) {
-    parts.push(sql`new_txns as (
+    batch.add(
+      "new_txns",
+      sql`
       insert into ledger_transactions (id, program_id, type, member_id, counterparty_member_id, hold_id, reverses_id,
         points, reason, actor, effective_at, created_at)
       select x.id, ${programId}, x.type, x.member_id, x.counterparty_member_id, x.hold_id, x.reverses_id,
         x.points, x.reason, x.actor, x.effective_at, ${now}::timestamptz
       from jsonb_to_recordset(${rows(txns)}::jsonb) as x(id text, type text, member_id text, counterparty_member_id text,
-        hold_id text, reverses_id text, points bigint, reason text, actor text, effective_at timestamptz))`);
+        hold_id text, reverses_id text, points bigint, reason text, actor text, effective_at timestamptz)`,
+    );
   }
   if (newLots.length > 0) {
-    parts.push(sql`new_lots as (
+    batch.add(
+      "new_lots",
+      sql`
       insert into lots (id, program_id, member_id, txn_id, amount, remaining, state, available_at, expires_at, created_at)
       select x.id, ${programId}, x.member_id, x.txn_id, x.amount, x.remaining, x.state, x.available_at, x.expires_at,
         ${now}::timestamptz
       from jsonb_to_recordset(${rows(newLots)}::jsonb) as x(id text, member_id text, txn_id text, amount bigint,
-        remaining bigint, state text, available_at timestamptz, expires_at timestamptz))`);
+        remaining bigint, state text, available_at timestamptz, expires_at timestamptz)`,
+    );
   }
   if (postings.length > 0) {
-    parts.push(sql`new_postings as (
+    batch.add(
+      "new_postings",
+      sql`
       insert into postings (txn_id, program_id, account, member_id, lot_id, hold_id, partner_id, amount, effective_at)
       select x.txn_id, ${programId}, x.account, x.member_id, x.lot_id, x.hold_id, x.partner_id, x.amount, x.effective_at
       from jsonb_to_recordset(${rows(postings)}::jsonb) as x(txn_id text, account text, member_id text, lot_id text,
-        hold_id text, partner_id text, amount bigint, effective_at timestamptz))`);
+        hold_id text, partner_id text, amount bigint, effective_at timestamptz)`,
+    );
   }
   if (changedLots.length > 0) {
-    parts.push(sql`changed_lots as (
+    batch.add(
+      "changed_lots",
+      sql`
       update lots set remaining = x.remaining, state = x.state
       from jsonb_to_recordset(${rows(changedLots)}::jsonb) as x(id text, remaining bigint, state text)
-      where lots.id in (${ids(changedLots)}) and lots.id = x.id)`);
+      where lots.id in (${ids(changedLots)}) and lots.id = x.id`,
+    );
   }
   if (openedHolds.length > 0) {
-    parts.push(sql`opened_holds as (
+    batch.add(
+      "opened_holds",
+      sql`
       insert into holds (id, program_id, member_id, points, status, reason, allocations, expires_at, txn_id, created_at)
       select x.id, ${programId}, x.member_id, x.points, 'active', x.reason, x.allocations, x.expires_at, x.txn_id, x.created_at
       from jsonb_to_recordset(${rows(openedHolds)}::jsonb) as x(id text, member_id text, points bigint, reason text,
-        allocations jsonb, expires_at timestamptz, txn_id text, created_at timestamptz))`);
+        allocations jsonb, expires_at timestamptz, txn_id text, created_at timestamptz)`,
+    );
   }
   if (closedHolds.length > 0) {
-    parts.push(sql`closed_holds as (
+    batch.add(
+      "closed_holds",
+      sql`
       update holds set status = x.status, captured_points = x.captured_points, closed_txn_id = x.closed_txn_id,
         closed_at = x.closed_at
       from jsonb_to_recordset(${rows(closedHolds)}::jsonb) as x(id text, status text, captured_points bigint,
         closed_txn_id text, closed_at timestamptz)
-      where holds.id in (${ids(closedHolds)}) and holds.id = x.id and holds.status = 'active')`);
+      where holds.id in (${ids(closedHolds)}) and holds.id = x.id and holds.status = 'active'`,
+    );
   }
   if (debts.length > 0) {
-    parts.push(sql`debts as (
+    batch.add(
+      "debts",
+      sql`
       update members set debt = x.debt
       from jsonb_to_recordset(${rows(debts)}::jsonb) as x(id text, debt bigint)
-      where members.id in (${ids(debts)}) and members.id = x.id)`);
+      where members.id in (${ids(debts)}) and members.id = x.id`,
+    );
   }
-  const result = await sql<{
-    value: number | string | null;
-  }>`with ${sql.join(parts)} select ${extra?.select ?? sql`1`} as value`.execute(trx);
-  return Number(result.rows[0]?.value ?? 0);
+}
+
+/** Writes entries and the book changes they made in one statement (see addEntryWrites). */
+export async function persistEntries(
+  trx: Transaction<DB>,
+  programId: string,
+  actor: string,
+  entries: EntryDraft[],
+  books: Map<string, LoadedBook>,
+  now: Date,
+  systemEntryIds: ReadonlySet<string>,
+): Promise<void> {
+  const batch = new WriteBatch();
+  addEntryWrites(batch, programId, actor, entries, books, now, systemEntryIds);
+  await batch.run(trx);
 }
 
 export async function findTransaction(db: Db, programId: string, txnId: string) {

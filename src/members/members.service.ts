@@ -6,7 +6,15 @@ import { DomainError, notFound } from "../shared/errors.ts";
 import type { ServiceDeps } from "../shared/service-deps.ts";
 import { normalizeEmail, normalizePhone, normalizeReferralCode } from "./members.rules.ts";
 import type { CreateMemberInput, MemberSearch, UpdateMemberInput } from "./members.schemas.ts";
-import { findMember, findMemberByReferralCode, insertMember, listReferrals, searchMembers } from "./members.sql.ts";
+import {
+  findMember,
+  findMemberByReferralCode,
+  insertMember,
+  insertMembers,
+  listReferrals,
+  type NewEventMember,
+  searchMembers,
+} from "./members.sql.ts";
 
 const toMember = (row: MemberRow) => ({
   id: row.id,
@@ -47,6 +55,8 @@ const consentChange = (granted: boolean, now: Date) => ({
   marketing_consent: granted,
   marketing_consent_at: sql<Date>`case when marketing_consent = ${granted} and marketing_consent_at is not null then marketing_consent_at else ${now}::timestamptz end`,
 });
+
+export type { NewEventMember } from "./members.sql.ts";
 
 /** Runs in the enrolment's transaction once a member exists (the earning engine's sign-up event). */
 export type OnEnrolled = (trx: Transaction<DB>, programId: string, memberId: string, now: Date) => Promise<void>;
@@ -106,6 +116,14 @@ export class MemberService {
         throw duplicateMember(error) ?? error;
       }
     });
+  }
+
+  /**
+   * Enrols, in the caller's transaction and one statement, the unknown members events named (the
+   * programme's `enroll` policy); their sign-up events are the caller's.
+   */
+  enrolFromEvents(trx: Transaction<DB>, programId: string, members: NewEventMember[], now: Date): Promise<void> {
+    return insertMembers(trx, programId, members, now);
   }
 
   /** The member whose referral code this is; refused if unknown or the new member is the referrer. */

@@ -107,13 +107,16 @@ export const findMemberByReferralCode = (db: Db, programId: string, code: string
     .where("referral_code", "=", code)
     .executeTakeFirst();
 
+/** A member an event named by their details, to be enrolled under a new id. */
+export interface NewEventMember {
+  id: string;
+  externalId: string | null;
+  email: string | null;
+  phone: string | null;
+}
+
 /** Enrols members an event named but the programme did not know, in one statement. */
-export async function insertMembers(
-  trx: Transaction<DB>,
-  programId: string,
-  members: { id: string; externalId: string | null; email: string | null; phone: string | null }[],
-  now: Date,
-) {
+export async function insertMembers(trx: Transaction<DB>, programId: string, members: NewEventMember[], now: Date) {
   const rows = members.map((m) => ({
     id: m.id,
     external_id: m.externalId,

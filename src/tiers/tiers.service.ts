@@ -1,5 +1,6 @@
 import type { Kysely, Transaction } from "kysely";
 import type { DB, TierPolicy } from "../db/schema.ts";
+import { WriteBatch } from "../db/write-batch.ts";
 import type { MutationContext } from "../idempotency/idempotency.service.ts";
 import { DomainError, notFound } from "../shared/errors.ts";
 import type { ServiceDeps } from "../shared/service-deps.ts";
@@ -333,7 +334,9 @@ export class TiersService {
     if (transitions.length === 0) return;
     const { changes, outbox } = this.#rows(transitions, names, actor);
     const states = new Map(transitions.map((t) => [t.memberId, t.state]));
-    await q.runParts(trx, q.tierWriteParts(programId, this.deps.clock.now(), changes, outbox, states));
+    const batch = new WriteBatch();
+    q.addTierWrites(batch, programId, this.deps.clock.now(), changes, outbox, states);
+    await batch.run(trx);
   }
 
   /**
@@ -540,7 +543,7 @@ export class TiersService {
    * states and metrics of all members (more only when reviews are due or members are in grace).
    * `stateAt`: read states from the history as of then (a dry run in the past) instead of the
    * (locked) members rows. A member not found (one a dry run would enrol) has no tier yet: the
-   * bottom one, metric 0. Null when the programme has no tiers. Writes nothing: batchWrites() says
+   * bottom one, metric 0. Null when the programme has no tiers. Writes nothing: addBatchWrites() says
    * what to write.
    */
   async openBatch(
@@ -609,23 +612,27 @@ export class TiersService {
    * write statement, and the members' new tier of record, as a part too unless `separate` names a
    * member whose row the statement already updates (then as its own statement, run here).
    */
-  async batchWrites(
+  async addBatchWrites(
     trx: Transaction<DB>,
+    batch: WriteBatch,
     programId: string,
     progress: TierProgress,
     actor: string,
     separate: ReadonlySet<string>,
-  ) {
-    if (progress.transitions.length === 0) return [];
+  ): Promise<void> {
+    if (progress.transitions.length === 0) return;
     const names = new Map(progress.ladder.map((t) => [t.id, t.name]));
     const { changes, outbox } = this.#rows(progress.transitions, names, actor);
     const states = progress.changedStates();
     const now = this.deps.clock.now();
     if ([...states.keys()].some((id) => separate.has(id))) {
-      await q.runParts(trx, [q.memberTierPart(programId, states)]);
-      return q.tierWriteParts(programId, now, changes, outbox, null);
+      const own = new WriteBatch();
+      q.addMemberTiers(own, programId, states);
+      await own.run(trx);
+      q.addTierWrites(batch, programId, now, changes, outbox, null);
+      return;
     }
-    return q.tierWriteParts(programId, now, changes, outbox, states);
+    q.addTierWrites(batch, programId, now, changes, outbox, states);
   }
 
   /**
