@@ -1,8 +1,7 @@
 import { useQuery } from "@tanstack/react-query";
 import { useState } from "react";
-import { api } from "../shared/api.ts";
 import { ErrorAlert, formatDate, formatNumber, Pager } from "../shared/ui.tsx";
-import type { LedgerEntry } from "./types.ts";
+import { getLedger, meKeys } from "./api/me.ts";
 
 const WHAT: Record<string, string> = {
   earn: "Earned",
@@ -41,8 +40,8 @@ export function History({ embedded = false }: { embedded?: boolean }) {
   const cursor = cursors.at(-1);
   const limit = embedded ? 5 : 20;
   const page = useQuery({
-    queryKey: ["me-ledger", limit, cursor],
-    queryFn: () => api.get<{ data: LedgerEntry[]; nextCursor: string | null }>("/v1/me/ledger", { limit, cursor }),
+    queryKey: meKeys.ledgerPage(limit, cursor),
+    queryFn: () => getLedger(limit, cursor),
   });
   const list = (
     <>
