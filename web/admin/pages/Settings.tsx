@@ -1,6 +1,12 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, type ReactNode, useState } from "react";
 import { type Sent, sendOnce } from "../../shared/api/client.ts";
+import {
+  CLAWBACK_POLICY_LABELS,
+  optionsOf,
+  RETURN_POLICY_LABELS,
+  UNKNOWN_MEMBER_POLICY_LABELS,
+} from "../../shared/api/values.ts";
 import { Checkbox, ErrorAlert, Field, fieldError, Notice, SelectField } from "../../shared/ui.tsx";
 import { auditKeys } from "../api/audit.ts";
 import { getProgram, type Program, type ProgramChanges, programKeys, updateProgram } from "../api/program.ts";
@@ -104,20 +110,9 @@ function timeZones(current: string): string[] {
   return zones.includes(current) ? zones : [current, ...zones];
 }
 
-const RETURN_POLICIES = [
-  { value: "pending_only", label: "Only the purchase's still-pending points" },
-  { value: "available_only", label: "Also the member's other available points" },
-  { value: "allow_debt", label: "Failing those, record a debt" },
-];
-const CLAWBACK_POLICIES = [
-  { value: "available_only", label: "Refuse if the points were spent" },
-  { value: "allow_debt", label: "Record a debt settled by later credits" },
-];
-const UNKNOWN_MEMBER_POLICIES = [
-  { value: "reject", label: "Refuse the event" },
-  { value: "enroll", label: "Enrol the member from the event" },
-  { value: "guest", label: "Keep it as a guest purchase to claim later" },
-];
+const RETURN_POLICIES = optionsOf(RETURN_POLICY_LABELS);
+const CLAWBACK_POLICIES = optionsOf(CLAWBACK_POLICY_LABELS);
+const UNKNOWN_MEMBER_POLICIES = optionsOf(UNKNOWN_MEMBER_POLICY_LABELS);
 
 function Section({ title, children }: { title: string; children: ReactNode }) {
   return (

@@ -1,6 +1,7 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useState } from "react";
 import { type Schema, type Sent, sendOnce } from "../../shared/api/client.ts";
+import { optionsOf, TIER_WINDOW_LABELS } from "../../shared/api/values.ts";
 import { ErrorAlert, Field, Notice, SelectField } from "../../shared/ui.tsx";
 import { getLadder, type Ladder, putLadder, type Tier, type TierPolicy, tierKeys } from "../api/tiers.ts";
 import { errorAt, TextArea } from "../design/common.tsx";
@@ -159,11 +160,7 @@ function TiersForm({ ladder }: { ladder: Ladder }) {
             label="Counted over"
             value={policy.window}
             onChange={(e) => setP("window", e.target.value as PolicyDraft["window"])}
-            options={[
-              { value: "rolling_months", label: "The last months" },
-              { value: "calendar_year", label: "The calendar year" },
-              { value: "lifetime", label: "All time" },
-            ]}
+            options={optionsOf(TIER_WINDOW_LABELS)}
             error={err("policy.window.type") ?? err("policy.window")}
           />
           {policy.window === "rolling_months" && (

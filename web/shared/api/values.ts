@@ -136,3 +136,30 @@ export const REWARD_TYPE_LABELS = {
   experience: "Experience",
   donation: "Donation",
 } satisfies Record<RewardType, string>;
+
+type Program = Schema<"Program">;
+
+/** What a return takes back when its points were already spent (Settings). */
+export const RETURN_POLICY_LABELS = {
+  pending_only: "Only the purchase's still-pending points",
+  available_only: "Also the member's other available points",
+  allow_debt: "Failing those, record a debt",
+} satisfies Record<Program["returnPolicy"], string>;
+
+export const CLAWBACK_POLICY_LABELS = {
+  available_only: "Refuse if the points were spent",
+  allow_debt: "Record a debt settled by later credits",
+} satisfies Record<Program["clawbackPolicy"], string>;
+
+export const UNKNOWN_MEMBER_POLICY_LABELS = {
+  reject: "Refuse the event",
+  enroll: "Enrol the member from the event",
+  guest: "Keep it as a guest purchase to claim later",
+} satisfies Record<Program["unknownMemberPolicy"], string>;
+
+/** The period a tier's metric is counted over. */
+export const TIER_WINDOW_LABELS = {
+  rolling_months: "The last months",
+  calendar_year: "The calendar year",
+  lifetime: "All time",
+} satisfies Record<Schema<"TierWindow">["type"], string>;
