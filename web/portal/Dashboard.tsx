@@ -3,7 +3,7 @@ import { useState } from "react";
 import { Link } from "react-router";
 import { ApiError } from "../shared/api/client.ts";
 import { ErrorAlert, formatDate, formatPoints } from "../shared/ui.tsx";
-import { getMe, getTier, meKeys } from "./api/me.ts";
+import { getMe, getTier, meKeys, type TierStatus } from "./api/me.ts";
 import { History } from "./History.tsx";
 import { referralLink } from "./session.tsx";
 
@@ -84,7 +84,10 @@ function expiriesByDay(expiries: { points: number; expiresAt: string }[]) {
   return [...days].map(([day, points]) => ({ day, points }));
 }
 
-const METRIC_WORDS = { points_earned: "points", spend: "spent", purchases: "purchases" } as const;
+const METRIC_WORDS = { points_earned: "points", spend: "spent", purchases: "purchases" } satisfies Record<
+  TierStatus["metric"],
+  string
+>;
 
 function TierCard() {
   const tier = useTier();

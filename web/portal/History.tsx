@@ -1,9 +1,9 @@
 import { useQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import { ErrorAlert, formatDate, formatNumber, Pager } from "../shared/ui.tsx";
-import { getLedger, meKeys } from "./api/me.ts";
+import { getLedger, type LedgerEntry, meKeys } from "./api/me.ts";
 
-const WHAT: Record<string, string> = {
+const WHAT = {
   earn: "Earned",
   adjustment: "Adjustment",
   transfer: "Transfer",
@@ -13,7 +13,7 @@ const WHAT: Record<string, string> = {
   activation: "Now spendable",
   expiry: "Expired",
   reversal: "Reversed",
-};
+} satisfies Record<LedgerEntry["type"], string>;
 
 const EVENT_WORDS: Record<string, string> = {
   purchase: "Purchase",

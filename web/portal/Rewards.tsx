@@ -2,7 +2,15 @@ import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useRef, useState } from "react";
 import { sendOnce } from "../shared/api/client.ts";
 import { ErrorAlert, formatDate, formatPoints } from "../shared/ui.tsx";
-import { getRewards, getVouchers, type MemberReward, meKeys, type Redemption, redeem as redeemReward } from "./api/me.ts";
+import {
+  getRewards,
+  getVouchers,
+  type MemberReward,
+  meKeys,
+  type Redemption,
+  redeem as redeemReward,
+  type Voucher,
+} from "./api/me.ts";
 
 const missing = (r: MemberReward) => r.reasons.find((x) => x.code === "insufficient_points")?.missingPoints ?? 0;
 /** Only points stand between the member and this reward. */
@@ -180,7 +188,12 @@ function VoucherCard({ redemption, onClose }: { redemption: Redemption; onClose:
   );
 }
 
-const VOUCHER_STATUS = { issued: "Ready to use", used: "Used", cancelled: "Cancelled", expired: "Expired" } as const;
+const VOUCHER_STATUS = {
+  issued: "Ready to use",
+  used: "Used",
+  cancelled: "Cancelled",
+  expired: "Expired",
+} satisfies Record<Voucher["status"], string>;
 
 function Vouchers() {
   const vouchers = useQuery({

@@ -1,7 +1,5 @@
 /** The audit log, filtered and read a page at a time. */
-import { type Answer, api, type Schema } from "../../shared/api/client.ts";
-
-export type AuditEntry = Schema<"AuditEntry">;
+import { type Answer, api } from "../../shared/api/client.ts";
 
 export const auditKeys = {
   /** Every page of the log: changes to staff, keys and settings refresh it. */

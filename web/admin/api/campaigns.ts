@@ -2,7 +2,6 @@
 import { api, type Body, type RequestOptions, type Schema, type Sent } from "../../shared/api/client.ts";
 
 export type Campaign = Schema<"Campaign">;
-export type CampaignStatus = Campaign["status"];
 export type MemberCondition = Schema<"MemberCondition">;
 export type NewCampaign = Body<"/v1/campaigns", "post">;
 export type CampaignChanges = Body<"/v1/campaigns/{campaignId}", "patch">;

@@ -3,16 +3,12 @@ import { type Answer, api, type Body, type RequestOptions, type Schema, type Sen
 
 export type Member = Schema<"Member">;
 export type MemberStatus = Member["status"];
-export type MemberListItem = Schema<"MemberListItem">;
 export type MemberDetail = Schema<"MemberDetail">;
 export type MemberList = Answer<"/v1/members">;
 export type Balance = Schema<"Balance">;
-export type TierStatus = Schema<"TierStatus">;
 export type LedgerEntry = Schema<"LedgerEntry">;
 export type LedgerType = LedgerEntry["type"];
-export type LedgerPage = Answer<"/v1/members/{memberId}/ledger">;
 export type EventPage = Answer<"/v1/members/{memberId}/events">;
-export type RedemptionPage = Answer<"/v1/members/{memberId}/redemptions">;
 /** The document makes the Referral component itself nullable (its first use is `.nullable()`): a listed one is not. */
 export type Referral = NonNullable<Schema<"Referral">>;
 export type Referrals = Omit<Schema<"Referrals">, "data"> & { data: Referral[] };

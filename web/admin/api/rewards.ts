@@ -3,7 +3,6 @@ import { api, type Body, type RequestOptions, type Schema, type Sent } from "../
 
 export type Reward = Schema<"Reward">;
 export type RewardType = Reward["type"];
-export type CodeFormat = Schema<"CodeFormat">;
 export type NewReward = Body<"/v1/rewards", "post">;
 export type RewardChanges = Body<"/v1/rewards/{rewardId}", "patch">;
 export type CodesImport = Body<"/v1/rewards/{rewardId}/codes", "post">;

@@ -1,7 +1,7 @@
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { Link } from "react-router";
 import { ErrorAlert, formatDateTime, formatPoints, Pager } from "../../shared/ui.tsx";
-import { type HistoryList, memberHistory, memberKeys, type Paging, type StoredEvent } from "../api/members.ts";
+import { type HistoryList, memberHistory, memberKeys, type Paging, type Referral, type StoredEvent } from "../api/members.ts";
 import { useSession } from "../session.tsx";
 import { formatMinor, LEDGER_EXPLANATIONS, memberName, StatusBadge, signedPoints, TableWrap, useCursors } from "./common.tsx";
 
@@ -194,12 +194,12 @@ export function RedemptionHistory({ memberId }: { memberId: string }) {
   );
 }
 
-const REFERRAL_STATUS: Record<string, string> = {
+const REFERRAL_STATUS = {
   pending: "waiting for a qualifying purchase",
   rewarded: "rewarded",
   refused: "refused",
   reversed: "reversed (the purchase was returned)",
-};
+} satisfies Record<Referral["status"], string>;
 
 export function ReferralHistory({ memberId }: { memberId: string }) {
   const { query, cursors, setCursors } = useMemberPage(memberId, "referrals", memberHistory.referrals);

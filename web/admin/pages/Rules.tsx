@@ -1,6 +1,7 @@
 import { useQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import { Link } from "react-router";
+import { optionsOf, RULE_STATUS_LABELS } from "../../shared/api/values.ts";
 import { ErrorAlert, SelectField } from "../../shared/ui.tsx";
 import { campaignKeys, listCampaigns } from "../api/campaigns.ts";
 import { listRules, type Rule, type RuleStatus, ruleKeys } from "../api/rules.ts";
@@ -31,12 +32,7 @@ export default function Rules() {
           label="Show"
           value={status}
           onChange={(e) => setStatus(e.target.value as RuleStatus | "")}
-          options={[
-            { value: "", label: "All rules" },
-            { value: "active", label: "Active" },
-            { value: "inactive", label: "Inactive" },
-            { value: "archived", label: "Archived" },
-          ]}
+          options={[{ value: "", label: "All rules" }, ...optionsOf(RULE_STATUS_LABELS)]}
         />
       </div>
       <ErrorAlert error={rules.error} />

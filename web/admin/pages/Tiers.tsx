@@ -58,11 +58,11 @@ function policyDraft(p: TierPolicy | null): PolicyDraft {
   };
 }
 
-const METRIC_UNIT: Record<string, (currency: string) => string> = {
+const METRIC_UNIT = {
   points_earned: () => "points earned",
   spend: (c) => c,
   purchases: () => "purchases",
-};
+} satisfies Record<TierPolicy["metric"], (currency: string) => string>;
 
 /** The tier ladder and its policy, replaced as a whole with PUT /v1/tiers. */
 export default function Tiers() {
@@ -138,7 +138,7 @@ function TiersForm({ ladder }: { ladder: Ladder }) {
     e.preventDefault();
     save.mutate();
   };
-  const unit = METRIC_UNIT[policy.metric]?.(currency) ?? "";
+  const unit = METRIC_UNIT[policy.metric](currency);
   return (
     <form onSubmit={submit} noValidate aria-label="Tier ladder">
       <h1>Tiers</h1>

@@ -7,11 +7,11 @@ import { getMember, memberKeys } from "../api/members.ts";
 import { cancelRedemption, checkVoucher, redeemVoucher, type VoucherCheck, voucherKeys } from "../api/vouchers.ts";
 import { apiFieldError, ConfirmButton, memberName, StatusBadge } from "../members/common.tsx";
 
-const INVALID: Record<string, string> = {
+const INVALID = {
   voucher_used: "Already used",
   voucher_expired: "Expired",
   voucher_cancelled: "Cancelled",
-};
+} satisfies Record<NonNullable<VoucherCheck["invalidReason"]>, string>;
 
 /** Look a voucher code up, use it at checkout, or cancel its redemption (the points go back). */
 export default function Vouchers() {
@@ -92,7 +92,7 @@ function VoucherPanel({ voucher: v }: { voucher: VoucherCheck }) {
         {v.valid ? (
           <strong>Valid: it can be used now.</strong>
         ) : (
-          <strong>Not valid: {INVALID[v.invalidReason ?? ""] ?? v.status}.</strong>
+          <strong>Not valid: {(v.invalidReason && INVALID[v.invalidReason]) ?? v.status}.</strong>
         )}
       </p>
       <dl className="grid" style={{ margin: "0 0 1rem" }}>

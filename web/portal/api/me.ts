@@ -2,7 +2,6 @@
 import { type Answer, api, type Body, type RequestOptions, type Schema, type Sent } from "../../shared/api/client.ts";
 
 export type MemberSession = Schema<"MemberSession">;
-export type OwnMember = Schema<"OwnMember">;
 export type Me = Schema<"Me">;
 export type TierStatus = Schema<"TierStatus">;
 export type LedgerEntry = Schema<"MeLedgerEntry">;

@@ -1,8 +1,6 @@
 /** The rewards a member can take at the till, and redeeming one. */
-import { api, type Body, type RequestOptions, type Schema, type Sent } from "../../shared/api/client.ts";
+import { api, type Body, type RequestOptions, type Sent } from "../../shared/api/client.ts";
 
-export type MemberReward = Schema<"MemberReward">;
-export type RedemptionResult = Schema<"RedemptionResult">;
 export type RedemptionRequest = Body<"/v1/members/{memberId}/redemptions", "post">;
 
 export const memberRewards = (memberId: string) => api.get("/v1/members/{memberId}/rewards", { path: { memberId } });

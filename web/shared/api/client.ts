@@ -63,7 +63,7 @@ export interface RequestOptions {
 
 type Query = Record<string, string | number | boolean | undefined | null>;
 
-export function withQuery(path: string, query?: Query): string {
+function withQuery(path: string, query?: Query): string {
   if (!query) return path;
   const params = new URLSearchParams();
   for (const [k, v] of Object.entries(query)) if (v !== undefined && v !== null && v !== "") params.set(k, String(v));
