@@ -1,6 +1,6 @@
 import { useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useState } from "react";
-import { ApiError, setCsrfToken } from "../shared/api/client.ts";
+import { ApiError, setCsrfToken } from "../shared/api/http.ts";
 import { ErrorAlert, Field, fieldError } from "../shared/ui.tsx";
 import { sessionKeys, signIn } from "./api/auth.ts";
 

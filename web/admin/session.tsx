@@ -1,6 +1,6 @@
 import { QueryClient, useQueryClient } from "@tanstack/react-query";
 import { createContext, type ReactNode, useContext } from "react";
-import { ApiError, setCsrfToken, whenSessionEnds } from "../shared/api/client.ts";
+import { ApiError, setCsrfToken, whenSessionEnds } from "../shared/api/http.ts";
 import { useCookieSession } from "../shared/session.ts";
 import { signOut as endSession, getSession, type Session, sessionKeys } from "./api/auth.ts";
 import type { Program } from "./api/program.ts";

@@ -1,7 +1,7 @@
 import { useQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import { Link } from "react-router";
-import { ApiError } from "../shared/api/client.ts";
+import { ApiError } from "../shared/api/http.ts";
 import { ErrorAlert, formatDate, formatPoints } from "../shared/ui.tsx";
 import { getMe, getTier, meKeys, type TierStatus } from "./api/me.ts";
 import { History } from "./History.tsx";

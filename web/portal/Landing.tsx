@@ -1,6 +1,6 @@
 import { type FormEvent, useState } from "react";
 import { Link, useNavigate, useSearchParams } from "react-router";
-import { sendOnce } from "../shared/api/client.ts";
+import { sendOnce } from "../shared/api/http.ts";
 import { Checkbox, ErrorAlert, Field, fieldError, formatMoney, formatPoints } from "../shared/ui.tsx";
 import { enrol, type Landing as LandingData } from "./api/portal.ts";
 

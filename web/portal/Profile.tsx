@@ -1,6 +1,6 @@
 import { useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useEffect, useState } from "react";
-import { sendOnce } from "../shared/api/client.ts";
+import { sendOnce } from "../shared/api/http.ts";
 import { Checkbox, ErrorAlert, Field, fieldError, formatDateTime, Notice } from "../shared/ui.tsx";
 import { type Me, meKeys, updateProfile } from "./api/me.ts";
 import { useMe } from "./Dashboard.tsx";

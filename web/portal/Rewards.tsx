@@ -1,6 +1,6 @@
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useRef, useState } from "react";
-import { sendOnce } from "../shared/api/client.ts";
+import { sendOnce } from "../shared/api/http.ts";
 import { ErrorAlert, formatDate, formatPoints } from "../shared/ui.tsx";
 import {
   getRewards,

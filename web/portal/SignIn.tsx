@@ -1,7 +1,7 @@
 import { useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useState } from "react";
 import { Link, useLocation, useNavigate } from "react-router";
-import { setCsrfToken } from "../shared/api/client.ts";
+import { setCsrfToken } from "../shared/api/http.ts";
 import { ErrorAlert, Field, fieldError, Notice } from "../shared/ui.tsx";
 import { meKeys } from "./api/me.ts";
 import { isLandingKey, requestCode as sendCode, startSession } from "./api/portal.ts";

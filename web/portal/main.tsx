@@ -2,7 +2,7 @@ import { QueryCache, QueryClient, QueryClientProvider } from "@tanstack/react-qu
 import { type ReactNode, StrictMode, useEffect, useRef } from "react";
 import { createRoot } from "react-dom/client";
 import { BrowserRouter, Link, Navigate, NavLink, Route, Routes, useLocation, useParams } from "react-router";
-import { ApiError } from "../shared/api/client.ts";
+import { ApiError } from "../shared/api/http.ts";
 import { ErrorAlert } from "../shared/ui.tsx";
 import { meKeys } from "./api/me.ts";
 import "../shared/styles.css";

@@ -1,6 +1,6 @@
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useNavigate } from "react-router";
-import { setCsrfToken } from "../shared/api/client.ts";
+import { setCsrfToken } from "../shared/api/http.ts";
 import { useCookieSession } from "../shared/session.ts";
 import { getSession, meKeys, signOut } from "./api/me.ts";
 import { getLanding, isLandingKey, portalKeys } from "./api/portal.ts";

@@ -1,5 +1,5 @@
 import { type FormEvent, type KeyboardEvent, useEffect, useRef, useState } from "react";
-import { ApiError } from "../shared/api/client.ts";
+import { ApiError } from "../shared/api/http.ts";
 import { ErrorAlert, Field, fieldError } from "../shared/ui.tsx";
 import { enrolMember, type Member } from "./api/members.ts";
 import { lookupMembers, memberLabel, shapeOf } from "./lookup.ts";

@@ -1,6 +1,6 @@
 import { useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useEffect, useRef, useState } from "react";
-import { ApiError } from "../shared/api/client.ts";
+import { ApiError } from "../shared/api/http.ts";
 import { ErrorAlert, Field, fieldError, formatNumber, formatPoints } from "../shared/ui.tsx";
 import { type Member, memberKeys } from "./api/members.ts";
 import { type EventResult, type PurchaseEvent, type PurchaseItem, recordSale } from "./api/sales.ts";

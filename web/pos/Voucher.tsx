@@ -1,6 +1,6 @@
 import { useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useEffect, useRef, useState } from "react";
-import { ApiError } from "../shared/api/client.ts";
+import { ApiError } from "../shared/api/http.ts";
 import { ErrorAlert, Field, formatDate, formatDateTime } from "../shared/ui.tsx";
 import { memberKeys } from "./api/members.ts";
 import { checkVoucher, redeemVoucher, type VoucherCheck } from "./api/vouchers.ts";

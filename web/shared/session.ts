@@ -1,5 +1,5 @@
 import { useQuery } from "@tanstack/react-query";
-import { ApiError, setCsrfToken } from "./api/client.ts";
+import { ApiError, setCsrfToken } from "./api/http.ts";
 
 /**
  * A cookie session as the pages see it: read with `read` once a minute at most, its CSRF token

@@ -1,5 +1,6 @@
 /** The programme's API keys (owners only): list, create (the secret is shown once), revoke. */
-import { api, type Body, type RequestOptions, type Schema, type Sent } from "../../shared/api/client.ts";
+import { api, type Body, type Schema, type Sent } from "../../shared/api/client.ts";
+import type { RequestOptions } from "../../shared/api/http.ts";
 
 export type ApiKey = Schema<"ApiKey">;
 export type CreatedApiKey = Schema<"CreatedApiKey">;

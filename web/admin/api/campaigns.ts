@@ -1,5 +1,6 @@
 /** Campaigns: the list, one campaign, its versions, saving one, its example event and its backtest. */
-import { api, type Body, type RequestOptions, type Schema, type Sent } from "../../shared/api/client.ts";
+import { api, type Body, type Schema, type Sent } from "../../shared/api/client.ts";
+import type { RequestOptions } from "../../shared/api/http.ts";
 
 export type Campaign = Schema<"Campaign">;
 export type MemberCondition = Schema<"MemberCondition">;

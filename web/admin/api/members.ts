@@ -1,5 +1,6 @@
 /** The console's members: search, profile, balance, tier, history lists and changes, with their query keys. */
-import { type Answer, api, type Body, type RequestOptions, type Schema, type Sent } from "../../shared/api/client.ts";
+import { type Answer, api, type Body, type Schema, type Sent } from "../../shared/api/client.ts";
+import type { RequestOptions } from "../../shared/api/http.ts";
 
 export type Member = Schema<"Member">;
 export type MemberStatus = Member["status"];

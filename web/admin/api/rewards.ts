@@ -1,5 +1,6 @@
 /** Rewards: the catalogue, one reward, saving one, and a pool reward's voucher codes. */
-import { api, type Body, type RequestOptions, type Schema, type Sent } from "../../shared/api/client.ts";
+import { api, type Body, type Schema, type Sent } from "../../shared/api/client.ts";
+import type { RequestOptions } from "../../shared/api/http.ts";
 
 export type Reward = Schema<"Reward">;
 export type RewardType = Reward["type"];

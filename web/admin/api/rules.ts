@@ -1,5 +1,6 @@
 /** Earn rules: the list, one rule, its versions, saving one, and the standing rules' example event. */
-import { api, type Body, type RequestOptions, type Schema, type Sent, type WithNull } from "../../shared/api/client.ts";
+import { api, type Body, type Schema, type Sent, type WithNull } from "../../shared/api/client.ts";
+import type { RequestOptions } from "../../shared/api/http.ts";
 import type { ExampleEvent } from "./campaigns.ts";
 
 export type Rule = WithNull<Schema<"Rule">, "expiry">;

@@ -1,5 +1,6 @@
 /** The programme's staff accounts (owners only). */
-import { api, type Body, type RequestOptions, type Schema, type Sent } from "../../shared/api/client.ts";
+import { api, type Body, type Schema, type Sent } from "../../shared/api/client.ts";
+import type { RequestOptions } from "../../shared/api/http.ts";
 
 export type StaffAccount = Schema<"Staff">;
 export type Role = StaffAccount["role"];

@@ -1,13 +1,6 @@
 /** The tier ladder and its policy, read by every design page and replaced as a whole. */
-import {
-  type Answer,
-  api,
-  type Body,
-  type RequestOptions,
-  type Schema,
-  type Sent,
-  type WithNull,
-} from "../../shared/api/client.ts";
+import { type Answer, api, type Body, type Schema, type Sent, type WithNull } from "../../shared/api/client.ts";
+import type { RequestOptions } from "../../shared/api/http.ts";
 
 export type Tier = WithNull<Schema<"Tier">, "pointsExpiry">;
 export type TierPolicy = NonNullable<Schema<"TierPolicy">>;

@@ -1,5 +1,6 @@
 /** Vouchers at the console: look one up, use it, or cancel its redemption. */
-import { api, type Body, type RequestOptions, type Schema, type Sent } from "../../shared/api/client.ts";
+import { api, type Body, type Schema, type Sent } from "../../shared/api/client.ts";
+import type { RequestOptions } from "../../shared/api/http.ts";
 
 export type VoucherCheck = Schema<"VoucherCheck">;
 

@@ -1,7 +1,7 @@
 /** The import of a pool reward's voucher codes: typed one per line, or read from a CSV file. */
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { type ChangeEvent, type FormEvent, useState } from "react";
-import { sendOnce } from "../../shared/api/client.ts";
+import { sendOnce } from "../../shared/api/http.ts";
 import { ErrorAlert, formatNumber, Notice } from "../../shared/ui.tsx";
 import { importCodes, type Reward, rewardKeys } from "../api/rewards.ts";
 import { errorAt, TextArea } from "./common.tsx";

@@ -5,7 +5,7 @@
  */
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useState } from "react";
-import { sendOnce } from "../../shared/api/client.ts";
+import { sendOnce } from "../../shared/api/http.ts";
 import { optionsOf, REWARD_TYPE_LABELS } from "../../shared/api/values.ts";
 import { ErrorAlert, Field, Notice, SelectField } from "../../shared/ui.tsx";
 import { createReward, type Reward, type RewardType, rewardKeys, updateReward } from "../api/rewards.ts";

@@ -7,7 +7,7 @@
  */
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useState } from "react";
-import { sendOnce } from "../../shared/api/client.ts";
+import { sendOnce } from "../../shared/api/http.ts";
 import { optionsOf, RULE_STATUS_LABELS } from "../../shared/api/values.ts";
 import { ErrorAlert, Field, Notice, SelectField } from "../../shared/ui.tsx";
 import { campaignKeys } from "../api/campaigns.ts";

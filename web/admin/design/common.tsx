@@ -3,7 +3,7 @@
  * field errors and a few labelled inputs ui.tsx lacks (form text to API values: form-values.ts).
  */
 import { useId } from "react";
-import { ApiError } from "../../shared/api/client.ts";
+import { ApiError } from "../../shared/api/http.ts";
 import "./design.css";
 
 /**

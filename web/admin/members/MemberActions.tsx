@@ -1,6 +1,6 @@
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useState } from "react";
-import { sendOnce } from "../../shared/api/client.ts";
+import { sendOnce } from "../../shared/api/http.ts";
 import { Checkbox, ErrorAlert, Field, formatPoints, Notice } from "../../shared/ui.tsx";
 import { adjustPoints, type Member, memberKeys, updateMember } from "../api/members.ts";
 import { apiFieldError, ConfirmButton } from "./common.tsx";

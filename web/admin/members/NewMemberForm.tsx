@@ -1,7 +1,7 @@
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useState } from "react";
 import { useNavigate } from "react-router";
-import { sendOnce } from "../../shared/api/client.ts";
+import { sendOnce } from "../../shared/api/http.ts";
 import { ErrorAlert, Field } from "../../shared/ui.tsx";
 import { createMember, memberKeys } from "../api/members.ts";
 import { apiFieldError } from "./common.tsx";

@@ -1,5 +1,5 @@
 import { type KeyboardEvent, type ReactNode, useEffect, useId, useRef, useState } from "react";
-import { ApiError } from "../../shared/api/client.ts";
+import { ApiError } from "../../shared/api/http.ts";
 import { formatMoney } from "../../shared/ui.tsx";
 import type { LedgerType, Member, MemberStatus } from "../api/members.ts";
 

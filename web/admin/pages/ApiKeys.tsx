@@ -1,6 +1,6 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useState } from "react";
-import { sendOnce } from "../../shared/api/client.ts";
+import { sendOnce } from "../../shared/api/http.ts";
 import { ErrorAlert, Field, fieldError, formatDateTime, Notice, SelectField } from "../../shared/ui.tsx";
 import { type ApiKey, apiKeyKeys, type CreatedApiKey, createApiKey, listApiKeys, revokeApiKey } from "../api/api-keys.ts";
 import { auditKeys } from "../api/audit.ts";

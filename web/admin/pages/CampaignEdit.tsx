@@ -1,7 +1,8 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useState } from "react";
 import { Link, useLocation, useNavigate, useParams } from "react-router";
-import { type Sent, sendOnce } from "../../shared/api/client.ts";
+import type { Sent } from "../../shared/api/client.ts";
+import { sendOnce } from "../../shared/api/http.ts";
 import { ErrorAlert, Field, Notice, SelectField } from "../../shared/ui.tsx";
 import {
   type Campaign,

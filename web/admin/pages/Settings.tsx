@@ -1,6 +1,7 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, type ReactNode, useState } from "react";
-import { type Sent, sendOnce } from "../../shared/api/client.ts";
+import type { Sent } from "../../shared/api/client.ts";
+import { sendOnce } from "../../shared/api/http.ts";
 import {
   CLAWBACK_POLICY_LABELS,
   optionsOf,

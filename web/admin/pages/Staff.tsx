@@ -1,6 +1,6 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useId, useState } from "react";
-import { sendOnce } from "../../shared/api/client.ts";
+import { sendOnce } from "../../shared/api/http.ts";
 import { ErrorAlert, Field, fieldError, formatDateTime, Notice, SelectField } from "../../shared/ui.tsx";
 import { auditKeys } from "../api/audit.ts";
 import { createStaff, listStaff, type StaffAccount, type StaffChanges, staffKeys, updateStaff } from "../api/staff.ts";

@@ -1,6 +1,7 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useState } from "react";
-import { type Schema, type Sent, sendOnce } from "../../shared/api/client.ts";
+import type { Schema, Sent } from "../../shared/api/client.ts";
+import { sendOnce } from "../../shared/api/http.ts";
 import { optionsOf, TIER_WINDOW_LABELS } from "../../shared/api/values.ts";
 import { ErrorAlert, Field, Notice, SelectField } from "../../shared/ui.tsx";
 import { getLadder, type Ladder, putLadder, type Tier, type TierPolicy, tierKeys } from "../api/tiers.ts";

@@ -1,7 +1,7 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useState } from "react";
 import { Link, useSearchParams } from "react-router";
-import { sendOnce } from "../../shared/api/client.ts";
+import { sendOnce } from "../../shared/api/http.ts";
 import { ErrorAlert, Field, formatDate, formatDateTime, Notice } from "../../shared/ui.tsx";
 import { getMember, memberKeys } from "../api/members.ts";
 import { cancelRedemption, checkVoucher, redeemVoucher, type VoucherCheck, voucherKeys } from "../api/vouchers.ts";

@@ -1,5 +1,6 @@
 /** The signed-in member's own data: session, profile, points, tier, history, rewards and vouchers. */
-import { type Answer, api, type Body, type RequestOptions, type Schema, type Sent } from "../../shared/api/client.ts";
+import { type Answer, api, type Body, type Schema, type Sent } from "../../shared/api/client.ts";
+import type { RequestOptions } from "../../shared/api/http.ts";
 
 export type MemberSession = Schema<"MemberSession">;
 export type Me = Schema<"Me">;

@@ -1,5 +1,6 @@
 /** The programme's public portal: its landing data, joining, and signing in with an emailed code. */
-import { api, type Body, type RequestOptions, type Schema, type Sent } from "../../shared/api/client.ts";
+import { api, type Body, type Schema, type Sent } from "../../shared/api/client.ts";
+import type { RequestOptions } from "../../shared/api/http.ts";
 
 export type Landing = Schema<"PortalLanding">;
 export type Enrolment = Body<"/v1/portal/{programId}/members", "post">;

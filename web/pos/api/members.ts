@@ -1,5 +1,6 @@
 /** The till's members: looked up, opened (profile and balance) and enrolled, with their query keys. */
-import { type Answer, api, type Body, type RequestOptions, type Schema, type Sent } from "../../shared/api/client.ts";
+import { type Answer, api, type Body, type Schema, type Sent } from "../../shared/api/client.ts";
+import type { RequestOptions } from "../../shared/api/http.ts";
 
 export type Member = Schema<"Member">;
 export type MemberDetail = Schema<"MemberDetail">;

@@ -1,5 +1,6 @@
 /** The rewards a member can take at the till, and redeeming one. */
-import { api, type Body, type RequestOptions, type Sent } from "../../shared/api/client.ts";
+import { api, type Body, type Sent } from "../../shared/api/client.ts";
+import type { RequestOptions } from "../../shared/api/http.ts";
 
 export type RedemptionRequest = Body<"/v1/members/{memberId}/redemptions", "post">;
 

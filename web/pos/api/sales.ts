@@ -1,5 +1,6 @@
 /** A sale at the till: a purchase event, earning points as the programme's rules say. */
-import { api, type RequestOptions, type Schema } from "../../shared/api/client.ts";
+import { api, type Schema } from "../../shared/api/client.ts";
+import type { RequestOptions } from "../../shared/api/http.ts";
 
 export type PurchaseEvent = Schema<"EventInput">;
 export type PurchaseItem = Schema<"EventItem">;

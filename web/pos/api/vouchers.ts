@@ -1,5 +1,6 @@
 /** Vouchers at the till: check a code, then use it. */
-import { api, type RequestOptions, type Schema } from "../../shared/api/client.ts";
+import { api, type Schema } from "../../shared/api/client.ts";
+import type { RequestOptions } from "../../shared/api/http.ts";
 
 export type VoucherCheck = Schema<"VoucherCheck">;
 
