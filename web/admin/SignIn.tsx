@@ -1,8 +1,8 @@
 import { useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useState } from "react";
-import { ApiError, api, setCsrfToken } from "../shared/api.ts";
+import { ApiError, setCsrfToken } from "../shared/api/http.ts";
 import { ErrorAlert, Field, fieldError } from "../shared/ui.tsx";
-import type { Session } from "./session.tsx";
+import { sessionKeys, signIn } from "./api/auth.ts";
 
 /** Email and password; the programme is asked for only when the email has accounts in several. */
 export function SignIn() {
@@ -19,9 +19,9 @@ export function SignIn() {
     setBusy(true);
     setError(null);
     try {
-      const session = await api.post<Session>("/auth/sign-in", { email, password, ...(programId && { programId }) });
+      const session = await signIn({ email, password, ...(programId && { programId }) });
       setCsrfToken(session.csrfToken);
-      queryClient.setQueryData(["session"], session);
+      queryClient.setQueryData(sessionKeys.current, session);
     } catch (err) {
       setError(err);
     } finally {

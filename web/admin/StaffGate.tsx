@@ -1,9 +1,9 @@
 import { useQuery } from "@tanstack/react-query";
 import type { ReactNode } from "react";
-import { api } from "../shared/api.ts";
 import { ErrorAlert } from "../shared/ui.tsx";
+import { getProgram, programKeys } from "./api/program.ts";
 import { SignIn } from "./SignIn.tsx";
-import { type Program, SessionProvider, useSessionQuery } from "./session.tsx";
+import { SessionProvider, useSessionQuery } from "./session.tsx";
 
 /**
  * What the staff apps (console and point of sale) show before their own pages: the sign-in form
@@ -12,8 +12,8 @@ import { type Program, SessionProvider, useSessionQuery } from "./session.tsx";
 export function StaffGate({ children }: { children: ReactNode }) {
   const session = useSessionQuery();
   const program = useQuery({
-    queryKey: ["program"],
-    queryFn: () => api.get<Program>("/v1/programs/current"),
+    queryKey: programKeys.current,
+    queryFn: getProgram,
     enabled: Boolean(session.data),
   });
   if (session.isPending) return <p className="centered">Loading…</p>;

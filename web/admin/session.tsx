@@ -1,32 +1,12 @@
 import { QueryClient, useQueryClient } from "@tanstack/react-query";
 import { createContext, type ReactNode, useContext } from "react";
-import { ApiError, api, setCsrfToken, whenSessionEnds } from "../shared/api.ts";
+import { ApiError, setCsrfToken, whenSessionEnds } from "../shared/api/http.ts";
 import { useCookieSession } from "../shared/session.ts";
+import { signOut as endSession, getSession, type Session, sessionKeys } from "./api/auth.ts";
+import type { Program } from "./api/program.ts";
+import type { Role } from "./api/staff.ts";
 
-export type Role = "owner" | "manager" | "cashier";
-
-export interface Staff {
-  id: string;
-  programId: string;
-  email: string;
-  name: string | null;
-  role: Role;
-}
-
-export interface Program {
-  id: string;
-  name: string;
-  currency: string;
-  timezone: string;
-  country: string;
-  [key: string]: unknown;
-}
-
-export interface Session {
-  staff: Staff;
-  csrfToken: string;
-  expiresAt: string;
-}
+export type { Program, Role, Session };
 
 interface SessionState {
   session: Session;
@@ -44,15 +24,15 @@ export function useSession(): SessionState {
 }
 
 /** The staff session from the cookie, or null when signed out (401). */
-export const useSessionQuery = () => useCookieSession<Session>("session", "/auth/session");
+export const useSessionQuery = () => useCookieSession(sessionKeys.current, getSession);
 
 export function SessionProvider({ session, program, children }: { session: Session; program: Program; children: ReactNode }) {
   const queryClient = useQueryClient();
   const signOut = async () => {
-    await api.post("/auth/sign-out");
+    await endSession();
     setCsrfToken(null);
     queryClient.clear();
-    queryClient.setQueryData(["session"], null);
+    queryClient.setQueryData(sessionKeys.current, null);
   };
   return <SessionContext.Provider value={{ session, program, signOut }}>{children}</SessionContext.Provider>;
 }
@@ -85,7 +65,7 @@ export function createStaffQueryClient(refetchInterval: number | false = false):
   });
   whenSessionEnds(() => {
     setCsrfToken(null);
-    client.setQueryData(["session"], null);
+    client.setQueryData(sessionKeys.current, null);
   });
   return client;
 }

@@ -1,21 +1,21 @@
 import { useQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import { Link } from "react-router";
-import { ApiError, api } from "../shared/api.ts";
+import { ApiError } from "../shared/api/http.ts";
 import { ErrorAlert, formatDate, formatPoints } from "../shared/ui.tsx";
+import { getMe, getTier, meKeys, type TierStatus } from "./api/me.ts";
 import { History } from "./History.tsx";
 import { referralLink } from "./session.tsx";
-import type { Me, TierStatus } from "./types.ts";
 
-export const useMe = () => useQuery({ queryKey: ["me"], queryFn: () => api.get<Me>("/v1/me") });
+export const useMe = () => useQuery({ queryKey: meKeys.me, queryFn: getMe });
 
 /** The tier and progress, or null when the programme has no tiers (404). */
 export const useTier = () =>
   useQuery({
-    queryKey: ["me-tier"],
+    queryKey: meKeys.tier,
     queryFn: async () => {
       try {
-        return await api.get<TierStatus>("/v1/me/tier");
+        return await getTier();
       } catch (error) {
         if (error instanceof ApiError && error.status === 404) return null;
         throw error;
@@ -84,7 +84,10 @@ function expiriesByDay(expiries: { points: number; expiresAt: string }[]) {
   return [...days].map(([day, points]) => ({ day, points }));
 }
 
-const METRIC_WORDS = { points_earned: "points", spend: "spent", purchases: "purchases" } as const;
+const METRIC_WORDS = { points_earned: "points", spend: "spent", purchases: "purchases" } satisfies Record<
+  TierStatus["metric"],
+  string
+>;
 
 function TierCard() {
   const tier = useTier();

@@ -1,10 +1,9 @@
 import { useQuery } from "@tanstack/react-query";
 import { useState } from "react";
-import { api } from "../shared/api.ts";
 import { ErrorAlert, formatDate, formatNumber, Pager } from "../shared/ui.tsx";
-import type { LedgerEntry } from "./types.ts";
+import { getLedger, type LedgerEntry, meKeys } from "./api/me.ts";
 
-const WHAT: Record<string, string> = {
+const WHAT = {
   earn: "Earned",
   adjustment: "Adjustment",
   transfer: "Transfer",
@@ -14,7 +13,7 @@ const WHAT: Record<string, string> = {
   activation: "Now spendable",
   expiry: "Expired",
   reversal: "Reversed",
-};
+} satisfies Record<LedgerEntry["type"], string>;
 
 const EVENT_WORDS: Record<string, string> = {
   purchase: "Purchase",
@@ -41,8 +40,8 @@ export function History({ embedded = false }: { embedded?: boolean }) {
   const cursor = cursors.at(-1);
   const limit = embedded ? 5 : 20;
   const page = useQuery({
-    queryKey: ["me-ledger", limit, cursor],
-    queryFn: () => api.get<{ data: LedgerEntry[]; nextCursor: string | null }>("/v1/me/ledger", { limit, cursor }),
+    queryKey: meKeys.ledgerPage(limit, cursor),
+    queryFn: () => getLedger(limit, cursor),
   });
   const list = (
     <>

@@ -1,8 +1,8 @@
 import { type FormEvent, useState } from "react";
 import { Link, useNavigate, useSearchParams } from "react-router";
-import { api, sendOnce } from "../shared/api.ts";
+import { sendOnce } from "../shared/api/http.ts";
 import { Checkbox, ErrorAlert, Field, fieldError, formatMoney, formatPoints } from "../shared/ui.tsx";
-import type { Landing as LandingData } from "./types.ts";
+import { enrol, type Landing as LandingData } from "./api/portal.ts";
 
 const METRIC_WORDS = { points_earned: "points earned", spend: "spent", purchases: "purchases" } as const;
 
@@ -105,7 +105,7 @@ function JoinForm({ programId }: { programId: string }) {
       ...(form.referralCode.trim() && { referralCode: form.referralCode.trim() }),
     };
     try {
-      const sent = await sendOnce((opts) => api.post<{ email: string }>(`/v1/portal/${programId}/members`, body, opts));
+      const sent = await sendOnce((opts) => enrol(programId, body, opts));
       navigate(`/${programId}/sign-in`, { state: { email: sent.email, sent: "joined" } });
     } catch (err) {
       setError(err);

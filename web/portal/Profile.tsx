@@ -1,10 +1,10 @@
 import { useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useEffect, useState } from "react";
-import { api, sendOnce } from "../shared/api.ts";
+import { sendOnce } from "../shared/api/http.ts";
 import { Checkbox, ErrorAlert, Field, fieldError, formatDateTime, Notice } from "../shared/ui.tsx";
+import { type Me, meKeys, updateProfile } from "./api/me.ts";
 import { useMe } from "./Dashboard.tsx";
 import { useSignOut } from "./session.tsx";
-import type { Me, Member } from "./types.ts";
 
 /** Name, phone, birthday and marketing consent; the email is the sign-in identity and stays as it is. */
 export function Profile({ programId }: { programId: string }) {
@@ -56,9 +56,9 @@ function ProfileForm({ me }: { me: Me }) {
     if (orNull(form.birthDate) !== me.birthDate) body.birthDate = orNull(form.birthDate);
     if (form.marketingConsent !== me.marketingConsent.granted) body.marketingConsent = form.marketingConsent;
     try {
-      const member = await sendOnce((opts) => api.patch<Member>("/v1/me", body, opts));
-      queryClient.setQueryData<Me>(["me"], (old) => (old ? { ...old, ...member } : old));
-      void queryClient.invalidateQueries({ queryKey: ["me"] });
+      const member = await sendOnce((opts) => updateProfile(body, opts));
+      queryClient.setQueryData<Me>(meKeys.me, (old) => (old ? { ...old, ...member } : old));
+      void queryClient.invalidateQueries({ queryKey: meKeys.me });
       setForm({
         name: member.name ?? "",
         phone: member.phone ?? "",

@@ -1,8 +1,16 @@
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useRef, useState } from "react";
-import { api, sendOnce } from "../shared/api.ts";
+import { sendOnce } from "../shared/api/http.ts";
 import { ErrorAlert, formatDate, formatPoints } from "../shared/ui.tsx";
-import type { MemberReward, Redemption, Voucher } from "./types.ts";
+import {
+  getRewards,
+  getVouchers,
+  type MemberReward,
+  meKeys,
+  type Redemption,
+  redeem as redeemReward,
+  type Voucher,
+} from "./api/me.ts";
 
 const missing = (r: MemberReward) => r.reasons.find((x) => x.code === "insufficient_points")?.missingPoints ?? 0;
 /** Only points stand between the member and this reward. */
@@ -11,8 +19,8 @@ const onlyPointsShort = (r: MemberReward) => !r.redeemable && r.reasons.every((x
 /** Rewards redeemable now, those nearly in reach (points to go), redeeming one, and the member's vouchers. */
 export function Rewards() {
   const rewards = useQuery({
-    queryKey: ["me-rewards"],
-    queryFn: () => api.get<{ available: number; data: MemberReward[] }>("/v1/me/rewards"),
+    queryKey: meKeys.rewards,
+    queryFn: getRewards,
   });
   const [done, setDone] = useState<Redemption | null>(null);
   if (rewards.error) return <ErrorAlert error={rewards.error} />;
@@ -115,10 +123,12 @@ function Redeem({ reward, onDone }: { reward: MemberReward; onDone: (r: Redempti
     setBusy(true);
     setError(null);
     try {
-      const redemption = await sendOnce((opts) => api.post<Redemption>("/v1/me/redemptions", { rewardId: id }, opts));
+      const redemption = await sendOnce((opts) => redeemReward(id, opts));
       setConfirming(false);
       onDone(redemption);
-      for (const key of ["me", "me-rewards", "me-vouchers", "me-ledger"]) void queryClient.invalidateQueries({ queryKey: [key] });
+      for (const queryKey of [meKeys.me, meKeys.rewards, meKeys.vouchers, meKeys.ledger]) {
+        void queryClient.invalidateQueries({ queryKey });
+      }
     } catch (err) {
       setError(err);
     } finally {
@@ -178,12 +188,17 @@ function VoucherCard({ redemption, onClose }: { redemption: Redemption; onClose:
   );
 }
 
-const VOUCHER_STATUS = { issued: "Ready to use", used: "Used", cancelled: "Cancelled", expired: "Expired" } as const;
+const VOUCHER_STATUS = {
+  issued: "Ready to use",
+  used: "Used",
+  cancelled: "Cancelled",
+  expired: "Expired",
+} satisfies Record<Voucher["status"], string>;
 
 function Vouchers() {
   const vouchers = useQuery({
-    queryKey: ["me-vouchers"],
-    queryFn: () => api.get<{ data: Voucher[] }>("/v1/me/vouchers"),
+    queryKey: meKeys.vouchers,
+    queryFn: getVouchers,
   });
   return (
     <section className="panel" aria-labelledby="vouchers">

@@ -1,9 +1,10 @@
 import { useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useState } from "react";
 import { Link, useLocation, useNavigate } from "react-router";
-import { api, setCsrfToken } from "../shared/api.ts";
+import { setCsrfToken } from "../shared/api/http.ts";
 import { ErrorAlert, Field, fieldError, Notice } from "../shared/ui.tsx";
-import type { MemberSession } from "./types.ts";
+import { meKeys } from "./api/me.ts";
+import { isLandingKey, requestCode as sendCode, startSession } from "./api/portal.ts";
 
 /** Sign-in by a code sent by email: the email first, then the 6-digit code. */
 export function SignIn({ programId, name }: { programId: string; name: string }) {
@@ -25,7 +26,7 @@ export function SignIn({ programId, name }: { programId: string; name: string })
     setBusy(true);
     setError(null);
     try {
-      await api.post(`/v1/portal/${programId}/codes`, { email: email.trim() });
+      await sendCode(programId, email.trim());
       setSent(`If ${email.trim()} belongs to a member, a code is on its way. Check your inbox (and spam folder).`);
       setCode("");
       setStep("code");
@@ -41,13 +42,13 @@ export function SignIn({ programId, name }: { programId: string; name: string })
     setBusy(true);
     setError(null);
     try {
-      const session = await api.post<MemberSession>(`/v1/portal/${programId}/sessions`, {
+      const session = await startSession(programId, {
         email: email.trim(),
         code: code.trim(),
       });
       setCsrfToken(session.csrfToken);
-      queryClient.removeQueries({ predicate: (q) => q.queryKey[0] !== "landing" });
-      queryClient.setQueryData(["member-session"], session);
+      queryClient.removeQueries({ predicate: (q) => !isLandingKey(q.queryKey) });
+      queryClient.setQueryData(meKeys.session, session);
       navigate(`/${programId}/me`);
     } catch (err) {
       setError(err);

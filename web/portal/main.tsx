@@ -2,8 +2,9 @@ import { QueryCache, QueryClient, QueryClientProvider } from "@tanstack/react-qu
 import { type ReactNode, StrictMode, useEffect, useRef } from "react";
 import { createRoot } from "react-dom/client";
 import { BrowserRouter, Link, Navigate, NavLink, Route, Routes, useLocation, useParams } from "react-router";
-import { ApiError } from "../shared/api.ts";
+import { ApiError } from "../shared/api/http.ts";
 import { ErrorAlert } from "../shared/ui.tsx";
+import { meKeys } from "./api/me.ts";
 import "../shared/styles.css";
 import "./portal.css";
 import { Dashboard } from "./Dashboard.tsx";
@@ -18,8 +19,8 @@ const queryClient: QueryClient = new QueryClient({
   // A session that ended meanwhile (expired, signed out elsewhere, member blocked): back to sign-in.
   queryCache: new QueryCache({
     onError: (error, query) => {
-      if (error instanceof ApiError && error.status === 401 && query.queryKey[0] !== "member-session") {
-        queryClient.setQueryData(["member-session"], null);
+      if (error instanceof ApiError && error.status === 401 && query.queryKey[0] !== meKeys.session[0]) {
+        queryClient.setQueryData(meKeys.session, null);
       }
     },
   }),

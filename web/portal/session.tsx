@@ -1,17 +1,18 @@
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useNavigate } from "react-router";
-import { api, setCsrfToken } from "../shared/api.ts";
+import { setCsrfToken } from "../shared/api/http.ts";
 import { useCookieSession } from "../shared/session.ts";
-import type { Landing, MemberSession } from "./types.ts";
+import { getSession, meKeys, signOut } from "./api/me.ts";
+import { getLanding, isLandingKey, portalKeys } from "./api/portal.ts";
 
 /** The member's session from the cookie, or null when signed out (401). */
-export const useMemberSession = () => useCookieSession<MemberSession>("member-session", "/v1/me/session");
+export const useMemberSession = () => useCookieSession(meKeys.session, getSession);
 
 /** The programme's public landing data: its name on every page, its rewards and tiers. */
 export function useLanding(programId: string) {
   return useQuery({
-    queryKey: ["landing", programId],
-    queryFn: () => api.get<Landing>(`/v1/portal/${encodeURIComponent(programId)}`),
+    queryKey: portalKeys.landing(programId),
+    queryFn: () => getLanding(programId),
     staleTime: 5 * 60_000,
   });
 }
@@ -22,13 +23,13 @@ export function useSignOut(programId: string) {
   const navigate = useNavigate();
   return async () => {
     try {
-      await api.post("/v1/me/sign-out");
+      await signOut();
     } catch {
       // Already signed out on the server (401), or unreachable: forget the session here all the same.
     } finally {
       setCsrfToken(null);
-      queryClient.removeQueries({ predicate: (q) => q.queryKey[0] !== "landing" });
-      queryClient.setQueryData(["member-session"], null);
+      queryClient.removeQueries({ predicate: (q) => !isLandingKey(q.queryKey) });
+      queryClient.setQueryData(meKeys.session, null);
       navigate(`/${programId}`);
     }
   };

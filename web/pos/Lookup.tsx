@@ -1,9 +1,9 @@
 import { type FormEvent, type KeyboardEvent, useEffect, useRef, useState } from "react";
-import { ApiError, api } from "../shared/api.ts";
+import { ApiError } from "../shared/api/http.ts";
 import { ErrorAlert, Field, fieldError } from "../shared/ui.tsx";
+import { enrolMember, type Member } from "./api/members.ts";
 import { lookupMembers, memberLabel, shapeOf } from "./lookup.ts";
 import { useOnceAction } from "./once.ts";
-import type { Member } from "./types.ts";
 
 type LookupState =
   | { kind: "idle" }
@@ -135,7 +135,7 @@ function Enrol({ query, onEnrolled }: { query: string; onEnrolled: (member: Memb
   const [email, setEmail] = useState(shape === "email" ? query : "");
   const [name, setName] = useState(shape === "text" ? query : "");
   const nameField = useRef<HTMLDivElement>(null);
-  const enrol = useOnceAction((body: Record<string, string>, options) => api.post<Member>("/v1/members", body, options));
+  const enrol = useOnceAction((body: Record<string, string>, options) => enrolMember(body, options));
 
   useEffect(() => {
     nameField.current?.querySelector("input")?.focus();

@@ -1,21 +1,18 @@
 import { useQuery } from "@tanstack/react-query";
-import { api } from "../shared/api.ts";
 import { ErrorAlert, formatPoints } from "../shared/ui.tsx";
+import { getBalance, getMember, type Member, memberKeys } from "./api/members.ts";
 import { memberLabel } from "./lookup.ts";
-import type { Balance, Member, MemberDetail } from "./types.ts";
-
-export const memberKey = (id: string) => ["member", id] as const;
 
 export function useMemberDetail(id: string) {
-  return useQuery({ queryKey: [...memberKey(id), "detail"], queryFn: () => api.get<MemberDetail>(`/v1/members/${id}`) });
+  return useQuery({ queryKey: memberKeys.detail(id), queryFn: () => getMember(id) });
 }
 
 /** Who the member is and what they have: name, tier, available and pending points, next reward. */
 export function MemberPanel({ member }: { member: Member }) {
   const detail = useMemberDetail(member.id);
   const balance = useQuery({
-    queryKey: [...memberKey(member.id), "balance"],
-    queryFn: () => api.get<Balance>(`/v1/members/${member.id}/balance`),
+    queryKey: memberKeys.balance(member.id),
+    queryFn: () => getBalance(member.id),
   });
   const m = detail.data ?? member;
   const loyalty = detail.data?.loyalty;

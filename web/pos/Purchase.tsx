@@ -1,12 +1,12 @@
 import { useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useEffect, useRef, useState } from "react";
-import { ApiError, api } from "../shared/api.ts";
+import { ApiError } from "../shared/api/http.ts";
 import { ErrorAlert, Field, fieldError, formatNumber, formatPoints } from "../shared/ui.tsx";
+import { type Member, memberKeys } from "./api/members.ts";
+import { type EventResult, type PurchaseEvent, type PurchaseItem, recordSale } from "./api/sales.ts";
 import { NotConfirmed } from "./Lookup.tsx";
-import { memberKey } from "./MemberPanel.tsx";
 import { parseAmount } from "./money.ts";
 import { useOnceAction } from "./once.ts";
-import type { EventResult, Member, PurchaseEvent, PurchaseItem } from "./types.ts";
 
 interface ItemRow {
   key: number;
@@ -39,7 +39,7 @@ export function Purchase({
   const [localError, setLocalError] = useState<{ path: string; message: string } | null>(null);
   const nextKey = useRef(1);
   const retry = useRef<HTMLButtonElement>(null);
-  const sale = useOnceAction((event: PurchaseEvent, options) => api.post<EventResult>("/v1/events", event, options));
+  const sale = useOnceAction((event: PurchaseEvent, options) => recordSale(event, options));
   const { state } = sale;
   const locked = state.status === "sending" || state.status === "unconfirmed";
 
@@ -101,7 +101,7 @@ export function Purchase({
     if (result) {
       setAmount("");
       setItems([]);
-      await queryClient.invalidateQueries({ queryKey: memberKey(member.id) });
+      await queryClient.invalidateQueries({ queryKey: memberKeys.one(member.id) });
     }
   };
 

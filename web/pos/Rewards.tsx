@@ -1,28 +1,22 @@
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useRef } from "react";
-import { api } from "../shared/api.ts";
 import { ErrorAlert, formatDate, formatPoints } from "../shared/ui.tsx";
+import { type Member, memberKeys } from "./api/members.ts";
+import { memberRewards, type RedemptionRequest, redeemReward } from "./api/rewards.ts";
 import { NotConfirmed } from "./Lookup.tsx";
-import { memberKey } from "./MemberPanel.tsx";
 import { useOnceAction } from "./once.ts";
-import type { Member, MemberReward, RedemptionResult } from "./types.ts";
 
-interface RedeemBody {
-  rewardId: string;
-  quantity: number;
-  channel: string;
-}
+/** What the till sends; the other fields take the API's defaults. */
+type RedeemBody = Required<Pick<RedemptionRequest, "rewardId" | "quantity" | "channel">>;
 
 /** The member's rewards, whether each can be redeemed now (and why not), and redeeming one. */
 export function Rewards({ member }: { member: Member }) {
   const queryClient = useQueryClient();
   const rewards = useQuery({
-    queryKey: [...memberKey(member.id), "rewards"],
-    queryFn: () => api.get<{ available: number; data: MemberReward[] }>(`/v1/members/${member.id}/rewards`),
+    queryKey: memberKeys.rewards(member.id),
+    queryFn: () => memberRewards(member.id),
   });
-  const redeem = useOnceAction((body: RedeemBody, options) =>
-    api.post<RedemptionResult>(`/v1/members/${member.id}/redemptions`, body, options),
-  );
+  const redeem = useOnceAction((body: RedeemBody, options) => redeemReward(member.id, body, options));
   const result = useRef<HTMLDivElement>(null);
   const retry = useRef<HTMLButtonElement>(null);
   const { state } = redeem;
@@ -35,7 +29,7 @@ export function Rewards({ member }: { member: Member }) {
   const run = async (body?: RedeemBody) => {
     const done = await redeem.run(body);
     // Refused or done: the balance and what is redeemable may have changed either way.
-    if (done || redeem.pending() === null) await queryClient.invalidateQueries({ queryKey: memberKey(member.id) });
+    if (done || redeem.pending() === null) await queryClient.invalidateQueries({ queryKey: memberKeys.one(member.id) });
   };
 
   const busy = state.status === "sending" || state.status === "unconfirmed";

@@ -1,10 +1,11 @@
 import { useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useEffect, useRef, useState } from "react";
-import { ApiError, api } from "../shared/api.ts";
+import { ApiError } from "../shared/api/http.ts";
 import { ErrorAlert, Field, formatDate, formatDateTime } from "../shared/ui.tsx";
+import { memberKeys } from "./api/members.ts";
+import { checkVoucher, redeemVoucher, type VoucherCheck } from "./api/vouchers.ts";
 import { NotConfirmed } from "./Lookup.tsx";
 import { useOnceAction } from "./once.ts";
-import type { VoucherCheck } from "./types.ts";
 
 type CheckState =
   | { kind: "idle" }
@@ -40,9 +41,7 @@ export function VoucherPanel({ memberId }: { memberId: string | null }) {
   const queryClient = useQueryClient();
   const [code, setCode] = useState("");
   const [check, setCheck] = useState<CheckState>({ kind: "idle" });
-  const use = useOnceAction((c: string, options) =>
-    api.post<VoucherCheck>(`/v1/vouchers/${encodeURIComponent(c)}/redeem`, {}, options),
-  );
+  const use = useOnceAction((c: string, options) => redeemVoucher(c, options));
   const useButton = useRef<HTMLButtonElement>(null);
   const checks = useRef(0);
 
@@ -61,7 +60,7 @@ export function VoucherPanel({ memberId }: { memberId: string | null }) {
     const mine = ++checks.current;
     setCheck({ kind: "checking" });
     try {
-      const voucher = await api.get<VoucherCheck>(`/v1/vouchers/${encodeURIComponent(typed)}`);
+      const voucher = await checkVoucher(typed);
       if (mine === checks.current) setCheck({ kind: "checked", voucher });
     } catch (error) {
       if (mine === checks.current) setCheck({ kind: "error", error });
@@ -75,13 +74,13 @@ export function VoucherPanel({ memberId }: { memberId: string | null }) {
       setCheck({ kind: "checked", voucher: used });
       // Ready for the next code.
       document.querySelector<HTMLInputElement>('[data-shortcut="voucher"]')?.focus();
-      await queryClient.invalidateQueries({ queryKey: ["member", used.memberId] });
+      await queryClient.invalidateQueries({ queryKey: memberKeys.one(used.memberId) });
     } else if (use.pending() === null) {
       // Refused (used, expired or cancelled meanwhile): show the voucher as it is now.
       try {
         setCheck({
           kind: "checked",
-          voucher: await api.get<VoucherCheck>(`/v1/vouchers/${encodeURIComponent(check.voucher.code)}`),
+          voucher: await checkVoucher(check.voucher.code),
         });
       } catch {
         // the refusal's own message is shown

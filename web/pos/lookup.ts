@@ -1,5 +1,4 @@
-import { api } from "../shared/api.ts";
-import type { Member, Page } from "./types.ts";
+import { findMembers, type Member } from "./api/members.ts";
 
 export type LookupShape = "email" | "phone" | "text";
 
@@ -12,7 +11,8 @@ export function shapeOf(text: string): LookupShape {
   return "text";
 }
 
-const find = async (query: Record<string, string>) => (await api.get<Page<Member>>("/v1/members", { ...query, limit: 10 })).data;
+const find = async (query: { email?: string; phone?: string; externalId?: string; q?: string }) =>
+  (await findMembers({ ...query, limit: 10 })).data;
 
 /**
  * The members the one lookup field means: an email by email; digits by phone (normalized by the

@@ -5,12 +5,12 @@ import { StaffGate } from "../admin/StaffGate.tsx";
 import { createStaffQueryClient, useSession } from "../admin/session.tsx";
 import "../shared/styles.css";
 import "./pos.css";
+import type { Member } from "./api/members.ts";
 import { Lookup } from "./Lookup.tsx";
 import { memberLabel } from "./lookup.ts";
 import { MemberPanel } from "./MemberPanel.tsx";
 import { Purchase } from "./Purchase.tsx";
 import { Rewards } from "./Rewards.tsx";
-import type { Member } from "./types.ts";
 import { VoucherPanel } from "./Voucher.tsx";
 
 const queryClient = createStaffQueryClient();

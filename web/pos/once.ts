@@ -1,5 +1,5 @@
 import { useCallback, useRef, useState } from "react";
-import { ApiError, newIdempotencyKey, type RequestOptions, sendOnce } from "../shared/api.ts";
+import { ApiError, newIdempotencyKey, type RequestOptions, sendOnce } from "../shared/api/http.ts";
 
 /**
  * One user action sent at most once. `run(payload)` sends it with `sendOnce` (network failures are

@@ -1,17 +1,17 @@
 import { useQuery } from "@tanstack/react-query";
-import { ApiError, api, setCsrfToken } from "./api.ts";
+import { ApiError, setCsrfToken } from "./api/http.ts";
 
 /**
- * A cookie session as the pages see it: read from `path` once a minute at most, its CSRF token
+ * A cookie session as the pages see it: read with `read` once a minute at most, its CSRF token
  * kept for the changes the page sends, or null when signed out (401). The staff apps read
- * `/auth/session`, the portal `/v1/me/session`.
+ * the staff session (admin/api/auth.ts), the portal the member's (portal/api/me.ts).
  */
-export function useCookieSession<T extends { csrfToken: string }>(queryKey: string, path: string) {
+export function useCookieSession<T extends { csrfToken: string }>(queryKey: readonly string[], read: () => Promise<T>) {
   return useQuery({
-    queryKey: [queryKey],
+    queryKey,
     queryFn: async () => {
       try {
-        const session = await api.get<T>(path);
+        const session = await read();
         setCsrfToken(session.csrfToken);
         return session;
       } catch (error) {

@@ -1,5 +1,5 @@
 import { type InputHTMLAttributes, type ReactNode, type SelectHTMLAttributes, type TextareaHTMLAttributes, useId } from "react";
-import { ApiError } from "./api.ts";
+import { ApiError } from "./api/http.ts";
 
 /** The label, hint and API message around one form control; `control` gets its id and aria props. */
 function FieldFrame({

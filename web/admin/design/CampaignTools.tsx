@@ -6,31 +6,20 @@
 import { useMutation, useQuery } from "@tanstack/react-query";
 import { DateTime } from "luxon";
 import { type FormEvent, useState } from "react";
-import { api } from "../../shared/api.ts";
+import type { Sent } from "../../shared/api/client.ts";
+import { CHANNEL_LABELS, isValueOf, optionsOf } from "../../shared/api/values.ts";
 import { ErrorAlert, Field, formatMoney, formatNumber, formatPoints, SelectField, Stat } from "../../shared/ui.tsx";
+import {
+  backtestCampaign,
+  type Campaign,
+  type ExampleEvent as Example,
+  type Preview,
+  previewCampaign,
+} from "../api/campaigns.ts";
+import { getLadder, tierKeys } from "../api/tiers.ts";
 import { useSession } from "../session.tsx";
-import { endOfDay, errorAt, formatDay, list, num, startOfDay, toMinor } from "./common.tsx";
-import type { Campaign, Ladder } from "./types.ts";
-
-interface Preview {
-  points: number;
-  campaignPoints: number;
-  holdoutPercent: number;
-  contributions: { ruleId: string; ruleName: string; campaignId: string | null; points: number; explanation: string }[];
-  skipped: { ruleId: string; ruleName: string; reason: string; explanation: string }[];
-}
-
-interface Backtest {
-  eventsReplayed: number;
-  eventsRewarded: number;
-  points: number;
-  pointsNetOfReturns: number;
-  membersReached: number;
-  membersHeldOut: number;
-  cost: { amount: number; currency: string };
-  budgetExhaustedAt: string | null;
-  topRules: { ruleId: string; ruleName: string; points: number; events: number; members: number }[];
-}
+import { errorAt } from "./common.tsx";
+import { endOfDay, formatDay, list, num, startOfDay, toMinor } from "./form-values.ts";
 
 interface ItemDraft {
   key: number;
@@ -45,7 +34,7 @@ const emptyItem = (): ItemDraft => ({ key: nextKey++, sku: "", category: "", qua
 export function CampaignTools({ campaign }: { campaign: Campaign }) {
   return (
     <div className="grid" style={{ marginTop: "2rem", alignItems: "start" }}>
-      <ExampleEvent path={`/v1/campaigns/${campaign.id}/preview`} forCampaign />
+      <ExampleEvent preview={(body) => previewCampaign(campaign.id, body)} forCampaign />
       <BacktestPanel campaign={campaign} />
     </div>
   );
@@ -55,7 +44,13 @@ export function CampaignTools({ campaign }: { campaign: Campaign }) {
  * An example event and member, and the points they would earn: through a campaign's preview, or
  * the standing rules' (POST /v1/rules/preview).
  */
-export function ExampleEvent({ path, forCampaign = false }: { path: string; forCampaign?: boolean }) {
+export function ExampleEvent({
+  preview,
+  forCampaign = false,
+}: {
+  preview: (body: Sent<Example>) => Promise<Preview>;
+  forCampaign?: boolean;
+}) {
   const { program } = useSession();
   const currency = program.currency;
   const [type, setType] = useState("purchase");
@@ -65,10 +60,10 @@ export function ExampleEvent({ path, forCampaign = false }: { path: string; forC
   const [segments, setSegments] = useState("");
   const [purchases, setPurchases] = useState("0");
   const [items, setItems] = useState<ItemDraft[]>([]);
-  const tiers = useQuery({ queryKey: ["tiers"], queryFn: () => api.get<Ladder>("/v1/tiers") });
+  const tiers = useQuery({ queryKey: tierKeys.ladder, queryFn: getLadder });
   const tryIt = useMutation({
     mutationFn: () =>
-      api.post<Preview>(path, {
+      preview({
         event: {
           type: type.trim(),
           ...(amount.trim() && { amount: toMinor(amount, currency) }),
@@ -80,7 +75,7 @@ export function ExampleEvent({ path, forCampaign = false }: { path: string; forC
               unitPrice: toMinor(i.unitPrice, currency),
             })),
           }),
-          ...(channel && { channel }),
+          ...(isValueOf(CHANNEL_LABELS, channel) && { channel }),
         },
         member: { ...(tierId && { tierId }), segments: list(segments), purchases: num(purchases) ?? 0 },
       }),
@@ -118,7 +113,7 @@ export function ExampleEvent({ path, forCampaign = false }: { path: string; forC
             label="Example channel"
             value={channel}
             onChange={(e) => setChannel(e.target.value)}
-            options={[{ value: "", label: "Any" }, ...["store", "online", "app", "partner"].map((c) => ({ value: c, label: c }))]}
+            options={[{ value: "", label: "Any" }, ...optionsOf(CHANNEL_LABELS)]}
           />
         </div>
         {items.map((item, i) => (
@@ -232,7 +227,7 @@ function BacktestPanel({ campaign }: { campaign: Campaign }) {
   const [to, setTo] = useState(today.toISODate() ?? "");
   const run = useMutation({
     mutationFn: () =>
-      api.post<Backtest>(`/v1/campaigns/${campaign.id}/backtest`, {
+      backtestCampaign(campaign.id, {
         from: from ? startOfDay(from, tz) : "",
         to: to ? endOfDay(to, tz) : "",
       }),

@@ -1,130 +1,18 @@
 /**
  * The reward editor: type and the terms each type needs, cost, stock, per-member limit, window,
- * tier and segment gates, voucher validity and code format, and an image with a live preview;
- * and the import of a pool reward's codes (typed one per line, or from a CSV file).
+ * tier and segment gates, voucher validity and code format, and an image with a live preview.
+ * The draft <-> body mapping is reward-draft.ts; a pool reward's codes are RewardCodes.tsx.
  */
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { type ChangeEvent, type FormEvent, useState } from "react";
-import { api, sendOnce } from "../../shared/api.ts";
-import { ErrorAlert, Field, formatNumber, Notice, SelectField } from "../../shared/ui.tsx";
+import { type FormEvent, useState } from "react";
+import { sendOnce } from "../../shared/api/http.ts";
+import { optionsOf, REWARD_TYPE_LABELS } from "../../shared/api/values.ts";
+import { ErrorAlert, Field, Notice, SelectField } from "../../shared/ui.tsx";
+import { createReward, type Reward, type RewardType, rewardKeys, updateReward } from "../api/rewards.ts";
+import { getLadder, tierKeys } from "../api/tiers.ts";
 import { useSession } from "../session.tsx";
-import { dayOf, errorAt, fromMinor, lastDayOf, lines, list, num, str, TextArea, toMinor } from "./common.tsx";
-import { type Ladder, REWARD_TYPES, type Reward, type RewardType } from "./types.ts";
-
-export const REWARD_TYPE_LABEL: Record<RewardType, string> = {
-  discount_amount: "Discount (amount)",
-  discount_percent: "Discount (percent)",
-  free_product: "Free product",
-  store_credit: "Store credit",
-  experience: "Experience",
-  donation: "Donation",
-};
-
-interface RewardDraft {
-  type: RewardType;
-  name: string;
-  description: string;
-  amount: string;
-  percent: string;
-  maxAmount: string;
-  sku: string;
-  productName: string;
-  details: string;
-  charity: string;
-  costPoints: string;
-  category: string;
-  imageUrl: string;
-  status: Reward["status"];
-  stock: string;
-  limitCount: string;
-  limitPeriod: string;
-  availableFrom: string;
-  availableUntil: string;
-  minTierId: string;
-  segments: string;
-  voucherValidDays: string;
-  codeType: "generated" | "pool" | "none";
-  codePrefix: string;
-  codeLength: string;
-}
-
-function rewardDraft(r: Reward | null, currency: string, timezone: string): RewardDraft {
-  const v = (r?.value ?? {}) as Record<string, unknown>;
-  const money = (key: string) => fromMinor(v[key] as number | undefined, currency);
-  return {
-    type: r?.type ?? "discount_amount",
-    name: r?.name ?? "",
-    description: r?.description ?? "",
-    amount: money("amount"),
-    percent: str(v.percent as number | undefined),
-    maxAmount: money("maxAmount"),
-    sku: (v.sku as string) ?? "",
-    productName: (v.productName as string) ?? "",
-    details: (v.details as string) ?? "",
-    charity: (v.charity as string) ?? "",
-    costPoints: str(r?.costPoints),
-    category: r?.category ?? "",
-    imageUrl: r?.imageUrl ?? "",
-    status: r?.status ?? "active",
-    stock: str(r?.stock?.total),
-    limitCount: str(r?.memberLimit?.count),
-    limitPeriod: r?.memberLimit?.period ?? "month",
-    availableFrom: dayOf(r?.availableFrom, timezone),
-    availableUntil: lastDayOf(r?.availableUntil, timezone),
-    minTierId: r?.minTierId ?? "",
-    segments: (r?.segments ?? []).join(", "),
-    voucherValidDays: str(r?.voucherValidDays),
-    codeType: r?.codeFormat.type ?? "generated",
-    codePrefix: r?.codeFormat.type === "generated" ? (r.codeFormat.prefix ?? "") : "",
-    codeLength: r?.codeFormat.type === "generated" ? str(r.codeFormat.length) : "12",
-  };
-}
-
-function termsOf(d: RewardDraft, currency: string): Record<string, unknown> {
-  const opt = (key: string, v: unknown) => (v === undefined || v === "" ? {} : { [key]: v });
-  switch (d.type) {
-    case "discount_amount":
-    case "store_credit":
-      return { amount: toMinor(d.amount, currency) };
-    case "discount_percent":
-      return { percent: num(d.percent), ...opt("maxAmount", toMinor(d.maxAmount, currency)) };
-    case "free_product":
-      return { sku: d.sku, ...opt("productName", d.productName.trim()) };
-    case "experience":
-      return opt("details", d.details.trim());
-    case "donation":
-      return { charity: d.charity, ...opt("amount", toMinor(d.amount, currency)) };
-  }
-}
-
-/** The body: a new reward omits what is blank; an edit sends null to clear it. */
-function rewardBody(d: RewardDraft, currency: string, editing: boolean): Record<string, unknown> {
-  const blank = editing ? null : undefined;
-  const body: Record<string, unknown> = {
-    name: d.name,
-    description: d.description.trim() ? d.description : blank,
-    value: termsOf(d, currency),
-    costPoints: num(d.costPoints),
-    category: d.category.trim() ? d.category.trim() : blank,
-    imageUrl: d.imageUrl.trim() ? d.imageUrl.trim() : blank,
-    status: d.status,
-    stock: num(d.stock) ?? blank,
-    memberLimit: d.limitCount.trim() ? { count: num(d.limitCount), period: d.limitPeriod } : blank,
-    availableFrom: d.availableFrom || blank,
-    availableUntil: d.availableUntil || blank,
-    minTierId: d.minTierId || blank,
-    segments: list(d.segments),
-    voucherValidDays: num(d.voucherValidDays) ?? blank,
-  };
-  if (!editing) {
-    body.type = d.type;
-    body.codeFormat =
-      d.codeType === "generated"
-        ? { type: "generated", ...(d.codePrefix.trim() && { prefix: d.codePrefix.trim() }), length: num(d.codeLength) ?? 12 }
-        : { type: d.codeType };
-  }
-  return Object.fromEntries(Object.entries(body).filter(([, v]) => v !== undefined));
-}
+import { errorAt, TextArea } from "./common.tsx";
+import { type RewardDraft, rewardBody, rewardDraft } from "./reward-draft.ts";
 
 export function RewardForm({ reward, onSaved }: { reward: Reward | null; onSaved: (reward: Reward) => void }) {
   const { program } = useSession();
@@ -132,17 +20,15 @@ export function RewardForm({ reward, onSaved }: { reward: Reward | null; onSaved
   const queryClient = useQueryClient();
   const [d, setD] = useState(() => rewardDraft(reward, currency, timezone));
   const set = <K extends keyof RewardDraft>(key: K, value: RewardDraft[K]) => setD((prev) => ({ ...prev, [key]: value }));
-  const tiers = useQuery({ queryKey: ["tiers"], queryFn: () => api.get<Ladder>("/v1/tiers") });
+  const tiers = useQuery({ queryKey: tierKeys.ladder, queryFn: getLadder });
   const save = useMutation({
     mutationFn: () => {
       const body = rewardBody(d, currency, reward !== null);
-      return sendOnce((o) =>
-        reward ? api.patch<Reward>(`/v1/rewards/${reward.id}`, body, o) : api.post<Reward>("/v1/rewards", body, o),
-      );
+      return sendOnce((o) => (reward ? updateReward(reward.id, body, o) : createReward(body, o)));
     },
     onSuccess: (saved) => {
-      void queryClient.invalidateQueries({ queryKey: ["rewards"] });
-      queryClient.setQueryData(["reward", saved.id], saved);
+      void queryClient.invalidateQueries({ queryKey: rewardKeys.all });
+      queryClient.setQueryData(rewardKeys.one(saved.id), saved);
       onSaved(saved);
     },
   });
@@ -164,7 +50,7 @@ export function RewardForm({ reward, onSaved }: { reward: Reward | null; onSaved
             value={d.type}
             disabled={reward !== null}
             onChange={(e) => set("type", e.target.value as RewardType)}
-            options={REWARD_TYPES.map((t) => ({ value: t, label: REWARD_TYPE_LABEL[t] }))}
+            options={optionsOf(REWARD_TYPE_LABELS)}
             error={err("type")}
           />
           <Field
@@ -407,76 +293,5 @@ export function RewardForm({ reward, onSaved }: { reward: Reward | null; onSaved
         {save.isPending ? "Saving…" : reward ? "Save reward" : "Create reward"}
       </button>
     </form>
-  );
-}
-
-/** Codes from a CSV or text file: the first column of each line, without a "code" header. */
-export function codesFromCsv(text: string): string[] {
-  return lines(text)
-    .map((line) => (line.split(/[,;\t]/)[0] ?? "").replace(/^"|"$/g, "").trim())
-    .filter((code, i) => code && !(i === 0 && /^codes?$/i.test(code)));
-}
-
-export function CodesImport({ reward }: { reward: Reward }) {
-  const queryClient = useQueryClient();
-  const [text, setText] = useState("");
-  const importCodes = useMutation({
-    mutationFn: () =>
-      sendOnce((o) =>
-        api.post<{ imported: number; skipped: string[]; codesAvailable: number }>(
-          `/v1/rewards/${reward.id}/codes`,
-          { codes: lines(text) },
-          o,
-        ),
-      ),
-    onSuccess: () => {
-      setText("");
-      void queryClient.invalidateQueries({ queryKey: ["rewards"] });
-      void queryClient.invalidateQueries({ queryKey: ["reward", reward.id] });
-    },
-  });
-  const onFile = async (e: ChangeEvent<HTMLInputElement>) => {
-    const file = e.target.files?.[0];
-    if (!file) return;
-    const codes = codesFromCsv(await file.text());
-    setText((prev) => [...lines(prev), ...codes].join("\n"));
-  };
-  const submit = (e: FormEvent) => {
-    e.preventDefault();
-    importCodes.mutate();
-  };
-  const firstBad = importCodes.error ? errorAt(importCodes.error, "codes") : undefined;
-  const r = importCodes.data;
-  return (
-    <section className="panel" aria-labelledby="codes-heading" style={{ marginTop: "1.5rem" }}>
-      <h2 id="codes-heading" style={{ marginTop: 0 }}>
-        Voucher codes
-      </h2>
-      <p>{formatNumber(reward.codesAvailable ?? 0)} imported codes not yet handed out.</p>
-      <form onSubmit={submit} noValidate aria-label="Import codes">
-        <TextArea
-          label="Codes to import (one per line)"
-          rows={6}
-          value={text}
-          onChange={(e) => setText(e.target.value)}
-          error={firstBad}
-        />
-        <div className="field">
-          <label htmlFor="codes-file">Or read them from a CSV file (first column)</label>
-          <input id="codes-file" type="file" accept=".csv,.txt,text/csv,text/plain" onChange={(e) => void onFile(e)} />
-        </div>
-        <ErrorAlert error={importCodes.error} />
-        {r && (
-          <Notice>
-            Imported {formatNumber(r.imported)} codes
-            {r.skipped.length > 0 && ` (${r.skipped.length} already known, skipped: ${r.skipped.slice(0, 5).join(", ")})`}.{" "}
-            {formatNumber(r.codesAvailable)} available.
-          </Notice>
-        )}
-        <button type="submit" disabled={importCodes.isPending || lines(text).length === 0}>
-          {importCodes.isPending ? "Importing…" : "Import codes"}
-        </button>
-      </form>
-    </section>
   );
 }

@@ -1,8 +1,8 @@
 import { useQuery } from "@tanstack/react-query";
 import { useId } from "react";
-import { api } from "../../shared/api.ts";
 import { ErrorAlert, formatDateTime } from "../../shared/ui.tsx";
-import type { Version } from "./types.ts";
+import { campaignKeys, campaignVersions } from "../api/campaigns.ts";
+import { ruleKeys, ruleVersions } from "../api/rules.ts";
 
 /**
  * The versions of a rule or campaign (every save is one), newest as the API lists them; a
@@ -11,8 +11,8 @@ import type { Version } from "./types.ts";
 export function Versions({ kind, id, showStatus = false }: { kind: "rule" | "campaign"; id: string; showStatus?: boolean }) {
   const headingId = useId();
   const versions = useQuery({
-    queryKey: [`${kind}-versions`, id],
-    queryFn: () => api.get<{ data: Version[] }>(`/v1/${kind}s/${id}/versions`),
+    queryKey: kind === "rule" ? ruleKeys.versions(id) : campaignKeys.versions(id),
+    queryFn: () => (kind === "rule" ? ruleVersions(id) : campaignVersions(id)),
   });
   return (
     <section aria-labelledby={headingId} style={{ marginTop: "2rem" }}>

@@ -1,17 +1,17 @@
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useState } from "react";
-import { api, sendOnce } from "../../shared/api.ts";
+import { sendOnce } from "../../shared/api/http.ts";
 import { Checkbox, ErrorAlert, Field, formatPoints, Notice } from "../../shared/ui.tsx";
+import { adjustPoints, type Member, memberKeys, updateMember } from "../api/members.ts";
 import { apiFieldError, ConfirmButton } from "./common.tsx";
-import type { Member } from "./types.ts";
 
 /** After a change to a member: everything shown about them (and the member list) is read again. */
 export function useMemberRefresh(memberId: string) {
   const queryClient = useQueryClient();
   return () =>
     Promise.all([
-      queryClient.invalidateQueries({ queryKey: ["member", memberId] }),
-      queryClient.invalidateQueries({ queryKey: ["members"] }),
+      queryClient.invalidateQueries({ queryKey: memberKeys.one(memberId) }),
+      queryClient.invalidateQueries({ queryKey: memberKeys.all }),
     ]);
 }
 
@@ -24,8 +24,7 @@ export function AdjustPointsForm({ memberId }: { memberId: string }) {
   const [done, setDone] = useState<string | null>(null);
   const refresh = useMemberRefresh(memberId);
   const adjust = useMutation({
-    mutationFn: (body: Record<string, unknown>) =>
-      sendOnce((opts) => api.post<{ balance: { available: number } }>(`/v1/members/${memberId}/adjustments`, body, opts)),
+    mutationFn: (body: Record<string, unknown>) => sendOnce((opts) => adjustPoints(memberId, body, opts)),
     onSuccess: async (result, body) => {
       setPoints("");
       setReason("");
@@ -112,8 +111,7 @@ export function EditMemberForm({ member, onDone }: { member: Member; onDone: () 
   const [values, setValues] = useState(initial);
   const refresh = useMemberRefresh(member.id);
   const save = useMutation({
-    mutationFn: (body: Record<string, string | null>) =>
-      sendOnce((opts) => api.patch<Member>(`/v1/members/${member.id}`, body, opts)),
+    mutationFn: (body: Record<string, string | null>) => sendOnce((opts) => updateMember(member.id, body, opts)),
     onSuccess: async () => {
       await refresh();
       onDone();
@@ -165,8 +163,7 @@ export function BlockButton({ member }: { member: Member }) {
   const refresh = useMemberRefresh(member.id);
   const blocking = member.status === "active";
   const change = useMutation({
-    mutationFn: () =>
-      sendOnce((opts) => api.patch<Member>(`/v1/members/${member.id}`, { status: blocking ? "blocked" : "active" }, opts)),
+    mutationFn: () => sendOnce((opts) => updateMember(member.id, { status: blocking ? "blocked" : "active" }, opts)),
     onSuccess: refresh,
   });
   return (

@@ -1,19 +1,18 @@
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { Link } from "react-router";
-import { api } from "../../shared/api.ts";
 import { ErrorAlert, formatDateTime, formatPoints, Pager } from "../../shared/ui.tsx";
+import { type HistoryList, memberHistory, memberKeys, type Paging, type Referral, type StoredEvent } from "../api/members.ts";
 import { useSession } from "../session.tsx";
 import { formatMinor, LEDGER_EXPLANATIONS, memberName, StatusBadge, signedPoints, TableWrap, useCursors } from "./common.tsx";
-import type { LedgerEntry, Page, Redemption, Referrals, StoredEvent } from "./types.ts";
 
 const PAGE_SIZE = 20;
 
 /** One page of a member's list at a time, by the API's cursor; fresh after any change to the member. */
-function useMemberPage<T>(memberId: string, list: string, path: string) {
+function useMemberPage<T>(memberId: string, list: HistoryList, read: (memberId: string, paging: Paging) => Promise<T>) {
   const { cursor, cursors, setCursors } = useCursors(memberId);
   const query = useQuery({
-    queryKey: ["member", memberId, list, cursor ?? null],
-    queryFn: () => api.get<T>(path, { limit: PAGE_SIZE, cursor }),
+    queryKey: memberKeys.history(memberId, list, cursor),
+    queryFn: () => read(memberId, { limit: PAGE_SIZE, cursor }),
     placeholderData: keepPreviousData,
   });
   return { query, cursors, setCursors };
@@ -34,7 +33,7 @@ function actorLabel(actor: string, you: string): string {
 
 export function LedgerHistory({ memberId }: { memberId: string }) {
   const { session } = useSession();
-  const { query, cursors, setCursors } = useMemberPage<Page<LedgerEntry>>(memberId, "ledger", `/v1/members/${memberId}/ledger`);
+  const { query, cursors, setCursors } = useMemberPage(memberId, "ledger", memberHistory.ledger);
   return (
     <>
       <ErrorAlert error={query.error} />
@@ -87,7 +86,7 @@ function explanations(event: StoredEvent): string[] {
 
 export function EventHistory({ memberId }: { memberId: string }) {
   const { program } = useSession();
-  const { query, cursors, setCursors } = useMemberPage<Page<StoredEvent>>(memberId, "events", `/v1/members/${memberId}/events`);
+  const { query, cursors, setCursors } = useMemberPage(memberId, "events", memberHistory.events);
   return (
     <>
       <ErrorAlert error={query.error} />
@@ -139,11 +138,7 @@ export function EventHistory({ memberId }: { memberId: string }) {
 }
 
 export function RedemptionHistory({ memberId }: { memberId: string }) {
-  const { query, cursors, setCursors } = useMemberPage<Page<Redemption>>(
-    memberId,
-    "redemptions",
-    `/v1/members/${memberId}/redemptions`,
-  );
+  const { query, cursors, setCursors } = useMemberPage(memberId, "redemptions", memberHistory.redemptions);
   return (
     <>
       <ErrorAlert error={query.error} />
@@ -199,15 +194,15 @@ export function RedemptionHistory({ memberId }: { memberId: string }) {
   );
 }
 
-const REFERRAL_STATUS: Record<string, string> = {
+const REFERRAL_STATUS = {
   pending: "waiting for a qualifying purchase",
   rewarded: "rewarded",
   refused: "refused",
   reversed: "reversed (the purchase was returned)",
-};
+} satisfies Record<Referral["status"], string>;
 
 export function ReferralHistory({ memberId }: { memberId: string }) {
-  const { query, cursors, setCursors } = useMemberPage<Referrals>(memberId, "referrals", `/v1/members/${memberId}/referrals`);
+  const { query, cursors, setCursors } = useMemberPage(memberId, "referrals", memberHistory.referrals);
   const by = query.data?.referredBy;
   return (
     <>

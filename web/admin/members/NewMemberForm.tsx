@@ -1,10 +1,10 @@
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useState } from "react";
 import { useNavigate } from "react-router";
-import { api, sendOnce } from "../../shared/api.ts";
+import { sendOnce } from "../../shared/api/http.ts";
 import { ErrorAlert, Field } from "../../shared/ui.tsx";
+import { createMember, memberKeys } from "../api/members.ts";
 import { apiFieldError } from "./common.tsx";
-import type { Member } from "./types.ts";
 
 const FIELDS = [
   { key: "name", label: "Name", type: "text", autoComplete: "off" },
@@ -24,9 +24,9 @@ export function NewMemberForm({ onCancel }: { onCancel: () => void }) {
   const navigate = useNavigate();
   const queryClient = useQueryClient();
   const create = useMutation({
-    mutationFn: (body: Partial<Values>) => sendOnce((opts) => api.post<Member>("/v1/members", body, opts)),
+    mutationFn: (body: Partial<Values>) => sendOnce((opts) => createMember(body, opts)),
     onSuccess: async (member) => {
-      await queryClient.invalidateQueries({ queryKey: ["members"] });
+      await queryClient.invalidateQueries({ queryKey: memberKeys.all });
       navigate(`/members/${member.id}`);
     },
   });

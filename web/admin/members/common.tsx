@@ -1,7 +1,7 @@
 import { type KeyboardEvent, type ReactNode, useEffect, useId, useRef, useState } from "react";
-import { ApiError } from "../../shared/api.ts";
+import { ApiError } from "../../shared/api/http.ts";
 import { formatMoney } from "../../shared/ui.tsx";
-import type { LedgerType, Member, MemberStatus } from "./types.ts";
+import type { LedgerType, Member, MemberStatus } from "../api/members.ts";
 
 /** Cursor paging state that starts over when `resetKey` (the query) changes. */
 export function useCursors(resetKey: string) {

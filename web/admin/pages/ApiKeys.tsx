@@ -1,18 +1,11 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useState } from "react";
-import { api, sendOnce } from "../../shared/api.ts";
+import { sendOnce } from "../../shared/api/http.ts";
 import { ErrorAlert, Field, fieldError, formatDateTime, Notice, SelectField } from "../../shared/ui.tsx";
+import { type ApiKey, apiKeyKeys, type CreatedApiKey, createApiKey, listApiKeys, revokeApiKey } from "../api/api-keys.ts";
+import { auditKeys } from "../api/audit.ts";
 
-type Scope = "admin" | "pos" | "read";
-
-interface ApiKey {
-  id: string;
-  name: string;
-  scope: Scope;
-  prefix: string;
-  createdAt: string;
-  revokedAt: string | null;
-}
+type Scope = ApiKey["scope"];
 
 const SCOPES: { value: Scope; label: string }[] = [
   { value: "pos", label: "pos: members, balances, purchases and redemptions at the till" },
@@ -22,15 +15,15 @@ const SCOPES: { value: Scope; label: string }[] = [
 
 export default function ApiKeys() {
   const queryClient = useQueryClient();
-  const keys = useQuery({ queryKey: ["api-keys"], queryFn: () => api.get<{ data: ApiKey[] }>("/v1/api-keys") });
-  const [created, setCreated] = useState<(ApiKey & { secret: string }) | null>(null);
+  const keys = useQuery({ queryKey: apiKeyKeys.all, queryFn: listApiKeys });
+  const [created, setCreated] = useState<CreatedApiKey | null>(null);
   const [confirming, setConfirming] = useState<string | null>(null);
   const changed = () => {
-    void queryClient.invalidateQueries({ queryKey: ["api-keys"] });
-    void queryClient.invalidateQueries({ queryKey: ["audit"] });
+    void queryClient.invalidateQueries({ queryKey: apiKeyKeys.all });
+    void queryClient.invalidateQueries({ queryKey: auditKeys.all });
   };
   const revoke = useMutation({
-    mutationFn: (id: string) => sendOnce((opts) => api.delete<ApiKey>(`/v1/api-keys/${id}`, {}, opts)),
+    mutationFn: (id: string) => sendOnce((opts) => revokeApiKey(id, opts)),
     onSuccess: () => {
       setConfirming(null);
       changed();
@@ -116,11 +109,11 @@ export default function ApiKeys() {
   );
 }
 
-function NewKeyForm({ onCreated }: { onCreated: (key: ApiKey & { secret: string }) => void }) {
+function NewKeyForm({ onCreated }: { onCreated: (key: CreatedApiKey) => void }) {
   const [name, setName] = useState("");
   const [scope, setScope] = useState<Scope>("pos");
   const create = useMutation({
-    mutationFn: () => sendOnce((opts) => api.post<ApiKey & { secret: string }>("/v1/api-keys", { name, scope }, opts)),
+    mutationFn: () => sendOnce((opts) => createApiKey({ name, scope }, opts)),
     onSuccess: (key) => {
       setName("");
       onCreated(key);
@@ -159,7 +152,7 @@ function NewKeyForm({ onCreated }: { onCreated: (key: ApiKey & { secret: string 
 }
 
 /** The new key's secret, shown this once, with a copy button. */
-function SecretOnce({ apiKey, onDone }: { apiKey: ApiKey & { secret: string }; onDone: () => void }) {
+function SecretOnce({ apiKey, onDone }: { apiKey: CreatedApiKey; onDone: () => void }) {
   const [copied, setCopied] = useState<"yes" | "failed" | null>(null);
   const copy = async () => {
     try {

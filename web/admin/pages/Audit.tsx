@@ -1,20 +1,7 @@
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { type FormEvent, Fragment, useState } from "react";
-import { api } from "../../shared/api.ts";
 import { ErrorAlert, Field, fieldError, formatDateTime, Pager } from "../../shared/ui.tsx";
-
-interface AuditEntry {
-  id: string;
-  actor: string;
-  actorName: string | null;
-  action: string;
-  summary: string | null;
-  targetId: string | null;
-  before: unknown;
-  after: unknown;
-  requestId: string | null;
-  at: string;
-}
+import { auditKeys, listAudit } from "../api/audit.ts";
 
 interface Filters {
   actor: string;
@@ -45,9 +32,9 @@ export default function Audit() {
   const [open, setOpen] = useState<string | null>(null);
   const cursor = cursors.at(-1);
   const log = useQuery({
-    queryKey: ["audit", filters, cursor ?? null],
+    queryKey: auditKeys.page(filters, cursor),
     queryFn: () =>
-      api.get<{ data: AuditEntry[]; nextCursor: string | null }>("/v1/audit", {
+      listAudit({
         actor: filters.actor.trim(),
         action: filters.action.trim(),
         targetId: filters.targetId.trim(),

@@ -1,12 +1,25 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useState } from "react";
 import { Link, useLocation, useNavigate, useParams } from "react-router";
-import { api, sendOnce } from "../../shared/api.ts";
+import type { Sent } from "../../shared/api/client.ts";
+import { sendOnce } from "../../shared/api/http.ts";
 import { ErrorAlert, Field, Notice, SelectField } from "../../shared/ui.tsx";
+import {
+  type Campaign,
+  campaignKeys,
+  createCampaign,
+  getCampaign,
+  type MemberCondition,
+  type NewCampaign,
+  updateCampaign,
+} from "../api/campaigns.ts";
+import { listRules, ruleKeys } from "../api/rules.ts";
+import { getLadder, tierKeys } from "../api/tiers.ts";
 import { CampaignTools } from "../design/CampaignTools.tsx";
-import { CheckGroup, dayOf, errorAt, lastDayOf, list, num, str, TextArea } from "../design/common.tsx";
-import { effectSummary, RuleForm } from "../design/RuleForm.tsx";
-import type { Campaign, Condition, Ladder, Rule } from "../design/types.ts";
+import { CheckGroup, errorAt, TextArea } from "../design/common.tsx";
+import { effectSummary } from "../design/effect-summary.ts";
+import { dayOf, lastDayOf, list, num, str } from "../design/form-values.ts";
+import { RuleForm } from "../design/RuleForm.tsx";
 import { Versions } from "../design/Versions.tsx";
 import { useSession } from "../session.tsx";
 
@@ -44,16 +57,16 @@ function campaignDraft(c: Campaign | null, timezone: string): CampaignDraft {
     status: c?.status ?? "draft",
     startsAt: dayOf(c?.startsAt, timezone),
     endsAt: lastDayOf(c?.endsAt, timezone),
-    tiers: (tier?.in as string[] | undefined) ?? [],
-    segments: ((segment?.in as string[] | undefined) ?? []).join(", "),
+    tiers: tier?.in ?? [],
+    segments: (segment?.in ?? []).join(", "),
     holdoutPercent: str(c?.holdoutPercent ?? 0),
     budgetPoints: str(c?.budget?.points),
   };
 }
 
 /** The body for a draft; audience conditions the form does not edit are kept as they are. */
-function campaignBody(d: CampaignDraft, kept: Condition[]): Record<string, unknown> {
-  const audience: Condition[] = [...kept];
+function campaignBody(d: CampaignDraft, kept: MemberCondition[]): Sent<NewCampaign> {
+  const audience: MemberCondition[] = [...kept];
   if (d.tiers.length > 0) audience.push({ type: "tier", in: d.tiers });
   const segments = list(d.segments);
   if (segments.length > 0) audience.push({ type: "segment", in: segments });
@@ -74,8 +87,8 @@ export default function CampaignEdit() {
   const { campaignId } = useParams();
   const location = useLocation();
   const campaign = useQuery({
-    queryKey: ["campaign", campaignId],
-    queryFn: () => api.get<Campaign>(`/v1/campaigns/${campaignId}`),
+    queryKey: campaignKeys.one(campaignId),
+    queryFn: () => getCampaign(campaignId ?? ""),
     enabled: Boolean(campaignId),
   });
   if (campaignId && campaign.error) return <ErrorAlert error={campaign.error} />;
@@ -111,20 +124,22 @@ function CampaignForm({ campaign }: { campaign: Campaign | null }) {
   const [d, setD] = useState<CampaignDraft>(initial);
   const set = <K extends keyof CampaignDraft>(key: K, value: CampaignDraft[K]) => setD((prev) => ({ ...prev, [key]: value }));
   const kept = (campaign?.audience ?? []).filter((a) => a.type !== "tier" && a.type !== "segment");
-  const tiers = useQuery({ queryKey: ["tiers"], queryFn: () => api.get<Ladder>("/v1/tiers") });
+  const tiers = useQuery({ queryKey: tierKeys.ladder, queryFn: getLadder });
   const save = useMutation({
     mutationFn: () => {
       const body = campaignBody(d, kept);
-      if (!campaign) return sendOnce((o) => api.post<Campaign>("/v1/campaigns", body, o));
+      if (!campaign) return sendOnce((o) => createCampaign(body, o));
       // Send only what changed: a live campaign's budget or schedule stays as it is unless edited.
       const before = campaignBody(initial, kept);
-      const patch = Object.fromEntries(Object.entries(body).filter(([k, v]) => JSON.stringify(v) !== JSON.stringify(before[k])));
-      return sendOnce((o) => api.patch<Campaign>(`/v1/campaigns/${campaign.id}`, patch, o));
+      const patch = Object.fromEntries(
+        Object.entries(body).filter(([k, v]) => JSON.stringify(v) !== JSON.stringify(before[k as keyof typeof before])),
+      );
+      return sendOnce((o) => updateCampaign(campaign.id, patch, o));
     },
     onSuccess: (saved) => {
-      void queryClient.invalidateQueries({ queryKey: ["campaigns"] });
-      void queryClient.invalidateQueries({ queryKey: ["campaign-versions", saved.id] });
-      queryClient.setQueryData(["campaign", saved.id], saved);
+      void queryClient.invalidateQueries({ queryKey: campaignKeys.all });
+      void queryClient.invalidateQueries({ queryKey: campaignKeys.versions(saved.id) });
+      queryClient.setQueryData(campaignKeys.one(saved.id), saved);
       setInitial(d);
       if (!campaign) navigate(`/campaigns/${saved.id}`, { replace: true, state: { created: true } });
     },
@@ -244,8 +259,8 @@ function CampaignRules({ campaign }: { campaign: Campaign }) {
   const { program } = useSession();
   const [editing, setEditing] = useState<string | null>(null);
   const rules = useQuery({
-    queryKey: ["rules", { campaignId: campaign.id }],
-    queryFn: () => api.get<{ data: Rule[] }>("/v1/rules", { campaignId: campaign.id }),
+    queryKey: ruleKeys.ofCampaign(campaign.id),
+    queryFn: () => listRules({ campaignId: campaign.id }),
   });
   const list = rules.data?.data ?? [];
   return (

@@ -1,16 +1,15 @@
 import { useQuery } from "@tanstack/react-query";
 import { Link } from "react-router";
-import { api } from "../../shared/api.ts";
 import { ErrorAlert, formatNumber } from "../../shared/ui.tsx";
-import { formatDay, lastDayOf } from "../design/common.tsx";
-import type { Campaign } from "../design/types.ts";
+import { campaignKeys, listCampaigns } from "../api/campaigns.ts";
+import { formatDay, lastDayOf } from "../design/form-values.ts";
 import { useSession } from "../session.tsx";
 
 /** Campaigns: status, schedule (programme time), audience, holdout and budget use. */
 export default function Campaigns() {
   const { program } = useSession();
   const tz = program.timezone;
-  const campaigns = useQuery({ queryKey: ["campaigns"], queryFn: () => api.get<{ data: Campaign[] }>("/v1/campaigns") });
+  const campaigns = useQuery({ queryKey: campaignKeys.all, queryFn: listCampaigns });
   const list = campaigns.data?.data ?? [];
   return (
     <>

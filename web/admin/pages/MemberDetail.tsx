@@ -1,19 +1,18 @@
 import { useQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import { Link, useParams } from "react-router";
-import { api } from "../../shared/api.ts";
 import { ErrorAlert, formatDate, formatNumber, formatPoints, Stat } from "../../shared/ui.tsx";
+import { type MemberDetail as Detail, getBalance, getMember, getTierStatus, memberKeys } from "../api/members.ts";
 import { memberName, StatusBadge, Tabs } from "../members/common.tsx";
 import { AdjustPointsForm, BlockButton, EditMemberForm } from "../members/MemberActions.tsx";
 import { EventHistory, LedgerHistory, RedemptionHistory, ReferralHistory } from "../members/MemberHistory.tsx";
-import type { Balance, MemberDetail as Detail, TierStatus } from "../members/types.ts";
 import { useSession } from "../session.tsx";
 
 export default function MemberDetail() {
   const { memberId = "" } = useParams();
   const member = useQuery({
-    queryKey: ["member", memberId],
-    queryFn: () => api.get<Detail>(`/v1/members/${memberId}`),
+    queryKey: memberKeys.one(memberId),
+    queryFn: () => getMember(memberId),
   });
   const [editing, setEditing] = useState(false);
 
@@ -84,12 +83,12 @@ export default function MemberDetail() {
 function Loyalty({ member }: { member: Detail }) {
   const { program } = useSession();
   const balance = useQuery({
-    queryKey: ["member", member.id, "balance"],
-    queryFn: () => api.get<Balance>(`/v1/members/${member.id}/balance`),
+    queryKey: memberKeys.balance(member.id),
+    queryFn: () => getBalance(member.id),
   });
   const tier = useQuery({
-    queryKey: ["member", member.id, "tier"],
-    queryFn: () => api.get<TierStatus>(`/v1/members/${member.id}/tier`),
+    queryKey: memberKeys.tier(member.id),
+    queryFn: () => getTierStatus(member.id),
   });
   const b = balance.data;
   const t = tier.data;

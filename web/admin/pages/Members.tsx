@@ -1,11 +1,11 @@
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { type FormEvent, useState } from "react";
 import { Link, useSearchParams } from "react-router";
-import { api } from "../../shared/api.ts";
 import { ErrorAlert, Field, formatDate, Pager } from "../../shared/ui.tsx";
+import { findMembers as find, type MemberList, memberKeys } from "../api/members.ts";
+import { getLadder, tierKeys } from "../api/tiers.ts";
 import { memberName, StatusBadge, TableWrap, useCursors } from "../members/common.tsx";
 import { NewMemberForm } from "../members/NewMemberForm.tsx";
-import type { Ladder, MemberListItem, Page } from "../members/types.ts";
 
 const PAGE_SIZE = 25;
 
@@ -17,13 +17,13 @@ const looksLikePhone = (s: string) => /^\+?[\d\s().-]+$/.test(s) && s.replace(/\
  * (the API normalizes it with the programme's country); anything else, or a number that matched
  * nobody, is a substring search of all four fields.
  */
-async function findMembers(term: string, cursor: string | undefined): Promise<Page<MemberListItem>> {
+async function findMembers(term: string, cursor: string | undefined): Promise<MemberList> {
   if (term && looksLikePhone(term) && !cursor) {
-    const exact = await api.get<Page<MemberListItem>>("/v1/members", { phone: term, limit: PAGE_SIZE });
+    const exact = await find({ phone: term, limit: PAGE_SIZE });
     if (exact.data.length > 0) return exact;
   }
   const q = term && looksLikePhone(term) ? term.replace(/[^\d+]/g, "").replace(/^\+/, "") : term;
-  return api.get<Page<MemberListItem>>("/v1/members", { q: q || undefined, limit: PAGE_SIZE, cursor });
+  return find({ q: q || undefined, limit: PAGE_SIZE, cursor });
 }
 
 export default function Members() {
@@ -33,11 +33,11 @@ export default function Members() {
   const [creating, setCreating] = useState(false);
   const { cursor, cursors, setCursors } = useCursors(term);
   const members = useQuery({
-    queryKey: ["members", "list", term, cursor ?? null],
+    queryKey: memberKeys.search(term, cursor),
     queryFn: () => findMembers(term.trim(), cursor),
     placeholderData: keepPreviousData,
   });
-  const ladder = useQuery({ queryKey: ["tiers"], queryFn: () => api.get<Ladder>("/v1/tiers"), staleTime: 60_000 });
+  const ladder = useQuery({ queryKey: tierKeys.ladder, queryFn: getLadder, staleTime: 60_000 });
   const tierNames = new Map((ladder.data?.tiers ?? []).map((t) => [t.id, t.name]));
   const bottom = ladder.data?.tiers.find((t) => t.rank === 0)?.name;
   const search = (e: FormEvent) => {

@@ -2,33 +2,9 @@ import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { type ReactElement, type ReactNode, useId } from "react";
 import { useSearchParams } from "react-router";
 import { Bar, BarChart, CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
-import { api } from "../../shared/api.ts";
 import { ErrorAlert, Field, fieldError, formatNumber, formatPoints, Stat } from "../../shared/ui.tsx";
+import { getOverview, type Overview as Report, reportKeys } from "../api/reports.ts";
 import { useSession } from "../session.tsx";
-
-interface Flows {
-  issued: number;
-  redeemed: number;
-  expired: number;
-}
-
-interface Overview {
-  from: string;
-  to: string;
-  interval: "day" | "week" | "month";
-  timezone: string;
-  members: number;
-  newMembers: number;
-  activeMembers: number;
-  outstandingPoints: number;
-  heldPoints: number;
-  debtPoints: number;
-  series: (Flows & { period: string })[];
-  totals: Flows;
-  redemptionRate: number | null;
-  tierDistribution: { tierId: string | null; name: string; members: number }[];
-  topRewards: { rewardId: string; name: string; redemptions: number; points: number }[];
-}
 
 const COLORS = { issued: "#5b3cc4", redeemed: "#067647", expired: "#b42318" };
 
@@ -56,7 +32,7 @@ const PRESETS = [
 
 const percent = (rate: number | null) => (rate === null ? "—" : `${(rate * 100).toFixed(1)}%`);
 
-function periodLabel(period: string, interval: Overview["interval"]): string {
+function periodLabel(period: string, interval: Report["interval"]): string {
   const [y, m, d] = period.split("-").map(Number) as [number, number, number];
   const at = new Date(Date.UTC(y, m - 1, d));
   return interval === "month"
@@ -103,8 +79,8 @@ export default function Overview() {
     if (merged.from && merged.to) setParams(merged, { replace: true });
   };
   const overview = useQuery({
-    queryKey: ["reports", "overview", from, to],
-    queryFn: () => api.get<Overview>("/v1/reports/overview", { from, to }),
+    queryKey: reportKeys.overview(from, to),
+    queryFn: () => getOverview(from, to),
     placeholderData: keepPreviousData,
   });
   const data = overview.data;
@@ -189,7 +165,7 @@ export default function Overview() {
   );
 }
 
-function PointsChart({ data }: { data: Overview }) {
+function PointsChart({ data }: { data: Report }) {
   const rows = data.series.map((s) => ({ ...s, label: periodLabel(s.period, data.interval) }));
   const empty = data.series.every((s) => s.issued === 0 && s.redeemed === 0 && s.expired === 0);
   const { issued, redeemed, expired } = data.totals;
@@ -270,7 +246,7 @@ function PointsChart({ data }: { data: Overview }) {
   );
 }
 
-function TiersChart({ data }: { data: Overview }) {
+function TiersChart({ data }: { data: Report }) {
   if (data.tierDistribution.length === 0) {
     return (
       <section className="panel">
@@ -308,7 +284,7 @@ function TiersChart({ data }: { data: Overview }) {
   );
 }
 
-function RewardsChart({ data }: { data: Overview }) {
+function RewardsChart({ data }: { data: Report }) {
   if (data.topRewards.length === 0) {
     return (
       <section className="panel">

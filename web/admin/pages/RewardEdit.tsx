@@ -1,9 +1,9 @@
 import { useQuery } from "@tanstack/react-query";
 import { Link, useLocation, useNavigate, useParams } from "react-router";
-import { api } from "../../shared/api.ts";
 import { ErrorAlert, Notice } from "../../shared/ui.tsx";
-import { CodesImport, RewardForm } from "../design/RewardForm.tsx";
-import type { Reward } from "../design/types.ts";
+import { getReward, rewardKeys } from "../api/rewards.ts";
+import { CodesImport } from "../design/RewardCodes.tsx";
+import { RewardForm } from "../design/RewardForm.tsx";
 
 /** Create a reward, or edit one; a pool reward also takes its voucher codes here. */
 export default function RewardEdit() {
@@ -11,8 +11,8 @@ export default function RewardEdit() {
   const navigate = useNavigate();
   const location = useLocation();
   const reward = useQuery({
-    queryKey: ["reward", rewardId],
-    queryFn: () => api.get<Reward>(`/v1/rewards/${rewardId}`),
+    queryKey: rewardKeys.one(rewardId),
+    queryFn: () => getReward(rewardId ?? ""),
     enabled: Boolean(rewardId),
   });
   if (rewardId && reward.error) return <ErrorAlert error={reward.error} />;

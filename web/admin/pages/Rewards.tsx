@@ -1,20 +1,19 @@
 import { useQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import { Link } from "react-router";
-import { api } from "../../shared/api.ts";
+import { optionsOf, REWARD_TYPE_LABELS } from "../../shared/api/values.ts";
 import { ErrorAlert, formatNumber, Pager, SelectField } from "../../shared/ui.tsx";
-import { REWARD_TYPE_LABEL } from "../design/RewardForm.tsx";
-import { REWARD_TYPES, type Reward } from "../design/types.ts";
+import { listRewards, type RewardFilters, rewardKeys } from "../api/rewards.ts";
 
 /** The rewards catalogue: image, cost, stock left and status; newest first, a page at a time. */
 export default function Rewards() {
-  const [status, setStatus] = useState("");
-  const [type, setType] = useState("");
+  const [status, setStatus] = useState<RewardFilters["status"]>("");
+  const [type, setType] = useState<RewardFilters["type"]>("");
   const [cursors, setCursors] = useState<(string | undefined)[]>([undefined]);
   const cursor = cursors.at(-1);
   const rewards = useQuery({
-    queryKey: ["rewards", { status, type, cursor }],
-    queryFn: () => api.get<{ data: Reward[]; nextCursor: string | null }>("/v1/rewards", { status, type, cursor, limit: 25 }),
+    queryKey: rewardKeys.list({ status, type, cursor }),
+    queryFn: () => listRewards({ status, type, cursor }, 25),
   });
   const list = rewards.data?.data ?? [];
   return (
@@ -30,7 +29,7 @@ export default function Rewards() {
           label="Status"
           value={status}
           onChange={(e) => {
-            setStatus(e.target.value);
+            setStatus(e.target.value as RewardFilters["status"]);
             setCursors([undefined]);
           }}
           options={[
@@ -44,10 +43,10 @@ export default function Rewards() {
           label="Type"
           value={type}
           onChange={(e) => {
-            setType(e.target.value);
+            setType(e.target.value as RewardFilters["type"]);
             setCursors([undefined]);
           }}
-          options={[{ value: "", label: "Any type" }, ...REWARD_TYPES.map((t) => ({ value: t, label: REWARD_TYPE_LABEL[t] }))]}
+          options={[{ value: "", label: "Any type" }, ...optionsOf(REWARD_TYPE_LABELS)]}
         />
       </div>
       <ErrorAlert error={rewards.error} />
@@ -86,7 +85,7 @@ export default function Rewards() {
                   <td>
                     <Link to={`/rewards/${r.id}`}>{r.name}</Link>
                   </td>
-                  <td>{REWARD_TYPE_LABEL[r.type]}</td>
+                  <td>{REWARD_TYPE_LABELS[r.type]}</td>
                   <td className="num">{formatNumber(r.costPoints)} pts</td>
                   <td className="num">
                     {r.stock ? `${formatNumber(r.stock.remaining)} of ${formatNumber(r.stock.total)}` : "Unlimited"}

@@ -1,10 +1,9 @@
 import { useQuery } from "@tanstack/react-query";
 import { Link, useLocation, useNavigate, useParams } from "react-router";
-import { api } from "../../shared/api.ts";
 import { ErrorAlert, Notice } from "../../shared/ui.tsx";
+import { getRule, previewRules, ruleKeys } from "../api/rules.ts";
 import { ExampleEvent } from "../design/CampaignTools.tsx";
 import { RuleForm } from "../design/RuleForm.tsx";
-import type { Rule } from "../design/types.ts";
 import { Versions } from "../design/Versions.tsx";
 
 /** Create an earn rule, or edit one (each save is a new version) and see its versions. */
@@ -13,8 +12,8 @@ export default function RuleEdit() {
   const navigate = useNavigate();
   const location = useLocation();
   const rule = useQuery({
-    queryKey: ["rule", ruleId],
-    queryFn: () => api.get<Rule>(`/v1/rules/${ruleId}`),
+    queryKey: ruleKeys.one(ruleId),
+    queryFn: () => getRule(ruleId ?? ""),
     enabled: Boolean(ruleId),
     refetchInterval: false,
     refetchOnWindowFocus: false,
@@ -46,7 +45,7 @@ export default function RuleEdit() {
       />
       {current && !current.campaignId && (
         <div style={{ marginTop: "2rem" }}>
-          <ExampleEvent path="/v1/rules/preview" />
+          <ExampleEvent preview={previewRules} />
         </div>
       )}
       {current && <Versions kind="rule" id={current.id} />}

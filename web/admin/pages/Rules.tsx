@@ -1,21 +1,22 @@
 import { useQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import { Link } from "react-router";
-import { api } from "../../shared/api.ts";
+import { optionsOf, RULE_STATUS_LABELS } from "../../shared/api/values.ts";
 import { ErrorAlert, SelectField } from "../../shared/ui.tsx";
-import { effectSummary } from "../design/RuleForm.tsx";
-import type { Campaign, Rule } from "../design/types.ts";
+import { campaignKeys, listCampaigns } from "../api/campaigns.ts";
+import { listRules, type Rule, type RuleStatus, ruleKeys } from "../api/rules.ts";
+import { effectSummary } from "../design/effect-summary.ts";
 import { useSession } from "../session.tsx";
 
 /** The earn rules: status, priority, schedule and what each gives; a campaign's rules name it. */
 export default function Rules() {
   const { program } = useSession();
-  const [status, setStatus] = useState("");
+  const [status, setStatus] = useState<RuleStatus | "">("");
   const rules = useQuery({
-    queryKey: ["rules", { status }],
-    queryFn: () => api.get<{ data: Rule[] }>("/v1/rules", { status }),
+    queryKey: ruleKeys.byStatus(status),
+    queryFn: () => listRules({ status }),
   });
-  const campaigns = useQuery({ queryKey: ["campaigns"], queryFn: () => api.get<{ data: Campaign[] }>("/v1/campaigns") });
+  const campaigns = useQuery({ queryKey: campaignKeys.all, queryFn: listCampaigns });
   const campaignName = new Map((campaigns.data?.data ?? []).map((c) => [c.id, c.name]));
   const list = [...(rules.data?.data ?? [])].sort((a, b) => b.priority - a.priority || a.name.localeCompare(b.name));
   return (
@@ -30,13 +31,8 @@ export default function Rules() {
         <SelectField
           label="Show"
           value={status}
-          onChange={(e) => setStatus(e.target.value)}
-          options={[
-            { value: "", label: "All rules" },
-            { value: "active", label: "Active" },
-            { value: "inactive", label: "Inactive" },
-            { value: "archived", label: "Archived" },
-          ]}
+          onChange={(e) => setStatus(e.target.value as RuleStatus | "")}
+          options={[{ value: "", label: "All rules" }, ...optionsOf(RULE_STATUS_LABELS)]}
         />
       </div>
       <ErrorAlert error={rules.error} />
@@ -99,7 +95,7 @@ export default function Rules() {
 function scheduleOf(rule: Rule): string {
   const window = rule.conditions.find((c) => c.type === "date_window");
   if (!window) return "Always";
-  const from = (window.from as string | undefined)?.slice(0, 10);
-  const to = (window.to as string | undefined)?.slice(0, 10);
+  const from = window.from?.slice(0, 10);
+  const to = window.to?.slice(0, 10);
   return from && to ? `${from} to ${to}` : from ? `From ${from}` : to ? `Until ${to}` : "Always";
 }

@@ -1,26 +1,16 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, type ReactNode, useState } from "react";
-import { api, sendOnce } from "../../shared/api.ts";
+import type { Sent } from "../../shared/api/client.ts";
+import { sendOnce } from "../../shared/api/http.ts";
+import {
+  CLAWBACK_POLICY_LABELS,
+  optionsOf,
+  RETURN_POLICY_LABELS,
+  UNKNOWN_MEMBER_POLICY_LABELS,
+} from "../../shared/api/values.ts";
 import { Checkbox, ErrorAlert, Field, fieldError, Notice, SelectField } from "../../shared/ui.tsx";
-
-/** The programme's settings as GET /v1/programs/current answers them (src/programs/programs.schemas.ts). */
-interface ProgramSettings {
-  id: string;
-  name: string;
-  currency: string;
-  timezone: string;
-  country: string | null;
-  pointsExpiry: { policy: "none" } | { policy: "fixed_period"; months: number; roundTo: "none" | "month_end" };
-  pendingDays: number;
-  clawbackPolicy: string;
-  unknownMemberPolicy: string;
-  guestClaimDays: number;
-  returnPolicy: string;
-  pointValue: number;
-  referralPolicy: { referrerPoints: number; refereePoints: number; minPurchaseAmount: number; maxRewardsPerMonth: number } | null;
-  paymentPolicy: { pointValue: number; minPoints: number; minSharePercent: number; maxSharePercent: number } | null;
-  updatedAt: string;
-}
+import { auditKeys } from "../api/audit.ts";
+import { getProgram, type Program, type ProgramChanges, programKeys, updateProgram } from "../api/program.ts";
 
 /** The form: every number as typed (a string), so a half-typed value is never rewritten under the cursor. */
 interface Form {
@@ -31,9 +21,9 @@ interface Form {
   expiryMonths: string;
   expiryRoundTo: "none" | "month_end";
   pendingDays: string;
-  returnPolicy: string;
-  clawbackPolicy: string;
-  unknownMemberPolicy: string;
+  returnPolicy: Program["returnPolicy"];
+  clawbackPolicy: Program["clawbackPolicy"];
+  unknownMemberPolicy: Program["unknownMemberPolicy"];
   guestClaimDays: string;
   pointValue: string;
   referral: boolean;
@@ -50,7 +40,7 @@ interface Form {
 
 const text = (n: number | undefined | null) => (n === undefined || n === null ? "" : String(n));
 
-function formOf(p: ProgramSettings): Form {
+function formOf(p: Program): Form {
   const expiry = p.pointsExpiry.policy === "fixed_period" ? p.pointsExpiry : null;
   return {
     name: p.name,
@@ -82,15 +72,15 @@ function formOf(p: ProgramSettings): Form {
 const num = (s: string): number | null => (s.trim() === "" ? null : Number(s));
 
 /** The PATCH body: the whole form, as the API names it. */
-function bodyOf(f: Form) {
+function bodyOf(f: Form): Sent<ProgramChanges> {
   return {
     name: f.name,
     timezone: f.timezone,
     country: f.country.trim() === "" ? null : f.country.trim(),
     pointsExpiry:
       f.expiryPolicy === "none"
-        ? { policy: "none" }
-        : { policy: "fixed_period", months: num(f.expiryMonths), roundTo: f.expiryRoundTo },
+        ? { policy: "none" as const }
+        : { policy: "fixed_period" as const, months: num(f.expiryMonths), roundTo: f.expiryRoundTo },
     pendingDays: num(f.pendingDays),
     returnPolicy: f.returnPolicy,
     clawbackPolicy: f.clawbackPolicy,
@@ -121,20 +111,9 @@ function timeZones(current: string): string[] {
   return zones.includes(current) ? zones : [current, ...zones];
 }
 
-const RETURN_POLICIES = [
-  { value: "pending_only", label: "Only the purchase's still-pending points" },
-  { value: "available_only", label: "Also the member's other available points" },
-  { value: "allow_debt", label: "Failing those, record a debt" },
-];
-const CLAWBACK_POLICIES = [
-  { value: "available_only", label: "Refuse if the points were spent" },
-  { value: "allow_debt", label: "Record a debt settled by later credits" },
-];
-const UNKNOWN_MEMBER_POLICIES = [
-  { value: "reject", label: "Refuse the event" },
-  { value: "enroll", label: "Enrol the member from the event" },
-  { value: "guest", label: "Keep it as a guest purchase to claim later" },
-];
+const RETURN_POLICIES = optionsOf(RETURN_POLICY_LABELS);
+const CLAWBACK_POLICIES = optionsOf(CLAWBACK_POLICY_LABELS);
+const UNKNOWN_MEMBER_POLICIES = optionsOf(UNKNOWN_MEMBER_POLICY_LABELS);
 
 function Section({ title, children }: { title: string; children: ReactNode }) {
   return (
@@ -146,13 +125,13 @@ function Section({ title, children }: { title: string; children: ReactNode }) {
 }
 
 export default function Settings() {
-  const program = useQuery({ queryKey: ["program"], queryFn: () => api.get<ProgramSettings>("/v1/programs/current") });
+  const program = useQuery({ queryKey: programKeys.current, queryFn: getProgram });
   if (program.error) return <ErrorAlert error={program.error} />;
   if (!program.data) return <p>Loading…</p>;
   return <SettingsForm key={program.data.id} program={program.data} />;
 }
 
-function SettingsForm({ program }: { program: ProgramSettings }) {
+function SettingsForm({ program }: { program: Program }) {
   const queryClient = useQueryClient();
   const [form, setForm] = useState<Form>(() => formOf(program));
   const [saved, setSaved] = useState(false);
@@ -167,10 +146,10 @@ function SettingsForm({ program }: { program: ProgramSettings }) {
     onChange: (e: { target: { value: string } }) => set(key)(e.target.value as never),
   });
   const save = useMutation({
-    mutationFn: () => sendOnce((opts) => api.patch<ProgramSettings>("/v1/programs/current", bodyOf(form), opts)),
+    mutationFn: () => sendOnce((opts) => updateProgram(bodyOf(form), opts)),
     onSuccess: (updated) => {
-      queryClient.setQueryData(["program"], updated);
-      void queryClient.invalidateQueries({ queryKey: ["audit"] });
+      queryClient.setQueryData(programKeys.current, updated);
+      void queryClient.invalidateQueries({ queryKey: auditKeys.all });
       // The form starts again from what the server kept (e.g. a country in capitals).
       setForm(formOf(updated));
       setSaved(true);

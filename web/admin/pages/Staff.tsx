@@ -1,18 +1,10 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useId, useState } from "react";
-import { api, sendOnce } from "../../shared/api.ts";
+import { sendOnce } from "../../shared/api/http.ts";
 import { ErrorAlert, Field, fieldError, formatDateTime, Notice, SelectField } from "../../shared/ui.tsx";
+import { auditKeys } from "../api/audit.ts";
+import { createStaff, listStaff, type StaffAccount, type StaffChanges, staffKeys, updateStaff } from "../api/staff.ts";
 import { type Role, useSession } from "../session.tsx";
-
-interface StaffAccount {
-  id: string;
-  email: string;
-  name: string | null;
-  role: Role;
-  status: "active" | "disabled";
-  lastSignInAt: string | null;
-  createdAt: string;
-}
 
 const ROLES: { value: Role; label: string }[] = [
   { value: "cashier", label: "Cashier: the point of sale" },
@@ -25,16 +17,16 @@ const nameOf = (s: Pick<StaffAccount, "name" | "email">) => s.name ?? s.email;
 export default function Staff() {
   const queryClient = useQueryClient();
   const { session } = useSession();
-  const staff = useQuery({ queryKey: ["staff"], queryFn: () => api.get<{ data: StaffAccount[] }>("/v1/staff") });
+  const staff = useQuery({ queryKey: staffKeys.all, queryFn: listStaff });
   const [notice, setNotice] = useState<string | null>(null);
   const changed = (message: string) => {
     setNotice(message);
-    void queryClient.invalidateQueries({ queryKey: ["staff"] });
-    void queryClient.invalidateQueries({ queryKey: ["audit"] });
+    void queryClient.invalidateQueries({ queryKey: staffKeys.all });
+    void queryClient.invalidateQueries({ queryKey: auditKeys.all });
   };
   const update = useMutation({
-    mutationFn: ({ id, patch }: { id: string; patch: Partial<Pick<StaffAccount, "role" | "status">> }) =>
-      sendOnce((opts) => api.patch<StaffAccount>(`/v1/staff/${id}`, patch, opts)),
+    mutationFn: ({ id, patch }: { id: string; patch: Pick<StaffChanges, "role" | "status"> }) =>
+      sendOnce((opts) => updateStaff(id, patch, opts)),
     onMutate: () => setNotice(null),
     onSuccess: (s, { patch }) =>
       changed(
@@ -124,10 +116,7 @@ function NewStaffForm({ onCreated }: { onCreated: (s: StaffAccount) => void }) {
   const [password, setPassword] = useState("");
   const headingId = useId();
   const create = useMutation({
-    mutationFn: () =>
-      sendOnce((opts) =>
-        api.post<StaffAccount>("/v1/staff", { email, role, password, ...(name.trim() && { name: name.trim() }) }, opts),
-      ),
+    mutationFn: () => sendOnce((opts) => createStaff({ email, role, password, ...(name.trim() && { name: name.trim() }) }, opts)),
     onSuccess: (s) => {
       setEmail("");
       setName("");

@@ -1,9 +1,12 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useState } from "react";
-import { api, sendOnce } from "../../shared/api.ts";
+import type { Schema, Sent } from "../../shared/api/client.ts";
+import { sendOnce } from "../../shared/api/http.ts";
+import { optionsOf, TIER_WINDOW_LABELS } from "../../shared/api/values.ts";
 import { ErrorAlert, Field, Notice, SelectField } from "../../shared/ui.tsx";
-import { errorAt, fromMinor, lines, num, str, TextArea, toMinor } from "../design/common.tsx";
-import type { ExpiryPolicy, Ladder, Tier, TierPolicy } from "../design/types.ts";
+import { getLadder, type Ladder, putLadder, type Tier, type TierPolicy, tierKeys } from "../api/tiers.ts";
+import { errorAt, TextArea } from "../design/common.tsx";
+import { fromMinor, lines, num, str, toMinor } from "../design/form-values.ts";
 import { useSession } from "../session.tsx";
 
 interface TierDraft {
@@ -56,17 +59,17 @@ function policyDraft(p: TierPolicy | null): PolicyDraft {
   };
 }
 
-const METRIC_UNIT: Record<string, (currency: string) => string> = {
+const METRIC_UNIT = {
   points_earned: () => "points earned",
   spend: (c) => c,
   purchases: () => "purchases",
-};
+} satisfies Record<TierPolicy["metric"], (currency: string) => string>;
 
 /** The tier ladder and its policy, replaced as a whole with PUT /v1/tiers. */
 export default function Tiers() {
   const ladder = useQuery({
-    queryKey: ["tiers"],
-    queryFn: () => api.get<Ladder>("/v1/tiers"),
+    queryKey: tierKeys.ladder,
+    queryFn: getLadder,
     refetchInterval: false,
     refetchOnWindowFocus: false,
   });
@@ -105,7 +108,7 @@ function TiersForm({ ladder }: { ladder: Ladder }) {
           graceDays: num(policy.graceDays) ?? 0,
         },
         tiers: tiers.map((t) => {
-          const expiry: ExpiryPolicy | undefined =
+          const expiry: Sent<Schema<"ExpiryPolicy">> | undefined =
             t.expiry === "default"
               ? undefined
               : t.expiry === "none"
@@ -123,10 +126,10 @@ function TiersForm({ ladder }: { ladder: Ladder }) {
           };
         }),
       };
-      return sendOnce((o) => api.put<Ladder>("/v1/tiers", body, o));
+      return sendOnce((o) => putLadder(body, o));
     },
     onSuccess: (saved) => {
-      queryClient.setQueryData(["tiers"], saved);
+      queryClient.setQueryData(tierKeys.ladder, saved);
       // New tiers got ids: later saves update them in place.
       setTiers(saved.tiers.map((t) => tierDraft(t, policy.metric, currency)));
     },
@@ -136,7 +139,7 @@ function TiersForm({ ladder }: { ladder: Ladder }) {
     e.preventDefault();
     save.mutate();
   };
-  const unit = METRIC_UNIT[policy.metric]?.(currency) ?? "";
+  const unit = METRIC_UNIT[policy.metric](currency);
   return (
     <form onSubmit={submit} noValidate aria-label="Tier ladder">
       <h1>Tiers</h1>
@@ -158,11 +161,7 @@ function TiersForm({ ladder }: { ladder: Ladder }) {
             label="Counted over"
             value={policy.window}
             onChange={(e) => setP("window", e.target.value as PolicyDraft["window"])}
-            options={[
-              { value: "rolling_months", label: "The last months" },
-              { value: "calendar_year", label: "The calendar year" },
-              { value: "lifetime", label: "All time" },
-            ]}
+            options={optionsOf(TIER_WINDOW_LABELS)}
             error={err("policy.window.type") ?? err("policy.window")}
           />
           {policy.window === "rolling_months" && (

@@ -1,16 +1,17 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useState } from "react";
 import { Link, useSearchParams } from "react-router";
-import { api, sendOnce } from "../../shared/api.ts";
+import { sendOnce } from "../../shared/api/http.ts";
 import { ErrorAlert, Field, formatDate, formatDateTime, Notice } from "../../shared/ui.tsx";
+import { getMember, memberKeys } from "../api/members.ts";
+import { cancelRedemption, checkVoucher, redeemVoucher, type VoucherCheck, voucherKeys } from "../api/vouchers.ts";
 import { apiFieldError, ConfirmButton, memberName, StatusBadge } from "../members/common.tsx";
-import type { Member, VoucherCheck } from "../members/types.ts";
 
-const INVALID: Record<string, string> = {
+const INVALID = {
   voucher_used: "Already used",
   voucher_expired: "Expired",
   voucher_cancelled: "Cancelled",
-};
+} satisfies Record<NonNullable<VoucherCheck["invalidReason"]>, string>;
 
 /** Look a voucher code up, use it at checkout, or cancel its redemption (the points go back). */
 export default function Vouchers() {
@@ -18,8 +19,8 @@ export default function Vouchers() {
   const code = params.get("code") ?? "";
   const [draft, setDraft] = useState(code);
   const voucher = useQuery({
-    queryKey: ["voucher", code],
-    queryFn: () => api.get<VoucherCheck>(`/v1/vouchers/${encodeURIComponent(code)}`),
+    queryKey: voucherKeys.one(code),
+    queryFn: () => checkVoucher(code),
     enabled: code.length > 0,
     retry: false,
   });
@@ -56,36 +57,26 @@ export default function Vouchers() {
 function VoucherPanel({ voucher: v }: { voucher: VoucherCheck }) {
   const queryClient = useQueryClient();
   const member = useQuery({
-    queryKey: ["member", v.memberId],
-    queryFn: () => api.get<Member>(`/v1/members/${v.memberId}`),
+    queryKey: memberKeys.one(v.memberId),
+    queryFn: () => getMember(v.memberId),
   });
   const [orderId, setOrderId] = useState("");
   const [reason, setReason] = useState("");
   const [done, setDone] = useState<string | null>(null);
   const refresh = () =>
     Promise.all([
-      queryClient.invalidateQueries({ queryKey: ["voucher"] }),
-      queryClient.invalidateQueries({ queryKey: ["member", v.memberId] }),
+      queryClient.invalidateQueries({ queryKey: voucherKeys.all }),
+      queryClient.invalidateQueries({ queryKey: memberKeys.one(v.memberId) }),
     ]);
   const use = useMutation({
-    mutationFn: () =>
-      sendOnce((opts) =>
-        api.post<VoucherCheck>(
-          `/v1/vouchers/${encodeURIComponent(v.code)}/redeem`,
-          orderId.trim() ? { orderId: orderId.trim() } : {},
-          opts,
-        ),
-      ),
+    mutationFn: () => sendOnce((opts) => redeemVoucher(v.code, orderId.trim() ? { orderId: orderId.trim() } : {}, opts)),
     onSuccess: async () => {
       setDone(`Voucher ${v.code} used.`);
       await refresh();
     },
   });
   const cancel = useMutation({
-    mutationFn: () =>
-      sendOnce((opts) =>
-        api.post(`/v1/redemptions/${v.redemptionId}/cancel`, reason.trim() ? { reason: reason.trim() } : {}, opts),
-      ),
+    mutationFn: () => sendOnce((opts) => cancelRedemption(v.redemptionId, reason.trim() ? { reason: reason.trim() } : {}, opts)),
     onSuccess: async () => {
       setDone("Redemption cancelled: its points went back to the member.");
       await refresh();
@@ -101,7 +92,7 @@ function VoucherPanel({ voucher: v }: { voucher: VoucherCheck }) {
         {v.valid ? (
           <strong>Valid: it can be used now.</strong>
         ) : (
-          <strong>Not valid: {INVALID[v.invalidReason ?? ""] ?? v.status}.</strong>
+          <strong>Not valid: {(v.invalidReason && INVALID[v.invalidReason]) ?? v.status}.</strong>
         )}
       </p>
       <dl className="grid" style={{ margin: "0 0 1rem" }}>

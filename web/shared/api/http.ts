@@ -3,7 +3,6 @@
  * cookie the browser sends by itself, the session's CSRF token on every change, and an
  * Idempotency-Key per user action so a retry after a network failure never applies twice.
  */
-
 export interface Issue {
   path: string;
   message: string;
@@ -60,7 +59,7 @@ export interface RequestOptions {
   signal?: AbortSignal;
 }
 
-type Query = Record<string, string | number | boolean | undefined | null>;
+export type Query = Record<string, string | number | boolean | undefined | null>;
 
 export function withQuery(path: string, query?: Query): string {
   if (!query) return path;
@@ -113,15 +112,6 @@ function safeJson(text: string): unknown {
     return undefined;
   }
 }
-
-export const api = {
-  get: <T>(path: string, query?: Query, options?: RequestOptions) =>
-    request<T>("GET", withQuery(path, query), undefined, options),
-  post: <T>(path: string, body?: unknown, options?: RequestOptions) => request<T>("POST", path, body ?? {}, options),
-  patch: <T>(path: string, body: unknown, options?: RequestOptions) => request<T>("PATCH", path, body, options),
-  put: <T>(path: string, body: unknown, options?: RequestOptions) => request<T>("PUT", path, body, options),
-  delete: <T>(path: string, body?: unknown, options?: RequestOptions) => request<T>("DELETE", path, body ?? {}, options),
-};
 
 /**
  * Sends one user action, retrying network failures with the same Idempotency-Key: the server

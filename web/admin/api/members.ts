@@ -1,0 +1,62 @@
+/** The console's members: search, profile, balance, tier, history lists and changes, with their query keys. */
+import { type Answer, api, type Body, type Schema, type Sent } from "../../shared/api/client.ts";
+import type { RequestOptions } from "../../shared/api/http.ts";
+
+export type Member = Schema<"Member">;
+export type MemberStatus = Member["status"];
+export type MemberDetail = Schema<"MemberDetail">;
+export type MemberList = Answer<"/v1/members">;
+export type Balance = Schema<"Balance">;
+export type LedgerEntry = Schema<"LedgerEntry">;
+export type LedgerType = LedgerEntry["type"];
+export type EventPage = Answer<"/v1/members/{memberId}/events">;
+/** The document makes the Referral component itself nullable (its first use is `.nullable()`): a listed one is not. */
+export type Referral = NonNullable<Schema<"Referral">>;
+export type Referrals = Omit<Schema<"Referrals">, "data"> & { data: Referral[] };
+export type StoredEvent = EventPage["data"][number];
+export type NewMember = Body<"/v1/members", "post">;
+export type MemberChanges = Body<"/v1/members/{memberId}", "patch">;
+export type Adjustment = Body<"/v1/members/{memberId}/adjustments", "post">;
+
+/** A member's history lists, each read a page at a time by the API's cursor. */
+export type HistoryList = "ledger" | "events" | "redemptions" | "referrals";
+
+export const memberKeys = {
+  /** Every list and search of members. */
+  all: ["members"] as const,
+  search: (term: string, cursor: string | undefined) => ["members", "list", term, cursor ?? null] as const,
+  /** Everything read about one member: invalidating it refreshes the page. */
+  one: (memberId: string) => ["member", memberId] as const,
+  balance: (memberId: string) => ["member", memberId, "balance"] as const,
+  tier: (memberId: string) => ["member", memberId, "tier"] as const,
+  history: (memberId: string, list: HistoryList, cursor: string | undefined) =>
+    ["member", memberId, list, cursor ?? null] as const,
+};
+
+export const findMembers = (query: { phone?: string; q?: string; limit: number; cursor?: string | undefined }) =>
+  api.get("/v1/members", { query });
+
+export const getMember = (memberId: string) => api.get("/v1/members/{memberId}", { path: { memberId } });
+
+export const getBalance = (memberId: string) => api.get("/v1/members/{memberId}/balance", { path: { memberId } });
+
+export const getTierStatus = (memberId: string) => api.get("/v1/members/{memberId}/tier", { path: { memberId } });
+
+export const createMember = (body: Sent<NewMember>, options?: RequestOptions) => api.post("/v1/members", { body }, options);
+
+export const updateMember = (memberId: string, body: Sent<MemberChanges>, options?: RequestOptions) =>
+  api.patch("/v1/members/{memberId}", { path: { memberId }, body }, options);
+
+export const adjustPoints = (memberId: string, body: Sent<Adjustment>, options?: RequestOptions) =>
+  api.post("/v1/members/{memberId}/adjustments", { path: { memberId }, body }, options);
+
+export type Paging = { limit: number; cursor: string | undefined };
+
+export const memberHistory = {
+  ledger: (memberId: string, query: Paging) => api.get("/v1/members/{memberId}/ledger", { path: { memberId }, query }),
+  events: (memberId: string, query: Paging) => api.get("/v1/members/{memberId}/events", { path: { memberId }, query }),
+  redemptions: (memberId: string, query: Paging) => api.get("/v1/members/{memberId}/redemptions", { path: { memberId }, query }),
+  referrals: (memberId: string, query: Paging) =>
+    // The listed referrals are never null (see Referral above).
+    api.get("/v1/members/{memberId}/referrals", { path: { memberId }, query }) as Promise<Referrals>,
+};
