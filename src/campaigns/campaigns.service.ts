@@ -1,5 +1,5 @@
-import type { Kysely, Transaction } from "kysely";
-import type { CampaignRow, DB, RuleRow } from "../db/schema.ts";
+import type { Transaction } from "kysely";
+import type { CampaignRow, DB, Db, RuleRow } from "../db/schema.ts";
 import type { LiveCampaign, LiveRule } from "../earning/earning.rules.ts";
 import { campaignRunsAt, resolveBound } from "../earning/earning.rules.ts";
 import { type RuleDefinition, RuleDefinitionSchema } from "../earning/earning.schemas.ts";
@@ -69,7 +69,7 @@ export class CampaignService {
   constructor(private readonly deps: ServiceDeps & { programs: ProgramService }) {}
 
   /** The programme's live rules, cached per server until a rule or campaign changes (`revision`). */
-  async liveRules(db: Kysely<DB> | Transaction<DB>, programId: string, revision: number): Promise<LiveRule[]> {
+  async liveRules(db: Db, programId: string, revision: number): Promise<LiveRule[]> {
     const cached = this.#cache.get(programId);
     if (cached && cached.revision === revision) return cached.rules;
     const rules = (await q.liveRules(db, programId)).map(({ rule, campaign }) => toLiveRule(rule, campaign));
@@ -81,7 +81,7 @@ export class CampaignService {
    * The rules that could award at `at`, as they were then: a guest purchase claimed later, or a
    * dry run as of a past time, is judged by the rule and campaign versions in force when it happened.
    */
-  async rulesAt(db: Kysely<DB> | Transaction<DB>, programId: string, at: Date): Promise<LiveRule[]> {
+  async rulesAt(db: Db, programId: string, at: Date): Promise<LiveRule[]> {
     const { rules, campaigns } = await q.rulesAsOf(db, programId, at);
     const byId = new Map(
       campaigns.map((c): [string, LiveCampaign] => {
@@ -412,7 +412,7 @@ export class CampaignService {
       .execute();
   }
 
-  async #campaignView(db: Kysely<DB> | Transaction<DB>, row: CampaignRow) {
+  async #campaignView(db: Db, row: CampaignRow) {
     const [remaining, rules] = await Promise.all([
       q.budgetRemaining(db, row.budget_points === null ? [] : [row.id]),
       q.rulesOfCampaigns(db, [row.id]),

@@ -1,7 +1,5 @@
-import { type Kysely, sql, type Transaction } from "kysely";
-import type { CampaignRow, DB, RuleRow } from "../db/schema.ts";
-
-type Db = Kysely<DB> | Transaction<DB>;
+import { sql, type Transaction } from "kysely";
+import type { CampaignRow, DB, Db, RuleRow } from "../db/schema.ts";
 
 /** Budgets are split into this many rows, so parallel awards rarely wait on each other. */
 export const BUDGET_SLICES = 16;

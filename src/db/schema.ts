@@ -1,4 +1,4 @@
-import type { ColumnType, Generated, Selectable } from "kysely";
+import type { ColumnType, Generated, Kysely, Selectable, Transaction } from "kysely";
 
 /** Row types of every table, as Kysely sees them. Kept beside the SQL migrations they mirror. */
 
@@ -572,6 +572,9 @@ export interface DB {
   member_sessions: MemberSessionsTable;
   audit_log: AuditLogTable;
 }
+
+/** The database, or a transaction on it: what every query takes first. */
+export type Db = Kysely<DB> | Transaction<DB>;
 
 export type ProgramRow = Selectable<ProgramsTable>;
 export type MemberRow = Selectable<MembersTable>;

@@ -1,10 +1,11 @@
 import type { Kysely, Selectable, Transaction } from "kysely";
-import type { DB, HoldRow, LedgerTransactionsTable } from "../db/schema.ts";
+import type { DB, Db, HoldRow, LedgerTransactionsTable } from "../db/schema.ts";
 import type { MutationContext, UnitOfWork } from "../idempotency/idempotency.service.ts";
 import { expiryFor, pendingUntil } from "../programs/programs.rules.ts";
 import type { Clock } from "../shared/clock.ts";
 import { DomainError, notFound } from "../shared/errors.ts";
 import type { IdGenerator } from "../shared/ids.ts";
+import { must } from "../shared/must.ts";
 import {
   type BookLot,
   capture,
@@ -365,11 +366,7 @@ export class LedgerService {
    * A member's book as it stood at `asOf`, rebuilt from postings, with whatever had fallen due by
    * then settled by the same settle() the jobs use, so the answer does not depend on job timing.
    */
-  async bookAsOf(
-    db: Kysely<DB> | Transaction<DB>,
-    memberId: string,
-    asOf: Date,
-  ): Promise<{ book: MemberBook; lifetime: Lifetime }> {
+  async bookAsOf(db: Db, memberId: string, asOf: Date): Promise<{ book: MemberBook; lifetime: Lifetime }> {
     const history = await q.memberHistoryAsOf(db, memberId, asOf);
     const sums = new Map<string, { pending: number; available: number }>();
     let debt = 0;
@@ -444,7 +441,7 @@ export class LedgerService {
     return row;
   }
 
-  async #holdView(db: Kysely<DB> | Transaction<DB>, programId: string, holdId: string): Promise<HoldView> {
+  async #holdView(db: Db, programId: string, holdId: string): Promise<HoldView> {
     const row = await q.findHold(db, programId, holdId);
     if (!row) throw notFound("Hold", holdId);
     // A hold past its time is released even before the job records it, so say so.
@@ -507,11 +504,6 @@ function bookOf(books: Map<string, MemberBook>, memberId: string): MemberBook {
   const book = books.get(memberId);
   if (!book) throw new Error(`book of ${memberId} is not loaded`);
   return book;
-}
-
-function must<T>(value: T | undefined): T {
-  if (value === undefined) throw new Error("expected a value");
-  return value;
 }
 
 /** What a member holds right now, read off a settled book (no extra query). */

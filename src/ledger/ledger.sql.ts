@@ -1,10 +1,8 @@
-import { type Kysely, type RawBuilder, sql, type Transaction } from "kysely";
-import type { DB, ExpiryPolicy, HoldAllocation, HoldRow, LotRow, TxnType } from "../db/schema.ts";
+import { type RawBuilder, sql, type Transaction } from "kysely";
+import type { DB, Db, ExpiryPolicy, HoldAllocation, HoldRow, LotRow, TxnType } from "../db/schema.ts";
 import type { BookHold, BookLot, ClawbackPolicy, EntryDraft, MemberBook, PostingDraft } from "./ledger.rules.ts";
 
 export const SYSTEM_ACTOR = "system:jobs";
-
-type Db = Kysely<DB> | Transaction<DB>;
 
 export interface LedgerProgram {
   timezone: string;

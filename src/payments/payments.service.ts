@@ -1,5 +1,5 @@
-import type { Kysely, Selectable, Transaction } from "kysely";
-import type { DB, PaymentPolicy, PaymentRow } from "../db/schema.ts";
+import type { Selectable } from "kysely";
+import type { DB, Db, PaymentPolicy, PaymentRow } from "../db/schema.ts";
 import type { MutationContext } from "../idempotency/idempotency.service.ts";
 import { debit, type MemberBook, refund, spendableBalance } from "../ledger/ledger.rules.ts";
 import { bookBalance, type LedgerService } from "../ledger/ledger.service.ts";
@@ -9,7 +9,6 @@ import type { ServiceDeps } from "../shared/service-deps.ts";
 import { checkPayment, quote, refundPoints } from "./payments.rules.ts";
 import type { CreatePaymentInput } from "./payments.schemas.ts";
 
-type Db = Kysely<DB> | Transaction<DB>;
 type PaymentRefundRow = Selectable<DB["payment_refunds"]>;
 
 function policyOf(program: Program): PaymentPolicy {

@@ -1,5 +1,5 @@
-import type { Kysely, Transaction } from "kysely";
-import type { DB, RedemptionRow, RewardRow, VoucherRow } from "../db/schema.ts";
+import type { Transaction } from "kysely";
+import type { DB, Db, RedemptionRow, RewardRow, VoucherRow } from "../db/schema.ts";
 import type { MutationContext } from "../idempotency/idempotency.service.ts";
 import {
   capture,
@@ -16,13 +16,12 @@ import { findTransaction, SYSTEM_ACTOR } from "../ledger/ledger.sql.ts";
 import { segmentsOf } from "../members/members.rules.ts";
 import type { ProgramService } from "../programs/programs.service.ts";
 import { DomainError, notFound } from "../shared/errors.ts";
+import { must } from "../shared/must.ts";
 import type { ServiceDeps } from "../shared/service-deps.ts";
 import { generateCode, normalizeCode, refusalCode, unavailableReasons, voucherExpiry, voucherState } from "./rewards.rules.ts";
 import type { CreateRedemptionInput } from "./rewards.schemas.ts";
 import { rewardSummary, rewardTerms, type TierLookup, usedInPeriod } from "./rewards.service.ts";
 import * as q from "./rewards.sql.ts";
-
-type Db = Kysely<DB> | Transaction<DB>;
 
 const BATCH = 200;
 
@@ -59,11 +58,6 @@ function redemptionView(row: RedemptionRow, reward: RewardRow, vouchers: Voucher
     cancelReason: row.cancel_reason,
   };
 }
-
-const must = <T>(value: T | undefined | null, what: string): T => {
-  if (value === undefined || value === null) throw new Error(`expected ${what}`);
-  return value;
-};
 
 /**
  * Redemptions spend points on a reward, through the ledger, in one transaction with the stock,

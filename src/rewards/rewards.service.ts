@@ -1,5 +1,5 @@
-import type { Kysely, Transaction } from "kysely";
-import type { CodeFormat, DB, RewardRow } from "../db/schema.ts";
+import type { Transaction } from "kysely";
+import type { CodeFormat, DB, Db, RewardRow } from "../db/schema.ts";
 import { resolveBound } from "../earning/earning.rules.ts";
 import type { MutationContext } from "../idempotency/idempotency.service.ts";
 import { spendableBalance } from "../ledger/ledger.rules.ts";
@@ -26,8 +26,6 @@ import {
   type UpdateRewardInput,
 } from "./rewards.schemas.ts";
 import * as q from "./rewards.sql.ts";
-
-type Db = Kysely<DB> | Transaction<DB>;
 
 /** How the catalogue learns a member's tier; the tiers domain answers with reviews due by `asOf` applied. */
 export type TierLookup = (

@@ -1,7 +1,5 @@
-import { type Kysely, sql, type Transaction } from "kysely";
-import type { DB, RedemptionRow, RewardRow, VoucherRow } from "../db/schema.ts";
-
-type Db = Kysely<DB> | Transaction<DB>;
+import { sql, type Transaction } from "kysely";
+import type { DB, Db, RedemptionRow, RewardRow, VoucherRow } from "../db/schema.ts";
 
 export async function findReward(db: Db, programId: string, rewardId: string): Promise<RewardRow | undefined> {
   return db.selectFrom("rewards").selectAll().where("program_id", "=", programId).where("id", "=", rewardId).executeTakeFirst();

@@ -1,5 +1,5 @@
-import type { Kysely, Transaction } from "kysely";
-import type { DB, TierPolicy } from "../db/schema.ts";
+import type { Transaction } from "kysely";
+import type { DB, Db, TierPolicy } from "../db/schema.ts";
 import type { MutationContext } from "../idempotency/idempotency.service.ts";
 import { DomainError, notFound } from "../shared/errors.ts";
 import type { ServiceDeps } from "../shared/service-deps.ts";
@@ -30,8 +30,6 @@ import {
 } from "./tiers.rules.ts";
 import type { AssignTierInput, PutTiersInput } from "./tiers.schemas.ts";
 import * as q from "./tiers.sql.ts";
-
-type Db = Kysely<DB> | Transaction<DB>;
 
 const BATCH = 200;
 /** Reviews of one member applied in one go at most (years of missed reviews are a handful). */
@@ -515,7 +513,7 @@ export class TiersService {
    * read-only. A member with no tier of record stands on the bottom tier; null without a ladder.
    */
   async tierAt(
-    db: Kysely<DB> | Transaction<DB>,
+    db: Db,
     programId: string,
     memberIds: string[],
     asOf: Date,
