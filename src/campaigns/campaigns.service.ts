@@ -1,8 +1,9 @@
 import type { Transaction } from "kysely";
 import type { CampaignRow, DB, Db, RuleRow } from "../db/schema.ts";
-import type { LiveCampaign, LiveRule } from "../earning/earning.rules.ts";
-import { campaignRunsAt, resolveBound } from "../earning/earning.rules.ts";
+import { campaignRunsAt } from "../earning/campaign-reach.rules.ts";
 import { type RuleDefinition, RuleDefinitionSchema } from "../earning/earning.schemas.ts";
+import type { LiveCampaign, LiveRule } from "../earning/earning.types.ts";
+import { resolveBound } from "../earning/periods.rules.ts";
 import type { MutationContext } from "../idempotency/idempotency.service.ts";
 import type { ProgramService } from "../programs/programs.service.ts";
 import { DomainError, notFound } from "../shared/errors.ts";

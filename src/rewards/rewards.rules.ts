@@ -1,7 +1,7 @@
 import { randomInt } from "node:crypto";
 import { DateTime } from "luxon";
 import type { CodeFormat, LimitPeriod } from "../db/schema.ts";
-import { periodEnd, periodStart } from "../earning/earning.rules.ts";
+import { periodEnd, periodStart } from "../earning/periods.rules.ts";
 import type { UnavailableReason } from "./rewards.schemas.ts";
 
 /**

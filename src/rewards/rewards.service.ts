@@ -1,6 +1,6 @@
 import type { Transaction } from "kysely";
 import type { CodeFormat, DB, Db, RewardRow } from "../db/schema.ts";
-import { resolveBound } from "../earning/earning.rules.ts";
+import { resolveBound } from "../earning/periods.rules.ts";
 import type { MutationContext } from "../idempotency/idempotency.service.ts";
 import { spendableBalance } from "../ledger/ledger.rules.ts";
 import type { LedgerService } from "../ledger/ledger.service.ts";
