@@ -6,24 +6,15 @@ import type { Clock } from "../shared/clock.ts";
 import { DomainError, notFound } from "../shared/errors.ts";
 import type { IdGenerator } from "../shared/ids.ts";
 import { must } from "../shared/must.ts";
-import {
-  type BookLot,
-  capture,
-  credit,
-  debit,
-  type EntryDraft,
-  hold,
-  type MemberBook,
-  memberNet,
-  type PostingDraft,
-  reverse,
-  settle,
-  spendableBalance,
-  transfer,
-  voidHold,
-} from "./ledger.rules.ts";
+import { type BookLot, bookOf, type EntryDraft, type MemberBook, memberNet, type PostingDraft } from "./books.rules.ts";
+import { credit } from "./credits.rules.ts";
+import { capture, hold, voidHold } from "./holds.rules.ts";
 import * as q from "./ledger.sql.ts";
 import { SYSTEM_ACTOR } from "./ledger.sql.ts";
+import { spendableBalance } from "./lots.rules.ts";
+import { reverse } from "./reversal.rules.ts";
+import { settle } from "./settlement.rules.ts";
+import { debit, transfer } from "./spending.rules.ts";
 
 export const DEFAULT_HOLD_TTL_SECONDS = 900;
 
@@ -498,12 +489,6 @@ function closedHoldView(row: HoldRow, entry: EntryDraft): HoldView {
     createdAt: row.created_at,
     closedAt: entry.effectiveAt,
   };
-}
-
-function bookOf(books: Map<string, MemberBook>, memberId: string): MemberBook {
-  const book = books.get(memberId);
-  if (!book) throw new Error(`book of ${memberId} is not loaded`);
-  return book;
 }
 
 /** What a member holds right now, read off a settled book (no extra query). */

@@ -1,6 +1,7 @@
 import { type RawBuilder, sql, type Transaction } from "kysely";
 import type { DB, Db, ExpiryPolicy, HoldAllocation, HoldRow, LotRow, TxnType } from "../db/schema.ts";
-import type { BookHold, BookLot, ClawbackPolicy, EntryDraft, MemberBook, PostingDraft } from "./ledger.rules.ts";
+import type { BookHold, BookLot, EntryDraft, MemberBook, PostingDraft } from "./books.rules.ts";
+import type { ClawbackPolicy } from "./ledger.schemas.ts";
 
 export const SYSTEM_ACTOR = "system:jobs";
 

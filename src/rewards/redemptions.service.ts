@@ -1,18 +1,14 @@
 import type { Transaction } from "kysely";
 import type { DB, Db, RedemptionRow, RewardRow, VoucherRow } from "../db/schema.ts";
 import type { MutationContext } from "../idempotency/idempotency.service.ts";
-import {
-  capture,
-  debit,
-  type EntryDraft,
-  hold,
-  type MemberBook,
-  reverse,
-  spendableBalance,
-  voidHold,
-} from "../ledger/ledger.rules.ts";
+import { bookOf, type EntryDraft, type MemberBook } from "../ledger/books.rules.ts";
+import { capture, hold, voidHold } from "../ledger/holds.rules.ts";
+import type { ClawbackPolicy } from "../ledger/ledger.schemas.ts";
 import { bookBalance, type LedgerService } from "../ledger/ledger.service.ts";
 import { findTransaction, SYSTEM_ACTOR } from "../ledger/ledger.sql.ts";
+import { spendableBalance } from "../ledger/lots.rules.ts";
+import { reverse } from "../ledger/reversal.rules.ts";
+import { debit } from "../ledger/spending.rules.ts";
 import { segmentsOf } from "../members/members.rules.ts";
 import type { ProgramService } from "../programs/programs.service.ts";
 import { DomainError, notFound } from "../shared/errors.ts";
@@ -275,7 +271,7 @@ export class RedemptionService {
       const now = this.deps.clock.now();
       const { row, reward } = await this.#lockRedemption(trx, programId, redemptionId);
       const reason = input.reason ?? `Redemption ${row.id} cancelled`;
-      let work: (books: Map<string, MemberBook>, program: { clawbackPolicy: "available_only" | "allow_debt" }) => EntryDraft[];
+      let work: (books: Map<string, MemberBook>, program: { clawbackPolicy: ClawbackPolicy }) => EntryDraft[];
       let lotIds: string[] = [];
       if (row.status === "reserved") {
         if (row.reserved_until !== null && row.reserved_until <= now) {
@@ -510,10 +506,6 @@ async function releaseUnits(
 
 /** Whether the reward counts units at all (a stock, or a pool of codes). */
 const hasUnits = (reward: RewardRow) => reward.stock_remaining !== null || reward.code_format.type === "pool";
-
-function bookOf(books: Map<string, MemberBook>, memberId: string): MemberBook {
-  return must(books.get(memberId), `the book of ${memberId}`);
-}
 
 function voucherCheck(voucher: VoucherRow, reward: RewardRow, at: Date) {
   const status = voucherState({ status: voucher.status, expiresAt: voucher.expires_at }, at);
