@@ -3,33 +3,16 @@ import type { DB, Db, TierPolicy } from "../db/schema.ts";
 import type { MutationContext } from "../idempotency/idempotency.service.ts";
 import { DomainError, notFound } from "../shared/errors.ts";
 import type { ServiceDeps } from "../shared/service-deps.ts";
-import {
-  assign,
-  type BatchMember,
-  bottomOf,
-  changeTime,
-  decisionAt,
-  decisionWindows,
-  effectiveTier,
-  enrol,
-  type FactsTier,
-  keepWindowFrom,
-  type LadderTier,
-  type MetricWindow,
-  NO_TIER,
-  progressToNext,
-  qualify,
-  retainOf,
-  reviewDateAfter,
-  reviewStep,
-  TIER_CHANGED,
-  TierProgress,
-  type TierTransition,
-  unlock,
-  windowAt,
-} from "./tiers.rules.ts";
+import { assign, unlock } from "./assignment.rules.ts";
+import { type BatchMember, type FactsTier, TierProgress } from "./batch.rules.ts";
+import { bottomOf, effectiveTier, type LadderTier, NO_TIER, retainOf } from "./ladder.rules.ts";
+import { progressToNext } from "./next-tier.rules.ts";
+import { enrol, qualify } from "./qualification.rules.ts";
+import { decisionAt, reviewStep } from "./reviews.rules.ts";
 import type { AssignTierInput, PutTiersInput } from "./tiers.schemas.ts";
 import * as q from "./tiers.sql.ts";
+import { changeTime, TIER_CHANGED, type TierTransition } from "./transitions.rules.ts";
+import { decisionWindows, keepWindowFrom, type MetricWindow, reviewDateAfter, windowAt } from "./windows.rules.ts";
 
 const BATCH = 200;
 /** Reviews of one member applied in one go at most (years of missed reviews are a handful). */

@@ -1,6 +1,6 @@
 import { type RawBuilder, sql, type Transaction } from "kysely";
 import type { DB, Db, TierChangeReason, TierMetric, TierPolicy, TierRow } from "../db/schema.ts";
-import type { LadderTier, TierState } from "./tiers.rules.ts";
+import type { LadderTier, TierState } from "./ladder.rules.ts";
 
 const toDate = (value: Date | string | null): Date | null => (value === null ? null : new Date(value));
 const rows = (items: unknown[]) => JSON.stringify(items);
