@@ -14,10 +14,20 @@ import type { ProgramService } from "../programs/programs.service.ts";
 import { DomainError, notFound } from "../shared/errors.ts";
 import { must } from "../shared/must.ts";
 import type { ServiceDeps } from "../shared/service-deps.ts";
-import { generateCode, normalizeCode, refusalCode, unavailableReasons, voucherExpiry, voucherState } from "./rewards.rules.ts";
+import {
+  generateCode,
+  normalizeCode,
+  refusalCode,
+  rewardTerms,
+  unavailableReasons,
+  usedInPeriod,
+  voucherExpiry,
+  voucherState,
+} from "./rewards.rules.ts";
 import type { CreateRedemptionInput } from "./rewards.schemas.ts";
-import { rewardSummary, rewardTerms, type TierLookup, usedInPeriod } from "./rewards.service.ts";
+import type { TierLookup } from "./rewards.service.ts";
 import * as q from "./rewards.sql.ts";
+import { rewardSummary } from "./views.ts";
 
 const BATCH = 200;
 
