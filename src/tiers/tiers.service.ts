@@ -50,7 +50,7 @@ type Settling = Map<string, q.RecordedState>;
 /**
  * Tiers: the ladder and its policy, members' tier state and history, and every change to it, each
  * written with its outbox announcement in the transaction that decides it. The rules are pure
- * (tiers.rules.ts); this reads the metrics they need and writes what they decide.
+ * (the *.rules.ts files beside this one); this reads the metrics they need and writes what they decide.
  */
 export class TiersService {
   constructor(private readonly deps: ServiceDeps) {}
