@@ -1,8 +1,5 @@
-import type { Kysely, Transaction } from "kysely";
-import type { AuditRow, DB } from "../db/schema.ts";
+import type { AuditRow, Db } from "../db/schema.ts";
 import type { AuditCursor } from "./audit.rules.ts";
-
-type Db = Kysely<DB> | Transaction<DB>;
 
 export interface AuditFilter {
   actor?: string;

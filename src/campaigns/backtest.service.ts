@@ -1,14 +1,8 @@
 import type { Kysely } from "kysely";
 import type { DB, EventRow } from "../db/schema.ts";
-import {
-  type EarnEvent,
-  type EventItem,
-  evaluate,
-  type LiveRule,
-  type MemberFacts,
-  type MemberHistory,
-  toMajorUnits,
-} from "../earning/earning.rules.ts";
+import type { EarnEvent, EventItem, LiveRule, MemberFacts, MemberHistory } from "../earning/earning.types.ts";
+import { evaluate } from "../earning/evaluate.rules.ts";
+import { toMajorUnits } from "../earning/money.rules.ts";
 import { share } from "../events/events.rules.ts";
 import { segmentsOf } from "../members/members.rules.ts";
 import { DomainError, notFound } from "../shared/errors.ts";

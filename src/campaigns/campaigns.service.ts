@@ -1,8 +1,9 @@
-import type { Kysely, Transaction } from "kysely";
-import type { CampaignRow, DB, RuleRow } from "../db/schema.ts";
-import type { LiveCampaign, LiveRule } from "../earning/earning.rules.ts";
-import { campaignRunsAt, resolveBound } from "../earning/earning.rules.ts";
+import type { Transaction } from "kysely";
+import type { CampaignRow, DB, Db, RuleRow } from "../db/schema.ts";
+import { campaignRunsAt } from "../earning/campaign-reach.rules.ts";
 import { type RuleDefinition, RuleDefinitionSchema } from "../earning/earning.schemas.ts";
+import type { LiveCampaign, LiveRule } from "../earning/earning.types.ts";
+import { resolveBound } from "../earning/periods.rules.ts";
 import type { MutationContext } from "../idempotency/idempotency.service.ts";
 import type { ProgramService } from "../programs/programs.service.ts";
 import { DomainError, notFound } from "../shared/errors.ts";
@@ -77,7 +78,7 @@ export class CampaignService {
   constructor(private readonly deps: ServiceDeps & { programs: ProgramService }) {}
 
   /** The programme's live rules, cached per server until a rule or campaign changes (`revision`). */
-  async liveRules(db: Kysely<DB> | Transaction<DB>, programId: string, revision: number): Promise<LiveRule[]> {
+  async liveRules(db: Db, programId: string, revision: number): Promise<LiveRule[]> {
     const cached = this.#cache.get(programId);
     if (cached && cached.revision === revision) return cached.rules;
     const rules = (await q.liveRules(db, programId)).map(({ rule, campaign }) => toLiveRule(rule, campaign));
@@ -89,7 +90,7 @@ export class CampaignService {
    * The rules that could award at `at`, as they were then: a guest purchase claimed later, or a
    * dry run as of a past time, is judged by the rule and campaign versions in force when it happened.
    */
-  async rulesAt(db: Kysely<DB> | Transaction<DB>, programId: string, at: Date): Promise<LiveRule[]> {
+  async rulesAt(db: Db, programId: string, at: Date): Promise<LiveRule[]> {
     const { rules, campaigns } = await q.rulesAsOf(db, programId, at);
     const byId = new Map(
       campaigns.map((c): [string, LiveCampaign] => {
@@ -133,7 +134,7 @@ export class CampaignService {
   }
 
   /** What takeBudgets() would grant now, taking nothing (a dry run). */
-  async previewBudgets(db: Kysely<DB> | Transaction<DB>, wants: Map<string, BudgetWant>): Promise<Map<string, number>> {
+  async previewBudgets(db: Db, wants: Map<string, BudgetWant>): Promise<Map<string, number>> {
     return grantFromRemaining(wants, await q.budgetRemaining(db, [...wants.keys()]));
   }
 
@@ -442,7 +443,7 @@ export class CampaignService {
       .execute();
   }
 
-  async #campaignView(db: Kysely<DB> | Transaction<DB>, row: CampaignRow) {
+  async #campaignView(db: Db, row: CampaignRow) {
     const [remaining, rules] = await Promise.all([
       q.budgetRemaining(db, row.budget_points === null ? [] : [row.id]),
       q.rulesOfCampaigns(db, [row.id]),

@@ -1,8 +1,6 @@
-import { type Kysely, sql, type Transaction } from "kysely";
-import type { CampaignRow, DB, RuleRow } from "../db/schema.ts";
+import { sql, type Transaction } from "kysely";
+import type { CampaignRow, DB, Db, RuleRow } from "../db/schema.ts";
 import { BUDGET_SLICES, splitBudget } from "./budget.rules.ts";
-
-type Db = Kysely<DB> | Transaction<DB>;
 
 export const findRule = (db: Db, programId: string, id: string) =>
   db.selectFrom("rules").selectAll().where("program_id", "=", programId).where("id", "=", id).executeTakeFirst();

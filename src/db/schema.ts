@@ -1,4 +1,5 @@
-import type { ColumnType, Generated, Selectable } from "kysely";
+import type { ColumnType, Generated, Kysely, Selectable, Transaction } from "kysely";
+import type { ClawbackPolicy, ReturnPolicy } from "../ledger/ledger.schemas.ts";
 
 /** Row types of every table, as Kysely sees them. Kept beside the SQL migrations they mirror. */
 
@@ -12,7 +13,8 @@ export interface ExpiryPolicy {
 }
 
 export type UnknownMemberPolicy = "reject" | "enroll" | "guest";
-export type ReturnPolicy = "pending_only" | "available_only" | "allow_debt";
+// TEMPORARY, removed at merge: src/events (rewritten in parallel) still imports ReturnPolicy from here.
+export type { ReturnPolicy };
 
 export interface ReferralPolicy {
   referrerPoints: number;
@@ -48,7 +50,7 @@ export interface ProgramsTable {
   country: string | null;
   points_expiry: Json<ExpiryPolicy>;
   pending_days: number;
-  clawback_policy: "available_only" | "allow_debt";
+  clawback_policy: ClawbackPolicy;
   unknown_member_policy: Generated<UnknownMemberPolicy>;
   guest_claim_days: Generated<number>;
   return_policy: Generated<ReturnPolicy>;
@@ -572,6 +574,9 @@ export interface DB {
   member_sessions: MemberSessionsTable;
   audit_log: AuditLogTable;
 }
+
+/** The database, or a transaction on it: what every query takes first. */
+export type Db = Kysely<DB> | Transaction<DB>;
 
 export type ProgramRow = Selectable<ProgramsTable>;
 export type MemberRow = Selectable<MembersTable>;

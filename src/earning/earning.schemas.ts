@@ -4,7 +4,8 @@ import { MAX_POINTS_PER_OPERATION as MAX_MINOR } from "../shared/points.ts";
 
 /**
  * The language of earn rules: when (trigger and conditions) -> what (effect) -> within which
- * limits. Stored as JSON on each rule version; the rules engine (earning.rules.ts) reads it.
+ * limits. Stored as JSON on each rule version; the rules engine (evaluate.rules.ts and the files
+ * it uses) reads it.
  */
 
 const label = z.string().trim().min(1).max(200);

@@ -2,6 +2,20 @@ import { z } from "@hono/zod-openapi";
 import { MAX_POINTS_PER_OPERATION } from "../shared/points.ts";
 import { AsOfSchema } from "../shared/schemas.ts";
 
+/** When taking points back (a reversal) finds them spent: refuse, or record a debt. */
+export const ClawbackPolicySchema = z
+  .enum(["available_only", "allow_debt"])
+  .describe("When taking points back (a reversal) finds them spent: refuse, or record a debt settled by later credits");
+export type ClawbackPolicy = z.infer<typeof ClawbackPolicySchema>;
+
+/** Where a return takes its points back from. */
+export const ReturnPolicySchema = z
+  .enum(["pending_only", "available_only", "allow_debt"])
+  .describe(
+    "Where a return takes its points back from: only the purchase's still-pending points; also the member's other available points; or, failing those, a recorded debt. A return that cannot take its points back under the policy is refused (409 insufficient_points), never left free.",
+  );
+export type ReturnPolicy = z.infer<typeof ReturnPolicySchema>;
+
 export const PointsSchema = z
   .int()
   .min(1)

@@ -1,29 +1,21 @@
 import type { Kysely, Selectable, Transaction } from "kysely";
-import type { DB, HoldRow, LedgerTransactionsTable } from "../db/schema.ts";
+import type { DB, Db, HoldRow, LedgerTransactionsTable } from "../db/schema.ts";
 import type { WriteBatch } from "../db/write-batch.ts";
 import type { MutationContext, UnitOfWork } from "../idempotency/idempotency.service.ts";
 import { expiryFor, pendingUntil } from "../programs/programs.rules.ts";
 import type { Clock } from "../shared/clock.ts";
 import { DomainError, notFound } from "../shared/errors.ts";
 import type { IdGenerator } from "../shared/ids.ts";
-import {
-  type BookLot,
-  capture,
-  credit,
-  debit,
-  type EntryDraft,
-  hold,
-  type MemberBook,
-  memberNet,
-  type PostingDraft,
-  reverse,
-  settle,
-  spendableBalance,
-  transfer,
-  voidHold,
-} from "./ledger.rules.ts";
+import { must } from "../shared/must.ts";
+import { type BookLot, bookOf, type EntryDraft, type MemberBook, memberNet, type PostingDraft } from "./books.rules.ts";
+import { credit } from "./credits.rules.ts";
+import { capture, hold, voidHold } from "./holds.rules.ts";
 import * as q from "./ledger.sql.ts";
 import { SYSTEM_ACTOR } from "./ledger.sql.ts";
+import { spendableBalance } from "./lots.rules.ts";
+import { reverse } from "./reversal.rules.ts";
+import { settle } from "./settlement.rules.ts";
+import { debit, transfer } from "./spending.rules.ts";
 
 export const DEFAULT_HOLD_TTL_SECONDS = 900;
 
@@ -150,12 +142,7 @@ export class LedgerService {
   }
 
   /** Members' books as they stood at `asOf` (bookAsOf), with what expired from `lotIds`: a dry run's books. */
-  async booksAsOf(
-    db: Kysely<DB> | Transaction<DB>,
-    memberIds: string[],
-    asOf: Date,
-    lotIds: string[] = [],
-  ): Promise<Map<string, MemberBook>> {
+  async booksAsOf(db: Db, memberIds: string[], asOf: Date, lotIds: string[] = []): Promise<Map<string, MemberBook>> {
     const books = new Map<string, MemberBook>();
     for (const id of memberIds) books.set(id, (await this.bookAsOf(db, id, asOf)).book);
     await this.#markExpired(db, books.values(), lotIds);
@@ -163,7 +150,7 @@ export class LedgerService {
   }
 
   /** Notes on the lots named what expired from them into breakage (a clawback takes it back from there). */
-  async #markExpired(db: Kysely<DB> | Transaction<DB>, books: Iterable<MemberBook>, lotIds: string[]) {
+  async #markExpired(db: Db, books: Iterable<MemberBook>, lotIds: string[]) {
     if (lotIds.length === 0) return;
     const expired = await q.expiredByLot(db, lotIds);
     for (const book of books) for (const lot of book.lots) lot.expired = expired.get(lot.id) ?? 0;
@@ -430,11 +417,7 @@ export class LedgerService {
    * A member's book as it stood at `asOf`, rebuilt from postings, with whatever had fallen due by
    * then settled by the same settle() the jobs use, so the answer does not depend on job timing.
    */
-  async bookAsOf(
-    db: Kysely<DB> | Transaction<DB>,
-    memberId: string,
-    asOf: Date,
-  ): Promise<{ book: MemberBook; lifetime: Lifetime }> {
+  async bookAsOf(db: Db, memberId: string, asOf: Date): Promise<{ book: MemberBook; lifetime: Lifetime }> {
     const history = await q.memberHistoryAsOf(db, memberId, asOf);
     const sums = new Map<string, { pending: number; available: number }>();
     let debt = 0;
@@ -519,7 +502,7 @@ export class LedgerService {
     return row;
   }
 
-  async #holdView(db: Kysely<DB> | Transaction<DB>, programId: string, holdId: string): Promise<HoldView> {
+  async #holdView(db: Db, programId: string, holdId: string): Promise<HoldView> {
     const row = await q.findHold(db, programId, holdId);
     if (!row) throw notFound("Hold", holdId);
     // A hold past its time is released even before the job records it, so say so.
@@ -576,17 +559,6 @@ function closedHoldView(row: HoldRow, entry: EntryDraft): HoldView {
     createdAt: row.created_at,
     closedAt: entry.effectiveAt,
   };
-}
-
-function bookOf(books: Map<string, MemberBook>, memberId: string): MemberBook {
-  const book = books.get(memberId);
-  if (!book) throw new Error(`book of ${memberId} is not loaded`);
-  return book;
-}
-
-function must<T>(value: T | undefined): T {
-  if (value === undefined) throw new Error("expected a value");
-  return value;
 }
 
 /** What a member holds right now, read off a settled book (no extra query). */

@@ -1,11 +1,10 @@
-import { type Kysely, sql, type Transaction } from "kysely";
-import type { DB, ExpiryPolicy, HoldAllocation, HoldRow, LotRow, TxnType } from "../db/schema.ts";
+import { sql, type Transaction } from "kysely";
+import type { DB, Db, ExpiryPolicy, HoldAllocation, HoldRow, LotRow, TxnType } from "../db/schema.ts";
 import { WriteBatch } from "../db/write-batch.ts";
-import type { BookHold, BookLot, ClawbackPolicy, EntryDraft, MemberBook, PostingDraft } from "./ledger.rules.ts";
+import type { BookHold, BookLot, EntryDraft, MemberBook, PostingDraft } from "./books.rules.ts";
+import type { ClawbackPolicy } from "./ledger.schemas.ts";
 
 export const SYSTEM_ACTOR = "system:jobs";
-
-type Db = Kysely<DB> | Transaction<DB>;
 
 export interface LedgerProgram {
   timezone: string;

@@ -1,8 +1,6 @@
-import { type Kysely, sql, type Transaction } from "kysely";
-import type { DB } from "../db/schema.ts";
+import { sql, type Transaction } from "kysely";
+import type { DB, Db } from "../db/schema.ts";
 import { newReferralCode } from "./members.rules.ts";
-
-type Db = Kysely<DB> | Transaction<DB>;
 
 export const findMember = (db: Db, programId: string, id: string) =>
   db.selectFrom("members").selectAll().where("program_id", "=", programId).where("id", "=", id).executeTakeFirst();

@@ -1,8 +1,11 @@
 import type { Kysely } from "kysely";
 import type { DB, PaymentPolicy, PaymentRow } from "../db/schema.ts";
 import type { MutationContext } from "../idempotency/idempotency.service.ts";
-import { debit, type MemberBook, refund, spendableBalance } from "../ledger/ledger.rules.ts";
+import { bookOf } from "../ledger/books.rules.ts";
 import { bookBalance, type LedgerService } from "../ledger/ledger.service.ts";
+import { spendableBalance } from "../ledger/lots.rules.ts";
+import { refund } from "../ledger/refunds.rules.ts";
+import { debit } from "../ledger/spending.rules.ts";
 import type { Program, ProgramService } from "../programs/programs.service.ts";
 import { DomainError, notFound } from "../shared/errors.ts";
 import type { ServiceDeps } from "../shared/service-deps.ts";
@@ -15,12 +18,6 @@ function policyOf(program: Program): PaymentPolicy {
     throw new DomainError("invalid_state", "Paying with points is off for this programme (set paymentPolicy to turn it on)");
   }
   return program.paymentPolicy;
-}
-
-function bookOf(books: Map<string, MemberBook>, memberId: string): MemberBook {
-  const book = books.get(memberId);
-  if (!book) throw new Error(`book of ${memberId} is not loaded`);
-  return book;
 }
 
 /**

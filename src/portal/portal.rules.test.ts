@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import type { LiveCampaign, LiveRule } from "../earning/earning.rules.ts";
 import { RuleDefinitionSchema } from "../earning/earning.schemas.ts";
+import type { LiveCampaign, LiveRule } from "../earning/earning.types.ts";
 import { codeMail, earningLines, hashLoginCode, loginCodeMatches, newLoginCode } from "./portal.rules.ts";
 
 describe("sign-in codes", () => {

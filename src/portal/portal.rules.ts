@@ -1,5 +1,5 @@
 import { createHash, randomInt, timingSafeEqual } from "node:crypto";
-import type { LiveRule } from "../earning/earning.rules.ts";
+import type { LiveRule } from "../earning/earning.types.ts";
 import type { MailMessage } from "../shared/mailer.ts";
 
 /**

@@ -1,8 +1,6 @@
-import { type Kysely, sql, type Transaction } from "kysely";
-import type { DB } from "../db/schema.ts";
+import { sql } from "kysely";
+import type { Db } from "../db/schema.ts";
 import { MAX_CODE_ATTEMPTS, MAX_FAILED_TRIES_PER_DAY } from "./portal.rules.ts";
-
-type Db = Kysely<DB> | Transaction<DB>;
 
 /** The member an email names in a programme (emails are stored normalized). */
 export const findMemberByEmail = (db: Db, programId: string, email: string) =>

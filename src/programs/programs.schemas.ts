@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { isSupportedCountry } from "libphonenumber-js";
+import { ClawbackPolicySchema, ReturnPolicySchema } from "../ledger/ledger.schemas.ts";
 import { isValidCurrency, isValidTimezone } from "./programs.rules.ts";
 
 export const ExpiryPolicySchema = z
@@ -30,9 +31,6 @@ const country = z
   .refine((c) => isSupportedCountry(c), "must be an ISO 3166-1 alpha-2 country code such as US")
   .describe("Used to read phone numbers written without a country code");
 const pendingDays = z.int().min(0).max(365).describe("Days before credited points become available (e.g. past a return window)");
-const clawbackPolicy = z
-  .enum(["available_only", "allow_debt"])
-  .describe("When taking points back (a reversal) finds them spent: refuse, or record a debt settled by later credits");
 
 const unknownMemberPolicy = z
   .enum(["reject", "enroll", "guest"])
@@ -40,11 +38,6 @@ const unknownMemberPolicy = z
     "An event for a member the programme does not know: refuse it (404), enrol the member from the event's member details, or record a purchase as a guest purchase a member can claim later",
   );
 const guestClaimDays = z.int().min(0).max(3650).describe("How long after a guest purchase a member may claim it");
-const returnPolicy = z
-  .enum(["pending_only", "available_only", "allow_debt"])
-  .describe(
-    "Where a return takes its points back from: only the purchase's still-pending points; also the member's other available points; or, failing those, a recorded debt. A return that cannot take its points back under the policy is refused (409 insufficient_points), never left free.",
-  );
 const pointValue = z
   .number()
   .min(0)
@@ -93,10 +86,10 @@ export const CreateProgramSchema = z
     country: country.optional(),
     pointsExpiry: ExpiryPolicySchema.default({ policy: "none" }),
     pendingDays: pendingDays.default(0),
-    clawbackPolicy: clawbackPolicy.default("available_only"),
+    clawbackPolicy: ClawbackPolicySchema.default("available_only"),
     unknownMemberPolicy: unknownMemberPolicy.default("reject"),
     guestClaimDays: guestClaimDays.default(30),
-    returnPolicy: returnPolicy.default("available_only"),
+    returnPolicy: ReturnPolicySchema.default("available_only"),
     pointValue: pointValue.default(1),
     referralPolicy: ReferralPolicySchema.nullable().default(null),
     paymentPolicy: PaymentPolicySchema.nullable().default(null),
@@ -111,10 +104,10 @@ export const UpdateProgramSchema = z
     country: country.nullable().optional(),
     pointsExpiry: ExpiryPolicySchema.optional(),
     pendingDays: pendingDays.optional(),
-    clawbackPolicy: clawbackPolicy.optional(),
+    clawbackPolicy: ClawbackPolicySchema.optional(),
     unknownMemberPolicy: unknownMemberPolicy.optional(),
     guestClaimDays: guestClaimDays.optional(),
-    returnPolicy: returnPolicy.optional(),
+    returnPolicy: ReturnPolicySchema.optional(),
     pointValue: pointValue.optional(),
     referralPolicy: ReferralPolicySchema.nullable().optional(),
     paymentPolicy: PaymentPolicySchema.nullable().optional(),
@@ -131,10 +124,10 @@ export const ProgramSchema = z
     country: z.string().nullable(),
     pointsExpiry: ExpiryPolicySchema,
     pendingDays: z.int(),
-    clawbackPolicy: clawbackPolicy,
+    clawbackPolicy: ClawbackPolicySchema,
     unknownMemberPolicy,
     guestClaimDays: z.int(),
-    returnPolicy,
+    returnPolicy: ReturnPolicySchema,
     pointValue: z.number(),
     referralPolicy: ReferralPolicySchema.nullable(),
     paymentPolicy: PaymentPolicySchema.nullable(),

@@ -1,6 +1,7 @@
 import type { ApiKeyService } from "../api-keys/api-keys.service.ts";
-import type { ExpiryPolicy, PaymentPolicy, ProgramRow, ReferralPolicy, ReturnPolicy, UnknownMemberPolicy } from "../db/schema.ts";
+import type { ExpiryPolicy, PaymentPolicy, ProgramRow, ReferralPolicy, UnknownMemberPolicy } from "../db/schema.ts";
 import type { MutationContext } from "../idempotency/idempotency.service.ts";
+import type { ClawbackPolicy, ReturnPolicy } from "../ledger/ledger.schemas.ts";
 import { notFound } from "../shared/errors.ts";
 import type { ServiceDeps } from "../shared/service-deps.ts";
 import type { CreateProgramInput, UpdateProgramInput } from "./programs.schemas.ts";
@@ -14,7 +15,7 @@ export interface Program {
   country: string | null;
   pointsExpiry: ExpiryPolicy;
   pendingDays: number;
-  clawbackPolicy: "available_only" | "allow_debt";
+  clawbackPolicy: ClawbackPolicy;
   unknownMemberPolicy: UnknownMemberPolicy;
   guestClaimDays: number;
   returnPolicy: ReturnPolicy;

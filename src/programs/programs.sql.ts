@@ -1,7 +1,5 @@
-import type { Insertable, Kysely, Transaction, Updateable } from "kysely";
-import type { DB, ProgramRow, ProgramsTable } from "../db/schema.ts";
-
-type Db = Kysely<DB> | Transaction<DB>;
+import type { Insertable, Transaction, Updateable } from "kysely";
+import type { DB, Db, ProgramRow, ProgramsTable } from "../db/schema.ts";
 
 export const findProgram = (db: Db, id: string): Promise<ProgramRow | undefined> =>
   db.selectFrom("programs").selectAll().where("id", "=", id).executeTakeFirst();

@@ -1,7 +1,5 @@
-import { type Kysely, sql, type Transaction } from "kysely";
-import type { DB } from "../db/schema.ts";
-
-type Db = Kysely<DB> | Transaction<DB>;
+import { sql } from "kysely";
+import type { Db } from "../db/schema.ts";
 
 /** A PostgreSQL array literal of instants, for width_bucket (one text parameter on both engines). */
 const instants = (dates: Date[]) => `{${dates.map((d) => `"${d.toISOString()}"`).join(",")}}`;

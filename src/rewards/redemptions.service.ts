@@ -1,35 +1,27 @@
 import type { Transaction } from "kysely";
 import type { DB, RedemptionRow } from "../db/schema.ts";
 import type { MutationContext } from "../idempotency/idempotency.service.ts";
-import {
-  capture,
-  debit,
-  type EntryDraft,
-  hold,
-  type MemberBook,
-  reverse,
-  spendableBalance,
-  voidHold,
-} from "../ledger/ledger.rules.ts";
+import { bookOf, type EntryDraft, type MemberBook } from "../ledger/books.rules.ts";
+import { capture, hold, voidHold } from "../ledger/holds.rules.ts";
+import type { ClawbackPolicy } from "../ledger/ledger.schemas.ts";
 import { bookBalance, type LedgerService, SYSTEM_ACTOR } from "../ledger/ledger.service.ts";
+import { spendableBalance } from "../ledger/lots.rules.ts";
+import { reverse } from "../ledger/reversal.rules.ts";
+import { debit } from "../ledger/spending.rules.ts";
 import { segmentsOf } from "../members/members.rules.ts";
 import type { ProgramService } from "../programs/programs.service.ts";
 import { DomainError, notFound } from "../shared/errors.ts";
+import { must } from "../shared/must.ts";
 import type { ServiceDeps } from "../shared/service-deps.ts";
 import * as r from "./redemptions.sql.ts";
 import { hasUnits, issueVouchers, releaseUnits, takeUnits } from "./redemptions.stock.ts";
 import { redemptionView, voucherCheck, voucherRefusal } from "./redemptions.views.ts";
-import { normalizeCode, refusalCode, unavailableReasons, voucherState } from "./rewards.rules.ts";
+import { normalizeCode, refusalCode, rewardTerms, unavailableReasons, usedInPeriod, voucherState } from "./rewards.rules.ts";
 import type { CreateRedemptionInput } from "./rewards.schemas.ts";
-import { rewardTerms, type TierLookup, usedInPeriod } from "./rewards.service.ts";
+import type { TierLookup } from "./rewards.service.ts";
 import * as q from "./rewards.sql.ts";
 
 const BATCH = 200;
-
-const must = <T>(value: T | undefined | null, what: string): T => {
-  if (value === undefined || value === null) throw new Error(`expected ${what}`);
-  return value;
-};
 
 /**
  * Redemptions spend points on a reward, through the ledger, in one transaction with the stock,
@@ -178,7 +170,7 @@ export class RedemptionService {
       const now = this.deps.clock.now();
       const { row, reward } = await this.#lockRedemption(trx, programId, redemptionId);
       const reason = input.reason ?? `Redemption ${row.id} cancelled`;
-      let work: (books: Map<string, MemberBook>, program: { clawbackPolicy: "available_only" | "allow_debt" }) => EntryDraft[];
+      let work: (books: Map<string, MemberBook>, program: { clawbackPolicy: ClawbackPolicy }) => EntryDraft[];
       let lotIds: string[] = [];
       if (row.status === "reserved") {
         if (row.reserved_until !== null && row.reserved_until <= now) {
@@ -369,8 +361,4 @@ export class RedemptionService {
     const byId = new Map(rewards.map((r) => [r.id, r]));
     return { data: vouchers.map((v) => voucherCheck(v, must(byId.get(v.reward_id), "the reward"), now)) };
   }
-}
-
-function bookOf(books: Map<string, MemberBook>, memberId: string): MemberBook {
-  return must(books.get(memberId), `the book of ${memberId}`);
 }

@@ -1,7 +1,7 @@
 import type { RedemptionRow, RewardRow, VoucherRow } from "../db/schema.ts";
 import { DomainError } from "../shared/errors.ts";
 import { voucherState } from "./rewards.rules.ts";
-import { rewardSummary } from "./rewards.service.ts";
+import { rewardSummary } from "./views.ts";
 
 // How redemptions and vouchers are answered: shaping only, no I/O.
 

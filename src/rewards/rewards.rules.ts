@@ -1,7 +1,8 @@
 import { randomInt } from "node:crypto";
-import { DateTime } from "luxon";
-import type { CodeFormat, LimitPeriod } from "../db/schema.ts";
-import { periodEnd, periodStart } from "../earning/earning.rules.ts";
+import type { CodeFormat, LimitPeriod, RewardRow } from "../db/schema.ts";
+import { periodEnd, periodStart } from "../earning/periods.rules.ts";
+import { localTime } from "../shared/local-time.ts";
+import { plural } from "../shared/plural.ts";
 import type { UnavailableReason } from "./rewards.schemas.ts";
 
 /**
@@ -30,8 +31,6 @@ export interface MemberStanding {
   /** Units of this reward the member redeemed (or holds reserved) in the limit's current period. */
   usedInPeriod: number;
 }
-
-const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
 
 /** Every reason `quantity` units of the reward cannot be redeemed by the member at `at`; empty: it can. */
 export function unavailableReasons(reward: RewardTerms, member: MemberStanding, quantity: number, at: Date): UnavailableReason[] {
@@ -118,6 +117,53 @@ export function limitWindow(period: LimitPeriod, at: Date, timezone: string): { 
   return { from: periodStart(period, at, timezone), to: periodEnd(period, at, timezone) };
 }
 
+/**
+ * Units the reward can still hand out: its stock and, for a pool, the codes left, each with what
+ * reservations that ran out still hold (they are released before stock is taken). Null: unlimited.
+ */
+export function unitsLeft(row: RewardRow, codes: number | null, lapsed: number): number | null {
+  const limits = [row.stock_remaining, row.code_format.type === "pool" ? (codes ?? 0) : null].filter(
+    (n): n is number => n !== null,
+  );
+  return limits.length === 0 ? null : Math.min(...limits) + lapsed;
+}
+
+export function rewardTerms(
+  row: RewardRow,
+  tiers: Map<string, NonNullable<RewardTerms["minTier"]>>,
+  codes: number | null,
+  lapsed: number,
+): RewardTerms {
+  return {
+    id: row.id,
+    status: row.status,
+    costPoints: row.cost_points,
+    availableFrom: row.available_from,
+    availableUntil: row.available_until,
+    // A gate on a tier since removed from the ladder lets nobody through until the reward is changed.
+    minTier: row.min_tier_id
+      ? (tiers.get(row.min_tier_id) ?? { id: row.min_tier_id, name: "a removed tier", rank: Number.POSITIVE_INFINITY })
+      : null,
+    segments: row.segments,
+    memberLimit: row.member_limit,
+    unitsLeft: unitsLeft(row, codes, lapsed),
+  };
+}
+
+/** Units of `rewardId` a member holds in the current period of the reward's limit. */
+export function usedInPeriod(
+  usage: { reward_id: string; quantity: number; created_at: Date }[],
+  row: RewardRow,
+  at: Date,
+  timezone: string,
+): number {
+  if (!row.member_limit) return 0;
+  const { from, to } = limitWindow(row.member_limit.period, at, timezone);
+  return usage
+    .filter((u) => u.reward_id === row.id && u.created_at >= from && u.created_at < to)
+    .reduce((sum, u) => sum + u.quantity, 0);
+}
+
 // Unambiguous characters only (no 0/O, 1/I/L), so a code read aloud at a till is typed right.
 const CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789";
 
@@ -138,7 +184,7 @@ export const normalizeCode = (code: string) => code.trim().replace(/\s+/g, "").t
 /** A voucher issued at `at` is good to the end of the day `days` days later, programme time. */
 export function voucherExpiry(at: Date, days: number | null, timezone: string): Date | null {
   if (days === null) return null;
-  return DateTime.fromJSDate(at, { zone: timezone }).plus({ days }).endOf("day").plus({ milliseconds: 1 }).toJSDate();
+  return localTime(at, timezone).plus({ days }).endOf("day").plus({ milliseconds: 1 }).toJSDate();
 }
 
 export type VoucherState = "issued" | "used" | "cancelled" | "expired";

@@ -1,33 +1,25 @@
-import type { Kysely, Transaction } from "kysely";
-import type { CodeFormat, DB, RewardRow } from "../db/schema.ts";
-import { resolveBound } from "../earning/earning.rules.ts";
+import type { CodeFormat, Db, RewardRow } from "../db/schema.ts";
+import { resolveBound } from "../earning/periods.rules.ts";
 import type { MutationContext } from "../idempotency/idempotency.service.ts";
-import { spendableBalance } from "../ledger/ledger.rules.ts";
 import type { LedgerService } from "../ledger/ledger.service.ts";
+import { spendableBalance } from "../ledger/lots.rules.ts";
 import { segmentsOf } from "../members/members.rules.ts";
 import type { ProgramService } from "../programs/programs.service.ts";
 import { DomainError, notFound } from "../shared/errors.ts";
 import type { ServiceDeps } from "../shared/service-deps.ts";
 import {
-  limitWindow,
   type MemberStanding,
   maxQuantity,
   nextReward,
   normalizeCode,
-  type RewardTerms,
   rankRecommendations,
+  rewardTerms,
   unavailableReasons,
+  usedInPeriod,
 } from "./rewards.rules.ts";
-import {
-  type CreateRewardInput,
-  type RewardSummary,
-  RewardValueSchemas,
-  type RewardView,
-  type UpdateRewardInput,
-} from "./rewards.schemas.ts";
+import { type CreateRewardInput, RewardValueSchemas, type RewardView, type UpdateRewardInput } from "./rewards.schemas.ts";
 import * as q from "./rewards.sql.ts";
-
-type Db = Kysely<DB> | Transaction<DB>;
+import { rewardSummary, rewardView } from "./views.ts";
 
 /** How the catalogue learns a member's tier; the tiers domain answers with reviews due by `asOf` applied. */
 export type TierLookup = (
@@ -36,81 +28,6 @@ export type TierLookup = (
   memberIds: string[],
   asOf: Date,
 ) => Promise<Map<string, { id: string; name: string; rank: number } | null>>;
-
-export const rewardSummary = (row: RewardRow): RewardSummary => ({
-  id: row.id,
-  name: row.name,
-  description: row.description,
-  type: row.type,
-  value: row.value,
-  costPoints: row.cost_points,
-  category: row.category,
-  imageUrl: row.image_url,
-});
-
-function rewardView(row: RewardRow, codesAvailable: number | null): RewardView {
-  return {
-    ...rewardSummary(row),
-    status: row.status,
-    stock:
-      row.stock_total === null || row.stock_remaining === null
-        ? null
-        : { total: row.stock_total, remaining: row.stock_remaining },
-    codesAvailable,
-    memberLimit: row.member_limit,
-    availableFrom: row.available_from?.toISOString() ?? null,
-    availableUntil: row.available_until?.toISOString() ?? null,
-    minTierId: row.min_tier_id,
-    segments: row.segments,
-    voucherValidDays: row.voucher_valid_days,
-    codeFormat: row.code_format,
-    version: row.version,
-    createdAt: row.created_at.toISOString(),
-    updatedAt: row.updated_at.toISOString(),
-  };
-}
-
-/**
- * Units the reward can still hand out: its stock and, for a pool, the codes left, each with what
- * reservations that ran out still hold (they are released before stock is taken). Null: unlimited.
- */
-export function unitsLeft(row: RewardRow, codes: number | null, lapsed: number): number | null {
-  const limits = [row.stock_remaining, row.code_format.type === "pool" ? (codes ?? 0) : null].filter(
-    (n): n is number => n !== null,
-  );
-  return limits.length === 0 ? null : Math.min(...limits) + lapsed;
-}
-
-export function rewardTerms(row: RewardRow, tiers: Map<string, q.TierRef>, codes: number | null, lapsed: number): RewardTerms {
-  return {
-    id: row.id,
-    status: row.status,
-    costPoints: row.cost_points,
-    availableFrom: row.available_from,
-    availableUntil: row.available_until,
-    // A gate on a tier since removed from the ladder lets nobody through until the reward is changed.
-    minTier: row.min_tier_id
-      ? (tiers.get(row.min_tier_id) ?? { id: row.min_tier_id, name: "a removed tier", rank: Number.POSITIVE_INFINITY })
-      : null,
-    segments: row.segments,
-    memberLimit: row.member_limit,
-    unitsLeft: unitsLeft(row, codes, lapsed),
-  };
-}
-
-/** Units of `rewardId` a member holds in the current period of the reward's limit. */
-export function usedInPeriod(
-  usage: { reward_id: string; quantity: number; created_at: Date }[],
-  row: RewardRow,
-  at: Date,
-  timezone: string,
-): number {
-  if (!row.member_limit) return 0;
-  const { from, to } = limitWindow(row.member_limit.period, at, timezone);
-  return usage
-    .filter((u) => u.reward_id === row.id && u.created_at >= from && u.created_at < to)
-    .reduce((sum, u) => sum + u.quantity, 0);
-}
 
 const DAY = 86_400_000;
 

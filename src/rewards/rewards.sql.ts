@@ -1,7 +1,5 @@
-import { type Insertable, type Kysely, sql, type Transaction, type Updateable } from "kysely";
-import type { DB, RedemptionRow, RewardRow, RewardsTable, VoucherRow } from "../db/schema.ts";
-
-type Db = Kysely<DB> | Transaction<DB>;
+import { type Insertable, sql, type Transaction, type Updateable } from "kysely";
+import type { DB, Db, RedemptionRow, RewardRow, RewardsTable, VoucherRow } from "../db/schema.ts";
 
 export async function findReward(db: Db, programId: string, rewardId: string): Promise<RewardRow | undefined> {
   return db.selectFrom("rewards").selectAll().where("program_id", "=", programId).where("id", "=", rewardId).executeTakeFirst();

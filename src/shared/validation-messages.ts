@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { plural } from "./plural.ts";
 
 /**
  * Validation messages in plain words, for people reading them beside a form field (the web apps
@@ -7,8 +8,6 @@ import { z } from "zod";
  * back to zod's own wording.
  */
 type Issue = Parameters<NonNullable<NonNullable<Parameters<typeof z.config>[0]>["customError"]>>[0];
-
-const plural = (n: number | bigint, one: string) => `${n} ${one}${Number(n) === 1 ? "" : "s"}`;
 
 export function validationMessage(issue: Issue): string | undefined {
   switch (issue.code) {

@@ -1,38 +1,19 @@
-import type { Kysely, Transaction } from "kysely";
-import type { DB, TierPolicy } from "../db/schema.ts";
+import type { Transaction } from "kysely";
+import type { DB, Db, TierPolicy } from "../db/schema.ts";
 import { WriteBatch } from "../db/write-batch.ts";
 import type { MutationContext } from "../idempotency/idempotency.service.ts";
 import { DomainError, notFound } from "../shared/errors.ts";
 import type { ServiceDeps } from "../shared/service-deps.ts";
-import {
-  assign,
-  type BatchMember,
-  bottomOf,
-  changeTime,
-  decisionAt,
-  decisionWindows,
-  effectiveTier,
-  enrol,
-  type FactsTier,
-  keepWindowFrom,
-  type LadderTier,
-  type MetricWindow,
-  NO_TIER,
-  progressToNext,
-  qualify,
-  retainOf,
-  reviewDateAfter,
-  reviewStep,
-  TIER_CHANGED,
-  TierProgress,
-  type TierTransition,
-  unlock,
-  windowAt,
-} from "./tiers.rules.ts";
+import { assign, unlock } from "./assignment.rules.ts";
+import { type BatchMember, type FactsTier, TierProgress } from "./batch.rules.ts";
+import { bottomOf, effectiveTier, type LadderTier, NO_TIER, retainOf } from "./ladder.rules.ts";
+import { progressToNext } from "./next-tier.rules.ts";
+import { enrol, qualify } from "./qualification.rules.ts";
+import { decisionAt, reviewStep } from "./reviews.rules.ts";
 import type { AssignTierInput, PutTiersInput } from "./tiers.schemas.ts";
 import * as q from "./tiers.sql.ts";
-
-type Db = Kysely<DB> | Transaction<DB>;
+import { changeTime, TIER_CHANGED, type TierTransition } from "./transitions.rules.ts";
+import { decisionWindows, keepWindowFrom, type MetricWindow, reviewDateAfter, windowAt } from "./windows.rules.ts";
 
 const BATCH = 200;
 /** Reviews of one member applied in one go at most (years of missed reviews are a handful). */
@@ -70,7 +51,7 @@ type Settling = Map<string, q.RecordedState>;
 /**
  * Tiers: the ladder and its policy, members' tier state and history, and every change to it, each
  * written with its outbox announcement in the transaction that decides it. The rules are pure
- * (tiers.rules.ts); this reads the metrics they need and writes what they decide.
+ * (the *.rules.ts files beside this one); this reads the metrics they need and writes what they decide.
  */
 export class TiersService {
   constructor(private readonly deps: ServiceDeps) {}
@@ -518,7 +499,7 @@ export class TiersService {
    * read-only. A member with no tier of record stands on the bottom tier; null without a ladder.
    */
   async tierAt(
-    db: Kysely<DB> | Transaction<DB>,
+    db: Db,
     programId: string,
     memberIds: string[],
     asOf: Date,

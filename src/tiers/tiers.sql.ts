@@ -1,9 +1,7 @@
-import { type Kysely, type RawBuilder, sql, type Transaction } from "kysely";
-import type { DB, TierChangeReason, TierMetric, TierPolicy, TierRow } from "../db/schema.ts";
+import { type RawBuilder, sql, type Transaction } from "kysely";
+import type { DB, Db, TierChangeReason, TierMetric, TierPolicy, TierRow } from "../db/schema.ts";
 import type { WriteBatch } from "../db/write-batch.ts";
-import type { LadderTier, TierState } from "./tiers.rules.ts";
-
-type Db = Kysely<DB> | Transaction<DB>;
+import type { LadderTier, TierState } from "./ladder.rules.ts";
 
 const toDate = (value: Date | string | null): Date | null => (value === null ? null : new Date(value));
 const rows = (items: unknown[]) => JSON.stringify(items);

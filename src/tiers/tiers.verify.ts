@@ -1,5 +1,5 @@
 import { sql } from "kysely";
-import { TIER_CHANGED } from "./tiers.rules.ts";
+import { TIER_CHANGED } from "./transitions.rules.ts";
 
 /** Invariants of tiers: the tier of record is the last recorded change, and every change is announced. */
 export function tierChecks(): { name: string; description: string; query: ReturnType<typeof sql> }[] {

@@ -1,10 +1,10 @@
 import fc from "fast-check";
-import type { ClawbackPolicy } from "../../src/ledger/ledger.rules.ts";
+import type { ClawbackPolicy } from "../../src/ledger/ledger.schemas.ts";
 
 /*
  * A deliberately naive model of the points ledger, written from the spec (GUIDE section 4), and
  * the random commands the property tests run through both the model and the real thing (the pure
- * rules in src/ledger/ledger.rules.property.test.ts, the HTTP API in
+ * rules in src/ledger/rules-vs-model.property.test.ts, the HTTP API in
  * test/integration/ledger.property.test.ts). The model settles eagerly: every due event at its
  * time, one at a time.
  */

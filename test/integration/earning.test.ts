@@ -1,6 +1,6 @@
 import { sql } from "kysely";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { holdoutBucket } from "../../src/earning/earning.rules.ts";
+import { holdoutBucket } from "../../src/earning/campaign-reach.rules.ts";
 import { nextId, purchase, refund } from "../helpers/events.ts";
 import { engines, type HttpResult, type Json, startTestApp, type TestApp, type TestProgram } from "../helpers/test-app.ts";
 

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { ClawbackPolicy } from "../../src/ledger/ledger.rules.ts";
+import type { ClawbackPolicy } from "../../src/ledger/ledger.schemas.ts";
 import {
   type Command,
   commandArb,
@@ -20,7 +20,7 @@ import { engines, type HttpResult, type Json, startTestApp, type TestApp, type T
  * After every step each member's balance must equal the model and `verify` must pass; at the end
  * of a run every balance read earlier must read the same as of its time (jobs ran in between).
  *
- * The model is the one in src/ledger/ledger.rules.property.test.ts (kept identical; a test file
+ * The model is the one in src/ledger/rules-vs-model.property.test.ts (kept identical; a test file
  * cannot import another without running its tests): naive, eager, written from the spec.
  */
 
@@ -261,7 +261,7 @@ async function runSequence(
 
 const RUNS_PER_POLICY = 12;
 
-/** Sequences that exposed real bugs (see src/ledger/ledger.rules.property.test.ts), replayed first. */
+/** Sequences that exposed real bugs (see src/ledger/rules-vs-model.property.test.ts), replayed first. */
 const REGRESSIONS: [number, Command[]][] = [
   // A hold's time-out gave points back to a lot it had emptied; the lot's later expiry was skipped.
   [

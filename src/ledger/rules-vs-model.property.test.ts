@@ -16,21 +16,14 @@ import {
 } from "../../test/helpers/ledger-model.ts";
 import { DomainError } from "../shared/errors.ts";
 import { ID_PREFIX, type IdGenerator } from "../shared/ids.ts";
-import {
-  type ClawbackPolicy,
-  capture,
-  credit,
-  debit,
-  type EntryDraft,
-  hold,
-  type MemberBook,
-  memberNet,
-  reverse,
-  settle,
-  spendableBalance,
-  transfer,
-  voidHold,
-} from "./ledger.rules.ts";
+import { type EntryDraft, type MemberBook, memberNet } from "./books.rules.ts";
+import { credit } from "./credits.rules.ts";
+import { capture, hold, voidHold } from "./holds.rules.ts";
+import type { ClawbackPolicy } from "./ledger.schemas.ts";
+import { spendableBalance } from "./lots.rules.ts";
+import { reverse } from "./reversal.rules.ts";
+import { settle } from "./settlement.rules.ts";
+import { debit, transfer } from "./spending.rules.ts";
 
 /*
  * Model-based tests of the ledger rules. Random command sequences run both through the rules
