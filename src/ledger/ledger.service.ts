@@ -153,7 +153,14 @@ export class LedgerService {
   async #markExpired(db: Db, books: Iterable<MemberBook>, lotIds: string[]) {
     if (lotIds.length === 0) return;
     const expired = await q.expiredByLot(db, lotIds);
-    for (const book of books) for (const lot of book.lots) lot.expired = expired.get(lot.id) ?? 0;
+    // Only lots with a recorded expiry: a dry run's books were already brought up to `asOf`, and
+    // what that expired (not yet swept by a job) is on the lot and must stay for a clawback.
+    for (const book of books) {
+      for (const lot of book.lots) {
+        const recorded = expired.get(lot.id);
+        if (recorded !== undefined) lot.expired = recorded;
+      }
+    }
   }
 
   /**

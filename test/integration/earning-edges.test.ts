@@ -219,6 +219,47 @@ describe.each(engines())("earning edge cases on %s", (engine) => {
     const replay = await send(p, { id: "g-3", amount: 3_000, receiptId: "R-9" });
     expect(replay.body).toMatchObject({ status: "guest", memberId: null });
   });
+
+  // Found by the review of issue 11's pipeline: a dry run must agree with the write when the
+  // purchase's points have expired and no job has swept them yet (the clawback takes them back
+  // from breakage in both).
+  it("answers a dry run of a return of points expired but not yet swept as the return itself", async () => {
+    const t = await startTestApp(engine, "2026-05-04T15:00:00Z");
+    try {
+      const p = await t.createProgram({ returnPolicy: "available_only", pointsExpiry: { policy: "fixed_period", months: 1 } });
+      await rule(p, { effect: perDollar });
+      const m = await p.createMember({});
+      expect((await send(p, { id: "x-1", memberId: m, amount: 10_000 })).body.points.total).toBe(100);
+      t.clock.set(new Date(Date.parse("2026-05-04T15:00:00Z") + 40 * 86_400_000).toISOString());
+      const ret = { id: "x-2", type: "return", originalEventId: "x-1", amount: 10_000 };
+      const dry = await p.call("POST", "/v1/events?dryRun=true", ret);
+      const real = await p.call("POST", "/v1/events", ret);
+      expect(real.status, JSON.stringify(real.body)).toBe(201);
+      expect(dry.status, JSON.stringify(dry.body)).toBe(201);
+      expect(dry.body.balance).toEqual(real.body.balance);
+      expect((await t.app.services.verify()).ok).toBe(true);
+    } finally {
+      await t.close();
+    }
+  });
+
+  // Before issue 11, a refused event in a batch swapped the member's lots for copies, so a later
+  // return in the batch took points from a copy of the purchase's new lot, and the lot kept its
+  // 100 points as spendable though its postings were gone (verify: lot_remaining_matches_postings).
+  it("takes a return's points from the purchase's new lot after a refused event in the same batch", async () => {
+    const p = await t.createProgram({ returnPolicy: "available_only" });
+    await rule(p, { effect: perDollar });
+    const m = await p.createMember({});
+    const results = await batch(p, [
+      { id: "y-1", type: "purchase", memberId: m, amount: 10_000 },
+      { id: "y-2", type: "return", originalEventId: "y-1", amount: 20_000 },
+      { id: "y-3", type: "return", originalEventId: "y-1", amount: 10_000 },
+    ]);
+    expect(results.map((r) => r.status)).toEqual([201, 422, 201]);
+    expect(results[2]?.result.balance.available).toBe(0);
+    expect((await balance(p, m)).available).toBe(0);
+    expect((await t.app.services.verify()).ok).toBe(true);
+  });
 });
 
 describe.each(engines())("referral reversal on %s", (engine) => {
