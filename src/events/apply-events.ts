@@ -9,7 +9,7 @@ import { applyReturn } from "./apply-return.ts";
 import { advanceTier, historyOf, memberFactsAt, newBatchWork } from "./batch-work.ts";
 import type { EarnBatch } from "./earn-batch.ts";
 import { recordEventRow } from "./event-rows.ts";
-import type { EventWrites } from "./events.sql.ts";
+import type { EventWrites } from "./event-writes.sql.ts";
 import type { PreparedEvent } from "./prepared-event.ts";
 
 /** What applying a batch's events produced: the ledger entries, the rows, budget refunds and answers. */

@@ -4,7 +4,7 @@ import type { EntryDraft, MemberBook } from "../ledger/ledger.rules.ts";
 import { eventMetric, type TierProgress, type TierTransition } from "../tiers/tiers.rules.ts";
 import type { EarnBatch } from "./earn-batch.ts";
 import { noEventWrites } from "./event-rows.ts";
-import type { EventWrites } from "./events.sql.ts";
+import type { EventWrites } from "./event-writes.sql.ts";
 import type { PreparedEvent } from "./prepared-event.ts";
 
 /** What the events of a batch have done so far, carried from one event to the next. */

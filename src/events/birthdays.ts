@@ -2,7 +2,8 @@ import type { Kysely } from "kysely";
 import { DateTime } from "luxon";
 import type { DB } from "../db/schema.ts";
 import type { EventAnswer } from "./answers.ts";
-import { addJobMarker, hasJobMarker, membersBornOn, programForEvents, programsWithBirthdayRules } from "./events.sql.ts";
+import { addJobMarker, hasJobMarker, membersBornOn, programsWithBirthdayRules } from "./birthdays.sql.ts";
+import { programForEvents } from "./events.sql.ts";
 import type { IngestOptions } from "./ingest-events.ts";
 
 /** Events are sent in chunks of this many. */

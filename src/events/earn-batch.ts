@@ -8,7 +8,6 @@ import type { Clock } from "../shared/clock.ts";
 import type { TierProgress } from "../tiers/tiers.rules.ts";
 import type { TiersService } from "../tiers/tiers.service.ts";
 import {
-  type EventProgram,
   findMembers,
   findOriginals,
   findPendingReferrals,
@@ -17,7 +16,8 @@ import {
   type OriginalPurchase,
   type RewardedReferral,
   type RuleState,
-} from "./events.sql.ts";
+} from "./earn-reads.sql.ts";
+import type { EventProgram } from "./events.sql.ts";
 import { factsOf } from "./member-resolution.ts";
 import type { PreparedEvent } from "./prepared-event.ts";
 

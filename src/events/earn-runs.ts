@@ -11,7 +11,7 @@ import type { TiersService } from "../tiers/tiers.service.ts";
 import { type EventAnswer, refusalAnswer } from "./answers.ts";
 import { applyEvents, budgetWantsOf } from "./apply-events.ts";
 import { type BatchContext, openDryRunBatch, openEarnBatch } from "./earn-batch.ts";
-import { addEventWrites } from "./events.sql.ts";
+import { addEventWrites } from "./event-writes.sql.ts";
 import { assignNewMembers } from "./new-members.ts";
 import type { PreparedEvent } from "./prepared-event.ts";
 

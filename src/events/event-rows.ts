@@ -1,5 +1,6 @@
 import type { Contribution, Evaluation } from "../earning/earning.rules.ts";
-import type { AwardRowDraft, EventProgram, EventRowDraft, EventWrites } from "./events.sql.ts";
+import type { AwardRowDraft, EventRowDraft, EventWrites } from "./event-writes.sql.ts";
+import type { EventProgram } from "./events.sql.ts";
 import type { PreparedEvent } from "./prepared-event.ts";
 
 /** An empty set of event-side rows, filled event by event. */

@@ -3,8 +3,9 @@ import type { DB } from "../db/schema.ts";
 import type { EarnEvent, MemberFacts } from "../earning/earning.rules.ts";
 import { normalizeEmail, normalizePhone, segmentsOf } from "../members/members.rules.ts";
 import { DomainError, notFound } from "../shared/errors.ts";
-import type { EventProgram, KnownMember, OriginalPurchase } from "./events.sql.ts";
-import { findMembers, findOriginals } from "./events.sql.ts";
+import type { KnownMember, OriginalPurchase } from "./earn-reads.sql.ts";
+import { findMembers, findOriginals } from "./earn-reads.sql.ts";
+import type { EventProgram } from "./events.sql.ts";
 import type { ValidEvent } from "./ingest.ts";
 import { normalizeEvent } from "./normalize-event.ts";
 import type { EnrolmentRef, PreparedEvent } from "./prepared-event.ts";
@@ -158,8 +159,27 @@ export async function resolveMembers(
   program: EventProgram,
   events: ValidEvent[],
   now: Date,
-  refuse: (index: number, eventId: string, error: DomainError) => void,
+  refuse: Refuse,
 ): Promise<PreparedEvent[]> {
+  const checked = checkEvents(program, events, now, refuse);
+  // Returns name their purchase; its member is the return's.
+  const originals = await findOriginals(db, program.id, [
+    ...new Set(checked.flatMap((c) => (c.input.originalEventId ? [c.input.originalEventId] : []))),
+  ]);
+  const { refs, phones } = memberRefs(program, checked, originals);
+  const lookup = memberLookup(await findMembers(db, program.id, refs), phones, originals);
+  return resolveEach(program, checked, lookup, refuse);
+}
+
+type Refuse = (index: number, eventId: string, error: DomainError) => void;
+
+/** Checks each event (normalizeEvent); a refused one goes to `refuse`. */
+export function checkEvents(
+  program: Pick<EventProgram, "currency">,
+  events: ValidEvent[],
+  now: Date,
+  refuse: Refuse,
+): CheckedEvent[] {
   const checked: CheckedEvent[] = [];
   for (const e of events) {
     try {
@@ -169,12 +189,29 @@ export async function resolveMembers(
       refuse(e.index, e.input.id, error);
     }
   }
-  // Returns name their purchase; its member is the return's.
-  const originals = await findOriginals(db, program.id, [
-    ...new Set(checked.flatMap((c) => (c.input.originalEventId ? [c.input.originalEventId] : []))),
-  ]);
+  return checked;
+}
+
+/** The ways a member is named, as findMembers reads them. */
+export interface MemberRefs {
+  ids: string[];
+  externalIds: string[];
+  emails: string[];
+  phones: string[];
+}
+
+/**
+ * What the events name, to read the members at once: ids (a return's purchase's member too),
+ * external ids, emails and phones as stored; and each phone as sent -> as stored (null: not a
+ * possible number in the programme's country).
+ */
+export function memberRefs(
+  program: Pick<EventProgram, "country">,
+  checked: CheckedEvent[],
+  originals: Map<string, OriginalPurchase>,
+): { refs: MemberRefs; phones: Map<string, string | null> } {
   const phones = new Map<string, string | null>();
-  const refs = { ids: [] as string[], externalIds: [] as string[], emails: [] as string[], phones: [] as string[] };
+  const refs: MemberRefs = { ids: [], externalIds: [], emails: [], phones: [] };
   for (const c of checked) {
     if (c.input.memberId) refs.ids.push(c.input.memberId);
     const original = c.input.originalEventId ? originals.get(c.input.originalEventId) : undefined;
@@ -188,7 +225,16 @@ export async function resolveMembers(
       if (phone) refs.phones.push(phone);
     }
   }
-  const lookup = memberLookup(await findMembers(db, program.id, refs), phones, originals);
+  return { refs, phones };
+}
+
+/** Resolves each event's member in order (a return may name a purchase before it); a refused one goes to `refuse`. */
+export function resolveEach(
+  program: Pick<EventProgram, "unknownMemberPolicy">,
+  checked: CheckedEvent[],
+  lookup: MemberLookup,
+  refuse: Refuse,
+): PreparedEvent[] {
   const resolved: PreparedEvent[] = [];
   for (const c of checked) {
     try {
