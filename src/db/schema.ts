@@ -13,8 +13,6 @@ export interface ExpiryPolicy {
 }
 
 export type UnknownMemberPolicy = "reject" | "enroll" | "guest";
-// TEMPORARY, removed at merge: src/events (rewritten in parallel) still imports ReturnPolicy from here.
-export type { ReturnPolicy };
 
 export interface ReferralPolicy {
   referrerPoints: number;

@@ -12,7 +12,7 @@ import {
   rule,
   sequentialIds,
 } from "../../test/helpers/earn-batch.ts";
-import type { MemberBook } from "../ledger/ledger.rules.ts";
+import type { MemberBook } from "../ledger/books.rules.ts";
 import { applyEarn } from "./apply-earn.ts";
 import { applyEvents, budgetedCampaigns } from "./apply-events.ts";
 import { newBatchWork } from "./batch-work.ts";

@@ -1,5 +1,8 @@
-import { budgetWants, type Evaluation, evaluate } from "../earning/earning.rules.ts";
-import { creditParts, type EntryDraft, type MemberBook } from "../ledger/ledger.rules.ts";
+import { budgetWants } from "../earning/budgets.rules.ts";
+import type { Evaluation } from "../earning/earning.types.ts";
+import { evaluate } from "../earning/evaluate.rules.ts";
+import type { EntryDraft, MemberBook } from "../ledger/books.rules.ts";
+import { creditParts } from "../ledger/credits.rules.ts";
 import { bookBalance } from "../ledger/ledger.service.ts";
 import { firstPurchaseReferral, type ReferralOutcome, refereeBonus, settlesReferral } from "../referrals/referral.rules.ts";
 import { DomainError } from "../shared/errors.ts";

@@ -1,7 +1,9 @@
 import { addWants, type BudgetRefund, type BudgetWant, unusedGrants } from "../campaigns/budget.rules.ts";
-import { budgetWants, type Evaluation, evaluate, type MemberHistory } from "../earning/earning.rules.ts";
+import { budgetWants } from "../earning/budgets.rules.ts";
+import type { Evaluation, MemberHistory } from "../earning/earning.types.ts";
+import { evaluate } from "../earning/evaluate.rules.ts";
 import { errorBody } from "../idempotency/idempotency.service.ts";
-import type { EntryDraft } from "../ledger/ledger.rules.ts";
+import type { EntryDraft } from "../ledger/books.rules.ts";
 import type { IdGenerator } from "../shared/ids.ts";
 import { acceptedAnswer, type EventAnswer, guestResult } from "./answers.ts";
 import { applyEarn } from "./apply-earn.ts";

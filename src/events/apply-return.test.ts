@@ -13,8 +13,8 @@ import {
   sequentialIds,
   storedPurchase,
 } from "../../test/helpers/earn-batch.ts";
-import type { ReturnPolicy } from "../db/schema.ts";
-import type { BookLot } from "../ledger/ledger.rules.ts";
+import type { BookLot } from "../ledger/books.rules.ts";
+import type { ReturnPolicy } from "../ledger/ledger.schemas.ts";
 import { applyEvents } from "./apply-events.ts";
 import { applyReturn } from "./apply-return.ts";
 import { newBatchWork } from "./batch-work.ts";

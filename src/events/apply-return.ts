@@ -1,9 +1,10 @@
-import { clawback, type EntryDraft } from "../ledger/ledger.rules.ts";
+import type { EntryDraft } from "../ledger/books.rules.ts";
+import { clawback } from "../ledger/clawback.rules.ts";
 import { bookBalance } from "../ledger/ledger.service.ts";
 import { type ReferralOutcome, reversedReferral, reversesReferral } from "../referrals/referral.rules.ts";
 import { DomainError, notFound } from "../shared/errors.ts";
 import type { IdGenerator } from "../shared/ids.ts";
-import { returnMetric } from "../tiers/tiers.rules.ts";
+import { returnMetric } from "../tiers/metrics.rules.ts";
 import { resultBase } from "./answers.ts";
 import { type Applied, bookOf, type Refused, refused } from "./apply-earn.ts";
 import { type BatchWork, draftBook } from "./batch-work.ts";

@@ -1,7 +1,10 @@
 import type { BudgetRefund } from "../campaigns/budget.rules.ts";
-import type { Budgets, MemberFacts, MemberHistory } from "../earning/earning.rules.ts";
-import type { EntryDraft, MemberBook } from "../ledger/ledger.rules.ts";
-import { eventMetric, type TierProgress, type TierTransition } from "../tiers/tiers.rules.ts";
+import type { Budgets } from "../earning/budgets.rules.ts";
+import type { MemberFacts, MemberHistory } from "../earning/earning.types.ts";
+import type { EntryDraft, MemberBook } from "../ledger/books.rules.ts";
+import type { TierProgress } from "../tiers/batch.rules.ts";
+import { eventMetric } from "../tiers/metrics.rules.ts";
+import type { TierTransition } from "../tiers/transitions.rules.ts";
 import type { EarnBatch } from "./earn-batch.ts";
 import { noEventWrites } from "./event-rows.ts";
 import type { EventWrites } from "./event-writes.sql.ts";

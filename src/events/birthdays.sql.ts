@@ -1,7 +1,5 @@
-import { type Kysely, sql, type Transaction } from "kysely";
-import type { DB } from "../db/schema.ts";
-
-type Db = Kysely<DB> | Transaction<DB>;
+import { sql } from "kysely";
+import type { Db } from "../db/schema.ts";
 
 /** The programmes with a live birthday rule (one, if `programId`). */
 export async function programsWithBirthdayRules(db: Db, programId?: string): Promise<string[]> {

@@ -1,7 +1,7 @@
 import type { Transaction } from "kysely";
 import { DateTime } from "luxon";
 import type { DB, EventRow } from "../db/schema.ts";
-import type { LiveRule } from "../earning/earning.rules.ts";
+import type { LiveRule } from "../earning/earning.types.ts";
 import type { MutationContext } from "../idempotency/idempotency.service.ts";
 import { DomainError, notFound } from "../shared/errors.ts";
 import { type EarnRunDeps, writeEvents } from "./earn-runs.ts";

@@ -1,11 +1,12 @@
 import type { Kysely, Transaction } from "kysely";
 import { DateTime } from "luxon";
-import type { DB } from "../db/schema.ts";
-import { type LiveRule, type MemberFacts, periodStart } from "../earning/earning.rules.ts";
-import type { MemberBook } from "../ledger/ledger.rules.ts";
+import type { DB, Db } from "../db/schema.ts";
+import type { LiveRule, MemberFacts } from "../earning/earning.types.ts";
+import { periodStart } from "../earning/periods.rules.ts";
+import type { MemberBook } from "../ledger/books.rules.ts";
 import type { LedgerService, LoadedBooks } from "../ledger/ledger.service.ts";
 import type { Clock } from "../shared/clock.ts";
-import type { TierProgress } from "../tiers/tiers.rules.ts";
+import type { TierProgress } from "../tiers/batch.rules.ts";
 import type { TiersService } from "../tiers/tiers.service.ts";
 import {
   findMembers,
@@ -20,8 +21,6 @@ import {
 import type { EventProgram } from "./events.sql.ts";
 import { factsOf } from "./member-resolution.ts";
 import type { PreparedEvent } from "./prepared-event.ts";
-
-type Db = Kysely<DB> | Transaction<DB>;
 
 /** What a batch of events is judged with. */
 export interface BatchContext {

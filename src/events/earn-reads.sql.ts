@@ -1,8 +1,6 @@
-import { type Kysely, type RawBuilder, sql, type Transaction } from "kysely";
-import type { DB } from "../db/schema.ts";
-import type { EventItem, PastAward } from "../earning/earning.rules.ts";
-
-type Db = Kysely<DB> | Transaction<DB>;
+import { type RawBuilder, sql } from "kysely";
+import type { Db } from "../db/schema.ts";
+import type { EventItem, PastAward } from "../earning/earning.types.ts";
 
 export interface KnownMember {
   id: string;

@@ -1,4 +1,4 @@
-import type { Contribution, Evaluation } from "../earning/earning.rules.ts";
+import type { Contribution, Evaluation } from "../earning/earning.types.ts";
 import type { AwardRowDraft, EventRowDraft, EventWrites } from "./event-writes.sql.ts";
 import type { EventProgram } from "./events.sql.ts";
 import type { PreparedEvent } from "./prepared-event.ts";

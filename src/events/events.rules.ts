@@ -1,7 +1,7 @@
 import type { ExpiryPolicy } from "../db/schema.ts";
-import type { Contribution } from "../earning/earning.rules.ts";
-import { formatMoney } from "../earning/earning.rules.ts";
-import type { CreditPart } from "../ledger/ledger.rules.ts";
+import type { Contribution } from "../earning/earning.types.ts";
+import { formatMoney } from "../earning/money.rules.ts";
+import type { CreditPart } from "../ledger/credits.rules.ts";
 import { expiryFor, pendingUntil } from "../programs/programs.rules.ts";
 import { DomainError } from "../shared/errors.ts";
 

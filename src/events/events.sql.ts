@@ -1,7 +1,6 @@
-import type { Kysely, Transaction } from "kysely";
-import type { DB, ExpiryPolicy, ReferralPolicy, ReturnPolicy, TierPolicy, UnknownMemberPolicy } from "../db/schema.ts";
-
-type Db = Kysely<DB> | Transaction<DB>;
+import type { Transaction } from "kysely";
+import type { DB, Db, ExpiryPolicy, ReferralPolicy, TierPolicy, UnknownMemberPolicy } from "../db/schema.ts";
+import type { ReturnPolicy } from "../ledger/ledger.schemas.ts";
 
 export interface EventProgram {
   id: string;

@@ -1,4 +1,4 @@
-import type { LiveRule } from "../earning/earning.rules.ts";
+import type { LiveRule } from "../earning/earning.types.ts";
 import type { DomainError } from "../shared/errors.ts";
 import { type EventAnswer, refusalAnswer, unansweredAnswer } from "./answers.ts";
 import { dryRunEvents, type EarnRunDeps, writeEvents } from "./earn-runs.ts";

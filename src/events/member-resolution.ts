@@ -1,6 +1,5 @@
-import type { Kysely, Transaction } from "kysely";
-import type { DB } from "../db/schema.ts";
-import type { EarnEvent, MemberFacts } from "../earning/earning.rules.ts";
+import type { Db } from "../db/schema.ts";
+import type { EarnEvent, MemberFacts } from "../earning/earning.types.ts";
 import { normalizeEmail, normalizePhone, segmentsOf } from "../members/members.rules.ts";
 import { DomainError, notFound } from "../shared/errors.ts";
 import type { KnownMember, OriginalPurchase } from "./earn-reads.sql.ts";
@@ -9,8 +8,6 @@ import type { EventProgram } from "./events.sql.ts";
 import type { ValidEvent } from "./ingest.ts";
 import { normalizeEvent } from "./normalize-event.ts";
 import type { EnrolmentRef, PreparedEvent } from "./prepared-event.ts";
-
-type Db = Kysely<DB> | Transaction<DB>;
 
 /** An event that passed every check that needs no member. */
 export interface CheckedEvent extends ValidEvent {

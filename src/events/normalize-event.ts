@@ -1,4 +1,4 @@
-import type { EarnEvent } from "../earning/earning.rules.ts";
+import type { EarnEvent } from "../earning/earning.types.ts";
 import { DomainError } from "../shared/errors.ts";
 import { MAX_POINTS_PER_OPERATION } from "../shared/points.ts";
 import type { EventInput } from "./events.schemas.ts";

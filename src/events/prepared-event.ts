@@ -1,4 +1,4 @@
-import type { EarnEvent, MemberFacts } from "../earning/earning.rules.ts";
+import type { EarnEvent, MemberFacts } from "../earning/earning.types.ts";
 import { fingerprint } from "../idempotency/idempotency.service.ts";
 import type { EventInput } from "./events.schemas.ts";
 

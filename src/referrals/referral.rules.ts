@@ -1,5 +1,5 @@
 import type { ReferralPolicy } from "../db/schema.ts";
-import type { Contribution } from "../earning/earning.rules.ts";
+import type { Contribution } from "../earning/earning.types.ts";
 
 /**
  * Referrals, the pure part: when a referred member's purchase settles their referral, what each

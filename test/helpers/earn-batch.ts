@@ -2,13 +2,14 @@
  * An earn batch built in memory, as openEarnBatch would have read it, for table tests of the
  * earning pipeline's pure steps (applyEarn, applyReturn, applyEvents): no database, no app.
  */
-import type { LiveCampaign, LiveRule } from "../../src/earning/earning.rules.ts";
+
 import { RuleDefinitionSchema } from "../../src/earning/earning.schemas.ts";
+import type { LiveCampaign, LiveRule } from "../../src/earning/earning.types.ts";
 import type { EarnBatch } from "../../src/events/earn-batch.ts";
 import type { EventInput } from "../../src/events/events.schemas.ts";
 import { normalizeEvent } from "../../src/events/normalize-event.ts";
 import type { PreparedEvent } from "../../src/events/prepared-event.ts";
-import type { BookLot, MemberBook } from "../../src/ledger/ledger.rules.ts";
+import type { BookLot, MemberBook } from "../../src/ledger/books.rules.ts";
 import { ID_PREFIX, type IdGenerator } from "../../src/shared/ids.ts";
 
 export const NOW = new Date("2026-03-10T12:00:00Z");
