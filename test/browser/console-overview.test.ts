@@ -72,7 +72,8 @@ describe.runIf(browserAvailable())("console overview on the demo programme", () 
     // Three charts, each an image with a name that says what it shows, drawn as SVG.
     const charts = t.page.locator('div[role="img"]');
     await expect.poll(() => charts.count()).toBe(3);
-    expect(await charts.nth(0).getAttribute("aria-label")).toMatch(/^Line chart by month .* points issued/);
+    // The page keeps the last range's charts until the new range's figures arrive: wait for them.
+    await expect.poll(() => charts.nth(0).getAttribute("aria-label")).toMatch(/^Line chart by month .* points issued/);
     await expect.poll(() => t.page.locator('[role="img"] .recharts-wrapper > svg').count()).toBe(3);
     expect(await t.page.locator(".recharts-line").count()).toBe(3);
     for (const name of ["Points issued, redeemed and expired", "Members by tier", "Top rewards"]) {
@@ -86,7 +87,7 @@ describe.runIf(browserAvailable())("console overview on the demo programme", () 
     const from = new Date(Date.parse(`${to}T00:00:00Z`) - 59 * 86_400_000).toISOString().slice(0, 10);
     await t.page.getByLabel("From", { exact: true }).fill(from);
     await expect.poll(() => t.page.getByText(/Showing .* by week\./).textContent()).toContain(`Showing ${from} to ${to}`);
-    expect(await charts.nth(0).getAttribute("aria-label")).toMatch(/^Line chart by week/);
+    await expect.poll(() => charts.nth(0).getAttribute("aria-label")).toMatch(/^Line chart by week/);
     expect(await t.page.getByRole("button", { name: "12 months" }).getAttribute("aria-pressed")).toBe("false");
     await t.page.getByRole("button", { name: "30 days" }).click();
     await expect.poll(() => t.page.getByText(/Showing .* by day\./).count()).toBe(1);
