@@ -1,7 +1,7 @@
 import { budgetWants } from "../earning/budgets.rules.ts";
 import type { Evaluation } from "../earning/earning.types.ts";
 import { evaluate } from "../earning/evaluate.rules.ts";
-import type { EntryDraft, MemberBook } from "../ledger/books.rules.ts";
+import { bookOf, type EntryDraft, type MemberBook } from "../ledger/books.rules.ts";
 import { creditParts } from "../ledger/credits.rules.ts";
 import { bookBalance } from "../ledger/ledger.service.ts";
 import { firstPurchaseReferral, type ReferralOutcome, refereeBonus, settlesReferral } from "../referrals/referral.rules.ts";
@@ -91,7 +91,7 @@ export function applyEarn(
     );
   }
 
-  const book = draftBook(bookOf(batch, memberId));
+  const book = draftBook(bookOf(batch.books, memberId));
   const referrerStored = referrerId ? batch.books.get(referrerId) : undefined;
   const referrerBook = referrerStored ? draftBook(referrerStored) : null;
   let referrerEntry: EntryDraft | null = null;
@@ -208,9 +208,3 @@ export function applyEarn(
 }
 
 export const refused = (error: DomainError, evaluation: Evaluation | null): Refused => ({ accepted: false, error, evaluation });
-
-export function bookOf(batch: EarnBatch, memberId: string): MemberBook {
-  const book = batch.books.get(memberId);
-  if (!book) throw new Error(`book of ${memberId} is not loaded`);
-  return book;
-}

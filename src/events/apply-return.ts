@@ -1,4 +1,4 @@
-import type { EntryDraft } from "../ledger/books.rules.ts";
+import { bookOf, type EntryDraft } from "../ledger/books.rules.ts";
 import { clawback } from "../ledger/clawback.rules.ts";
 import { bookBalance } from "../ledger/ledger.service.ts";
 import { type ReferralOutcome, reversedReferral, reversesReferral } from "../referrals/referral.rules.ts";
@@ -6,7 +6,7 @@ import { DomainError, notFound } from "../shared/errors.ts";
 import type { IdGenerator } from "../shared/ids.ts";
 import { returnMetric } from "../tiers/metrics.rules.ts";
 import { resultBase } from "./answers.ts";
-import { type Applied, bookOf, type Refused, refused } from "./apply-earn.ts";
+import { type Applied, type Refused, refused } from "./apply-earn.ts";
 import { type BatchWork, draftBook } from "./batch-work.ts";
 import type { EarnBatch } from "./earn-batch.ts";
 import { checkReturnedItems, planReturn, returnedValue } from "./events.rules.ts";
@@ -38,7 +38,7 @@ export function applyReturn(
     const returned = p.event.amount ?? returnedValue(original, original.returnedItems, returnedItems);
     // Kept on the event even if it is refused below: its stored row says what was returned.
     p.event.amount = returned;
-    const stored = bookOf(batch, memberId);
+    const stored = bookOf(batch.books, memberId);
     // A dry run as of a past time: the purchase may not have been received yet.
     if (original.lotIds.some((id) => !stored.lots.some((l) => l.id === id))) {
       throw new DomainError("validation_error", `Purchase ${original.id} had not been received at that time`, {
