@@ -55,6 +55,7 @@ export function changeRows(ids: IdGenerator, transitions: TierTransition[], name
   return { changes, outbox };
 }
 
+/** Writes changes, their announcements and the members' new tier of record, in one statement. */
 export async function writeChanges(
   trx: Transaction<DB>,
   deps: Pick<ServiceDeps, "ids" | "clock">,

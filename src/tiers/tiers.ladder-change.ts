@@ -10,7 +10,8 @@ import * as q from "./tiers.sql.ts";
 import { changeTime, type TierTransition } from "./transitions.rules.ts";
 import { reviewDateAfter } from "./windows.rules.ts";
 
-const BATCH = 200;
+/** Holders of a tier locked and rebased per page. */
+const HOLDERS_PAGE = 200;
 
 /**
  * Replaces the ladder: tiers named by id are updated in place, new ones created, missing ones
@@ -20,7 +21,7 @@ const BATCH = 200;
  * a review one period from now (as if they had just reached it), holders of one that becomes the
  * bottom lose theirs (the bottom is never reviewed), each a `ladder_changed` change announced in
  * the outbox.
-
+ *
  * Runs in the caller's transaction, which has read the ladder before for the audit log.
  */
 export async function writeLadder(
@@ -126,7 +127,7 @@ async function rebase(
 ) {
   const bottom = bottomOf(l.ladder)?.id === tierId;
   for (let after = ""; ; ) {
-    const holders = await q.lockHolders(trx, programId, tierId, after, BATCH);
+    const holders = await q.lockHolders(trx, programId, tierId, after, HOLDERS_PAGE);
     if (holders.size === 0) break;
     const transitions: TierTransition[] = [];
     for (const [memberId, { state, lastChange }] of holders) {

@@ -15,10 +15,10 @@ import { settleDueReviews, settledLadder } from "./tiers.settling.ts";
 import * as q from "./tiers.sql.ts";
 import { tierStatus } from "./tiers.status.ts";
 import { tierView } from "./tiers.views.ts";
-import type { TierTransition } from "./transitions.rules.ts";
-import { changeTime } from "./transitions.rules.ts";
+import { changeTime, type TierTransition } from "./transitions.rules.ts";
 
-const BATCH = 200;
+/** Members due for review read per page. */
+const REVIEWS_PAGE = 200;
 
 /**
  * Tiers: the ladder and its policy, members' tier state and history, and every change to it, each
@@ -43,7 +43,7 @@ export class TiersService {
   replaceLadder(ctx: MutationContext, programId: string, input: PutTiersInput) {
     return this.deps.uow.run(ctx, 200, async (trx) => {
       const now = this.deps.clock.now();
-      // The ladder before, for the audit log (read just before the ladder lock below).
+      // The ladder before, for the audit log (read just before writeLadder takes the ladder lock).
       ctx.audit = { before: await this.ladder(programId, trx) };
       await writeLadder(trx, this.deps, programId, input, now, ctx.actor);
       return this.ladder(programId, trx);
@@ -58,7 +58,7 @@ export class TiersService {
     let total = 0;
     for (const find of [q.dueForReview, q.onRemovedTiers]) {
       for (;;) {
-        const due = await find(this.deps.db, asOf, BATCH, programId);
+        const due = await find(this.deps.db, asOf, REVIEWS_PAGE, programId);
         if (due.length === 0) break;
         let applied = 0;
         for (const member of due) applied += await this.#reviewMember(member.program_id, member.id, asOf);
