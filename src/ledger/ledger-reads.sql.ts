@@ -138,6 +138,7 @@ export async function listMemberEntries(db: Db, programId: string, memberId: str
   };
 }
 
+/** The member, if it is in the programme (its id only). */
 export async function findMember(db: Db, programId: string, memberId: string) {
   return db.selectFrom("members").select("id").where("program_id", "=", programId).where("id", "=", memberId).executeTakeFirst();
 }

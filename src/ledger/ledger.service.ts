@@ -34,7 +34,6 @@ import { debit, transfer } from "./spending.rules.ts";
 
 export const DEFAULT_HOLD_TTL_SECONDS = 900;
 
-export type { Balance, HoldView, LedgerEntryView, Lifetime } from "./ledger.views.ts";
 export { bookBalance } from "./ledger.views.ts";
 /** The actor of postings the system makes on its own (settling due work). */
 export { SYSTEM_ACTOR };

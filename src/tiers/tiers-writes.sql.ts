@@ -3,8 +3,7 @@ import { sql } from "kysely";
 import type { TierChangeReason } from "../db/schema.ts";
 import type { WriteBatch } from "../db/write-batch.ts";
 import type { TierState } from "./ladder.rules.ts";
-
-const rows = (items: unknown[]) => JSON.stringify(items);
+import { rows } from "./tiers.sql.ts";
 
 export interface TierChangeRow {
   id: string;

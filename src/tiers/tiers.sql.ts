@@ -3,7 +3,8 @@ import type { DB, Db, TierMetric, TierPolicy, TierRow } from "../db/schema.ts";
 import type { LadderTier, TierState } from "./ladder.rules.ts";
 
 const toDate = (value: Date | string | null): Date | null => (value === null ? null : new Date(value));
-const rows = (items: unknown[]) => JSON.stringify(items);
+/** Rows as one JSON array parameter, for jsonb_to_recordset. */
+export const rows = (items: unknown[]) => JSON.stringify(items);
 
 export const toLadderTier = (
   row: Pick<
