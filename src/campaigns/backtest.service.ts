@@ -8,9 +8,9 @@ import { segmentsOf } from "../members/members.rules.ts";
 import { DomainError, notFound } from "../shared/errors.ts";
 import type { TiersService } from "../tiers/tiers.service.ts";
 import { backtestProgram, eventsPage, memberAttributes, purchasesBefore } from "./backtest.sql.ts";
+import { toLiveCampaign } from "./campaigns.live-rules.ts";
 import type { PreviewInput } from "./campaigns.schemas.ts";
 import type { CampaignService } from "./campaigns.service.ts";
-import { toLiveCampaign } from "./campaigns.service.ts";
 import { budgetRemaining } from "./campaigns.sql.ts";
 
 const PAGE = 5000;

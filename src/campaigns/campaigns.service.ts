@@ -1,8 +1,7 @@
 import type { Transaction } from "kysely";
 import type { CampaignRow, DB, Db, RuleRow } from "../db/schema.ts";
-import { campaignRunsAt } from "../earning/campaign-reach.rules.ts";
 import { type RuleDefinition, RuleDefinitionSchema } from "../earning/earning.schemas.ts";
-import type { LiveCampaign, LiveRule } from "../earning/earning.types.ts";
+import type { LiveRule } from "../earning/earning.types.ts";
 import { resolveBound } from "../earning/periods.rules.ts";
 import type { MutationContext } from "../idempotency/idempotency.service.ts";
 import type { ProgramService } from "../programs/programs.service.ts";
@@ -16,53 +15,11 @@ import {
   refundsInLockOrder,
   takeOrder,
 } from "./budget.rules.ts";
+import { changeBudget } from "./campaigns.budget-change.ts";
+import { liveRulesFromVersions, toLiveRule } from "./campaigns.live-rules.ts";
 import type { CreateCampaignInput, CreateRuleInput, UpdateCampaignInput, UpdateRuleInput } from "./campaigns.schemas.ts";
 import * as q from "./campaigns.sql.ts";
-
-export const toLiveCampaign = (c: CampaignRow): LiveCampaign => ({
-  id: c.id,
-  version: c.version,
-  name: c.name,
-  status: c.status,
-  startsAt: c.starts_at,
-  endsAt: c.ends_at,
-  audience: c.audience as LiveCampaign["audience"],
-  holdoutPercent: c.holdout_percent,
-  budgetPoints: c.budget_points,
-});
-
-export const toLiveRule = (rule: RuleRow, campaign: CampaignRow | null): LiveRule => ({
-  id: rule.id,
-  version: rule.version,
-  name: rule.name,
-  status: rule.status,
-  campaign: campaign ? toLiveCampaign(campaign) : null,
-  definition: rule.definition as RuleDefinition,
-});
-
-function ruleView(row: RuleRow) {
-  const d = row.definition as RuleDefinition;
-  return {
-    id: row.id,
-    campaignId: row.campaign_id,
-    name: row.name,
-    description: d.description ?? null,
-    status: row.status,
-    version: row.version,
-    trigger: d.trigger,
-    conditions: d.conditions,
-    items: d.items ?? null,
-    effect: d.effect,
-    limits: d.limits,
-    priority: d.priority,
-    stacking: d.stacking,
-    pendingDays: d.pendingDays ?? null,
-    expiry: d.expiry ?? null,
-    fundedBy: d.fundedBy,
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-  };
-}
+import { campaignView, ruleView } from "./campaigns.views.ts";
 
 const TRANSITIONS: Record<CampaignRow["status"], CampaignRow["status"][]> = {
   draft: ["draft", "active", "ended"],
@@ -91,34 +48,7 @@ export class CampaignService {
    * dry run as of a past time, is judged by the rule and campaign versions in force when it happened.
    */
   async rulesAt(db: Db, programId: string, at: Date): Promise<LiveRule[]> {
-    const { rules, campaigns } = await q.rulesAsOf(db, programId, at);
-    const byId = new Map(
-      campaigns.map((c): [string, LiveCampaign] => {
-        const d = c.definition;
-        const date = (v: unknown) => (typeof v === "string" ? new Date(v) : null);
-        return [
-          c.campaign_id,
-          {
-            id: c.campaign_id,
-            version: c.version,
-            name: String(d.name),
-            status: d.status as LiveCampaign["status"],
-            startsAt: date(d.starts_at),
-            endsAt: date(d.ends_at),
-            audience: (d.audience ?? []) as LiveCampaign["audience"],
-            holdoutPercent: Number(d.holdout_percent ?? 0),
-            budgetPoints: d.budget_points === null || d.budget_points === undefined ? null : Number(d.budget_points),
-          },
-        ];
-      }),
-    );
-    return rules.flatMap((r): LiveRule[] => {
-      const campaign = r.campaign_id ? byId.get(r.campaign_id) : null;
-      if (r.status !== "active" || campaign === undefined || (campaign && campaign.status !== "active")) return [];
-      return [
-        { id: r.id, version: r.version, name: r.name, status: r.status, campaign, definition: r.definition as RuleDefinition },
-      ];
-    });
+    return liveRulesFromVersions(await q.rulesAsOf(db, programId, at));
   }
 
   /**
@@ -322,7 +252,7 @@ export class CampaignService {
         program.timezone,
       );
       const budget = input.budgetPoints !== undefined ? input.budgetPoints : current.budget_points;
-      await this.#changeBudget(trx, current, budget);
+      await changeBudget(trx, current, budget);
       const row = await trx
         .updateTable("campaigns")
         .set({
@@ -366,7 +296,7 @@ export class CampaignService {
         rows.map((r) => r.id),
       ),
     ]);
-    return { data: rows.map((row) => this.#view(row, remaining, rules)) };
+    return { data: rows.map((row) => campaignView(row, remaining, rules, this.deps.clock.now())) };
   }
 
   async campaignVersions(programId: string, campaignId: string) {
@@ -404,31 +334,6 @@ export class CampaignService {
     return { startsAt: start, endsAt: end };
   }
 
-  async #changeBudget(trx: Transaction<DB>, current: CampaignRow, budget: number | null) {
-    const before = current.budget_points;
-    if (budget === before) return;
-    if (budget === null) {
-      await trx.deleteFrom("campaign_budget_slices").where("campaign_id", "=", current.id).execute();
-      return;
-    }
-    if (before === null) {
-      // On a live campaign, events in flight under the unbudgeted rules would go uncounted.
-      if (current.status !== "draft") {
-        throw new DomainError("invalid_state", "A budget can be added to a draft campaign only; create a new campaign", {
-          field: "budgetPoints",
-        });
-      }
-      await q.addToBudget(trx, current.id, budget);
-      return;
-    }
-    if (budget > before) await q.addToBudget(trx, current.id, budget - before);
-    else if (!(await q.removeFromBudget(trx, current.id, before - budget))) {
-      throw new DomainError("validation_error", `The campaign has already spent more than ${budget} points`, {
-        field: "budgetPoints",
-      });
-    }
-  }
-
   #saveCampaignVersion(trx: Transaction<DB>, row: CampaignRow, actor: string) {
     const { id: _id, program_id: _p, version: _v, created_at: _c, updated_at: _u, ...definition } = row;
     return trx
@@ -448,26 +353,6 @@ export class CampaignService {
       q.budgetRemaining(db, row.budget_points === null ? [] : [row.id]),
       q.rulesOfCampaigns(db, [row.id]),
     ]);
-    return this.#view(row, remaining, rules);
-  }
-
-  #view(row: CampaignRow, remaining: Map<string, number>, rules: { id: string; campaign_id: string | null }[]) {
-    const left = remaining.get(row.id) ?? 0;
-    return {
-      id: row.id,
-      name: row.name,
-      description: row.description,
-      status: row.status,
-      running: campaignRunsAt(toLiveCampaign(row), this.deps.clock.now()),
-      startsAt: row.starts_at,
-      endsAt: row.ends_at,
-      audience: row.audience as LiveCampaign["audience"],
-      holdoutPercent: row.holdout_percent,
-      budget: row.budget_points === null ? null : { points: row.budget_points, spent: row.budget_points - left, remaining: left },
-      version: row.version,
-      ruleIds: rules.filter((r) => r.campaign_id === row.id).map((r) => r.id),
-      createdAt: row.created_at,
-      updatedAt: row.updated_at,
-    };
+    return campaignView(row, remaining, rules, this.deps.clock.now());
   }
 }

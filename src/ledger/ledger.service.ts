@@ -1,5 +1,5 @@
-import type { Kysely, Selectable, Transaction } from "kysely";
-import type { DB, Db, HoldRow, LedgerTransactionsTable } from "../db/schema.ts";
+import type { Kysely, Transaction } from "kysely";
+import type { DB, Db } from "../db/schema.ts";
 import type { WriteBatch } from "../db/write-batch.ts";
 import type { MutationContext, UnitOfWork } from "../idempotency/idempotency.service.ts";
 import { expiryFor, pendingUntil } from "../programs/programs.rules.ts";
@@ -7,60 +7,36 @@ import type { Clock } from "../shared/clock.ts";
 import { DomainError, notFound } from "../shared/errors.ts";
 import type { IdGenerator } from "../shared/ids.ts";
 import { must } from "../shared/must.ts";
-import { type BookLot, bookOf, type EntryDraft, type MemberBook, memberNet, type PostingDraft } from "./books.rules.ts";
+import { bookOf, type EntryDraft, type MemberBook } from "./books.rules.ts";
 import { credit } from "./credits.rules.ts";
 import { capture, hold, voidHold } from "./holds.rules.ts";
+import { bookAsOf } from "./ledger.history.ts";
+import { refuseOwned } from "./ledger.ownership.ts";
 import * as q from "./ledger.sql.ts";
 import { SYSTEM_ACTOR } from "./ledger.sql.ts";
-import { spendableBalance } from "./lots.rules.ts";
+import {
+  type Balance,
+  balanceView,
+  closedHoldView,
+  entriesPage,
+  entryResult,
+  type HoldView,
+  holdRowView,
+  type LedgerEntryView,
+  type Lifetime,
+  toEntryView,
+} from "./ledger.views.ts";
+import * as reads from "./ledger-reads.sql.ts";
+import * as writes from "./ledger-writes.sql.ts";
 import { reverse } from "./reversal.rules.ts";
 import { settle } from "./settlement.rules.ts";
 import { debit, transfer } from "./spending.rules.ts";
 
 export const DEFAULT_HOLD_TTL_SECONDS = 900;
 
+export { bookBalance } from "./ledger.views.ts";
 /** The actor of postings the system makes on its own (settling due work). */
 export { SYSTEM_ACTOR };
-
-type Txn = Selectable<LedgerTransactionsTable>;
-
-export interface Lifetime {
-  earned: number;
-  spent: number;
-  expired: number;
-  adjusted: number;
-  reversed: number;
-  transferredIn: number;
-  transferredOut: number;
-}
-
-export interface Balance {
-  memberId: string;
-  available: number;
-  pending: number;
-  held: number;
-  debt: number;
-  lifetime: Lifetime;
-  expiring: { points: number; expiresAt: Date }[];
-  asOf: Date;
-}
-
-export interface LedgerEntryView {
-  id: string;
-  type: Txn["type"];
-  points: number;
-  netChange: number;
-  reason: string | null;
-  actor: string;
-  memberId: string;
-  counterpartyMemberId: string | null;
-  holdId: string | null;
-  reversesTransactionId: string | null;
-  reversedByTransactionId: string | null;
-  lots: { lotId: string | null; account: string; points: number }[];
-  effectiveAt: Date;
-  createdAt: Date;
-}
 
 /** Locked members' books as loaded, brought up to now. */
 export interface LoadedBooks {
@@ -76,21 +52,6 @@ export interface OpenBooks extends LoadedBooks {
 }
 
 export type { LoadedBook, LockedMember } from "./ledger.sql.ts";
-
-export interface HoldView {
-  id: string;
-  memberId: string;
-  points: number;
-  capturedPoints: number | null;
-  status: "active" | "captured" | "voided" | "expired";
-  reason: string | null;
-  expiresAt: Date;
-  lots: { lotId: string; points: number }[];
-  transactionId: string;
-  closedTransactionId: string | null;
-  createdAt: Date;
-  closedAt: Date | null;
-}
 
 export class LedgerService {
   constructor(private readonly deps: { db: Kysely<DB>; clock: Clock; ids: IdGenerator; uow: UnitOfWork }) {}
@@ -176,12 +137,12 @@ export class LedgerService {
     now: Date,
     systemEntryIds: ReadonlySet<string>,
   ): void {
-    q.addEntryWrites(batch, programId, actor, entries, books, now, systemEntryIds);
+    writes.addEntryWrites(batch, programId, actor, entries, books, now, systemEntryIds);
   }
 
   /** Writes what settling and `entries` did to the books opened by openBooks(), in one statement. */
   async writeBooks(trx: Transaction<DB>, programId: string, actor: string, open: OpenBooks, entries: EntryDraft[], now: Date) {
-    await q.persistEntries(
+    await writes.persistEntries(
       trx,
       programId,
       actor,
@@ -336,7 +297,7 @@ export class LedgerService {
 
   reverseTransaction(ctx: MutationContext, programId: string, txnId: string, input: { reason: string }) {
     return this.#mutate(ctx, 201, async (trx, now) => {
-      const found = await q.findTransaction(trx, programId, txnId);
+      const found = await reads.findTransaction(trx, programId, txnId);
       if (!found) throw notFound("Transaction", txnId);
       await refuseOwned(trx, { txnId }, "reversed");
       if (found.reversedById) {
@@ -382,101 +343,41 @@ export class LedgerService {
       if (!members.has(memberId)) return;
       const loaded = await q.loadBooks(trx, members);
       const entries = [...loaded.values()].flatMap((l) => settle(l.book, asOf, this.deps.ids));
-      await q.persistEntries(trx, programId, SYSTEM_ACTOR, entries, loaded, this.deps.clock.now(), new Set());
+      await writes.persistEntries(trx, programId, SYSTEM_ACTOR, entries, loaded, this.deps.clock.now(), new Set());
       for (const e of entries) if (e.type === "activation" || e.type === "expiry" || e.type === "void") counts[e.type] += 1;
     });
     return counts;
   }
 
   async getTransaction(programId: string, txnId: string): Promise<LedgerEntryView> {
-    const found = await q.findTransaction(this.deps.db, programId, txnId);
+    const found = await reads.findTransaction(this.deps.db, programId, txnId);
     if (!found) throw notFound("Transaction", txnId);
     return toEntryView(found.txn, found.postings, found.reversedById, found.txn.member_id);
   }
 
   async getHold(programId: string, holdId: string): Promise<HoldView> {
-    return this.#holdView(this.deps.db, programId, holdId);
+    const row = await reads.findHold(this.deps.db, programId, holdId);
+    if (!row) throw notFound("Hold", holdId);
+    return holdRowView(row, this.deps.clock.now());
   }
 
   async balance(programId: string, memberId: string, asOf: Date): Promise<Balance> {
     await this.#memberOrThrow(programId, memberId);
     const { book, lifetime } = await this.bookAsOf(this.deps.db, memberId, asOf);
-    const expiring = new Map<number, number>();
-    let pending = 0;
-    for (const lot of book.lots) {
-      if (lot.remaining === 0) continue;
-      if (lot.state === "pending") pending += lot.remaining;
-      if (lot.expiresAt) expiring.set(lot.expiresAt.getTime(), (expiring.get(lot.expiresAt.getTime()) ?? 0) + lot.remaining);
-    }
-    return {
-      memberId,
-      available: spendableBalance(book, asOf),
-      pending,
-      held: book.holds.reduce((sum, h) => sum + h.points, 0),
-      debt: book.debt,
-      lifetime,
-      expiring: [...expiring].sort(([a], [b]) => a - b).map(([at, points]) => ({ points, expiresAt: new Date(at) })),
-      asOf,
-    };
+    return balanceView(memberId, book, lifetime, asOf);
   }
 
   /**
    * A member's book as it stood at `asOf`, rebuilt from postings, with whatever had fallen due by
    * then settled by the same settle() the jobs use, so the answer does not depend on job timing.
    */
-  async bookAsOf(db: Db, memberId: string, asOf: Date): Promise<{ book: MemberBook; lifetime: Lifetime }> {
-    const history = await q.memberHistoryAsOf(db, memberId, asOf);
-    const sums = new Map<string, { pending: number; available: number }>();
-    let debt = 0;
-    const lifetime: Lifetime = { earned: 0, spent: 0, expired: 0, adjusted: 0, reversed: 0, transferredIn: 0, transferredOut: 0 };
-    const addToLifetime = (type: Txn["type"], primary: boolean, net: number) => {
-      if (type === "earn") lifetime.earned += net;
-      else if (type === "adjustment") lifetime.adjusted += net;
-      else if (type === "capture" || type === "refund") lifetime.spent -= net;
-      else if (type === "expiry") lifetime.expired -= net;
-      else if (type === "reversal" || type === "clawback") lifetime.reversed += net;
-      else if (type === "transfer") {
-        if (primary) lifetime.transferredOut -= net;
-        else lifetime.transferredIn += net;
-      }
-    };
-    for (const p of history.postings) {
-      if (!p.account.startsWith("member_")) continue;
-      addToLifetime(p.type, p.primary, p.amount);
-      if (p.account === "member_debt") debt -= p.amount;
-      else if (p.lotId && p.account !== "member_held") {
-        const s = sums.get(p.lotId) ?? { pending: 0, available: 0 };
-        if (p.account === "member_pending") s.pending += p.amount;
-        else s.available += p.amount;
-        sums.set(p.lotId, s);
-      }
-    }
-    const lots: BookLot[] = history.lots.map((lot) => {
-      const s = sums.get(lot.id) ?? { pending: 0, available: 0 };
-      return { ...lot, remaining: s.pending + s.available, state: s.pending > 0 ? "pending" : "available" };
-    });
-    const book: MemberBook = { memberId, lots, holds: history.holds, debt };
-    for (const entry of settle(book, asOf, this.deps.ids))
-      addToLifetime(entry.type, entry.memberId === memberId, memberNet(entry.postings, memberId));
-    return { book, lifetime };
+  bookAsOf(db: Db, memberId: string, asOf: Date): Promise<{ book: MemberBook; lifetime: Lifetime }> {
+    return bookAsOf(db, this.deps.ids, memberId, asOf);
   }
 
   async ledger(programId: string, memberId: string, limit: number, cursor: string | null) {
     await this.#memberOrThrow(programId, memberId);
-    const { txns, postings, reversals } = await q.listMemberEntries(this.deps.db, programId, memberId, limit, cursor);
-    const page = txns.slice(0, limit);
-    const reversedBy = new Map(reversals.map((r) => [r.reverses_id, r.id]));
-    return {
-      data: page.map((t) =>
-        toEntryView(
-          t,
-          postings.filter((p) => p.txnId === t.id),
-          reversedBy.get(t.id) ?? null,
-          memberId,
-        ),
-      ),
-      nextCursor: txns.length > limit ? (page.at(-1)?.id ?? null) : null,
-    };
+    return entriesPage(await reads.listMemberEntries(this.deps.db, programId, memberId, limit, cursor), memberId, limit);
   }
 
   memberExists(programId: string, memberId: string): Promise<void> {
@@ -490,145 +391,16 @@ export class LedgerService {
 
   /** A transaction with its postings and what reversed it, or null, read in the caller's transaction. */
   findTransaction(trx: Transaction<DB>, programId: string, txnId: string) {
-    return q.findTransaction(trx, programId, txnId);
+    return reads.findTransaction(trx, programId, txnId);
   }
 
   async #memberOrThrow(programId: string, memberId: string) {
-    const found = await this.deps.db
-      .selectFrom("members")
-      .select("id")
-      .where("program_id", "=", programId)
-      .where("id", "=", memberId)
-      .executeTakeFirst();
-    if (!found) throw notFound("Member", memberId);
+    if (!(await reads.findMember(this.deps.db, programId, memberId))) throw notFound("Member", memberId);
   }
 
   async #holdOrThrow(trx: Transaction<DB>, programId: string, holdId: string) {
-    const row = await q.findHold(trx, programId, holdId);
+    const row = await reads.findHold(trx, programId, holdId);
     if (!row) throw notFound("Hold", holdId);
     return row;
   }
-
-  async #holdView(db: Db, programId: string, holdId: string): Promise<HoldView> {
-    const row = await q.findHold(db, programId, holdId);
-    if (!row) throw notFound("Hold", holdId);
-    // A hold past its time is released even before the job records it, so say so.
-    const lapsed = row.status === "active" && row.expires_at <= this.deps.clock.now();
-    return {
-      id: row.id,
-      memberId: row.member_id,
-      points: row.points,
-      capturedPoints: row.captured_points,
-      status: lapsed ? "expired" : row.status,
-      reason: row.reason,
-      expiresAt: row.expires_at,
-      lots: row.allocations,
-      transactionId: row.txn_id,
-      closedTransactionId: row.closed_txn_id,
-      createdAt: row.created_at,
-      closedAt: row.closed_at,
-    };
-  }
-}
-
-/** Refuses to change a redemption's or payment's ledger entries behind its back. */
-async function refuseOwned(trx: Transaction<DB>, ref: { txnId: string } | { holdId: string }, verb: string) {
-  const owner = await q.ownerOf(trx, ref);
-  if (!owner) return;
-  const what = "txnId" in ref ? `Transaction ${ref.txnId}` : `Hold ${ref.holdId}`;
-  const how =
-    owner.kind === "redemption"
-      ? `confirm or cancel redemption ${owner.id} (POST /v1/redemptions/${owner.id}/confirm or /cancel)`
-      : `refund payment ${owner.id} (POST /v1/payments/${owner.id}/refunds)`;
-  throw new DomainError(
-    "invalid_state",
-    `${what} belongs to ${owner.kind} ${owner.id} and cannot be ${verb} on its own: ${how}`,
-    {
-      [`${owner.kind}Id`]: owner.id,
-    },
-  );
-}
-
-/** A hold as its closing entry left it, without reading it back. */
-function closedHoldView(row: HoldRow, entry: EntryDraft): HoldView {
-  const closed = must(entry.closedHold ?? undefined);
-  return {
-    id: row.id,
-    memberId: row.member_id,
-    points: row.points,
-    capturedPoints: closed.capturedPoints,
-    status: closed.status,
-    reason: row.reason,
-    expiresAt: row.expires_at,
-    lots: row.allocations,
-    transactionId: row.txn_id,
-    closedTransactionId: entry.id,
-    createdAt: row.created_at,
-    closedAt: entry.effectiveAt,
-  };
-}
-
-/** What a member holds right now, read off a settled book (no extra query). */
-export function bookBalance(book: MemberBook, at: Date) {
-  return {
-    available: spendableBalance(book, at),
-    pending: book.lots.reduce((sum, l) => (l.state === "pending" ? sum + l.remaining : sum), 0),
-    held: book.holds.reduce((sum, h) => sum + h.points, 0),
-    debt: book.debt,
-  };
-}
-
-function entryResult(
-  done: { entries: EntryDraft[]; books: Map<string, MemberBook> },
-  memberId: string,
-  actor: string,
-  now: Date,
-) {
-  const [main, ...related] = done.entries;
-  return {
-    transaction: draftView(must(main), memberId, actor, now),
-    related: related.map((e) => draftView(e, memberId, actor, now)),
-    balance: bookBalance(bookOf(done.books, memberId), now),
-  };
-}
-
-function draftView(e: EntryDraft, memberId: string, actor: string, now: Date): LedgerEntryView {
-  return {
-    id: e.id,
-    type: e.type,
-    points: e.points,
-    netChange: memberNet(e.postings, memberId),
-    reason: e.reason,
-    actor,
-    memberId: e.memberId,
-    counterpartyMemberId: e.counterpartyMemberId,
-    holdId: e.holdId,
-    reversesTransactionId: e.reversesId,
-    reversedByTransactionId: null,
-    lots: e.postings
-      .filter((p) => p.memberId === memberId)
-      .map((p) => ({ lotId: p.lotId, account: p.account, points: p.amount })),
-    effectiveAt: e.effectiveAt,
-    createdAt: now,
-  };
-}
-
-function toEntryView(t: Txn, postings: PostingDraft[], reversedById: string | null, memberId: string): LedgerEntryView {
-  const mine = postings.filter((p) => p.memberId === memberId);
-  return {
-    id: t.id,
-    type: t.type,
-    points: t.points,
-    netChange: mine.reduce((sum, p) => sum + p.amount, 0),
-    reason: t.reason,
-    actor: t.actor,
-    memberId: t.member_id,
-    counterpartyMemberId: t.counterparty_member_id,
-    holdId: t.hold_id,
-    reversesTransactionId: t.reverses_id,
-    reversedByTransactionId: reversedById,
-    lots: mine.map((p) => ({ lotId: p.lotId, account: p.account, points: p.amount })),
-    effectiveAt: t.effective_at,
-    createdAt: t.created_at,
-  };
 }
