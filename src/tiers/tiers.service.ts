@@ -150,15 +150,7 @@ export class TiersService {
 
   // -- the event pipeline -------------------------------------------------------------------------
 
-  /**
-   * The tiers of a batch's members, settled as of `now`: due reviews applied, members without a
-   * tier given the bottom one, and upgrades the metric already allows. One statement for the
-   * states and metrics of all members (more only when reviews are due or members are in grace).
-   * `stateAt`: read states from the history as of then (a dry run in the past) instead of the
-   * (locked) members rows. A member not found (one a dry run would enrol) has no tier yet: the
-   * bottom one, metric 0. Null when the programme has no tiers. Writes nothing: addBatchWrites() says
-   * what to write.
-   */
+  /** The tiers of a batch's members, settled as of `now` (see openTierBatch in tiers.batch.ts). */
   async openBatch(
     db: Db,
     program: { id: string; timezone: string; tierPolicy: TierPolicy | null },
