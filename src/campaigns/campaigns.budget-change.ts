@@ -11,7 +11,7 @@ export async function changeBudget(trx: Transaction<DB>, current: CampaignRow, b
   const before = current.budget_points;
   if (budget === before) return;
   if (budget === null) {
-    await trx.deleteFrom("campaign_budget_slices").where("campaign_id", "=", current.id).execute();
+    await q.dropBudget(trx, current.id);
     return;
   }
   if (before === null) {

@@ -83,21 +83,17 @@ export class CampaignService {
       }
       await this.#checkDefinition(trx, programId, definition);
       const now = this.deps.clock.now();
-      const row = await trx
-        .insertInto("rules")
-        .values({
-          id: this.deps.ids("rule"),
-          program_id: programId,
-          campaign_id: campaignId ?? null,
-          name: definition.name,
-          status,
-          version: 1,
-          definition: JSON.stringify(definition),
-          created_at: now,
-          updated_at: now,
-        })
-        .returningAll()
-        .executeTakeFirstOrThrow();
+      const row = await q.insertRule(trx, {
+        id: this.deps.ids("rule"),
+        program_id: programId,
+        campaign_id: campaignId ?? null,
+        name: definition.name,
+        status,
+        version: 1,
+        definition: JSON.stringify(definition),
+        created_at: now,
+        updated_at: now,
+      });
       await this.#saveRuleVersion(trx, row, ctx.actor);
       await q.bumpRulesRevision(trx, programId);
       return ruleView(row);
@@ -117,19 +113,13 @@ export class CampaignService {
         });
       }
       await this.#checkDefinition(trx, programId, parsed.data);
-      const row = await trx
-        .updateTable("rules")
-        .set({
-          name: parsed.data.name,
-          status: status ?? current.status,
-          version: current.version + 1,
-          definition: JSON.stringify(parsed.data),
-          updated_at: this.deps.clock.now(),
-        })
-        .where("id", "=", ruleId)
-        .where("version", "=", current.version)
-        .returningAll()
-        .executeTakeFirst();
+      const row = await q.updateRuleVersion(trx, ruleId, current.version, {
+        name: parsed.data.name,
+        status: status ?? current.status,
+        version: current.version + 1,
+        definition: JSON.stringify(parsed.data),
+        updated_at: this.deps.clock.now(),
+      });
       if (!row) throw new DomainError("conflict", `Rule ${ruleId} was changed meanwhile; retry`);
       await this.#saveRuleVersion(trx, row, ctx.actor);
       await q.bumpRulesRevision(trx, programId);
@@ -149,12 +139,7 @@ export class CampaignService {
 
   async ruleVersions(programId: string, ruleId: string) {
     await this.getRule(programId, ruleId);
-    const rows = await this.deps.db
-      .selectFrom("rule_versions")
-      .selectAll()
-      .where("rule_id", "=", ruleId)
-      .orderBy("version", "desc")
-      .execute();
+    const rows = await q.listRuleVersions(this.deps.db, ruleId);
     return {
       data: rows.map((r) => ({
         version: r.version,
@@ -168,12 +153,7 @@ export class CampaignService {
   async #checkDefinition(trx: Transaction<DB>, programId: string, definition: RuleDefinition) {
     const effect = definition.effect;
     if (effect.type === "multiplier" && effect.appliesTo?.length) {
-      const found = await trx
-        .selectFrom("rules")
-        .select("id")
-        .where("program_id", "=", programId)
-        .where("id", "in", effect.appliesTo)
-        .execute();
+      const found = await q.findRuleIds(trx, programId, effect.appliesTo);
       const missing = effect.appliesTo.filter((id) => !found.some((f) => f.id === id));
       if (missing.length) {
         throw new DomainError("validation_error", `effect.appliesTo names unknown rules: ${missing.join(", ")}`, {
@@ -184,18 +164,15 @@ export class CampaignService {
   }
 
   #saveRuleVersion(trx: Transaction<DB>, row: RuleRow, actor: string) {
-    return trx
-      .insertInto("rule_versions")
-      .values({
-        rule_id: row.id,
-        version: row.version,
-        name: row.name,
-        status: row.status,
-        definition: JSON.stringify(row.definition),
-        actor,
-        created_at: row.updated_at,
-      })
-      .execute();
+    return q.insertRuleVersion(trx, {
+      rule_id: row.id,
+      version: row.version,
+      name: row.name,
+      status: row.status,
+      definition: JSON.stringify(row.definition),
+      actor,
+      created_at: row.updated_at,
+    });
   }
 
   // -- campaigns --------------------------------------------------------------------------------
@@ -206,25 +183,21 @@ export class CampaignService {
     return this.deps.uow.run(ctx, 201, async (trx) => {
       const now = this.deps.clock.now();
       const schedule = this.#schedule(input.startsAt ?? null, input.endsAt ?? null, program.timezone);
-      const row = await trx
-        .insertInto("campaigns")
-        .values({
-          id: this.deps.ids("campaign"),
-          program_id: programId,
-          name: input.name,
-          description: input.description ?? null,
-          status: input.status,
-          starts_at: schedule.startsAt,
-          ends_at: schedule.endsAt,
-          audience: JSON.stringify(input.audience),
-          holdout_percent: input.holdoutPercent,
-          budget_points: input.budgetPoints ?? null,
-          version: 1,
-          created_at: now,
-          updated_at: now,
-        })
-        .returningAll()
-        .executeTakeFirstOrThrow();
+      const row = await q.insertCampaign(trx, {
+        id: this.deps.ids("campaign"),
+        program_id: programId,
+        name: input.name,
+        description: input.description ?? null,
+        status: input.status,
+        starts_at: schedule.startsAt,
+        ends_at: schedule.endsAt,
+        audience: JSON.stringify(input.audience),
+        holdout_percent: input.holdoutPercent,
+        budget_points: input.budgetPoints ?? null,
+        version: 1,
+        created_at: now,
+        updated_at: now,
+      });
       if (row.budget_points !== null) await q.addToBudget(trx, row.id, row.budget_points);
       await this.#saveCampaignVersion(trx, row, ctx.actor);
       await q.bumpRulesRevision(trx, programId);
@@ -253,24 +226,18 @@ export class CampaignService {
       );
       const budget = input.budgetPoints !== undefined ? input.budgetPoints : current.budget_points;
       await changeBudget(trx, current, budget);
-      const row = await trx
-        .updateTable("campaigns")
-        .set({
-          name: input.name ?? current.name,
-          description: input.description !== undefined ? input.description : current.description,
-          status,
-          starts_at: schedule.startsAt,
-          ends_at: schedule.endsAt,
-          audience: JSON.stringify(input.audience ?? current.audience),
-          holdout_percent: input.holdoutPercent ?? current.holdout_percent,
-          budget_points: budget,
-          version: current.version + 1,
-          updated_at: this.deps.clock.now(),
-        })
-        .where("id", "=", campaignId)
-        .where("version", "=", current.version)
-        .returningAll()
-        .executeTakeFirst();
+      const row = await q.updateCampaignVersion(trx, campaignId, current.version, {
+        name: input.name ?? current.name,
+        description: input.description !== undefined ? input.description : current.description,
+        status,
+        starts_at: schedule.startsAt,
+        ends_at: schedule.endsAt,
+        audience: JSON.stringify(input.audience ?? current.audience),
+        holdout_percent: input.holdoutPercent ?? current.holdout_percent,
+        budget_points: budget,
+        version: current.version + 1,
+        updated_at: this.deps.clock.now(),
+      });
       if (!row) throw new DomainError("conflict", `Campaign ${campaignId} was changed meanwhile; retry`);
       await this.#saveCampaignVersion(trx, row, ctx.actor);
       await q.bumpRulesRevision(trx, programId);
@@ -301,12 +268,7 @@ export class CampaignService {
 
   async campaignVersions(programId: string, campaignId: string) {
     await this.getCampaign(programId, campaignId);
-    const rows = await this.deps.db
-      .selectFrom("campaign_versions")
-      .selectAll()
-      .where("campaign_id", "=", campaignId)
-      .orderBy("version", "desc")
-      .execute();
+    const rows = await q.listCampaignVersions(this.deps.db, campaignId);
     return {
       data: rows.map((r) => ({
         version: r.version,
@@ -336,16 +298,13 @@ export class CampaignService {
 
   #saveCampaignVersion(trx: Transaction<DB>, row: CampaignRow, actor: string) {
     const { id: _id, program_id: _p, version: _v, created_at: _c, updated_at: _u, ...definition } = row;
-    return trx
-      .insertInto("campaign_versions")
-      .values({
-        campaign_id: row.id,
-        version: row.version,
-        definition: JSON.stringify(definition),
-        actor,
-        created_at: row.updated_at,
-      })
-      .execute();
+    return q.insertCampaignVersion(trx, {
+      campaign_id: row.id,
+      version: row.version,
+      definition: JSON.stringify(definition),
+      actor,
+      created_at: row.updated_at,
+    });
   }
 
   async #campaignView(db: Db, row: CampaignRow) {

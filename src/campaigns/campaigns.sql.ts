@@ -1,5 +1,14 @@
-import { sql, type Transaction } from "kysely";
-import type { CampaignRow, DB, Db, RuleRow } from "../db/schema.ts";
+import { type Insertable, sql, type Transaction, type Updateable } from "kysely";
+import type {
+  CampaignRow,
+  CampaignsTable,
+  CampaignVersionsTable,
+  DB,
+  Db,
+  RuleRow,
+  RulesTable,
+  RuleVersionsTable,
+} from "../db/schema.ts";
 import { BUDGET_SLICES, splitBudget } from "./budget.rules.ts";
 
 export const findRule = (db: Db, programId: string, id: string) =>
@@ -15,6 +24,49 @@ export function listRules(db: Db, programId: string, filter: { campaignId?: stri
   if (filter.trigger !== undefined) query = query.where(sql<string>`definition->>'trigger'`, "=", filter.trigger);
   return query.orderBy("id").execute();
 }
+
+/** The ids, among `ids`, of the programme's rules. */
+export const findRuleIds = (trx: Transaction<DB>, programId: string, ids: string[]) =>
+  trx.selectFrom("rules").select("id").where("program_id", "=", programId).where("id", "in", ids).execute();
+
+export const insertRule = (trx: Transaction<DB>, rule: Insertable<RulesTable>) =>
+  trx.insertInto("rules").values(rule).returningAll().executeTakeFirstOrThrow();
+
+/** Writes a rule's next version if it is still at `version` (optimistic); undefined if it changed meanwhile. */
+export const updateRuleVersion = (trx: Transaction<DB>, ruleId: string, version: number, changes: Updateable<RulesTable>) =>
+  trx.updateTable("rules").set(changes).where("id", "=", ruleId).where("version", "=", version).returningAll().executeTakeFirst();
+
+export const insertRuleVersion = (trx: Transaction<DB>, version: Insertable<RuleVersionsTable>) =>
+  trx.insertInto("rule_versions").values(version).execute();
+
+/** A rule's saved versions, newest first. */
+export const listRuleVersions = (db: Db, ruleId: string) =>
+  db.selectFrom("rule_versions").selectAll().where("rule_id", "=", ruleId).orderBy("version", "desc").execute();
+
+export const insertCampaign = (trx: Transaction<DB>, campaign: Insertable<CampaignsTable>) =>
+  trx.insertInto("campaigns").values(campaign).returningAll().executeTakeFirstOrThrow();
+
+/** Writes a campaign's next version if it is still at `version` (optimistic); undefined if it changed meanwhile. */
+export const updateCampaignVersion = (
+  trx: Transaction<DB>,
+  campaignId: string,
+  version: number,
+  changes: Updateable<CampaignsTable>,
+) =>
+  trx
+    .updateTable("campaigns")
+    .set(changes)
+    .where("id", "=", campaignId)
+    .where("version", "=", version)
+    .returningAll()
+    .executeTakeFirst();
+
+export const insertCampaignVersion = (trx: Transaction<DB>, version: Insertable<CampaignVersionsTable>) =>
+  trx.insertInto("campaign_versions").values(version).execute();
+
+/** A campaign's saved versions, newest first. */
+export const listCampaignVersions = (db: Db, campaignId: string) =>
+  db.selectFrom("campaign_versions").selectAll().where("campaign_id", "=", campaignId).orderBy("version", "desc").execute();
 
 export const listCampaigns = (db: Db, programId: string) =>
   db.selectFrom("campaigns").selectAll().where("program_id", "=", programId).orderBy("id").execute();
@@ -62,6 +114,11 @@ export async function budgetRemaining(db: Db, campaignIds: string[]): Promise<Ma
     .groupBy("campaign_id")
     .execute();
   return new Map(rows.map((r) => [r.campaign_id, r.remaining]));
+}
+
+/** Removes a campaign's budget: its rules award without limit again. */
+export async function dropBudget(trx: Transaction<DB>, campaignId: string) {
+  await trx.deleteFrom("campaign_budget_slices").where("campaign_id", "=", campaignId).execute();
 }
 
 export async function addToBudget(trx: Transaction<DB>, campaignId: string, points: number) {

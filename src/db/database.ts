@@ -1,5 +1,5 @@
 import { PGlite } from "@electric-sql/pglite";
-import { Kysely, PostgresDialect } from "kysely";
+import { Kysely, PostgresDialect, sql } from "kysely";
 import pg from "pg";
 import { parseInt8 } from "../shared/points.ts";
 import { lockDataDir } from "./data-dir-lock.ts";
@@ -64,4 +64,9 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     },
     dumpDataDir: async () => (await pglite.dumpDataDir("none")) as Blob,
   };
+}
+
+/** Answers once the database answers a query; throws if it cannot be reached (/readyz). */
+export async function pingDatabase(db: Kysely<DB>): Promise<void> {
+  await sql`select 1`.execute(db);
 }

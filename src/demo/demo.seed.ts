@@ -1,6 +1,5 @@
 import { randomBytes } from "node:crypto";
 import { readFile } from "node:fs/promises";
-import { sql } from "kysely";
 import type { Logger } from "pino";
 import { monotonicFactory } from "ulidx";
 import { buildServices } from "../app.ts";
@@ -14,6 +13,7 @@ import { demoContext, ok } from "./demo.context.ts";
 import { designDemo } from "./demo.design.ts";
 import { DEMO_PROGRAM_NAME, DEMO_STAFF, DEMO_TIMEZONE, parseCdnow, planDemo, seededRandom } from "./demo.plan.ts";
 import { simulateYear } from "./demo.simulate.ts";
+import { findAnyProgram, membersPerTier } from "./demo.sql.ts";
 
 /**
  * Seeds the demo coffee shop into an empty database through the real services, so every point is
@@ -59,7 +59,7 @@ function newPassword(): string {
 }
 
 export async function hasAnyProgram(database: Database): Promise<boolean> {
-  const row = await database.db.selectFrom("programs").select("id").limit(1).executeTakeFirst();
+  const row = await findAnyProgram(database.db);
   return row !== undefined;
 }
 
@@ -124,9 +124,7 @@ export async function seedDemo(
   await designDemo(services, programId, c, now);
   const counts = await simulateYear(services, programId, plan, clock, c, now);
   clock.set(now);
-  const tiers = await sql<{ name: string; n: string }>`
-    select t.name, count(m.id) as n from tiers t left join members m on m.tier_id = t.id
-     where t.program_id = ${programId} and t.removed_at is null group by t.name, t.rank order by t.rank`.execute(database.db);
+  const tiers = await membersPerTier(database.db, programId);
   return {
     programId,
     programName: DEMO_PROGRAM_NAME,

@@ -6,6 +6,7 @@ import type { ManualClock } from "../shared/clock.ts";
 import { DomainError } from "../shared/errors.ts";
 import { DEMO_ACTOR, type DemoServices, ok } from "./demo.context.ts";
 import { DEMO_TIMEZONE, type DemoPlan, seededRandom } from "./demo.plan.ts";
+import { listRewards } from "./demo.sql.ts";
 
 interface Balance {
   available: number;
@@ -21,11 +22,7 @@ export async function simulateYear(
   now: Date,
 ) {
   const random = seededRandom(99);
-  const rewardRows = await services.database.db
-    .selectFrom("rewards")
-    .select(["id", "name", "cost_points"])
-    .where("program_id", "=", programId)
-    .execute();
+  const rewardRows = await listRewards(services.database.db, programId);
   const rewardByName = new Map(rewardRows.map((r) => [r.name, r]));
   // Members hand most vouchers in at the till the same day (a method named use*, not a React hook).
   const spendVoucher = services.redemptions.useVoucher.bind(services.redemptions);

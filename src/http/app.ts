@@ -1,10 +1,9 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { bodyLimit } from "hono/body-limit";
 import { requestId } from "hono/request-id";
-import { sql } from "kysely";
 import type { Logger } from "pino";
 import type { Config } from "../config.ts";
-import type { Database } from "../db/database.ts";
+import { type Database, pingDatabase } from "../db/database.ts";
 import { DomainError } from "../shared/errors.ts";
 import { installValidationMessages } from "../shared/validation-messages.ts";
 import { type Authenticator, authenticate } from "./auth.ts";
@@ -45,7 +44,7 @@ export function createHttpApp(parts: HttpAppParts, config: Pick<Config, "bodyLim
   app.get("/healthz", (c) => c.json({ status: "ok" }));
   app.get("/readyz", async (c) => {
     try {
-      await sql`select 1`.execute(parts.database.db);
+      await pingDatabase(parts.database.db);
       return c.json({ status: "ready", database: parts.database.engine });
     } catch {
       return sendError(c, new DomainError("service_unavailable", "The database is not reachable"));

@@ -1,4 +1,4 @@
-import { sql, type Transaction } from "kysely";
+import type { Transaction } from "kysely";
 import type { DB, MemberRow } from "../db/schema.ts";
 import type { MutationContext } from "../idempotency/idempotency.service.ts";
 import type { ProgramService } from "../programs/programs.service.ts";
@@ -7,13 +7,17 @@ import type { ServiceDeps } from "../shared/service-deps.ts";
 import { normalizeEmail, normalizePhone, normalizeReferralCode } from "./members.rules.ts";
 import type { CreateMemberInput, MemberSearch, UpdateMemberInput } from "./members.schemas.ts";
 import {
+  consentChange,
   findMember,
   findMemberByReferralCode,
   insertMember,
   insertMembers,
+  insertPendingReferral,
   listReferrals,
+  lockMember,
   type NewEventMember,
   searchMembers,
+  updateMember,
 } from "./members.sql.ts";
 
 const toMember = (row: MemberRow) => ({
@@ -49,12 +53,6 @@ function duplicateMember(error: unknown): DomainError | null {
   const field = UNIQUE_FIELDS[index] ?? "member";
   return new DomainError("conflict", `Another member of this programme already has this ${field}`, { field });
 }
-
-/** Sets consent, stamping the time only when it changes (or is recorded for the first time). */
-const consentChange = (granted: boolean, now: Date) => ({
-  marketing_consent: granted,
-  marketing_consent_at: sql<Date>`case when marketing_consent = ${granted} and marketing_consent_at is not null then marketing_consent_at else ${now}::timestamptz end`,
-});
 
 export type { NewEventMember } from "./members.sql.ts";
 
@@ -105,10 +103,7 @@ export class MemberService {
           now,
         );
         if (referrer) {
-          await trx
-            .insertInto("referrals")
-            .values({ referee_id: row.id, program_id: programId, referrer_id: referrer, status: "pending", created_at: now })
-            .execute();
+          await insertPendingReferral(trx, programId, row.id, referrer, now);
         }
         await this.deps.onEnrolled(trx, programId, row.id, now);
         return toMember(row);
@@ -154,13 +149,7 @@ export class MemberService {
     const phone = await this.#phone(programId, input.phone);
     return this.deps.uow.run(ctx, 200, async (trx) => {
       // The member before, for the audit log (the lock the update takes anyway, taken first).
-      const current = await trx
-        .selectFrom("members")
-        .selectAll()
-        .where("program_id", "=", programId)
-        .where("id", "=", id)
-        .forNoKeyUpdate()
-        .executeTakeFirst();
+      const current = await lockMember(trx, programId, id);
       if (!current) throw notFound("Member", id);
       ctx.audit = { before: toMember(current) };
       const patch = {
@@ -174,13 +163,7 @@ export class MemberService {
         ...(input.marketingConsent !== undefined && consentChange(input.marketingConsent, this.deps.clock.now())),
       };
       try {
-        const row = await trx
-          .updateTable("members")
-          .set({ ...patch, updated_at: this.deps.clock.now() })
-          .where("program_id", "=", programId)
-          .where("id", "=", id)
-          .returningAll()
-          .executeTakeFirst();
+        const row = await updateMember(trx, programId, id, patch, this.deps.clock.now());
         if (!row) throw notFound("Member", id);
         // Blocking, or a new email (the portal's sign-in), ends the member's portal sessions for good.
         const blocked = row.status === "blocked" && current.status !== "blocked";

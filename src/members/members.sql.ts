@@ -1,4 +1,4 @@
-import { sql, type Transaction } from "kysely";
+import { sql, type Transaction, type UpdateObject } from "kysely";
 import type { DB, Db } from "../db/schema.ts";
 import { newReferralCode } from "./members.rules.ts";
 
@@ -96,6 +96,51 @@ export function insertMember(trx: Transaction<DB>, programId: string, id: string
     .returningAll()
     .executeTakeFirstOrThrow();
 }
+
+/** The member, its row locked for a no-key update (as an update of it would lock it). */
+export const lockMember = (trx: Transaction<DB>, programId: string, id: string) =>
+  trx
+    .selectFrom("members")
+    .selectAll()
+    .where("program_id", "=", programId)
+    .where("id", "=", id)
+    .forNoKeyUpdate()
+    .executeTakeFirst();
+
+/** Sets consent, stamping the time only when it changes (or is recorded for the first time). */
+export const consentChange = (granted: boolean, now: Date) => ({
+  marketing_consent: granted,
+  marketing_consent_at: sql<Date>`case when marketing_consent = ${granted} and marketing_consent_at is not null then marketing_consent_at else ${now}::timestamptz end`,
+});
+
+/** Applies a patch to a member, stamping `updated_at`; undefined if the programme has no such member. */
+export const updateMember = (
+  trx: Transaction<DB>,
+  programId: string,
+  id: string,
+  patch: UpdateObject<DB, "members">,
+  now: Date,
+) =>
+  trx
+    .updateTable("members")
+    .set({ ...patch, updated_at: now })
+    .where("program_id", "=", programId)
+    .where("id", "=", id)
+    .returningAll()
+    .executeTakeFirst();
+
+/** Records that `referrerId` referred the new member `refereeId`, pending until the referral qualifies. */
+export const insertPendingReferral = (
+  trx: Transaction<DB>,
+  programId: string,
+  refereeId: string,
+  referrerId: string,
+  now: Date,
+) =>
+  trx
+    .insertInto("referrals")
+    .values({ referee_id: refereeId, program_id: programId, referrer_id: referrerId, status: "pending", created_at: now })
+    .execute();
 
 export const findMemberByReferralCode = (db: Db, programId: string, code: string) =>
   db

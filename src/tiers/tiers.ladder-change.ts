@@ -7,6 +7,7 @@ import { writeChanges } from "./tiers.changes.ts";
 import type { PutTiersInput } from "./tiers.schemas.ts";
 import { type SettledLadder, settledLadder } from "./tiers.settling.ts";
 import * as q from "./tiers.sql.ts";
+import { currentTiers, insertTier, removeTiers, setTierPolicy, type TierValues, updateTier } from "./tiers-ladder.sql.ts";
 import { changeTime, type TierTransition } from "./transitions.rules.ts";
 import { reviewDateAfter } from "./windows.rules.ts";
 
@@ -33,19 +34,9 @@ export async function writeLadder(
   actor: string,
 ): Promise<void> {
   // Writing the policy first serializes ladder changes (a no-key update: enrolments still insert).
-  const program = await trx
-    .updateTable("programs")
-    .set({ tier_policy: input.tiers.length > 0 ? JSON.stringify(input.policy) : null })
-    .where("id", "=", programId)
-    .returning("id")
-    .executeTakeFirst();
+  const program = await setTierPolicy(trx, programId, input.tiers.length > 0 ? JSON.stringify(input.policy) : null);
   if (!program) throw notFound("Program", programId);
-  const current = await trx
-    .selectFrom("tiers")
-    .selectAll()
-    .where("program_id", "=", programId)
-    .where("removed_at", "is", null)
-    .execute();
+  const current = await currentTiers(trx, programId);
   const known = new Set(current.map((t) => t.id));
   const unknown = input.tiers.flatMap((t, i) => (t.id !== undefined && !known.has(t.id) ? [{ i, id: t.id }] : []));
   if (unknown.length > 0) {
@@ -69,19 +60,15 @@ export async function writeLadder(
     );
   }
   if (removed.length > 0) {
-    await trx
-      .updateTable("tiers")
-      .set({ removed_at: now, rank: null, updated_at: now })
-      .where(
-        "id",
-        "in",
-        removed.map((t) => t.id),
-      )
-      .execute();
+    await removeTiers(
+      trx,
+      removed.map((t) => t.id),
+      now,
+    );
   }
   const newIds: string[] = [];
   for (const [rank, tier] of input.tiers.entries()) {
-    const values = {
+    const values: TierValues = {
       name: tier.name,
       rank,
       threshold: tier.threshold,
@@ -93,12 +80,8 @@ export async function writeLadder(
     };
     const id = tier.id ?? deps.ids("tier");
     newIds.push(id);
-    if (tier.id) await trx.updateTable("tiers").set(values).where("id", "=", tier.id).execute();
-    else
-      await trx
-        .insertInto("tiers")
-        .values({ ...values, id, program_id: programId, created_at: now })
-        .execute();
+    if (tier.id) await updateTier(trx, tier.id, values);
+    else await insertTier(trx, programId, id, values, now);
   }
   const oldBottom = current.find((t) => t.rank === 0)?.id;
   const newBottom = newIds[0];

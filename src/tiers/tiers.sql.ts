@@ -254,6 +254,10 @@ export async function lockHolders(
   return new Map(result.rows.map((r) => [r.id, toRecorded(r)]));
 }
 
+/** The member's id if the programme has this member (a tier's reads name members by id only). */
+export const findMemberId = (db: Db, programId: string, memberId: string) =>
+  db.selectFrom("members").select("id").where("program_id", "=", programId).where("id", "=", memberId).executeTakeFirst();
+
 /** A member's changes up to `asOf`, oldest first. */
 export async function changesUpTo(db: Db, programId: string, memberId: string, asOf: Date) {
   return db

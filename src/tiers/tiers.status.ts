@@ -14,12 +14,7 @@ import { keepWindowFrom, windowAt } from "./windows.rules.ts";
  * when the jobs ran.
  */
 export async function tierStatus(db: Db, programId: string, memberId: string, asOf: Date) {
-  const member = await db
-    .selectFrom("members")
-    .select("id")
-    .where("program_id", "=", programId)
-    .where("id", "=", memberId)
-    .executeTakeFirst();
+  const member = await q.findMemberId(db, programId, memberId);
   if (!member) throw notFound("Member", memberId);
   const l = await settledLadder(db, programId);
   if (!l) throw new DomainError("not_found", "This programme has no tiers");
