@@ -3,6 +3,8 @@
  * answer is kept (secrets never), and the keyset cursor of the newest-first pages.
  */
 
+import { parseApiInstant } from "../shared/api-years.ts";
+
 /** Answer fields never written to the audit log: an API key's secret is shown once, to its caller only. */
 const SECRET_FIELDS = new Set(["secret", "password", "passwordHash", "token", "csrfToken"]);
 
@@ -56,8 +58,8 @@ export function decodeCursor(cursor: string): AuditCursor | null {
   const text = Buffer.from(cursor, "base64url").toString("utf8");
   const [iso, id, ...rest] = text.split("|");
   if (!iso || !id || rest.length > 0 || !id.startsWith("aud_")) return null;
-  const at = new Date(iso);
-  return Number.isNaN(at.getTime()) ? null : { at, id };
+  const at = parseApiInstant(iso);
+  return at && { at, id };
 }
 
 /** `staff:stf_...` -> the staff id; `key:key_...` -> the API key id; else null. */

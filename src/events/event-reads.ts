@@ -1,5 +1,6 @@
 import type { Kysely } from "kysely";
 import type { DB, EventRow } from "../db/schema.ts";
+import { parseApiInstant } from "../shared/api-years.ts";
 import { DomainError, notFound } from "../shared/errors.ts";
 import { findEvent, listMemberEvents } from "./events.sql.ts";
 
@@ -39,10 +40,9 @@ export async function getEvent(db: Kysely<DB>, programId: string, eventId: strin
 export const eventCursor = (row: Pick<EventRow, "occurred_at" | "id">) => `${row.occurred_at.toISOString()}|${row.id}`;
 
 export function parseEventCursor(cursor: string): { at: Date; id: string } {
-  const at = new Date(cursor.slice(0, cursor.indexOf("|")));
+  const at = parseApiInstant(cursor.slice(0, cursor.indexOf("|")));
   const id = cursor.slice(cursor.indexOf("|") + 1);
-  if (Number.isNaN(at.getTime()))
-    throw new DomainError("validation_error", "cursor is not one this API gave", { field: "cursor" });
+  if (!at) throw new DomainError("validation_error", "cursor is not one this API gave", { field: "cursor" });
   return { at, id };
 }
 

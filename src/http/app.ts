@@ -11,6 +11,7 @@ import { mountDocs } from "./docs.ts";
 import type { AppEnv } from "./env.ts";
 import { onError, sendError } from "./errors.ts";
 import type { Router } from "./openapi.ts";
+import { refuseUnsafeInput } from "./refuse-unsafe-input.ts";
 import { mountWeb } from "./web.ts";
 
 export const API_VERSION = "0.1.0";
@@ -51,8 +52,8 @@ export function createHttpApp(parts: HttpAppParts, config: Pick<Config, "bodyLim
     }
   });
 
+  // Every route, /auth/* included, is held to the limit before its body is read.
   app.use(
-    "/v1/*",
     bodyLimit({
       maxSize: config.bodyLimitBytes,
       onError: () => {
@@ -61,6 +62,7 @@ export function createHttpApp(parts: HttpAppParts, config: Pick<Config, "bodyLim
     }),
   );
   app.use("/v1/*", authenticate(parts.authenticator));
+  app.use(refuseUnsafeInput());
   for (const routes of parts.routes) app.route("/", routes);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
