@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { AsOfSchema } from "../shared/schemas.ts";
+import { DateTimeSchema } from "../shared/schemas.ts";
 
 export const AuditQuerySchema = z.object({
   actor: z
@@ -15,8 +15,8 @@ export const AuditQuerySchema = z.object({
     .optional()
     .openapi({ description: "Part of the action, any case: `PATCH`, `/v1/members`, `PATCH /v1/members/{memberId}`" }),
   targetId: z.string().min(1).max(100).optional().openapi({ description: "The id the change acted on or created" }),
-  from: AsOfSchema.optional().openapi({ description: "Changes at or after this time" }),
-  to: AsOfSchema.optional().openapi({ description: "Changes before this time" }),
+  from: DateTimeSchema.optional().openapi({ description: "Changes at or after this time" }),
+  to: DateTimeSchema.optional().openapi({ description: "Changes before this time" }),
   limit: z.coerce.number().int().min(1).max(200).default(50),
   cursor: z.string().min(1).max(300).optional().openapi({ description: "nextCursor from the previous page" }),
 });

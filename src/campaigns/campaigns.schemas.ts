@@ -13,7 +13,7 @@ import {
 import { EventItemSchema } from "../events/events.schemas.ts";
 import { ExpiryPolicySchema } from "../programs/programs.schemas.ts";
 import { MAX_POINTS_PER_OPERATION } from "../shared/points.ts";
-import { patchOf } from "../shared/schemas.ts";
+import { DateTimeSchema, patchOf } from "../shared/schemas.ts";
 
 const ruleStatus = z.enum(["active", "inactive", "archived"]);
 const campaignStatus = z.enum(["draft", "active", "paused", "ended"]);
@@ -115,8 +115,8 @@ export const VersionSchema = z
 
 export const BacktestInputSchema = z
   .object({
-    from: z.iso.datetime({ offset: true }),
-    to: z.iso.datetime({ offset: true }),
+    from: DateTimeSchema,
+    to: DateTimeSchema,
   })
   .strict()
   .refine((b) => new Date(b.to) > new Date(b.from), { message: "to must be after from", path: ["to"] })
@@ -149,7 +149,7 @@ export const PreviewInputSchema = z
         items: z.array(EventItemSchema).max(100).optional(),
         channel: z.enum(CHANNELS).optional(),
         storeId: z.string().trim().min(1).max(200).optional(),
-        occurredAt: z.iso.datetime({ offset: true }).optional().describe("Default now (the campaign's schedule is ignored)"),
+        occurredAt: DateTimeSchema.optional().describe("Default now (the campaign's schedule is ignored)"),
       })
       .strict(),
     member: z

@@ -1,6 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { ExpiryPolicySchema } from "../programs/programs.schemas.ts";
 import { MAX_POINTS_PER_OPERATION as MAX_MINOR } from "../shared/points.ts";
+import { DayOrDateTimeSchema } from "../shared/schemas.ts";
 
 /**
  * The language of earn rules: when (trigger and conditions) -> what (effect) -> within which
@@ -20,9 +21,9 @@ export const eventType = z
   .describe("purchase, return, or any custom action such as signup, review, birthday, survey, app_download");
 
 /** A local date (YYYY-MM-DD, whole days in the programme's time zone) or an instant with an offset. */
-export const dateOrInstant = z
-  .union([z.iso.date(), z.iso.datetime({ offset: true })])
-  .describe("YYYY-MM-DD (a whole day in the programme's time zone) or an ISO date-time with offset");
+export const dateOrInstant = DayOrDateTimeSchema.describe(
+  "YYYY-MM-DD (a whole day in the programme's time zone) or an ISO date-time with offset",
+);
 
 export const ItemFilterSchema = z
   .object({

@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { CHANNELS, eventType } from "../earning/earning.schemas.ts";
 import { MAX_POINTS_PER_OPERATION } from "../shared/points.ts";
-import { AsOfSchema } from "../shared/schemas.ts";
+import { DateTimeSchema } from "../shared/schemas.ts";
 import { TierChangeReasonSchema } from "../tiers/tiers.schemas.ts";
 
 const money = z.int().min(0).max(MAX_POINTS_PER_OPERATION);
@@ -45,7 +45,7 @@ export const EventInputSchema = z
     type: eventType,
     memberId: z.string().min(1).max(100).optional(),
     member: MemberRefSchema.optional(),
-    occurredAt: z.iso.datetime({ offset: true }).optional().describe("When it happened; defaults to when it is received"),
+    occurredAt: DateTimeSchema.optional().describe("When it happened; defaults to when it is received"),
     amount: money.optional().describe("Minor units (cents). Required for purchases and returns unless items give it"),
     currency: z
       .string()
@@ -79,7 +79,7 @@ export const EventQuerySchema = z.object({
     .optional()
     .transform((v) => v === "true")
     .openapi({ description: "Compute the same answer and write nothing" }),
-  asOf: AsOfSchema.optional().openapi({
+  asOf: DateTimeSchema.optional().openapi({
     description: "With dryRun: process as if received at this time (balances, pending, expiry); years 1900 to 9999",
   }),
 });

@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { MAX_POINTS_PER_OPERATION } from "../shared/points.ts";
-import { AsOfSchema } from "../shared/schemas.ts";
+import { DateTimeSchema } from "../shared/schemas.ts";
 
 /** When taking points back (a reversal) finds them spent: refuse, or record a debt. */
 export const ClawbackPolicySchema = z
@@ -23,7 +23,7 @@ export const PointsSchema = z
   .describe(`Whole points, 1 to ${MAX_POINTS_PER_OPERATION}`);
 
 const reason = z.string().trim().min(1).max(500);
-const datetime = z.iso.datetime({ offset: true }).transform((s) => new Date(s));
+const datetime = DateTimeSchema.transform((s) => new Date(s));
 
 export const AdjustmentSchema = z
   .object({
@@ -71,7 +71,7 @@ export const TransferSchema = z
 
 export const ReverseSchema = z.object({ reason }).strict().openapi("Reverse");
 
-const asOf = AsOfSchema.transform((s) => new Date(s));
+const asOf = DateTimeSchema.transform((s) => new Date(s));
 
 export const JobsRunSchema = z
   .object({ asOf: asOf.optional().describe("Do everything due up to this time (default: now); not in the future") })

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { normalizeEmail, normalizePhone } from "./members.rules.ts";
+import { isAfterToday, normalizeEmail, normalizePhone } from "./members.rules.ts";
 
 describe("normalizePhone", () => {
   it.each([
@@ -20,5 +20,20 @@ describe("normalizePhone", () => {
 describe("normalizeEmail", () => {
   it("trims and lower-cases", () => {
     expect(normalizeEmail("  Ada.Lovelace@Example.COM ")).toBe("ada.lovelace@example.com");
+  });
+});
+
+describe("isAfterToday", () => {
+  // 2026-12-07T23:30Z is already 8 December in Tokyo and still 7 December in New York.
+  const now = new Date("2026-12-07T23:30:00Z");
+  it.each([
+    ["2026-12-07", "America/New_York", false],
+    ["2026-12-08", "America/New_York", true],
+    ["2026-12-08", "Asia/Tokyo", false],
+    ["2026-12-09", "Asia/Tokyo", true],
+    ["1900-01-01", "UTC", false],
+    ["9999-12-31", "UTC", true],
+  ])("%s in %s: %s", (day, timezone, expected) => {
+    expect(isAfterToday(day, now, timezone)).toBe(expected);
   });
 });

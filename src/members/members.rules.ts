@@ -1,5 +1,6 @@
 import { randomInt } from "node:crypto";
 import { type CountryCode, parsePhoneNumberFromString } from "libphonenumber-js/max";
+import { localTime } from "../shared/local-time.ts";
 
 /**
  * A phone number in E.164 (+15551234567), read with the programme's country when it is written
@@ -32,4 +33,9 @@ export const normalizeReferralCode = (code: string): string => code.trim().toUpp
 export function segmentsOf(attributes: Record<string, unknown>): string[] {
   const value = attributes.segments;
   return Array.isArray(value) ? value.filter((s): s is string => typeof s === "string") : [];
+}
+
+/** Whether a day (YYYY-MM-DD) is after today in the programme's time zone: a birthday cannot be. */
+export function isAfterToday(day: string, now: Date, timezone: string): boolean {
+  return day > (localTime(now, timezone).toISODate() ?? day);
 }

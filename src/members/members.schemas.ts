@@ -1,10 +1,11 @@
 import { z } from "@hono/zod-openapi";
+import { DaySchema } from "../shared/schemas.ts";
 
 const externalId = z.string().trim().min(1).max(200).describe("Your system's id for this customer");
 const email = z.email().max(320);
 const phone = z.string().trim().min(3).max(40).describe("Any common format; stored as E.164 using the programme's country");
 const name = z.string().trim().min(1).max(200);
-const birthDate = z.iso.date().describe("YYYY-MM-DD");
+const birthDate = DaySchema.describe("YYYY-MM-DD, in the years 1900 to 9999, not in the future");
 const marketingConsent = z
   .boolean()
   .describe("Whether the member agrees to marketing messages; recording a change stamps the time (marketingConsent.at)");

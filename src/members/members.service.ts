@@ -4,7 +4,7 @@ import type { MutationContext } from "../idempotency/idempotency.service.ts";
 import type { ProgramService } from "../programs/programs.service.ts";
 import { DomainError, notFound } from "../shared/errors.ts";
 import type { ServiceDeps } from "../shared/service-deps.ts";
-import { normalizeEmail, normalizePhone, normalizeReferralCode } from "./members.rules.ts";
+import { isAfterToday, normalizeEmail, normalizePhone, normalizeReferralCode } from "./members.rules.ts";
 import type { CreateMemberInput, MemberSearch, UpdateMemberInput } from "./members.schemas.ts";
 import {
   consentChange,
@@ -87,7 +87,17 @@ export class MemberService {
     return normalized;
   }
 
+  /** A birthday is a past day (the schema checks the years): today by the injected clock, in programme time. */
+  async #checkBirthDate(programId: string, birthDate: string | null | undefined): Promise<void> {
+    if (birthDate === undefined || birthDate === null) return;
+    const program = await this.deps.programs.get(programId);
+    if (isAfterToday(birthDate, this.deps.clock.now(), program.timezone)) {
+      throw new DomainError("validation_error", `birthDate ${birthDate} is in the future`, { field: "birthDate" });
+    }
+  }
+
   async create(ctx: MutationContext, programId: string, input: CreateMemberInput) {
+    await this.#checkBirthDate(programId, input.birthDate);
     const phone = await this.#phone(programId, input.phone);
     const email = input.email === undefined ? null : normalizeEmail(input.email);
     return this.deps.uow.run(ctx, 201, async (trx) => {
@@ -146,6 +156,7 @@ export class MemberService {
   }
 
   async update(ctx: MutationContext, programId: string, id: string, input: UpdateMemberInput) {
+    await this.#checkBirthDate(programId, input.birthDate);
     const phone = await this.#phone(programId, input.phone);
     return this.deps.uow.run(ctx, 200, async (trx) => {
       // The member before, for the audit log (the lock the update takes anyway, taken first).

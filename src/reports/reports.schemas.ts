@@ -1,6 +1,7 @@
 import { z } from "@hono/zod-openapi";
+import { DaySchema } from "../shared/schemas.ts";
 
-const date = z.iso.date();
+const date = DaySchema;
 
 export const OverviewQuerySchema = z.object({
   from: date.optional().openapi({ description: "First day (YYYY-MM-DD, programme time); default 89 days before `to`" }),

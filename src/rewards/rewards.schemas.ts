@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { dateOrInstant } from "../earning/earning.schemas.ts";
-import { PageQuerySchema, patchOf } from "../shared/schemas.ts";
+import { PageQuerySchema, patchOf, urlSchema } from "../shared/schemas.ts";
 
 export const REWARD_TYPES = [
   "discount_amount",
@@ -85,7 +85,7 @@ const rewardFields = {
     .nullable()
     .optional()
     .describe("Matched against purchase item categories to recommend rewards"),
-  imageUrl: z.url().max(2000).nullable().optional(),
+  imageUrl: urlSchema({ dataImages: true }).nullable().optional(),
   status: z.enum(["active", "inactive", "archived"]).default("active").describe("Only active rewards can be redeemed"),
   stock: z.int().min(0).max(1_000_000_000).nullable().optional().describe("Units that can ever be redeemed; null: unlimited"),
   memberLimit: LimitSchema.nullable().optional().describe("Units one member may redeem per period"),

@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { ExpiryPolicySchema } from "../programs/programs.schemas.ts";
 import { MAX_POINTS_PER_OPERATION } from "../shared/points.ts";
-import { AsOfSchema } from "../shared/schemas.ts";
+import { DateTimeSchema } from "../shared/schemas.ts";
 
 const amount = z.int().min(0).max(MAX_POINTS_PER_OPERATION);
 
@@ -160,7 +160,7 @@ export const AssignTierSchema = z
 export type AssignTierInput = z.infer<typeof AssignTierSchema>;
 
 export const TierStatusQuerySchema = z.object({
-  asOf: AsOfSchema.optional().openapi({
+  asOf: DateTimeSchema.optional().openapi({
     description: "The state as of this time, reviews due by then applied (default now); years 1900 to 9999",
   }),
 });

@@ -8130,11 +8130,13 @@ export interface components {
             /**
              * Format: date-time
              * @description Credits only: points stay pending until then
+             * @example 2026-11-23T09:30:00Z
              */
             availableAt?: string;
             /**
              * Format: date-time
              * @description Credits only: overrides the programme's expiry (null: never expires)
+             * @example 2026-11-23T09:30:00Z
              */
             expiresAt?: string | null;
             /** @description Positive credits a new lot; negative debits available points, soonest-expiring first */
@@ -8217,9 +8219,17 @@ export interface components {
             }[];
         };
         BacktestInput: {
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description ISO 8601 with an offset, at most 3 decimal places of seconds, in the years 1900 to 9999
+             * @example 2026-11-23T09:30:00Z
+             */
             from: string;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description ISO 8601 with an offset, at most 3 decimal places of seconds, in the years 1900 to 9999
+             * @example 2026-11-23T09:30:00Z
+             */
             to: string;
         };
         Balance: {
@@ -8319,6 +8329,7 @@ export interface components {
                 /**
                  * Format: date-time
                  * @description Default now (the campaign's schedule is ignored)
+                 * @example 2026-11-23T09:30:00Z
                  */
                 occurredAt?: string;
                 storeId?: string;
@@ -8517,7 +8528,8 @@ export interface components {
             };
             /**
              * Format: date
-             * @description YYYY-MM-DD
+             * @description YYYY-MM-DD, in the years 1900 to 9999, not in the future
+             * @example 2026-11-23
              */
             birthDate?: string;
             /** Format: email */
@@ -8611,7 +8623,10 @@ export interface components {
             /** @description Points per unit */
             costPoints: number;
             description?: string | null;
-            /** Format: uri */
+            /**
+             * Format: uri
+             * @description http(s) or data:image URL, at most 2000 characters, no whitespace
+             */
             imageUrl?: string | null;
             /** @description Units one member may redeem per period */
             memberLimit?: {
@@ -8826,6 +8841,7 @@ export interface components {
             /**
              * Format: date-time
              * @description When it happened; defaults to when it is received
+             * @example 2026-11-23T09:30:00Z
              */
             occurredAt?: string;
             /** @description For a return: the purchase it returns */
@@ -8991,6 +9007,7 @@ export interface components {
             /**
              * Format: date-time
              * @description Do everything due up to this time (default: now); not in the future
+             * @example 2026-11-23T09:30:00Z
              */
             asOf?: string;
         };
@@ -9223,7 +9240,11 @@ export interface components {
             activeMembers: number;
             /** @description Points members owe now (clawbacks beyond their balance) */
             debtPoints: number;
-            /** Format: date */
+            /**
+             * Format: date
+             * @description YYYY-MM-DD, in the years 1900 to 9999
+             * @example 2026-11-23
+             */
             from: string;
             /** @description Points reserved by active holds now (also still owed) */
             heldPoints: number;
@@ -9245,6 +9266,7 @@ export interface components {
                 /**
                  * Format: date
                  * @description First day of the period (the first one is `from`)
+                 * @example 2026-11-23
                  */
                 period: string;
                 /** @description Points spent on redemptions and payments, net of cancellations and refunds */
@@ -9258,7 +9280,11 @@ export interface components {
             }[];
             /** @description The programme's time zone, in which days are counted */
             timezone: string;
-            /** Format: date */
+            /**
+             * Format: date
+             * @description YYYY-MM-DD, in the years 1900 to 9999
+             * @example 2026-11-23
+             */
             to: string;
             /** @description The five rewards redeemed most in the range (completed redemptions, not cancelled) */
             topRewards: {
@@ -9381,7 +9407,8 @@ export interface components {
         PortalEnrol: {
             /**
              * Format: date
-             * @description YYYY-MM-DD
+             * @description YYYY-MM-DD, in the years 1900 to 9999, not in the future
+             * @example 2026-11-23
              */
             birthDate?: string;
             /** Format: email */
@@ -9911,7 +9938,8 @@ export interface components {
         UpdateMe: {
             /**
              * Format: date
-             * @description YYYY-MM-DD
+             * @description YYYY-MM-DD, in the years 1900 to 9999, not in the future
+             * @example 2026-11-23
              */
             birthDate?: string | null;
             /** @description Whether the member agrees to marketing messages; recording a change stamps the time (marketingConsent.at) */
@@ -9927,7 +9955,8 @@ export interface components {
             };
             /**
              * Format: date
-             * @description YYYY-MM-DD
+             * @description YYYY-MM-DD, in the years 1900 to 9999, not in the future
+             * @example 2026-11-23
              */
             birthDate?: string | null;
             /** Format: email */
@@ -9983,7 +10012,10 @@ export interface components {
             /** @description Points per unit */
             costPoints?: number;
             description?: string | null;
-            /** Format: uri */
+            /**
+             * Format: uri
+             * @description http(s) or data:image URL, at most 2000 characters, no whitespace
+             */
             imageUrl?: string | null;
             /** @description Units one member may redeem per period */
             memberLimit?: {
