@@ -3,8 +3,7 @@
  * answer is kept (secrets never), and the keyset cursor of the newest-first pages.
  */
 
-/** Answer fields never written to the audit log: an API key's secret is shown once, to its caller only. */
-const SECRET_FIELDS = new Set(["secret", "password", "passwordHash", "token", "csrfToken"]);
+import { SECRET_FIELDS } from "../idempotency/secrets.rules.ts";
 
 export const REDACTED = "[redacted]";
 
