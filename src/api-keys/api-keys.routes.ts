@@ -33,7 +33,8 @@ export function apiKeyRoutes(services: ApiKeyRoutesDeps) {
       path: "/v1/api-keys",
       tags,
       summary: "Create an API key",
-      description: "The secret is in this response only; Stampbook keeps a hash.",
+      description:
+        "The secret is in this response only; Stampbook keeps a hash. A replay (the same Idempotency-Key) answers `secret: null` with `secretShownOnce: true`.",
       security: bearer,
       middleware: admin,
       request: { ...jsonBody(CreateApiKeySchema), headers: IdempotencyHeaders },

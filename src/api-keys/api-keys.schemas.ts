@@ -21,7 +21,16 @@ export const ApiKeySchema = z
   .openapi("ApiKey");
 
 export const CreatedApiKeySchema = ApiKeySchema.extend({
-  secret: z.string().describe("The key itself. Shown only in this response: store it now."),
+  secret: z
+    .string()
+    .nullable()
+    .describe(
+      "The key itself. Shown only in the first answer: store it now. null when this answer is a replay (the same Idempotency-Key sent again): Stampbook keeps only the key's hash, so the secret cannot be shown twice; if it was lost, revoke the key and create another.",
+    ),
+  secretShownOnce: z
+    .literal(true)
+    .optional()
+    .describe("Present (true) only on a replay: `secret` is null because it was shown once, in the first answer."),
 }).openapi("CreatedApiKey");
 
 export type CreateApiKeyInput = z.infer<typeof CreateApiKeySchema>;

@@ -3,10 +3,8 @@
  * answer is kept (secrets never), and the keyset cursor of the newest-first pages.
  */
 
+import { SECRET_FIELDS } from "../idempotency/secrets.rules.ts";
 import { parseApiInstant } from "../shared/api-years.ts";
-
-/** Answer fields never written to the audit log: an API key's secret is shown once, to its caller only. */
-const SECRET_FIELDS = new Set(["secret", "password", "passwordHash", "token", "csrfToken"]);
 
 export const REDACTED = "[redacted]";
 

@@ -5,6 +5,7 @@ import type { DB } from "../db/schema.ts";
 import type { Clock } from "../shared/clock.ts";
 import { DomainError } from "../shared/errors.ts";
 import { deleteAnswersBefore, insertAudit, storeAnswer, storedAnswer } from "./idempotency.sql.ts";
+import { withoutSecrets } from "./secrets.rules.ts";
 
 /** Who is asking and under which idempotency key; built by the HTTP layer for every mutation. */
 export interface MutationContext {
@@ -121,8 +122,9 @@ export class UnitOfWork {
   }
 
   /**
-   * Stores the answer under the key; false if the key is already taken. The change's audit row,
-   * if any, goes in the same statement (a data-modifying WITH): one round trip for both.
+   * Stores the answer under the key, its secrets left out (a replay says the secret was shown
+   * once); false if the key is already taken. The change's audit row, if any, goes in the same
+   * statement (a data-modifying WITH): one round trip for both.
    */
   #store(
     trx: Transaction<DB>,
@@ -131,7 +133,14 @@ export class UnitOfWork {
     body: unknown,
     audit: Insertable<DB["audit_log"]> | null = null,
   ): Promise<boolean> {
-    const answer = { scope: ctx.scope, key: ctx.key ?? "", fingerprint: ctx.fingerprint, status, body, now: this.clock.now() };
+    const answer = {
+      scope: ctx.scope,
+      key: ctx.key ?? "",
+      fingerprint: ctx.fingerprint,
+      status,
+      body: withoutSecrets(body),
+      now: this.clock.now(),
+    };
     return storeAnswer(trx, answer, audit);
   }
 

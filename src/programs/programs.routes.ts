@@ -32,7 +32,8 @@ export function programRoutes(services: ProgramRoutesDeps) {
       path: "/v1/programs",
       tags,
       summary: "Create a programme (operator key)",
-      description: "Creates a programme (a tenant) and its first admin API key, whose secret is shown only here.",
+      description:
+        "Creates a programme (a tenant) and its first admin API key, whose secret is shown only here: a replay (the same Idempotency-Key) answers `apiKey.secret: null` with `apiKey.secretShownOnce: true`.",
       security: bearer,
       middleware: [requireScope("root")],
       request: { ...jsonBody(CreateProgramSchema), headers: IdempotencyHeaders },

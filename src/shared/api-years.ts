@@ -1,11 +1,11 @@
-import { AS_OF_YEARS } from "./schemas.ts";
+import { DATE_YEARS } from "./schemas.ts";
 
 /**
  * The years any time the API takes may fall in. PostgreSQL holds 4713 BC to 294276 AD and a JS
  * Date +-275760, but year 0000 fails in the database and the date maths runs off the calendar far
  * from today, so a time outside these years is a 400 wherever it comes in.
  */
-export const API_YEARS = AS_OF_YEARS;
+export const API_YEARS = DATE_YEARS;
 
 export const API_YEARS_MESSAGE = `must be in the years ${API_YEARS.min} to ${API_YEARS.max}`;
 

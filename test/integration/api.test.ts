@@ -606,7 +606,9 @@ describe.each(engines())("HTTP API on %s", (engine) => {
         const first = await p.call(method, path, body, { idempotencyKey: key });
         const second = await p.call(method, path, body, { idempotencyKey: key });
         expect(second.headers.get("idempotent-replayed"), path).toBe("true");
-        expect(second.body, path).toEqual(first.body);
+        // A key's secret is shown once: the replay is the first answer with the secret left out, saying so.
+        const secretLeftOut = path === "/v1/api-keys" ? { secret: null, secretShownOnce: true } : {};
+        expect(second.body, path).toEqual({ ...first.body, ...secretLeftOut });
       }
       expect((await balance(m)).available).toBe(85);
       expectError(await p.call("POST", "/v1/members", {}, { idempotencyKey: "has space" }), 400, "validation_error");

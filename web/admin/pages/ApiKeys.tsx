@@ -154,9 +154,24 @@ function NewKeyForm({ onCreated }: { onCreated: (key: CreatedApiKey) => void }) 
 /** The new key's secret, shown this once, with a copy button. */
 function SecretOnce({ apiKey, onDone }: { apiKey: CreatedApiKey; onDone: () => void }) {
   const [copied, setCopied] = useState<"yes" | "failed" | null>(null);
+  const { secret } = apiKey;
+  // A retry whose first answer was lost is answered without the secret: it was shown once, and only its hash is kept.
+  if (secret === null) {
+    return (
+      <section className="panel" aria-labelledby="new-secret">
+        <h2 id="new-secret">Secret of {apiKey.name}</h2>
+        <Notice kind="error">
+          The key was made, but its secret was shown once already and cannot be shown again: revoke this key and create another.
+        </Notice>
+        <button type="button" className="secondary" onClick={onDone}>
+          Done
+        </button>
+      </section>
+    );
+  }
   const copy = async () => {
     try {
-      await navigator.clipboard.writeText(apiKey.secret);
+      await navigator.clipboard.writeText(secret);
       setCopied("yes");
     } catch {
       setCopied("failed");
@@ -168,7 +183,7 @@ function SecretOnce({ apiKey, onDone }: { apiKey: CreatedApiKey; onDone: () => v
       <Notice kind="info">Copy it now and keep it safe: it is shown only this once.</Notice>
       <p>
         <code className="code" data-testid="api-key-secret" style={{ wordBreak: "break-all" }}>
-          {apiKey.secret}
+          {secret}
         </code>
       </p>
       <div className="row">

@@ -347,7 +347,7 @@ export interface paths {
         put?: never;
         /**
          * Create an API key
-         * @description The secret is in this response only; Stampbook keeps a hash.
+         * @description The secret is in this response only; Stampbook keeps a hash. A replay (the same Idempotency-Key) answers `secret: null` with `secretShownOnce: true`.
          */
         post: {
             parameters: {
@@ -5484,7 +5484,7 @@ export interface paths {
         put?: never;
         /**
          * Create a programme (operator key)
-         * @description Creates a programme (a tenant) and its first admin API key, whose secret is shown only here.
+         * @description Creates a programme (a tenant) and its first admin API key, whose secret is shown only here: a replay (the same Idempotency-Key) answers `apiKey.secret: null` with `apiKey.secretShownOnce: true`.
          */
         post: {
             parameters: {
@@ -8518,8 +8518,13 @@ export interface components {
             status: "draft" | "active" | "paused" | "ended";
         };
         CreatedApiKey: components["schemas"]["ApiKey"] & {
-            /** @description The key itself. Shown only in this response: store it now. */
-            secret: string;
+            /** @description The key itself. Shown only in the first answer: store it now. null when this answer is a replay (the same Idempotency-Key sent again): Stampbook keeps only the key's hash, so the secret cannot be shown twice; if it was lost, revoke the key and create another. */
+            secret: string | null;
+            /**
+             * @description Present (true) only on a replay: `secret` is null because it was shown once, in the first answer.
+             * @enum {boolean}
+             */
+            secretShownOnce?: true;
         };
         CreateMember: {
             /** @description Free-form facts about the member (e.g. segment, preferred store) */

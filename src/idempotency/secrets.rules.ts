@@ -1,0 +1,26 @@
+/**
+ * What of an answer may be kept: a secret (an API key's, a password, a session or CSRF token) is
+ * shown once, to its caller, and never stored in the clear; not in a stored answer, not in the
+ * audit log.
+ */
+
+/** Answer fields that hold a secret, at any depth. */
+export const SECRET_FIELDS: ReadonlySet<string> = new Set(["secret", "password", "passwordHash", "token", "csrfToken"]);
+
+/**
+ * The answer as it may be stored for replaying to a retry: every secret field (at any depth) is
+ * null, and the object that held it says `secretShownOnce: true`, so a replay tells why the secret
+ * is missing: it was in the first answer, and Stampbook keeps only its hash.
+ */
+export function withoutSecrets(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withoutSecrets);
+  if (value === null || typeof value !== "object" || value instanceof Date) return value;
+  let heldSecret = false;
+  const kept: Record<string, unknown> = {};
+  for (const [key, field] of Object.entries(value)) {
+    const secret = SECRET_FIELDS.has(key) && field !== null && field !== undefined;
+    heldSecret ||= secret;
+    kept[key] = secret ? null : withoutSecrets(field);
+  }
+  return heldSecret ? { ...kept, secretShownOnce: true } : kept;
+}
