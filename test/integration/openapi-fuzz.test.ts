@@ -1,3 +1,4 @@
+import { writeFileSync } from "node:fs";
 import fc from "fast-check";
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -232,6 +233,8 @@ describe.each(engines())("every operation of the OpenAPI document under hostile 
       // Bodies that are not the object the operation takes.
       if (op.body) for (const value of ["\u0000", [], null, 42]) await send(op, path, value);
     }
+    // FUZZ_REPORT=file writes every problem to a file (the assertion below shows only the first few).
+    if (process.env.FUZZ_REPORT) writeFileSync(`${process.env.FUZZ_REPORT}.${engine}`, `${problems.join("\n")}\n`);
     expect(problems).toEqual([]);
   }, 600_000);
 });
