@@ -1,5 +1,6 @@
 import { readFile } from "node:fs/promises";
 import type { RawBuilder } from "kysely";
+import pg from "pg";
 import pino from "pino";
 import { inject } from "vitest";
 import { type App, createApp } from "../../src/app.ts";
@@ -20,17 +21,50 @@ export function engines(): EngineName[] {
   return inject("postgresUrl") ? ["pglite", "postgres"] : ["pglite"];
 }
 
-export async function openTestDatabase(engine: EngineName, poolSize = 8): Promise<Database> {
+export async function openTestDatabase(engine: EngineName, poolSize = 8, options: { own?: boolean } = {}): Promise<Database> {
   if (engine === "postgres") {
     const url = inject("postgresUrl");
     if (!url) throw new Error("PostgreSQL is not available in this run");
-    return openDatabase({ engine: "postgres", url, poolSize });
+    return options.own ? openOwnPostgres(url, poolSize) : openDatabase({ engine: "postgres", url, poolSize });
   }
   const template = inject("pgliteTemplate");
   return openDatabase({
     engine: "pglite",
     ...(template && { loadDataDir: new Blob([await readFile(template)]) }),
   });
+}
+
+let owned = 0;
+
+/**
+ * A PostgreSQL database of the caller's own, next to the run's (which every test file shares, so
+ * its whole-table counts move under other files' writes), migrated by createApp and dropped on close.
+ */
+async function openOwnPostgres(runUrl: string, poolSize: number): Promise<Database> {
+  const url = new URL(runUrl);
+  const name = `${url.pathname.slice(1)}_own_${process.pid}_${++owned}`;
+  const admin = new pg.Client({ connectionString: runUrl });
+  await admin.connect();
+  try {
+    await admin.query(`create database ${name}`);
+  } finally {
+    await admin.end();
+  }
+  url.pathname = `/${name}`;
+  const database = await openDatabase({ engine: "postgres", url: url.toString(), poolSize });
+  return {
+    ...database,
+    close: async () => {
+      await database.close();
+      const dropper = new pg.Client({ connectionString: runUrl });
+      await dropper.connect();
+      try {
+        await dropper.query(`drop database if exists ${name} with (force)`);
+      } finally {
+        await dropper.end();
+      }
+    },
+  };
 }
 
 /** A parsed JSON response body; tests assert on it field by field. */
@@ -71,9 +105,13 @@ export interface TestProgram {
 
 let counter = 0;
 
-export async function startTestApp(engine: EngineName, start = "2026-01-15T12:00:00Z"): Promise<TestApp> {
+export async function startTestApp(
+  engine: EngineName,
+  start = "2026-01-15T12:00:00Z",
+  options: { ownDatabase?: boolean } = {},
+): Promise<TestApp> {
   const clock = new ManualClock(start);
-  const database = await openTestDatabase(engine);
+  const database = await openTestDatabase(engine, 8, { own: options.ownDatabase ?? false });
   const config = loadConfig({}, { rootKey: TEST_ROOT_KEY, logLevel: "silent" });
   const app = await createApp(config, { database, clock, log: pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" }) });
 
