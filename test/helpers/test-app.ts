@@ -81,11 +81,7 @@ export interface TestApp {
   app: App;
   clock: ManualClock;
   engine: EngineName;
-  request<T = Json>(
-    method: string,
-    path: string,
-    options?: { key?: string; body?: unknown; idempotencyKey?: string; headers?: Record<string, string> },
-  ): Promise<HttpResult<T>>;
+  request<T = Json>(method: string, path: string, options?: RequestOptions): Promise<HttpResult<T>>;
   /** A new programme with its admin key and a client bound to it. */
   createProgram(input?: Record<string, unknown>): Promise<TestProgram>;
   close(): Promise<void>;
@@ -105,6 +101,44 @@ export interface TestProgram {
 
 let counter = 0;
 
+/** What a test request may carry: a key, a session cookie and its CSRF token, an idempotency key, a body. */
+export interface RequestOptions {
+  key?: string;
+  body?: unknown;
+  idempotencyKey?: string;
+  cookie?: string;
+  csrf?: string;
+  headers?: Record<string, string>;
+}
+
+/** One request to the app in process; a string body goes as it is, anything else as JSON. */
+export async function requestApp<T = Json>(
+  app: App,
+  method: string,
+  path: string,
+  options: RequestOptions = {},
+): Promise<HttpResult<T>> {
+  const headers: Record<string, string> = { ...options.headers };
+  if (options.key) headers.authorization = `Bearer ${options.key}`;
+  if (options.idempotencyKey) headers["idempotency-key"] = options.idempotencyKey;
+  if (options.cookie) headers.cookie = options.cookie;
+  if (options.csrf) headers["x-csrf-token"] = options.csrf;
+  if (options.body !== undefined) headers["content-type"] = "application/json";
+  const res = await app.http.request(path, {
+    method,
+    headers,
+    ...(options.body !== undefined && { body: typeof options.body === "string" ? options.body : JSON.stringify(options.body) }),
+  });
+  const text = await res.text();
+  let body: unknown = text;
+  try {
+    body = text ? JSON.parse(text) : null;
+  } catch {
+    // not JSON: keep the text
+  }
+  return { status: res.status, body: body as T, headers: res.headers };
+}
+
 export async function startTestApp(
   engine: EngineName,
   start = "2026-01-15T12:00:00Z",
@@ -115,25 +149,7 @@ export async function startTestApp(
   const config = loadConfig({}, { rootKey: TEST_ROOT_KEY, logLevel: "silent" });
   const app = await createApp(config, { database, clock, log: pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" }) });
 
-  const request: TestApp["request"] = async (method, path, options = {}) => {
-    const headers: Record<string, string> = { ...options.headers };
-    if (options.key) headers.authorization = `Bearer ${options.key}`;
-    if (options.idempotencyKey) headers["idempotency-key"] = options.idempotencyKey;
-    if (options.body !== undefined) headers["content-type"] = "application/json";
-    const res = await app.http.request(path, {
-      method,
-      headers,
-      ...(options.body !== undefined && { body: typeof options.body === "string" ? options.body : JSON.stringify(options.body) }),
-    });
-    const text = await res.text();
-    let body: unknown = text;
-    try {
-      body = text ? JSON.parse(text) : null;
-    } catch {
-      // not JSON: keep the text
-    }
-    return { status: res.status, body: body as Json, headers: res.headers };
-  };
+  const request: TestApp["request"] = (method, path, options = {}) => requestApp(app, method, path, options);
 
   const createProgram: TestApp["createProgram"] = async (input = {}) => {
     const res = await request("POST", "/v1/programs", {

@@ -5,7 +5,7 @@ import { loadConfig } from "../../src/config.ts";
 import { ManualClock } from "../../src/shared/clock.ts";
 import type { Mailer, MailMessage } from "../../src/shared/mailer.ts";
 import { startSmtp } from "../helpers/mail.ts";
-import { type EngineName, engines, type Json, openTestDatabase, TEST_ROOT_KEY } from "../helpers/test-app.ts";
+import { type EngineName, engines, type Json, openTestDatabase, requestApp, TEST_ROOT_KEY } from "../helpers/test-app.ts";
 
 /**
  * The member portal's API on both engines: the public landing page and enrolment, sign-in by an
@@ -48,21 +48,7 @@ async function startPortalApp(engine: EngineName, smtpUrl?: string): Promise<Har
     log: pino({ level: "silent" }),
     ...(!smtpUrl && { mailer: capture }),
   });
-  const request: Harness["request"] = async (method, path, options = {}) => {
-    const headers: Record<string, string> = {};
-    if (options.key) headers.authorization = `Bearer ${options.key}`;
-    if (options.cookie) headers.cookie = options.cookie;
-    if (options.csrf) headers["x-csrf-token"] = options.csrf;
-    if (options.idempotencyKey) headers["idempotency-key"] = options.idempotencyKey;
-    if (options.body !== undefined) headers["content-type"] = "application/json";
-    const res = await app.http.request(path, {
-      method,
-      headers,
-      ...(options.body !== undefined && { body: JSON.stringify(options.body) }),
-    });
-    const text = await res.text();
-    return { status: res.status, body: text ? JSON.parse(text) : null, headers: res.headers };
-  };
+  const request: Harness["request"] = (method, path, options = {}) => requestApp(app, method, path, options);
   return { app, clock, mail, request, close: () => app.close() };
 }
 

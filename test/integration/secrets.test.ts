@@ -5,7 +5,7 @@ import { type App, createApp } from "../../src/app.ts";
 import { loadConfig } from "../../src/config.ts";
 import { ManualClock } from "../../src/shared/clock.ts";
 import type { Mailer, MailMessage } from "../../src/shared/mailer.ts";
-import { type EngineName, engines, type Json, openTestDatabase, TEST_ROOT_KEY } from "../helpers/test-app.ts";
+import { type EngineName, engines, type Json, openTestDatabase, requestApp, TEST_ROOT_KEY } from "../helpers/test-app.ts";
 
 /**
  * Secrets are shown once, to their caller, and never kept in the clear: not in any table (the
@@ -92,25 +92,11 @@ describe.each(engines())("secrets are never kept in the clear (%s)", (engine: En
     await app?.close();
   });
 
-  async function request(
+  const request = (
     method: string,
     path: string,
     options: { key?: string; body?: unknown; idempotencyKey?: string; cookie?: string; csrf?: string } = {},
-  ): Promise<Res> {
-    const headers: Record<string, string> = {};
-    if (options.key) headers.authorization = `Bearer ${options.key}`;
-    if (options.idempotencyKey) headers["idempotency-key"] = options.idempotencyKey;
-    if (options.cookie) headers.cookie = options.cookie;
-    if (options.csrf) headers["x-csrf-token"] = options.csrf;
-    if (options.body !== undefined) headers["content-type"] = "application/json";
-    const res = await app.http.request(path, {
-      method,
-      headers,
-      ...(options.body !== undefined && { body: JSON.stringify(options.body) }),
-    });
-    const text = await res.text();
-    return { status: res.status, body: text ? JSON.parse(text) : null, headers: res.headers };
-  }
+  ): Promise<Res> => requestApp(app, method, path, options);
   const ok = (res: Res, status = 200): Json => {
     expect(res.status, JSON.stringify(res.body)).toBe(status);
     return res.body;
