@@ -1,6 +1,9 @@
 import { type RawBuilder, sql, type Transaction } from "kysely";
 import type { DB } from "./schema.ts";
 
+/** Rows as a JSON array, for a part that reads them back with `jsonb_to_recordset`. */
+export const jsonRows = (items: unknown[]): string => JSON.stringify(items);
+
 /** A part's name: a CTE name, lower case (other parts and the final select refer to it). */
 const PART_NAME = /^[a-z][a-z0-9_]*$/;
 

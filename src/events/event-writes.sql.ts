@@ -1,6 +1,6 @@
 import { type Selectable, sql } from "kysely";
 import type { EventAwardsTable } from "../db/schema.ts";
-import type { WriteBatch } from "../db/write-batch.ts";
+import { jsonRows, type WriteBatch } from "../db/write-batch.ts";
 
 export interface EventRowDraft {
   id: string;
@@ -29,8 +29,6 @@ export interface EventRowDraft {
 
 /** An award row as the batch writes it (the programme id is the statement's). */
 export type AwardRowDraft = Omit<Selectable<EventAwardsTable>, "program_id">;
-
-const rows = (items: unknown[]) => JSON.stringify(items);
 
 /** The event-side rows an earn batch writes. */
 export interface EventWrites {
@@ -69,7 +67,7 @@ export function addEventWrites(batch: WriteBatch, programId: string, now: Date, 
       select ${programId}, x.id, x.type, x.member_id, x.status, x.occurred_at, x.amount, x.currency, x.items, x.channel,
         x.store_id, x.partner_id, x.receipt_id, x.original_event_id, x.attributes, x.fingerprint, x.points, x.txn_id,
         x.returned_amount, x.clawed_back, x.status_code, x.result, ${now}::timestamptz
-      from jsonb_to_recordset(${rows(write.events)}::jsonb) as x(id text, type text, member_id text, status text,
+      from jsonb_to_recordset(${jsonRows(write.events)}::jsonb) as x(id text, type text, member_id text, status text,
         occurred_at timestamptz, amount bigint, currency text, items jsonb, channel text, store_id text, partner_id text,
         receipt_id text, original_event_id text, attributes jsonb, fingerprint text, points bigint, txn_id text,
         returned_amount bigint, clawed_back bigint, status_code integer, result jsonb)
@@ -82,7 +80,7 @@ export function addEventWrites(batch: WriteBatch, programId: string, now: Date, 
     "claimed_events",
     sql`
       update events set member_id = x.member_id, status = 'claimed', points = x.points, txn_id = x.txn_id
-      from jsonb_to_recordset(${rows(write.claims)}::jsonb) as x(id text, member_id text, points bigint, txn_id text)
+      from jsonb_to_recordset(${jsonRows(write.claims)}::jsonb) as x(id text, member_id text, points bigint, txn_id text)
       where events.program_id = ${programId} and events.id = x.id and events.status = 'guest'
       returning events.id`,
     { counted: true },
@@ -95,7 +93,7 @@ export function addEventWrites(batch: WriteBatch, programId: string, now: Date, 
         outcome, points, stamps, occurred_at, txn_id)
       select ${programId}, x.event_id, x.rule_id, x.rule_version, x.campaign_id, x.campaign_version, x.member_id,
         x.outcome, x.points, x.stamps, x.occurred_at, x.txn_id
-      from jsonb_to_recordset(${rows(write.awards)}::jsonb) as x(event_id text, rule_id text, rule_version integer,
+      from jsonb_to_recordset(${jsonRows(write.awards)}::jsonb) as x(event_id text, rule_id text, rule_version integer,
         campaign_id text, campaign_version integer, member_id text, outcome text, points bigint, stamps integer,
         occurred_at timestamptz, txn_id text)
       where x.event_id in (select id from new_events union all select id from claimed_events)`,
@@ -106,7 +104,7 @@ export function addEventWrites(batch: WriteBatch, programId: string, now: Date, 
       "returned",
       sql`
       update events set returned_amount = x.returned_amount, clawed_back = x.clawed_back
-      from jsonb_to_recordset(${rows(write.returned)}::jsonb) as x(id text, returned_amount bigint, clawed_back bigint)
+      from jsonb_to_recordset(${jsonRows(write.returned)}::jsonb) as x(id text, returned_amount bigint, clawed_back bigint)
       where events.program_id = ${programId} and events.id in (${sql.join(write.returned.map((r) => r.id))})
         and events.id = x.id`,
     );
@@ -117,7 +115,7 @@ export function addEventWrites(batch: WriteBatch, programId: string, now: Date, 
       sql`
       insert into campaign_budget_refunds (program_id, event_id, campaign_id, points)
       select ${programId}, x.event_id, x.campaign_id, x.points
-      from jsonb_to_recordset(${rows(write.budgetRefunds)}::jsonb) as x(event_id text, campaign_id text, points bigint)
+      from jsonb_to_recordset(${jsonRows(write.budgetRefunds)}::jsonb) as x(event_id text, campaign_id text, points bigint)
       where x.event_id in (select id from new_events)`,
     );
   }
@@ -128,7 +126,7 @@ export function addEventWrites(batch: WriteBatch, programId: string, now: Date, 
       update referrals set status = x.status, refused_reason = x.refused_reason, event_id = x.event_id,
         referrer_points = x.referrer_points, referee_points = x.referee_points, txn_id = x.txn_id,
         qualified_at = ${now}::timestamptz
-      from jsonb_to_recordset(${rows(write.referrals)}::jsonb) as x(referee_id text, status text, refused_reason text,
+      from jsonb_to_recordset(${jsonRows(write.referrals)}::jsonb) as x(referee_id text, status text, refused_reason text,
         event_id text, referrer_points bigint, referee_points bigint, txn_id text)
       where referrals.referee_id in (${sql.join(write.referrals.map((r) => r.referee_id))})
         and referrals.referee_id = x.referee_id and referrals.status = 'pending'

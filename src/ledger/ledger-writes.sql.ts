@@ -1,11 +1,9 @@
 /** The ledger's write: entries and the book changes they made, as parts of one write statement. */
 import { sql, type Transaction } from "kysely";
 import type { DB } from "../db/schema.ts";
-import { WriteBatch } from "../db/write-batch.ts";
+import { jsonRows, WriteBatch } from "../db/write-batch.ts";
 import type { EntryDraft } from "./books.rules.ts";
 import { type LoadedBook, SYSTEM_ACTOR } from "./ledger.sql.ts";
-
-const rows = (items: unknown[]) => JSON.stringify(items);
 
 /**
  * Adds entries and the book changes they made (transactions, new lots, postings, changed lots,
@@ -120,7 +118,7 @@ export function addEntryWrites(
         points, reason, actor, effective_at, created_at)
       select x.id, ${programId}, x.type, x.member_id, x.counterparty_member_id, x.hold_id, x.reverses_id,
         x.points, x.reason, x.actor, x.effective_at, ${now}::timestamptz
-      from jsonb_to_recordset(${rows(txns)}::jsonb) as x(id text, type text, member_id text, counterparty_member_id text,
+      from jsonb_to_recordset(${jsonRows(txns)}::jsonb) as x(id text, type text, member_id text, counterparty_member_id text,
         hold_id text, reverses_id text, points bigint, reason text, actor text, effective_at timestamptz)`,
     );
   }
@@ -131,7 +129,7 @@ export function addEntryWrites(
       insert into lots (id, program_id, member_id, txn_id, amount, remaining, state, available_at, expires_at, created_at)
       select x.id, ${programId}, x.member_id, x.txn_id, x.amount, x.remaining, x.state, x.available_at, x.expires_at,
         ${now}::timestamptz
-      from jsonb_to_recordset(${rows(newLots)}::jsonb) as x(id text, member_id text, txn_id text, amount bigint,
+      from jsonb_to_recordset(${jsonRows(newLots)}::jsonb) as x(id text, member_id text, txn_id text, amount bigint,
         remaining bigint, state text, available_at timestamptz, expires_at timestamptz)`,
     );
   }
@@ -141,7 +139,7 @@ export function addEntryWrites(
       sql`
       insert into postings (txn_id, program_id, account, member_id, lot_id, hold_id, partner_id, amount, effective_at)
       select x.txn_id, ${programId}, x.account, x.member_id, x.lot_id, x.hold_id, x.partner_id, x.amount, x.effective_at
-      from jsonb_to_recordset(${rows(postings)}::jsonb) as x(txn_id text, account text, member_id text, lot_id text,
+      from jsonb_to_recordset(${jsonRows(postings)}::jsonb) as x(txn_id text, account text, member_id text, lot_id text,
         hold_id text, partner_id text, amount bigint, effective_at timestamptz)`,
     );
   }
@@ -150,7 +148,7 @@ export function addEntryWrites(
       "changed_lots",
       sql`
       update lots set remaining = x.remaining, state = x.state
-      from jsonb_to_recordset(${rows(changedLots)}::jsonb) as x(id text, remaining bigint, state text)
+      from jsonb_to_recordset(${jsonRows(changedLots)}::jsonb) as x(id text, remaining bigint, state text)
       where lots.id in (${ids(changedLots)}) and lots.id = x.id`,
     );
   }
@@ -160,7 +158,7 @@ export function addEntryWrites(
       sql`
       insert into holds (id, program_id, member_id, points, status, reason, allocations, expires_at, txn_id, created_at)
       select x.id, ${programId}, x.member_id, x.points, 'active', x.reason, x.allocations, x.expires_at, x.txn_id, x.created_at
-      from jsonb_to_recordset(${rows(openedHolds)}::jsonb) as x(id text, member_id text, points bigint, reason text,
+      from jsonb_to_recordset(${jsonRows(openedHolds)}::jsonb) as x(id text, member_id text, points bigint, reason text,
         allocations jsonb, expires_at timestamptz, txn_id text, created_at timestamptz)`,
     );
   }
@@ -170,7 +168,7 @@ export function addEntryWrites(
       sql`
       update holds set status = x.status, captured_points = x.captured_points, closed_txn_id = x.closed_txn_id,
         closed_at = x.closed_at
-      from jsonb_to_recordset(${rows(closedHolds)}::jsonb) as x(id text, status text, captured_points bigint,
+      from jsonb_to_recordset(${jsonRows(closedHolds)}::jsonb) as x(id text, status text, captured_points bigint,
         closed_txn_id text, closed_at timestamptz)
       where holds.id in (${ids(closedHolds)}) and holds.id = x.id and holds.status = 'active'`,
     );
@@ -180,7 +178,7 @@ export function addEntryWrites(
       "debts",
       sql`
       update members set debt = x.debt
-      from jsonb_to_recordset(${rows(debts)}::jsonb) as x(id text, debt bigint)
+      from jsonb_to_recordset(${jsonRows(debts)}::jsonb) as x(id text, debt bigint)
       where members.id in (${ids(debts)}) and members.id = x.id`,
     );
   }

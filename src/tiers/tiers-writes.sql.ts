@@ -1,9 +1,8 @@
 /** Tier changes, their outbox announcements and members' tier of record, as parts of a write batch. */
 import { sql } from "kysely";
 import type { TierChangeReason } from "../db/schema.ts";
-import type { WriteBatch } from "../db/write-batch.ts";
+import { jsonRows, type WriteBatch } from "../db/write-batch.ts";
 import type { TierState } from "./ladder.rules.ts";
-import { rows } from "./tiers.sql.ts";
 
 export interface TierChangeRow {
   id: string;
@@ -48,7 +47,7 @@ export function addTierWrites(
         grace_until, locked, note, actor, effective_at, created_at)
       select x.id, ${programId}, x.member_id, x.from_tier_id, x.to_tier_id, x.reason, x.metric, x.tier_since, x.review_at,
         x.grace_until, x.locked, x.note, x.actor, x.effective_at, ${now}::timestamptz
-      from jsonb_to_recordset(${rows(changes)}::jsonb) as x(id text, member_id text, from_tier_id text, to_tier_id text,
+      from jsonb_to_recordset(${jsonRows(changes)}::jsonb) as x(id text, member_id text, from_tier_id text, to_tier_id text,
         reason text, metric bigint, tier_since timestamptz, review_at timestamptz, grace_until timestamptz, locked boolean,
         note text, actor text, effective_at timestamptz)`,
     );
@@ -58,7 +57,7 @@ export function addTierWrites(
       "new_outbox",
       sql`insert into outbox (id, program_id, type, subject_id, payload, created_at)
       select x.id, ${programId}, x.type, x.subject_id, x.payload, ${now}::timestamptz
-      from jsonb_to_recordset(${rows(outbox)}::jsonb) as x(id text, type text, subject_id text, payload jsonb)`,
+      from jsonb_to_recordset(${jsonRows(outbox)}::jsonb) as x(id text, type text, subject_id text, payload jsonb)`,
     );
   }
   if (states && states.size > 0) addMemberTiers(batch, programId, states);
@@ -78,7 +77,7 @@ export function addMemberTiers(batch: WriteBatch, programId: string, states: Map
     "member_tiers",
     sql`update members set tier_id = x.tier_id, tier_since = x.tier_since, tier_review_at = x.tier_review_at,
       tier_grace_until = x.tier_grace_until, tier_locked = x.tier_locked
-    from jsonb_to_recordset(${rows(list)}::jsonb) as x(id text, tier_id text, tier_since timestamptz,
+    from jsonb_to_recordset(${jsonRows(list)}::jsonb) as x(id text, tier_id text, tier_since timestamptz,
       tier_review_at timestamptz, tier_grace_until timestamptz, tier_locked boolean)
     where members.program_id = ${programId} and members.id in (${sql.join(list.map((m) => m.id))}) and members.id = x.id`,
   );

@@ -1,10 +1,10 @@
 import { type RawBuilder, sql, type Transaction } from "kysely";
 import type { DB, Db, TierMetric, TierPolicy, TierRow } from "../db/schema.ts";
+import { jsonRows } from "../db/write-batch.ts";
 import type { LadderTier, TierState } from "./ladder.rules.ts";
 
 const toDate = (value: Date | string | null): Date | null => (value === null ? null : new Date(value));
 /** Rows as one JSON array parameter, for jsonb_to_recordset. */
-export const rows = (items: unknown[]) => JSON.stringify(items);
 
 export const toLadderTier = (
   row: Pick<
@@ -91,7 +91,7 @@ function metricOf(programId: string, metric: TierMetric): RawBuilder<unknown> {
 
 const requests = (items: { memberId: string; from: Date | null; to: Date }[]) =>
   sql`select x.i, x.member_id, coalesce(x.from_at, '-infinity'::timestamptz) as from_at, x.to_at
-    from jsonb_to_recordset(${rows(items.map((r, i) => ({ i, member_id: r.memberId, from_at: r.from, to_at: r.to })))}::jsonb)
+    from jsonb_to_recordset(${jsonRows(items.map((r, i) => ({ i, member_id: r.memberId, from_at: r.from, to_at: r.to })))}::jsonb)
       as x(i integer, member_id text, from_at timestamptz, to_at timestamptz)`;
 
 /** The metric of each (member, window) asked for, in one statement; answers in the order asked. */
