@@ -35,6 +35,7 @@ import { RewardService, type TierLookup } from "./rewards/rewards.service.ts";
 import { type Clock, systemClock } from "./shared/clock.ts";
 import { type IdGenerator, newId } from "./shared/ids.ts";
 import { createMailer, type Mailer } from "./shared/mailer.ts";
+import { ephemeralKey, type KeyedDigest, keyedDigest, loadServerKey } from "./shared/server-key.ts";
 import { staffRoutes } from "./staff/staff.routes.ts";
 import { StaffService } from "./staff/staff.service.ts";
 import { tierRoutes } from "./tiers/tiers.routes.ts";
@@ -44,6 +45,8 @@ export interface Services {
   database: Database;
   clock: Clock;
   log: Logger;
+  /** Keyed hashes under the server's secret key (shared/server-key.ts); the key itself is not kept here. */
+  keyedDigest: KeyedDigest;
   apiKeys: ApiKeyService;
   audit: AuditService;
   programs: ProgramService;
@@ -73,6 +76,11 @@ export interface AppOptions {
   log?: Logger;
   /** Sends email (sign-in codes); by default SMTP from config.smtpUrl, else the server log. */
   mailer?: Mailer;
+  /**
+   * The server's secret key (shared/server-key.ts). createApp loads it from the configuration or
+   * the data directory; without one, a key for this process only (codes do not outlive it).
+   */
+  secretKey?: string;
 }
 
 /** Wiring: every service built from config in one place, collaborators passed in. */
@@ -82,6 +90,7 @@ export function buildServices(options: AppOptions): Services {
   const clock = options.clock ?? systemClock;
   const ids = options.ids ?? newId;
   const log = options.log ?? pino({ level: options.config.logLevel });
+  const digest = keyedDigest(options.secretKey ?? ephemeralKey());
   const audit = new AuditService({ db, clock });
   const uow = new UnitOfWork(db, clock, audit.record);
   const apiKeys = new ApiKeyService({ db, clock, ids, uow, rootKey: options.config.rootKey ?? null });
@@ -111,7 +120,20 @@ export function buildServices(options: AppOptions): Services {
   const redemptions = new RedemptionService({ db, clock, ids, uow, programs, ledger, tierOf });
   const payments = new PaymentService({ db, clock, ids, uow, programs, ledger });
   const mailer = options.mailer ?? createMailer(options.config, log);
-  const portal = new PortalService({ db, clock, ids, uow, programs, members, tiers, rewards, campaigns, mailer, log });
+  const portal = new PortalService({
+    db,
+    clock,
+    ids,
+    uow,
+    programs,
+    members,
+    tiers,
+    rewards,
+    campaigns,
+    mailer,
+    log,
+    keyedDigest: digest,
+  });
   const reports = new ReportService({ db, clock });
   const jobs = new JobService({
     db,
@@ -128,6 +150,7 @@ export function buildServices(options: AppOptions): Services {
     database,
     clock,
     log,
+    keyedDigest: digest,
     apiKeys,
     audit,
     programs,
@@ -193,9 +216,20 @@ export async function createApp(config: Config, overrides: Partial<Omit<AppOptio
         : { engine: "pglite", dataDir: config.dataDir },
     ));
   await migrate(database.db);
-  const services = buildServices({ ...overrides, config, database });
+  const log = overrides.log ?? pino({ level: config.logLevel });
+  // A database handed in (tests, tools) with no key configured gets a key for this process only,
+  // rather than a key file written into a data directory it does not use.
+  const secretKey =
+    overrides.secretKey ?? (overrides.database && !config.secretKey ? ephemeralKey() : loadServerKey(config, log));
+  const services = buildServices({ ...overrides, config, database, log, secretKey });
   const http = createHttpApp(
-    { routes: httpRoutes(services), authenticator: authenticator(services), database, log: services.log },
+    {
+      routes: httpRoutes(services),
+      authenticator: authenticator(services),
+      database,
+      log,
+      keyedDigest: services.keyedDigest,
+    },
     config,
   );
   return {

@@ -12,6 +12,12 @@ export const ConfigSchema = z.object({
   databaseUrl: z.string().url().optional(),
   databasePoolSize: z.coerce.number().int().min(1).max(500).default(10),
   rootKey: z.string().min(16, "STAMPBOOK_ROOT_KEY must be at least 16 characters").optional(),
+  /**
+   * The server's secret key for keyed hashes (portal sign-in codes, the secret fields of
+   * idempotency fingerprints): kept out of the database, so a copy of the database alone cannot
+   * recover what they hide. Unset: a key file in the data directory (see shared/server-key.ts).
+   */
+  secretKey: z.string().min(32, "STAMPBOOK_SECRET_KEY must be at least 32 characters (e.g. openssl rand -base64 32)").optional(),
   logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   jobsIntervalSeconds: z.coerce.number().min(0).default(60),
   idempotencyRetentionDays: z.coerce.number().int().min(1).default(30),
@@ -37,6 +43,7 @@ export const ENV_VARS: Record<keyof Config, string> = {
   databaseUrl: "DATABASE_URL",
   databasePoolSize: "DATABASE_POOL_SIZE",
   rootKey: "STAMPBOOK_ROOT_KEY",
+  secretKey: "STAMPBOOK_SECRET_KEY",
   logLevel: "LOG_LEVEL",
   jobsIntervalSeconds: "STAMPBOOK_JOBS_INTERVAL_SECONDS",
   idempotencyRetentionDays: "STAMPBOOK_IDEMPOTENCY_RETENTION_DAYS",

@@ -5,6 +5,7 @@ import type { Logger } from "pino";
 import type { Config } from "../config.ts";
 import { type Database, pingDatabase } from "../db/database.ts";
 import { DomainError } from "../shared/errors.ts";
+import type { KeyedDigest } from "../shared/server-key.ts";
 import { installValidationMessages } from "../shared/validation-messages.ts";
 import { type Authenticator, authenticate } from "./auth.ts";
 import { mountDocs } from "./docs.ts";
@@ -24,6 +25,8 @@ export interface HttpAppParts {
   /** Answers /readyz: the database must answer a query. */
   database: Pick<Database, "db" | "engine">;
   log: Logger;
+  /** Keyed hashes under the server's secret key: the secret fields of idempotency fingerprints. */
+  keyedDigest: KeyedDigest;
 }
 
 export function createHttpApp(parts: HttpAppParts, config: Pick<Config, "bodyLimitBytes">) {
@@ -33,6 +36,7 @@ export function createHttpApp(parts: HttpAppParts, config: Pick<Config, "bodyLim
   app.use(async (c, next) => {
     const started = performance.now();
     c.set("log", parts.log.child({ requestId: c.get("requestId") }));
+    c.set("keyedDigest", parts.keyedDigest);
     await next();
     c.get("log").info(
       { method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - started) },

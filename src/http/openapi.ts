@@ -5,6 +5,7 @@ import type { ZodObject, ZodType } from "zod";
 import type { ApiKeyScope } from "../db/schema.ts";
 import type { MutationContext, MutationResult } from "../idempotency/idempotency.service.ts";
 import { fingerprint } from "../idempotency/idempotency.service.ts";
+import { withSecretsDigested } from "../idempotency/secrets.rules.ts";
 import { programOf, requireOwner, requireScope } from "./auth.ts";
 import type { AppEnv } from "./env.ts";
 import { ErrorSchema, validationError } from "./errors.ts";
@@ -88,10 +89,15 @@ const documentedPath = (path: string) => path.replace(/:(\w+)(\{[^}]*\})?/g, "{$
 export function mutationContext(c: Context<AppEnv>, body: unknown, scope = programOf(c)): MutationContext {
   const principal = c.get("principal");
   const action = `${c.req.method} ${documentedPath(routePath(c))}`;
+  const key = c.req.header("idempotency-key") ?? null;
+  // A password in the body is fingerprinted by its keyed hash (salted with the scope and the
+  // idempotency key), never by a plain hash a copy of the database could brute-force.
+  const digest = c.get("keyedDigest");
+  const hidden = withSecretsDigested(body, (secret) => digest("idempotency-secret", `${scope}\u0000${key ?? ""}\u0000${secret}`));
   return {
     scope,
-    key: c.req.header("idempotency-key") ?? null,
-    fingerprint: fingerprint(c.req.method, c.req.path, body),
+    key,
+    fingerprint: fingerprint(c.req.method, c.req.path, hidden),
     requestId: c.get("requestId"),
     actor: principal.role ? principal.keyId : `key:${principal.keyId}`,
     route: {

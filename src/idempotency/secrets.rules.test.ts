@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { withoutSecrets } from "./secrets.rules.ts";
+import { withoutSecrets, withSecretsDigested } from "./secrets.rules.ts";
 
 describe("withoutSecrets", () => {
   const at = new Date("2026-01-01T00:00:00Z");
@@ -29,5 +29,22 @@ describe("withoutSecrets", () => {
     const answer = { apiKey: { secret: "sb_admin_x" } };
     withoutSecrets(answer);
     expect(answer.apiKey.secret).toBe("sb_admin_x");
+  });
+});
+
+describe("withSecretsDigested", () => {
+  const digest = (secret: string) => `digest(${secret})`;
+  it.each([
+    ["a password", { email: "a@b.c", password: "pw" }, { email: "a@b.c", password: "digest(pw)" }],
+    [
+      "nested and in lists",
+      { staff: [{ password: "p1" }, { token: "t" }] },
+      { staff: [{ password: "digest(p1)" }, { token: "digest(t)" }] },
+    ],
+    ["a non-string secret field is left as it is", { secret: null, password: 3 }, { secret: null, password: 3 }],
+    ["no secret", { name: "x", n: [1, 2] }, { name: "x", n: [1, 2] }],
+    ["a scalar", "password", "password"],
+  ])("%s", (_name, body, expected) => {
+    expect(withSecretsDigested(body, digest)).toEqual(expected);
   });
 });

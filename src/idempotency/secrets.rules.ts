@@ -24,3 +24,20 @@ export function withoutSecrets(value: unknown): unknown {
   }
   return heldSecret ? { ...kept, secretShownOnce: true } : kept;
 }
+
+/**
+ * A request body as it may be fingerprinted: every secret field's text (a password, at any depth)
+ * replaced by `digest` of it, a keyed hash. The fingerprint is stored beside the answer; a plain
+ * hash of a body holding a password would be a fast, unsalted hash of that password. The same
+ * password still gives the same fingerprint (a retry replays), another one another (409).
+ */
+export function withSecretsDigested(value: unknown, digest: (secret: string) => string): unknown {
+  if (Array.isArray(value)) return value.map((v) => withSecretsDigested(v, digest));
+  if (value === null || typeof value !== "object" || value instanceof Date) return value;
+  return Object.fromEntries(
+    Object.entries(value).map(([key, field]) => [
+      key,
+      SECRET_FIELDS.has(key) && typeof field === "string" ? digest(field) : withSecretsDigested(field, digest),
+    ]),
+  );
+}

@@ -1,9 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { RuleDefinitionSchema } from "../earning/earning.schemas.ts";
 import type { LiveCampaign, LiveRule } from "../earning/earning.types.ts";
+import { keyedDigest } from "../shared/server-key.ts";
 import { codeMail, earningLines, hashLoginCode, loginCodeMatches, newLoginCode } from "./portal.rules.ts";
 
 describe("sign-in codes", () => {
+  const digest = keyedDigest("the server key of these tests, 32 characters or more");
   it.each([
     [0, "000000"],
     [42, "000042"],
@@ -29,12 +31,18 @@ describe("sign-in codes", () => {
     ["", false],
     ["1234567", false],
   ])("checks %j against 123456: %s", (typed, ok) => {
-    expect(loginCodeMatches("mlc_1", typed, hashLoginCode("mlc_1", "123456"))).toBe(ok);
+    expect(loginCodeMatches(digest, "mlc_1", typed, hashLoginCode(digest, "mlc_1", "123456"))).toBe(ok);
   });
 
   it("hashes the same code differently for each code row, and refuses a malformed stored hash", () => {
-    expect(hashLoginCode("mlc_1", "123456")).not.toBe(hashLoginCode("mlc_2", "123456"));
-    expect(loginCodeMatches("mlc_1", "123456", "abc")).toBe(false);
+    expect(hashLoginCode(digest, "mlc_1", "123456")).not.toBe(hashLoginCode(digest, "mlc_2", "123456"));
+    expect(loginCodeMatches(digest, "mlc_1", "123456", "abc")).toBe(false);
+  });
+
+  it("hashes under the server key: another key neither makes nor accepts the same hash", () => {
+    const other = keyedDigest("another server key, 32 characters or more");
+    expect(hashLoginCode(other, "mlc_1", "123456")).not.toBe(hashLoginCode(digest, "mlc_1", "123456"));
+    expect(loginCodeMatches(other, "mlc_1", "123456", hashLoginCode(digest, "mlc_1", "123456"))).toBe(false);
   });
 
   it("puts the code in the subject and the text, and escapes the programme name in HTML", () => {

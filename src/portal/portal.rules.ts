@@ -1,6 +1,7 @@
-import { createHash, randomInt, timingSafeEqual } from "node:crypto";
+import { randomInt, timingSafeEqual } from "node:crypto";
 import type { LiveRule } from "../earning/earning.types.ts";
 import type { MailMessage } from "../shared/mailer.ts";
+import type { KeyedDigest } from "../shared/server-key.ts";
 
 /**
  * Member sign-in by a one-time code, with no database: the code, its hash and check, the limits,
@@ -26,13 +27,18 @@ export function newLoginCode(random: (min: number, max: number) => number = rand
   return String(random(0, 1_000_000)).padStart(6, "0");
 }
 
-/** Codes are kept as SHA-256 of the code's row id and the code, so equal codes never hash alike. */
-export const hashLoginCode = (codeId: string, code: string): string =>
-  createHash("sha256").update(`${codeId}:${code}`).digest("hex");
+/**
+ * Codes are kept as an HMAC under the server's secret key (never in the database) of the code's
+ * row id and the code: a plain hash of six digits is undone by trying all million, in
+ * milliseconds, by anyone who can read the table; the keyed hash needs the key as well. The row
+ * id keeps equal codes from hashing alike.
+ */
+export const hashLoginCode = (digest: KeyedDigest, codeId: string, code: string): string =>
+  digest("login-code", `${codeId}:${code}`);
 
 /** Whether `code` (as typed: spaces and dashes ignored) is the one stored, compared in constant time. */
-export function loginCodeMatches(codeId: string, code: string, storedHash: string): boolean {
-  const typed = Buffer.from(hashLoginCode(codeId, code.replace(/[\s-]/g, "")), "hex");
+export function loginCodeMatches(digest: KeyedDigest, codeId: string, code: string, storedHash: string): boolean {
+  const typed = Buffer.from(hashLoginCode(digest, codeId, code.replace(/[\s-]/g, "")), "hex");
   const stored = Buffer.from(storedHash, "hex");
   return typed.length === stored.length && timingSafeEqual(typed, stored);
 }

@@ -12,6 +12,7 @@ import type { RewardService } from "../rewards/rewards.service.ts";
 import { DomainError } from "../shared/errors.ts";
 import type { Mailer, MailMessage } from "../shared/mailer.ts";
 import type { MemberSession } from "../shared/principal.ts";
+import type { KeyedDigest } from "../shared/server-key.ts";
 import type { ServiceDeps } from "../shared/service-deps.ts";
 import { newToken } from "../staff/staff.rules.ts";
 import type { TiersService } from "../tiers/tiers.service.ts";
@@ -63,6 +64,8 @@ export class PortalService {
       campaigns: CampaignService;
       mailer: Mailer;
       log: Logger;
+      /** Hashes sign-in codes under the server's secret key. */
+      keyedDigest: KeyedDigest;
     },
   ) {}
 
@@ -141,7 +144,7 @@ export class PortalService {
       id,
       programId,
       memberId,
-      codeHash: hashLoginCode(id, code),
+      codeHash: hashLoginCode(this.deps.keyedDigest, id, code),
       expiresAt: new Date(now.getTime() + CODE_TTL_MS),
       now,
     });
@@ -176,7 +179,7 @@ export class PortalService {
     const member = await findMemberByEmail(this.deps.db, programId, normalizeEmail(rawEmail));
     if (member?.status !== "active") throw refused();
     const attempt = await takeCodeAttempt(this.deps.db, member.id, now);
-    if (!attempt || !loginCodeMatches(attempt.id, code, attempt.code_hash)) throw refused();
+    if (!attempt || !loginCodeMatches(this.deps.keyedDigest, attempt.id, code, attempt.code_hash)) throw refused();
     if (!(await markCodeUsed(this.deps.db, attempt.id, now))) throw refused();
     const token = newToken();
     const csrfToken = newToken();

@@ -20,6 +20,7 @@ const STAMPBOOK_ENV = [
   "DATABASE_URL",
   "DATABASE_POOL_SIZE",
   "STAMPBOOK_ROOT_KEY",
+  "STAMPBOOK_SECRET_KEY",
   "LOG_LEVEL",
   "STAMPBOOK_JOBS_INTERVAL_SECONDS",
   "STAMPBOOK_IDEMPOTENCY_RETENTION_DAYS",
@@ -34,6 +35,10 @@ export type ChildEnv = Record<string, string | undefined>;
 function childEnv(overrides: ChildEnv): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env };
   for (const name of STAMPBOOK_ENV) delete env[name];
+  // Servers on one PostgreSQL database share one secret key, as the README asks of a fleet (and
+  // none writes a key file into the working directory's default data directory).
+  if (overrides.DATABASE_URL && !overrides.STAMPBOOK_DATA_DIR)
+    env.STAMPBOOK_SECRET_KEY = "the secret key of the test servers, 32+ chars";
   for (const [name, value] of Object.entries(overrides)) {
     if (value === undefined) delete env[name];
     else env[name] = value;

@@ -1,8 +1,11 @@
+import { createHash } from "node:crypto";
 import { sql } from "kysely";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type App, createApp } from "../../src/app.ts";
 import { loadConfig } from "../../src/config.ts";
+import type { Database } from "../../src/db/database.ts";
+import { fingerprint } from "../../src/idempotency/idempotency.service.ts";
 import { ManualClock } from "../../src/shared/clock.ts";
 import type { Mailer, MailMessage } from "../../src/shared/mailer.ts";
 import { type EngineName, engines, type Json, openTestDatabase, requestApp, TEST_ROOT_KEY } from "../helpers/test-app.ts";
@@ -212,5 +215,126 @@ describe.each(engines())("secrets are never kept in the clear (%s)", (engine: En
       Object.entries(secrets).flatMap(([what, secret]) => occurrences(text, secret).map((at) => `${what} in ${place}: …${at}…`)),
     );
     expect(found).toEqual([]);
+  });
+});
+
+describe.each(engines())("short secrets are hashed under the server key (%s)", (engine: EngineName) => {
+  const SERVER_KEY = "the server key of this test, 32 characters or more";
+  const sha256 = (text: string) => createHash("sha256").update(text).digest();
+  let database: Database;
+  const mail: MailMessage[] = [];
+  const capture: Mailer = {
+    send: async (message) => {
+      mail.push(message);
+    },
+  };
+  /** An app on the shared database (its close leaves the database open): a server start with `secretKey`. */
+  const start = (secretKey: string) =>
+    createApp(loadConfig({}, { rootKey: TEST_ROOT_KEY, logLevel: "silent", secretKey }), {
+      database: { ...database, close: async () => {} },
+      clock: new ManualClock("2026-04-01T10:00:00Z"),
+      log: pino({ level: "silent" }),
+      mailer: capture,
+    });
+
+  beforeAll(async () => {
+    database = await openTestDatabase(engine);
+  });
+  afterAll(async () => {
+    await database?.close();
+  });
+
+  it("fingerprints a password by its keyed hash: a replay matches, another password is a conflict", async () => {
+    const app = await start(SERVER_KEY);
+    try {
+      const request = (method: string, path: string, options: Parameters<typeof requestApp>[3]) =>
+        requestApp(app, method, path, options);
+      const programId: string = (
+        await request("POST", "/v1/programs", {
+          key: TEST_ROOT_KEY,
+          body: { name: "Fingerprint Cafe", currency: "USD", timezone: "Europe/Paris" },
+        })
+      ).body.program.id;
+      const path = `/v1/programs/${programId}/staff`;
+      const body = { email: "fp@example.com", role: "owner", password: PASSWORD };
+      const first = await request("POST", path, { key: TEST_ROOT_KEY, body, idempotencyKey: "fp-staff-1" });
+      expect(first.status, JSON.stringify(first.body)).toBe(201);
+
+      const stored = await database.db
+        .selectFrom("idempotency_keys")
+        .select("fingerprint")
+        .where("scope", "=", "-")
+        .where("key", "=", "fp-staff-1")
+        .executeTakeFirstOrThrow();
+      // Not the plain (unsalted, fast) SHA-256 of the body with the password in it, in any key order.
+      expect(stored.fingerprint).not.toBe(fingerprint("POST", path, body));
+      expect(stored.fingerprint).not.toBe(
+        fingerprint("POST", path, { password: PASSWORD, role: "owner", email: "fp@example.com" }),
+      );
+      expect(stored.fingerprint).not.toContain(PASSWORD);
+
+      const replay = await request("POST", path, { key: TEST_ROOT_KEY, body, idempotencyKey: "fp-staff-1" });
+      expect(replay.status).toBe(201);
+      expect(replay.headers.get("idempotent-replayed")).toBe("true");
+      expect(replay.body.id).toBe(first.body.id);
+
+      const other = await request("POST", path, {
+        key: TEST_ROOT_KEY,
+        body: { ...body, password: NEW_PASSWORD },
+        idempotencyKey: "fp-staff-1",
+      });
+      expect(other.status).toBe(409);
+      expect(other.body.error.code).toBe("idempotency_conflict");
+    } finally {
+      await app.close();
+    }
+  });
+
+  it("keeps portal sign-in codes as a keyed hash, which a restart with the same key still verifies", async () => {
+    let app = await start(SERVER_KEY);
+    const email = `code-${engine}@example.com`;
+    let programId: string;
+    try {
+      programId = (
+        await requestApp(app, "POST", "/v1/programs", {
+          key: TEST_ROOT_KEY,
+          body: { name: "Code Cafe", currency: "USD", timezone: "Europe/Paris" },
+        })
+      ).body.program.id;
+      expect(
+        (await requestApp(app, "POST", `/v1/portal/${programId}/members`, { body: { email, marketingConsent: false } })).status,
+      ).toBe(201);
+      await app.services.portal.mailSettled();
+    } finally {
+      await app.close();
+    }
+    const code = mail.find((m) => m.to === email)?.text.match(/Your sign-in code: (\d{6})/)?.[1];
+    if (!code) throw new Error(`no code mailed: ${JSON.stringify(mail)}`);
+    const row = await database.db
+      .selectFrom("member_login_codes")
+      .select(["id", "code_hash"])
+      .where("program_id", "=", programId)
+      .executeTakeFirstOrThrow();
+    // A million SHA-256 guesses of the plain hash would find the code in milliseconds.
+    for (const plain of [`${row.id}:${code}`, `${row.id}${code}`, code]) {
+      expect(row.code_hash).not.toBe(sha256(plain).toString("hex"));
+    }
+
+    // Another key (a server that lost its key) cannot check the code: the key is what protects it.
+    app = await start("not the key the code was hashed under, 32+ chars");
+    try {
+      const wrongKey = await requestApp(app, "POST", `/v1/portal/${programId}/sessions`, { body: { email, code } });
+      expect(wrongKey.status).toBe(401);
+    } finally {
+      await app.close();
+    }
+    // The same key after a restart: the code signs the member in.
+    app = await start(SERVER_KEY);
+    try {
+      const signIn = await requestApp(app, "POST", `/v1/portal/${programId}/sessions`, { body: { email, code } });
+      expect(signIn.status, JSON.stringify(signIn.body)).toBe(200);
+    } finally {
+      await app.close();
+    }
   });
 });
