@@ -9,6 +9,7 @@ import { withSecretsDigested } from "../idempotency/secrets.rules.ts";
 import { programOf, requireOwner, requireScope } from "./auth.ts";
 import type { AppEnv } from "./env.ts";
 import { ErrorSchema, validationError } from "./errors.ts";
+import { refuseUnsafeInputAfterGuards } from "./refuse-unsafe-input.ts";
 
 /** A router whose request validation failures answer in the one error shape. */
 export function createRouter() {
@@ -80,7 +81,10 @@ export function route<R extends RouteConfig>(
   handler: (c: Parameters<RouteHandler<R, AppEnv>>[0]) => Promise<Response>,
 ) {
   if (config.summary) SUMMARIES.set(`${config.method.toUpperCase()} ${config.path}`, config.summary);
-  router.openapi(config, handler as never);
+  // The edge check for unsafe input runs after the route's guards (auth is decided first: 401 and
+  // 403 win over a 400), before its validation; http/app.ts leaves such requests to it.
+  const guards = config.middleware === undefined ? [] : [config.middleware].flat();
+  router.openapi({ ...config, middleware: [...guards, refuseUnsafeInputAfterGuards] }, handler as never);
 }
 
 /** `/v1/members/:memberId` (as Hono matched it) -> `/v1/members/{memberId}` (as documented). */

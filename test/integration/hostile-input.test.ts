@@ -96,6 +96,40 @@ describe.each(engines())("hostile strings and oversized bodies on %s", (engine) 
     await expectNothingWritten(before);
   });
 
+  it("decides who may call first: a key of the wrong scope is 403 and no key is 401, whatever it sends", async () => {
+    const keyOf = async (scope: string) => {
+      const res = await p.call("POST", "/v1/api-keys", { name: `${scope} till`, scope });
+      expect(res.status, JSON.stringify(res.body)).toBe(201);
+      return res.body.secret as string;
+    };
+    const pos = await keyOf("pos");
+    const read = await keyOf("read");
+    const before = await snapshot();
+    // Admin-only routes, a pos key: body, query and path.
+    expectError(await p.call("POST", "/v1/campaigns", { name: "Double\u0000" }, { key: pos }), 403, "forbidden");
+    expectError(await t.request("GET", "/v1/audit?cursor=%00", { key: pos }), 403, "forbidden");
+    expectError(
+      await p.call("POST", "/v1/staff", { email: "a@example.com", role: "cashier", password: "x\u0000".repeat(6) }, { key: pos }),
+      403,
+      "forbidden",
+    );
+    // A read key writes nothing, hostile or not.
+    expectError(await p.call("POST", "/v1/members", { name: "Ada\u0000" }, { key: read }), 403, "forbidden");
+    expectError(await p.call("PATCH", `/v1/members/mem_%00x`, { name: "Bea" }, { key: read }), 403, "forbidden");
+    // No key, or a wrong one: 401.
+    expectError(await t.request("POST", "/v1/members", { body: { name: "Ada\u0000" } }), 401, "unauthorized");
+    expectError(
+      await t.request("POST", "/v1/members", { key: "sb_admin_nope", body: { name: "Ada\u0000" } }),
+      401,
+      "unauthorized",
+    );
+    // The right scope still meets the edge refusal.
+    expectRefusedField(await p.call("POST", "/v1/members", { name: "Ada\u0000" }, { key: pos }), "name");
+    // And a path no route has is still checked at the edge.
+    expectError(await t.request("POST", "/v1/nowhere", { key: pos, body: { name: "\u0000" } }), 400, "validation_error");
+    await expectNothingWritten(before);
+  });
+
   it("refuses them on the web apps' /auth routes too", async () => {
     const signIn = await t.request("POST", "/auth/sign-in", {
       body: { email: "owner\u0000@example.com", password: "correct horse battery" },
