@@ -238,6 +238,11 @@ async function runServer(config: Config): Promise<number> {
       `\n  Operator (root) key, shown once; store it now:\n\n    ${rootSecret}\n\n  Create a programme with it: POST /v1/programs\n\n`,
     );
   }
+  if (!config.smtpUrl) {
+    log.warn(
+      "SMTP_URL is not set: emails (members' portal sign-in codes) are written to this log, not sent. Set SMTP_URL to send them",
+    );
+  }
   const server = serve({ fetch: app.http.fetch, port: config.port, hostname: config.host }, (info) => {
     log.info(
       { port: info.port, database: app.services.database.engine, dataDir: config.databaseUrl ? undefined : config.dataDir },

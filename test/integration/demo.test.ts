@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pino from "pino";
@@ -153,6 +153,13 @@ describe("the demo setting", () => {
       const server = await startServer({ env: { STAMPBOOK_DATA_DIR: dataDir, STAMPBOOK_DEMO: "0" }, readyTimeoutMs: 60_000 });
       await server.stop();
       expect(server.output()).not.toContain("Demo programme");
+      // The same start, for the mail and the secret key (one server start serves both): with no
+      // SMTP_URL the server says once, at start, that sign-in codes go to the log; with no
+      // STAMPBOOK_SECRET_KEY it made its key file, readable by its owner only, and logged it not.
+      expect(server.output().match(/SMTP_URL is not set/g)).toHaveLength(1);
+      const keyFile = join(dataDir, "secret.key");
+      expect((await stat(keyFile)).mode & 0o777).toBe(0o600);
+      expect(server.output()).not.toContain((await readFile(keyFile, "utf8")).trim());
       const database = await openDatabase({ engine: "pglite", dataDir });
       try {
         expect(await database.db.selectFrom("programs").select("id").execute()).toEqual([]);
