@@ -190,6 +190,8 @@ export interface IdempotencyKeysTable {
   fingerprint: string;
   status_code: number;
   response: Json<unknown>;
+  /** The answer's text as first sent (replayed byte for byte); null on rows of versions before 0008. */
+  response_text: string | null;
   created_at: Timestamp;
 }
 

@@ -4,7 +4,7 @@ import { routePath } from "hono/route";
 import type { ZodObject, ZodType } from "zod";
 import type { ApiKeyScope } from "../db/schema.ts";
 import type { MutationContext, MutationResult } from "../idempotency/idempotency.service.ts";
-import { fingerprint } from "../idempotency/idempotency.service.ts";
+import { fingerprint, replayedText } from "../idempotency/idempotency.service.ts";
 import { withSecretsDigested } from "../idempotency/secrets.rules.ts";
 import { programOf, requireOwner, requireScope } from "./auth.ts";
 import type { AppEnv } from "./env.ts";
@@ -114,6 +114,9 @@ export function mutationContext(c: Context<AppEnv>, body: unknown, scope = progr
 
 export function sendMutation(c: Context<AppEnv>, result: MutationResult): Response {
   if (result.replayed) c.header("Idempotent-Replayed", "true");
+  // A replay sends the first answer's stored text, byte for byte (its keys in their first order).
+  const text = replayedText(result.body);
+  if (text !== undefined) return c.body(text, result.status as 200, { "content-type": "application/json" });
   return c.json(result.body as object, result.status as 200);
 }
 

@@ -138,7 +138,8 @@ export class UnitOfWork {
       key: ctx.key ?? "",
       fingerprint: ctx.fingerprint,
       status,
-      body: withoutSecrets(body),
+      // The text the first answer is sent as (JSON.stringify, as Hono's c.json does), secrets left out.
+      text: JSON.stringify(withoutSecrets(body)) ?? "null",
       now: this.clock.now(),
     };
     return storeAnswer(trx, answer, audit);
@@ -154,6 +155,21 @@ export class UnitOfWork {
     if (stored.fingerprint !== ctx.fingerprint) {
       throw new DomainError("idempotency_conflict", `Idempotency-Key ${ctx.key} was already used with a different request`);
     }
-    return { status: stored.status_code, body: stored.response, replayed: true };
+    if (stored.response_text === null) return { status: stored.status_code, body: stored.response, replayed: true };
+    const body: unknown = JSON.parse(stored.response_text);
+    if (body !== null && typeof body === "object") REPLAYED_TEXT.set(body, stored.response_text);
+    return { status: stored.status_code, body, replayed: true };
   }
+}
+
+/**
+ * The stored text of each replayed answer, by its parsed body: sent as it is, a replay is the first
+ * answer byte for byte. Keyed by the body object, so a route that answers something else made
+ * from it (a narrower view) sends what it made, never the stored text.
+ */
+const REPLAYED_TEXT = new WeakMap<object, string>();
+
+/** The text to send for a replayed answer's body, if it is one and was stored as text. */
+export function replayedText(body: unknown): string | undefined {
+  return body !== null && typeof body === "object" ? REPLAYED_TEXT.get(body) : undefined;
 }

@@ -16,7 +16,7 @@ export async function insertAudit(trx: Transaction<DB>, audit: AuditRow): Promis
  */
 export async function storeAnswer(
   trx: Transaction<DB>,
-  answer: { scope: string; key: string; fingerprint: string; status: number; body: unknown; now: Date },
+  answer: { scope: string; key: string; fingerprint: string; status: number; text: string; now: Date },
   audit: AuditRow | null,
 ): Promise<boolean> {
   // The WITH adds only its own name to the tables in scope: the insert below is typed on DB alone.
@@ -30,7 +30,9 @@ export async function storeAnswer(
       key: answer.key,
       fingerprint: answer.fingerprint,
       status_code: answer.status,
-      response: JSON.stringify(answer.body),
+      // The text for replays, byte for byte; the jsonb copy for servers of the version before 0008.
+      response: answer.text,
+      response_text: answer.text,
       created_at: answer.now,
     })
     .onConflict((oc) => oc.columns(["scope", "key"]).doNothing())
@@ -43,7 +45,7 @@ export async function storeAnswer(
 export const storedAnswer = (db: Kysely<DB>, scope: string, key: string) =>
   db
     .selectFrom("idempotency_keys")
-    .select(["fingerprint", "status_code", "response"])
+    .select(["fingerprint", "status_code", "response", "response_text"])
     .where("scope", "=", scope)
     .where("key", "=", key)
     .executeTakeFirstOrThrow();

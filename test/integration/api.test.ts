@@ -589,6 +589,41 @@ describe.each(engines())("HTTP API on %s", (engine) => {
       expect((await balance(m)).held).toBe(0);
     });
 
+    it("replays the first answer byte for byte: the same text, its keys in their first order", async () => {
+      const m = await p.createMember();
+      await credit(m, 40);
+      // Raw text, not parsed: the order of keys is what PostgreSQL's jsonb would change.
+      const send = async (method: string, path: string, body: unknown, key: string) => {
+        const res = await t.app.http.request(path, {
+          method,
+          headers: { authorization: `Bearer ${p.key}`, "content-type": "application/json", "idempotency-key": key },
+          body: JSON.stringify(body),
+        });
+        return {
+          status: res.status,
+          type: res.headers.get("content-type"),
+          text: await res.text(),
+          replayed: res.headers.get("idempotent-replayed"),
+        };
+      };
+      const calls: [string, string, unknown][] = [
+        ["POST", `/v1/members/${m}/adjustments`, { points: 5, reason: "byte for byte" }],
+        ["PATCH", `/v1/members/${m}`, { name: "Ordered Keys", attributes: { zeta: 1, alpha: { yy: 2, b: 3 } } }],
+        ["POST", `/v1/members/${m}/holds`, { points: 1_000 }], // a refusal (409) is replayed as it was, too
+      ];
+      for (const [method, path, body] of calls) {
+        const key = `bytes-${method}-${path}`;
+        const first = await send(method, path, body, key);
+        const replay = await send(method, path, body, key);
+        expect(replay.replayed, path).toBe("true");
+        expect({ status: replay.status, type: replay.type, text: replay.text }, path).toEqual({
+          status: first.status,
+          type: first.type,
+          text: first.text,
+        });
+      }
+    });
+
     it("covers every kind of mutation", async () => {
       const m = await p.createMember();
       await credit(m, 100);
