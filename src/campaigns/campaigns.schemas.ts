@@ -13,7 +13,7 @@ import {
 import { EventItemSchema } from "../events/events.schemas.ts";
 import { ExpiryPolicySchema } from "../programs/programs.schemas.ts";
 import { MAX_POINTS_PER_OPERATION } from "../shared/points.ts";
-import { DateTimeSchema, patchOf } from "../shared/schemas.ts";
+import { DateTimeSchema, orNull, patchOf } from "../shared/schemas.ts";
 
 const ruleStatus = z.enum(["active", "inactive", "archived"]);
 const campaignStatus = z.enum(["draft", "active", "paused", "ended"]);
@@ -37,13 +37,13 @@ export const RuleSchema = z
     version: z.int(),
     trigger: z.string(),
     conditions: z.array(ConditionSchema),
-    items: ItemsSelectorSchema.nullable(),
+    items: orNull(ItemsSelectorSchema),
     effect: EffectSchema,
     limits: LimitsSchema,
     priority: z.int(),
     stacking: z.enum(["stack", "exclusive"]),
     pendingDays: z.int().nullable(),
-    expiry: ExpiryPolicySchema.nullable(),
+    expiry: orNull(ExpiryPolicySchema),
     fundedBy: z.enum(["program", "partner"]),
     createdAt: z.iso.datetime(),
     updatedAt: z.iso.datetime(),

@@ -12,6 +12,7 @@ import { mountDocs } from "./docs.ts";
 import type { AppEnv } from "./env.ts";
 import { onError, sendError } from "./errors.ts";
 import type { Router } from "./openapi.ts";
+import { type OpenApiDocument, withAnswerShapes } from "./openapi-document.ts";
 import { refuseUnsafeInput } from "./refuse-unsafe-input.ts";
 import { mountWeb } from "./web.ts";
 
@@ -74,15 +75,22 @@ export function createHttpApp(parts: HttpAppParts, config: Pick<Config, "bodyLim
     scheme: "bearer",
     description: "An API key: the operator key for /v1/programs, a programme key (admin, pos or read) for the rest.",
   });
-  app.doc31("/openapi.json", {
-    openapi: "3.1.0",
-    info: {
-      title: "Stampbook API",
-      version: API_VERSION,
-      description:
-        "Loyalty points with an exact, double-entry ledger. Every error has the shape " +
-        '`{"error":{"code","message","requestId","details"?}}`. Every mutating call accepts an `Idempotency-Key` header.',
-    },
+  // Generated once, at the first ask: answers' and requests' shapes told apart (openapi-document.ts).
+  let document: OpenApiDocument | null = null;
+  app.get("/openapi.json", (c) => {
+    document ??= withAnswerShapes(
+      app.getOpenAPI31Document({
+        openapi: "3.1.0",
+        info: {
+          title: "Stampbook API",
+          version: API_VERSION,
+          description:
+            "Loyalty points with an exact, double-entry ledger. Every error has the shape " +
+            '`{"error":{"code","message","requestId","details"?}}`. Every mutating call accepts an `Idempotency-Key` header.',
+        },
+      }) as unknown as OpenApiDocument,
+    );
+    return c.json(document);
   });
   mountDocs(app);
   mountWeb(app, parts.log);

@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { DaySchema } from "../shared/schemas.ts";
+import { DaySchema, orNull } from "../shared/schemas.ts";
 
 const externalId = z.string().trim().min(1).max(200).describe("Your system's id for this customer");
 const email = z.email().max(320);
@@ -128,7 +128,7 @@ export const ReferralSchema = z
 
 export const ReferralsSchema = z
   .object({
-    referredBy: ReferralSchema.nullable().describe("Who referred this member, if anyone"),
+    referredBy: orNull(ReferralSchema).describe("Who referred this member, if anyone"),
     data: z.array(ReferralSchema).describe("Members this member referred, newest first"),
     nextCursor: z.string().nullable(),
   })

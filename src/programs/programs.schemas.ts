@@ -1,6 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { isSupportedCountry } from "libphonenumber-js";
 import { ClawbackPolicySchema, ReturnPolicySchema } from "../ledger/ledger.schemas.ts";
+import { orNull } from "../shared/schemas.ts";
 import { isValidCurrency, isValidTimezone } from "./programs.rules.ts";
 
 export const ExpiryPolicySchema = z
@@ -91,8 +92,8 @@ export const CreateProgramSchema = z
     guestClaimDays: guestClaimDays.default(30),
     returnPolicy: ReturnPolicySchema.default("available_only"),
     pointValue: pointValue.default(1),
-    referralPolicy: ReferralPolicySchema.nullable().default(null),
-    paymentPolicy: PaymentPolicySchema.nullable().default(null),
+    referralPolicy: orNull(ReferralPolicySchema).default(null),
+    paymentPolicy: orNull(PaymentPolicySchema).default(null),
   })
   .strict()
   .openapi("CreateProgram");
@@ -109,8 +110,8 @@ export const UpdateProgramSchema = z
     guestClaimDays: guestClaimDays.optional(),
     returnPolicy: ReturnPolicySchema.optional(),
     pointValue: pointValue.optional(),
-    referralPolicy: ReferralPolicySchema.nullable().optional(),
-    paymentPolicy: PaymentPolicySchema.nullable().optional(),
+    referralPolicy: orNull(ReferralPolicySchema).optional(),
+    paymentPolicy: orNull(PaymentPolicySchema).optional(),
   })
   .strict()
   .openapi("UpdateProgram");
@@ -129,8 +130,8 @@ export const ProgramSchema = z
     guestClaimDays: z.int(),
     returnPolicy: ReturnPolicySchema,
     pointValue: z.number(),
-    referralPolicy: ReferralPolicySchema.nullable(),
-    paymentPolicy: PaymentPolicySchema.nullable(),
+    referralPolicy: orNull(ReferralPolicySchema),
+    paymentPolicy: orNull(PaymentPolicySchema),
     createdAt: z.iso.datetime(),
     updatedAt: z.iso.datetime(),
   })

@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { dateOrInstant } from "../earning/earning.schemas.ts";
-import { PageQuerySchema, patchOf, urlSchema } from "../shared/schemas.ts";
+import { orNull, PageQuerySchema, patchOf, urlSchema } from "../shared/schemas.ts";
 
 export const REWARD_TYPES = [
   "discount_amount",
@@ -88,7 +88,7 @@ const rewardFields = {
   imageUrl: urlSchema({ dataImages: true }).nullable().optional(),
   status: z.enum(["active", "inactive", "archived"]).default("active").describe("Only active rewards can be redeemed"),
   stock: z.int().min(0).max(1_000_000_000).nullable().optional().describe("Units that can ever be redeemed; null: unlimited"),
-  memberLimit: LimitSchema.nullable().optional().describe("Units one member may redeem per period"),
+  memberLimit: orNull(LimitSchema).optional().describe("Units one member may redeem per period"),
   availableFrom: dateOrInstant.nullable().optional(),
   availableUntil: dateOrInstant.nullable().optional().describe("A date is inclusive: to the end of that day, programme time"),
   minTierId: z.string().min(1).max(100).nullable().optional().describe("Members in this tier or above"),
@@ -137,7 +137,7 @@ export const RewardSchema = RewardSummarySchema.extend({
     .nullable()
     .describe("null: unlimited. Reserved units count as taken until confirmed or released."),
   codesAvailable: z.int().nullable().describe("Pool rewards: imported codes not yet handed out"),
-  memberLimit: LimitSchema.nullable(),
+  memberLimit: orNull(LimitSchema),
   availableFrom: z.iso.datetime().nullable(),
   availableUntil: z.iso.datetime().nullable(),
   minTierId: z.string().nullable(),

@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { ExpiryPolicySchema } from "../programs/programs.schemas.ts";
 import { MAX_POINTS_PER_OPERATION } from "../shared/points.ts";
-import { DateTimeSchema } from "../shared/schemas.ts";
+import { DateTimeSchema, orNull } from "../shared/schemas.ts";
 
 const amount = z.int().min(0).max(MAX_POINTS_PER_OPERATION);
 
@@ -63,7 +63,7 @@ export const TierInputSchema = z
     earnMultiplier: multiplier
       .default(1)
       .describe("Every point the rules give an event earned in this tier is multiplied: floor(points x (m - 1)) extra"),
-    pointsExpiry: ExpiryPolicySchema.nullable()
+    pointsExpiry: orNull(ExpiryPolicySchema)
       .optional()
       .describe("Expiry of points earned in this tier (a rule's own expiry still wins); default the programme's"),
     benefits: z.array(z.string().trim().min(1).max(200)).max(50).default([]),
@@ -122,7 +122,7 @@ export const TierSchema = z
     threshold: z.int(),
     retainThreshold: z.int().nullable(),
     earnMultiplier: z.number(),
-    pointsExpiry: ExpiryPolicySchema.nullable(),
+    pointsExpiry: orNull(ExpiryPolicySchema),
     benefits: z.array(z.string()),
     createdAt: z.iso.datetime(),
     updatedAt: z.iso.datetime(),
@@ -131,7 +131,7 @@ export const TierSchema = z
 
 export const LadderSchema = z
   .object({
-    policy: TierPolicySchema.nullable().describe("Null: the programme has no tiers"),
+    policy: orNull(TierPolicySchema).describe("Null: the programme has no tiers"),
     tiers: z.array(TierSchema),
   })
   .openapi("TierLadder");

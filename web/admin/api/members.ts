@@ -10,9 +10,7 @@ export type Balance = Schema<"Balance">;
 export type LedgerEntry = Schema<"LedgerEntry">;
 export type LedgerType = LedgerEntry["type"];
 export type EventPage = Answer<"/v1/members/{memberId}/events">;
-/** The document makes the Referral component itself nullable (its first use is `.nullable()`): a listed one is not. */
-export type Referral = NonNullable<Schema<"Referral">>;
-export type Referrals = Omit<Schema<"Referrals">, "data"> & { data: Referral[] };
+export type Referral = Schema<"Referral">;
 export type StoredEvent = EventPage["data"][number];
 export type NewMember = Body<"/v1/members", "post">;
 export type MemberChanges = Body<"/v1/members/{memberId}", "patch">;
@@ -56,7 +54,5 @@ export const memberHistory = {
   ledger: (memberId: string, query: Paging) => api.get("/v1/members/{memberId}/ledger", { path: { memberId }, query }),
   events: (memberId: string, query: Paging) => api.get("/v1/members/{memberId}/events", { path: { memberId }, query }),
   redemptions: (memberId: string, query: Paging) => api.get("/v1/members/{memberId}/redemptions", { path: { memberId }, query }),
-  referrals: (memberId: string, query: Paging) =>
-    // The listed referrals are never null (see Referral above).
-    api.get("/v1/members/{memberId}/referrals", { path: { memberId }, query }) as Promise<Referrals>,
+  referrals: (memberId: string, query: Paging) => api.get("/v1/members/{memberId}/referrals", { path: { memberId }, query }),
 };

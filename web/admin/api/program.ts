@@ -1,8 +1,8 @@
 /** The signed-in staff member's programme: read by every page, changed on the settings page. */
-import { api, type Body, type Schema, type Sent, type WithNull } from "../../shared/api/client.ts";
+import { api, type Body, type Schema, type Sent } from "../../shared/api/client.ts";
 import type { RequestOptions } from "../../shared/api/http.ts";
 
-export type Program = WithNull<Schema<"Program">, "referralPolicy" | "paymentPolicy">;
+export type Program = Schema<"Program">;
 export type ProgramChanges = Body<"/v1/programs/current", "patch">;
 
 export const programKeys = {

@@ -1,9 +1,9 @@
 /** Earn rules: the list, one rule, its versions, saving one, and the standing rules' example event. */
-import { api, type Body, type Schema, type Sent, type WithNull } from "../../shared/api/client.ts";
+import { api, type Body, type Schema, type Sent } from "../../shared/api/client.ts";
 import type { RequestOptions } from "../../shared/api/http.ts";
 import type { ExampleEvent } from "./campaigns.ts";
 
-export type Rule = WithNull<Schema<"Rule">, "expiry">;
+export type Rule = Schema<"Rule">;
 export type RuleStatus = Rule["status"];
 export type NewRule = Body<"/v1/rules", "post">;
 export type RuleChanges = Body<"/v1/rules/{ruleId}", "patch">;

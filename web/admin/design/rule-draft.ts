@@ -217,7 +217,7 @@ export function ruleDraft(rule: Rule | null, currency: string): RuleDraft {
     pendingDays: str(rule?.pendingDays),
     expiry: expiry === null ? "default" : expiry.policy,
     expiryMonths: expiry?.policy === "fixed_period" ? str(expiry.months) : "12",
-    expiryRoundTo: expiry?.policy === "fixed_period" ? (expiry.roundTo ?? "none") : "none",
+    expiryRoundTo: expiry?.policy === "fixed_period" ? expiry.roundTo : "none",
     fundedBy: rule?.fundedBy ?? "program",
   };
 }

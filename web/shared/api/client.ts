@@ -98,10 +98,3 @@ export const api = {
   delete: <P extends PathWith<"delete">>(path: P, ...[init, options]: Args<P, "delete">) =>
     call<Answer<P, "delete">>("DELETE", path, init as LooseInit | undefined, options),
 };
-
-/**
- * T with `Keys` also null. The document drops `null` from a field whose schema is a named
- * component made nullable (`ExpiryPolicySchema.nullable()` in src/ documents as a bare $ref),
- * though the server answers null there; the few types that have such a field say which.
- */
-export type WithNull<T, Keys extends keyof T> = Omit<T, Keys> & { [K in Keys]: T[K] | null };

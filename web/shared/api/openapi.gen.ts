@@ -8325,7 +8325,7 @@ export interface components {
                 amount?: number;
                 /** @enum {string} */
                 channel?: "store" | "online" | "app" | "partner";
-                items?: components["schemas"]["EventItem"][];
+                items?: components["schemas"]["EventItemInput"][];
                 /**
                  * Format: date-time
                  * @description Default now (the campaign's schedule is ignored)
@@ -8391,7 +8391,104 @@ export interface components {
              */
             type: "none";
         };
+        CodeFormatInput: {
+            /**
+             * @description Random characters (31 unambiguous letters and digits, about 5 bits each)
+             * @default 12
+             */
+            length: number;
+            prefix?: string;
+            /** @enum {string} */
+            type: "generated";
+        } | {
+            /**
+             * @description Codes imported with POST /v1/rewards/{id}/codes, each handed out once
+             * @enum {string}
+             */
+            type: "pool";
+        } | {
+            /**
+             * @description No voucher (a donation, or a reward fulfilled elsewhere)
+             * @enum {string}
+             */
+            type: "none";
+        };
         Condition: {
+            /** @description The event's amount, in minor units, at least */
+            amount: number;
+            /** @enum {string} */
+            type: "min_amount";
+        } | {
+            in: ("store" | "online" | "app" | "partner")[];
+            /** @enum {string} */
+            type: "channel";
+        } | {
+            in: string[];
+            /** @enum {string} */
+            type: "store";
+        } | {
+            in: string[];
+            /** @enum {string} */
+            type: "partner";
+        } | {
+            key: string;
+            /**
+             * @default eq
+             * @enum {string}
+             */
+            op: "eq" | "neq" | "in" | "exists" | "gte" | "lte";
+            /** @enum {string} */
+            type: "event_attribute";
+            /** @description The value to compare (an array for `in`; not needed for `exists`) */
+            value?: unknown;
+        } | {
+            key: string;
+            /**
+             * @default eq
+             * @enum {string}
+             */
+            op: "eq" | "neq" | "in" | "exists" | "gte" | "lte";
+            /** @enum {string} */
+            type: "member_attribute";
+            /** @description The value to compare (an array for `in`; not needed for `exists`) */
+            value?: unknown;
+        } | {
+            in: string[];
+            /** @enum {string} */
+            type: "tier";
+        } | {
+            in: string[];
+            /** @enum {string} */
+            type: "segment";
+        } | {
+            days: ("mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun")[];
+            /** @enum {string} */
+            type: "day_of_week";
+        } | {
+            from: string;
+            /** @description Exclusive; before `from` wraps past midnight */
+            to: string;
+            /** @enum {string} */
+            type: "time_of_day";
+        } | {
+            /** @description YYYY-MM-DD (a whole day in the programme's time zone) or an ISO date-time with offset */
+            from?: string;
+            /** @description Inclusive for a date */
+            to?: string;
+            /** @enum {string} */
+            type: "date_window";
+        } | {
+            /**
+             * @description true: every n-th purchase (n, 2n, 3n ...)
+             * @default false
+             */
+            every: boolean;
+            /** @description 1 = the member's first purchase */
+            n: number;
+            /** @enum {string} */
+            type: "purchase_number";
+        };
+        ConditionInput: {
             /** @description The event's amount, in minor units, at least */
             amount: number;
             /** @enum {string} */
@@ -8496,7 +8593,7 @@ export interface components {
              * @description Who the campaign is for; all must hold
              * @default []
              */
-            audience: components["schemas"]["MemberCondition"][];
+            audience: components["schemas"]["MemberConditionInput"][];
             /** @description Most points the campaign may ever issue, net of returns; never overspent */
             budgetPoints?: number | null;
             description?: string | null;
@@ -8574,19 +8671,21 @@ export interface components {
              */
             guestClaimDays: number;
             name: string;
-            paymentPolicy?: components["schemas"]["PaymentPolicy"];
+            /** @default null */
+            paymentPolicy: components["schemas"]["PaymentPolicyInput"] | null;
             /**
              * @description Days before credited points become available (e.g. past a return window)
              * @default 0
              */
             pendingDays: number;
-            pointsExpiry?: components["schemas"]["ExpiryPolicy"];
+            pointsExpiry?: components["schemas"]["ExpiryPolicyInput"];
             /**
              * @description What one point costs the programme, in minor units of its currency (campaign cost reports)
              * @default 1
              */
             pointValue: number;
-            referralPolicy?: components["schemas"]["ReferralPolicy"];
+            /** @default null */
+            referralPolicy: components["schemas"]["ReferralPolicyInput"] | null;
             /**
              * @description Where a return takes its points back from: only the purchase's still-pending points; also the member's other available points; or, failing those, a recorded debt. A return that cannot take its points back under the policy is refused (409 insufficient_points), never left free.
              * @default available_only
@@ -8624,7 +8723,7 @@ export interface components {
             availableUntil?: string | null;
             /** @description Matched against purchase item categories to recommend rewards */
             category?: string | null;
-            codeFormat?: components["schemas"]["CodeFormat"] & unknown;
+            codeFormat?: components["schemas"]["CodeFormatInput"] & unknown;
             /** @description Points per unit */
             costPoints: number;
             description?: string | null;
@@ -8634,14 +8733,7 @@ export interface components {
              */
             imageUrl?: string | null;
             /** @description Units one member may redeem per period */
-            memberLimit?: {
-                count: number;
-                /**
-                 * @description A calendar period in the programme's time zone
-                 * @enum {string}
-                 */
-                period: "day" | "week" | "month" | "year" | "lifetime";
-            } | null;
+            memberLimit?: components["schemas"]["RewardLimit"] | null;
             /** @description Members in this tier or above */
             minTierId?: string | null;
             name: string;
@@ -8671,10 +8763,10 @@ export interface components {
              * @description All must hold
              * @default []
              */
-            conditions: components["schemas"]["Condition"][];
+            conditions: components["schemas"]["ConditionInput"][];
             description?: string;
-            effect: components["schemas"]["Effect"];
-            expiry?: components["schemas"]["ExpiryPolicy"] & unknown;
+            effect: components["schemas"]["EffectInput"];
+            expiry?: components["schemas"]["ExpiryPolicyInput"] & unknown;
             /**
              * @description partner: the event's partnerId owes these points (recorded in the ledger)
              * @default program
@@ -8717,6 +8809,53 @@ export interface components {
             role: "owner" | "manager" | "cashier";
         };
         Effect: {
+            /** @default 100 */
+            per: number;
+            /** @description Points for every `per` minor units of eligible amount */
+            points: number;
+            /**
+             * @description floor: whole units only; round: half up; ceil: any part
+             * @default floor
+             * @enum {string}
+             */
+            rounding: "floor" | "round" | "ceil";
+            /** @enum {string} */
+            type: "points_per_amount";
+        } | {
+            /** @description Points per unit of an eligible item */
+            points: number;
+            /** @enum {string} */
+            type: "points_per_item";
+        } | {
+            points: number;
+            /** @enum {string} */
+            type: "fixed_points";
+        } | {
+            /** @description Rule ids whose points it multiplies; by default every non-multiplier rule that applied */
+            appliesTo?: string[];
+            factor: number;
+            /**
+             * @description floor: whole units only; round: half up; ceil: any part
+             * @default floor
+             * @enum {string}
+             */
+            rounding: "floor" | "round" | "ceil";
+            /** @enum {string} */
+            type: "multiplier";
+        } | {
+            cardSize: number;
+            /**
+             * @description One stamp per event, or per unit of eligible items
+             * @default event
+             * @enum {string}
+             */
+            per: "event" | "item";
+            /** @description Points for each completed card */
+            rewardPoints: number;
+            /** @enum {string} */
+            type: "stamps";
+        };
+        EffectInput: {
             /** @default 100 */
             per: number;
             /** @description Points for every `per` minor units of eligible amount */
@@ -8840,7 +8979,7 @@ export interface components {
             currency?: string;
             /** @description Your unique id for this event: the idempotency key. A replay answers the first result. Ids starting `signup:` or `birthday:` are the system's own. */
             id: string;
-            items?: components["schemas"]["EventItem"][];
+            items?: components["schemas"]["EventItemInput"][];
             member?: components["schemas"]["MemberRef"];
             memberId?: string;
             /**
@@ -8859,6 +8998,16 @@ export interface components {
             type: string;
         };
         EventItem: {
+            brand?: string;
+            category?: string;
+            name?: string;
+            /** @default 1 */
+            quantity: number;
+            sku: string;
+            /** @description Minor units */
+            unitPrice: number;
+        };
+        EventItemInput: {
             brand?: string;
             category?: string;
             name?: string;
@@ -8952,6 +9101,21 @@ export interface components {
              */
             roundTo: "none" | "month_end";
         };
+        ExpiryPolicyInput: {
+            /** @enum {string} */
+            policy: "none";
+        } | {
+            /** @description Points expire this many months after they are credited */
+            months: number;
+            /** @enum {string} */
+            policy: "fixed_period";
+            /**
+             * @description month_end: expire at the end of that month in the programme's time zone
+             * @default none
+             * @enum {string}
+             */
+            roundTo: "none" | "month_end";
+        };
         Hold: {
             capturedPoints: number | null;
             /** Format: date-time */
@@ -8992,7 +9156,7 @@ export interface components {
         ItemsSelector: {
             exclude?: components["schemas"]["ItemFilter"] & unknown;
             include?: components["schemas"]["ItemFilter"];
-        } | null;
+        };
         JobsResult: {
             activations: number;
             /** Format: date-time */
@@ -9163,6 +9327,28 @@ export interface components {
             updatedAt: string;
         };
         MemberCondition: {
+            key: string;
+            /**
+             * @default eq
+             * @enum {string}
+             */
+            op: "eq" | "neq" | "in" | "exists" | "gte" | "lte";
+            /** @enum {string} */
+            type: "member_attribute";
+            /** @description The value to compare (an array for `in`; not needed for `exists`) */
+            value?: unknown;
+        } | {
+            /** @description Tier ids or names; a member without a tier matches none */
+            in: string[];
+            /** @enum {string} */
+            type: "tier";
+        } | {
+            /** @description Segment ids; the member must be in at least one */
+            in: string[];
+            /** @enum {string} */
+            type: "segment";
+        };
+        MemberConditionInput: {
             key: string;
             /**
              * @default eq
@@ -9372,7 +9558,27 @@ export interface components {
             minSharePercent: number;
             /** @description Minor units of the programme's currency one point pays for (e.g. 1: a point is a cent) */
             pointValue: number;
-        } | null;
+        };
+        /** @description Paying for orders with points; null: off */
+        PaymentPolicyInput: {
+            /**
+             * @description The most share of an order a points payment may cover
+             * @default 100
+             */
+            maxSharePercent: number;
+            /**
+             * @description The smallest payment, in points
+             * @default 1
+             */
+            minPoints: number;
+            /**
+             * @description The least share of an order a points payment may cover
+             * @default 0
+             */
+            minSharePercent: number;
+            /** @description Minor units of the programme's currency one point pays for (e.g. 1: a point is a cent) */
+            pointValue: number;
+        };
         PaymentQuote: {
             available: number;
             currency: string;
@@ -9479,11 +9685,11 @@ export interface components {
             /** @example prg_01jx5y3k1m9t0v6h2c4d8e7f9a */
             id: string;
             name: string;
-            paymentPolicy: components["schemas"]["PaymentPolicy"];
+            paymentPolicy: components["schemas"]["PaymentPolicy"] | null;
             pendingDays: number;
             pointsExpiry: components["schemas"]["ExpiryPolicy"];
             pointValue: number;
-            referralPolicy: components["schemas"]["ReferralPolicy"];
+            referralPolicy: components["schemas"]["ReferralPolicy"] | null;
             /**
              * @description Where a return takes its points back from: only the purchase's still-pending points; also the member's other available points; or, failing those, a recorded debt. A return that cannot take its points back under the policy is refused (409 insufficient_points), never left free.
              * @enum {string}
@@ -9499,7 +9705,7 @@ export interface components {
             updatedAt: string;
         };
         PutTiers: {
-            policy: components["schemas"]["TierPolicy"];
+            policy: components["schemas"]["TierPolicyInput"];
             /** @description Bottom tier first; an empty list removes the ladder */
             tiers: components["schemas"]["TierInput"][];
         };
@@ -9554,7 +9760,6 @@ export interface components {
                 pending: number;
             };
         };
-        /** @description Who referred this member, if anyone */
         Referral: {
             /** Format: date-time */
             createdAt: string;
@@ -9576,7 +9781,7 @@ export interface components {
              * @enum {string}
              */
             status: "pending" | "rewarded" | "refused" | "reversed";
-        } | null;
+        };
         /** @description Rewards when a referred member makes a first qualifying purchase; null: no referral scheme */
         ReferralPolicy: {
             /**
@@ -9591,12 +9796,28 @@ export interface components {
             minPurchaseAmount: number;
             refereePoints: number;
             referrerPoints: number;
-        } | null;
+        };
+        /** @description Rewards when a referred member makes a first qualifying purchase; null: no referral scheme */
+        ReferralPolicyInput: {
+            /**
+             * @description Rewarded referrals per referrer per calendar month
+             * @default 10
+             */
+            maxRewardsPerMonth: number;
+            /**
+             * @description The first purchase that qualifies, in minor units
+             * @default 0
+             */
+            minPurchaseAmount: number;
+            refereePoints: number;
+            referrerPoints: number;
+        };
         Referrals: {
             /** @description Members this member referred, newest first */
             data: components["schemas"]["Referral"][];
             nextCursor: string | null;
-            referredBy: components["schemas"]["Referral"];
+            /** @description Who referred this member, if anyone */
+            referredBy: components["schemas"]["Referral"] | null;
         };
         RefundPayment: {
             /** @description Minor units to refund; default: all that is left */
@@ -9616,7 +9837,7 @@ export interface components {
             codesAvailable: number | null;
             /** Format: date-time */
             createdAt: string;
-            memberLimit: components["schemas"]["RewardLimit"];
+            memberLimit: components["schemas"]["RewardLimit"] | null;
             minTierId: string | null;
             segments: string[];
             /** @enum {string} */
@@ -9638,7 +9859,7 @@ export interface components {
              * @enum {string}
              */
             period: "day" | "week" | "month" | "year" | "lifetime";
-        } | null;
+        };
         RewardSummary: {
             category: string | null;
             costPoints: number;
@@ -9681,12 +9902,12 @@ export interface components {
             createdAt: string;
             description: string | null;
             effect: components["schemas"]["Effect"];
-            expiry: components["schemas"]["ExpiryPolicy"];
+            expiry: components["schemas"]["ExpiryPolicy"] | null;
             /** @enum {string} */
             fundedBy: "program" | "partner";
             /** @example rul_01jx5y3k1m9t0v6h2c4d8e7f9a */
             id: string;
-            items: components["schemas"]["ItemsSelector"];
+            items: components["schemas"]["ItemsSelector"] | null;
             limits: components["schemas"]["Limits"];
             name: string;
             pendingDays: number | null;
@@ -9753,7 +9974,7 @@ export interface components {
             /** @example tie_01jx5y3k1m9t0v6h2c4d8e7f9a */
             id: string;
             name: string;
-            pointsExpiry: components["schemas"]["ExpiryPolicy"];
+            pointsExpiry: components["schemas"]["ExpiryPolicy"] | null;
             /** @description 0 is the bottom tier */
             rank: number;
             retainThreshold: number | null;
@@ -9800,31 +10021,17 @@ export interface components {
             id?: string;
             name: string;
             /** @description Expiry of points earned in this tier (a rule's own expiry still wins); default the programme's */
-            pointsExpiry?: {
-                /** @enum {string} */
-                policy: "none";
-            } | {
-                /** @description Points expire this many months after they are credited */
-                months: number;
-                /** @enum {string} */
-                policy: "fixed_period";
-                /**
-                 * @description month_end: expire at the end of that month in the programme's time zone
-                 * @default none
-                 * @enum {string}
-                 */
-                roundTo: "none" | "month_end";
-            } | null;
+            pointsExpiry?: components["schemas"]["ExpiryPolicyInput"] | null;
             /** @description The metric needed to keep the tier at a review (at most the threshold; default the threshold) */
             retainThreshold?: number;
             /** @description The metric needed to reach this tier; the bottom tier's is 0 */
             threshold: number;
         };
         TierLadder: {
-            policy: components["schemas"]["TierPolicy"];
+            /** @description Null: the programme has no tiers */
+            policy: components["schemas"]["TierPolicy"] | null;
             tiers: components["schemas"]["Tier"][];
         };
-        /** @description Null: the programme has no tiers */
         TierPolicy: {
             /**
              * @description Days a member short at a review keeps the tier to requalify before the downgrade
@@ -9842,7 +10049,25 @@ export interface components {
              */
             periodMonths: number;
             window: components["schemas"]["TierWindow"];
-        } | null;
+        };
+        TierPolicyInput: {
+            /**
+             * @description Days a member short at a review keeps the tier to requalify before the downgrade
+             * @default 0
+             */
+            graceDays: number;
+            /**
+             * @description points_earned: points events gave (net of returns); spend: purchase amounts net of returns, minor units; purchases: purchases not fully returned
+             * @enum {string}
+             */
+            metric: "points_earned" | "spend" | "purchases";
+            /**
+             * @description How long a tier is held before its review; with a calendar_year window the review is on 1 January after the year in which the period ends
+             * @default 12
+             */
+            periodMonths: number;
+            window: components["schemas"]["TierWindow"];
+        };
         TierStatus: {
             /** @description Metric still needed, counted over the window the next review (or end of grace) looks at, to keep the tier; null when the tier is not reviewed */
             amountToKeep: number | null;
@@ -9926,7 +10151,7 @@ export interface components {
         };
         /** @description Saves a new version of the campaign */
         UpdateCampaign: {
-            audience?: components["schemas"]["MemberCondition"][];
+            audience?: components["schemas"]["MemberConditionInput"][];
             /** @description Most points the campaign may ever issue, net of returns; never overspent */
             budgetPoints?: number | null;
             description?: string | null;
@@ -9987,13 +10212,13 @@ export interface components {
             /** @description How long after a guest purchase a member may claim it */
             guestClaimDays?: number;
             name?: string;
-            paymentPolicy?: components["schemas"]["PaymentPolicy"];
+            paymentPolicy?: components["schemas"]["PaymentPolicyInput"] | null;
             /** @description Days before credited points become available (e.g. past a return window) */
             pendingDays?: number;
-            pointsExpiry?: components["schemas"]["ExpiryPolicy"];
+            pointsExpiry?: components["schemas"]["ExpiryPolicyInput"];
             /** @description What one point costs the programme, in minor units of its currency (campaign cost reports) */
             pointValue?: number;
-            referralPolicy?: components["schemas"]["ReferralPolicy"];
+            referralPolicy?: components["schemas"]["ReferralPolicyInput"] | null;
             /**
              * @description Where a return takes its points back from: only the purchase's still-pending points; also the member's other available points; or, failing those, a recorded debt. A return that cannot take its points back under the policy is refused (409 insufficient_points), never left free.
              * @enum {string}
@@ -10023,14 +10248,7 @@ export interface components {
              */
             imageUrl?: string | null;
             /** @description Units one member may redeem per period */
-            memberLimit?: {
-                count: number;
-                /**
-                 * @description A calendar period in the programme's time zone
-                 * @enum {string}
-                 */
-                period: "day" | "week" | "month" | "year" | "lifetime";
-            } | null;
+            memberLimit?: components["schemas"]["RewardLimit"] | null;
             /** @description Members in this tier or above */
             minTierId?: string | null;
             name?: string;
@@ -10045,10 +10263,10 @@ export interface components {
         };
         /** @description Saves a new version of the rule; awards name the version that produced them */
         UpdateRule: {
-            conditions?: components["schemas"]["Condition"][];
+            conditions?: components["schemas"]["ConditionInput"][];
             description?: string;
-            effect?: components["schemas"]["Effect"];
-            expiry?: components["schemas"]["ExpiryPolicy"] & unknown;
+            effect?: components["schemas"]["EffectInput"];
+            expiry?: components["schemas"]["ExpiryPolicyInput"] & unknown;
             /** @enum {string} */
             fundedBy?: "program" | "partner";
             items?: components["schemas"]["ItemsSelector"] & unknown;
