@@ -1,5 +1,5 @@
-import type { ApiKeyService } from "../api-keys/api-keys.service.ts";
 import type { Transaction } from "kysely";
+import type { ApiKeyService } from "../api-keys/api-keys.service.ts";
 import type { DB, ExpiryPolicy, PaymentPolicy, ProgramRow, ReferralPolicy, UnknownMemberPolicy } from "../db/schema.ts";
 import type { MutationContext } from "../idempotency/idempotency.service.ts";
 import type { ClawbackPolicy, ReturnPolicy } from "../ledger/ledger.schemas.ts";

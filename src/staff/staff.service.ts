@@ -1,5 +1,5 @@
-import { hashSecret } from "../api-keys/api-keys.rules.ts";
 import type { Transaction } from "kysely";
+import { hashSecret } from "../api-keys/api-keys.rules.ts";
 import type { DB, StaffRow } from "../db/schema.ts";
 import type { MutationContext } from "../idempotency/idempotency.service.ts";
 import { normalizeEmail } from "../members/members.rules.ts";
