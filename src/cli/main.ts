@@ -11,7 +11,8 @@ import { CreateStaffSchema } from "../staff/staff.schemas.ts";
 const USAGE = `Usage: stampbook <command> [options]
 
 Commands:
-  serve                 Start the HTTP server (migrates the database first)
+  serve                 Start the HTTP server (migrates the database first); until a programme is set
+                        up, prints a one-time setup link to open in the browser
   migrate               Apply pending database migrations and exit
   verify                Check every ledger invariant on the whole database; exit 1 on any violation
   jobs run --as-of <t>  Do all due work (activations, expiries, hold time-outs) up to time t (ISO 8601)
