@@ -32,6 +32,8 @@ import { ReportService } from "./reports/reports.service.ts";
 import { RedemptionService } from "./rewards/redemptions.service.ts";
 import { rewardRoutes } from "./rewards/rewards.routes.ts";
 import { RewardService, type TierLookup } from "./rewards/rewards.service.ts";
+import { setupRoutes } from "./setup/setup.routes.ts";
+import { SetupService } from "./setup/setup.service.ts";
 import { type Clock, systemClock } from "./shared/clock.ts";
 import { type IdGenerator, newId } from "./shared/ids.ts";
 import { createMailer, type Mailer } from "./shared/mailer.ts";
@@ -63,13 +65,14 @@ export interface Services {
   mailer: Mailer;
   portal: PortalService;
   reports: ReportService;
+  setup: SetupService;
   jobs: JobService;
   verify: () => ReturnType<typeof verifyLedger>;
 }
 
 export interface AppOptions {
   config: Pick<Config, "rootKey" | "idempotencyRetentionDays" | "bodyLimitBytes" | "logLevel"> &
-    Partial<Pick<Config, "smtpUrl" | "mailFrom">>;
+    Partial<Pick<Config, "smtpUrl" | "mailFrom" | "publicUrl">>;
   database: Database;
   clock?: Clock;
   ids?: IdGenerator;
@@ -135,6 +138,7 @@ export function buildServices(options: AppOptions): Services {
     keyedDigest: digest,
   });
   const reports = new ReportService({ db, clock });
+  const setup = new SetupService({ db, clock, ids, uow, apiKeys, programs, staff, publicUrl: options.config.publicUrl ?? null });
   const jobs = new JobService({
     db,
     clock,
@@ -167,6 +171,7 @@ export function buildServices(options: AppOptions): Services {
     portal,
     reports,
     staff,
+    setup,
     jobs,
     verify: () => verifyLedger(db, clock.now()),
   };
@@ -188,6 +193,7 @@ export function httpRoutes(services: Services): Router[] {
     portalRoutes(services),
     auditRoutes(services),
     reportRoutes(services),
+    setupRoutes(services),
   ];
 }
 

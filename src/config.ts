@@ -32,6 +32,18 @@ export const ConfigSchema = z.object({
     .regex(/^smtps?:\/\/[^\s]+$/, "SMTP_URL must look like smtp://user:pass@host:587 or smtps://user:pass@host:465")
     .optional(),
   mailFrom: z.string().min(3).default("Stampbook <no-reply@localhost>"),
+  /**
+   * Where people reach this server (e.g. https://loyalty.example.com): the base of the portal,
+   * till and setup links shown in the console and printed at start. Unset: the request's own.
+   */
+  publicUrl: z
+    .string()
+    .regex(
+      /^https?:\/\/[^\s/?#]+(\/[^\s?#]*)?$/,
+      "STAMPBOOK_PUBLIC_URL must be an http(s) URL such as https://loyalty.example.com",
+    )
+    .transform((u) => u.replace(/\/+$/, ""))
+    .optional(),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;
@@ -51,6 +63,7 @@ export const ENV_VARS: Record<keyof Config, string> = {
   demo: "STAMPBOOK_DEMO",
   smtpUrl: "SMTP_URL",
   mailFrom: "STAMPBOOK_MAIL_FROM",
+  publicUrl: "STAMPBOOK_PUBLIC_URL",
 };
 
 /** Reads the environment, then lets `overrides` (CLI flags) win. Empty variables count as unset. */

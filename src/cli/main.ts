@@ -11,7 +11,8 @@ import { CreateStaffSchema } from "../staff/staff.schemas.ts";
 const USAGE = `Usage: stampbook <command> [options]
 
 Commands:
-  serve                 Start the HTTP server (migrates the database first)
+  serve                 Start the HTTP server (migrates the database first); until a programme is set
+                        up, prints a one-time setup link to open in the browser
   migrate               Apply pending database migrations and exit
   verify                Check every ledger invariant on the whole database; exit 1 on any violation
   jobs run --as-of <t>  Do all due work (activations, expiries, hold time-outs) up to time t (ISO 8601)
@@ -235,7 +236,7 @@ async function runServer(config: Config): Promise<number> {
   if (rootSecret) {
     // Printed once, to the terminal, never logged: only its hash is stored.
     process.stdout.write(
-      `\n  Operator (root) key, shown once; store it now:\n\n    ${rootSecret}\n\n  Create a programme with it: POST /v1/programs\n\n`,
+      `\n  Operator (root) key, shown once; store it now:\n\n    ${rootSecret}\n\n  It creates further programmes: in the console (/admin/setup) or with POST /v1/programs\n\n`,
     );
   }
   if (!config.smtpUrl) {
@@ -243,7 +244,16 @@ async function runServer(config: Config): Promise<number> {
       "SMTP_URL is not set: emails (members' portal sign-in codes) are written to this log, not sent. Set SMTP_URL to send them",
     );
   }
+  // Before the demo is seeded: a first start is one with no programme yet.
+  const setupToken = await app.services.setup.issueAtStart();
   const server = serve({ fetch: app.http.fetch, port: config.port, hostname: config.host }, (info) => {
+    if (setupToken) {
+      // Like the root key: printed once, to the terminal, never logged (only its hash is stored).
+      const link = app.services.setup.setupLink(`http://localhost:${info.port}`, setupToken.token);
+      process.stdout.write(
+        `\n  Set up your loyalty programme in the browser (this link works once, until ${setupToken.expiresAt.toISOString()}):\n\n    ${link}\n\n`,
+      );
+    }
     log.info(
       { port: info.port, database: app.services.database.engine, dataDir: config.databaseUrl ? undefined : config.dataDir },
       `Stampbook listening on http://localhost:${info.port}`,

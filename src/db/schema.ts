@@ -530,6 +530,24 @@ export interface MemberLoginCodesTable {
   created_at: Timestamp;
 }
 
+export interface SetupTokensTable {
+  id: string;
+  token_hash: string;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+  used_at: Timestamp | null;
+  program_id: string | null;
+}
+
+export type ChecklistMark = "portal_link_shared" | "till_opened" | "dismissed";
+
+export interface ProgramChecklistMarksTable {
+  program_id: string;
+  item: ChecklistMark;
+  marked_at: Timestamp;
+  marked_by: string;
+}
+
 export interface MemberSessionsTable {
   token_hash: string;
   member_id: string;
@@ -573,6 +591,8 @@ export interface DB {
   member_login_codes: MemberLoginCodesTable;
   member_sessions: MemberSessionsTable;
   audit_log: AuditLogTable;
+  setup_tokens: SetupTokensTable;
+  program_checklist_marks: ProgramChecklistMarksTable;
 }
 
 /** The database, or a transaction on it: what every query takes first. */

@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { Context, MiddlewareHandler } from "hono";
-import { getCookie } from "hono/cookie";
+import { getCookie, setCookie } from "hono/cookie";
 import type { ApiKeyScope, StaffRole } from "../db/schema.ts";
 import { DomainError } from "../shared/errors.ts";
 import type { MemberSession, Principal } from "../shared/principal.ts";
@@ -12,6 +12,11 @@ export const MEMBER_COOKIE = "sb_member";
 
 /** What each staff role may do, as the API-key scopes the routes check (owners also manage staff and keys). */
 const ROLE_SCOPE = { owner: "admin", manager: "admin", cashier: "pos" } as const;
+
+/** Sets a staff session's cookie (sign-in, and first-run setup, which signs its new owner in). */
+export function setStaffSessionCookie(c: Context, token: string, maxAgeSeconds: number): void {
+  setCookie(c, SESSION_COOKIE, token, { httpOnly: true, secure: true, sameSite: "Lax", path: "/", maxAge: maxAgeSeconds });
+}
 
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 

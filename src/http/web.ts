@@ -1,4 +1,4 @@
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { dirname, extname, join, normalize } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -64,5 +64,30 @@ export function mountWeb(app: Hono<AppEnv>, log: { warn(msg: string): void }): v
     app.get(`/${name}`, page);
     app.get(`/${name}/*`, page);
   }
+  mountFavicon(app);
   app.get("/", (c) => c.redirect("/admin"));
+}
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+
+/**
+ * The stamp icon of all three apps: `/favicon.svg` for the pages' `<link rel="icon">`, and
+ * `/favicon.ico` (16, 32 and 48 px PNGs) for browsers and tools that ask for it on their own.
+ * Kept beside this file, not in dist/web, so it answers even before the web apps are built.
+ */
+function mountFavicon(app: Hono<AppEnv>): void {
+  const icons = [
+    { path: "/favicon.ico", file: "favicon.ico", type: "image/x-icon" },
+    { path: "/favicon.svg", file: "favicon.svg", type: "image/svg+xml" },
+  ];
+  for (const icon of icons) {
+    const body = readFileSync(join(HERE, icon.file));
+    app.get(icon.path, (c) =>
+      c.body(body, 200, {
+        "content-type": icon.type,
+        "cache-control": "public, max-age=86400",
+        "x-content-type-options": "nosniff",
+      }),
+    );
+  }
 }

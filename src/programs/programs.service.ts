@@ -1,5 +1,6 @@
+import type { Transaction } from "kysely";
 import type { ApiKeyService } from "../api-keys/api-keys.service.ts";
-import type { ExpiryPolicy, PaymentPolicy, ProgramRow, ReferralPolicy, UnknownMemberPolicy } from "../db/schema.ts";
+import type { DB, ExpiryPolicy, PaymentPolicy, ProgramRow, ReferralPolicy, UnknownMemberPolicy } from "../db/schema.ts";
 import type { MutationContext } from "../idempotency/idempotency.service.ts";
 import type { ClawbackPolicy, ReturnPolicy } from "../ledger/ledger.schemas.ts";
 import { notFound } from "../shared/errors.ts";
@@ -57,28 +58,34 @@ export class ProgramService {
   /** Creates a programme and its first admin key (shown once). */
   create(ctx: MutationContext, input: CreateProgramInput) {
     return this.deps.uow.run(ctx, 201, async (trx) => {
-      const now = this.deps.clock.now();
-      const row = await insertProgram(trx, {
-        id: this.deps.ids("program"),
-        name: input.name,
-        currency: input.currency,
-        timezone: input.timezone,
-        country: input.country ?? null,
-        points_expiry: JSON.stringify(input.pointsExpiry),
-        pending_days: input.pendingDays,
-        clawback_policy: input.clawbackPolicy,
-        unknown_member_policy: input.unknownMemberPolicy,
-        guest_claim_days: input.guestClaimDays,
-        return_policy: input.returnPolicy,
-        point_value: input.pointValue,
-        referral_policy: JSON.stringify(input.referralPolicy),
-        payment_policy: JSON.stringify(input.paymentPolicy),
-        created_at: now,
-        updated_at: now,
-      });
-      const apiKey = await this.deps.apiKeys.insert(trx, row.id, { name: "Default admin key", scope: "admin" });
-      return { program: toProgram(row), apiKey };
+      const program = await this.insert(trx, input);
+      const apiKey = await this.deps.apiKeys.insert(trx, program.id, { name: "Default admin key", scope: "admin" });
+      return { program, apiKey };
     });
+  }
+
+  /** Writes a new programme inside the caller's transaction (first-run setup adds its owner in the same one). */
+  async insert(trx: Transaction<DB>, input: CreateProgramInput): Promise<Program> {
+    const now = this.deps.clock.now();
+    const row = await insertProgram(trx, {
+      id: this.deps.ids("program"),
+      name: input.name,
+      currency: input.currency,
+      timezone: input.timezone,
+      country: input.country ?? null,
+      points_expiry: JSON.stringify(input.pointsExpiry),
+      pending_days: input.pendingDays,
+      clawback_policy: input.clawbackPolicy,
+      unknown_member_policy: input.unknownMemberPolicy,
+      guest_claim_days: input.guestClaimDays,
+      return_policy: input.returnPolicy,
+      point_value: input.pointValue,
+      referral_policy: JSON.stringify(input.referralPolicy),
+      payment_policy: JSON.stringify(input.paymentPolicy),
+      created_at: now,
+      updated_at: now,
+    });
+    return toProgram(row);
   }
 
   update(ctx: MutationContext, id: string, input: UpdateProgramInput) {

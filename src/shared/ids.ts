@@ -20,6 +20,7 @@ export const ID_PREFIX = {
   payment: "pay",
   refund: "rfd",
   staff: "stf",
+  setupToken: "sut",
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIX;

@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { deleteCookie, getCookie, setCookie } from "hono/cookie";
-import { checkCsrf, requireScope, SESSION_COOKIE } from "../http/auth.ts";
+import { deleteCookie, getCookie } from "hono/cookie";
+import { checkCsrf, requireScope, SESSION_COOKIE, setStaffSessionCookie } from "../http/auth.ts";
 import {
   bearer,
   commonErrors,
@@ -145,13 +145,7 @@ export function staffRoutes(services: StaffRoutesDeps) {
     }),
     async (c) => {
       const { token, session } = await staff.signIn(c.req.valid("json"));
-      setCookie(c, SESSION_COOKIE, token, {
-        httpOnly: true,
-        secure: true,
-        sameSite: "Lax",
-        path: "/",
-        maxAge: SESSION_MS / 1000,
-      });
+      setStaffSessionCookie(c, token, SESSION_MS / 1000);
       return c.json(session);
     },
   );

@@ -1,5 +1,6 @@
+import type { Transaction } from "kysely";
 import { hashSecret } from "../api-keys/api-keys.rules.ts";
-import type { StaffRow } from "../db/schema.ts";
+import type { DB, StaffRow } from "../db/schema.ts";
 import type { MutationContext } from "../idempotency/idempotency.service.ts";
 import { normalizeEmail } from "../members/members.rules.ts";
 import { DomainError, notFound } from "../shared/errors.ts";
@@ -39,24 +40,32 @@ export class StaffService {
   async create(ctx: MutationContext, programId: string, input: CreateStaffInput) {
     // Hashing takes tens of milliseconds: done before the transaction, which then only writes.
     const passwordHash = await hashPassword(input.password);
-    return this.deps.uow.run(ctx, 201, async (trx) => {
-      const now = this.deps.clock.now();
-      const row = await q.insertStaff(trx, {
-        id: this.deps.ids("staff"),
-        program_id: programId,
-        email: normalizeEmail(input.email),
-        name: input.name ?? null,
-        role: input.role,
-        password_hash: passwordHash,
-        created_at: now,
-        updated_at: now,
-      });
-      if (!row)
-        throw new DomainError("conflict", `A staff account with email ${normalizeEmail(input.email)} already exists`, {
-          field: "email",
-        });
-      return staffView(row);
+    return this.deps.uow.run(ctx, 201, (trx) => this.insert(trx, programId, input, passwordHash));
+  }
+
+  /** The slow part of adding an account, to do before opening the transaction that calls `insert`. */
+  hashPassword(password: string): Promise<string> {
+    return hashPassword(password);
+  }
+
+  /** Writes a staff account inside the caller's transaction; a taken email is 409 conflict. */
+  async insert(trx: Transaction<DB>, programId: string, input: CreateStaffInput, passwordHash: string) {
+    const now = this.deps.clock.now();
+    const row = await q.insertStaff(trx, {
+      id: this.deps.ids("staff"),
+      program_id: programId,
+      email: normalizeEmail(input.email),
+      name: input.name ?? null,
+      role: input.role,
+      password_hash: passwordHash,
+      created_at: now,
+      updated_at: now,
     });
+    if (!row)
+      throw new DomainError("conflict", `A staff account with email ${normalizeEmail(input.email)} already exists`, {
+        field: "email",
+      });
+    return staffView(row);
   }
 
   async list(programId: string) {

@@ -28,6 +28,7 @@ const STAMPBOOK_ENV = [
   "STAMPBOOK_DEMO",
   "SMTP_URL",
   "STAMPBOOK_MAIL_FROM",
+  "STAMPBOOK_PUBLIC_URL",
 ];
 
 export type ChildEnv = Record<string, string | undefined>;

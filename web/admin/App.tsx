@@ -17,6 +17,7 @@ import Tiers from "./pages/Tiers.tsx";
 import Vouchers from "./pages/Vouchers.tsx";
 import { StaffGate } from "./StaffGate.tsx";
 import { CAN, type Role, useSession } from "./session.tsx";
+import { Setup } from "./setup/Setup.tsx";
 
 interface Page {
   path: string;
@@ -49,9 +50,18 @@ const PAGES: Page[] = [
 
 export function App() {
   return (
-    <StaffGate>
-      <Shell />
-    </StaffGate>
+    <Routes>
+      {/* First run (the server's setup link) and new programmes (the operator key): no session needed. */}
+      <Route path="/setup" element={<Setup />} />
+      <Route
+        path="*"
+        element={
+          <StaffGate>
+            <Shell />
+          </StaffGate>
+        }
+      />
+    </Routes>
   );
 }
 

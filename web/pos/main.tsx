@@ -1,6 +1,7 @@
 import { QueryClientProvider } from "@tanstack/react-query";
 import { StrictMode, useCallback, useEffect, useState } from "react";
 import { createRoot } from "react-dom/client";
+import { markChecklist } from "../admin/api/setup.ts";
 import { StaffGate } from "../admin/StaffGate.tsx";
 import { createStaffQueryClient, useSession } from "../admin/session.tsx";
 import "../shared/styles.css";
@@ -45,6 +46,11 @@ function PointOfSale() {
   const [announcement, setAnnouncement] = useState("");
   const [saleUnconfirmed, setSaleUnconfirmed] = useState(false);
   const close = useCallback(() => setMember(null), []);
+
+  // Ticks "open the till" on the programme's checklist; nothing else records that a till was opened.
+  useEffect(() => {
+    markChecklist("till_opened").catch(() => undefined);
+  }, []);
 
   const open = useCallback((m: Member) => {
     setMember(m);

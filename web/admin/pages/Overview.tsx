@@ -5,6 +5,7 @@ import { Bar, BarChart, CartesianGrid, Legend, Line, LineChart, ResponsiveContai
 import { ErrorAlert, Field, fieldError, formatNumber, formatPoints, Stat } from "../../shared/ui.tsx";
 import { getOverview, type Overview as Report, reportKeys } from "../api/reports.ts";
 import { useSession } from "../session.tsx";
+import { Checklist } from "../setup/Checklist.tsx";
 
 const COLORS = { issued: "#5b3cc4", redeemed: "#067647", expired: "#b42318" };
 
@@ -89,6 +90,7 @@ export default function Overview() {
   return (
     <>
       <h1>Overview</h1>
+      <Checklist />
       <section className="panel" aria-label="Date range">
         <div className="row">
           <Field

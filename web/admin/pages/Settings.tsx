@@ -11,6 +11,7 @@ import {
 import { Checkbox, ErrorAlert, Field, fieldError, Notice, SelectField } from "../../shared/ui.tsx";
 import { auditKeys } from "../api/audit.ts";
 import { getProgram, type Program, type ProgramChanges, programKeys, updateProgram } from "../api/program.ts";
+import { ProgramLinks } from "../setup/ProgramLinks.tsx";
 
 /** The form: every number as typed (a string), so a half-typed value is never rewritten under the cursor. */
 interface Form {
@@ -165,6 +166,7 @@ function SettingsForm({ program }: { program: Program }) {
   return (
     <>
       <h1>Settings</h1>
+      <ProgramLinks programName={program.name} />
       <form onSubmit={submit} noValidate>
         <Section title="Programme">
           <Field label="Name" {...input("name")} error={err("name")} required />

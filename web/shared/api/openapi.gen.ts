@@ -86,6 +86,182 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/auth/setup": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create a programme and its first owner, and sign the owner in
+         * @description First run in the browser: with the token of the setup link the server printed at its first start (it works once, for 24 hours), or with the operator key for further programmes. Creates the programme and its owner in one transaction, closes setup (every setup link stops working), and sets the owner's session cookie like `/auth/sign-in`. A used or expired link is 403 with `details.reason`; nothing is written on any refusal.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["Setup"];
+                };
+            };
+            responses: {
+                /** @description The programme, its owner and the owner's session */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["SetupResult"];
+                    };
+                };
+                /** @description Invalid input (validation_error); nothing was written */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Missing or invalid API key (unauthorized) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The key's scope does not allow this (forbidden) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found in this programme (not_found) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unexpected failure (internal_error); nothing was written */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/setup/check": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Whether a setup link's token (or the operator key) opens setup
+         * @description The setup page asks before showing its form. An unknown token is 401; a used or expired one 403 with `details.reason` (`used`, `expired`).
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["SetupCheck"];
+                };
+            };
+            responses: {
+                /** @description Setup is open to this credential */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["SetupAccess"];
+                    };
+                };
+                /** @description Invalid input (validation_error); nothing was written */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Missing or invalid API key (unauthorized) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The key's scope does not allow this (forbidden) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found in this programme (not_found) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unexpected failure (internal_error); nothing was written */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/auth/sign-in": {
         parameters: {
             query?: never;
@@ -5840,6 +6016,392 @@ export interface paths {
         };
         trace?: never;
     };
+    "/v1/programs/current/checklist": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The new-programme checklist
+         * @description Steps a new programme goes through, each ticked from the programme's data: an active earn rule, an active reward, a tier, a second staff account, the portal link shared (a member signed in to the portal, or the link copied or printed), the till opened.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The checklist */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Checklist"];
+                    };
+                };
+                /** @description Invalid input (validation_error); nothing was written */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Missing or invalid API key (unauthorized) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The key's scope does not allow this (forbidden) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found in this programme (not_found) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unexpected failure (internal_error); nothing was written */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/programs/current/checklist/dismiss": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Put the checklist away
+         * @description Only once every step is done: before that, 409 invalid_state with the steps still to do in `details.todo`.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description Makes the request safe to retry: a replay with the same key and body returns the first answer (with `Idempotent-Replayed: true`); the same key with another body is 409 idempotency_conflict. */
+                    "idempotency-key"?: string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": Record<string, never>;
+                };
+            };
+            responses: {
+                /** @description The checklist, dismissed */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Checklist"];
+                    };
+                };
+                /** @description Invalid input (validation_error); nothing was written */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Missing or invalid API key (unauthorized) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The key's scope does not allow this (forbidden) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found in this programme (not_found) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description A business rule or concurrency conflict: insufficient_points, idempotency_conflict, hold_not_active, already_reversed, not_reversible, invalid_state, member_blocked, out_of_stock, limit_reached, reward_unavailable, voucher_used, voucher_expired, voucher_cancelled, conflict */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description A business rule refused it: referral_invalid, unprocessable */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unexpected failure (internal_error); nothing was written */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/programs/current/checklist/marks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Tick a checklist step no other data records
+         * @description The console marks `portal_link_shared` when the portal link is copied or its counter card printed; the point of sale marks `till_opened` when a staff member opens it. Marking again changes nothing.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description Makes the request safe to retry: a replay with the same key and body returns the first answer (with `Idempotent-Replayed: true`); the same key with another body is 409 idempotency_conflict. */
+                    "idempotency-key"?: string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["ChecklistMark"];
+                };
+            };
+            responses: {
+                /** @description The checklist */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Checklist"];
+                    };
+                };
+                /** @description Invalid input (validation_error); nothing was written */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Missing or invalid API key (unauthorized) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The key's scope does not allow this (forbidden) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found in this programme (not_found) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description A business rule or concurrency conflict: insufficient_points, idempotency_conflict, hold_not_active, already_reversed, not_reversible, invalid_state, member_blocked, out_of_stock, limit_reached, reward_unavailable, voucher_used, voucher_expired, voucher_cancelled, conflict */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description A business rule refused it: referral_invalid, unprocessable */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unexpected failure (internal_error); nothing was written */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/programs/current/links": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The programme's id and its portal, till and console links
+         * @description Built on STAMPBOOK_PUBLIC_URL when the server has one, else on the origin this request came to.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The links */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ProgramLinks"];
+                    };
+                };
+                /** @description Invalid input (validation_error); nothing was written */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Missing or invalid API key (unauthorized) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The key's scope does not allow this (forbidden) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found in this programme (not_found) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unexpected failure (internal_error); nothing was written */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/redemptions/{redemptionId}": {
         parameters: {
             query?: never;
@@ -8365,6 +8927,23 @@ export interface components {
             points?: number;
             reason?: string;
         };
+        Checklist: {
+            complete: boolean;
+            /** @description The owner put the checklist away (possible once every step is done) */
+            dismissed: boolean;
+            items: {
+                done: boolean;
+                /** @enum {string} */
+                id: "earn_rule" | "reward" | "tiers" | "staff" | "portal_link" | "till_link";
+            }[];
+        };
+        ChecklistMark: {
+            /**
+             * @description portal_link_shared: the portal link was copied or printed; till_opened: the point of sale was opened
+             * @enum {string}
+             */
+            item: "portal_link_shared" | "till_opened";
+        };
         ClaimGuestPurchase: {
             /** @description The receipt id (or event id) of a guest purchase */
             receiptId: string;
@@ -9704,6 +10283,14 @@ export interface components {
             /** Format: date-time */
             updatedAt: string;
         };
+        ProgramLinks: {
+            consoleUrl: string;
+            /** @description The member portal: share it, print it as a QR code on a counter card */
+            portalUrl: string;
+            programId: string;
+            /** @description The point of sale, for the shop's tills */
+            tillUrl: string;
+        };
         PutTiers: {
             policy: components["schemas"]["TierPolicyInput"];
             /** @description Bottom tier first; an empty list removes the ladder */
@@ -9923,6 +10510,41 @@ export interface components {
         };
         SetStaffPassword: {
             password: string;
+        };
+        Setup: {
+            /** @description The operator (root) key: creates further programmes */
+            operatorKey?: string;
+            owner: components["schemas"]["SetupOwner"];
+            program: components["schemas"]["CreateProgram"];
+            /** @description The token of the setup link the server printed at its first start (after `#token=`); works once */
+            setupToken?: string;
+        };
+        SetupAccess: {
+            /**
+             * Format: date-time
+             * @description When the setup link stops working; null for the operator key
+             */
+            expiresAt: string | null;
+            /** @enum {string} */
+            via: "setup_link" | "operator_key";
+        };
+        SetupCheck: {
+            /** @description The operator (root) key: creates further programmes */
+            operatorKey?: string;
+            /** @description The token of the setup link the server printed at its first start (after `#token=`); works once */
+            setupToken?: string;
+        };
+        /** @description The programme's first owner, signed in by this call */
+        SetupOwner: {
+            /** Format: email */
+            email: string;
+            name?: string;
+            password: string;
+        };
+        SetupResult: {
+            owner: components["schemas"]["Staff"];
+            program: components["schemas"]["Program"];
+            session: components["schemas"]["StaffSession"];
         };
         SignIn: {
             /** Format: email */
