@@ -407,6 +407,8 @@ export interface RewardCodesTable {
   program_id: string;
   reward_id: string;
   code: string;
+  /** codeKey(code): letters and digits only, unique per programme (rewards/codes.rules.ts). */
+  code_key: string;
   assigned: Generated<boolean>;
   created_at: Timestamp;
 }
@@ -437,6 +439,8 @@ export interface RedemptionsTable {
 
 export interface VouchersTable {
   code: string;
+  /** codeKey(code): letters and digits only, unique per programme (rewards/codes.rules.ts). */
+  code_key: string;
   program_id: string;
   redemption_id: string;
   member_id: string;

@@ -6608,7 +6608,7 @@ export interface paths {
         put?: never;
         /**
          * Import voucher codes into a pool reward
-         * @description Codes are stored upper case; a code already known anywhere is skipped and listed.
+         * @description Codes are stored upper case and matched on their letters and digits alone (case, spaces, dashes and other punctuation ignored). A code already known anywhere in the programme is skipped and listed; a code that would match another one (`AB-12` and `AB12`), in this import or already known, is refused (409 conflict) naming both, and nothing is imported.
          */
         post: {
             parameters: {
@@ -7941,6 +7941,7 @@ export interface paths {
                 query?: never;
                 header?: never;
                 path: {
+                    /** @description The voucher code as typed: any case, with or without its dashes, spaces or other punctuation */
                     code: string;
                 };
                 cookie?: never;
@@ -8032,6 +8033,7 @@ export interface paths {
                     "idempotency-key"?: string;
                 };
                 path: {
+                    /** @description The voucher code as typed: any case, with or without its dashes, spaces or other punctuation */
                     code: string;
                 };
                 cookie?: never;
