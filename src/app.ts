@@ -86,8 +86,8 @@ export function buildServices(options: AppOptions): Services {
   const uow = new UnitOfWork(db, clock, audit.record);
   const apiKeys = new ApiKeyService({ db, clock, ids, uow, rootKey: options.config.rootKey ?? null });
   const programs = new ProgramService({ db, clock, ids, uow, apiKeys });
-  const ledger = new LedgerService({ db, clock, ids, uow });
-  const campaigns = new CampaignService({ db, clock, ids, uow, programs });
+  const ledger = new LedgerService({ db, clock, ids, uow, actorNames: audit.names });
+  const campaigns = new CampaignService({ db, clock, ids, uow, programs, actorNames: audit.names });
   const tiers = new TiersService({ db, clock, ids, uow });
   const staff = new StaffService({ db, clock, ids, uow });
   const backtests = new BacktestService({ db, campaigns, tiers });
@@ -112,7 +112,7 @@ export function buildServices(options: AppOptions): Services {
   const payments = new PaymentService({ db, clock, ids, uow, programs, ledger });
   const mailer = options.mailer ?? createMailer(options.config, log);
   const portal = new PortalService({ db, clock, ids, uow, programs, members, tiers, rewards, campaigns, mailer, log });
-  const reports = new ReportService({ db, clock });
+  const reports = new ReportService({ db, clock, actorNames: audit.names });
   const jobs = new JobService({
     db,
     clock,

@@ -5,6 +5,7 @@ import type { ZodObject, ZodType } from "zod";
 import type { ApiKeyScope } from "../db/schema.ts";
 import type { MutationContext, MutationResult } from "../idempotency/idempotency.service.ts";
 import { fingerprint } from "../idempotency/idempotency.service.ts";
+import { actorOf } from "../shared/principal.ts";
 import { programOf, requireOwner, requireScope } from "./auth.ts";
 import type { AppEnv } from "./env.ts";
 import { ErrorSchema, validationError } from "./errors.ts";
@@ -93,7 +94,8 @@ export function mutationContext(c: Context<AppEnv>, body: unknown, scope = progr
     key: c.req.header("idempotency-key") ?? null,
     fingerprint: fingerprint(c.req.method, c.req.path, body),
     requestId: c.get("requestId"),
-    actor: principal.role ? principal.keyId : `key:${principal.keyId}`,
+    actor: actorOf(principal),
+    storeId: principal.storeId ?? null,
     route: {
       action,
       summary: SUMMARIES.get(action) ?? null,

@@ -98,6 +98,7 @@ export class RedemptionService {
         capture_txn_id: input.reserve ? null : entry.id,
         channel: input.channel ?? null,
         actor: ctx.actor,
+        store_id: ctx.storeId ?? null,
         created_at: now,
         reserved_until: reservedUntil,
         completed_at: input.reserve ? null : now,
@@ -310,7 +311,7 @@ export class RedemptionService {
       const used = await r.markVoucherUsed(trx, programId, found.code, {
         now,
         orderId: input.orderId ?? null,
-        storeId: input.storeId ?? null,
+        storeId: input.storeId ?? ctx.storeId ?? null,
         actor: ctx.actor,
       });
       const voucher = used ?? must(await q.findVoucher(trx, programId, { code: found.code, key: found.code_key }), "the voucher");

@@ -24,3 +24,24 @@ alter table vouchers alter column code_key set not null;
 alter table reward_codes alter column code_key set not null;
 create unique index vouchers_code_key on vouchers (program_id, code_key);
 create unique index reward_codes_code_key on reward_codes (program_id, code_key);
+
+-- Who did it, and where, for the staff report: the actor of each event (as on its ledger rows:
+-- staff:<id> for a till or console session, key:<id> for an API key), who enrolled each member,
+-- and the store a till session was opened for (optional; it is the default store of that session's
+-- events, enrolments, redemptions and voucher uses).
+alter table events add column actor text;
+alter table members add column enrolled_by text;
+alter table members add column enrolled_store_id text;
+alter table redemptions add column store_id text;
+alter table staff_sessions add column store_id text;
+-- Earlier events: the actor of their ledger transaction (events that earned nothing stay unknown).
+-- Till events were recorded as key:staff:<id> then: the staff member.
+update events e
+   set actor = case when t.actor like 'key:staff:%' then substr(t.actor, 5) else t.actor end
+  from ledger_transactions t
+ where t.id = e.txn_id;
+-- Earlier enrolments through POST /v1/members: the audit log names who made them.
+update members m
+   set enrolled_by = a.actor
+  from audit_log a
+ where a.program_id = m.program_id and a.target_id = m.id and a.action = 'POST /v1/members';
