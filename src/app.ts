@@ -98,8 +98,8 @@ export function buildServices(options: AppOptions): Services {
   const uow = new UnitOfWork(db, clock, audit.record);
   const apiKeys = new ApiKeyService({ db, clock, ids, uow, rootKey: options.config.rootKey ?? null });
   const programs = new ProgramService({ db, clock, ids, uow, apiKeys });
-  const ledger = new LedgerService({ db, clock, ids, uow });
-  const campaigns = new CampaignService({ db, clock, ids, uow, programs });
+  const ledger = new LedgerService({ db, clock, ids, uow, actorNames: audit.names });
+  const campaigns = new CampaignService({ db, clock, ids, uow, programs, actorNames: audit.names });
   const tiers = new TiersService({ db, clock, ids, uow });
   const staff = new StaffService({ db, clock, ids, uow });
   const backtests = new BacktestService({ db, campaigns, tiers });
@@ -137,7 +137,7 @@ export function buildServices(options: AppOptions): Services {
     log,
     keyedDigest: digest,
   });
-  const reports = new ReportService({ db, clock });
+  const reports = new ReportService({ db, clock, actorNames: audit.names });
   const setup = new SetupService({ db, clock, ids, uow, apiKeys, programs, staff, publicUrl: options.config.publicUrl ?? null });
   const jobs = new JobService({
     db,

@@ -60,10 +60,34 @@ export function decodeCursor(cursor: string): AuditCursor | null {
   return at && { at, id };
 }
 
-/** `staff:stf_...` -> the staff id; `key:key_...` -> the API key id; else null. */
+/**
+ * `staff:stf_...` -> the staff id; `key:key_...` -> the API key id; else null. Events sent from a
+ * staff session were recorded as `key:staff:stf_...` before the actor was fixed: the staff member.
+ */
 export function actorRef(actor: string): { kind: "staff" | "key"; id: string } | null {
   const [kind, ...rest] = actor.split(":");
+  if (kind === "key" && rest[0] === "staff" && rest[1]) return { kind: "staff", id: rest.slice(1).join(":") };
   const id = rest.join(":");
   if ((kind === "staff" || kind === "key") && id) return { kind, id };
+  return null;
+}
+
+/** Actors that are no staff account or stored key: the server's own work, the portal, the CLI. */
+const BUILT_IN_ACTORS: Record<string, string> = {
+  "key:root:env": "Operator key (STAMPBOOK_ROOT_KEY)",
+  cli: "Command line (stampbook)",
+  "system:jobs": "System (due work)",
+  "system:enrolment": "System (sign-up bonus)",
+  "system:tiers": "System (tier review)",
+  "system:demo": "Demo data",
+  "portal:enrolment": "Member portal (sign-up)",
+};
+
+/** The name of a built-in actor, a member acting in the portal, or other server work; null for staff and keys. */
+export function builtInActorName(actor: string): string | null {
+  const known = BUILT_IN_ACTORS[actor];
+  if (known) return known;
+  if (actor.startsWith("member:")) return "The member (portal)";
+  if (actor.startsWith("system:")) return "System";
   return null;
 }

@@ -4,7 +4,8 @@ import type { AuditRow, DB } from "../db/schema.ts";
 import type { MutationContext } from "../idempotency/idempotency.service.ts";
 import type { Clock } from "../shared/clock.ts";
 import { DomainError } from "../shared/errors.ts";
-import { actorRef, auditJson, decodeCursor, encodeCursor, programOfChange, targetOf } from "./audit.rules.ts";
+import type { ActorNames } from "../shared/principal.ts";
+import { actorRef, auditJson, builtInActorName, decodeCursor, encodeCursor, programOfChange, targetOf } from "./audit.rules.ts";
 import type { AuditQuery } from "./audit.schemas.ts";
 import { actorNames, listAudit } from "./audit.sql.ts";
 
@@ -42,6 +43,23 @@ export class AuditService {
     };
   };
 
+  /**
+   * Readable names of actors as stored on any row (ledger, versions, audit): staff by name (or
+   * email), keys by name, built-in actors by what they are. Read-time, so stored ids stay stable.
+   */
+  readonly names: ActorNames = async (programId, actors) => {
+    const unique = [...new Set(actors)];
+    const refs = unique.map((actor) => ({ actor, ref: actorRef(actor) }));
+    const ids = (kind: "staff" | "key") => [...new Set(refs.flatMap(({ ref }) => (ref?.kind === kind ? [ref.id] : [])))];
+    const found = await actorNames(this.deps.db, programId, ids("staff"), ids("key"));
+    const names = new Map<string, string>();
+    for (const { actor, ref } of refs) {
+      const name = (ref && found.get(`${ref.kind}:${ref.id}`)) ?? builtInActorName(actor);
+      if (name) names.set(actor, name);
+    }
+    return names;
+  };
+
   /** A page of the programme's audit log, newest first, with readable actor names. */
   async list(programId: string, query: AuditQuery) {
     const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
@@ -60,22 +78,17 @@ export class AuditService {
       limit: query.limit,
     });
     const page = rows.slice(0, query.limit);
-    const refs = page.map((r) => actorRef(r.actor));
-    const ids = (kind: "staff" | "key") => [...new Set(refs.flatMap((r) => (r?.kind === kind ? [r.id] : [])))];
-    const names = await actorNames(this.deps.db, programId, ids("staff"), ids("key"));
+    const names = await this.names(
+      programId,
+      page.map((r) => r.actor),
+    );
     const last = page.at(-1);
     return {
-      data: page.map((r) => auditView(r, names.get(r.actor) ?? BUILT_IN_ACTORS[r.actor] ?? null)),
+      data: page.map((r) => auditView(r, names.get(r.actor) ?? null)),
       nextCursor: rows.length > query.limit && last ? encodeCursor({ at: last.created_at, id: last.id }) : null,
     };
   }
 }
-
-/** Actors that are no staff account or stored key. */
-const BUILT_IN_ACTORS: Record<string, string> = {
-  "key:root:env": "Operator key (STAMPBOOK_ROOT_KEY)",
-  cli: "Command line (stampbook)",
-};
 
 const auditView = (row: AuditRow, actorName: string | null) => ({
   id: row.id,

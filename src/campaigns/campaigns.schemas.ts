@@ -108,7 +108,8 @@ export const VersionSchema = z
   .object({
     version: z.int(),
     definition: z.record(z.string(), z.unknown()),
-    actor: z.string(),
+    actor: z.string().describe("Who saved it: staff:<id> for a staff session, key:<id> for an API key"),
+    actorName: z.string().nullable().describe("The staff member's name (or email), or the API key's name, as they are now"),
     createdAt: z.iso.datetime(),
   })
   .openapi("Version");

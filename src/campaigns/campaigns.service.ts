@@ -6,6 +6,7 @@ import { resolveBound } from "../earning/periods.rules.ts";
 import type { MutationContext } from "../idempotency/idempotency.service.ts";
 import type { ProgramService } from "../programs/programs.service.ts";
 import { DomainError, notFound } from "../shared/errors.ts";
+import type { ActorNames } from "../shared/principal.ts";
 import type { ServiceDeps } from "../shared/service-deps.ts";
 import {
   type BudgetRefund,
@@ -32,7 +33,7 @@ const TRANSITIONS: Record<CampaignRow["status"], CampaignRow["status"][]> = {
 export class CampaignService {
   readonly #cache = new Map<string, { revision: number; rules: LiveRule[] }>();
 
-  constructor(private readonly deps: ServiceDeps & { programs: ProgramService }) {}
+  constructor(private readonly deps: ServiceDeps & { programs: ProgramService; actorNames: ActorNames }) {}
 
   /** The programme's live rules, cached per server until a rule or campaign changes (`revision`). */
   async liveRules(db: Db, programId: string, revision: number): Promise<LiveRule[]> {
@@ -140,11 +141,16 @@ export class CampaignService {
   async ruleVersions(programId: string, ruleId: string) {
     await this.getRule(programId, ruleId);
     const rows = await q.listRuleVersions(this.deps.db, ruleId);
+    const names = await this.deps.actorNames(
+      programId,
+      rows.map((r) => r.actor),
+    );
     return {
       data: rows.map((r) => ({
         version: r.version,
         definition: { name: r.name, status: r.status, ...(r.definition as object) },
         actor: r.actor,
+        actorName: names.get(r.actor) ?? null,
         createdAt: r.created_at,
       })),
     };
@@ -269,11 +275,16 @@ export class CampaignService {
   async campaignVersions(programId: string, campaignId: string) {
     await this.getCampaign(programId, campaignId);
     const rows = await q.listCampaignVersions(this.deps.db, campaignId);
+    const names = await this.deps.actorNames(
+      programId,
+      rows.map((r) => r.actor),
+    );
     return {
       data: rows.map((r) => ({
         version: r.version,
         definition: r.definition as Record<string, unknown>,
         actor: r.actor,
+        actorName: names.get(r.actor) ?? null,
         createdAt: r.created_at,
       })),
     };

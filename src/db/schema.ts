@@ -77,6 +77,10 @@ export interface ApiKeysTable {
 export interface MembersTable {
   id: string;
   program_id: string;
+  /** Who enrolled the member (staff:<id>, key:<id>, portal:enrolment ...); null if unknown (before 0010). */
+  enrolled_by: Generated<string | null>;
+  /** The store of the till session that enrolled them, if any. */
+  enrolled_store_id: Generated<string | null>;
   external_id: string | null;
   email: string | null;
   phone: string | null;
@@ -263,6 +267,8 @@ export interface EventsTable {
   program_id: string;
   id: string;
   type: string;
+  /** Who recorded it (staff:<id>, key:<id>, system:...); null for events before migration 0010 that earned nothing. */
+  actor: Generated<string | null>;
   member_id: string | null;
   status: EventStatus;
   occurred_at: Timestamp;
@@ -409,6 +415,8 @@ export interface RewardCodesTable {
   program_id: string;
   reward_id: string;
   code: string;
+  /** codeKey(code): letters and digits only, unique per programme (rewards/codes.rules.ts). */
+  code_key: string;
   assigned: Generated<boolean>;
   created_at: Timestamp;
 }
@@ -430,6 +438,8 @@ export interface RedemptionsTable {
   cancel_txn_id: string | null;
   channel: string | null;
   actor: string;
+  /** The store of the till session that made it, if any. */
+  store_id: Generated<string | null>;
   created_at: Timestamp;
   reserved_until: Timestamp | null;
   completed_at: Timestamp | null;
@@ -439,6 +449,8 @@ export interface RedemptionsTable {
 
 export interface VouchersTable {
   code: string;
+  /** codeKey(code): letters and digits only, unique per programme (rewards/codes.rules.ts). */
+  code_key: string;
   program_id: string;
   redemption_id: string;
   member_id: string;
@@ -500,6 +512,8 @@ export interface StaffSessionsTable {
   token_hash: string;
   staff_id: string;
   program_id: string;
+  /** The store the till session was opened for, if it named one. */
+  store_id: Generated<string | null>;
   csrf_token: string;
   created_at: Timestamp;
   expires_at: Timestamp;

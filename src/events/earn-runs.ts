@@ -42,7 +42,7 @@ export async function writeEvents(
 ): Promise<Map<number, EventAnswer>> {
   const { program, now } = ctx;
   const { events, newMembers, refused } = assignNewMembers(given, now, () => deps.ids("member"));
-  if (newMembers.length > 0) await deps.members.enrolFromEvents(trx, program.id, newMembers, now);
+  if (newMembers.length > 0) await deps.members.enrolFromEvents(trx, program.id, newMembers, now, ctx.actor);
   const batch = await openEarnBatch(deps, trx, ctx, events);
   const wants = budgetWantsOf(batch, events);
   const granted = wants.size > 0 ? await deps.campaigns.takeBudgets(trx, wants) : new Map<string, number>();
@@ -54,7 +54,7 @@ export async function writeEvents(
   // The books as the accepted events left them, with what was loaded (to write what changed).
   const final = new Map([...loaded.loaded].map(([id, l]) => [id, { ...l, book: batch.books.get(id) ?? l.book }]));
   const write = new WriteBatch();
-  addEventWrites(write, program.id, now, outcome.write);
+  addEventWrites(write, program.id, now, ctx.actor, outcome.write);
   if (batch.tiers) {
     // Members whose debt the write statement updates cannot have their tier updated in it too.
     const debtChanged = new Set([...final].flatMap(([id, l]) => (l.book.debt !== l.originalDebt ? [id] : [])));

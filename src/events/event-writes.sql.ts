@@ -56,15 +56,16 @@ export interface EventWrites {
  * The event-side rows of a batch as parts of its one write statement: new events (their ids are
  * the idempotency keys: on a clash nothing is inserted and the caller rolls back), awards,
  * purchases updated by returns, referrals settled. Added first: the other parts may refer to them.
+ * Every event of a batch has the batch's actor (who sent it: the staff report counts by it).
  */
-export function addEventWrites(batch: WriteBatch, programId: string, now: Date, write: EventWrites): void {
+export function addEventWrites(batch: WriteBatch, programId: string, now: Date, actor: string, write: EventWrites): void {
   batch.add(
     "new_events",
     sql`
-      insert into events (program_id, id, type, member_id, status, occurred_at, amount, currency, items, channel, store_id,
+      insert into events (program_id, actor, id, type, member_id, status, occurred_at, amount, currency, items, channel, store_id,
         partner_id, receipt_id, original_event_id, attributes, fingerprint, points, txn_id, returned_amount, clawed_back,
         status_code, result, created_at)
-      select ${programId}, x.id, x.type, x.member_id, x.status, x.occurred_at, x.amount, x.currency, x.items, x.channel,
+      select ${programId}, ${actor}, x.id, x.type, x.member_id, x.status, x.occurred_at, x.amount, x.currency, x.items, x.channel,
         x.store_id, x.partner_id, x.receipt_id, x.original_event_id, x.attributes, x.fingerprint, x.points, x.txn_id,
         x.returned_amount, x.clawed_back, x.status_code, x.result, ${now}::timestamptz
       from jsonb_to_recordset(${jsonRows(write.events)}::jsonb) as x(id text, type text, member_id text, status text,

@@ -15,6 +15,7 @@ import {
   unprocessableError,
 } from "../http/openapi.ts";
 import { MemberParams } from "../members/members.routes.ts";
+import { actorOf } from "../shared/principal.ts";
 import {
   BatchInputSchema,
   BatchResultSchema,
@@ -36,11 +37,26 @@ const EventParams = z.object({
 
 function ingestOptions(c: Context<AppEnv>, query: { dryRun: boolean; asOf?: string | undefined }) {
   return {
-    actor: `key:${c.get("principal").keyId}`,
+    actor: actorOf(c.get("principal")),
     requestId: c.get("requestId"),
     dryRun: query.dryRun,
     asOf: query.asOf ? new Date(query.asOf) : null,
   };
+}
+
+/**
+ * A till session opened for a store records its events there unless an event names its own
+ * store (so store conditions of earn rules and the staff report see the till's store).
+ */
+function inSessionStore(c: Context<AppEnv>, events: unknown[]): unknown[] {
+  const storeId = c.get("principal").storeId;
+  if (!storeId) return events;
+  // Each event is validated later, on its own: only an object without a store gets the session's.
+  return events.map((e) =>
+    typeof e === "object" && e !== null && !Array.isArray(e) && (e as { storeId?: unknown }).storeId === undefined
+      ? { ...e, storeId }
+      : e,
+  );
 }
 
 /** The services these routes use. */
@@ -74,7 +90,11 @@ export function eventRoutes(services: EventRoutesDeps) {
     }),
     async (c) => {
       const query = c.req.valid("query");
-      const [answer] = await services.events.ingest(programOf(c), [c.req.valid("json")], ingestOptions(c, query));
+      const [answer] = await services.events.ingest(
+        programOf(c),
+        inSessionStore(c, [c.req.valid("json")]),
+        ingestOptions(c, query),
+      );
       if (!answer) throw new Error("no answer");
       if (answer.replayed) c.header("Idempotent-Replayed", "true");
       return c.json(answer.body as object, answer.status as 201);
@@ -98,7 +118,7 @@ export function eventRoutes(services: EventRoutesDeps) {
     async (c) => {
       const query = c.req.valid("query");
       const { events } = c.req.valid("json");
-      const answers = await services.events.ingest(programOf(c), events, ingestOptions(c, query));
+      const answers = await services.events.ingest(programOf(c), inSessionStore(c, events), ingestOptions(c, query));
       const summary = { accepted: 0, replayed: 0, failed: 0 };
       const results = answers.map((a, index) => {
         const ok = a.status < 400;

@@ -26,6 +26,8 @@ export interface StaffSessionCaller {
   programId: string;
   role: StaffRole;
   csrfToken: string;
+  /** The store the session was opened for, if any. */
+  storeId: string | null;
 }
 
 /**
@@ -64,6 +66,7 @@ export function authenticate(callers: Authenticator): MiddlewareHandler<AppEnv> 
         scope: ROLE_SCOPE[session.role],
         programId: session.programId,
         role: session.role,
+        storeId: session.storeId,
       };
     } else {
       const match = header?.match(/^Bearer\s+(\S+)\s*$/i);

@@ -6,6 +6,7 @@ import type { ApiKeyScope } from "../db/schema.ts";
 import type { MutationContext, MutationResult } from "../idempotency/idempotency.service.ts";
 import { fingerprint, replayedText } from "../idempotency/idempotency.service.ts";
 import { withSecretsDigested } from "../idempotency/secrets.rules.ts";
+import { actorOf } from "../shared/principal.ts";
 import { programOf, requireOwner, requireScope } from "./auth.ts";
 import type { AppEnv } from "./env.ts";
 import { ErrorSchema, validationError } from "./errors.ts";
@@ -103,7 +104,8 @@ export function mutationContext(c: Context<AppEnv>, body: unknown, scope = progr
     key,
     fingerprint: fingerprint(c.req.method, c.req.path, hidden),
     requestId: c.get("requestId"),
-    actor: principal.role ? principal.keyId : `key:${principal.keyId}`,
+    actor: actorOf(principal),
+    storeId: principal.storeId ?? null,
     route: {
       action,
       summary: SUMMARIES.get(action) ?? null,

@@ -16,6 +16,8 @@ export interface MutationContext {
   fingerprint: string;
   requestId: string;
   actor: string;
+  /** The store of the till session that made the change, if it named one (the staff report counts by it). */
+  storeId?: string | null;
   /** The route the change came through, for the audit log; none (internal work): not audited. */
   route?: { action: string; summary: string | null; params: Record<string, string> };
   /** Set by update services that read the row inside the transaction: the audit row's `before`. */

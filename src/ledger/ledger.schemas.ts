@@ -104,7 +104,11 @@ export const LedgerEntrySchema = z
     points: z.int().describe("The transaction's size"),
     netChange: z.int().describe("Change to this member's points (available + pending + held - debt)"),
     reason: z.string().nullable(),
-    actor: z.string().describe("key:<id> for API calls, system:jobs for due work"),
+    actor: z
+      .string()
+      .describe(
+        "Who made it: staff:<id> for a staff session (the till's cashier, the console), key:<id> for an API key, system:jobs for due work",
+      ),
     memberId: z.string(),
     counterpartyMemberId: z.string().nullable(),
     holdId: z.string().nullable(),
@@ -115,6 +119,14 @@ export const LedgerEntrySchema = z
     createdAt: z.iso.datetime(),
   })
   .openapi("LedgerEntry");
+
+/** An entry as read back later (history, a transaction): with the name of who made it, as it is now. */
+export const LedgerEntryReadSchema = LedgerEntrySchema.extend({
+  actorName: z
+    .string()
+    .nullable()
+    .describe("The staff member's name (or email), the API key's name, or what the system actor is; null if unknown"),
+}).openapi("LedgerEntryRead");
 
 export const BalanceSnapshotSchema = z
   .object({ available: z.int(), pending: z.int(), held: z.int(), debt: z.int() })

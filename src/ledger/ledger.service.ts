@@ -7,6 +7,7 @@ import type { Clock } from "../shared/clock.ts";
 import { DomainError, notFound } from "../shared/errors.ts";
 import type { IdGenerator } from "../shared/ids.ts";
 import { must } from "../shared/must.ts";
+import type { ActorNames } from "../shared/principal.ts";
 import { bookOf, type EntryDraft, type MemberBook } from "./books.rules.ts";
 import { credit } from "./credits.rules.ts";
 import { capture, hold, voidHold } from "./holds.rules.ts";
@@ -54,7 +55,9 @@ export interface OpenBooks extends LoadedBooks {
 export type { LoadedBook, LockedMember } from "./ledger.sql.ts";
 
 export class LedgerService {
-  constructor(private readonly deps: { db: Kysely<DB>; clock: Clock; ids: IdGenerator; uow: UnitOfWork }) {}
+  constructor(
+    private readonly deps: { db: Kysely<DB>; clock: Clock; ids: IdGenerator; uow: UnitOfWork; actorNames: ActorNames },
+  ) {}
 
   /**
    * Locks the members and brings their books up to `now` (activations, expiries, hold time-outs
@@ -349,10 +352,22 @@ export class LedgerService {
     return counts;
   }
 
-  async getTransaction(programId: string, txnId: string): Promise<LedgerEntryView> {
+  async getTransaction(programId: string, txnId: string) {
     const found = await reads.findTransaction(this.deps.db, programId, txnId);
     if (!found) throw notFound("Transaction", txnId);
-    return toEntryView(found.txn, found.postings, found.reversedById, found.txn.member_id);
+    const [entry] = await this.#named(programId, [
+      toEntryView(found.txn, found.postings, found.reversedById, found.txn.member_id),
+    ]);
+    return must(entry, "the entry");
+  }
+
+  /** Entries with the name of who made each, looked up now (a cashier shows by name, not by id). */
+  async #named(programId: string, entries: LedgerEntryView[]) {
+    const names = await this.deps.actorNames(
+      programId,
+      entries.map((e) => e.actor),
+    );
+    return entries.map((e) => ({ ...e, actorName: names.get(e.actor) ?? null }));
   }
 
   async getHold(programId: string, holdId: string): Promise<HoldView> {
@@ -377,7 +392,8 @@ export class LedgerService {
 
   async ledger(programId: string, memberId: string, limit: number, cursor: string | null) {
     await this.#memberOrThrow(programId, memberId);
-    return entriesPage(await reads.listMemberEntries(this.deps.db, programId, memberId, limit, cursor), memberId, limit);
+    const page = entriesPage(await reads.listMemberEntries(this.deps.db, programId, memberId, limit, cursor), memberId, limit);
+    return { ...page, data: await this.#named(programId, page.data) };
   }
 
   memberExists(programId: string, memberId: string): Promise<void> {

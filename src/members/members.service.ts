@@ -111,6 +111,7 @@ export class MemberService {
           this.deps.ids("member"),
           { ...input, email, phone: phone ?? null, referredBy: referrer },
           now,
+          { actor: ctx.actor, storeId: ctx.storeId ?? null },
         );
         if (referrer) {
           await insertPendingReferral(trx, programId, row.id, referrer, now);
@@ -127,8 +128,8 @@ export class MemberService {
    * Enrols, in the caller's transaction and one statement, the unknown members events named (the
    * programme's `enroll` policy); their sign-up events are the caller's.
    */
-  enrolFromEvents(trx: Transaction<DB>, programId: string, members: NewEventMember[], now: Date): Promise<void> {
-    return insertMembers(trx, programId, members, now);
+  enrolFromEvents(trx: Transaction<DB>, programId: string, members: NewEventMember[], now: Date, actor: string): Promise<void> {
+    return insertMembers(trx, programId, members, now, actor);
   }
 
   /** The member whose referral code this is; refused if unknown or the new member is the referrer. */

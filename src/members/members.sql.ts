@@ -74,12 +74,21 @@ export interface NewMember {
 }
 
 /** Inserts a member with a fresh referral code. Unique clashes surface as 23505 errors. */
-export function insertMember(trx: Transaction<DB>, programId: string, id: string, member: NewMember, now: Date) {
+export function insertMember(
+  trx: Transaction<DB>,
+  programId: string,
+  id: string,
+  member: NewMember,
+  now: Date,
+  enrolled: { actor: string; storeId: string | null },
+) {
   return trx
     .insertInto("members")
     .values({
       id,
       program_id: programId,
+      enrolled_by: enrolled.actor,
+      enrolled_store_id: enrolled.storeId,
       external_id: member.externalId ?? null,
       email: member.email ?? null,
       phone: member.phone ?? null,
@@ -159,7 +168,13 @@ export interface NewEventMember {
 }
 
 /** Enrols members an event named but the programme did not know, in one statement. */
-export async function insertMembers(trx: Transaction<DB>, programId: string, members: NewEventMember[], now: Date) {
+export async function insertMembers(
+  trx: Transaction<DB>,
+  programId: string,
+  members: NewEventMember[],
+  now: Date,
+  actor: string,
+) {
   const rows = members.map((m) => ({
     id: m.id,
     external_id: m.externalId,
@@ -167,8 +182,8 @@ export async function insertMembers(trx: Transaction<DB>, programId: string, mem
     phone: m.phone,
     referral_code: newReferralCode(),
   }));
-  await sql`insert into members (id, program_id, external_id, email, phone, attributes, referral_code, created_at, updated_at)
-    select x.id, ${programId}, x.external_id, x.email, x.phone, '{}'::jsonb, x.referral_code, ${now}::timestamptz, ${now}::timestamptz
+  await sql`insert into members (id, program_id, enrolled_by, external_id, email, phone, attributes, referral_code, created_at, updated_at)
+    select x.id, ${programId}, ${actor}, x.external_id, x.email, x.phone, '{}'::jsonb, x.referral_code, ${now}::timestamptz, ${now}::timestamptz
     from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as x(id text, external_id text, email text, phone text, referral_code text)
     order by x.id`.execute(trx);
 }

@@ -1,5 +1,5 @@
 import { createRouter, readRoute } from "../http/openapi.ts";
-import { OverviewQuerySchema, OverviewSchema } from "./reports.schemas.ts";
+import { OverviewQuerySchema, OverviewSchema, StaffReportQuerySchema, StaffReportSchema } from "./reports.schemas.ts";
 import type { ReportService } from "./reports.service.ts";
 
 /** The services these routes use. */
@@ -23,6 +23,21 @@ export function reportRoutes(services: ReportRoutesDeps) {
       responseDescription: "The overview",
     },
     ({ programId, query }) => services.reports.overview(programId, query),
+  );
+  readRoute(
+    router,
+    {
+      path: "/v1/reports/staff",
+      tags: ["Reports"],
+      summary: "Enrolments, sales and redemptions per cashier and per store",
+      description:
+        "For managers: per cashier (each staff member's till or console session; API keys by name) and per store, the members enrolled, the purchases recorded (count and amount, net of returns: a purchase returned in full is not counted) and the redemptions completed (not cancelled since) and vouchers used, over whole days in the programme's time zone (`to` inclusive; default the last 30 days). Sales count by when they happened, the rest by when they were made. A store is the event's `storeId`, or the store the till session was opened for (`storeId` at sign-in). Owners, managers, admin and read keys.",
+      scopes: ["admin", "read"],
+      query: StaffReportQuerySchema,
+      response: StaffReportSchema,
+      responseDescription: "The staff report",
+    },
+    ({ programId, query }) => services.reports.staff(programId, query),
   );
   return router;
 }

@@ -42,16 +42,17 @@ const day = (s: string, zone: string, field: string) => {
 
 /**
  * The range a request names: `to` defaults to today, `from` to 89 days before `to` (90 days in
- * all), the interval to defaultInterval(). Weeks start on Monday (ISO); the first period starts
+ * all, or `defaultDays`), the interval to defaultInterval(). Weeks start on Monday (ISO); the first period starts
  * on `from` itself.
  */
 export function reportRange(
   query: { from?: string; to?: string; interval?: Interval },
   timezone: string,
   now: Date,
+  defaultDays = DEFAULT_RANGE_DAYS,
 ): ReportRange {
   const toDay = query.to ? day(query.to, timezone, "to") : DateTime.fromJSDate(now, { zone: timezone }).startOf("day");
-  const fromDay = query.from ? day(query.from, timezone, "from") : toDay.minus({ days: DEFAULT_RANGE_DAYS - 1 });
+  const fromDay = query.from ? day(query.from, timezone, "from") : toDay.minus({ days: defaultDays - 1 });
   if (fromDay > toDay) throw new DomainError("validation_error", "from must not be after to", { field: "from" });
   const days = Math.round(toDay.diff(fromDay, "days").days) + 1;
   if (days > MAX_RANGE_DAYS) {

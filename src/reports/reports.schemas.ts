@@ -52,3 +52,45 @@ export const OverviewSchema = z
 
 export type OverviewQuery = z.infer<typeof OverviewQuerySchema>;
 export type Overview = z.infer<typeof OverviewSchema>;
+
+export const StaffReportQuerySchema = z.object({
+  from: date.optional().openapi({ description: "First day (YYYY-MM-DD, programme time); default 29 days before `to`" }),
+  to: date.optional().openapi({ description: "Last day, inclusive (YYYY-MM-DD, programme time); default today" }),
+});
+
+const StaffCountsSchema = z.object({
+  enrolments: z.int().describe("Members enrolled (by POST /v1/members or by an event naming an unknown member)"),
+  sales: z.int().describe("Purchases recorded that happened in the range, not returned in full since"),
+  salesAmount: z.int().describe("Their amount net of returns, in minor units of the programme's currency"),
+  redemptions: z.int().describe("Redemptions completed in the range and not cancelled since"),
+  vouchersUsed: z.int().describe("Vouchers used at checkout in the range"),
+});
+
+export const StaffReportSchema = z
+  .object({
+    from: date,
+    to: date,
+    timezone: z.string().describe("The programme's time zone, in which days are counted"),
+    currency: z.string().describe("The programme's currency (salesAmount is in its minor units)"),
+    staff: z
+      .array(
+        StaffCountsSchema.extend({
+          actor: z
+            .string()
+            .nullable()
+            .describe(
+              "staff:<id> (a cashier's or manager's session), key:<id> (an API key), system:...; null: not recorded (before actors were kept)",
+            ),
+          name: z.string().nullable().describe("The staff member's name (or email), the key's name; null if unknown"),
+        }),
+      )
+      .describe("One row per cashier (or key), busiest first"),
+    stores: z
+      .array(StaffCountsSchema.extend({ storeId: z.string().nullable().describe("null: no store named") }))
+      .describe("One row per store (the event's storeId, or the till session's store), busiest first"),
+    totals: StaffCountsSchema,
+  })
+  .openapi("StaffReport");
+
+export type StaffReportQuery = z.infer<typeof StaffReportQuerySchema>;
+export type StaffReport = z.infer<typeof StaffReportSchema>;

@@ -2,15 +2,20 @@ import type { Kysely } from "kysely";
 import type { DB } from "../db/schema.ts";
 import type { Clock } from "../shared/clock.ts";
 import { notFound } from "../shared/errors.ts";
+import type { ActorNames } from "../shared/principal.ts";
 import { ACTIVE_DAYS, redemptionRate, reportRange } from "./reports.rules.ts";
-import type { Overview, OverviewQuery } from "./reports.schemas.ts";
+import type { Overview, OverviewQuery, StaffReport, StaffReportQuery } from "./reports.schemas.ts";
 import * as q from "./reports.sql.ts";
+import { foldStaffActivity } from "./staff-report.rules.ts";
+import { staffActivity } from "./staff-report.sql.ts";
 
 const TOP_REWARDS = 5;
+/** The staff report's default range: the last 30 days. */
+const STAFF_DEFAULT_DAYS = 30;
 
 /** Read-only reports over a programme, in aggregate SQL (no per-member work). */
 export class ReportService {
-  constructor(private readonly deps: { db: Kysely<DB>; clock: Clock }) {}
+  constructor(private readonly deps: { db: Kysely<DB>; clock: Clock; actorNames: ActorNames }) {}
 
   async overview(programId: string, query: OverviewQuery): Promise<Overview> {
     const { db, clock } = this.deps;
@@ -59,6 +64,34 @@ export class ReportService {
       redemptionRate: redemptionRate(totals.redeemed, totals.issued),
       tierDistribution,
       topRewards: rewards,
+    };
+  }
+
+  /**
+   * Per cashier (or key) and per store over whole days in the programme's time zone: enrolments,
+   * sales (count and amount, net of returns) and redemptions, with the staff members' names as
+   * they are now.
+   */
+  async staff(programId: string, query: StaffReportQuery): Promise<StaffReport> {
+    const { db, clock } = this.deps;
+    const program = await q.programTimezone(db, programId);
+    if (!program) throw notFound("Program", programId);
+    const now = clock.now();
+    // Months: the range's periods are not used here, and months keep any allowed range within the period limit.
+    const range = reportRange({ ...query, interval: "month" }, program.timezone, now, STAFF_DEFAULT_DAYS);
+    const folded = foldStaffActivity(await staffActivity(db, programId, range.start, range.end));
+    const names = await this.deps.actorNames(
+      programId,
+      folded.staff.flatMap((s) => (s.actor ? [s.actor] : [])),
+    );
+    return {
+      from: range.from,
+      to: range.to,
+      timezone: program.timezone,
+      currency: program.currency,
+      staff: folded.staff.map((s) => ({ ...s, name: s.actor ? (names.get(s.actor) ?? null) : null })),
+      stores: folded.stores,
+      totals: folded.totals,
     };
   }
 }

@@ -6,7 +6,7 @@ const instants = (dates: Date[]) => `{${dates.map((d) => `"${d.toISOString()}"`)
 
 /** The programme's time zone (report days are its days), or undefined if there is no such programme. */
 export const programTimezone = (db: Db, programId: string) =>
-  db.selectFrom("programs").select("timezone").where("id", "=", programId).executeTakeFirst();
+  db.selectFrom("programs").select(["timezone", "currency"]).where("id", "=", programId).executeTakeFirst();
 
 export interface FlowRow {
   /** 1-based index of the period (width_bucket over the period starts). */

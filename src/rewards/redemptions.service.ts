@@ -1,5 +1,5 @@
 import type { Transaction } from "kysely";
-import type { DB, RedemptionRow } from "../db/schema.ts";
+import type { DB, Db, RedemptionRow, VoucherRow } from "../db/schema.ts";
 import type { MutationContext } from "../idempotency/idempotency.service.ts";
 import { bookOf, type EntryDraft, type MemberBook } from "../ledger/books.rules.ts";
 import { capture, hold, voidHold } from "../ledger/holds.rules.ts";
@@ -13,10 +13,11 @@ import type { ProgramService } from "../programs/programs.service.ts";
 import { DomainError, notFound } from "../shared/errors.ts";
 import { must } from "../shared/must.ts";
 import type { ServiceDeps } from "../shared/service-deps.ts";
+import { codeKey, normalizeCode } from "./codes.rules.ts";
 import * as r from "./redemptions.sql.ts";
 import { hasUnits, issueVouchers, releaseUnits, takeUnits } from "./redemptions.stock.ts";
 import { redemptionView, voucherCheck, voucherRefusal } from "./redemptions.views.ts";
-import { normalizeCode, refusalCode, rewardTerms, unavailableReasons, usedInPeriod, voucherState } from "./rewards.rules.ts";
+import { refusalCode, rewardTerms, unavailableReasons, usedInPeriod, voucherState } from "./rewards.rules.ts";
 import type { CreateRedemptionInput } from "./rewards.schemas.ts";
 import type { TierLookup } from "./rewards.service.ts";
 import * as q from "./rewards.sql.ts";
@@ -97,6 +98,7 @@ export class RedemptionService {
         capture_txn_id: input.reserve ? null : entry.id,
         channel: input.channel ?? null,
         actor: ctx.actor,
+        store_id: ctx.storeId ?? null,
         created_at: now,
         reserved_until: reservedUntil,
         completed_at: input.reserve ? null : now,
@@ -295,26 +297,24 @@ export class RedemptionService {
 
   /** Looks a voucher up for checkout without using it. Another programme's code is not found. */
   async checkVoucher(programId: string, code: string) {
-    const voucher = await q.findVoucher(this.deps.db, programId, normalizeCode(code));
-    if (!voucher) throw notFound("Voucher", normalizeCode(code));
+    const voucher = await findTyped(this.deps.db, programId, code);
     const reward = must(await q.findReward(this.deps.db, programId, voucher.reward_id), "the reward");
     return voucherCheck(voucher, reward, this.deps.clock.now());
   }
 
   /** Marks a voucher used at checkout, once. */
   useVoucher(ctx: MutationContext, programId: string, code: string, input: { orderId?: string; storeId?: string }) {
-    const wanted = normalizeCode(code);
     return this.deps.uow.run(ctx, 200, async (trx) => {
       const now = this.deps.clock.now();
+      const found = await findTyped(trx, programId, code);
       // The conditional update is the check: of two checkouts at once, the second finds it used.
-      const used = await r.markVoucherUsed(trx, programId, wanted, {
+      const used = await r.markVoucherUsed(trx, programId, found.code, {
         now,
         orderId: input.orderId ?? null,
-        storeId: input.storeId ?? null,
+        storeId: input.storeId ?? ctx.storeId ?? null,
         actor: ctx.actor,
       });
-      const voucher = used ?? (await q.findVoucher(trx, programId, wanted));
-      if (!voucher) throw notFound("Voucher", wanted);
+      const voucher = used ?? must(await q.findVoucher(trx, programId, { code: found.code, key: found.code_key }), "the voucher");
       const reward = must(await q.findReward(trx, programId, voucher.reward_id), "the reward");
       if (!used) throw voucherRefusal(voucher, now);
       return voucherCheck(voucher, reward, now);
@@ -361,4 +361,12 @@ export class RedemptionService {
     const byId = new Map(rewards.map((r) => [r.id, r]));
     return { data: vouchers.map((v) => voucherCheck(v, must(byId.get(v.reward_id), "the reward"), now)) };
   }
+}
+
+/** The voucher a code names as typed (any case, with or without its dashes and spaces); not found otherwise. */
+async function findTyped(db: Db, programId: string, typed: string): Promise<VoucherRow> {
+  const key = codeKey(typed);
+  const voucher = key === "" ? undefined : await q.findVoucher(db, programId, { code: normalizeCode(typed), key });
+  if (!voucher) throw notFound("Voucher", normalizeCode(typed));
+  return voucher;
 }

@@ -14,12 +14,12 @@ export const updateRedemption = (trx: Transaction<DB>, id: string, set: Updateab
 export const insertVouchers = (trx: Transaction<DB>, rows: Insertable<VouchersTable>[]): Promise<VoucherRow[]> =>
   trx.insertInto("vouchers").values(rows).returningAll().execute();
 
-/** Issues vouchers of drawn codes; a code the programme already has is skipped (not returned). */
+/** Issues vouchers of drawn codes; a code or match key the programme already has is skipped (not returned). */
 export const insertNewVouchers = (trx: Transaction<DB>, rows: Insertable<VouchersTable>[]): Promise<VoucherRow[]> =>
   trx
     .insertInto("vouchers")
     .values(rows)
-    .onConflict((oc) => oc.columns(["program_id", "code"]).doNothing())
+    .onConflict((oc) => oc.doNothing())
     .returningAll()
     .execute();
 

@@ -1,6 +1,7 @@
 import type { Transaction } from "kysely";
 import type { DB, RedemptionRow, RewardRow, VoucherRow } from "../db/schema.ts";
 import { DomainError } from "../shared/errors.ts";
+import { codeKey } from "./codes.rules.ts";
 import * as r from "./redemptions.sql.ts";
 import { generateCode, voucherExpiry } from "./rewards.rules.ts";
 import * as q from "./rewards.sql.ts";
@@ -54,6 +55,7 @@ export async function issueVouchers(
   const expiresAt = voucherExpiry(now, reward.voucher_valid_days, timezone);
   const row = (code: string) => ({
     code,
+    code_key: codeKey(code),
     program_id: redemption.program_id,
     redemption_id: redemption.id,
     member_id: redemption.member_id,
@@ -69,8 +71,23 @@ export async function issueVouchers(
   // A clash of two random 59-bit codes is all but impossible; drawing again costs nothing.
   for (let attempt = 0; issued.length < redemption.quantity; attempt++) {
     if (attempt >= 5) throw new Error("could not draw unique voucher codes");
-    const codes = Array.from({ length: redemption.quantity - issued.length }, () => generateCode(format));
-    issued.push(...(await r.insertNewVouchers(trx, codes.map(row))));
+    const drawn = Array.from({ length: redemption.quantity - issued.length }, () => row(generateCode(format)));
+    // A pool code of the same key would clash with this one when it is handed out: draw again.
+    const pooled = new Set(
+      (
+        await q.codesByKey(
+          trx,
+          redemption.program_id,
+          drawn.map((d) => d.code_key),
+        )
+      ).map((c) => c.code_key),
+    );
+    issued.push(
+      ...(await r.insertNewVouchers(
+        trx,
+        drawn.filter((d) => !pooled.has(d.code_key)),
+      )),
+    );
   }
   return issued;
 }

@@ -4,8 +4,8 @@ import { fingerprint } from "../idempotency/idempotency.service.ts";
 import { MemberParams } from "../members/members.routes.ts";
 import type { Clock } from "../shared/clock.ts";
 import { PageQuerySchema } from "../shared/schemas.ts";
+import { codeKey } from "./codes.rules.ts";
 import type { RedemptionService } from "./redemptions.service.ts";
-import { normalizeCode } from "./rewards.rules.ts";
 import {
   CancelRedemptionSchema,
   ConfirmRedemptionSchema,
@@ -118,7 +118,8 @@ export function rewardRoutes(services: RewardRoutesDeps) {
       path: "/v1/rewards/{rewardId}/codes",
       tags: catalogue,
       summary: "Import voucher codes into a pool reward",
-      description: "Codes are stored upper case; a code already known anywhere is skipped and listed.",
+      description:
+        "Codes are stored upper case and matched on their letters and digits alone (case, spaces, dashes and other punctuation ignored). A code already known anywhere in the programme is skipped and listed; a code that would match another one (`AB-12` and `AB12`), in this import or already known, is refused (409 conflict) naming both, and nothing is imported.",
       scopes: ["admin"],
       params: RewardParams,
       body: ImportCodesSchema,
@@ -293,10 +294,10 @@ export function rewardRoutes(services: RewardRoutesDeps) {
       response: VoucherCheckSchema,
       responseDescription: "The voucher, now used",
     },
-    // Fingerprinted on the code as stored, so a retry that types it in another case replays.
+    // Fingerprinted on the code's match key, so a retry that types it another way (case, dashes) replays.
     ({ body, params, programId, ctx }) =>
       redemptions.useVoucher(
-        { ...ctx, fingerprint: fingerprint("POST", `/v1/vouchers/${normalizeCode(params.code)}/redeem`, body) },
+        { ...ctx, fingerprint: fingerprint("POST", `/v1/vouchers/${codeKey(params.code)}/redeem`, body) },
         programId,
         params.code,
         body,

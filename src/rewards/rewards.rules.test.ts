@@ -6,7 +6,6 @@ import {
   type MemberStanding,
   maxQuantity,
   nextReward,
-  normalizeCode,
   type RewardTerms,
   refusalCode,
   rewardTerms,
@@ -130,13 +129,6 @@ describe("vouchers", () => {
   it("generates codes from the unambiguous alphabet, in groups of four after the prefix", () => {
     expect(generateCode({ type: "generated", length: 12, prefix: "CAFE" }, () => 0)).toBe("CAFE-AAAA-AAAA-AAAA");
     expect(generateCode({ type: "generated", length: 6 }, () => 30)).toMatch(/^9999-99$/);
-  });
-
-  it.each([
-    [" abcd efgh ", "ABCDEFGH"],
-    ["ab-12", "AB-12"],
-  ])("normalizes %o to %s", (code, normal) => {
-    expect(normalizeCode(code)).toBe(normal);
   });
 
   it.each([

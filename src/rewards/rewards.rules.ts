@@ -178,9 +178,6 @@ export function generateCode(format: Extract<CodeFormat, { type: "generated" }>,
   return [...(format.prefix ? [format.prefix] : []), ...groups].join("-");
 }
 
-/** How a typed code is looked up: trimmed, inner spaces removed, upper case. */
-export const normalizeCode = (code: string) => code.trim().replace(/\s+/g, "").toUpperCase();
-
 /** A voucher issued at `at` is good to the end of the day `days` days later, programme time. */
 export function voucherExpiry(at: Date, days: number | null, timezone: string): Date | null {
   if (days === null) return null;

@@ -310,7 +310,11 @@ export const VoucherParams = z.object({
     .string()
     .min(4)
     .max(100)
-    .openapi({ param: { name: "code", in: "path" }, example: "SB-7KQX-M2RT-9HVD" }),
+    .openapi({
+      param: { name: "code", in: "path" },
+      example: "SB-7KQX-M2RT-9HVD",
+      description: "The voucher code as typed: any case, with or without its dashes, spaces or other punctuation",
+    }),
 });
 
 export type CreateRewardInput = z.infer<typeof CreateRewardSchema>;

@@ -6,12 +6,13 @@ import { spendableBalance } from "../ledger/lots.rules.ts";
 import { segmentsOf } from "../members/members.rules.ts";
 import type { ProgramService } from "../programs/programs.service.ts";
 import { DomainError, notFound } from "../shared/errors.ts";
+import { must } from "../shared/must.ts";
 import type { ServiceDeps } from "../shared/service-deps.ts";
+import { codeKey, normalizeCode } from "./codes.rules.ts";
 import {
   type MemberStanding,
   maxQuantity,
   nextReward,
-  normalizeCode,
   rankRecommendations,
   rewardTerms,
   unavailableReasons,
@@ -192,15 +193,17 @@ export class RewardService {
           `Reward ${rewardId} generates its codes (codeFormat ${row.code_format.type}); only pool rewards take imported codes`,
         );
       }
-      const normalized = codes.map(normalizeCode);
-      const issued = new Set(await q.issuedCodes(trx, programId, normalized));
-      const wanted = [...new Set(normalized)].filter((c) => !issued.has(c));
+      const typed = codesToImport(codes);
+      const known = await q.codesByKey(trx, programId, [...new Set(typed.map((t) => t.key))]);
+      refuseLookalikes(typed, known);
+      const knownCodes = new Set(known.map((k) => k.code));
+      const wanted = [...new Map(typed.filter((t) => !knownCodes.has(t.code)).map((t) => [t.key, t])).values()];
       const now = this.deps.clock.now();
       const inserted = await q.insertCodes(trx, programId, rewardId, wanted, now);
       // A code is skipped when this programme already knows it, or it came earlier in this import.
       const fresh = new Set(inserted.map((r) => r.code));
       const skipped = codes.filter((_, i) => {
-        const code = normalized[i] as string;
+        const code = must(typed[i], "each code's form").code;
         if (!fresh.has(code)) return true;
         fresh.delete(code);
         return false;
@@ -352,5 +355,40 @@ export class RewardService {
         .slice(0, 5)
         .map(([t, points]) => ({ points, expiresAt: new Date(t).toISOString() })),
     };
+  }
+}
+
+/** Each imported code as stored and as matched; a code with no letter or digit could never be typed back. */
+function codesToImport(codes: string[]) {
+  return codes.map((given) => {
+    const key = codeKey(given);
+    if (key === "") {
+      throw new DomainError("validation_error", `Code "${given}" has no letters or digits; a code is matched on those alone`, {
+        field: "codes",
+        code: given,
+      });
+    }
+    return { code: normalizeCode(given), key };
+  });
+}
+
+/**
+ * Codes match on their letters and digits alone, so two spellings of one key (`AB-12`, `AB12`)
+ * would name one voucher: refused, whether both are in this import or one is known already. The
+ * very same code again is no clash (it is skipped, so an import can be sent twice).
+ */
+function refuseLookalikes(typed: { code: string; key: string }[], known: { code: string; code_key: string }[]) {
+  const byKey = new Map(known.map((k) => [k.code_key, { code: k.code, known: true }]));
+  for (const t of typed) {
+    const other = byKey.get(t.key);
+    if (!other) byKey.set(t.key, { code: t.code, known: false });
+    else if (other.code !== t.code) {
+      const where = other.known ? "which this programme already has" : "also in this import";
+      throw new DomainError(
+        "conflict",
+        `Code ${t.code} matches ${other.code}, ${where}: codes are matched on their letters and digits alone (case, spaces and dashes ignored), so the two would be one voucher. Leave one of them out.`,
+        { code: t.code, existing: other.code },
+      );
+    }
   }
 }

@@ -151,8 +151,23 @@ export async function vouchersOf(db: Db, redemptionIds: string[]): Promise<Vouch
   return db.selectFrom("vouchers").selectAll().where("redemption_id", "in", redemptionIds).orderBy("code").execute();
 }
 
-export async function findVoucher(db: Db, programId: string, code: string): Promise<VoucherRow | undefined> {
-  return db.selectFrom("vouchers").selectAll().where("program_id", "=", programId).where("code", "=", code).executeTakeFirst();
+/**
+ * The voucher a typed code names: by its match key, or by its exact stored spelling, which wins
+ * (only codes that collided before keys existed, see migration 0010, are found by spelling alone).
+ */
+export async function findVoucher(
+  db: Db,
+  programId: string,
+  typed: { code: string; key: string },
+): Promise<VoucherRow | undefined> {
+  const rows = await db
+    .selectFrom("vouchers")
+    .selectAll()
+    .where("program_id", "=", programId)
+    .where((eb) => eb.or([eb("code_key", "=", typed.key), eb("code", "=", typed.code)]))
+    .limit(2)
+    .execute();
+  return rows.find((v) => v.code === typed.code) ?? rows[0];
 }
 
 export async function listMemberRedemptions(db: Db, memberId: string, limit: number, cursor?: string) {
@@ -282,24 +297,37 @@ export async function unitsTaken(trx: Transaction<DB>, rewardId: string): Promis
   return Number(row?.n ?? 0);
 }
 
-/** Which of these codes the programme has already issued as vouchers. */
-export async function issuedCodes(db: Db, programId: string, codes: string[]): Promise<string[]> {
-  const rows = await db
+/** The codes (pool or issued) of the programme whose match keys are among `keys`. */
+export async function codesByKey(db: Db, programId: string, keys: string[]): Promise<{ code: string; code_key: string }[]> {
+  if (keys.length === 0) return [];
+  return db
     .selectFrom("vouchers")
-    .select("code")
+    .select(["code", "code_key"])
     .where("program_id", "=", programId)
-    .where("code", "in", codes)
+    .where("code_key", "in", keys)
+    .union(
+      db
+        .selectFrom("reward_codes")
+        .select(["code", "code_key"])
+        .where("program_id", "=", programId)
+        .where("code_key", "in", keys),
+    )
     .execute();
-  return rows.map((v) => v.code);
 }
 
-/** Adds codes to a reward's pool and returns those added (a code the programme already has is skipped). */
-export async function insertCodes(trx: Transaction<DB>, programId: string, rewardId: string, codes: string[], now: Date) {
+/** Adds codes to a reward's pool and returns those added (a code or key the programme already has is skipped). */
+export async function insertCodes(
+  trx: Transaction<DB>,
+  programId: string,
+  rewardId: string,
+  codes: { code: string; key: string }[],
+  now: Date,
+) {
   if (codes.length === 0) return [];
   return trx
     .insertInto("reward_codes")
-    .values(codes.map((code) => ({ code, program_id: programId, reward_id: rewardId, created_at: now })))
-    .onConflict((oc) => oc.columns(["program_id", "code"]).doNothing())
+    .values(codes.map((c) => ({ code: c.code, code_key: c.key, program_id: programId, reward_id: rewardId, created_at: now })))
+    .onConflict((oc) => oc.doNothing())
     .returning("code")
     .execute();
 }

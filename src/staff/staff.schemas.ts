@@ -52,6 +52,15 @@ export const SignInSchema = z
       ),
     email: z.email().max(320),
     password: z.string().min(1).max(200),
+    storeId: z
+      .string()
+      .trim()
+      .min(1)
+      .max(200)
+      .optional()
+      .describe(
+        "The store a till signs in for: the default storeId of the session's events, and the store of its enrolments, redemptions and voucher uses (the staff report counts by it)",
+      ),
   })
   .strict()
   .openapi("SignIn");
@@ -61,6 +70,7 @@ export const SessionSchema = z
     staff: StaffSchema,
     csrfToken: z.string().describe("Send it back as X-CSRF-Token on every change made with this session"),
     expiresAt: z.iso.datetime(),
+    storeId: z.string().nullable().describe("The store the session was opened for, if any"),
   })
   .openapi("StaffSession");
 

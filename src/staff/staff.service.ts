@@ -28,6 +28,7 @@ export interface StaffSession {
   programId: string;
   role: StaffRow["role"];
   csrfToken: string;
+  storeId: string | null;
 }
 
 // Checked against when an email is unknown, so a wrong email costs as long as a wrong password.
@@ -176,13 +177,19 @@ export class StaffService {
         staffId: row.id,
         programId: row.program_id,
         csrfToken,
+        storeId: input.storeId ?? null,
         now,
         expiresAt,
       });
     });
     return {
       token,
-      session: { staff: staffView({ ...row, last_sign_in_at: now }), csrfToken, expiresAt: expiresAt.toISOString() },
+      session: {
+        staff: staffView({ ...row, last_sign_in_at: now }),
+        csrfToken,
+        expiresAt: expiresAt.toISOString(),
+        storeId: input.storeId ?? null,
+      },
     };
   }
 
@@ -196,14 +203,16 @@ export class StaffService {
   /** The live session a cookie token names, or null (unknown, expired, revoked, or staff disabled). */
   async session(token: string): Promise<StaffSession | null> {
     const row = await q.findActiveSession(this.deps.db, hashSecret(token), this.deps.clock.now());
-    return row ? { staffId: row.staff_id, programId: row.program_id, role: row.role, csrfToken: row.csrf_token } : null;
+    return row
+      ? { staffId: row.staff_id, programId: row.program_id, role: row.role, csrfToken: row.csrf_token, storeId: row.store_id }
+      : null;
   }
 
   async me(token: string) {
     const found = await q.findSessionWithStaff(this.deps.db, hashSecret(token), this.deps.clock.now());
     if (!found) throw new DomainError("unauthorized", "Not signed in");
-    const { csrf_token, expires_at, ...row } = found;
-    return { staff: staffView(row), csrfToken: csrf_token, expiresAt: expires_at.toISOString() };
+    const { csrf_token, expires_at, store_id, ...row } = found;
+    return { staff: staffView(row), csrfToken: csrf_token, expiresAt: expires_at.toISOString(), storeId: store_id };
   }
 
   async signOut(token: string): Promise<void> {

@@ -77,7 +77,15 @@ export const recordSignIn = (trx: Transaction<DB>, staffId: string, now: Date, r
 
 export const insertSession = (
   trx: Transaction<DB>,
-  session: { tokenHash: string; staffId: string; programId: string; csrfToken: string; now: Date; expiresAt: Date },
+  session: {
+    tokenHash: string;
+    staffId: string;
+    programId: string;
+    csrfToken: string;
+    storeId: string | null;
+    now: Date;
+    expiresAt: Date;
+  },
 ) =>
   trx
     .insertInto("staff_sessions")
@@ -86,6 +94,7 @@ export const insertSession = (
       staff_id: session.staffId,
       program_id: session.programId,
       csrf_token: session.csrfToken,
+      store_id: session.storeId,
       created_at: session.now,
       expires_at: session.expiresAt,
     })
@@ -110,7 +119,7 @@ export const findActiveSession = (db: Kysely<DB>, tokenHash: string, now: Date) 
   db
     .selectFrom("staff_sessions as s")
     .innerJoin("staff as f", "f.id", "s.staff_id")
-    .select(["s.staff_id", "s.program_id", "s.csrf_token", "f.role"])
+    .select(["s.staff_id", "s.program_id", "s.csrf_token", "s.store_id", "f.role"])
     .where("s.token_hash", "=", tokenHash)
     .where("s.revoked_at", "is", null)
     .where("s.expires_at", ">", now)
@@ -123,7 +132,7 @@ export const findSessionWithStaff = (db: Kysely<DB>, tokenHash: string, now: Dat
     .selectFrom("staff_sessions as s")
     .innerJoin("staff as f", "f.id", "s.staff_id")
     .selectAll("f")
-    .select(["s.csrf_token", "s.expires_at"])
+    .select(["s.csrf_token", "s.expires_at", "s.store_id"])
     .where("s.token_hash", "=", tokenHash)
     .where("s.revoked_at", "is", null)
     .where("s.expires_at", ">", now)

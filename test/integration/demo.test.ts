@@ -93,7 +93,7 @@ describe("the demo programme on a fresh embedded database", () => {
 
   it("reads well in the overview: points every month, and issued less redeemed and expired is what members hold", async () => {
     if (!demo) throw new Error("the demo was not seeded");
-    const reports = new ReportService({ db: database.db, clock: { now: () => NOW } });
+    const reports = new ReportService({ db: database.db, clock: { now: () => NOW }, actorNames: async () => new Map() });
     const overview = await reports.overview(demo.programId, { from: "2025-06-01", to: "2026-06-15", interval: "month" });
     expect(overview.members).toBe(demo.counts.members);
     expect(overview.activeMembers).toBeGreaterThan(20);

@@ -13,6 +13,7 @@ import RuleEdit from "./pages/RuleEdit.tsx";
 import Rules from "./pages/Rules.tsx";
 import Settings from "./pages/Settings.tsx";
 import Staff from "./pages/Staff.tsx";
+import StaffReport from "./pages/StaffReport.tsx";
 import Tiers from "./pages/Tiers.tsx";
 import Vouchers from "./pages/Vouchers.tsx";
 import { StaffGate } from "./StaffGate.tsx";
@@ -29,6 +30,7 @@ interface Page {
 /** Every console page, who may open it, and its place in the navigation (pages with a label). */
 const PAGES: Page[] = [
   { path: "/", label: "Overview", roles: CAN.reports, element: <Overview /> },
+  { path: "/reports/staff", label: "Staff report", roles: CAN.reports, element: <StaffReport /> },
   { path: "/members", label: "Members", roles: CAN.members, element: <Members /> },
   { path: "/members/:memberId", roles: CAN.members, element: <MemberDetail /> },
   { path: "/campaigns", label: "Campaigns", roles: CAN.design, element: <Campaigns /> },

@@ -7,9 +7,10 @@ import { SessionProvider, useSessionQuery } from "./session.tsx";
 
 /**
  * What the staff apps (console and point of sale) show before their own pages: the sign-in form
- * when signed out, then the staff member's session and programme for `useSession()`.
+ * when signed out (a till's also asks for its store), then the staff member's session and
+ * programme for `useSession()`.
  */
-export function StaffGate({ children }: { children: ReactNode }) {
+export function StaffGate({ children, till = false }: { children: ReactNode; till?: boolean }) {
   const session = useSessionQuery();
   const program = useQuery({
     queryKey: programKeys.current,
@@ -18,7 +19,7 @@ export function StaffGate({ children }: { children: ReactNode }) {
   });
   if (session.isPending) return <p className="centered">Loading…</p>;
   if (session.error) return <ErrorAlert error={session.error} />;
-  if (!session.data) return <SignIn />;
+  if (!session.data) return <SignIn till={till} />;
   if (program.error) return <ErrorAlert error={program.error} />;
   if (!program.data) return <p className="centered">Loading…</p>;
   return (

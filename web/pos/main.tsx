@@ -19,7 +19,7 @@ const queryClient = createStaffQueryClient();
 /** The point of sale: cashiers, managers and owners sign in with their staff account. */
 function App() {
   return (
-    <StaffGate>
+    <StaffGate till>
       <PointOfSale />
     </StaffGate>
   );
@@ -84,6 +84,7 @@ function PointOfSale() {
         <span className="row">
           <span>
             {session.staff.name ?? session.staff.email} <span className="muted-on-dark">({session.staff.role})</span>
+            {session.storeId && <span className="muted-on-dark"> · Store {session.storeId}</span>}
           </span>
           <button type="button" className="secondary" onClick={() => void signOut()}>
             Sign out

@@ -36,7 +36,7 @@ export function Versions({ kind, id, showStatus = false }: { kind: "rule" | "cam
                 <td className="num">{v.version}</td>
                 {showStatus && <td>{String(v.definition.status ?? "")}</td>}
                 <td>{formatDateTime(v.createdAt)}</td>
-                <td>{v.actor}</td>
+                <td title={v.actor}>{v.actorName ?? v.actor}</td>
               </tr>
             ))}
           </tbody>

@@ -22,13 +22,15 @@ function Empty({ children }: { children: string }) {
   return <p className="muted">{children}</p>;
 }
 
-/** Who did it, in words: you, another staff member, an API key or the server's own due work. */
-function actorLabel(actor: string, you: string): string {
-  if (actor === `staff:${you}`) return "You";
-  if (actor.startsWith("staff:")) return "Staff";
-  if (actor.startsWith("system:")) return "System";
-  if (actor.startsWith("key:")) return "API key";
-  return actor;
+/** Who did it, by name (the cashier, the API key, the system), "you" for yourself; a kind when the name is unknown. */
+function actorLabel(entry: { actor: string; actorName: string | null }, you: string): string {
+  const name = entry.actorName;
+  if (entry.actor === `staff:${you}`) return name ? `${name} (you)` : "You";
+  if (name) return name;
+  if (entry.actor.startsWith("staff:")) return "Staff";
+  if (entry.actor.startsWith("system:")) return "System";
+  if (entry.actor.startsWith("key:")) return "API key";
+  return entry.actor;
 }
 
 export function LedgerHistory({ memberId }: { memberId: string }) {
@@ -66,7 +68,7 @@ export function LedgerHistory({ memberId }: { memberId: string }) {
                     {e.reason && <div className="muted">{LEDGER_EXPLANATIONS[e.type]}</div>}
                     {e.reversedByTransactionId && <div className="muted">Reversed later</div>}
                   </td>
-                  <td>{actorLabel(e.actor, session.staff.id)}</td>
+                  <td>{actorLabel(e, session.staff.id)}</td>
                 </tr>
               ))}
             </tbody>

@@ -4,26 +4,11 @@ import { useSearchParams } from "react-router";
 import { Bar, BarChart, CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import { ErrorAlert, Field, fieldError, formatNumber, formatPoints, Stat } from "../../shared/ui.tsx";
 import { getOverview, type Overview as Report, reportKeys } from "../api/reports.ts";
+import { shift, today } from "../report-dates.ts";
 import { useSession } from "../session.tsx";
 import { Checklist } from "../setup/Checklist.tsx";
 
 const COLORS = { issued: "#5b3cc4", redeemed: "#067647", expired: "#b42318" };
-
-/** Today in the programme's time zone, as YYYY-MM-DD. */
-function today(timezone: string): string {
-  return new Intl.DateTimeFormat("en-CA", { timeZone: timezone, year: "numeric", month: "2-digit", day: "2-digit" }).format(
-    new Date(),
-  );
-}
-
-/** A YYYY-MM-DD date moved by whole days or months (calendar arithmetic, no time zone involved). */
-function shift(date: string, by: { days?: number; months?: number }): string {
-  const [y, m, d] = date.split("-").map(Number) as [number, number, number];
-  const at = new Date(Date.UTC(y, m - 1 + (by.months ?? 0), 1));
-  const lastDay = new Date(Date.UTC(at.getUTCFullYear(), at.getUTCMonth() + 1, 0)).getUTCDate();
-  at.setUTCDate(Math.min(d, lastDay) + (by.days ?? 0));
-  return at.toISOString().slice(0, 10);
-}
 
 const PRESETS = [
   { label: "30 days", from: (to: string) => shift(to, { days: -29 }) },

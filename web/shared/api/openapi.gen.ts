@@ -2132,7 +2132,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": components["schemas"]["LedgerEntry"];
+                        "application/json": components["schemas"]["LedgerEntryRead"];
                     };
                 };
                 /** @description Invalid input (validation_error); nothing was written */
@@ -4084,7 +4084,7 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            data: components["schemas"]["LedgerEntry"][];
+                            data: components["schemas"]["LedgerEntryRead"][];
                             nextCursor: string | null;
                         };
                     };
@@ -6798,6 +6798,95 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/reports/staff": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Enrolments, sales and redemptions per cashier and per store
+         * @description For managers: per cashier (each staff member's till or console session; API keys by name) and per store, the members enrolled, the purchases recorded (count and amount, net of returns: a purchase returned in full is not counted) and the redemptions completed (not cancelled since) and vouchers used, over whole days in the programme's time zone (`to` inclusive; default the last 30 days). Sales count by when they happened, the rest by when they were made. A store is the event's `storeId`, or the store the till session was opened for (`storeId` at sign-in). Owners, managers, admin and read keys.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description First day (YYYY-MM-DD, programme time); default 29 days before `to` */
+                    from?: string;
+                    /** @description Last day, inclusive (YYYY-MM-DD, programme time); default today */
+                    to?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The staff report */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["StaffReport"];
+                    };
+                };
+                /** @description Invalid input (validation_error); nothing was written */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Missing or invalid API key (unauthorized) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The key's scope does not allow this (forbidden) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found in this programme (not_found) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unexpected failure (internal_error); nothing was written */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/rewards": {
         parameters: {
             query?: never;
@@ -7170,7 +7259,7 @@ export interface paths {
         put?: never;
         /**
          * Import voucher codes into a pool reward
-         * @description Codes are stored upper case; a code already known anywhere is skipped and listed.
+         * @description Codes are stored upper case and matched on their letters and digits alone (case, spaces, dashes and other punctuation ignored). A code already known anywhere in the programme is skipped and listed; a code that would match another one (`AB-12` and `AB12`), in this import or already known, is refused (409 conflict) naming both, and nothing is imported.
          */
         post: {
             parameters: {
@@ -8503,6 +8592,7 @@ export interface paths {
                 query?: never;
                 header?: never;
                 path: {
+                    /** @description The voucher code as typed: any case, with or without its dashes, spaces or other punctuation */
                     code: string;
                 };
                 cookie?: never;
@@ -8594,6 +8684,7 @@ export interface paths {
                     "idempotency-key"?: string;
                 };
                 path: {
+                    /** @description The voucher code as typed: any case, with or without its dashes, spaces or other punctuation */
                     code: string;
                 };
                 cookie?: never;
@@ -9760,7 +9851,7 @@ export interface components {
             asOf?: string;
         };
         LedgerEntry: {
-            /** @description key:<id> for API calls, system:jobs for due work */
+            /** @description Who made it: staff:<id> for a staff session (the till's cashier, the console), key:<id> for an API key, system:jobs for due work */
             actor: string;
             counterpartyMemberId: string | null;
             /** Format: date-time */
@@ -9787,6 +9878,10 @@ export interface components {
             reversesTransactionId: string | null;
             /** @enum {string} */
             type: "earn" | "adjustment" | "transfer" | "hold" | "capture" | "void" | "activation" | "expiry" | "reversal";
+        };
+        LedgerEntryRead: components["schemas"]["LedgerEntry"] & {
+            /** @description The staff member's name (or email), the API key's name, or what the system actor is; null if unknown */
+            actorName: string | null;
         };
         LedgerResult: {
             balance: components["schemas"]["BalanceSnapshot"];
@@ -10552,6 +10647,8 @@ export interface components {
             password: string;
             /** @description Needed only when the email has accounts in several programmes that this password opens (then a 400 with an issue at programId lists them) */
             programId?: string;
+            /** @description The store a till signs in for: the default storeId of the session's events, and the store of its enrolments, redemptions and voucher uses (the staff report counts by it) */
+            storeId?: string;
         };
         SkippedRule: {
             campaignId: string | null;
@@ -10581,12 +10678,76 @@ export interface components {
             /** @enum {string} */
             status: "active" | "disabled";
         };
+        StaffReport: {
+            /** @description The programme's currency (salesAmount is in its minor units) */
+            currency: string;
+            /**
+             * Format: date
+             * @description YYYY-MM-DD, in the years 1900 to 9999
+             * @example 2026-11-23
+             */
+            from: string;
+            /** @description One row per cashier (or key), busiest first */
+            staff: {
+                /** @description staff:<id> (a cashier's or manager's session), key:<id> (an API key), system:...; null: not recorded (before actors were kept) */
+                actor: string | null;
+                /** @description Members enrolled (by POST /v1/members or by an event naming an unknown member) */
+                enrolments: number;
+                /** @description The staff member's name (or email), the key's name; null if unknown */
+                name: string | null;
+                /** @description Redemptions completed in the range and not cancelled since */
+                redemptions: number;
+                /** @description Purchases recorded that happened in the range, not returned in full since */
+                sales: number;
+                /** @description Their amount net of returns, in minor units of the programme's currency */
+                salesAmount: number;
+                /** @description Vouchers used at checkout in the range */
+                vouchersUsed: number;
+            }[];
+            /** @description One row per store (the event's storeId, or the till session's store), busiest first */
+            stores: {
+                /** @description Members enrolled (by POST /v1/members or by an event naming an unknown member) */
+                enrolments: number;
+                /** @description Redemptions completed in the range and not cancelled since */
+                redemptions: number;
+                /** @description Purchases recorded that happened in the range, not returned in full since */
+                sales: number;
+                /** @description Their amount net of returns, in minor units of the programme's currency */
+                salesAmount: number;
+                /** @description null: no store named */
+                storeId: string | null;
+                /** @description Vouchers used at checkout in the range */
+                vouchersUsed: number;
+            }[];
+            /** @description The programme's time zone, in which days are counted */
+            timezone: string;
+            /**
+             * Format: date
+             * @description YYYY-MM-DD, in the years 1900 to 9999
+             * @example 2026-11-23
+             */
+            to: string;
+            totals: {
+                /** @description Members enrolled (by POST /v1/members or by an event naming an unknown member) */
+                enrolments: number;
+                /** @description Redemptions completed in the range and not cancelled since */
+                redemptions: number;
+                /** @description Purchases recorded that happened in the range, not returned in full since */
+                sales: number;
+                /** @description Their amount net of returns, in minor units of the programme's currency */
+                salesAmount: number;
+                /** @description Vouchers used at checkout in the range */
+                vouchersUsed: number;
+            };
+        };
         StaffSession: {
             /** @description Send it back as X-CSRF-Token on every change made with this session */
             csrfToken: string;
             /** Format: date-time */
             expiresAt: string;
             staff: components["schemas"]["Staff"];
+            /** @description The store the session was opened for, if any */
+            storeId: string | null;
         };
         Tier: {
             benefits: string[];
@@ -10922,7 +11083,10 @@ export interface components {
             storeId?: string;
         };
         Version: {
+            /** @description Who saved it: staff:<id> for a staff session, key:<id> for an API key */
             actor: string;
+            /** @description The staff member's name (or email), or the API key's name, as they are now */
+            actorName: string | null;
             /** Format: date-time */
             createdAt: string;
             definition: {
