@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { isSupportedCountry } from "libphonenumber-js";
+import { MAX_POINTS_PER_OPERATION } from "../shared/points.ts";
 import { ClawbackPolicySchema, ReturnPolicySchema } from "../ledger/ledger.schemas.ts";
 import { isValidCurrency, isValidTimezone } from "./programs.rules.ts";
 
@@ -43,6 +44,14 @@ const pointValue = z
   .min(0)
   .max(1_000_000)
   .describe("What one point costs the programme, in minor units of its currency (campaign cost reports)");
+const maxPurchaseAmount = z
+  .int()
+  .min(1)
+  .max(MAX_POINTS_PER_OPERATION)
+  .describe(
+    "The largest purchase accepted, in minor units: a purchase above it is refused (a mistyped amount at a till). Default 10,000 in the currency's major unit (1000000 for USD)",
+  );
+
 export const ReferralPolicySchema = z
   .object({
     referrerPoints: z.int().min(0).max(1_000_000),
@@ -93,6 +102,7 @@ export const CreateProgramSchema = z
     pointValue: pointValue.default(1),
     referralPolicy: ReferralPolicySchema.nullable().default(null),
     paymentPolicy: PaymentPolicySchema.nullable().default(null),
+    maxPurchaseAmount: maxPurchaseAmount.optional(),
   })
   .strict()
   .openapi("CreateProgram");
@@ -111,6 +121,7 @@ export const UpdateProgramSchema = z
     pointValue: pointValue.optional(),
     referralPolicy: ReferralPolicySchema.nullable().optional(),
     paymentPolicy: PaymentPolicySchema.nullable().optional(),
+    maxPurchaseAmount: maxPurchaseAmount.nullable().optional().describe("null: back to the default"),
   })
   .strict()
   .openapi("UpdateProgram");
@@ -131,6 +142,7 @@ export const ProgramSchema = z
     pointValue: z.number(),
     referralPolicy: ReferralPolicySchema.nullable(),
     paymentPolicy: PaymentPolicySchema.nullable(),
+    maxPurchaseAmount: z.int().describe("The largest purchase accepted, in minor units (the programme's own or the default)"),
     createdAt: z.iso.datetime(),
     updatedAt: z.iso.datetime(),
   })
