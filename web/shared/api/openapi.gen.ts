@@ -3010,6 +3010,8 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
+                    /** @description Exact match; spaces and dashes ignored */
+                    cardNumber?: string;
                     /** @description nextCursor from the previous page */
                     cursor?: string;
                     /** @description Exact match, case-insensitive */
@@ -5840,6 +5842,90 @@ export interface paths {
         };
         trace?: never;
     };
+    "/v1/purchase-stats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The usual basket and the largest purchase accepted
+         * @description What a till checks an amount against before sending it: the programme's largest accepted purchase (refused above it) and, from its latest purchases, the amount above which the cashier is asked to confirm.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The programme's purchase figures */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PurchaseStats"];
+                    };
+                };
+                /** @description Invalid input (validation_error); nothing was written */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Missing or invalid API key (unauthorized) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The key's scope does not allow this (forbidden) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found in this programme (not_found) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unexpected failure (internal_error); nothing was written */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/redemptions/{redemptionId}": {
         parameters: {
             query?: never;
@@ -8573,6 +8659,8 @@ export interface components {
              * @default 30
              */
             guestClaimDays: number;
+            /** @description The largest purchase accepted, in minor units: a purchase above it is refused (a mistyped amount at a till). Default 10,000 in the currency's major unit (1000000 for USD) */
+            maxPurchaseAmount?: number;
             name: string;
             paymentPolicy?: components["schemas"]["PaymentPolicy"];
             /**
@@ -8852,6 +8940,8 @@ export interface components {
             /** @description For a return: the purchase it returns */
             originalEventId?: string;
             partnerId?: string;
+            /** @description For a return: why (e.g. `void at till`), kept in the ledger entry the member's history shows */
+            reason?: string;
             /** @description A guest purchase is claimed later by this id (defaults to the event id) */
             receiptId?: string;
             storeId?: string;
@@ -9067,6 +9157,8 @@ export interface components {
         Me: {
             balance: components["schemas"]["Balance"] & unknown;
             birthDate: string | null;
+            /** @description The member's card: 12 digits given at enrolment, unique, shown as a QR code in the portal and found by a till's lookup */
+            cardNumber: string;
             /** Format: date-time */
             createdAt: string;
             email: string | null;
@@ -9135,6 +9227,8 @@ export interface components {
                 [key: string]: unknown;
             };
             birthDate: string | null;
+            /** @description The member's card: 12 digits given at enrolment, unique, shown as a QR code in the portal and found by a till's lookup */
+            cardNumber: string;
             /** Format: date-time */
             createdAt: string;
             email: string | null;
@@ -9309,6 +9403,8 @@ export interface components {
         };
         OwnMember: {
             birthDate: string | null;
+            /** @description The member's card: 12 digits given at enrolment, unique, shown as a QR code in the portal and found by a till's lookup */
+            cardNumber: string;
             /** Format: date-time */
             createdAt: string;
             email: string | null;
@@ -9478,6 +9574,8 @@ export interface components {
             guestClaimDays: number;
             /** @example prg_01jx5y3k1m9t0v6h2c4d8e7f9a */
             id: string;
+            /** @description The largest purchase accepted, in minor units (the programme's own or the default) */
+            maxPurchaseAmount: number;
             name: string;
             paymentPolicy: components["schemas"]["PaymentPolicy"];
             pendingDays: number;
@@ -9497,6 +9595,19 @@ export interface components {
             unknownMemberPolicy: "reject" | "enroll" | "guest";
             /** Format: date-time */
             updatedAt: string;
+        };
+        PurchaseStats: {
+            /** @description A till asks the cashier to confirm an amount above this: the larger of 5 medians and the 99th percentile; null: too few purchases to tell */
+            confirmAbove: number | null;
+            currency: string;
+            /** @description The largest purchase accepted, in minor units: larger ones are refused */
+            maxPurchaseAmount: number;
+            /** @description Minor units; null: fewer than 20 purchases */
+            median: number | null;
+            /** @description The 99th percentile, minor units; null: fewer than 20 purchases */
+            p99: number | null;
+            /** @description Purchases looked at: the latest 500 with an amount */
+            sample: number;
         };
         PutTiers: {
             policy: components["schemas"]["TierPolicy"];
@@ -9986,6 +10097,8 @@ export interface components {
             country?: string | null;
             /** @description How long after a guest purchase a member may claim it */
             guestClaimDays?: number;
+            /** @description null: back to the default */
+            maxPurchaseAmount?: number | null;
             name?: string;
             paymentPolicy?: components["schemas"]["PaymentPolicy"];
             /** @description Days before credited points become available (e.g. past a return window) */
