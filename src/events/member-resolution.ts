@@ -4,8 +4,8 @@ import { normalizeEmail, normalizePhone, segmentsOf } from "../members/members.r
 import { DomainError, notFound } from "../shared/errors.ts";
 import type { KnownMember, OriginalPurchase } from "./earn-reads.sql.ts";
 import { findMembers, findOriginals } from "./earn-reads.sql.ts";
-import type { EventProgram } from "./events.sql.ts";
 import { checkPurchaseAmount } from "./events.rules.ts";
+import type { EventProgram } from "./events.sql.ts";
 import type { ValidEvent } from "./ingest.ts";
 import { normalizeEvent } from "./normalize-event.ts";
 import type { EnrolmentRef, PreparedEvent } from "./prepared-event.ts";

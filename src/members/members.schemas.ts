@@ -61,7 +61,9 @@ export const MemberSchema = z
     referralCode: z.string().describe("Share it: new members who enrol with it are linked to this member"),
     cardNumber: z
       .string()
-      .describe("The member's card: 12 digits given at enrolment, unique, shown as a QR code in the portal and found by a till's lookup"),
+      .describe(
+        "The member's card: 12 digits given at enrolment, unique, shown as a QR code in the portal and found by a till's lookup",
+      ),
     referredBy: z.string().nullable().describe("The member whose referral code this member enrolled with"),
     marketingConsent: z
       .object({

@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { isSupportedCountry } from "libphonenumber-js";
-import { MAX_POINTS_PER_OPERATION } from "../shared/points.ts";
 import { ClawbackPolicySchema, ReturnPolicySchema } from "../ledger/ledger.schemas.ts";
+import { MAX_POINTS_PER_OPERATION } from "../shared/points.ts";
 import { isValidCurrency, isValidTimezone } from "./programs.rules.ts";
 
 export const ExpiryPolicySchema = z

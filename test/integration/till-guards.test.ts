@@ -123,7 +123,14 @@ describe.each(engines())("till guards on %s", (engine) => {
     const p = await programWithRule();
     const m = await p.createMember({});
     const empty = (await p.call("GET", "/v1/purchase-stats")).body;
-    expect(empty).toEqual({ currency: "USD", maxPurchaseAmount: 1_000_000, sample: 0, median: null, p99: null, confirmAbove: null });
+    expect(empty).toEqual({
+      currency: "USD",
+      maxPurchaseAmount: 1_000_000,
+      sample: 0,
+      median: null,
+      p99: null,
+      confirmAbove: null,
+    });
     const events = Array.from({ length: 24 }, (_, i) => ({
       id: `u-${i}`,
       type: "purchase",

@@ -1,19 +1,21 @@
 import { useQuery } from "@tanstack/react-query";
 import { ErrorAlert, formatPoints } from "../shared/ui.tsx";
-import { getBalance, getMember, type Member, memberKeys } from "./api/members.ts";
+import { getBalance, getMember, getTierStatus, type Member, memberKeys } from "./api/members.ts";
 import { memberLabel } from "./lookup.ts";
 
 export function useMemberDetail(id: string) {
   return useQuery({ queryKey: memberKeys.detail(id), queryFn: () => getMember(id) });
 }
 
-/** Who the member is and what they have: name, tier, available and pending points, next reward. */
+/** Who the member is and what they have: name, tier and its benefits, available and pending points, next reward. */
 export function MemberPanel({ member }: { member: Member }) {
   const detail = useMemberDetail(member.id);
   const balance = useQuery({
     queryKey: memberKeys.balance(member.id),
     queryFn: () => getBalance(member.id),
   });
+  const tier = useQuery({ queryKey: memberKeys.tier(member.id), queryFn: () => getTierStatus(member.id) });
+  const benefits = tier.data?.tier?.benefits ?? [];
   const m = detail.data ?? member;
   const loyalty = detail.data?.loyalty;
   return (
@@ -26,8 +28,19 @@ export function MemberPanel({ member }: { member: Member }) {
         </span>
       </div>
       <p className="muted pos-contact">
-        {[m.phone, m.email, m.externalId && `card ${m.externalId}`].filter(Boolean).join(" · ")}
+        {[m.phone, m.email, m.externalId && `id ${m.externalId}`, `card ${m.cardNumber}`].filter(Boolean).join(" · ")}
       </p>
+      {benefits.length > 0 && (
+        <div className="pos-benefits">
+          <strong id="pos-benefits-title">{tier.data?.tier?.name} benefits</strong>{" "}
+          <span className="muted">(honour by hand)</span>
+          <ul aria-labelledby="pos-benefits-title">
+            {benefits.map((b) => (
+              <li key={b}>{b}</li>
+            ))}
+          </ul>
+        </div>
+      )}
       <dl className="pos-balance" aria-live="polite">
         <div>
           <dt>Available</dt>
@@ -54,7 +67,7 @@ export function MemberPanel({ member }: { member: Member }) {
           </dd>
         </div>
       </dl>
-      <ErrorAlert error={detail.error ?? balance.error} />
+      <ErrorAlert error={detail.error ?? balance.error ?? tier.error} />
     </section>
   );
 }
