@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { groupCardNumber, qrPath } from "./MemberCard.tsx";
+import { groupCardNumber, qrPath } from "./member-card.ts";
 
 describe("qrPath", () => {
   it.each([
