@@ -109,6 +109,9 @@ describe.runIf(browserAvailable())("point of sale", () => {
       const panel = page.getByRole("region", { name: "Ada Lovelace" });
       await poll(() => panel.textContent()).toContain("Available");
       await poll(() => panel.textContent()).toContain("Free latte in 20 pts");
+      // A programme without tiers: no tier, no benefits, and no error about it.
+      expect(await panel.textContent()).toContain("No tier");
+      expect(await panel.getByRole("alert").count()).toBe(0);
       await checkPage(t, `pos-member${suffix}`);
       // Tab order from the amount: record, add an item, then the voucher field and its button (no reward affordable yet).
       expect(await tabThrough(page, 4)).toEqual(["button:Record purchase", "button:Add item", "input:", "button:Check"]);
@@ -366,6 +369,8 @@ describe.runIf(browserAvailable())("point of sale", () => {
     await poll(() => focused(page)).toBe("Amount (USD)");
     const panel = page.getByRole("region", { name: "Ada Lovelace" });
     await poll(() => panel.textContent()).toContain("Green benefits");
+    await poll(() => panel.locator(".badge").first().textContent()).toBe("Green");
+    await poll(() => page.getByRole("region", { name: /Rewards/ }).textContent()).toContain("Not yet");
     expect(await page.getByRole("list", { name: "Green benefits" }).textContent()).toContain("Free refill on filter coffee");
     expect(await panel.textContent()).toContain(`card ${card}`);
     await checkPage(t, "pos-benefits");
@@ -395,6 +400,8 @@ describe.runIf(browserAvailable())("point of sale", () => {
     await poll(() => text(page)).toContain("Sale voided");
     expect(await text(page)).toContain("$250.00 returned: 250 pts taken back.");
     await poll(() => page.getByTestId("available").textContent()).toBe("0 pts");
+    // The rewards are read again too: nothing to redeem with 0 points.
+    await poll(() => page.getByRole("region", { name: /Rewards/ }).textContent()).toContain("Not yet");
     await checkPage(t, "pos-void");
     const ledger = await ok("GET", `/v1/members/${memberId}/ledger`, undefined, program.key);
     expect(ledger.data[0].reason).toMatch(/: void at till$/);

@@ -1,4 +1,5 @@
 import { useQuery } from "@tanstack/react-query";
+import { ApiError } from "../shared/api/http.ts";
 import { ErrorAlert, formatPoints } from "../shared/ui.tsx";
 import { getBalance, getMember, getTierStatus, type Member, memberKeys } from "./api/members.ts";
 import { memberLabel } from "./lookup.ts";
@@ -14,8 +15,21 @@ export function MemberPanel({ member }: { member: Member }) {
     queryKey: memberKeys.balance(member.id),
     queryFn: () => getBalance(member.id),
   });
-  const tier = useQuery({ queryKey: memberKeys.tier(member.id), queryFn: () => getTierStatus(member.id) });
+  const tier = useQuery({
+    queryKey: memberKeys.tier(member.id),
+    queryFn: async () => {
+      try {
+        return await getTierStatus(member.id);
+      } catch (error) {
+        // A programme without tiers answers 404: nothing to honour.
+        if (error instanceof ApiError && error.status === 404) return null;
+        throw error;
+      }
+    },
+  });
   const benefits = tier.data?.tier?.benefits ?? [];
+  // The tier status is exact (reviews due applied); the detail's tier while it loads.
+  const tierName = tier.data?.tier?.name ?? detail.data?.loyalty?.tier?.name;
   const m = detail.data ?? member;
   const loyalty = detail.data?.loyalty;
   return (
@@ -23,7 +37,7 @@ export function MemberPanel({ member }: { member: Member }) {
       <div className="spread">
         <h2 id="pos-member-name">{memberLabel(m)}</h2>
         <span className="row">
-          {loyalty?.tier ? <span className="badge">{loyalty.tier.name}</span> : <span className="muted">No tier</span>}
+          {tierName ? <span className="badge">{tierName}</span> : loyalty && <span className="muted">No tier</span>}
           {m.status === "blocked" && <span className="badge blocked">Blocked</span>}
         </span>
       </div>
