@@ -66,14 +66,20 @@ export function ReturnPurchase({ event, memberId, currency }: { event: StoredEve
         label={`Amount returned (${currency})`}
         inputMode="decimal"
         value={amount}
-        onChange={(e) => setAmount(e.target.value)}
+        onChange={(e) => {
+          setAmount(e.target.value);
+          setLocalError(null);
+        }}
         error={localError?.field === "amount" ? localError.message : apiFieldError(send.error, "amount")}
         hint={`Up to ${formatTyped(left, currency)}`}
       />
       <Field
         label="Reason"
         value={reason}
-        onChange={(e) => setReason(e.target.value)}
+        onChange={(e) => {
+          setReason(e.target.value);
+          setLocalError(null);
+        }}
         error={localError?.field === "reason" ? localError.message : apiFieldError(send.error, "reason")}
         hint="Kept in the member's history"
         required
