@@ -57,6 +57,8 @@ export interface ProgramsTable {
   rules_revision: Generated<number>;
   tier_policy: Json<TierPolicy | null> | null;
   payment_policy: Json<PaymentPolicy | null> | null;
+  /** Minor units; null: the default (maxPurchaseOf). */
+  max_purchase_amount: ColumnType<number | null, number | null | undefined, number | null>;
   created_at: Timestamp;
   updated_at: Timestamp;
 }
@@ -90,6 +92,8 @@ export interface MembersTable {
   status: Generated<"active" | "blocked">;
   debt: Generated<number>;
   referral_code: string;
+  /** 12 digits from a sequence (0011): the member's card, shown as a QR code in the portal. */
+  card_number: Generated<string>;
   referred_by: string | null;
   tier_id: string | null;
   tier_since: Timestamp | null;

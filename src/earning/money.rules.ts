@@ -19,3 +19,6 @@ export const toMajorUnits = (minor: number, currency: string): number => minor /
 export function formatMoney(minor: number, currency: string): string {
   return moneyFormat(currency).format.format(toMajorUnits(minor, currency));
 }
+
+/** Minor units in one major unit: 1 for JPY, 100 for USD, 1000 for KWD. */
+export const minorPerMajor = (currency: string): number => moneyFormat(currency).scale;

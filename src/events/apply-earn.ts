@@ -12,7 +12,7 @@ import { resultBase } from "./answers.ts";
 import { advanceTier, type BatchWork, draftBook, historyOf, memberFactsAt } from "./batch-work.ts";
 import type { EarnBatch } from "./earn-batch.ts";
 import { awardRows } from "./event-rows.ts";
-import { creditPartsFor } from "./events.rules.ts";
+import { checkEarnsSomething, creditPartsFor } from "./events.rules.ts";
 import type { EventResult } from "./events.schemas.ts";
 import type { PreparedEvent } from "./prepared-event.ts";
 
@@ -64,6 +64,13 @@ export function applyEarn(
   );
   const contributions = evaluation.contributions.map((c) => ({ ...c }));
   const rulePoints = contributions.reduce((sum, c) => sum + c.points, 0);
+  // Before a waiting referral is looked at: a $0 purchase that earns nothing must not settle one.
+  try {
+    checkEarnsSomething(p.event, contributions, program.currency);
+  } catch (error) {
+    if (!(error instanceof DomainError)) throw error;
+    return refused(error, evaluation);
+  }
 
   // A referral waiting on this member's first qualifying purchase.
   const referrerId = batch.referrals.pending.get(memberId);

@@ -67,7 +67,7 @@ export function applyReturn(
           lotIds: original.lotIds,
           sources,
           policy: program.returnPolicy,
-          reason: `Return ${p.input.id} of purchase ${original.id}`,
+          reason: `Return ${p.input.id} of purchase ${original.id}${p.input.reason ? `: ${p.input.reason}` : ""}`,
         },
         now,
         ids,

@@ -23,6 +23,7 @@ import {
   EventInputSchema,
   EventQuerySchema,
   EventResultSchema,
+  PurchaseStatsSchema,
   StoredEventSchema,
 } from "./events.schemas.ts";
 import type { EventService } from "./events.service.ts";
@@ -129,6 +130,21 @@ export function eventRoutes(services: EventRoutesDeps) {
       });
       return c.json({ results, summary }, 200);
     },
+  );
+
+  readRoute(
+    router,
+    {
+      path: "/v1/purchase-stats",
+      tags,
+      summary: "The usual basket and the largest purchase accepted",
+      description:
+        "What a till checks an amount against before sending it: the programme's largest accepted purchase (refused above it) and, from its latest purchases, the amount above which the cashier is asked to confirm.",
+      scopes: ["admin", "pos", "read"],
+      response: PurchaseStatsSchema,
+      responseDescription: "The programme's purchase figures",
+    },
+    ({ programId }) => services.events.purchaseStats(programId),
   );
 
   readRoute(

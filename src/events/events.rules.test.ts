@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { planReturn, share } from "./events.rules.ts";
+import { DomainError } from "../shared/errors.ts";
+import { checkEarnsSomething, checkPurchaseAmount, planReturn, share } from "./events.rules.ts";
 
 const purchase = { amount: 10_000, points: 33, returnedAmount: 0, clawedBack: 0, sources: [], campaigns: [] };
 
@@ -47,5 +48,48 @@ describe("planReturn", () => {
     expect(share(3, 1, 4)).toBe(1);
     expect(share(5, 1, 10)).toBe(1);
     expect(share(4, 1, 10)).toBe(0);
+  });
+});
+
+describe("checkPurchaseAmount", () => {
+  const usd = { currency: "USD", maxPurchaseAmount: 1_000_000 };
+  it.each([
+    // [type, amount, refused]
+    ["purchase", 1_000_000, false],
+    ["purchase", 1_000_001, true],
+    ["purchase", 25_000_000, true],
+    ["purchase", null, false],
+    ["return", 25_000_000, false],
+    ["review", 25_000_000, false],
+  ] as const)("%s of %s: refused %s", (type, amount, refusedIt) => {
+    const check = () => checkPurchaseAmount({ type, amount }, usd);
+    if (refusedIt) expect(check).toThrow(DomainError);
+    else expect(check).not.toThrow();
+  });
+
+  it("says it in money", () => {
+    expect(() => checkPurchaseAmount({ type: "purchase", amount: 25_000_000 }, usd)).toThrow(
+      "A purchase of $250,000.00 is above this programme's largest accepted purchase of $10,000.00",
+    );
+  });
+});
+
+describe("checkEarnsSomething", () => {
+  it.each([
+    // [amount, earned, refused]
+    [0, [], true],
+    [0, [{ points: 0, stamps: 0 }], true],
+    [0, [{ points: 0, stamps: 1 }], false],
+    [0, [{ points: 5, stamps: 0 }], false],
+    [100, [], false],
+    [null, [], false],
+  ] as const)("a purchase of %s earning %j: refused %s", (amount, earned, refusedIt) => {
+    const check = () => checkEarnsSomething({ type: "purchase", amount }, [...earned], "USD");
+    if (refusedIt) expect(check).toThrow("A purchase of $0.00 earns nothing in this programme: enter the amount paid");
+    else expect(check).not.toThrow();
+  });
+
+  it("leaves other events alone", () => {
+    expect(() => checkEarnsSomething({ type: "review", amount: 0 }, [], "USD")).not.toThrow();
   });
 });

@@ -167,3 +167,38 @@ export function checkReturnedItems(
     units.set(item.sku, had - item.quantity);
   }
 }
+
+/**
+ * Refuses a purchase above the programme's largest accepted purchase (a mistyped amount at a till
+ * would otherwise earn millions of points), in money as people read it.
+ */
+export function checkPurchaseAmount(
+  event: { type: string; amount: number | null },
+  program: { currency: string; maxPurchaseAmount: number },
+): void {
+  if (event.type !== "purchase" || event.amount === null || event.amount <= program.maxPurchaseAmount) return;
+  throw new DomainError(
+    "validation_error",
+    `A purchase of ${formatMoney(event.amount, program.currency)} is above this programme's largest accepted purchase of ${formatMoney(program.maxPurchaseAmount, program.currency)}`,
+    { field: "amount", maxPurchaseAmount: program.maxPurchaseAmount },
+  );
+}
+
+/**
+ * A purchase of nothing that earns nothing is a mistake (an empty amount at a till), not a
+ * purchase: refused. A $0 purchase that earns (a stamp for a visit, a points-per-visit rule) is
+ * a real event and kept.
+ */
+export function checkEarnsSomething(
+  event: { type: string; amount: number | null },
+  earned: { points: number; stamps: number }[],
+  currency: string,
+): void {
+  if (event.type !== "purchase" || event.amount !== 0) return;
+  if (earned.some((c) => c.points > 0 || c.stamps > 0)) return;
+  throw new DomainError(
+    "validation_error",
+    `A purchase of ${formatMoney(0, currency)} earns nothing in this programme: enter the amount paid`,
+    { field: "amount" },
+  );
+}

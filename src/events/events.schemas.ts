@@ -59,6 +59,9 @@ export const EventInputSchema = z
     partnerId: label.optional(),
     receiptId: label.optional().describe("A guest purchase is claimed later by this id (defaults to the event id)"),
     originalEventId: z.string().min(1).max(200).optional().describe("For a return: the purchase it returns"),
+    reason: label
+      .optional()
+      .describe("For a return: why (e.g. `void at till`), kept in the ledger entry the member's history shows"),
     attributes: z
       .record(z.string().min(1).max(100), z.unknown())
       .refine((a) => JSON.stringify(a).length <= 16_384, "must serialize to at most 16 KiB")
@@ -246,3 +249,19 @@ export const StoredEventSchema = z
     createdAt: z.iso.datetime(),
   })
   .openapi("Event");
+
+export const PurchaseStatsSchema = z
+  .object({
+    currency: z.string(),
+    maxPurchaseAmount: z.int().describe("The largest purchase accepted, in minor units: larger ones are refused"),
+    sample: z.int().describe("Purchases looked at: the latest 500 with an amount"),
+    median: z.int().nullable().describe("Minor units; null: fewer than 20 purchases"),
+    p99: z.int().nullable().describe("The 99th percentile, minor units; null: fewer than 20 purchases"),
+    confirmAbove: z
+      .int()
+      .nullable()
+      .describe(
+        "A till asks the cashier to confirm an amount above this: the larger of 5 medians and the 99th percentile; null: too few purchases to tell",
+      ),
+  })
+  .openapi("PurchaseStats");

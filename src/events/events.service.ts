@@ -9,11 +9,12 @@ import { DomainError, notFound } from "../shared/errors.ts";
 import type { ServiceDeps } from "../shared/service-deps.ts";
 import type { TiersService } from "../tiers/tiers.service.ts";
 import type { EventAnswer } from "./answers.ts";
+import { BASKET_SAMPLE, usualBasket } from "./basket.rules.ts";
 import { emitBirthdays } from "./birthdays.ts";
 import { claimGuestPurchase } from "./claims.ts";
 import { EventIdTaken, writeEvents } from "./earn-runs.ts";
 import { getEvent, listEventsOfMember } from "./event-reads.ts";
-import { type EventProgram, programForEvents } from "./events.sql.ts";
+import { type EventProgram, programForEvents, recentPurchaseAmounts } from "./events.sql.ts";
 import { type IngestDeps, type IngestOptions, ingestOnce } from "./ingest-events.ts";
 import { signupEvent } from "./prepared-event.ts";
 
@@ -78,6 +79,14 @@ export class EventService {
   claim(ctx: MutationContext, programId: string, memberId: string, receiptId: string) {
     const deps = { ...this.#deps, rulesAt: this.deps.campaigns.rulesAt.bind(this.deps.campaigns) };
     return this.deps.uow.run(ctx, 201, (trx) => claimGuestPurchase(deps, trx, ctx, programId, memberId, receiptId));
+  }
+
+  /** The programme's usual basket (the till asks to confirm an amount far above it) and its largest purchase. */
+  async purchaseStats(programId: string) {
+    const program = await programForEvents(this.deps.db, programId);
+    if (!program) throw notFound("Program", programId);
+    const amounts = await recentPurchaseAmounts(this.deps.db, programId, BASKET_SAMPLE);
+    return { currency: program.currency, maxPurchaseAmount: program.maxPurchaseAmount, ...usualBasket(amounts) };
   }
 
   get(programId: string, eventId: string) {

@@ -1,6 +1,7 @@
 import type { Transaction } from "kysely";
 import type { DB, Db, ExpiryPolicy, ReferralPolicy, TierPolicy, UnknownMemberPolicy } from "../db/schema.ts";
 import type { ReturnPolicy } from "../ledger/ledger.schemas.ts";
+import { maxPurchaseOf } from "../programs/programs.rules.ts";
 
 export interface EventProgram {
   id: string;
@@ -17,6 +18,8 @@ export interface EventProgram {
   pointValue: number;
   /** Null: the programme has no tiers. */
   tierPolicy: TierPolicy | null;
+  /** The largest purchase accepted, minor units (the programme's setting or the default). */
+  maxPurchaseAmount: number;
 }
 
 export async function programForEvents(db: Db, programId: string): Promise<EventProgram | null> {
@@ -36,6 +39,7 @@ export async function programForEvents(db: Db, programId: string): Promise<Event
     rulesRevision: row.rules_revision,
     pointValue: row.point_value,
     tierPolicy: row.tier_policy,
+    maxPurchaseAmount: maxPurchaseOf({ currency: row.currency, maxPurchaseAmount: row.max_purchase_amount }),
   };
 }
 
@@ -68,6 +72,21 @@ export const lockPurchaseByReceipt = (trx: Transaction<DB>, programId: string, r
     .orderBy("status")
     .forUpdate()
     .executeTakeFirst();
+
+/** The amounts of the programme's latest purchases (members' and guests'), newest first. */
+export const recentPurchaseAmounts = async (db: Db, programId: string, limit: number): Promise<number[]> =>
+  (
+    await db
+      .selectFrom("events")
+      .select("amount")
+      .where("program_id", "=", programId)
+      .where("type", "=", "purchase")
+      .where("status", "in", ["processed", "guest", "claimed"])
+      .where("amount", ">", 0)
+      .orderBy("occurred_at", "desc")
+      .limit(limit)
+      .execute()
+  ).flatMap((r) => (r.amount === null ? [] : [r.amount]));
 
 export const findEvent = (db: Db, programId: string, eventId: string) =>
   db.selectFrom("events").selectAll().where("program_id", "=", programId).where("id", "=", eventId).executeTakeFirst();

@@ -70,7 +70,7 @@ type Outcome =
  * outcome of its last event (the events before it are the batch's earlier ones).
  */
 function resolveLast(policy: UnknownMemberPolicy, inputs: Partial<EventInput>[]): Outcome {
-  const program = { currency: "USD", country: "US", unknownMemberPolicy: policy };
+  const program = { currency: "USD", country: "US", unknownMemberPolicy: policy, maxPurchaseAmount: 1_000_000 };
   const refused = new Map<number, DomainError>();
   const refuse = (index: number, _id: string, error: DomainError) => refused.set(index, error);
   const events = inputs.map((fields, index) => ({
@@ -230,7 +230,7 @@ describe("resolveMember", () => {
     }));
     const { refs, phones } = memberRefs(
       { country: "US" },
-      checkEvents({ currency: "USD" }, events, NOW, () => {}),
+      checkEvents({ currency: "USD", maxPurchaseAmount: 1_000_000 }, events, NOW, () => {}),
       STORED,
     );
     expect(refs.phones).toEqual(["+14155550100", "+14155550100"]);

@@ -4,6 +4,7 @@ import { normalizeEmail, normalizePhone, segmentsOf } from "../members/members.r
 import { DomainError, notFound } from "../shared/errors.ts";
 import type { KnownMember, OriginalPurchase } from "./earn-reads.sql.ts";
 import { findMembers, findOriginals } from "./earn-reads.sql.ts";
+import { checkPurchaseAmount } from "./events.rules.ts";
 import type { EventProgram } from "./events.sql.ts";
 import type { ValidEvent } from "./ingest.ts";
 import { normalizeEvent } from "./normalize-event.ts";
@@ -172,7 +173,7 @@ type Refuse = (index: number, eventId: string, error: DomainError) => void;
 
 /** Checks each event (normalizeEvent); a refused one goes to `refuse`. */
 export function checkEvents(
-  program: Pick<EventProgram, "currency">,
+  program: Pick<EventProgram, "currency" | "maxPurchaseAmount">,
   events: ValidEvent[],
   now: Date,
   refuse: Refuse,
@@ -180,7 +181,10 @@ export function checkEvents(
   const checked: CheckedEvent[] = [];
   for (const e of events) {
     try {
-      checked.push({ ...e, event: normalizeEvent(program, e.input, now) });
+      const event = normalizeEvent(program, e.input, now);
+      // Not in normalizeEvent: a guest purchase claimed later was accepted under the limit of its day.
+      checkPurchaseAmount(event, program);
+      checked.push({ ...e, event });
     } catch (error) {
       if (!(error instanceof DomainError)) throw error;
       refuse(e.index, e.input.id, error);

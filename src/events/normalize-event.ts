@@ -33,6 +33,9 @@ export function normalizeEvent(program: { currency: string }, input: EventInput,
       field: "originalEventId",
     });
   }
+  if (input.type !== "return" && input.reason !== undefined) {
+    throw new DomainError("validation_error", "reason applies to returns only", { field: "reason" });
+  }
   if (input.type !== "return" && input.originalEventId) {
     throw new DomainError("validation_error", "originalEventId applies to returns only", { field: "originalEventId" });
   }

@@ -12,6 +12,9 @@ export function normalizePhone(input: string, country: string | null): string | 
   return parsed.number;
 }
 
+/** A card number as typed or scanned ("1234 5678 9012", "1234-5678-9012"): its digits. */
+export const normalizeCardNumber = (input: string): string => input.replace(/[\s-]/g, "");
+
 export const normalizeEmail = (email: string): string => email.trim().toLowerCase();
 
 // Unambiguous characters only (no 0/O, 1/I/L), so a code read aloud at a till is typed right.

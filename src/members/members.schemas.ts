@@ -59,6 +59,11 @@ export const MemberSchema = z
     attributes: z.record(z.string(), z.unknown()),
     status: z.enum(["active", "blocked"]),
     referralCode: z.string().describe("Share it: new members who enrol with it are linked to this member"),
+    cardNumber: z
+      .string()
+      .describe(
+        "The member's card: 12 digits given at enrolment, unique, shown as a QR code in the portal and found by a till's lookup",
+      ),
     referredBy: z.string().nullable().describe("The member whose referral code this member enrolled with"),
     marketingConsent: z
       .object({
@@ -91,6 +96,7 @@ export const MemberSearchSchema = z.object({
   phone: z.string().optional().openapi({ description: "Exact match after E.164 normalization" }),
   email: z.string().optional().openapi({ description: "Exact match, case-insensitive" }),
   externalId: z.string().optional(),
+  cardNumber: z.string().max(40).optional().openapi({ description: "Exact match; spaces and dashes ignored" }),
   q: z.string().min(1).max(200).optional().openapi({ description: "Substring of name, email, phone or external id" }),
   limit: z.coerce.number().int().min(1).max(200).default(50),
   cursor: z.string().optional().openapi({ description: "nextCursor from the previous page" }),

@@ -4,7 +4,7 @@ import type { MutationContext } from "../idempotency/idempotency.service.ts";
 import type { ProgramService } from "../programs/programs.service.ts";
 import { DomainError, notFound } from "../shared/errors.ts";
 import type { ServiceDeps } from "../shared/service-deps.ts";
-import { isAfterToday, normalizeEmail, normalizePhone, normalizeReferralCode } from "./members.rules.ts";
+import { isAfterToday, normalizeCardNumber, normalizeEmail, normalizePhone, normalizeReferralCode } from "./members.rules.ts";
 import type { CreateMemberInput, MemberSearch, UpdateMemberInput } from "./members.schemas.ts";
 import {
   consentChange,
@@ -30,6 +30,7 @@ const toMember = (row: MemberRow) => ({
   attributes: row.attributes,
   status: row.status,
   referralCode: row.referral_code,
+  cardNumber: row.card_number,
   referredBy: row.referred_by,
   marketingConsent: { granted: row.marketing_consent, at: row.marketing_consent_at },
   createdAt: row.created_at,
@@ -188,7 +189,7 @@ export class MemberService {
   }
 
   async search(programId: string, search: MemberSearch) {
-    const filter: { phone?: string; email?: string; externalId?: string; q?: string } = {};
+    const filter: { phone?: string; email?: string; externalId?: string; cardNumber?: string; q?: string } = {};
     if (search.phone !== undefined) {
       const program = await this.deps.programs.get(programId);
       const phone = normalizePhone(search.phone, program.country);
@@ -198,6 +199,7 @@ export class MemberService {
     }
     if (search.email !== undefined) filter.email = normalizeEmail(search.email);
     if (search.externalId !== undefined) filter.externalId = search.externalId;
+    if (search.cardNumber !== undefined) filter.cardNumber = normalizeCardNumber(search.cardNumber);
     if (search.q !== undefined) filter.q = search.q;
     const rows = await searchMembers(this.deps.db, programId, filter, search.limit, search.cursor ?? null);
     const page = rows.slice(0, search.limit);

@@ -8,7 +8,7 @@ export const findMember = (db: Db, programId: string, id: string) =>
 export function searchMembers(
   db: Db,
   programId: string,
-  filter: { phone?: string; email?: string; externalId?: string; q?: string },
+  filter: { phone?: string; email?: string; externalId?: string; cardNumber?: string; q?: string },
   limit: number,
   after: string | null,
 ) {
@@ -16,6 +16,7 @@ export function searchMembers(
   if (filter.phone !== undefined) query = query.where("phone", "=", filter.phone);
   if (filter.email !== undefined) query = query.where("email", "=", filter.email);
   if (filter.externalId !== undefined) query = query.where("external_id", "=", filter.externalId);
+  if (filter.cardNumber !== undefined) query = query.where("card_number", "=", filter.cardNumber);
   if (filter.q !== undefined) {
     const like = `%${filter.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
     query = query.where((eb) =>

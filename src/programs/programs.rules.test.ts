@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { expiryFor, pendingUntil } from "./programs.rules.ts";
+import { expiryFor, maxPurchaseOf, pendingUntil } from "./programs.rules.ts";
 
 describe("expiryFor", () => {
   it.each([
@@ -46,5 +46,18 @@ describe("pendingUntil", () => {
     // New York moves to summer time on 2026-03-08: 14 calendar days later is still 07:00 local
     const result = pendingUntil(14, new Date("2026-03-01T12:00:00Z"), "America/New_York");
     expect(result.toISOString()).toBe("2026-03-15T11:00:00.000Z");
+  });
+});
+
+describe("maxPurchaseOf", () => {
+  it.each([
+    // [currency, setting, expected minor units]
+    ["USD", null, 1_000_000],
+    ["JPY", null, 10_000],
+    ["KWD", null, 10_000_000],
+    ["USD", 25_000, 25_000],
+    ["USD", 0, 0],
+  ])("%s with setting %s: %s", (currency, maxPurchaseAmount, expected) => {
+    expect(maxPurchaseOf({ currency, maxPurchaseAmount })).toBe(expected);
   });
 });

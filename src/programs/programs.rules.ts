@@ -1,5 +1,6 @@
 import { DateTime, IANAZone } from "luxon";
 import type { ExpiryPolicy } from "../db/schema.ts";
+import { minorPerMajor } from "../earning/money.rules.ts";
 
 /** When points credited at `earnedAt` expire under a programme's default policy (null: never). */
 export function expiryFor(policy: ExpiryPolicy, earnedAt: Date, timezone: string): Date | null {
@@ -22,3 +23,10 @@ export const isValidTimezone = (zone: string): boolean => IANAZone.isValidZone(z
 
 const CURRENCIES = new Set(Intl.supportedValuesOf("currency"));
 export const isValidCurrency = (code: string): boolean => CURRENCIES.has(code);
+
+/** The largest purchase a programme accepts unless it sets its own: 10,000 in its currency's major unit. */
+export const DEFAULT_MAX_PURCHASE_MAJOR = 10_000;
+
+/** The largest purchase a programme accepts, in minor units: its own setting, else the default. */
+export const maxPurchaseOf = (program: { currency: string; maxPurchaseAmount: number | null }): number =>
+  program.maxPurchaseAmount ?? DEFAULT_MAX_PURCHASE_MAJOR * minorPerMajor(program.currency);

@@ -2,6 +2,7 @@ import { z } from "@hono/zod-openapi";
 import { isSupportedCountry } from "libphonenumber-js";
 import { ClawbackPolicySchema, ReturnPolicySchema } from "../ledger/ledger.schemas.ts";
 import { orNull } from "../shared/schemas.ts";
+import { MAX_POINTS_PER_OPERATION } from "../shared/points.ts";
 import { isValidCurrency, isValidTimezone } from "./programs.rules.ts";
 
 export const ExpiryPolicySchema = z
@@ -44,6 +45,14 @@ const pointValue = z
   .min(0)
   .max(1_000_000)
   .describe("What one point costs the programme, in minor units of its currency (campaign cost reports)");
+const maxPurchaseAmount = z
+  .int()
+  .min(1)
+  .max(MAX_POINTS_PER_OPERATION)
+  .describe(
+    "The largest purchase accepted, in minor units: a purchase above it is refused (a mistyped amount at a till). Default 10,000 in the currency's major unit (1000000 for USD)",
+  );
+
 export const ReferralPolicySchema = z
   .object({
     referrerPoints: z.int().min(0).max(1_000_000),
@@ -94,6 +103,7 @@ export const CreateProgramSchema = z
     pointValue: pointValue.default(1),
     referralPolicy: orNull(ReferralPolicySchema).default(null),
     paymentPolicy: orNull(PaymentPolicySchema).default(null),
+    maxPurchaseAmount: maxPurchaseAmount.optional(),
   })
   .strict()
   .openapi("CreateProgram");
@@ -112,6 +122,7 @@ export const UpdateProgramSchema = z
     pointValue: pointValue.optional(),
     referralPolicy: orNull(ReferralPolicySchema).optional(),
     paymentPolicy: orNull(PaymentPolicySchema).optional(),
+    maxPurchaseAmount: maxPurchaseAmount.nullable().optional().describe("null: back to the default"),
   })
   .strict()
   .openapi("UpdateProgram");
@@ -132,6 +143,7 @@ export const ProgramSchema = z
     pointValue: z.number(),
     referralPolicy: orNull(ReferralPolicySchema),
     paymentPolicy: orNull(PaymentPolicySchema),
+    maxPurchaseAmount: z.int().describe("The largest purchase accepted, in minor units (the programme's own or the default)"),
     createdAt: z.iso.datetime(),
     updatedAt: z.iso.datetime(),
   })

@@ -5,6 +5,7 @@ import type { MutationContext } from "../idempotency/idempotency.service.ts";
 import type { ClawbackPolicy, ReturnPolicy } from "../ledger/ledger.schemas.ts";
 import { notFound } from "../shared/errors.ts";
 import type { ServiceDeps } from "../shared/service-deps.ts";
+import { maxPurchaseOf } from "./programs.rules.ts";
 import type { CreateProgramInput, UpdateProgramInput } from "./programs.schemas.ts";
 import { findProgram, insertProgram, lockProgram, updateProgram } from "./programs.sql.ts";
 
@@ -23,6 +24,8 @@ export interface Program {
   pointValue: number;
   referralPolicy: ReferralPolicy | null;
   paymentPolicy: PaymentPolicy | null;
+  /** Minor units: the programme's own setting or the default (maxPurchaseOf). */
+  maxPurchaseAmount: number;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -42,6 +45,7 @@ const toProgram = (row: ProgramRow): Program => ({
   pointValue: row.point_value,
   referralPolicy: row.referral_policy,
   paymentPolicy: row.payment_policy,
+  maxPurchaseAmount: maxPurchaseOf({ currency: row.currency, maxPurchaseAmount: row.max_purchase_amount }),
   createdAt: row.created_at,
   updatedAt: row.updated_at,
 });
@@ -82,6 +86,7 @@ export class ProgramService {
       point_value: input.pointValue,
       referral_policy: JSON.stringify(input.referralPolicy),
       payment_policy: JSON.stringify(input.paymentPolicy),
+      max_purchase_amount: input.maxPurchaseAmount ?? null,
       created_at: now,
       updated_at: now,
     });
@@ -107,6 +112,7 @@ export class ProgramService {
         ...(input.pointValue !== undefined && { point_value: input.pointValue }),
         ...(input.referralPolicy !== undefined && { referral_policy: JSON.stringify(input.referralPolicy) }),
         ...(input.paymentPolicy !== undefined && { payment_policy: JSON.stringify(input.paymentPolicy) }),
+        ...(input.maxPurchaseAmount !== undefined && { max_purchase_amount: input.maxPurchaseAmount }),
       };
       const row = await updateProgram(trx, id, { ...patch, updated_at: this.deps.clock.now() });
       if (!row) throw notFound("Program", id);

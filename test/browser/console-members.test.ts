@@ -318,4 +318,36 @@ describe.runIf(browserAvailable())("console: members and vouchers", () => {
     await checkPage(t, "admin-member-tablet");
     await t.close();
   });
+
+  it("an owner returns part of a purchase from the member's history, with a reason", async () => {
+    const rita = await ok(web.api("POST", "/v1/members", { name: "Rita Return" }, program.key), "member");
+    await ok(
+      web.api("POST", "/v1/events", { id: "ret-1", type: "purchase", memberId: rita.id, amount: 8_000 }, program.key),
+      "purchase",
+    );
+    const t = await openPage(browser, web.base);
+    const { page } = t;
+    await page.goto(`/admin/members/${rita.id}?program=${program.id}`);
+    await signIn(page, program.owner, program.id);
+    await poll(() => h1(page)).toContain("Rita");
+    await poll(() => page.getByTestId("available").textContent()).toBe("80 pts");
+    await page.getByRole("tab", { name: "Purchases and events" }).click();
+    await page.getByRole("button", { name: "Return… purchase ret-1" }).click();
+    const form = page.getByRole("form", { name: "Return purchase ret-1" });
+    expect(await form.getByLabel("Amount returned (USD)").inputValue()).toBe("80");
+    // The reason is asked for before anything is sent.
+    await form.getByRole("button", { name: "Return and take points back" }).click();
+    await poll(() => form.textContent()).toContain("Say why it is returned");
+    await form.getByLabel("Amount returned (USD)").fill("20.50");
+    await form.getByLabel("Reason").fill("Damaged mug");
+    expect(await form.textContent()).not.toContain("Say why it is returned");
+    await checkPage(t, "admin-member-return");
+    await form.getByRole("button", { name: "Return and take points back" }).click();
+    await poll(() => page.getByRole("tabpanel").textContent()).toContain("Returned $20.50: 21 pts taken back.");
+    await poll(() => page.getByTestId("available").textContent()).toBe("59 pts");
+    const ledger = await ok(web.api("GET", `/v1/members/${rita.id}/ledger`, undefined, program.key), "ledger");
+    expect(ledger.data[0].reason).toMatch(/of purchase ret-1: Damaged mug$/);
+    t.expectNoProblems();
+    await t.close();
+  });
 });

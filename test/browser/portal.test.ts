@@ -1,11 +1,16 @@
+import { mkdir } from "node:fs/promises";
+import { join } from "node:path";
 import type { Browser } from "playwright-core";
+import { create } from "qrcode";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { groupCardNumber, qrPath } from "../../web/portal/member-card.ts";
 import {
   browserAvailable,
   checkPage,
   LAPTOP,
   launchBrowser,
   openPage,
+  SCREENSHOTS,
   startWebServer,
   tabThrough,
   type WebProgram,
@@ -197,6 +202,17 @@ describe.runIf(browserAvailable())("member portal", () => {
       // In the member's words: no internal ids of events or redemptions.
       expect(await page.getByRole("region", { name: "Recent activity" }).textContent()).not.toMatch(/\b(buy-|mem_|red_)/);
       await checkPage(t, shot("dashboard"));
+
+      // The digital member card: the card number as a QR code (the qrcode library's matrix for
+      // exactly that number) and in groups of four digits, for the till's scanner or a cashier.
+      const card = page.getByRole("region", { name: "Your member card" });
+      expect(member.cardNumber).toMatch(/^\d{12}$/);
+      expect(await card.getByTestId("card-number").textContent()).toBe(groupCardNumber(member.cardNumber));
+      const { modules } = create(member.cardNumber, { errorCorrectionLevel: "M" });
+      const drawn = await card.locator("svg path").getAttribute("d");
+      expect(drawn).toBe(qrPath(modules.size, (r, c) => modules.data[r * modules.size + c] === 1));
+      await mkdir(SCREENSHOTS, { recursive: true });
+      await card.screenshot({ path: join(SCREENSHOTS, `${shot("card")}.png`) });
 
       // The member's browser reaches only /v1/me: another member, or their own id, is refused.
       const probe = await page.evaluate(

@@ -109,6 +109,9 @@ describe.runIf(browserAvailable())("point of sale", () => {
       const panel = page.getByRole("region", { name: "Ada Lovelace" });
       await poll(() => panel.textContent()).toContain("Available");
       await poll(() => panel.textContent()).toContain("Free latte in 20 pts");
+      // A programme without tiers: no tier, no benefits, and no error about it.
+      expect(await panel.textContent()).toContain("No tier");
+      expect(await panel.getByRole("alert").count()).toBe(0);
       await checkPage(t, `pos-member${suffix}`);
       // Tab order from the amount: record, add an item, then the voucher field and its button (no reward affordable yet).
       expect(await tabThrough(page, 4)).toEqual(["button:Record purchase", "button:Add item", "input:", "button:Check"]);
@@ -129,9 +132,17 @@ describe.runIf(browserAvailable())("point of sale", () => {
       expect(await page.getByRole("region", { name: /Rewards/ }).textContent()).not.toContain("missing");
       await checkPage(t, `pos-purchase${suffix}`);
 
-      // Alt+R: the first reward that can be redeemed; Enter redeems it and shows the voucher code.
+      // Alt+R: the first reward that can be redeemed; Enter asks to confirm (as the portal does),
+      // Enter again redeems it and shows the voucher code.
       await page.keyboard.press("Alt+KeyR");
       expect(await focused(page)).toBe("Redeem Free latte");
+      await page.keyboard.press("Enter");
+      await poll(() => focused(page)).toBe("Yes, redeem for 20 pts");
+      expect(await page.getByRole("group", { name: "Confirm redeeming Free latte" }).textContent()).toContain(
+        "Spend 20 pts of Ada Lovelace's points on Free latte?",
+      );
+      expect((await balance(program, memberId)).available).toBe(23);
+      await checkPage(t, `pos-redeem-confirm${suffix}`);
       await page.keyboard.press("Enter");
       const code = page.locator(".pos-voucher-result .pos-code");
       await poll(() => code.count()).toBe(1);
@@ -321,6 +332,91 @@ describe.runIf(browserAvailable())("point of sale", () => {
     expect(last?.id).not.toBe(sent.seen[0]?.id);
     expect((await balance(program, memberId)).available).toBe(17);
     dropAbortNoise(t);
+    t.expectNoProblems();
+    await t.close();
+  });
+
+  it("card number lookup, tier benefits, an unusual amount confirmed, a void, and the largest purchase refused", async () => {
+    const { program, memberId } = await setUp("Till Guards");
+    await ok(
+      "PUT",
+      "/v1/tiers",
+      {
+        policy: { metric: "spend", window: { type: "lifetime" }, periodMonths: 12, graceDays: 0 },
+        tiers: [
+          { name: "Green", threshold: 0, benefits: ["Free refill on filter coffee", "Birthday treat"] },
+          { name: "Gold", threshold: 1_000_000, benefits: ["Free size upgrade"] },
+        ],
+      },
+      program.key,
+    );
+    // A usual basket of $10.00 (30 sales of another member): the till confirms above $50.00.
+    const regular = await ok("POST", "/v1/members", { name: "Regular" }, program.key);
+    const events = Array.from({ length: 30 }, (_, i) => ({
+      id: `usual-${i}`,
+      type: "purchase",
+      memberId: regular.id,
+      amount: 1_000,
+    }));
+    await ok("POST", "/v1/events/batch", { events }, program.key);
+    const card: string = (await ok("GET", `/v1/members/${memberId}`, undefined, program.key)).cardNumber;
+
+    const t = await openPos(program);
+    const { page } = t;
+    // A keyboard-wedge scanner types the card's digits, then Enter.
+    await page.keyboard.type(card);
+    await page.keyboard.press("Enter");
+    await poll(() => focused(page)).toBe("Amount (USD)");
+    const panel = page.getByRole("region", { name: "Ada Lovelace" });
+    await poll(() => panel.textContent()).toContain("Green benefits");
+    await poll(() => panel.locator(".badge").first().textContent()).toBe("Green");
+    await poll(() => page.getByRole("region", { name: /Rewards/ }).textContent()).toContain("Not yet");
+    expect(await page.getByRole("list", { name: "Green benefits" }).textContent()).toContain("Free refill on filter coffee");
+    expect(await panel.textContent()).toContain(`card ${card}`);
+    await checkPage(t, "pos-benefits");
+
+    // $250.00 is far above the usual $10.00: the cashier is asked, nothing is sent yet.
+    await page.keyboard.type("250");
+    await page.keyboard.press("Enter");
+    await poll(() => focused(page)).toBe("Yes, record $250.00");
+    expect(await page.getByRole("group", { name: "Confirm an unusual amount" }).textContent()).toContain(
+      "$250.00 is far above this programme's usual sale (about $10.00)",
+    );
+    expect((await balance(program, memberId)).available).toBe(0);
+    await checkPage(t, "pos-confirm-amount");
+    // "No" goes back to the amount; "Yes" records it.
+    await page.getByRole("button", { name: "No, change the amount" }).click();
+    expect(await page.getByRole("group", { name: "Confirm an unusual amount" }).count()).toBe(0);
+    await page.getByRole("button", { name: "Record purchase" }).click();
+    await poll(() => focused(page)).toBe("Yes, record $250.00");
+    await page.keyboard.press("Enter");
+    await poll(() => text(page)).toContain("+250 points");
+    expect((await balance(program, memberId)).available).toBe(250);
+
+    // Void the sale just recorded: confirmed, then its points are taken back.
+    await page.getByRole("button", { name: "Void this sale" }).click();
+    await poll(() => focused(page)).toBe("Yes, void the sale");
+    await page.keyboard.press("Enter");
+    await poll(() => text(page)).toContain("Sale voided");
+    expect(await text(page)).toContain("$250.00 returned: 250 pts taken back.");
+    await poll(() => page.getByTestId("available").textContent()).toBe("0 pts");
+    // The rewards are read again too: nothing to redeem with 0 points.
+    await poll(() => page.getByRole("region", { name: /Rewards/ }).textContent()).toContain("Not yet");
+    await checkPage(t, "pos-void");
+    const ledger = await ok("GET", `/v1/members/${memberId}/ledger`, undefined, program.key);
+    expect(ledger.data[0].reason).toMatch(/: void at till$/);
+
+    // Above the largest purchase accepted ($10,000.00): confirmed as unusual, then refused in money terms.
+    await page.keyboard.press("Alt+KeyP");
+    await page.keyboard.type("250000");
+    await page.keyboard.press("Enter");
+    await poll(() => focused(page)).toBe("Yes, record $250,000.00");
+    await page.keyboard.press("Enter");
+    await poll(() => text(page)).toContain(
+      "A purchase of $250,000.00 is above this programme's largest accepted purchase of $10,000.00",
+    );
+    await checkPage(t, "pos-max-purchase");
+    expect((await balance(program, memberId)).available).toBe(0);
     t.expectNoProblems();
     await t.close();
   });

@@ -193,7 +193,7 @@ export async function startWebServer(env: ChildEnv = {}): Promise<WebServer> {
   const dataDir = await mkdtemp(join(tmpdir(), "stampbook-browser-"));
   const server = await startServer({
     env: { STAMPBOOK_DATA_DIR: dataDir, STAMPBOOK_ROOT_KEY: ROOT_KEY, ...env },
-    readyTimeoutMs: 60_000,
+    readyTimeoutMs: 180_000,
   });
   const base = `http://localhost:${server.port}`;
   const api: WebServer["api"] = async (method, path, body, key = ROOT_KEY) => {

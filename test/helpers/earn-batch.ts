@@ -32,6 +32,7 @@ export const program = (fields: Partial<Program> = {}): Program => ({
   rulesRevision: 1,
   pointValue: 1,
   tierPolicy: null,
+  maxPurchaseAmount: 1_000_000,
   ...fields,
 });
 

@@ -5,6 +5,7 @@ import { ApiError } from "../shared/api/http.ts";
 import { ErrorAlert, formatDate, formatPoints } from "../shared/ui.tsx";
 import { getMe, getTier, meKeys, type TierStatus } from "./api/me.ts";
 import { History } from "./History.tsx";
+import { MemberCard } from "./MemberCard.tsx";
 import { referralLink } from "./session.tsx";
 
 export const useMe = () => useQuery({ queryKey: meKeys.me, queryFn: getMe });
@@ -67,6 +68,7 @@ export function Dashboard({ programId }: { programId: string }) {
           </p>
         )}
       </section>
+      <MemberCard cardNumber={me.data.cardNumber} name={me.data.name} />
       <TierCard />
       <ShareCard programId={programId} code={me.data.referralCode} />
       <section className="panel" aria-labelledby="recent">

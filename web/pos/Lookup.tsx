@@ -12,7 +12,7 @@ type LookupState =
   | { kind: "none"; query: string }
   | { kind: "error"; error: unknown };
 
-/** The one lookup field: phone, card (external id) or email; Enter searches. */
+/** The one lookup field: phone, card number (typed or scanned), external id or email; Enter searches. */
 export function Lookup({
   onOpen,
   onSearch,

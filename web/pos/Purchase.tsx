@@ -1,11 +1,11 @@
-import { useQueryClient } from "@tanstack/react-query";
+import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useEffect, useRef, useState } from "react";
 import { ApiError } from "../shared/api/http.ts";
+import { formatMinor, parseAmount } from "../shared/money.ts";
 import { ErrorAlert, Field, fieldError, formatNumber, formatPoints } from "../shared/ui.tsx";
 import { type Member, memberKeys } from "./api/members.ts";
-import { type EventResult, type PurchaseEvent, type PurchaseItem, recordSale } from "./api/sales.ts";
+import { type EventResult, type PurchaseEvent, type PurchaseItem, purchaseStats, recordSale, voidSale } from "./api/sales.ts";
 import { NotConfirmed } from "./Lookup.tsx";
-import { parseAmount } from "./money.ts";
 import { useOnceAction } from "./once.ts";
 
 interface ItemRow {
@@ -17,6 +17,20 @@ interface ItemRow {
 }
 
 const AMOUNT_HINT = "Optional when items are listed: their total is used";
+
+/** How long after recording it the till may void a sale (later, the console returns it). */
+export const VOID_WINDOW_MS = 15 * 60 * 1000;
+
+/** A sale the server confirmed: what its receipt shows and a void takes back. */
+interface RecordedSale {
+  result: EventResult;
+  amount: number;
+  recordedAt: number;
+}
+
+/** What a purchase event is worth: its amount, else its items' total (as the server values it). */
+const saleAmount = (event: PurchaseEvent): number =>
+  event.amount ?? (event.items ?? []).reduce((sum, i) => sum + (i.quantity ?? 1) * i.unitPrice, 0);
 
 /**
  * Records a sale as a purchase event. Each sale has its own event id (the server's idempotency key
@@ -41,7 +55,16 @@ export function Purchase({
   const retry = useRef<HTMLButtonElement>(null);
   const sale = useOnceAction((event: PurchaseEvent, options) => recordSale(event, options));
   const { state } = sale;
-  const locked = state.status === "sending" || state.status === "unconfirmed";
+  // The usual basket: an amount far above it is confirmed before it is sent (a slipped decimal point).
+  const stats = useQuery({ queryKey: ["purchase-stats"], queryFn: purchaseStats, staleTime: 5 * 60 * 1000 });
+  const [unusual, setUnusual] = useState<PurchaseEvent | null>(null);
+  const [recorded, setRecorded] = useState<RecordedSale | null>(null);
+  const confirmButton = useRef<HTMLButtonElement>(null);
+  const locked = state.status === "sending" || state.status === "unconfirmed" || unusual !== null;
+
+  useEffect(() => {
+    if (unusual) confirmButton.current?.focus();
+  }, [unusual]);
 
   useEffect(() => {
     if (state.status === "unconfirmed") retry.current?.focus();
@@ -88,25 +111,37 @@ export function Purchase({
     };
   };
 
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
-    setLocalError(null);
-    let event: PurchaseEvent | undefined;
-    if (state.status !== "unconfirmed") {
-      const built = build();
-      if (!built) return;
-      event = built;
-    }
+  const send = async (event: PurchaseEvent | undefined) => {
+    setUnusual(null);
+    const sent = event ?? sale.pending();
     const result = await sale.run(event);
     if (result) {
+      if (sent) setRecorded({ result, amount: saleAmount(sent), recordedAt: Date.now() });
       setAmount("");
       setItems([]);
       await queryClient.invalidateQueries({ queryKey: memberKeys.one(member.id) });
+      void queryClient.invalidateQueries({ queryKey: ["purchase-stats"] });
     }
+  };
+
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    setLocalError(null);
+    if (unusual) return;
+    if (state.status === "unconfirmed") return send(undefined);
+    const built = build();
+    if (!built) return;
+    const confirmAbove = stats.data?.confirmAbove ?? null;
+    if (confirmAbove !== null && saleAmount(built) > confirmAbove) {
+      setUnusual(built);
+      return;
+    }
+    await send(built);
   };
 
   const newSale = () => {
     sale.reset();
+    setUnusual(null);
     setAmount("");
     setItems([]);
     setLocalError(null);
@@ -178,10 +213,27 @@ export function Purchase({
             </button>
           </fieldset>
         ))}
+        {unusual && (
+          <fieldset className="confirm" aria-live="assertive">
+            <legend className="visually-hidden">Confirm an unusual amount</legend>
+            <p>
+              <strong>{formatMinor(saleAmount(unusual), currency)}</strong> is far above this programme's usual sale
+              {stats.data?.median != null && <> (about {formatMinor(stats.data.median, currency)})</>}. Is the amount right?
+            </p>
+            <div className="row">
+              <button type="button" ref={confirmButton} onClick={() => void send(unusual)}>
+                Yes, record {formatMinor(saleAmount(unusual), currency)}
+              </button>
+              <button type="button" className="secondary" onClick={() => setUnusual(null)}>
+                No, change the amount
+              </button>
+            </div>
+          </fieldset>
+        )}
         {state.status === "unconfirmed" && <NotConfirmed what="The sale" />}
         {apiError !== null && !(apiError instanceof ApiError && apiError.issues.length > 0) && <ErrorAlert error={apiError} />}
         <div className="row">
-          <button ref={retry} type="submit" disabled={state.status === "sending"}>
+          <button ref={retry} type="submit" disabled={state.status === "sending" || unusual !== null}>
             {state.status === "sending" ? "Recording…" : state.status === "unconfirmed" ? "Retry sale" : "Record purchase"}
           </button>
           {state.status === "unconfirmed" ? (
@@ -205,7 +257,88 @@ export function Purchase({
       <div role="status" className="pos-result">
         {state.status === "done" && <Earned result={state.result} />}
       </div>
+      {state.status === "done" && recorded?.result === state.result && (
+        <VoidSale key={recorded.result.eventId} sale={recorded} member={member} currency={currency} />
+      )}
     </section>
+  );
+}
+
+/**
+ * Voids the sale just recorded, while its receipt is on the till (and within VOID_WINDOW_MS): a
+ * return of the whole sale with the reason "void at till", confirmed first. The void's event id
+ * is the sale's, so a retry or a second till voiding it is answered once.
+ */
+function VoidSale({ sale, member, currency }: { sale: RecordedSale; member: Member; currency: string }) {
+  const queryClient = useQueryClient();
+  const [confirming, setConfirming] = useState(false);
+  const [tooLate, setTooLate] = useState(false);
+  const confirmButton = useRef<HTMLButtonElement>(null);
+  const action = useOnceAction((s: RecordedSale, options) =>
+    voidSale({ id: s.result.eventId, memberId: member.id, amount: s.amount }, options),
+  );
+  const { state } = action;
+  useEffect(() => {
+    if (confirming) confirmButton.current?.focus();
+  }, [confirming]);
+
+  const run = async () => {
+    setConfirming(false);
+    if (Date.now() - sale.recordedAt > VOID_WINDOW_MS) {
+      setTooLate(true);
+      return;
+    }
+    if (await action.run(state.status === "unconfirmed" ? undefined : sale)) {
+      await queryClient.invalidateQueries({ queryKey: memberKeys.one(member.id) });
+    }
+  };
+
+  if (state.status === "done") {
+    const taken = state.result.return?.pointsTakenBack ?? 0;
+    return (
+      <div className="alert ok" role="status">
+        <p className="pos-big">Sale voided</p>
+        <p>
+          {formatMinor(sale.amount, currency)} returned:{" "}
+          {taken > 0 ? `${formatPoints(taken)} taken back` : "no points to take back"}.
+        </p>
+        {state.result.balance && <p>Balance: {formatPoints(state.result.balance.available)} available.</p>}
+      </div>
+    );
+  }
+  if (tooLate) {
+    return <p className="alert">Too late to void at the till: return the sale from the member's history in the console.</p>;
+  }
+  return (
+    <div>
+      {confirming ? (
+        <fieldset className="confirm">
+          <legend className="visually-hidden">Confirm voiding the sale</legend>
+          <p>
+            Void the sale of <strong>{formatMinor(sale.amount, currency)}</strong>? Its points are taken back.
+          </p>
+          <div className="row">
+            <button type="button" className="danger" ref={confirmButton} onClick={() => void run()}>
+              Yes, void the sale
+            </button>
+            <button type="button" className="secondary" onClick={() => setConfirming(false)}>
+              Keep it
+            </button>
+          </div>
+        </fieldset>
+      ) : (
+        <button
+          type="button"
+          className="secondary"
+          disabled={state.status === "sending"}
+          onClick={() => (state.status === "unconfirmed" ? void run() : setConfirming(true))}
+        >
+          {state.status === "sending" ? "Voiding…" : state.status === "unconfirmed" ? "Retry the void" : "Void this sale"}
+        </button>
+      )}
+      {state.status === "unconfirmed" && <NotConfirmed what="The void" />}
+      {state.status === "failed" && <ErrorAlert error={state.error} />}
+    </div>
   );
 }
 

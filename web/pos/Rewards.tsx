@@ -1,15 +1,19 @@
 import { useQuery, useQueryClient } from "@tanstack/react-query";
-import { useEffect, useRef } from "react";
+import { useEffect, useRef, useState } from "react";
 import { ErrorAlert, formatDate, formatPoints } from "../shared/ui.tsx";
 import { type Member, memberKeys } from "./api/members.ts";
 import { memberRewards, type RedemptionRequest, redeemReward } from "./api/rewards.ts";
 import { NotConfirmed } from "./Lookup.tsx";
+import { memberLabel } from "./lookup.ts";
 import { useOnceAction } from "./once.ts";
 
 /** What the till sends; the other fields take the API's defaults. */
 type RedeemBody = Required<Pick<RedemptionRequest, "rewardId" | "quantity" | "channel">>;
 
-/** The member's rewards, whether each can be redeemed now (and why not), and redeeming one. */
+/**
+ * The member's rewards, whether each can be redeemed now (and why not), and redeeming one: the
+ * cashier confirms first (as the portal asks the member), since points spent are spent.
+ */
 export function Rewards({ member }: { member: Member }) {
   const queryClient = useQueryClient();
   const rewards = useQuery({
@@ -19,12 +23,17 @@ export function Rewards({ member }: { member: Member }) {
   const redeem = useOnceAction((body: RedeemBody, options) => redeemReward(member.id, body, options));
   const result = useRef<HTMLDivElement>(null);
   const retry = useRef<HTMLButtonElement>(null);
+  const confirmButton = useRef<HTMLButtonElement>(null);
+  const [confirming, setConfirming] = useState<string | null>(null);
   const { state } = redeem;
 
   useEffect(() => {
     if (state.status === "done") result.current?.focus();
     if (state.status === "unconfirmed") retry.current?.focus();
   }, [state.status]);
+  useEffect(() => {
+    if (confirming) confirmButton.current?.focus();
+  }, [confirming]);
 
   const run = async (body?: RedeemBody) => {
     const done = await redeem.run(body);
@@ -56,15 +65,38 @@ export function Rewards({ member }: { member: Member }) {
                 )}
               </span>
               {redeemable ? (
-                <button
-                  type="button"
-                  disabled={busy}
-                  onClick={() => void run({ rewardId: reward.id, quantity: 1, channel: "pos" })}
-                >
-                  Redeem<span className="visually-hidden"> {reward.name}</span>
-                </button>
+                confirming !== reward.id && (
+                  <button type="button" disabled={busy || confirming !== null} onClick={() => setConfirming(reward.id)}>
+                    Redeem<span className="visually-hidden"> {reward.name}</span>
+                  </button>
+                )
               ) : (
                 <span className="badge">Not yet</span>
+              )}
+              {confirming === reward.id && (
+                <fieldset className="confirm pos-confirm">
+                  <legend className="visually-hidden">Confirm redeeming {reward.name}</legend>
+                  <p>
+                    Spend <strong>{formatPoints(reward.costPoints)}</strong> of {memberLabel(member)}'s points on{" "}
+                    <strong>{reward.name}</strong>?
+                  </p>
+                  <div className="row">
+                    <button
+                      type="button"
+                      ref={confirmButton}
+                      disabled={busy}
+                      onClick={() => {
+                        setConfirming(null);
+                        void run({ rewardId: reward.id, quantity: 1, channel: "pos" });
+                      }}
+                    >
+                      Yes, redeem for {formatPoints(reward.costPoints)}
+                    </button>
+                    <button type="button" className="secondary" onClick={() => setConfirming(null)}>
+                      Cancel
+                    </button>
+                  </div>
+                </fieldset>
               )}
             </li>
           ))}

@@ -11,13 +11,14 @@ export function shapeOf(text: string): LookupShape {
   return "text";
 }
 
-const find = async (query: { email?: string; phone?: string; externalId?: string; q?: string }) =>
+const find = async (query: { email?: string; phone?: string; externalId?: string; cardNumber?: string; q?: string }) =>
   (await findMembers({ ...query, limit: 10 })).data;
 
 /**
  * The members the one lookup field means: an email by email; digits by phone (normalized by the
- * server with the programme's country) and by card/external id at once; anything else by external
- * id, then by name, email, phone or id containing it.
+ * server with the programme's country), by card number (the portal's digital card, typed or from a
+ * keyboard-wedge scanner: its digits then Enter) and by external id at once; anything else by
+ * external id, then by name, email, phone or id containing it.
  */
 export async function lookupMembers(text: string): Promise<Member[]> {
   const s = text.trim();
@@ -25,9 +26,9 @@ export async function lookupMembers(text: string): Promise<Member[]> {
     case "email":
       return find({ email: s });
     case "phone": {
-      const [byPhone, byId] = await Promise.all([find({ phone: s }), find({ externalId: s })]);
+      const [byCard, byPhone, byId] = await Promise.all([find({ cardNumber: s }), find({ phone: s }), find({ externalId: s })]);
       const seen = new Set<string>();
-      return [...byPhone, ...byId].filter((m) => !seen.has(m.id) && seen.add(m.id));
+      return [...byCard, ...byPhone, ...byId].filter((m) => !seen.has(m.id) && seen.add(m.id));
     }
     default: {
       const byId = await find({ externalId: s });

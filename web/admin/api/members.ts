@@ -56,3 +56,23 @@ export const memberHistory = {
   redemptions: (memberId: string, query: Paging) => api.get("/v1/members/{memberId}/redemptions", { path: { memberId }, query }),
   referrals: (memberId: string, query: Paging) => api.get("/v1/members/{memberId}/referrals", { path: { memberId }, query }),
 };
+
+/** A return of (part of) a purchase through the return engine: the points in proportion, with the reason in the history. */
+export const returnPurchase = (
+  purchase: { id: string; memberId: string },
+  body: { returnId: string; amount: number | null; reason: string },
+  options?: RequestOptions,
+) =>
+  api.post(
+    "/v1/events",
+    {
+      body: {
+        id: body.returnId,
+        type: "return",
+        originalEventId: purchase.id,
+        amount: body.amount,
+        reason: body.reason,
+      },
+    },
+    options,
+  );

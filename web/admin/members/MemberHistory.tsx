@@ -4,6 +4,7 @@ import { ErrorAlert, formatDateTime, formatPoints, Pager } from "../../shared/ui
 import { type HistoryList, memberHistory, memberKeys, type Paging, type Referral, type StoredEvent } from "../api/members.ts";
 import { useSession } from "../session.tsx";
 import { formatMinor, LEDGER_EXPLANATIONS, memberName, StatusBadge, signedPoints, TableWrap, useCursors } from "./common.tsx";
+import { ReturnPurchase, returnable } from "./ReturnPurchase.tsx";
 
 const PAGE_SIZE = 20;
 
@@ -108,6 +109,9 @@ export function EventHistory({ memberId }: { memberId: string }) {
                   Points
                 </th>
                 <th scope="col">Why</th>
+                <th scope="col">
+                  <span className="visually-hidden">Actions</span>
+                </th>
               </tr>
             </thead>
             <tbody>
@@ -127,6 +131,9 @@ export function EventHistory({ memberId }: { memberId: string }) {
                     {explanations(e).map((x) => (
                       <div key={x}>{x}</div>
                     ))}
+                  </td>
+                  <td>
+                    {returnable(e) && <ReturnPurchase event={e} memberId={memberId} currency={e.currency ?? program.currency} />}
                   </td>
                 </tr>
               ))}

@@ -8,6 +8,7 @@ import {
   RETURN_POLICY_LABELS,
   UNKNOWN_MEMBER_POLICY_LABELS,
 } from "../../shared/api/values.ts";
+import { currencyDigits, parseAmount } from "../../shared/money.ts";
 import { Checkbox, ErrorAlert, Field, fieldError, Notice, SelectField } from "../../shared/ui.tsx";
 import { auditKeys } from "../api/audit.ts";
 import { getProgram, type Program, type ProgramChanges, programKeys, updateProgram } from "../api/program.ts";
@@ -27,6 +28,8 @@ interface Form {
   unknownMemberPolicy: Program["unknownMemberPolicy"];
   guestClaimDays: string;
   pointValue: string;
+  /** In the currency's major unit, as typed. */
+  maxPurchase: string;
   referral: boolean;
   referrerPoints: string;
   refereePoints: string;
@@ -56,6 +59,7 @@ function formOf(p: Program): Form {
     unknownMemberPolicy: p.unknownMemberPolicy,
     guestClaimDays: text(p.guestClaimDays),
     pointValue: text(p.pointValue),
+    maxPurchase: String(p.maxPurchaseAmount / 10 ** currencyDigits(p.currency)),
     referral: p.referralPolicy !== null,
     referrerPoints: text(p.referralPolicy?.referrerPoints ?? 100),
     refereePoints: text(p.referralPolicy?.refereePoints ?? 50),
@@ -73,7 +77,7 @@ function formOf(p: Program): Form {
 const num = (s: string): number | null => (s.trim() === "" ? null : Number(s));
 
 /** The PATCH body: the whole form, as the API names it. */
-function bodyOf(f: Form): Sent<ProgramChanges> {
+function bodyOf(f: Form, currency: string): Sent<ProgramChanges> {
   return {
     name: f.name,
     timezone: f.timezone,
@@ -88,6 +92,8 @@ function bodyOf(f: Form): Sent<ProgramChanges> {
     unknownMemberPolicy: f.unknownMemberPolicy,
     guestClaimDays: num(f.guestClaimDays),
     pointValue: num(f.pointValue),
+    // Empty: back to the default (the form checks a typed amount parses before saving).
+    maxPurchaseAmount: f.maxPurchase.trim() === "" ? null : parseAmount(f.maxPurchase, currency),
     referralPolicy: f.referral
       ? {
           referrerPoints: num(f.referrerPoints),
@@ -147,7 +153,7 @@ function SettingsForm({ program }: { program: Program }) {
     onChange: (e: { target: { value: string } }) => set(key)(e.target.value as never),
   });
   const save = useMutation({
-    mutationFn: () => sendOnce((opts) => updateProgram(bodyOf(form), opts)),
+    mutationFn: () => sendOnce((opts) => updateProgram(bodyOf(form, program.currency), opts)),
     onSuccess: (updated) => {
       queryClient.setQueryData(programKeys.current, updated);
       void queryClient.invalidateQueries({ queryKey: auditKeys.all });
@@ -158,8 +164,15 @@ function SettingsForm({ program }: { program: Program }) {
   });
   const error = save.error;
   const err = (path: string) => fieldError(error, path);
+  const [maxPurchaseError, setMaxPurchaseError] = useState<string | undefined>();
   const submit = (e: FormEvent) => {
     e.preventDefault();
+    const typed = form.maxPurchase.trim();
+    if (typed !== "" && parseAmount(typed, program.currency) === null) {
+      setMaxPurchaseError(`Enter an amount in ${program.currency}, like 10000`);
+      return;
+    }
+    setMaxPurchaseError(undefined);
     save.mutate();
   };
 
@@ -238,6 +251,17 @@ function SettingsForm({ program }: { program: Program }) {
             {...input("pointValue")}
             error={err("pointValue")}
             hint={`What one point costs the programme, in minor units of ${program.currency} (cost reports)`}
+          />
+        </Section>
+
+        <Section title="Purchases">
+          <Field
+            label={`Largest purchase accepted (${program.currency})`}
+            inputMode="decimal"
+            autoComplete="off"
+            {...input("maxPurchase")}
+            error={maxPurchaseError ?? err("maxPurchaseAmount")}
+            hint="A purchase above it is refused (a mistyped amount at a till). Empty: the default, 10,000"
           />
         </Section>
 

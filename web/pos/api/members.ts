@@ -13,17 +13,22 @@ export const memberKeys = {
   detail: (memberId: string) => ["member", memberId, "detail"] as const,
   balance: (memberId: string) => ["member", memberId, "balance"] as const,
   rewards: (memberId: string) => ["member", memberId, "rewards"] as const,
+  tier: (memberId: string) => ["member", memberId, "tier"] as const,
 };
 
 export const findMembers = (query: {
   email?: string;
   phone?: string;
   externalId?: string;
+  cardNumber?: string;
   q?: string;
   limit: number;
 }): Promise<Answer<"/v1/members">> => api.get("/v1/members", { query });
 
 export const getMember = (memberId: string) => api.get("/v1/members/{memberId}", { path: { memberId } });
+
+/** The member's tier with its benefits (staff honour them by hand at the till). */
+export const getTierStatus = (memberId: string) => api.get("/v1/members/{memberId}/tier", { path: { memberId } });
 
 export const getBalance = (memberId: string) => api.get("/v1/members/{memberId}/balance", { path: { memberId } });
 

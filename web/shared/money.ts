@@ -1,4 +1,4 @@
-/** Money as the API wants it (minor units of the programme's currency) from what a cashier types. */
+/** Money as the API wants it (minor units of the programme's currency) from what a person types (the till, the console). */
 
 export function currencyDigits(currency: string): number {
   try {
