@@ -1,11 +1,19 @@
 import { z } from "@hono/zod-openapi";
+import { labelled } from "../shared/field-words.ts";
 import { DaySchema } from "../shared/schemas.ts";
 
-const externalId = z.string().trim().min(1).max(200).describe("Your system's id for this customer");
-const email = z.email().max(320);
-const phone = z.string().trim().min(3).max(40).describe("Any common format; stored as E.164 using the programme's country");
-const name = z.string().trim().min(1).max(200);
-const birthDate = DaySchema.describe("YYYY-MM-DD, in the years 1900 to 9999, not in the future");
+const externalId = labelled(z.string().trim().min(1).max(200).describe("Your system's id for this customer"), {
+  label: "External id",
+});
+const email = labelled(z.email().max(320), { label: "Email", ask: "Enter an email address, such as name@example.com" });
+const phone = labelled(
+  z.string().trim().min(3).max(40).describe("Any common format; stored as E.164 using the programme's country"),
+  { label: "Phone", ask: "Enter a phone number with its area code" },
+);
+const name = labelled(z.string().trim().min(1).max(200), { label: "Name" });
+const birthDate = labelled(DaySchema.describe("YYYY-MM-DD, in the years 1900 to 9999, not in the future"), {
+  label: "Birthday",
+});
 const marketingConsent = z
   .boolean()
   .describe("Whether the member agrees to marketing messages; recording a change stamps the time (marketingConsent.at)");

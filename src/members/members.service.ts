@@ -45,13 +45,18 @@ const UNIQUE_FIELDS: Record<string, string> = {
   members_referral_code: "referralCode",
 };
 
+/** The unique fields as the forms name them. */
+const FIELD_WORDS: Record<string, string> = { externalId: "external id", phone: "phone number", referralCode: "referral code" };
+
 /** Turns a unique-index violation into a 409 naming the field another member already has. */
 function duplicateMember(error: unknown): DomainError | null {
   const e = error as { code?: string; constraint?: string; message?: string } | null;
   if (e?.code !== "23505") return null;
   const index = e.constraint ?? Object.keys(UNIQUE_FIELDS).find((name) => e.message?.includes(name)) ?? "";
   const field = UNIQUE_FIELDS[index] ?? "member";
-  return new DomainError("conflict", `Another member of this programme already has this ${field}`, { field });
+  return new DomainError("conflict", `Another member of this programme already has this ${FIELD_WORDS[field] ?? field}`, {
+    field,
+  });
 }
 
 export type { NewEventMember } from "./members.sql.ts";
@@ -79,8 +84,8 @@ export class MemberService {
       throw new DomainError(
         "validation_error",
         program.country
-          ? `phone "${phone}" is not a possible phone number in ${program.country}`
-          : `phone "${phone}" needs a country code (+...) because the programme has no country set`,
+          ? `Phone “${phone}” is not a possible phone number in ${program.country}: enter it with its area code`
+          : `Phone “${phone}” needs its country code (+...) because the programme has no country set`,
         { field: "phone" },
       );
     }
@@ -92,7 +97,7 @@ export class MemberService {
     if (birthDate === undefined || birthDate === null) return;
     const program = await this.deps.programs.get(programId);
     if (isAfterToday(birthDate, this.deps.clock.now(), program.timezone)) {
-      throw new DomainError("validation_error", `birthDate ${birthDate} is in the future`, { field: "birthDate" });
+      throw new DomainError("validation_error", `Birthday ${birthDate} is in the future`, { field: "birthDate" });
     }
   }
 
