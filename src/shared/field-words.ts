@@ -177,7 +177,11 @@ function tell(issue: z.core.$ZodIssue, root: z.ZodType | undefined, where: Where
   const words = wordsOf(schemaAt(root, issue.path));
   const plain = issue.code === "invalid_union" ? "is not in a form this field takes" : issue.message;
   const message = words?.ask ?? plain;
-  const sentence = words?.ask ?? (words ? `${words.label} ${plain}` : path ? `${path} ${plain}` : `The ${where} ${plain}`);
+  // A schema's own message that starts with a capital is a whole sentence already.
+  const whole = issue.code === "custom" && /^[A-Z]/.test(issue.message);
+  const sentence =
+    words?.ask ??
+    (whole ? plain : words ? `${words.label} ${plain}` : path ? `${path} ${plain}` : `The ${where} ${plain}`);
   return [
     {
       issue: { path, message, code: issue.code, ...(words && { label: words.label }) },
