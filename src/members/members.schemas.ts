@@ -113,6 +113,19 @@ export const MemberListItemSchema = MemberSchema.extend({
     ),
 }).openapi("MemberListItem");
 
+export const MemberListSchema = z
+  .object({
+    data: z.array(MemberListItemSchema),
+    nextCursor: z.string().nullable(),
+    total: z
+      .object({
+        count: z.int().describe("Members matching the search, all pages together, counted exactly up to 10,000"),
+        capped: z.boolean().describe("true: more than `count` (10,000) match and counting stopped there"),
+      })
+      .describe("How many members match the search (the same on every page)"),
+  })
+  .openapi("MemberList");
+
 const MemberRefSchema = z.object({
   id: z.string(),
   name: z.string().nullable(),

@@ -16,6 +16,7 @@ import {
   listReferrals,
   lockMember,
   type NewEventMember,
+  countMatchingMembers,
   searchMembers,
   updateMember,
 } from "./members.sql.ts";
@@ -44,6 +45,9 @@ const UNIQUE_FIELDS: Record<string, string> = {
   members_phone: "phone",
   members_referral_code: "referralCode",
 };
+
+/** Matches are counted exactly up to this many; past it a search says "more than 10,000". */
+export const MEMBER_COUNT_CAP = 10_000;
 
 /** The unique fields as the forms name them. */
 const FIELD_WORDS: Record<string, string> = { externalId: "external id", phone: "phone number", referralCode: "referral code" };
@@ -197,7 +201,7 @@ export class MemberService {
       const program = await this.deps.programs.get(programId);
       const phone = normalizePhone(search.phone, program.country);
       // A number that cannot be a phone matches no member.
-      if (!phone) return { data: [], nextCursor: null };
+      if (!phone) return { data: [], nextCursor: null, total: { count: 0, capped: false } };
       filter.phone = phone;
     }
     if (search.email !== undefined) filter.email = normalizeEmail(search.email);
@@ -205,9 +209,11 @@ export class MemberService {
     if (search.q !== undefined) filter.q = search.q;
     const rows = await searchMembers(this.deps.db, programId, filter, search.limit, search.cursor ?? null);
     const page = rows.slice(0, search.limit);
+    const counted = await countMatchingMembers(this.deps.db, programId, filter, MEMBER_COUNT_CAP);
     return {
       data: page.map((row) => ({ ...toMember(row), tierId: row.tier_id })),
       nextCursor: rows.length > search.limit ? (page.at(-1)?.id ?? null) : null,
+      total: { count: Math.min(counted, MEMBER_COUNT_CAP), capped: counted > MEMBER_COUNT_CAP },
     };
   }
 
