@@ -134,7 +134,8 @@ export function closestName(typed: string, known: readonly string[]): string | u
     const d = distance(typed, name);
     if (!best || d < best.d) best = { name, d };
   }
-  return best && best.d <= Math.max(1, Math.floor(best.name.length / 3)) ? best.name : undefined;
+  // Two edits (a swapped pair of letters, "emial") for names of 4 letters or more; one below that.
+  return best && best.d <= (best.name.length >= 4 ? 2 : 1) ? best.name : undefined;
 }
 
 const pathText = (path: Path) => path.map(String).join(".");
@@ -232,6 +233,8 @@ export function tellValidation(
       told.push(...byBranch);
     } else told.push(...tell(issue, root, where));
   }
+  // An unknown parameter first: a mistyped one ("orderTotl") is usually why another seems missing.
+  if (where === "query") told.sort((a, b) => Number(b.issue.code === "unrecognized_keys") - Number(a.issue.code === "unrecognized_keys"));
   return {
     message: told[0]?.sentence ?? `The ${where} is not valid`,
     issues: told.map((t) => t.issue),
