@@ -24,7 +24,11 @@ export function normalizeEvent(program: { currency: string }, input: EventInput,
   // A return of items without an amount is valued later, at their share of what the purchase paid.
   const amount = input.amount ?? (items && input.type !== "return" ? itemsTotal : null);
   if (itemsTotal > MAX_POINTS_PER_OPERATION) {
-    throw new DomainError("validation_error", `The items add up to more than ${formatMoney(MAX_POINTS_PER_OPERATION, program.currency)}`, { field: "items" });
+    throw new DomainError(
+      "validation_error",
+      `The items add up to more than ${formatMoney(MAX_POINTS_PER_OPERATION, program.currency)}`,
+      { field: "items" },
+    );
   }
   if ((input.type === "purchase" || input.type === "return") && amount === null && !items) {
     throw new DomainError("validation_error", `A ${input.type} needs amount or items`, { field: "amount" });

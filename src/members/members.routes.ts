@@ -1,13 +1,11 @@
-import { z } from "@hono/zod-openapi";
 import { createRouter, idParam, mutationRoute, readRoute } from "../http/openapi.ts";
 import type { RewardService } from "../rewards/rewards.service.ts";
 import { PageQuerySchema } from "../shared/schemas.ts";
 import {
   CreateMemberSchema,
   MemberDetailSchema,
-  MemberListItemSchema,
-  MemberSchema,
   MemberListSchema,
+  MemberSchema,
   MemberSearchSchema,
   ReferralsSchema,
   UpdateMemberSchema,

@@ -8,6 +8,7 @@ import { isAfterToday, normalizeEmail, normalizePhone, normalizeReferralCode } f
 import type { CreateMemberInput, MemberSearch, UpdateMemberInput } from "./members.schemas.ts";
 import {
   consentChange,
+  countMatchingMembers,
   findMember,
   findMemberByReferralCode,
   insertMember,
@@ -16,7 +17,6 @@ import {
   listReferrals,
   lockMember,
   type NewEventMember,
-  countMatchingMembers,
   searchMembers,
   updateMember,
 } from "./members.sql.ts";

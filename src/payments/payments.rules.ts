@@ -82,10 +82,14 @@ export function refundPoints(
 ): number {
   const after = payment.refundedAmount + refund;
   if (after > payment.amount) {
-    throw new DomainError("validation_error", `Only ${formatMoney(payment.amount - payment.refundedAmount, currency)} is left to refund`, {
-      field: "amount",
-      refundable: payment.amount - payment.refundedAmount,
-    });
+    throw new DomainError(
+      "validation_error",
+      `Only ${formatMoney(payment.amount - payment.refundedAmount, currency)} is left to refund`,
+      {
+        field: "amount",
+        refundable: payment.amount - payment.refundedAmount,
+      },
+    );
   }
   const target = after === payment.amount ? payment.points : Math.floor((payment.points * after) / payment.amount);
   return target - payment.refundedPoints;

@@ -1,5 +1,6 @@
 import type { Kysely } from "kysely";
 import type { DB, PaymentPolicy, PaymentRow } from "../db/schema.ts";
+import { formatMoney } from "../earning/money.rules.ts";
 import type { MutationContext } from "../idempotency/idempotency.service.ts";
 import { bookOf } from "../ledger/books.rules.ts";
 import { bookBalance, type LedgerService } from "../ledger/ledger.service.ts";
@@ -9,7 +10,6 @@ import { debit } from "../ledger/spending.rules.ts";
 import type { Program, ProgramService } from "../programs/programs.service.ts";
 import { DomainError, notFound } from "../shared/errors.ts";
 import type { ServiceDeps } from "../shared/service-deps.ts";
-import { formatMoney } from "../earning/money.rules.ts";
 import { checkPayment, quote, refundPoints } from "./payments.rules.ts";
 import type { CreatePaymentInput } from "./payments.schemas.ts";
 import * as q from "./payments.sql.ts";

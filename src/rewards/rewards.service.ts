@@ -5,8 +5,8 @@ import type { LedgerService } from "../ledger/ledger.service.ts";
 import { spendableBalance } from "../ledger/lots.rules.ts";
 import { segmentsOf } from "../members/members.rules.ts";
 import type { ProgramService } from "../programs/programs.service.ts";
-import { tellValidation } from "../shared/field-words.ts";
 import { DomainError, notFound } from "../shared/errors.ts";
+import { tellValidation } from "../shared/field-words.ts";
 import type { ServiceDeps } from "../shared/service-deps.ts";
 import {
   type MemberStanding,

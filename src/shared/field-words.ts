@@ -68,7 +68,11 @@ function layers(schema: z.ZodType): z.ZodType[] {
 }
 
 const wordsOf = (schema: z.ZodType | undefined): FieldWords | undefined =>
-  schema ? layers(schema).map((s) => fieldWords.get(s)).find((w) => w !== undefined) : undefined;
+  schema
+    ? layers(schema)
+        .map((s) => fieldWords.get(s))
+        .find((w) => w !== undefined)
+    : undefined;
 
 /** The object shape a schema accepts, if it is (or wraps) an object. */
 function shapeOf(schema: z.ZodType | undefined): Record<string, z.ZodType> | undefined {
@@ -181,8 +185,7 @@ function tell(issue: z.core.$ZodIssue, root: z.ZodType | undefined, where: Where
   // A schema's own message that starts with a capital is a whole sentence already.
   const whole = issue.code === "custom" && /^[A-Z]/.test(issue.message);
   const sentence =
-    words?.ask ??
-    (whole ? plain : words ? `${words.label} ${plain}` : path ? `${path} ${plain}` : `The ${where} ${plain}`);
+    words?.ask ?? (whole ? plain : words ? `${words.label} ${plain}` : path ? `${path} ${plain}` : `The ${where} ${plain}`);
   return [
     {
       issue: { path, message, code: issue.code, ...(words && { label: words.label }) },
@@ -195,12 +198,7 @@ function tell(issue: z.core.$ZodIssue, root: z.ZodType | undefined, where: Where
  * A union's problems told by the branch the rest of the input chooses: zod reports the problems of
  * whichever branch came closest (or "Invalid input"), which may not be the one the input meant.
  */
-function tellBranch(
-  at: Path,
-  words: FieldWords,
-  input: unknown,
-  where: Where,
-): Told[] | undefined {
+function tellBranch(at: Path, words: FieldWords, input: unknown, where: Where): Told[] | undefined {
   const branch = words.branch?.(valueAt(input, at.slice(0, -1)));
   const value = valueAt(input, at);
   const parsed = branch?.safeParse(value);
@@ -234,7 +232,8 @@ export function tellValidation(
     } else told.push(...tell(issue, root, where));
   }
   // An unknown parameter first: a mistyped one ("orderTotl") is usually why another seems missing.
-  if (where === "query") told.sort((a, b) => Number(b.issue.code === "unrecognized_keys") - Number(a.issue.code === "unrecognized_keys"));
+  if (where === "query")
+    told.sort((a, b) => Number(b.issue.code === "unrecognized_keys") - Number(a.issue.code === "unrecognized_keys"));
   return {
     message: told[0]?.sentence ?? `The ${where} is not valid`,
     issues: told.map((t) => t.issue),

@@ -1,6 +1,5 @@
 import { formatMoney } from "../earning/money.rules.ts";
 import { DomainError } from "../shared/errors.ts";
-import { plural } from "../shared/plural.ts";
 import type { PutTiersInput } from "./tiers.schemas.ts";
 
 type Metric = PutTiersInput["policy"]["metric"];

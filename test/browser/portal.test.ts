@@ -324,7 +324,10 @@ describe.runIf(browserAvailable())("member portal", () => {
     );
     const email = "tess@example.com";
     const tess = await ok(web.api("POST", "/v1/members", { email, name: "Tess" }, key), "member");
-    await ok(web.api("POST", "/v1/events", { id: "tess-1", type: "purchase", memberId: tess.id, amount: 3_000 }, key), "purchase");
+    await ok(
+      web.api("POST", "/v1/events", { id: "tess-1", type: "purchase", memberId: tess.id, amount: 3_000 }, key),
+      "purchase",
+    );
     await ok(
       web.api("POST", `/v1/members/${tess.id}/tier`, { tierId: ladder.tiers[1].id, reason: "Opening offer" }, key),
       "assign",

@@ -65,7 +65,9 @@ describe.each(engines())("answers in people's terms on %s", (engine) => {
         { name: "Gold", threshold: 1_500 },
       ],
     });
-    expect(refused(points).message).toBe("Gold's threshold, 1,500 points, must be above the previous tier's 1,500 points (Silver)");
+    expect(refused(points).message).toBe(
+      "Gold's threshold, 1,500 points, must be above the previous tier's 1,500 points (Silver)",
+    );
     expect((await p.call("GET", "/v1/tiers")).body.tiers).toEqual([]);
   });
 
@@ -86,7 +88,9 @@ describe.each(engines())("answers in people's terms on %s", (engine) => {
 
   it("names a missing free-product SKU by its label, with the path and code in details", async () => {
     for (const value of [{}, { productName: "Latte" }, { amount: 500 }]) {
-      const error = refused(await p.call("POST", "/v1/rewards", { name: "Free latte", type: "free_product", value, costPoints: 100 }));
+      const error = refused(
+        await p.call("POST", "/v1/rewards", { name: "Free latte", type: "free_product", value, costPoints: 100 }),
+      );
       expect(error.message).toBe("Enter the product SKU for a free-product reward");
       expect(error.details.issues[0]).toMatchObject({ path: "value.sku", label: "Product SKU" });
     }
@@ -109,7 +113,9 @@ describe.each(engines())("answers in people's terms on %s", (engine) => {
       "Enter an email address, such as name@example.com",
     );
     expect(refused(await p.call("POST", "/v1/members", { name: " " })).message).toBe("Name must not be empty");
-    expect(refused(await p.call("POST", "/v1/members", { nmae: "Ada" })).message).toBe("Unknown field “nmae” (did you mean “name”?)");
+    expect(refused(await p.call("POST", "/v1/members", { nmae: "Ada" })).message).toBe(
+      "Unknown field “nmae” (did you mean “name”?)",
+    );
     // The portal's own enrolment and profile use the same words.
     const portal = await t.request("POST", `/v1/portal/${p.id}/members`, {
       body: { email: "new@example.com", phone: "12", marketingConsent: false },

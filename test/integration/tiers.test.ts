@@ -497,7 +497,11 @@ describe.each(engines())("tiers on %s", (engine) => {
       expect(res.body.error.message).toMatch(message);
     };
     const tiersOf = (...list: Record<string, unknown>[]) => ({ policy: POLICY, tiers: list });
-    await bad(tiersOf({ name: "Bronze", threshold: 10 }), "tiers.0.threshold", /Bronze is the bottom tier: its threshold must be \$0\.00, not \$0\.10/);
+    await bad(
+      tiersOf({ name: "Bronze", threshold: 10 }),
+      "tiers.0.threshold",
+      /Bronze is the bottom tier: its threshold must be \$0\.00, not \$0\.10/,
+    );
     await bad(
       tiersOf({ name: "Bronze", threshold: 0 }, { name: "Silver", threshold: 100 }, { name: "Gold", threshold: 100 }),
       "tiers.2.threshold",

@@ -134,8 +134,8 @@ function TierCard({ programId }: { programId: string }) {
             <span style={{ width: `${percent}%` }} />
           </div>
           <p data-testid="tier-next">
-            {stillNeeded(t.amountToNext ?? 0, t.metric, currency)} to reach <strong>{t.nextTier.name}</strong> ({percent}% of
-            the way)
+            {stillNeeded(t.amountToNext ?? 0, t.metric, currency)} to reach <strong>{t.nextTier.name}</strong> ({percent}% of the
+            way)
           </p>
         </>
       ) : (
