@@ -1,4 +1,5 @@
 import type { EarnEvent } from "../earning/earning.types.ts";
+import { formatMoney } from "../earning/money.rules.ts";
 import { DomainError } from "../shared/errors.ts";
 import { MAX_POINTS_PER_OPERATION } from "../shared/points.ts";
 import type { EventInput } from "./events.schemas.ts";
@@ -23,7 +24,11 @@ export function normalizeEvent(program: { currency: string }, input: EventInput,
   // A return of items without an amount is valued later, at their share of what the purchase paid.
   const amount = input.amount ?? (items && input.type !== "return" ? itemsTotal : null);
   if (itemsTotal > MAX_POINTS_PER_OPERATION) {
-    throw new DomainError("validation_error", `The items add up to more than ${MAX_POINTS_PER_OPERATION}`, { field: "items" });
+    throw new DomainError(
+      "validation_error",
+      `The items add up to more than ${formatMoney(MAX_POINTS_PER_OPERATION, program.currency)}`,
+      { field: "items" },
+    );
   }
   if ((input.type === "purchase" || input.type === "return") && amount === null && !items) {
     throw new DomainError("validation_error", `A ${input.type} needs amount or items`, { field: "amount" });

@@ -1,9 +1,10 @@
 import { z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
-import type { ZodError } from "zod";
+import type { ZodError, ZodType } from "zod";
 import { errorBody } from "../idempotency/idempotency.service.ts";
 import { DomainError, ERROR_CODES, type ErrorCode } from "../shared/errors.ts";
+import { tellValidation, type Where } from "../shared/field-words.ts";
 import type { AppEnv } from "./env.ts";
 
 export const ErrorSchema = z
@@ -21,15 +22,15 @@ export function sendError(c: Context<AppEnv>, error: DomainError): Response {
   return c.json(errorBody(error, c.get("requestId") ?? "unknown"), error.status as 400);
 }
 
-/** Zod issues as a list a client can show next to the fields they name. */
-export function validationError(error: ZodError, where: string): DomainError {
-  const issues = error.issues.map((issue) => ({
-    path: issue.path.map(String).join("."),
-    message: issue.message,
-    code: issue.code,
-  }));
-  const first = issues[0];
-  const message = first ? `${where}: ${first.path ? `${first.path} ` : ""}${first.message}` : `Invalid ${where}`;
+const TARGETS: Record<string, Where> = { json: "body", query: "query", param: "path", header: "header" };
+
+/**
+ * A refused request in people's words: `message` names the field by its form label in plain words
+ * (see shared/field-words.ts), `details.issues` lists every problem with its path and code for
+ * integrators. `schema` is the one that refused `input` (it knows the labels).
+ */
+export function validationError(error: ZodError, target: string, schema?: ZodType, input?: unknown): DomainError {
+  const { message, issues } = tellValidation(error, schema, input, TARGETS[target] ?? "body");
   return new DomainError("validation_error", message, { issues });
 }
 

@@ -1,7 +1,7 @@
 import { createRoute, OpenAPIHono, type RouteConfig, type RouteHandler, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { routePath } from "hono/route";
-import type { ZodObject, ZodType } from "zod";
+import type { ZodError, ZodObject, ZodType } from "zod";
 import type { ApiKeyScope } from "../db/schema.ts";
 import type { MutationContext, MutationResult } from "../idempotency/idempotency.service.ts";
 import { fingerprint, replayedText } from "../idempotency/idempotency.service.ts";
@@ -16,7 +16,7 @@ import { refuseUnsafeInputAfterGuards } from "./refuse-unsafe-input.ts";
 export function createRouter() {
   return new OpenAPIHono<AppEnv>({
     defaultHook: (result) => {
-      if (!result.success) throw validationError(result.error, `Invalid ${result.target === "json" ? "body" : result.target}`);
+      if (!result.success) throw validationError(result.error, result.target, undefined, (result as { data?: unknown }).data);
     },
   });
 }
@@ -85,7 +85,35 @@ export function route<R extends RouteConfig>(
   // The edge check for unsafe input runs after the route's guards (auth is decided first: 401 and
   // 403 win over a 400), before its validation; http/app.ts leaves such requests to it.
   const guards = config.middleware === undefined ? [] : [config.middleware].flat();
-  router.openapi({ ...config, middleware: [...guards, refuseUnsafeInputAfterGuards] }, handler as never);
+  const strict = strictQuery({ ...config, middleware: [...guards, refuseUnsafeInputAfterGuards] });
+  router.openapi(strict, handler as never, labelledHook(strict) as never);
+}
+
+/**
+ * Query parameters a route does not know are refused (400 naming the parameter), never ignored:
+ * a mistyped filter would otherwise list everything. Made strict here, once, for every route.
+ */
+function strictQuery<R extends RouteConfig>(config: R): R {
+  const query = config.request?.query;
+  if (!(query instanceof z.ZodObject)) return config;
+  return { ...config, request: { ...config.request, query: query.strict() } };
+}
+
+/** The schema each validation target of a route checks, so its refusals can name fields by their labels. */
+function labelledHook(config: RouteConfig) {
+  const schemas: Record<string, ZodType | undefined> = {
+    json: (config.request?.body?.content?.["application/json"] as { schema?: ZodType } | undefined)?.schema,
+    query: config.request?.query,
+    param: config.request?.params,
+    header: config.request?.headers as ZodType | undefined,
+  };
+  // The validator hands the hook the raw input beside the result (`data`), which the types leave out.
+  return (result: { success: boolean; error?: unknown; target: string }) => {
+    if (!result.success) {
+      const input = (result as { data?: unknown }).data;
+      throw validationError(result.error as ZodError, result.target, schemas[result.target], input);
+    }
+  };
 }
 
 /** `/v1/members/:memberId` (as Hono matched it) -> `/v1/members/{memberId}` (as documented). */

@@ -8,7 +8,7 @@ import { findUnsafeQuery, findUnsafeString, pathHasNul, type UnsafeString } from
 const JSON_TYPE = /^application\/([a-z-.]+\+)?json(;\s*[a-zA-Z0-9-]+=([^;]+))*$/;
 
 const refused = (where: "body" | "query", found: UnsafeString) =>
-  new DomainError("validation_error", `Invalid ${where}: ${found.path ? `${found.path} ` : ""}${found.message}`, {
+  new DomainError("validation_error", found.path ? `${found.path} ${found.message}` : `The ${where} ${found.message}`, {
     issues: [found],
   });
 

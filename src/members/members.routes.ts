@@ -1,11 +1,10 @@
-import { z } from "@hono/zod-openapi";
 import { createRouter, idParam, mutationRoute, readRoute } from "../http/openapi.ts";
 import type { RewardService } from "../rewards/rewards.service.ts";
 import { PageQuerySchema } from "../shared/schemas.ts";
 import {
   CreateMemberSchema,
   MemberDetailSchema,
-  MemberListItemSchema,
+  MemberListSchema,
   MemberSchema,
   MemberSearchSchema,
   ReferralsSchema,
@@ -56,7 +55,7 @@ export function memberRoutes(services: MemberRoutesDeps) {
         "By exact phone (normalized to E.164 with the programme's country), email or externalId, or by a substring `q`.",
       scopes: read,
       query: MemberSearchSchema,
-      response: z.object({ data: z.array(MemberListItemSchema), nextCursor: z.string().nullable() }),
+      response: MemberListSchema,
       responseDescription: "Matching members",
     },
     ({ programId, query }) => members.search(programId, query),

@@ -1,11 +1,19 @@
 import { z } from "@hono/zod-openapi";
+import { labelled } from "../shared/field-words.ts";
 import { DaySchema, orNull } from "../shared/schemas.ts";
 
-const externalId = z.string().trim().min(1).max(200).describe("Your system's id for this customer");
-const email = z.email().max(320);
-const phone = z.string().trim().min(3).max(40).describe("Any common format; stored as E.164 using the programme's country");
-const name = z.string().trim().min(1).max(200);
-const birthDate = DaySchema.describe("YYYY-MM-DD, in the years 1900 to 9999, not in the future");
+const externalId = labelled(z.string().trim().min(1).max(200).describe("Your system's id for this customer"), {
+  label: "External id",
+});
+const email = labelled(z.email().max(320), { label: "Email", ask: "Enter an email address, such as name@example.com" });
+const phone = labelled(
+  z.string().trim().min(3).max(40).describe("Any common format; stored as E.164 using the programme's country"),
+  { label: "Phone", ask: "Enter a phone number with its area code" },
+);
+const name = labelled(z.string().trim().min(1).max(200), { label: "Name" });
+const birthDate = labelled(DaySchema.describe("YYYY-MM-DD, in the years 1900 to 9999, not in the future"), {
+  label: "Birthday",
+});
 const marketingConsent = z
   .boolean()
   .describe("Whether the member agrees to marketing messages; recording a change stamps the time (marketingConsent.at)");
@@ -110,6 +118,19 @@ export const MemberListItemSchema = MemberSchema.extend({
       "The member's tier of record (names in GET /v1/tiers); null: none, which is the bottom tier when the programme has tiers. Reviews that fell due since the jobs last ran are not applied here: GET /v1/members/{id}/tier is exact",
     ),
 }).openapi("MemberListItem");
+
+export const MemberListSchema = z
+  .object({
+    data: z.array(MemberListItemSchema),
+    nextCursor: z.string().nullable(),
+    total: z
+      .object({
+        count: z.int().describe("Members matching the search, all pages together, counted exactly up to 10,000"),
+        capped: z.boolean().describe("true: more than `count` (10,000) match and counting stopped there"),
+      })
+      .describe("How many members match the search (the same on every page)"),
+  })
+  .openapi("MemberList");
 
 const MemberRefSchema = z.object({
   id: z.string(),

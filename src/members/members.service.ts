@@ -8,6 +8,7 @@ import { isAfterToday, normalizeCardNumber, normalizeEmail, normalizePhone, norm
 import type { CreateMemberInput, MemberSearch, UpdateMemberInput } from "./members.schemas.ts";
 import {
   consentChange,
+  countMatchingMembers,
   findMember,
   findMemberByReferralCode,
   insertMember,
@@ -46,13 +47,21 @@ const UNIQUE_FIELDS: Record<string, string> = {
   members_referral_code: "referralCode",
 };
 
+/** Matches are counted exactly up to this many; past it a search says "more than 10,000". */
+export const MEMBER_COUNT_CAP = 10_000;
+
+/** The unique fields as the forms name them. */
+const FIELD_WORDS: Record<string, string> = { externalId: "external id", phone: "phone number", referralCode: "referral code" };
+
 /** Turns a unique-index violation into a 409 naming the field another member already has. */
 function duplicateMember(error: unknown): DomainError | null {
   const e = error as { code?: string; constraint?: string; message?: string } | null;
   if (e?.code !== "23505") return null;
   const index = e.constraint ?? Object.keys(UNIQUE_FIELDS).find((name) => e.message?.includes(name)) ?? "";
   const field = UNIQUE_FIELDS[index] ?? "member";
-  return new DomainError("conflict", `Another member of this programme already has this ${field}`, { field });
+  return new DomainError("conflict", `Another member of this programme already has this ${FIELD_WORDS[field] ?? field}`, {
+    field,
+  });
 }
 
 export type { NewEventMember } from "./members.sql.ts";
@@ -80,8 +89,8 @@ export class MemberService {
       throw new DomainError(
         "validation_error",
         program.country
-          ? `phone "${phone}" is not a possible phone number in ${program.country}`
-          : `phone "${phone}" needs a country code (+...) because the programme has no country set`,
+          ? `Phone “${phone}” is not a possible phone number in ${program.country}: enter it with its area code`
+          : `Phone “${phone}” needs its country code (+...) because the programme has no country set`,
         { field: "phone" },
       );
     }
@@ -93,7 +102,7 @@ export class MemberService {
     if (birthDate === undefined || birthDate === null) return;
     const program = await this.deps.programs.get(programId);
     if (isAfterToday(birthDate, this.deps.clock.now(), program.timezone)) {
-      throw new DomainError("validation_error", `birthDate ${birthDate} is in the future`, { field: "birthDate" });
+      throw new DomainError("validation_error", `Birthday ${birthDate} is in the future`, { field: "birthDate" });
     }
   }
 
@@ -194,7 +203,7 @@ export class MemberService {
       const program = await this.deps.programs.get(programId);
       const phone = normalizePhone(search.phone, program.country);
       // A number that cannot be a phone matches no member.
-      if (!phone) return { data: [], nextCursor: null };
+      if (!phone) return { data: [], nextCursor: null, total: { count: 0, capped: false } };
       filter.phone = phone;
     }
     if (search.email !== undefined) filter.email = normalizeEmail(search.email);
@@ -203,9 +212,11 @@ export class MemberService {
     if (search.q !== undefined) filter.q = search.q;
     const rows = await searchMembers(this.deps.db, programId, filter, search.limit, search.cursor ?? null);
     const page = rows.slice(0, search.limit);
+    const counted = await countMatchingMembers(this.deps.db, programId, filter, MEMBER_COUNT_CAP);
     return {
       data: page.map((row) => ({ ...toMember(row), tierId: row.tier_id })),
       nextCursor: rows.length > search.limit ? (page.at(-1)?.id ?? null) : null,
+      total: { count: Math.min(counted, MEMBER_COUNT_CAP), capped: counted > MEMBER_COUNT_CAP },
     };
   }
 

@@ -5,14 +5,16 @@ import { newReferralCode } from "./members.rules.ts";
 export const findMember = (db: Db, programId: string, id: string) =>
   db.selectFrom("members").selectAll().where("program_id", "=", programId).where("id", "=", id).executeTakeFirst();
 
-export function searchMembers(
-  db: Db,
-  programId: string,
-  filter: { phone?: string; email?: string; externalId?: string; cardNumber?: string; q?: string },
-  limit: number,
-  after: string | null,
-) {
-  let query = db.selectFrom("members").selectAll().where("program_id", "=", programId);
+export interface MemberFilter {
+  phone?: string;
+  email?: string;
+  externalId?: string;
+  cardNumber?: string;
+  q?: string;
+}
+
+function matching(db: Db, programId: string, filter: MemberFilter) {
+  let query = db.selectFrom("members").where("program_id", "=", programId);
   if (filter.phone !== undefined) query = query.where("phone", "=", filter.phone);
   if (filter.email !== undefined) query = query.where("email", "=", filter.email);
   if (filter.externalId !== undefined) query = query.where("external_id", "=", filter.externalId);
@@ -23,11 +25,33 @@ export function searchMembers(
       eb.or([eb("name", "ilike", like), eb("email", "ilike", like), eb("phone", "like", like), eb("external_id", "ilike", like)]),
     );
   }
+  return query;
+}
+
+export function searchMembers(db: Db, programId: string, filter: MemberFilter, limit: number, after: string | null) {
+  let query = matching(db, programId, filter).selectAll();
   if (after) query = query.where("id", ">", after);
   return query
     .orderBy("id")
     .limit(limit + 1)
     .execute();
+}
+
+/**
+ * How many members match, counted up to `cap` + 1 rows (so a search of a large programme costs at
+ * most that many index entries): more than `cap` comes back as cap + 1.
+ */
+export async function countMatchingMembers(db: Db, programId: string, filter: MemberFilter, cap: number): Promise<number> {
+  const row = await db
+    .selectFrom(
+      matching(db, programId, filter)
+        .select(sql.lit(1).as("one"))
+        .limit(cap + 1)
+        .as("m"),
+    )
+    .select((eb) => eb.fn.countAll<string | number>().as("n"))
+    .executeTakeFirst();
+  return Number(row?.n ?? 0);
 }
 
 /** Referral rows with the other member's name: whom `referrerId` referred (newest first), or who referred `refereeId`. */

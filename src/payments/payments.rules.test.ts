@@ -34,19 +34,19 @@ describe("pointsFor / amountFor", () => {
 
 describe("checkPayment", () => {
   it("accepts a payment inside the limits", () => {
-    expect(checkPayment(1_000, 2_000, policy)).toBe(1_000);
+    expect(checkPayment(1_000, 2_000, policy, "USD")).toBe(1_000);
   });
   it.each([
     [1_001, 2_000, "at most 50%"],
     [99, 2_000, "at least 100 points"],
   ])("refuses %i of %i: %s", (amount, total, message) => {
-    expect(() => checkPayment(amount, total, policy)).toThrow(message);
+    expect(() => checkPayment(amount, total, policy, "USD")).toThrow(message);
   });
   it("refuses more than the order", () => {
-    expect(() => checkPayment(3_000, 2_000, policy)).toThrow("more than the order total");
+    expect(() => checkPayment(3_000, 2_000, policy, "USD")).toThrow("$30.00 is more than the order total, $20.00");
   });
   it("respects a minimum share", () => {
-    expect(() => checkPayment(100, 1_000, { ...policy, minSharePercent: 20 })).toThrow("at least 20%");
+    expect(() => checkPayment(100, 1_000, { ...policy, minSharePercent: 20 }, "USD")).toThrow("at least 20%");
   });
 });
 
@@ -71,7 +71,7 @@ describe("refundPoints", () => {
           let refundedPoints = 0;
           weights.forEach((w, i) => {
             const part = i === weights.length - 1 ? amount - refundedAmount : Math.floor((amount * w) / sum);
-            const back = refundPoints({ amount, points, refundedAmount, refundedPoints }, part);
+            const back = refundPoints({ amount, points, refundedAmount, refundedPoints }, part, "USD");
             expect(back).toBeGreaterThanOrEqual(0);
             refundedAmount += part;
             refundedPoints += back;
@@ -83,6 +83,8 @@ describe("refundPoints", () => {
     );
   });
   it("refuses more than is left", () => {
-    expect(() => refundPoints({ amount: 100, points: 100, refundedAmount: 60, refundedPoints: 60 }, 41)).toThrow("Only 40");
+    expect(() => refundPoints({ amount: 100, points: 100, refundedAmount: 60, refundedPoints: 60 }, 41, "USD")).toThrow(
+      "Only $0.40 is left to refund",
+    );
   });
 });

@@ -1,4 +1,5 @@
 import type { PaymentPolicy } from "../db/schema.ts";
+import { formatMoney } from "../earning/money.rules.ts";
 import { DomainError } from "../shared/errors.ts";
 
 /**
@@ -36,10 +37,17 @@ export function quote(orderTotal: number, available: number, policy: PaymentPoli
 }
 
 /** Checks a payment of `amount` against the order and the policy; throws unprocessable with the bounds. */
-export function checkPayment(amount: number, orderTotal: number, policy: PaymentPolicy, paidBefore = 0): number {
-  const before = paidBefore > 0 ? ` (with ${paidBefore} paid in points before)` : "";
+export function checkPayment(
+  amount: number,
+  orderTotal: number,
+  policy: PaymentPolicy,
+  currency: string,
+  paidBefore = 0,
+): number {
+  const money = (minor: number) => formatMoney(minor, currency);
+  const before = paidBefore > 0 ? ` (with ${money(paidBefore)} paid in points before)` : "";
   if (amount > orderTotal) {
-    throw new DomainError("validation_error", `amount ${amount}${before} is more than the order total ${orderTotal}`, {
+    throw new DomainError("validation_error", `${money(amount)}${before} is more than the order total, ${money(orderTotal)}`, {
       field: "amount",
     });
   }
@@ -70,13 +78,18 @@ export function checkPayment(amount: number, orderTotal: number, policy: Payment
 export function refundPoints(
   payment: { amount: number; points: number; refundedAmount: number; refundedPoints: number },
   refund: number,
+  currency: string,
 ): number {
   const after = payment.refundedAmount + refund;
   if (after > payment.amount) {
-    throw new DomainError("validation_error", `Only ${payment.amount - payment.refundedAmount} is left to refund`, {
-      field: "amount",
-      refundable: payment.amount - payment.refundedAmount,
-    });
+    throw new DomainError(
+      "validation_error",
+      `Only ${formatMoney(payment.amount - payment.refundedAmount, currency)} is left to refund`,
+      {
+        field: "amount",
+        refundable: payment.amount - payment.refundedAmount,
+      },
+    );
   }
   const target = after === payment.amount ? payment.points : Math.floor((payment.points * after) / payment.amount);
   return target - payment.refundedPoints;

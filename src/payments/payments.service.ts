@@ -1,5 +1,6 @@
 import type { Kysely } from "kysely";
 import type { DB, PaymentPolicy, PaymentRow } from "../db/schema.ts";
+import { formatMoney } from "../earning/money.rules.ts";
 import type { MutationContext } from "../idempotency/idempotency.service.ts";
 import { bookOf } from "../ledger/books.rules.ts";
 import { bookBalance, type LedgerService } from "../ledger/ledger.service.ts";
@@ -68,11 +69,12 @@ export class PaymentService {
       // The share limits hold for the whole order: the member's earlier live payments on it count too.
       const paid = await q.paidOnOrder(trx, programId, memberId, input.orderId);
       const orderTotal = input.orderTotal ?? input.amount + paid;
-      if (paid > 0) checkPayment(input.amount + paid, orderTotal, policy, paid);
+      if (paid > 0) checkPayment(input.amount + paid, orderTotal, policy, program.currency, paid);
       const points = checkPayment(
         input.amount,
         orderTotal,
         paid > 0 ? { ...policy, minSharePercent: 0, maxSharePercent: 100 } : policy,
+        program.currency,
       );
       const book = bookOf(open.books, memberId);
       const capture = debit(
@@ -81,7 +83,7 @@ export class PaymentService {
           type: "capture",
           points,
           sink: "redeemed",
-          reason: `Paid ${input.amount} ${program.currency} of order ${input.orderId}`,
+          reason: `Paid ${formatMoney(input.amount, program.currency)} of order ${input.orderId}`,
         },
         now,
         this.deps.ids,
@@ -121,9 +123,10 @@ export class PaymentService {
           refundedPoints: payment.refunded_points,
         },
         amount,
+        payment.currency,
       );
       const refundable = await this.#refundable(trx, payment);
-      const reason = input.reason ?? `Refund of ${amount} ${payment.currency} on order ${payment.order_id}`;
+      const reason = input.reason ?? `Refund of ${formatMoney(amount, payment.currency)} on order ${payment.order_id}`;
       let txnId: string | null = null;
       let balance = null;
       if (points > 0) {

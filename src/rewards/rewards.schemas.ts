@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { dateOrInstant } from "../earning/earning.schemas.ts";
+import { labelled } from "../shared/field-words.ts";
 import { orNull, PageQuerySchema, patchOf, urlSchema } from "../shared/schemas.ts";
 
 export const REWARD_TYPES = [
@@ -15,30 +16,58 @@ const minor = z.int().min(1).max(1_000_000_000_000);
 
 /** The terms of each reward type; `value` is checked against the one its type names. */
 export const RewardValueSchemas = {
-  discount_amount: z.object({ amount: minor.describe("Minor units off the order") }).strict(),
+  discount_amount: z
+    .object({ amount: labelled(minor.describe("Minor units off the order"), { label: "Discount amount" }) })
+    .strict(),
   discount_percent: z
     .object({
-      percent: z.number().gt(0).max(100),
-      maxAmount: minor.optional().describe("The most the discount may take off, in minor units"),
+      percent: labelled(z.number().gt(0).max(100), { label: "Percent off" }),
+      maxAmount: labelled(minor.describe("The most the discount may take off, in minor units"), {
+        label: "Largest discount",
+      }).optional(),
     })
     .strict(),
-  free_product: z.object({ sku: z.string().trim().min(1).max(200), productName: z.string().max(200).optional() }).strict(),
-  store_credit: z.object({ amount: minor.describe("Value loaded on the gift card, in minor units") }).strict(),
-  experience: z.object({ details: z.string().max(2000).optional() }).strict(),
+  free_product: z
+    .object({
+      sku: labelled(z.string().trim().min(1).max(200), {
+        label: "Product SKU",
+        ask: "Enter the product SKU for a free-product reward",
+      }),
+      productName: labelled(z.string().max(200), { label: "Product name" }).optional(),
+    })
+    .strict(),
+  store_credit: z
+    .object({ amount: labelled(minor.describe("Value loaded on the gift card, in minor units"), { label: "Gift card value" }) })
+    .strict(),
+  experience: z.object({ details: labelled(z.string().max(2000), { label: "Details" }).optional() }).strict(),
   donation: z
     .object({
-      charity: z.string().trim().min(1).max(200),
-      amount: minor.optional().describe("What the programme gives the charity per redemption, in minor units"),
+      charity: labelled(z.string().trim().min(1).max(200), {
+        label: "Charity",
+        ask: "Enter the charity's name for a donation reward",
+      }),
+      amount: labelled(minor.describe("What the programme gives the charity per redemption, in minor units"), {
+        label: "Donation amount",
+      }).optional(),
     })
     .strict(),
 } as const;
 
-export const RewardValueSchema = z
-  .union(Object.values(RewardValueSchemas))
-  .describe(
-    "By type: discount_amount {amount}; discount_percent {percent, maxAmount?}; free_product {sku, productName?}; store_credit {amount}; experience {details?}; donation {charity, amount?}",
-  )
-  .openapi("RewardValue");
+const typeOf = (reward: unknown) => (reward as { type?: unknown } | null)?.type;
+
+export const RewardValueSchema = labelled(
+  z
+    .union(Object.values(RewardValueSchemas))
+    .describe(
+      "By type: discount_amount {amount}; discount_percent {percent, maxAmount?}; free_product {sku, productName?}; store_credit {amount}; experience {details?}; donation {charity, amount?}",
+    )
+    .openapi("RewardValue"),
+  {
+    label: "Reward value",
+    // A value that fits no type is told by the terms of the reward's own type ("Enter the product SKU ...").
+    branch: (reward) => RewardValueSchemas[typeOf(reward) as keyof typeof RewardValueSchemas],
+  },
+);
 
 const LimitSchema = z
   .object({
@@ -73,10 +102,10 @@ export const CodeFormatSchema = z
   .openapi("CodeFormat");
 
 const rewardFields = {
-  name: z.string().trim().min(1).max(200),
+  name: labelled(z.string().trim().min(1).max(200), { label: "Reward name" }),
   description: z.string().max(4000).nullable().optional(),
   value: RewardValueSchema,
-  costPoints: z.int().min(1).max(1_000_000_000).describe("Points per unit"),
+  costPoints: labelled(z.int().min(1).max(1_000_000_000).describe("Points per unit"), { label: "Cost in points" }),
   category: z
     .string()
     .trim()

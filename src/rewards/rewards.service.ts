@@ -6,6 +6,7 @@ import { spendableBalance } from "../ledger/lots.rules.ts";
 import { segmentsOf } from "../members/members.rules.ts";
 import type { ProgramService } from "../programs/programs.service.ts";
 import { DomainError, notFound } from "../shared/errors.ts";
+import { tellValidation } from "../shared/field-words.ts";
 import { must } from "../shared/must.ts";
 import type { ServiceDeps } from "../shared/service-deps.ts";
 import { codeKey, normalizeCode } from "./codes.rules.ts";
@@ -50,11 +51,13 @@ export class RewardService {
   }
 
   #value(type: RewardRow["type"], value: unknown) {
-    const parsed = RewardValueSchemas[type].safeParse(value);
+    const schema = RewardValueSchemas[type];
+    const parsed = schema.safeParse(value);
     if (!parsed.success) {
-      throw new DomainError("validation_error", `value does not fit a ${type} reward: ${parsed.error.issues[0]?.message}`, {
+      const told = tellValidation(parsed.error, schema, value, "body");
+      throw new DomainError("validation_error", told.message, {
         field: "value",
-        issues: parsed.error.issues.map((i) => ({ path: ["value", ...i.path].join("."), message: i.message })),
+        issues: told.issues.map((i) => ({ ...i, path: i.path ? `value.${i.path}` : "value" })),
       });
     }
     return parsed.data as Record<string, unknown>;

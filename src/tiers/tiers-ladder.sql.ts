@@ -7,7 +7,12 @@ export type TierValues = Omit<Insertable<TiersTable>, "id" | "program_id" | "cre
 
 /** Sets (or with `null` clears) the programme's tier policy; undefined if there is no such programme. */
 export const setTierPolicy = (trx: Transaction<DB>, programId: string, policy: string | null) =>
-  trx.updateTable("programs").set({ tier_policy: policy }).where("id", "=", programId).returning("id").executeTakeFirst();
+  trx
+    .updateTable("programs")
+    .set({ tier_policy: policy })
+    .where("id", "=", programId)
+    .returning(["id", "currency"])
+    .executeTakeFirst();
 
 /** The programme's tiers not removed. */
 export const currentTiers = (trx: Transaction<DB>, programId: string) =>

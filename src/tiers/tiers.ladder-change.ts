@@ -3,6 +3,7 @@ import type { DB } from "../db/schema.ts";
 import { DomainError, notFound } from "../shared/errors.ts";
 import type { ServiceDeps } from "../shared/service-deps.ts";
 import { bottomOf } from "./ladder.rules.ts";
+import { checkLadderThresholds } from "./ladder-input.rules.ts";
 import { writeChanges } from "./tiers.changes.ts";
 import type { PutTiersInput } from "./tiers.schemas.ts";
 import { type SettledLadder, settledLadder } from "./tiers.settling.ts";
@@ -36,6 +37,7 @@ export async function writeLadder(
   // Writing the policy first serializes ladder changes (a no-key update: enrolments still insert).
   const program = await setTierPolicy(trx, programId, input.tiers.length > 0 ? JSON.stringify(input.policy) : null);
   if (!program) throw notFound("Program", programId);
+  checkLadderThresholds(input, program.currency);
   const current = await currentTiers(trx, programId);
   const known = new Set(current.map((t) => t.id));
   const unknown = input.tiers.flatMap((t, i) => (t.id !== undefined && !known.has(t.id) ? [{ i, id: t.id }] : []));

@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { ExpiryPolicySchema } from "../programs/programs.schemas.ts";
+import { labelled } from "../shared/field-words.ts";
 import { MAX_POINTS_PER_OPERATION } from "../shared/points.ts";
 import { DateTimeSchema, orNull } from "../shared/schemas.ts";
 
@@ -41,7 +42,7 @@ export const TierPolicySchema = z
   })
   .strict()
   .refine((p) => p.graceDays < p.periodMonths * 28, {
-    message: "graceDays must be shorter than the tier period",
+    message: "Grace days must be shorter than the tier period",
     path: ["graceDays"],
   })
   .openapi("TierPolicy");
@@ -50,17 +51,20 @@ const multiplier = z
   .number()
   .min(1)
   .max(10)
-  .refine((m) => Math.abs(m * 100 - Math.round(m * 100)) < 1e-9, "at most two decimals (e.g. 1.25)");
+  .refine((m) => Math.abs(m * 100 - Math.round(m * 100)) < 1e-9, "must have at most two decimals (e.g. 1.25)");
 
 export const TierInputSchema = z
   .object({
     id: z.string().min(1).max(100).optional().describe("An existing tier's id: updated in place (members keep it)"),
-    name: z.string().trim().min(1).max(100),
-    threshold: amount.describe("The metric needed to reach this tier; the bottom tier's is 0"),
-    retainThreshold: amount
-      .optional()
-      .describe("The metric needed to keep the tier at a review (at most the threshold; default the threshold)"),
-    earnMultiplier: multiplier
+    name: labelled(z.string().trim().min(1).max(100), { label: "Tier name" }),
+    threshold: labelled(amount.describe("The metric needed to reach this tier; the bottom tier's is 0"), {
+      label: "Threshold",
+    }),
+    retainThreshold: labelled(
+      amount.describe("The metric needed to keep the tier at a review (at most the threshold; default the threshold)"),
+      { label: "Threshold to keep the tier" },
+    ).optional(),
+    earnMultiplier: labelled(multiplier, { label: "Earn multiplier" })
       .default(1)
       .describe("Every point the rules give an event earned in this tier is multiplied: floor(points x (m - 1)) extra"),
     pointsExpiry: orNull(ExpiryPolicySchema)
@@ -80,32 +84,16 @@ export const PutTiersSchema = z
   .superRefine((body, ctx) => {
     const names = new Set<string>();
     const ids = new Set<string>();
+    // Thresholds in order are checked with the programme's currency (checkLadderThresholds,
+    // ladder-input.rules.ts), so a refusal speaks money, not minor units.
     body.tiers.forEach((tier, i) => {
-      if (i === 0 && tier.threshold !== 0) {
-        ctx.addIssue({ code: "custom", path: ["tiers", i, "threshold"], message: "the bottom tier's threshold must be 0" });
-      }
-      const below = body.tiers[i - 1];
-      if (below && tier.threshold <= below.threshold) {
-        ctx.addIssue({
-          code: "custom",
-          path: ["tiers", i, "threshold"],
-          message: `thresholds must increase up the ladder (${tier.threshold} is not above ${below.name}'s ${below.threshold})`,
-        });
-      }
-      if (tier.retainThreshold !== undefined && tier.retainThreshold > tier.threshold) {
-        ctx.addIssue({
-          code: "custom",
-          path: ["tiers", i, "retainThreshold"],
-          message: "retainThreshold cannot exceed threshold",
-        });
-      }
       const name = tier.name.toLowerCase();
       if (names.has(name))
-        ctx.addIssue({ code: "custom", path: ["tiers", i, "name"], message: `two tiers are named ${tier.name}` });
+        ctx.addIssue({ code: "custom", path: ["tiers", i, "name"], message: `Two tiers are named ${tier.name}` });
       names.add(name);
       if (tier.id !== undefined) {
         if (ids.has(tier.id))
-          ctx.addIssue({ code: "custom", path: ["tiers", i, "id"], message: `tier ${tier.id} is listed twice` });
+          ctx.addIssue({ code: "custom", path: ["tiers", i, "id"], message: `Tier ${tier.id} is listed twice` });
         ids.add(tier.id);
       }
     });

@@ -190,7 +190,9 @@ describe.runIf(browserAvailable())("member portal", () => {
       const tier = await ok(web.api("GET", `/v1/members/${member.id}/tier`, undefined, program.key), "tier");
       const progress = page.getByRole("progressbar", { name: "Progress to Gold" });
       await expect.poll(() => progress.getAttribute("aria-valuenow")).toBe(String(tier.progress.percentToNext));
-      expect(await page.getByText(`${tier.amountToNext} more points to reach Gold`).isVisible()).toBe(true);
+      expect(await page.getByTestId("tier-next").textContent()).toBe(
+        `${tier.amountToNext} more points to earn to reach Gold (${tier.progress.percentToNext}% of the way)`,
+      );
       expect(await page.getByLabel("Your referral link").inputValue()).toBe(
         `${web.base}/portal/${program.id}?ref=${member.referralCode}`,
       );
@@ -267,7 +269,12 @@ describe.runIf(browserAvailable())("member portal", () => {
       await expect.poll(() => page.getByLabel("Name").inputValue()).toBe("Ada");
       await page.getByLabel("Phone").fill("not a phone");
       await page.getByRole("button", { name: "Save" }).click();
-      await expect.poll(() => page.getByRole("alert").first().textContent()).toContain("phone");
+      await expect
+        .poll(() => page.getByRole("alert").first().textContent())
+        .toBe("Phone “not a phone” is not a possible phone number in US: enter it with its area code");
+      await page.getByLabel("Phone").fill("12");
+      await page.getByRole("button", { name: "Save" }).click();
+      await expect.poll(() => page.getByRole("alert").first().textContent()).toBe("Enter a phone number with its area code");
       await page.getByLabel("Name").fill("Ada Lovelace");
       await page.getByLabel("Phone").fill(`(555) 010-${digits}`);
       await page.getByLabel(/Send me news and offers/).uncheck();
@@ -309,6 +316,72 @@ describe.runIf(browserAvailable())("member portal", () => {
     // The API counts spend in cents: 10000 is $100.00, not "10,000 spent".
     await expect.poll(() => tiers.textContent()).toContain("Gold — from $100.00 spent");
     await checkPage(t, "portal-phone-landing-spend-tiers");
+    await t.close();
+  });
+
+  it("shows what is needed to reach and to keep a spend tier in money, and one history line per expiry day", async () => {
+    const shop = await web.createProgram("Tier Coffee");
+    const key = shop.key;
+    const ladder = await ok(
+      web.api(
+        "PUT",
+        "/v1/tiers",
+        {
+          policy: { metric: "spend", window: { type: "lifetime" }, periodMonths: 12, graceDays: 0 },
+          tiers: [
+            { name: "Green", threshold: 0 },
+            { name: "Silver", threshold: 10_000, benefits: ["Free refills"] },
+            { name: "Gold", threshold: 50_000 },
+          ],
+        },
+        key,
+      ),
+      "tiers",
+    );
+    const email = "tess@example.com";
+    const tess = await ok(web.api("POST", "/v1/members", { email, name: "Tess" }, key), "member");
+    await ok(
+      web.api("POST", "/v1/events", { id: "tess-1", type: "purchase", memberId: tess.id, amount: 3_000 }, key),
+      "purchase",
+    );
+    await ok(
+      web.api("POST", `/v1/members/${tess.id}/tier`, { tierId: ladder.tiers[1].id, reason: "Opening offer" }, key),
+      "assign",
+    );
+    // Three lots that expire at the same moment: the ledger books three expiries, the member reads one.
+    const expiresAt = new Date(Date.now() + 3_000).toISOString();
+    for (const points of [10, 20, 30]) {
+      await ok(web.api("POST", `/v1/members/${tess.id}/adjustments`, { points, reason: "Trial points", expiresAt }, key), "lot");
+    }
+    await new Promise((resolve) => setTimeout(resolve, 3_500));
+    await ok(web.api("POST", "/v1/jobs/run", {}, key), "jobs");
+    const ledger = await ok(web.api("GET", `/v1/members/${tess.id}/ledger?limit=50`, undefined, key), "ledger");
+    expect(ledger.data.filter((e: Json) => e.type === "expiry")).toHaveLength(3);
+    const status = await ok(web.api("GET", `/v1/members/${tess.id}/tier`, undefined, key), "status");
+    expect({ next: status.amountToNext, keep: status.amountToKeep }).toEqual({ next: 47_000, keep: 7_000 });
+
+    const t = await openPage(browser, web.base, PHONE);
+    const { page } = t;
+    await page.goto(`/portal/${shop.id}/sign-in`);
+    const mailed = smtp.received.length;
+    await page.getByLabel("Email", { exact: true }).fill(email);
+    await page.getByRole("button", { name: "Email me a code" }).click();
+    await page.getByLabel("Sign-in code").fill(await smtp.codeMailedTo(email, mailed));
+    await page.getByLabel("Sign-in code").press("Enter");
+    await expect.poll(() => page.getByRole("heading", { level: 1 }).textContent()).toBe("Hi, Tess");
+    await expect
+      .poll(() => page.getByTestId("tier-next").textContent())
+      .toBe(`$470.00 more to spend to reach Gold (${status.progress.percentToNext}% of the way)`);
+    expect(await page.getByTestId("tier-keep").textContent()).toMatch(/^To keep Silver: \$70\.00 more to spend by \w.+\.$/);
+    await checkPage(t, "portal-phone-tier-money");
+
+    await page.getByRole("navigation", { name: "Your account" }).getByRole("link", { name: "History" }).click();
+    const history = page.getByRole("region", { name: "Points history" });
+    await expect.poll(() => history.textContent()).toContain("Expired");
+    const expiredLines = history.locator("li").filter({ hasText: "Expired" });
+    expect(await expiredLines.count()).toBe(1);
+    expect(await expiredLines.first().textContent()).toContain("−60 pts");
+    await checkPage(t, "portal-phone-history-expiry-day");
     await t.close();
   });
 

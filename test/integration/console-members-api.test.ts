@@ -93,7 +93,8 @@ describe.each(engines())("console member reads on %s", (engine) => {
     const doc = ok(await t.request("GET", "/openapi.json"));
     expect(doc.paths["/v1/members/{memberId}/referrals"].get.summary).toBe("A member's referrals");
     const listed = doc.paths["/v1/members"].get.responses["200"].content["application/json"].schema;
-    expect(JSON.stringify(listed)).toContain("MemberListItem");
+    expect(JSON.stringify(listed)).toContain("MemberList");
+    expect(JSON.stringify(doc.components.schemas.MemberList)).toContain("MemberListItem");
     expect(JSON.stringify(doc.components.schemas.MemberListItem)).toContain("tierId");
   });
 });

@@ -55,7 +55,7 @@ describe.each(engines())("hostile strings and oversized bodies on %s", (engine) 
   it("refuses a NUL character in a query string, naming the parameter", async () => {
     const res = await p.call("GET", `/v1/members?q=${encodeURIComponent("Ada\u0000")}`);
     expectRefusedField(res, "q");
-    expect(res.body.error.message).toMatch(/^Invalid query: q /);
+    expect(res.body.error.message).toMatch(/^q must not contain a NUL character/);
     expectRefusedField(await p.call("GET", `/v1/members/${member}/ledger?cursor=%00`), "cursor");
   });
 
@@ -71,7 +71,7 @@ describe.each(engines())("hostile strings and oversized bodies on %s", (engine) 
     const before = await snapshot();
     const res = await p.call("POST", `/v1/members/${member}/adjustments`, '{"points": 5, "reason": "bad \\ud800 text"}');
     expectRefusedField(res, "reason");
-    expect(res.body.error.message).toMatch(/^Invalid body: reason /);
+    expect(res.body.error.message).toMatch(/^reason /);
     await expectNothingWritten(before);
   });
 

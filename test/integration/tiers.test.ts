@@ -497,21 +497,25 @@ describe.each(engines())("tiers on %s", (engine) => {
       expect(res.body.error.message).toMatch(message);
     };
     const tiersOf = (...list: Record<string, unknown>[]) => ({ policy: POLICY, tiers: list });
-    await bad(tiersOf({ name: "Bronze", threshold: 10 }), "tiers.0.threshold", /bottom tier's threshold must be 0/);
+    await bad(
+      tiersOf({ name: "Bronze", threshold: 10 }),
+      "tiers.0.threshold",
+      /Bronze is the bottom tier: its threshold must be \$0\.00, not \$0\.10/,
+    );
     await bad(
       tiersOf({ name: "Bronze", threshold: 0 }, { name: "Silver", threshold: 100 }, { name: "Gold", threshold: 100 }),
       "tiers.2.threshold",
-      /thresholds must increase/,
+      /must be above the previous tier's/,
     );
     await bad(
       tiersOf({ name: "Bronze", threshold: 0 }, { name: "Silver", threshold: 100, retainThreshold: 101 }),
       "tiers.1.retainThreshold",
-      /cannot exceed/,
+      /keeping the tier cannot need more/,
     );
     await bad(
       tiersOf({ name: "Bronze", threshold: 0 }, { name: "bronze", threshold: 100 }),
       "tiers.1.name",
-      /two tiers are named/,
+      /Two tiers are named/,
     );
     await bad(tiersOf({ name: "Bronze", threshold: 0, earnMultiplier: 0.5 }), "tiers.0.earnMultiplier", /./);
     await bad(tiersOf({ name: "Bronze", threshold: 0, earnMultiplier: 1.234 }), "tiers.0.earnMultiplier", /two decimals/);

@@ -6,7 +6,8 @@ import { ErrorAlert, formatDate, formatPoints } from "../shared/ui.tsx";
 import { getMe, getTier, meKeys, type TierStatus } from "./api/me.ts";
 import { History } from "./History.tsx";
 import { MemberCard } from "./MemberCard.tsx";
-import { referralLink } from "./session.tsx";
+import { minorMoney } from "./money.ts";
+import { referralLink, useLanding } from "./session.tsx";
 
 export const useMe = () => useQuery({ queryKey: meKeys.me, queryFn: getMe });
 
@@ -69,7 +70,7 @@ export function Dashboard({ programId }: { programId: string }) {
         )}
       </section>
       <MemberCard cardNumber={me.data.cardNumber} name={me.data.name} />
-      <TierCard />
+      <TierCard programId={programId} />
       <ShareCard programId={programId} code={me.data.referralCode} />
       <section className="panel" aria-labelledby="recent">
         <h2 id="recent">Recent activity</h2>
@@ -86,13 +87,34 @@ function expiriesByDay(expiries: { points: number; expiresAt: string }[]) {
   return [...days].map(([day, points]) => ({ day, points }));
 }
 
-const METRIC_WORDS = { points_earned: "points", spend: "spent", purchases: "purchases" } satisfies Record<
-  TierStatus["metric"],
-  string
->;
+/**
+ * What a member still needs, in the tier's own terms: money to spend, points to earn, or purchases
+ * to make ("$45.00 more to spend", "150 more points to earn").
+ */
+export function stillNeeded(amount: number, metric: TierStatus["metric"], currency: string | undefined): string {
+  if (metric === "spend") return `${currency ? minorMoney(amount, currency) : amount.toLocaleString()} more to spend`;
+  const n = amount.toLocaleString();
+  if (metric === "purchases") return `${n} more ${amount === 1 ? "purchase" : "purchases"} to make`;
+  return `${n} more ${amount === 1 ? "point" : "points"} to earn`;
+}
 
-function TierCard() {
+/** Whether the tier is kept at its review, and if not yet, what is still needed by then. */
+function KeepLine({ t, currency }: { t: TierStatus; currency: string | undefined }) {
+  if (!t.tier || t.amountToKeep === null) return null;
+  const by = t.graceUntil ?? t.reviewAt;
+  const when = by ? ` by ${formatDate(by)}` : "";
+  return (
+    <p data-testid="tier-keep">
+      {t.amountToKeep === 0
+        ? `You have done enough to keep ${t.tier.name} at your next review.`
+        : `To keep ${t.tier.name}: ${stillNeeded(t.amountToKeep, t.metric, currency)}${when}.`}
+    </p>
+  );
+}
+
+function TierCard({ programId }: { programId: string }) {
   const tier = useTier();
+  const currency = useLanding(programId).data?.program.currency;
   if (tier.error) return <ErrorAlert error={tier.error} />;
   if (!tier.data) return null;
   const t = tier.data;
@@ -113,15 +135,15 @@ function TierCard() {
           >
             <span style={{ width: `${percent}%` }} />
           </div>
-          <p>
-            {t.metric === "spend"
-              ? `${percent}% of the way to ${t.nextTier.name}`
-              : `${(t.amountToNext ?? 0).toLocaleString()} more ${METRIC_WORDS[t.metric]} to reach ${t.nextTier.name}`}
+          <p data-testid="tier-next">
+            {stillNeeded(t.amountToNext ?? 0, t.metric, currency)} to reach <strong>{t.nextTier.name}</strong> ({percent}% of the
+            way)
           </p>
         </>
       ) : (
         <p>You are at the top tier.</p>
       )}
+      <KeepLine t={t} currency={currency} />
       {t.reviewAt && <p className="muted">Next review: {formatDate(t.reviewAt)}</p>}
     </section>
   );

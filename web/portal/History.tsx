@@ -34,6 +34,33 @@ export function memberReason(reason: string | null): string | null {
   return reason.replace(/\s*\([a-z]{2,5}_[0-9a-z]{20,}\)/g, "").trim() || null;
 }
 
+/** One line of the history: an entry, or the expiries of one day added up. */
+export interface HistoryLine {
+  key: string;
+  type: LedgerEntry["type"];
+  reason: string | null;
+  effectiveAt: string;
+  netChange: number;
+}
+
+/**
+ * The entries as lines a member reads: points expire lot by lot (the ledger books each lot's
+ * expiry, so a return can tell what of a lot expired), but a member sees one line per expiry day
+ * with the day's total. Only neighbouring entries join: the list stays in the ledger's order.
+ */
+export function historyLines(entries: LedgerEntry[]): HistoryLine[] {
+  const lines: HistoryLine[] = [];
+  for (const e of entries) {
+    const last = lines.at(-1);
+    if (e.type === "expiry" && last?.type === "expiry" && formatDate(last.effectiveAt) === formatDate(e.effectiveAt)) {
+      last.netChange += e.netChange;
+      continue;
+    }
+    lines.push({ key: e.id, type: e.type, reason: e.reason, effectiveAt: e.effectiveAt, netChange: e.netChange });
+  }
+  return lines;
+}
+
 /** The member's points history, newest first, a page at a time (or the latest five, embedded). */
 export function History({ embedded = false }: { embedded?: boolean }) {
   const [cursors, setCursors] = useState<(string | undefined)[]>([undefined]);
@@ -50,8 +77,8 @@ export function History({ embedded = false }: { embedded?: boolean }) {
       {page.data && page.data.data.length === 0 && <p className="muted">Nothing yet: your points will show here.</p>}
       {page.data && page.data.data.length > 0 && (
         <ul className="list">
-          {page.data.data.map((e) => (
-            <li key={e.id} className="spread">
+          {historyLines(page.data.data).map((e) => (
+            <li key={e.key} className="spread">
               <div>
                 <div>
                   <strong>{WHAT[e.type] ?? e.type}</strong>

@@ -1,16 +1,16 @@
 import { type FormEvent, useState } from "react";
 import { Link, useNavigate, useSearchParams } from "react-router";
 import { sendOnce } from "../shared/api/http.ts";
-import { Checkbox, ErrorAlert, Field, fieldError, formatMoney, formatPoints } from "../shared/ui.tsx";
+import { Checkbox, ErrorAlert, Field, fieldError, formatPoints } from "../shared/ui.tsx";
 import { enrol, type Landing as LandingData } from "./api/portal.ts";
+import { minorMoney } from "./money.ts";
 
 const METRIC_WORDS = { points_earned: "points earned", spend: "spent", purchases: "purchases" } as const;
 
 /** A tier's threshold in words: spend is money (minor units in the API), the others are counts. */
 function thresholdText(threshold: number, metric: keyof typeof METRIC_WORDS, currency: string): string {
   if (metric !== "spend") return `${threshold.toLocaleString()} ${METRIC_WORDS[metric]}`;
-  const digits = new Intl.NumberFormat(undefined, { style: "currency", currency }).resolvedOptions().maximumFractionDigits ?? 2;
-  return `${formatMoney(threshold / 10 ** digits, currency)} spent`;
+  return `${minorMoney(threshold, currency)} spent`;
 }
 
 /** The programme's landing page: what members get, and the form to join. */

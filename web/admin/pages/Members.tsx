@@ -26,6 +26,15 @@ async function findMembers(term: string, cursor: string | undefined): Promise<Me
   return find({ q: q || undefined, limit: PAGE_SIZE, cursor });
 }
 
+/** "73 members match “ada”", "More than 10,000 members", "1 member matches …": the API's count of all pages. */
+export function matchLine(term: string, list: MemberList): string {
+  const { count, capped } = list.total;
+  const many = capped || count !== 1;
+  const n = `${capped ? "More than " : ""}${count.toLocaleString("en-US")} ${many ? "members" : "member"}`;
+  if (term) return count === 0 ? `No members match “${term}”` : `${n} ${many ? "match" : "matches"} “${term}”`;
+  return count === 0 ? "No members yet" : `${n}, oldest first`;
+}
+
 export default function Members() {
   const [params, setParams] = useSearchParams();
   const term = params.get("q") ?? "";
@@ -87,13 +96,7 @@ export default function Members() {
       </form>
       <ErrorAlert error={members.error ?? ladder.error} />
       <p className="muted" aria-live="polite">
-        {members.isPending
-          ? "Loading…"
-          : term
-            ? `Members matching “${term}”${members.data?.data.length === 0 ? ": none" : ""}`
-            : members.data?.data.length === 0
-              ? "No members yet"
-              : "All members, oldest first"}
+        {members.data && !members.isPlaceholderData ? matchLine(term, members.data) : "Loading…"}
       </p>
       {members.data && members.data.data.length > 0 && (
         <TableWrap label="Members">

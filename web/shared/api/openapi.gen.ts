@@ -3035,10 +3035,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            data: components["schemas"]["MemberListItem"][];
-                            nextCursor: string | null;
-                        };
+                        "application/json": components["schemas"]["MemberList"];
                     };
                 };
                 /** @description Invalid input (validation_error); nothing was written */
@@ -9301,6 +9298,17 @@ export interface components {
                     expiresAt: string;
                     points: number;
                 }[];
+            };
+        };
+        MemberList: {
+            data: components["schemas"]["MemberListItem"][];
+            nextCursor: string | null;
+            /** @description How many members match the search (the same on every page) */
+            total: {
+                /** @description true: more than `count` (10,000) match and counting stopped there */
+                capped: boolean;
+                /** @description Members matching the search, all pages together, counted exactly up to 10,000 */
+                count: number;
             };
         };
         MemberListItem: components["schemas"]["Member"] & {
