@@ -6,7 +6,7 @@ import { ErrorAlert, formatDate, formatPoints } from "../shared/ui.tsx";
 import { getMe, getTier, meKeys, type TierStatus } from "./api/me.ts";
 import { History } from "./History.tsx";
 import { MemberCard } from "./MemberCard.tsx";
-import { minorMoney } from "./money.ts";
+import { formatMinor as minorMoney } from "../shared/money.ts";
 import { referralLink, useLanding } from "./session.tsx";
 
 export const useMe = () => useQuery({ queryKey: meKeys.me, queryFn: getMe });

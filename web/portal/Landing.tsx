@@ -3,7 +3,7 @@ import { Link, useNavigate, useSearchParams } from "react-router";
 import { sendOnce } from "../shared/api/http.ts";
 import { Checkbox, ErrorAlert, Field, fieldError, formatPoints } from "../shared/ui.tsx";
 import { enrol, type Landing as LandingData } from "./api/portal.ts";
-import { minorMoney } from "./money.ts";
+import { formatMinor as minorMoney } from "../shared/money.ts";
 
 const METRIC_WORDS = { points_earned: "points earned", spend: "spent", purchases: "purchases" } as const;
 
