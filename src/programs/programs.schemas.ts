@@ -1,8 +1,8 @@
 import { z } from "@hono/zod-openapi";
 import { isSupportedCountry } from "libphonenumber-js";
 import { ClawbackPolicySchema, ReturnPolicySchema } from "../ledger/ledger.schemas.ts";
-import { orNull } from "../shared/schemas.ts";
 import { MAX_POINTS_PER_OPERATION } from "../shared/points.ts";
+import { orNull } from "../shared/schemas.ts";
 import { isValidCurrency, isValidTimezone } from "./programs.rules.ts";
 
 export const ExpiryPolicySchema = z

@@ -2,11 +2,11 @@ import { useQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import { Link } from "react-router";
 import { ApiError } from "../shared/api/http.ts";
+import { formatMinor as minorMoney } from "../shared/money.ts";
 import { ErrorAlert, formatDate, formatPoints } from "../shared/ui.tsx";
 import { getMe, getTier, meKeys, type TierStatus } from "./api/me.ts";
 import { History } from "./History.tsx";
 import { MemberCard } from "./MemberCard.tsx";
-import { formatMinor as minorMoney } from "../shared/money.ts";
 import { referralLink, useLanding } from "./session.tsx";
 
 export const useMe = () => useQuery({ queryKey: meKeys.me, queryFn: getMe });

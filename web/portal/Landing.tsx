@@ -1,9 +1,9 @@
 import { type FormEvent, useState } from "react";
 import { Link, useNavigate, useSearchParams } from "react-router";
 import { sendOnce } from "../shared/api/http.ts";
+import { formatMinor as minorMoney } from "../shared/money.ts";
 import { Checkbox, ErrorAlert, Field, fieldError, formatPoints } from "../shared/ui.tsx";
 import { enrol, type Landing as LandingData } from "./api/portal.ts";
-import { formatMinor as minorMoney } from "../shared/money.ts";
 
 const METRIC_WORDS = { points_earned: "points earned", spend: "spent", purchases: "purchases" } as const;
 
