@@ -77,10 +77,14 @@ describe.runIf(browserAvailable())("the owner's console pages", () => {
     expect(await pendingDays.getAttribute("aria-invalid")).toBe("true");
     await pendingDays.fill("14");
     await page.getByLabel("Return policy").selectOption("pending_only");
+    // The largest purchase accepted, in dollars (the API's minor units shown as money).
+    const maxPurchase = page.getByLabel("Largest purchase accepted (USD)");
+    expect(await maxPurchase.inputValue()).toBe("10000");
+    await maxPurchase.fill("2,500.50");
     await page.getByRole("button", { name: "Save settings" }).click();
     await expect.poll(() => page.getByRole("status").textContent()).toContain("Settings saved");
     const saved = await web.api("GET", "/v1/programs/current", undefined, program.key);
-    expect(saved.body).toMatchObject({ pendingDays: 14, returnPolicy: "pending_only" });
+    expect(saved.body).toMatchObject({ pendingDays: 14, returnPolicy: "pending_only", maxPurchaseAmount: 250_050 });
     await checkPage(t, "console-settings-saved");
 
     // The audit log: who, what, and the fields before and after.
