@@ -49,7 +49,7 @@ describe("occurrenceAt", () => {
     // 01:30 for 2 hours on the spring-forward night (02:00 -> 03:00): two real hours, 01:30 EST to 04:30 EDT.
     ["DST gap night", earlyBird, "2027-03-14T08:15:00Z", NEW_YORK, ["2027-03-14T06:30:00.000Z", "2027-03-14T08:30:00.000Z"]],
     // A start inside the gap (02:30 does not exist that night) moves to the instant after it.
-    ["start in the DST gap", { freq: "daily", startTime: "02:30", duration: { hours: 1 } }, "2027-03-14T07:45:00Z", NEW_YORK, ["2027-03-14T07:30:00.000Z", "2027-03-14T08:30:00.000Z"]],
+    ["start in the DST gap", { freq: "daily" as const, startTime: "02:30", duration: { hours: 1 } }, "2027-03-14T07:45:00Z", NEW_YORK, ["2027-03-14T07:30:00.000Z", "2027-03-14T08:30:00.000Z"]],
   ])("%s", (_name, r, at, tz, expected) => {
     expect(iso(occurrenceAt(r, new Date(at), tz))).toEqual(expected);
   });

@@ -713,7 +713,7 @@ export interface paths {
         put?: never;
         /**
          * Create a campaign
-         * @description A campaign groups rules (create them with its `campaignId`) with a schedule, an audience, a points budget and a holdout (a control group that does not get it, to measure lift).
+         * @description A campaign groups rules (create them with its `campaignId`) with a schedule (a window, and optionally a recurrence in programme time: every Tuesday, every December), an audience, a points budget (for the whole campaign or per occurrence) and a holdout (a control group that does not get it, drawn once for the whole campaign, to measure lift). `state` says where it stands now by its schedule.
          */
         post: {
             parameters: {
@@ -1000,7 +1000,7 @@ export interface paths {
         put?: never;
         /**
          * Replay stored events through a campaign, writing nothing
-         * @description Every event the programme received between `from` and `to` goes through the campaign's rules (draft or live; its schedule is ignored, its audience, holdout and budget are not) on top of the programme's standing rules. Answers the points it would have issued, members reached, cost, and the top rules.
+         * @description Every event the programme received between `from` and `to` goes through the campaign's rules (draft or live; its startsAt-endsAt is replaced by the window asked for, but a recurrence still holds, so only events in its occurrences count; its audience, holdout and budget, per campaign or per occurrence, apply) on top of the programme's standing rules. Answers the points it would have issued, members reached, cost, and the top rules.
          */
         post: {
             parameters: {
@@ -8267,12 +8267,14 @@ export interface components {
         };
         Campaign: {
             audience: components["schemas"]["MemberCondition"][];
-            /** @description Spent is net of points taken back by returns */
+            /** @description Spent is net of points taken back by returns; with a budget per occurrence, of the occurrence running now */
             budget: {
                 points: number;
                 remaining: number;
                 spent: number;
             } | null;
+            /** @enum {string} */
+            budgetPer: "campaign" | "occurrence";
             /** Format: date-time */
             createdAt: string;
             description: string | null;
@@ -8282,11 +8284,24 @@ export interface components {
             /** @example cmp_01jx5y3k1m9t0v6h2c4d8e7f9a */
             id: string;
             name: string;
+            /** @description A recurring campaign's next occurrences (the one running now first), cut to its window, at most 5; empty otherwise */
+            nextOccurrences: {
+                /** Format: date-time */
+                endsAt: string;
+                /** Format: date-time */
+                startsAt: string;
+            }[];
+            recurrence: components["schemas"]["Recurrence"];
             ruleIds: string[];
-            /** @description Active and inside its schedule now */
+            /** @description Active and inside its schedule now (in an occurrence, if it recurs) */
             running: boolean;
             /** Format: date-time */
             startsAt: string | null;
+            /**
+             * @description Where the campaign stands now, by its status and schedule (programme time): scheduled (active, not started), running, between (recurring, between two occurrences), ended (ended, or its schedule is over)
+             * @enum {string}
+             */
+            state: "draft" | "scheduled" | "running" | "between" | "paused" | "ended";
             /** @enum {string} */
             status: "draft" | "active" | "paused" | "ended";
             /** Format: date-time */
@@ -8497,17 +8512,48 @@ export interface components {
              * @default []
              */
             audience: components["schemas"]["MemberCondition"][];
-            /** @description Most points the campaign may ever issue, net of returns; never overspent */
+            /**
+             * @description campaign: budgetPoints for the whole campaign; occurrence: budgetPoints for each occurrence, afresh each time, unspent points not carried over (needs a recurrence; set on a draft)
+             * @default campaign
+             * @enum {string}
+             */
+            budgetPer: "campaign" | "occurrence";
+            /** @description Most points the campaign may ever issue (or each occurrence, with budgetPer occurrence), net of returns; never overspent */
             budgetPoints?: number | null;
             description?: string | null;
             /** @description ...and before then (a date is inclusive: up to the end of that day, programme time) */
             endsAt?: string | null;
             /**
-             * @description This share of the audience, chosen deterministically per member, does not get the campaign (a control group)
+             * @description This share of the audience, chosen deterministically per member, does not get the campaign (a control group). Drawn once for the whole campaign: the same members are held out in every occurrence of a recurring one
              * @default 0
              */
             holdoutPercent: number;
             name: string;
+            /** @description Repeats inside startsAt-endsAt: the rules earn only during occurrences, judged at each event's occurredAt. Null: the whole window */
+            recurrence?: {
+                /** @description yearly: the months (1 = January) */
+                byMonth?: number[];
+                /** @description monthly, yearly: the days of the month (1-31, -1 the last day); a month without the day is skipped */
+                byMonthDay?: number[];
+                /** @description weekly: the days of the week; monthly, yearly with nth: the weekday to count */
+                byWeekday?: ("mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun")[];
+                /** @description How long each occurrence lasts (months and days on the local calendar, so DST-safe); one day by default */
+                duration?: {
+                    days?: number;
+                    hours?: number;
+                    minutes?: number;
+                    months?: number;
+                };
+                /**
+                 * @description How often the pattern repeats
+                 * @enum {string}
+                 */
+                freq: "daily" | "weekly" | "monthly" | "yearly";
+                /** @description monthly, yearly: with byWeekday, the nth such weekday of the month (1 first, -1 last) */
+                nth?: number;
+                /** @description Programme time each occurrence starts; 00:00 by default */
+                startTime?: string;
+            } | null;
             /** @description Events that occurred from then on (a date: its first instant) */
             startsAt?: string | null;
             /**
@@ -9519,6 +9565,31 @@ export interface components {
             /** @description Higher is more relevant; only the order is meaningful */
             score: number;
         };
+        /** @description A repeating schedule in the programme's time zone, inside startsAt-endsAt: every December ({freq: "yearly", byMonth: [12], byMonthDay: [1], duration: {months: 1}}), every Tuesday ({freq: "weekly", byWeekday: ["tue"]}), every weekend ({freq: "weekly", byWeekday: ["sat"], duration: {days: 2}}), the first Monday of the month ({freq: "monthly", byWeekday: ["mon"], nth: 1}). Occurrences may not overlap. */
+        Recurrence: {
+            /** @description yearly: the months (1 = January) */
+            byMonth?: number[];
+            /** @description monthly, yearly: the days of the month (1-31, -1 the last day); a month without the day is skipped */
+            byMonthDay?: number[];
+            /** @description weekly: the days of the week; monthly, yearly with nth: the weekday to count */
+            byWeekday?: ("mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun")[];
+            /** @description How long each occurrence lasts (months and days on the local calendar, so DST-safe); one day by default */
+            duration?: {
+                days?: number;
+                hours?: number;
+                minutes?: number;
+                months?: number;
+            };
+            /**
+             * @description How often the pattern repeats
+             * @enum {string}
+             */
+            freq: "daily" | "weekly" | "monthly" | "yearly";
+            /** @description monthly, yearly: with byWeekday, the nth such weekday of the month (1 first, -1 last) */
+            nth?: number;
+            /** @description Programme time each occurrence starts; 00:00 by default */
+            startTime?: string;
+        } | null;
         Redemption: {
             /** Format: date-time */
             cancelledAt: string | null;
@@ -9927,13 +9998,40 @@ export interface components {
         /** @description Saves a new version of the campaign */
         UpdateCampaign: {
             audience?: components["schemas"]["MemberCondition"][];
-            /** @description Most points the campaign may ever issue, net of returns; never overspent */
+            /** @enum {string} */
+            budgetPer?: "campaign" | "occurrence";
+            /** @description Most points the campaign may ever issue (or each occurrence, with budgetPer occurrence), net of returns; never overspent */
             budgetPoints?: number | null;
             description?: string | null;
             /** @description ...and before then (a date is inclusive: up to the end of that day, programme time) */
             endsAt?: string | null;
             holdoutPercent?: number;
             name?: string;
+            /** @description Repeats inside startsAt-endsAt: the rules earn only during occurrences, judged at each event's occurredAt. Null: the whole window */
+            recurrence?: {
+                /** @description yearly: the months (1 = January) */
+                byMonth?: number[];
+                /** @description monthly, yearly: the days of the month (1-31, -1 the last day); a month without the day is skipped */
+                byMonthDay?: number[];
+                /** @description weekly: the days of the week; monthly, yearly with nth: the weekday to count */
+                byWeekday?: ("mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun")[];
+                /** @description How long each occurrence lasts (months and days on the local calendar, so DST-safe); one day by default */
+                duration?: {
+                    days?: number;
+                    hours?: number;
+                    minutes?: number;
+                    months?: number;
+                };
+                /**
+                 * @description How often the pattern repeats
+                 * @enum {string}
+                 */
+                freq: "daily" | "weekly" | "monthly" | "yearly";
+                /** @description monthly, yearly: with byWeekday, the nth such weekday of the month (1 first, -1 last) */
+                nth?: number;
+                /** @description Programme time each occurrence starts; 00:00 by default */
+                startTime?: string;
+            } | null;
             /** @description Events that occurred from then on (a date: its first instant) */
             startsAt?: string | null;
             /** @enum {string} */
