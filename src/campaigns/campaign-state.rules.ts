@@ -1,6 +1,6 @@
-import { inWindow, scheduleSpanAt } from "../earning/campaign-reach.rules.ts";
+import { scheduleSpanAt } from "../earning/campaign-reach.rules.ts";
 import type { LiveCampaign } from "../earning/earning.types.ts";
-import { type Occurrence, occurrencesFrom } from "./recurrence.rules.ts";
+import { type Occurrence, occurrencesInWindow } from "./recurrence.rules.ts";
 
 /**
  * Where a campaign stands at a time, by its status and its schedule in programme time: the one
@@ -32,12 +32,5 @@ export function upcomingOccurrences(
   timezone: string,
   count: number,
 ): Occurrence[] {
-  if (!c.recurrence) return [];
-  const start = c.startsAt !== null && c.startsAt > from ? c.startsAt : from;
-  return occurrencesFrom(c.recurrence, start, timezone, count, c.endsAt)
-    .map((o) => ({
-      start: c.startsAt !== null && c.startsAt > o.start ? c.startsAt : o.start,
-      end: c.endsAt !== null && c.endsAt < o.end ? c.endsAt : o.end,
-    }))
-    .filter((o) => o.start < o.end && inWindow(c, o.start));
+  return c.recurrence ? occurrencesInWindow(c.recurrence, c, from, timezone, count) : [];
 }

@@ -138,6 +138,27 @@ export function occurrencesFrom(
   return found;
 }
 
+/**
+ * A campaign's occurrences from `from` on (the one running at `from` first), cut to its window
+ * (startsAt inclusive, endsAt exclusive, null: open); at most `count`.
+ */
+export function occurrencesInWindow(
+  r: Recurrence,
+  window: { startsAt: Date | null; endsAt: Date | null },
+  from: Date,
+  timezone: string,
+  count: number,
+): Occurrence[] {
+  const { startsAt, endsAt } = window;
+  const start = startsAt !== null && startsAt > from ? startsAt : from;
+  return occurrencesFrom(r, start, timezone, count, endsAt)
+    .map((o) => ({
+      start: startsAt !== null && startsAt > o.start ? startsAt : o.start,
+      end: endsAt !== null && endsAt < o.end ? endsAt : o.end,
+    }))
+    .filter((o) => o.start < o.end);
+}
+
 /** What is wrong with a pattern, as the field and a message in the form's terms; null if nothing. */
 export function recurrenceProblem(r: Recurrence, timezone: string): { field: string; message: string } | null {
   const has = (list: unknown[] | undefined) => list !== undefined && list.length > 0;
