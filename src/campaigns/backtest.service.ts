@@ -1,8 +1,8 @@
 import type { Kysely } from "kysely";
 import type { DB, EventRow } from "../db/schema.ts";
+import { budgetKeyAt } from "../earning/campaign-reach.rules.ts";
 import type { EarnEvent, EventItem, LiveRule, MemberFacts, MemberHistory } from "../earning/earning.types.ts";
 import { evaluate } from "../earning/evaluate.rules.ts";
-import { budgetKeyAt } from "../earning/campaign-reach.rules.ts";
 import { toMajorUnits } from "../earning/money.rules.ts";
 import { share } from "../events/events.rules.ts";
 import { segmentsOf } from "../members/members.rules.ts";

@@ -20,8 +20,18 @@ describe("campaignState", () => {
     ["active, at its end", { endsAt: d("2027-01-12T10:00:00Z") }, "2027-01-12T10:00:00Z", "ended"],
     ["recurring, on a Tuesday", { recurrence: tuesdays }, "2027-01-12T10:00:00Z", "running"],
     ["recurring, on a Wednesday", { recurrence: tuesdays }, "2027-01-13T10:00:00Z", "between"],
-    ["recurring, no Tuesday left before its end", { recurrence: tuesdays, endsAt: d("2027-01-18T00:00:00Z") }, "2027-01-13T10:00:00Z", "ended"],
-    ["recurring, not started", { recurrence: tuesdays, startsAt: d("2027-02-01T00:00:00Z") }, "2027-01-13T10:00:00Z", "scheduled"],
+    [
+      "recurring, no Tuesday left before its end",
+      { recurrence: tuesdays, endsAt: d("2027-01-18T00:00:00Z") },
+      "2027-01-13T10:00:00Z",
+      "ended",
+    ],
+    [
+      "recurring, not started",
+      { recurrence: tuesdays, startsAt: d("2027-02-01T00:00:00Z") },
+      "2027-01-13T10:00:00Z",
+      "scheduled",
+    ],
   ])("%s", (_name, fields, now, state) => {
     expect(campaignState({ ...base, ...fields }, d(now), LONDON)).toBe(state);
   });
@@ -30,7 +40,9 @@ describe("campaignState", () => {
 describe("upcomingOccurrences", () => {
   it("lists the next Tuesdays inside the window, cut to it", () => {
     const c = { ...base, recurrence: tuesdays, startsAt: d("2027-01-12T12:00:00Z"), endsAt: d("2027-01-26T06:00:00Z") };
-    expect(upcomingOccurrences(c, d("2027-01-01T00:00:00Z"), LONDON, 5).map((o) => [o.start.toISOString(), o.end.toISOString()])).toEqual([
+    expect(
+      upcomingOccurrences(c, d("2027-01-01T00:00:00Z"), LONDON, 5).map((o) => [o.start.toISOString(), o.end.toISOString()]),
+    ).toEqual([
       ["2027-01-12T12:00:00.000Z", "2027-01-13T00:00:00.000Z"],
       ["2027-01-19T00:00:00.000Z", "2027-01-20T00:00:00.000Z"],
       ["2027-01-26T00:00:00.000Z", "2027-01-26T06:00:00.000Z"],

@@ -128,7 +128,9 @@ const campaignFields = {
     .max(1_000_000_000_000)
     .nullable()
     .optional()
-    .describe("Most points the campaign may ever issue (or each occurrence, with budgetPer occurrence), net of returns; never overspent"),
+    .describe(
+      "Most points the campaign may ever issue (or each occurrence, with budgetPer occurrence), net of returns; never overspent",
+    ),
   recurrence: RecurrenceSchema.nullable()
     .optional()
     .describe(
@@ -165,7 +167,9 @@ export const CampaignSchema = z
     recurrence: RecurrenceSchema.nullable(),
     nextOccurrences: z
       .array(z.object({ startsAt: z.iso.datetime(), endsAt: z.iso.datetime() }))
-      .describe("A recurring campaign's next occurrences (the one running now first), cut to its window, at most 5; empty otherwise"),
+      .describe(
+        "A recurring campaign's next occurrences (the one running now first), cut to its window, at most 5; empty otherwise",
+      ),
     budgetPer: z.enum(["campaign", "occurrence"]),
     audience: z.array(MemberConditionSchema),
     holdoutPercent: z.int(),

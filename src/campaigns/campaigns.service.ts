@@ -1,9 +1,9 @@
 import { isDeepStrictEqual } from "node:util";
 import type { Transaction } from "kysely";
 import type { CampaignRow, DB, Db, RuleRow } from "../db/schema.ts";
+import { parseBudgetKey } from "../earning/campaign-reach.rules.ts";
 import { type RuleDefinition, RuleDefinitionSchema } from "../earning/earning.schemas.ts";
 import type { LiveRule } from "../earning/earning.types.ts";
-import { parseBudgetKey } from "../earning/campaign-reach.rules.ts";
 import { resolveBound } from "../earning/periods.rules.ts";
 import type { MutationContext } from "../idempotency/idempotency.service.ts";
 import type { ProgramService } from "../programs/programs.service.ts";

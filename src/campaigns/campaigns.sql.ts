@@ -222,7 +222,12 @@ export async function takeFromBudget(
 }
 
 /** Takes points out of a budget that is being lowered; false if fewer than that are left. */
-export async function removeFromBudget(trx: Transaction<DB>, campaignId: string, points: number, occurrence = ""): Promise<boolean> {
+export async function removeFromBudget(
+  trx: Transaction<DB>,
+  campaignId: string,
+  points: number,
+  occurrence = "",
+): Promise<boolean> {
   if (points === 0) return true;
   return (await takeFromBudget(trx, campaignId, 0, points, occurrence)) === points;
 }

@@ -59,7 +59,10 @@ export function campaignView(
     startsAt: row.starts_at,
     endsAt: row.ends_at,
     recurrence: live.recurrence ?? null,
-    nextOccurrences: (state === "ended" ? [] : upcomingOccurrences(live, now, timezone, 5)).map((o) => ({ startsAt: o.start, endsAt: o.end })),
+    nextOccurrences: (state === "ended" ? [] : upcomingOccurrences(live, now, timezone, 5)).map((o) => ({
+      startsAt: o.start,
+      endsAt: o.end,
+    })),
     budgetPer: row.budget_per,
     audience: row.audience as LiveCampaign["audience"],
     holdoutPercent: row.holdout_percent,

@@ -229,11 +229,20 @@ const MONTH_NAMES = [
   "November",
   "December",
 ];
-const NTH_NAMES: Record<string, string> = { "1": "first", "2": "second", "3": "third", "4": "fourth", "5": "fifth", "-1": "last" };
+const NTH_NAMES: Record<string, string> = {
+  "1": "first",
+  "2": "second",
+  "3": "third",
+  "4": "fourth",
+  "5": "fifth",
+  "-1": "last",
+};
 
 const and = (words: string[]) => (words.length <= 1 ? words.join("") : `${words.slice(0, -1).join(", ")} and ${words.at(-1)}`);
-const suffix = (d: number) => (d % 10 === 1 && d !== 11 ? "st" : d % 10 === 2 && d !== 12 ? "nd" : d % 10 === 3 && d !== 13 ? "rd" : "th");
-const ordinalDay = (d: number) => (d === -1 ? "the last day" : d < 0 ? `the ${-d}${suffix(-d)} last day` : `the ${d}${suffix(d)}`);
+const suffix = (d: number) =>
+  d % 10 === 1 && d !== 11 ? "st" : d % 10 === 2 && d !== 12 ? "nd" : d % 10 === 3 && d !== 13 ? "rd" : "th";
+const ordinalDay = (d: number) =>
+  d === -1 ? "the last day" : d < 0 ? `the ${-d}${suffix(-d)} last day` : `the ${d}${suffix(d)}`;
 
 function daysPart(r: Recurrence): string {
   if (r.freq === "daily") return "Every day";
@@ -261,7 +270,15 @@ function timesPart(r: Recurrence): string {
   const { hour, minute } = timeOf(r);
   const start = DateTime.utc(2001, 1, 1, hour, minute);
   const hhmm = (t: DateTime) => t.toFormat("HH:mm");
-  if (r.freq === "yearly" && d.months === 1 && !d.days && !d.hours && !d.minutes && r.byMonthDay?.[0] === 1 && hour + minute === 0) {
+  if (
+    r.freq === "yearly" &&
+    d.months === 1 &&
+    !d.days &&
+    !d.hours &&
+    !d.minutes &&
+    r.byMonthDay?.[0] === 1 &&
+    hour + minute === 0
+  ) {
     return "the whole month";
   }
   if (!d.months && (d.days ?? 0) === 0) {

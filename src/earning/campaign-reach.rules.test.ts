@@ -42,7 +42,12 @@ describe("campaign reach", () => {
     ["a Tuesday", "2027-01-12T10:00:00Z", true, ["2027-01-12T00:00:00.000Z", "2027-01-13T00:00:00.000Z"]],
     ["a Wednesday", "2027-01-13T10:00:00Z", false, null],
     ["the first Tuesday before the window opens", "2027-01-05T11:59:59Z", false, null],
-    ["the first Tuesday once it opens (cut to the window)", "2027-01-05T12:00:00Z", true, ["2027-01-05T12:00:00.000Z", "2027-01-06T00:00:00.000Z"]],
+    [
+      "the first Tuesday once it opens (cut to the window)",
+      "2027-01-05T12:00:00Z",
+      true,
+      ["2027-01-05T12:00:00.000Z", "2027-01-06T00:00:00.000Z"],
+    ],
     ["a Tuesday after the window", "2027-02-02T10:00:00Z", false, null],
   ])("recurring: %s runs %s", (_name, at, runs, span) => {
     const c = { ...budgeted("cmp_x", 0), ...tuesdays };

@@ -7,7 +7,8 @@ import type { LiveCampaign } from "./earning.types.ts";
 type Schedule = Pick<LiveCampaign, "startsAt" | "endsAt" | "recurrence">;
 
 /** Whether `at` is inside a campaign's overall window (startsAt inclusive, endsAt exclusive). */
-export const inWindow = (c: Schedule, at: Date) => (c.startsAt === null || c.startsAt <= at) && (c.endsAt === null || at < c.endsAt);
+export const inWindow = (c: Schedule, at: Date) =>
+  (c.startsAt === null || c.startsAt <= at) && (c.endsAt === null || at < c.endsAt);
 
 /**
  * The span of a campaign's schedule that holds `at`, whatever its status: for a recurring

@@ -160,7 +160,7 @@ export function CampaignRecurrence({
             />
           </div>
           {preview ? (
-            <div className="panel" aria-label="Recurrence summary">
+            <section className="panel" aria-label="Recurrence summary">
               <p>
                 <strong>{preview.summary}</strong>
               </p>
@@ -176,7 +176,7 @@ export function CampaignRecurrence({
               ) : (
                 <p className="muted">No occurrence left inside the schedule.</p>
               )}
-            </div>
+            </section>
           ) : (
             <p className="muted">Finish the pattern to see its occurrences.</p>
           )}

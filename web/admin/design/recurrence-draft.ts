@@ -126,5 +126,4 @@ export function formatOccurrence(o: Occurrence, timezone: string): string {
 }
 
 /** The day an occurrence starts, short: "Tue 12 Jan". */
-export const occurrenceDay = (iso: string, timezone: string) =>
-  DateTime.fromISO(iso, { zone: timezone }).toFormat("ccc d LLL");
+export const occurrenceDay = (iso: string, timezone: string) => DateTime.fromISO(iso, { zone: timezone }).toFormat("ccc d LLL");

@@ -20,8 +20,8 @@ import { CampaignTools } from "../design/CampaignTools.tsx";
 import { CheckGroup, errorAt, TextArea } from "../design/common.tsx";
 import { effectSummary } from "../design/effect-summary.ts";
 import { dayOf, lastDayOf, list, num, str } from "../design/form-values.ts";
-import { type RecurrenceDraft, recurrenceBody, recurrenceDraft } from "../design/recurrence-draft.ts";
 import { RuleForm } from "../design/RuleForm.tsx";
+import { type RecurrenceDraft, recurrenceBody, recurrenceDraft } from "../design/recurrence-draft.ts";
 import { Versions } from "../design/Versions.tsx";
 import { useSession } from "../session.tsx";
 

@@ -1,7 +1,7 @@
 import { useQuery } from "@tanstack/react-query";
 import { Link } from "react-router";
-import { ErrorAlert, formatNumber } from "../../shared/ui.tsx";
 import { describeRecurrence } from "../../../src/campaigns/recurrence.rules.ts";
+import { ErrorAlert, formatNumber } from "../../shared/ui.tsx";
 import { type Campaign, campaignKeys, listCampaigns } from "../api/campaigns.ts";
 import { formatDay, lastDayOf } from "../design/form-values.ts";
 import { occurrenceDay } from "../design/recurrence-draft.ts";
@@ -75,10 +75,8 @@ export default function Campaigns() {
                     <Link to={`/campaigns/${c.id}`}>{c.name}</Link>
                   </td>
                   <td>
-                    <span className={`badge state-${c.state}`}>{STATE_LABEL[c.state]}</span>
-                    {c.recurrence && nextStart(c) && (
-                      <div className="muted">next: {occurrenceDay(nextStart(c) ?? "", tz)}</div>
-                    )}
+                    <span className={`badge state-${c.state}`}>{STATE_LABEL[c.state]}</span>{" "}
+                    {c.recurrence && nextStart(c) && <div className="muted">next: {occurrenceDay(nextStart(c) ?? "", tz)}</div>}
                   </td>
                   <td>{schedule(c, tz)}</td>
                   <td>{c.audience.length === 0 ? "Everyone" : `${c.audience.length} condition(s)`}</td>
