@@ -75,8 +75,13 @@ export default function Campaigns() {
                     <Link to={`/campaigns/${c.id}`}>{c.name}</Link>
                   </td>
                   <td>
-                    <span className={`badge state-${c.state}`}>{STATE_LABEL[c.state]}</span>{" "}
-                    {c.recurrence && nextStart(c) && <div className="muted">next: {occurrenceDay(nextStart(c) ?? "", tz)}</div>}
+                    <span className={`badge state-${c.state}`}>{STATE_LABEL[c.state]}</span>
+                    {c.recurrence && nextStart(c) && (
+                      <>
+                        {" "}
+                        <div className="muted">next: {occurrenceDay(nextStart(c) ?? "", tz)}</div>
+                      </>
+                    )}
                   </td>
                   <td>{schedule(c, tz)}</td>
                   <td>{c.audience.length === 0 ? "Everyone" : `${c.audience.length} condition(s)`}</td>
