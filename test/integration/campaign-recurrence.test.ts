@@ -85,6 +85,7 @@ describe.each(engines())("recurring campaigns on %s", (engine) => {
     const { p, campaignId } = await tuesdayBonus({});
     const m = await p.createMember({});
     expect(await purchase(p, m, TUESDAY)).toBe(17);
+    expect(await purchase(p, m, WEDNESDAY)).toBe(10);
     expect(await purchase(p, m, NEXT_TUESDAY)).toBe(13);
     expect(await purchase(p, m, "2027-01-19T10:00:00Z")).toBe(10);
     expect((await p.call("GET", `/v1/campaigns/${campaignId}`)).body.budget).toEqual({ points: 10, spent: 10, remaining: 0 });
