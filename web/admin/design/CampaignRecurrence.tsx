@@ -55,7 +55,7 @@ export function CampaignRecurrence({
   const monthly = value.freq === "monthly" || value.freq === "yearly";
   return (
     <section aria-labelledby="campaign-recurrence">
-      <h2 id="campaign-recurrence">Repeats</h2>
+      <h2 id="campaign-recurrence">Recurrence</h2>
       <div className="row">
         <SelectField
           label="Repeats"
@@ -133,11 +133,10 @@ export function CampaignRecurrence({
         <>
           <div className="row">
             <Field
-              label="Starts at"
+              label="Starts at (programme time)"
               type="time"
               value={value.startTime}
               onChange={(e) => set("startTime", e.target.value || "00:00")}
-              hint="Programme time"
               error={err("startTime")}
             />
             <Field

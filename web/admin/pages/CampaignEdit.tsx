@@ -198,8 +198,11 @@ function CampaignForm({ campaign }: { campaign: Campaign | null }) {
           <p className="muted">
             Now {STATE_LABEL[campaign.state]}. Version {campaign.version}
             {campaign.budget &&
-              `; budget ${campaign.budget.points} points${campaign.budgetPer === "occurrence" ? " per occurrence" : ""}, ` +
-                `${campaign.budget.spent} spent, ${campaign.budget.remaining} left${campaign.budgetPer === "occurrence" ? " in this occurrence" : ""}`}
+              (campaign.budgetPer === "campaign"
+                ? `; budget ${campaign.budget.points} points, ${campaign.budget.spent} spent, ${campaign.budget.remaining} left`
+                : campaign.state === "running"
+                  ? `; budget ${campaign.budget.points} points per occurrence, ${campaign.budget.spent} spent in this one, ${campaign.budget.remaining} left`
+                  : `; budget ${campaign.budget.points} points per occurrence, each starting whole`)}
             .
           </p>
         )}
