@@ -1,5 +1,6 @@
 import type { Kysely } from "kysely";
 import type { DB, EventRow } from "../db/schema.ts";
+import { budgetKeyAt } from "../earning/campaign-reach.rules.ts";
 import type { EarnEvent, EventItem, LiveRule, MemberFacts, MemberHistory } from "../earning/earning.types.ts";
 import { evaluate } from "../earning/evaluate.rules.ts";
 import { toMajorUnits } from "../earning/money.rules.ts";
@@ -43,7 +44,8 @@ export class BacktestService {
     const program = await backtestProgram(db, programId);
     if (!program) throw notFound("Program", programId);
     const { campaign, rules: own } = await this.deps.campaigns.campaignWithRules(programId, campaignId);
-    // The schedule is the window asked for: a draft for next December can replay last December.
+    // The schedule is the window asked for: a draft for next December can replay last December. A
+    // recurrence still holds: "every Tuesday" replays the window's Tuesdays alone.
     const simulated = { ...toLiveCampaign(campaign), status: "active" as const, startsAt: null, endsAt: null };
     const campaignRules: LiveRule[] = own.map((r) => ({ ...r, campaign: simulated }));
     const standing = (await this.deps.campaigns.liveRules(db, programId, program.rulesRevision)).filter(
@@ -51,7 +53,7 @@ export class BacktestService {
     );
     const rules = [...standing, ...campaignRules];
 
-    const budgets = new Map(campaign.budget_points === null ? [] : [[campaignId, campaign.budget_points]]);
+    const budgets = new Map<string, number>();
     let budgetExhaustedAt: Date | null = null;
     let replayed = 0;
     let rewarded = 0;
@@ -81,6 +83,9 @@ export class BacktestService {
           tier: tierAt?.(row.member_id, row.occurred_at) ?? null,
         };
         const history = histories.get(row.member_id) ?? { purchases: 0, stamps: new Map(), awards: [] };
+        // A budget per occurrence starts whole in each occurrence the replay reaches.
+        const budgetKey = budgetKeyAt(simulated, row.occurred_at, program.timezone);
+        if (campaign.budget_points !== null && !budgets.has(budgetKey)) budgets.set(budgetKey, campaign.budget_points);
         histories.set(row.member_id, history);
         const evaluation = evaluate(toEarnEvent(row), member, history, rules, program, budgets);
         if (evaluation.skipped.some((s) => s.reason === "holdout" && s.campaignId === campaignId)) heldOut.add(row.member_id);
@@ -147,6 +152,7 @@ export class BacktestService {
       status: "active" as const,
       startsAt: null,
       endsAt: null,
+      recurrence: null,
       holdoutPercent: 0,
     };
     const rules = [...standing, ...own.map((r) => ({ ...r, campaign: simulated }))];

@@ -79,7 +79,7 @@ describe("a batch's wants", () => {
         ]),
         wants,
       ),
-    ).toEqual([{ campaignId: "cmp_a", memberId: "mem_a", points: 30 }]);
+    ).toEqual([{ budgetKey: "cmp_a", memberId: "mem_a", points: 30 }]);
   });
 });
 
@@ -87,11 +87,11 @@ describe("refundsInLockOrder", () => {
   it("orders by campaign, then slice", () => {
     const ids = ["mem_a", "mem_b", "mem_c", "mem_d"];
     const refunds = ids.flatMap((memberId) => [
-      { campaignId: "cmp_b", memberId, points: 1 },
-      { campaignId: "cmp_a", memberId, points: 1 },
+      { budgetKey: "cmp_b", memberId, points: 1 },
+      { budgetKey: "cmp_a", memberId, points: 1 },
     ]);
     const ordered = refundsInLockOrder(refunds);
-    const keys = ordered.map((r) => [r.campaignId, r.slice] as const);
+    const keys = ordered.map((r) => [r.budgetKey, r.slice] as const);
     const sorted = [...keys].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] - b[1]));
     expect(keys).toEqual(sorted);
     expect(ordered.every((r) => r.slice === homeSlice(r.memberId))).toBe(true);

@@ -23,15 +23,18 @@ export function splitBudget(points: number): number[] {
   return Array.from({ length: BUDGET_SLICES }, (_, i) => base + (i < extra ? 1 : 0));
 }
 
-/** What a batch asks of one campaign's budget; taken from the home slice of the first member asking. */
+/** What a batch asks of one budget (by budget key); taken from the home slice of the first member asking. */
 export interface BudgetWant {
   points: number;
   memberId: string;
 }
 
-/** Points going back to a campaign's budget, to the home slice of `memberId`. */
+/**
+ * Points going back to a campaign's budget, to the home slice of `memberId`. `budgetKey` is the
+ * campaign id, or `id@start` for one occurrence's budget (budgetKeyAt).
+ */
 export interface BudgetRefund {
-  campaignId: string;
+  budgetKey: string;
   memberId: string;
   points: number;
 }
@@ -60,9 +63,9 @@ export function unusedGrants(
   left: Map<string, number>,
   wants: Map<string, BudgetWant>,
 ): BudgetRefund[] {
-  return [...granted.keys()].flatMap((campaignId) => {
-    const points = left.get(campaignId) ?? 0;
-    return points > 0 ? [{ campaignId, memberId: wants.get(campaignId)?.memberId ?? "", points }] : [];
+  return [...granted.keys()].flatMap((budgetKey) => {
+    const points = left.get(budgetKey) ?? 0;
+    return points > 0 ? [{ budgetKey, memberId: wants.get(budgetKey)?.memberId ?? "", points }] : [];
   });
 }
 
@@ -73,5 +76,5 @@ export function unusedGrants(
 export function refundsInLockOrder(refunds: BudgetRefund[]): (BudgetRefund & { slice: number })[] {
   return refunds
     .map((r) => ({ ...r, slice: homeSlice(r.memberId) }))
-    .sort((a, b) => (a.campaignId < b.campaignId ? -1 : a.campaignId > b.campaignId ? 1 : a.slice - b.slice));
+    .sort((a, b) => (a.budgetKey < b.budgetKey ? -1 : a.budgetKey > b.budgetKey ? 1 : a.slice - b.slice));
 }

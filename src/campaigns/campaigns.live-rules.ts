@@ -2,6 +2,7 @@ import type { CampaignRow, RuleRow } from "../db/schema.ts";
 import type { RuleDefinition } from "../earning/earning.schemas.ts";
 import type { LiveCampaign, LiveRule } from "../earning/earning.types.ts";
 import type * as q from "./campaigns.sql.ts";
+import type { Recurrence } from "./recurrence.rules.ts";
 
 export const toLiveCampaign = (c: CampaignRow): LiveCampaign => ({
   id: c.id,
@@ -13,6 +14,8 @@ export const toLiveCampaign = (c: CampaignRow): LiveCampaign => ({
   audience: c.audience as LiveCampaign["audience"],
   holdoutPercent: c.holdout_percent,
   budgetPoints: c.budget_points,
+  recurrence: (c.recurrence ?? null) as Recurrence | null,
+  budgetPer: c.budget_per,
 });
 
 export const toLiveRule = (rule: RuleRow, campaign: CampaignRow | null): LiveRule => ({
@@ -45,6 +48,9 @@ export function liveRulesFromVersions({ rules, campaigns }: Awaited<ReturnType<t
           audience: (d.audience ?? []) as LiveCampaign["audience"],
           holdoutPercent: Number(d.holdout_percent ?? 0),
           budgetPoints: d.budget_points === null || d.budget_points === undefined ? null : Number(d.budget_points),
+          // Versions saved before campaigns could recur have neither field.
+          recurrence: (d.recurrence ?? null) as Recurrence | null,
+          budgetPer: d.budget_per === "occurrence" ? "occurrence" : "campaign",
         },
       ];
     }),

@@ -126,7 +126,7 @@ export function campaignRoutes(services: CampaignRoutesDeps) {
       tags,
       summary: "Create a campaign",
       description:
-        "A campaign groups rules (create them with its `campaignId`) with a schedule, an audience, a points budget and a holdout (a control group that does not get it, to measure lift).",
+        "A campaign groups rules (create them with its `campaignId`) with a schedule (a window, and optionally a recurrence in programme time: every Tuesday, every December), an audience, a points budget (for the whole campaign or per occurrence) and a holdout (a control group that does not get it, drawn once for the whole campaign, to measure lift). `state` says where it stands now by its schedule.",
       scopes: [...admin],
       body: CreateCampaignSchema,
       status: 201,
@@ -205,7 +205,7 @@ export function campaignRoutes(services: CampaignRoutesDeps) {
       tags,
       summary: "Replay stored events through a campaign, writing nothing",
       description:
-        "Every event the programme received between `from` and `to` goes through the campaign's rules (draft or live; its schedule is ignored, its audience, holdout and budget are not) on top of the programme's standing rules. Answers the points it would have issued, members reached, cost, and the top rules.",
+        "Every event the programme received between `from` and `to` goes through the campaign's rules (draft or live; its startsAt-endsAt is replaced by the window asked for, but a recurrence still holds, so only events in its occurrences count; its audience, holdout and budget, per campaign or per occurrence, apply) on top of the programme's standing rules. Answers the points it would have issued, members reached, cost, and the top rules.",
       security: bearer,
       middleware: [requireScope(...admin)],
       request: { params: CampaignParams, ...jsonBody(BacktestInputSchema) },

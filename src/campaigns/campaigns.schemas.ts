@@ -14,6 +14,7 @@ import { EventItemSchema } from "../events/events.schemas.ts";
 import { ExpiryPolicySchema } from "../programs/programs.schemas.ts";
 import { MAX_POINTS_PER_OPERATION } from "../shared/points.ts";
 import { DateTimeSchema, orNull, patchOf } from "../shared/schemas.ts";
+import { FREQUENCIES, WEEKDAYS } from "./recurrence.rules.ts";
 
 const ruleStatus = z.enum(["active", "inactive", "archived"]);
 const campaignStatus = z.enum(["draft", "active", "paused", "ended"]);
@@ -50,6 +51,56 @@ export const RuleSchema = z
   })
   .openapi("Rule");
 
+const nonZero = (n: number) => n !== 0;
+
+export const RecurrenceSchema = z
+  .object({
+    freq: z.enum(FREQUENCIES).describe("How often the pattern repeats"),
+    byMonth: z.array(z.int().min(1).max(12)).min(1).max(12).optional().describe("yearly: the months (1 = January)"),
+    byMonthDay: z
+      .array(z.int().min(-31).max(31).refine(nonZero, "A day of the month is 1 to 31, or -1 for the last day"))
+      .min(1)
+      .max(31)
+      .optional()
+      .describe("monthly, yearly: the days of the month (1-31, -1 the last day); a month without the day is skipped"),
+    byWeekday: z
+      .array(z.enum(WEEKDAYS))
+      .min(1)
+      .max(7)
+      .optional()
+      .describe("weekly: the days of the week; monthly, yearly with nth: the weekday to count"),
+    nth: z
+      .int()
+      .min(-1)
+      .max(5)
+      .refine(nonZero, "Which weekday of the month: 1 (first) to 5, or -1 (last)")
+      .optional()
+      .describe("monthly, yearly: with byWeekday, the nth such weekday of the month (1 first, -1 last)"),
+    startTime: z
+      .string()
+      .regex(/^([01]\d|2[0-3]):[0-5]\d$/, "A start time is HH:MM, 00:00 to 23:59")
+      .optional()
+      .describe("Programme time each occurrence starts; 00:00 by default"),
+    duration: z
+      .object({
+        months: z.int().min(0).max(12).optional(),
+        days: z.int().min(0).max(366).optional(),
+        hours: z.int().min(0).max(48).optional(),
+        minutes: z.int().min(0).max(59).optional(),
+      })
+      .strict()
+      .optional()
+      .describe("How long each occurrence lasts (months and days on the local calendar, so DST-safe); one day by default"),
+  })
+  .strict()
+  .describe(
+    "A repeating schedule in the programme's time zone, inside startsAt-endsAt: every December " +
+      '({freq: "yearly", byMonth: [12], byMonthDay: [1], duration: {months: 1}}), every Tuesday ' +
+      '({freq: "weekly", byWeekday: ["tue"]}), every weekend ({freq: "weekly", byWeekday: ["sat"], duration: {days: 2}}), ' +
+      'the first Monday of the month ({freq: "monthly", byWeekday: ["mon"], nth: 1}). Occurrences may not overlap.',
+  )
+  .openapi("Recurrence");
+
 const campaignFields = {
   name: z.string().trim().min(1).max(200),
   description: z.string().max(2000).nullable().optional(),
@@ -67,14 +118,30 @@ const campaignFields = {
     .min(0)
     .max(50)
     .default(0)
-    .describe("This share of the audience, chosen deterministically per member, does not get the campaign (a control group)"),
+    .describe(
+      "This share of the audience, chosen deterministically per member, does not get the campaign (a control group). " +
+        "Drawn once for the whole campaign: the same members are held out in every occurrence of a recurring one",
+    ),
   budgetPoints: z
     .int()
     .min(1)
     .max(1_000_000_000_000)
     .nullable()
     .optional()
-    .describe("Most points the campaign may ever issue, net of returns; never overspent"),
+    .describe(
+      "Most points the campaign may ever issue (or each occurrence, with budgetPer occurrence), net of returns; never overspent",
+    ),
+  recurrence: orNull(RecurrenceSchema)
+    .optional()
+    .describe(
+      "Repeats inside startsAt-endsAt: the rules earn only during occurrences, judged at each event's occurredAt. Null: the whole window",
+    ),
+  budgetPer: z
+    .enum(["campaign", "occurrence"])
+    .default("campaign")
+    .describe(
+      "campaign: budgetPoints for the whole campaign; occurrence: budgetPoints for each occurrence, afresh each time, unspent points not carried over (needs a recurrence; set on a draft)",
+    ),
 };
 
 export const CreateCampaignSchema = z.object(campaignFields).strict().openapi("CreateCampaign");
@@ -88,15 +155,28 @@ export const CampaignSchema = z
     name: z.string(),
     description: z.string().nullable(),
     status: campaignStatus,
-    running: z.boolean().describe("Active and inside its schedule now"),
+    state: z
+      .enum(["draft", "scheduled", "running", "between", "paused", "ended"])
+      .describe(
+        "Where the campaign stands now, by its status and schedule (programme time): scheduled (active, not started), running, " +
+          "between (recurring, between two occurrences), ended (ended, or its schedule is over)",
+      ),
+    running: z.boolean().describe("Active and inside its schedule now (in an occurrence, if it recurs)"),
     startsAt: z.iso.datetime().nullable(),
     endsAt: z.iso.datetime().nullable(),
+    recurrence: orNull(RecurrenceSchema),
+    nextOccurrences: z
+      .array(z.object({ startsAt: z.iso.datetime(), endsAt: z.iso.datetime() }))
+      .describe(
+        "A recurring campaign's next occurrences (the one running now first), cut to its window, at most 5; empty otherwise",
+      ),
+    budgetPer: z.enum(["campaign", "occurrence"]),
     audience: z.array(MemberConditionSchema),
     holdoutPercent: z.int(),
     budget: z
       .object({ points: z.int(), spent: z.int(), remaining: z.int() })
       .nullable()
-      .describe("Spent is net of points taken back by returns"),
+      .describe("Spent is net of points taken back by returns; with a budget per occurrence, of the occurrence running now"),
     version: z.int(),
     ruleIds: z.array(z.string()),
     createdAt: z.iso.datetime(),

@@ -1,5 +1,7 @@
+import { isDeepStrictEqual } from "node:util";
 import type { Transaction } from "kysely";
 import type { CampaignRow, DB, Db, RuleRow } from "../db/schema.ts";
+import { parseBudgetKey } from "../earning/campaign-reach.rules.ts";
 import { type RuleDefinition, RuleDefinitionSchema } from "../earning/earning.schemas.ts";
 import type { LiveRule } from "../earning/earning.types.ts";
 import { resolveBound } from "../earning/periods.rules.ts";
@@ -20,7 +22,8 @@ import { changeBudget } from "./campaigns.budget-change.ts";
 import { liveRulesFromVersions, toLiveRule } from "./campaigns.live-rules.ts";
 import type { CreateCampaignInput, CreateRuleInput, UpdateCampaignInput, UpdateRuleInput } from "./campaigns.schemas.ts";
 import * as q from "./campaigns.sql.ts";
-import { campaignView, ruleView } from "./campaigns.views.ts";
+import { campaignView, ruleView, viewedBudgetKey } from "./campaigns.views.ts";
+import { type Recurrence, recurrenceProblem } from "./recurrence.rules.ts";
 
 const TRANSITIONS: Record<CampaignRow["status"], CampaignRow["status"][]> = {
   draft: ["draft", "active", "ended"],
@@ -58,8 +61,9 @@ export class CampaignService {
    */
   async takeBudgets(trx: Transaction<DB>, wants: Map<string, BudgetWant>): Promise<Map<string, number>> {
     const granted = new Map<string, number>();
-    for (const [campaignId, want] of takeOrder(wants)) {
-      granted.set(campaignId, await q.takeFromBudget(trx, campaignId, homeSlice(want.memberId), want.points));
+    for (const [key, want] of takeOrder(wants)) {
+      const { campaignId, occurrence } = parseBudgetKey(key);
+      granted.set(key, await q.takeFromBudget(trx, campaignId, homeSlice(want.memberId), want.points, occurrence));
     }
     return granted;
   }
@@ -71,7 +75,10 @@ export class CampaignService {
 
   /** Gives points back to campaign budgets (returns, refusals, grants not used). */
   async refundBudgets(trx: Transaction<DB>, refunds: BudgetRefund[]): Promise<void> {
-    for (const r of refundsInLockOrder(refunds)) await q.refundBudget(trx, r.campaignId, r.slice, r.points);
+    for (const r of refundsInLockOrder(refunds)) {
+      const { campaignId, occurrence } = parseBudgetKey(r.budgetKey);
+      await q.refundBudget(trx, campaignId, r.slice, r.points, occurrence);
+    }
   }
 
   // -- rules ------------------------------------------------------------------------------------
@@ -189,6 +196,7 @@ export class CampaignService {
     return this.deps.uow.run(ctx, 201, async (trx) => {
       const now = this.deps.clock.now();
       const schedule = this.#schedule(input.startsAt ?? null, input.endsAt ?? null, program.timezone);
+      const recurrence = this.#recurrence(input.recurrence ?? null, input.budgetPer, program.timezone);
       const row = await q.insertCampaign(trx, {
         id: this.deps.ids("campaign"),
         program_id: programId,
@@ -200,14 +208,17 @@ export class CampaignService {
         audience: JSON.stringify(input.audience),
         holdout_percent: input.holdoutPercent,
         budget_points: input.budgetPoints ?? null,
+        recurrence: recurrence === null ? null : JSON.stringify(recurrence),
+        budget_per: input.budgetPer,
         version: 1,
         created_at: now,
         updated_at: now,
       });
-      if (row.budget_points !== null) await q.addToBudget(trx, row.id, row.budget_points);
+      // A budget per occurrence is made as each occurrence first awards.
+      if (row.budget_points !== null && row.budget_per === "campaign") await q.addToBudget(trx, row.id, row.budget_points);
       await this.#saveCampaignVersion(trx, row, ctx.actor);
       await q.bumpRulesRevision(trx, programId);
-      return this.#campaignView(trx, row);
+      return this.#campaignView(trx, row, program.timezone);
     });
   }
 
@@ -216,7 +227,7 @@ export class CampaignService {
     return this.deps.uow.run(ctx, 200, async (trx) => {
       const current = await q.findCampaign(trx, programId, campaignId);
       if (!current) throw notFound("Campaign", campaignId);
-      ctx.audit = { before: await this.#campaignView(trx, current) };
+      ctx.audit = { before: await this.#campaignView(trx, current, program.timezone) };
       const input = patch as Partial<CreateCampaignInput>;
       const status = input.status ?? current.status;
       if (!TRANSITIONS[current.status].includes(status)) {
@@ -231,7 +242,26 @@ export class CampaignService {
         program.timezone,
       );
       const budget = input.budgetPoints !== undefined ? input.budgetPoints : current.budget_points;
-      await changeBudget(trx, current, budget);
+      const budgetPer = input.budgetPer ?? current.budget_per;
+      const recurrence = this.#recurrence(
+        input.recurrence !== undefined ? input.recurrence : ((current.recurrence ?? null) as Recurrence | null),
+        budgetPer,
+        program.timezone,
+      );
+      // Awards already taken from an occurrence's budget must find it again on a return.
+      if (
+        current.status !== "draft" &&
+        current.budget_per === "occurrence" &&
+        current.budget_points !== null &&
+        !isDeepStrictEqual(recurrence, current.recurrence ?? null)
+      ) {
+        throw new DomainError(
+          "invalid_state",
+          "The recurrence of a campaign with a budget per occurrence can be changed on a draft only; create a new campaign",
+          { field: "recurrence" },
+        );
+      }
+      await changeBudget(trx, current, budget, budgetPer);
       const row = await q.updateCampaignVersion(trx, campaignId, current.version, {
         name: input.name ?? current.name,
         description: input.description !== undefined ? input.description : current.description,
@@ -241,35 +271,40 @@ export class CampaignService {
         audience: JSON.stringify(input.audience ?? current.audience),
         holdout_percent: input.holdoutPercent ?? current.holdout_percent,
         budget_points: budget,
+        recurrence: recurrence === null ? null : JSON.stringify(recurrence),
+        budget_per: budgetPer,
         version: current.version + 1,
         updated_at: this.deps.clock.now(),
       });
       if (!row) throw new DomainError("conflict", `Campaign ${campaignId} was changed meanwhile; retry`);
       await this.#saveCampaignVersion(trx, row, ctx.actor);
       await q.bumpRulesRevision(trx, programId);
-      return this.#campaignView(trx, row);
+      return this.#campaignView(trx, row, program.timezone);
     });
   }
 
   async getCampaign(programId: string, campaignId: string) {
+    const program = await this.deps.programs.get(programId);
     const row = await q.findCampaign(this.deps.db, programId, campaignId);
     if (!row) throw notFound("Campaign", campaignId);
-    return this.#campaignView(this.deps.db, row);
+    return this.#campaignView(this.deps.db, row, program.timezone);
   }
 
   async listCampaigns(programId: string) {
+    const program = await this.deps.programs.get(programId);
     const rows = await q.listCampaigns(this.deps.db, programId);
+    const now = this.deps.clock.now();
     const [remaining, rules] = await Promise.all([
       q.budgetRemaining(
         this.deps.db,
-        rows.filter((r) => r.budget_points !== null).map((r) => r.id),
+        rows.filter((r) => r.budget_points !== null).map((r) => viewedBudgetKey(r, now, program.timezone)),
       ),
       q.rulesOfCampaigns(
         this.deps.db,
         rows.map((r) => r.id),
       ),
     ]);
-    return { data: rows.map((row) => campaignView(row, remaining, rules, this.deps.clock.now())) };
+    return { data: rows.map((row) => campaignView(row, remaining, rules, now, program.timezone)) };
   }
 
   async campaignVersions(programId: string, campaignId: string) {
@@ -307,6 +342,23 @@ export class CampaignService {
     return { startsAt: start, endsAt: end };
   }
 
+  /** A recurrence checked in the programme's time zone; a budget per occurrence needs one. */
+  #recurrence(recurrence: Recurrence | null, budgetPer: "campaign" | "occurrence", timezone: string): Recurrence | null {
+    if (recurrence !== null) {
+      const problem = recurrenceProblem(recurrence, timezone);
+      if (problem) {
+        throw new DomainError("validation_error", problem.message, {
+          field: problem.field,
+          issues: [{ path: problem.field, message: problem.message, code: "custom" }],
+        });
+      }
+    }
+    if (recurrence === null && budgetPer === "occurrence") {
+      throw new DomainError("validation_error", "A budget per occurrence needs a recurrence", { field: "budgetPer" });
+    }
+    return recurrence;
+  }
+
   #saveCampaignVersion(trx: Transaction<DB>, row: CampaignRow, actor: string) {
     const { id: _id, program_id: _p, version: _v, created_at: _c, updated_at: _u, ...definition } = row;
     return q.insertCampaignVersion(trx, {
@@ -318,11 +370,12 @@ export class CampaignService {
     });
   }
 
-  async #campaignView(db: Db, row: CampaignRow) {
+  async #campaignView(db: Db, row: CampaignRow, timezone: string) {
+    const now = this.deps.clock.now();
     const [remaining, rules] = await Promise.all([
-      q.budgetRemaining(db, row.budget_points === null ? [] : [row.id]),
+      q.budgetRemaining(db, row.budget_points === null ? [] : [viewedBudgetKey(row, now, timezone)]),
       q.rulesOfCampaigns(db, [row.id]),
     ]);
-    return campaignView(row, remaining, rules, this.deps.clock.now());
+    return campaignView(row, remaining, rules, now, timezone);
   }
 }

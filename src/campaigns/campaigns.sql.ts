@@ -9,6 +9,7 @@ import type {
   RulesTable,
   RuleVersionsTable,
 } from "../db/schema.ts";
+import { parseBudgetKey } from "../earning/campaign-reach.rules.ts";
 import { BUDGET_SLICES, splitBudget } from "./budget.rules.ts";
 
 export const findRule = (db: Db, programId: string, id: string) =>
@@ -105,28 +106,73 @@ export const bumpRulesRevision = (trx: Transaction<DB>, programId: string) =>
     .where("id", "=", programId)
     .execute();
 
-export async function budgetRemaining(db: Db, campaignIds: string[]): Promise<Map<string, number>> {
-  if (campaignIds.length === 0) return new Map();
-  const rows = await db
-    .selectFrom("campaign_budget_slices")
-    .select(["campaign_id", sql<number>`sum(remaining)::bigint`.as("remaining")])
-    .where("campaign_id", "in", campaignIds)
-    .groupBy("campaign_id")
-    .execute();
-  return new Map(rows.map((r) => [r.campaign_id, r.remaining]));
+/**
+ * What is left of each budget, by budget key (budgetKeyAt: a campaign id, or `id@start` for one
+ * occurrence). An occurrence that has not awarded yet has its whole budget left.
+ */
+export async function budgetRemaining(db: Db, keys: string[]): Promise<Map<string, number>> {
+  if (keys.length === 0) return new Map();
+  const parsed = keys.map((key) => ({ key, ...parseBudgetKey(key) }));
+  const campaignIds = [...new Set(parsed.map((k) => k.campaignId))];
+  const [rows, budgets] = await Promise.all([
+    db
+      .selectFrom("campaign_budget_slices")
+      .select(["campaign_id", "occurrence", sql<number>`sum(remaining)::bigint`.as("remaining")])
+      .where("campaign_id", "in", campaignIds)
+      .groupBy(["campaign_id", "occurrence"])
+      .execute(),
+    db.selectFrom("campaigns").select(["id", "budget_points"]).where("id", "in", campaignIds).execute(),
+  ]);
+  const left = new Map(rows.map((r) => [`${r.campaign_id}@${r.occurrence}`, Number(r.remaining)]));
+  const full = new Map(budgets.map((b) => [b.id, b.budget_points]));
+  return new Map(
+    parsed.flatMap(({ key, campaignId, occurrence }): [string, number][] => {
+      const found = left.get(`${campaignId}@${occurrence}`);
+      if (found !== undefined) return [[key, found]];
+      const budget = full.get(campaignId);
+      return occurrence !== "" && budget !== null && budget !== undefined ? [[key, budget]] : [];
+    }),
+  );
 }
 
-/** Removes a campaign's budget: its rules award without limit again. */
+/** The occurrences of a campaign with a budget per occurrence that have opened their budget. */
+export const budgetOccurrences = async (trx: Transaction<DB>, campaignId: string) =>
+  (
+    await trx
+      .selectFrom("campaign_budget_slices")
+      .select("occurrence")
+      .distinct()
+      .where("campaign_id", "=", campaignId)
+      .orderBy("occurrence")
+      .execute()
+  ).map((r) => r.occurrence);
+
+/**
+ * Makes an occurrence's budget (its slices, full) the first time it awards; a second transaction
+ * doing the same waits for the first and then finds the rows.
+ */
+async function openOccurrence(trx: Transaction<DB>, campaignId: string, occurrence: string) {
+  const campaign = await trx.selectFrom("campaigns").select("budget_points").where("id", "=", campaignId).executeTakeFirst();
+  const points = campaign?.budget_points;
+  if (points === null || points === undefined) return;
+  const parts = splitBudget(points);
+  await sql`insert into campaign_budget_slices (campaign_id, occurrence, slice, remaining)
+    select ${campaignId}, ${occurrence}, s, (array[${sql.join(parts)}]::bigint[])[s + 1] from generate_series(0, ${BUDGET_SLICES - 1}) s
+    on conflict (campaign_id, occurrence, slice) do nothing`.execute(trx);
+}
+
+/** Removes a campaign's budget (every occurrence's): its rules award without limit again. */
 export async function dropBudget(trx: Transaction<DB>, campaignId: string) {
   await trx.deleteFrom("campaign_budget_slices").where("campaign_id", "=", campaignId).execute();
 }
 
-export async function addToBudget(trx: Transaction<DB>, campaignId: string, points: number) {
+/** Adds points to a budget: the whole campaign's ('') or one occurrence's. */
+export async function addToBudget(trx: Transaction<DB>, campaignId: string, points: number, occurrence = "") {
   if (points === 0) return;
   const parts = splitBudget(points);
-  await sql`insert into campaign_budget_slices (campaign_id, slice, remaining)
-    select ${campaignId}, s, (array[${sql.join(parts)}]::bigint[])[s + 1] from generate_series(0, ${BUDGET_SLICES - 1}) s
-    on conflict (campaign_id, slice) do update set remaining = campaign_budget_slices.remaining + excluded.remaining`.execute(
+  await sql`insert into campaign_budget_slices (campaign_id, occurrence, slice, remaining)
+    select ${campaignId}, ${occurrence}, s, (array[${sql.join(parts)}]::bigint[])[s + 1] from generate_series(0, ${BUDGET_SLICES - 1}) s
+    on conflict (campaign_id, occurrence, slice) do update set remaining = campaign_budget_slices.remaining + excluded.remaining`.execute(
     trx,
   );
 }
@@ -141,16 +187,24 @@ export async function addToBudget(trx: Transaction<DB>, campaignId: string, poin
  * the slice short still keeps it locked (READ COMMITTED locks the new row version before checking
  * it again), and holding a slice out of order while sweeping the others deadlocks with sweepers.
  */
-export async function takeFromBudget(trx: Transaction<DB>, campaignId: string, home: number, points: number): Promise<number> {
+export async function takeFromBudget(
+  trx: Transaction<DB>,
+  campaignId: string,
+  home: number,
+  points: number,
+  occurrence = "",
+): Promise<number> {
+  if (occurrence !== "") await openOccurrence(trx, campaignId, occurrence);
   const single = await sql<{ slice: number }>`with free as (
       select slice from campaign_budget_slices
-      where campaign_id = ${campaignId} and slice = ${home} and remaining >= ${points}
+      where campaign_id = ${campaignId} and occurrence = ${occurrence} and slice = ${home} and remaining >= ${points}
       for update skip locked)
     update campaign_budget_slices s set remaining = s.remaining - ${points}
-    from free where s.campaign_id = ${campaignId} and s.slice = free.slice returning s.slice`.execute(trx);
+    from free where s.campaign_id = ${campaignId} and s.occurrence = ${occurrence} and s.slice = free.slice
+    returning s.slice`.execute(trx);
   if (single.rows.length > 0) return points;
   const slices = await sql<{ slice: number; remaining: number }>`select slice, remaining from campaign_budget_slices
-    where campaign_id = ${campaignId} and remaining > 0 order by slice for update`.execute(trx);
+    where campaign_id = ${campaignId} and occurrence = ${occurrence} and remaining > 0 order by slice for update`.execute(trx);
   const takes: { slice: number; take: number }[] = [];
   let left = points;
   for (const s of slices.rows) {
@@ -162,22 +216,27 @@ export async function takeFromBudget(trx: Transaction<DB>, campaignId: string, h
   if (takes.length > 0) {
     await sql`update campaign_budget_slices set remaining = remaining - x.take
       from jsonb_to_recordset(${JSON.stringify(takes)}::jsonb) as x(slice smallint, take bigint)
-      where campaign_id = ${campaignId} and campaign_budget_slices.slice = x.slice`.execute(trx);
+      where campaign_id = ${campaignId} and occurrence = ${occurrence} and campaign_budget_slices.slice = x.slice`.execute(trx);
   }
   return points - left;
 }
 
 /** Takes points out of a budget that is being lowered; false if fewer than that are left. */
-export async function removeFromBudget(trx: Transaction<DB>, campaignId: string, points: number): Promise<boolean> {
+export async function removeFromBudget(
+  trx: Transaction<DB>,
+  campaignId: string,
+  points: number,
+  occurrence = "",
+): Promise<boolean> {
   if (points === 0) return true;
-  return (await takeFromBudget(trx, campaignId, 0, points)) === points;
+  return (await takeFromBudget(trx, campaignId, 0, points, occurrence)) === points;
 }
 
 /** Gives points back to a budget (a return took them back from the member). */
-export async function refundBudget(trx: Transaction<DB>, campaignId: string, home: number, points: number) {
+export async function refundBudget(trx: Transaction<DB>, campaignId: string, home: number, points: number, occurrence = "") {
   if (points === 0) return;
   await sql`update campaign_budget_slices set remaining = remaining + ${points}
-    where campaign_id = ${campaignId} and slice = ${home}`.execute(trx);
+    where campaign_id = ${campaignId} and occurrence = ${occurrence} and slice = ${home}`.execute(trx);
 }
 
 /**

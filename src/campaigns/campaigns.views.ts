@@ -1,8 +1,12 @@
 import type { CampaignRow, RuleRow } from "../db/schema.ts";
-import { campaignRunsAt } from "../earning/campaign-reach.rules.ts";
+import { budgetKeyAt } from "../earning/campaign-reach.rules.ts";
 import type { RuleDefinition } from "../earning/earning.schemas.ts";
 import type { LiveCampaign } from "../earning/earning.types.ts";
+import { campaignState, upcomingOccurrences } from "./campaign-state.rules.ts";
 import { toLiveCampaign } from "./campaigns.live-rules.ts";
+
+/** The budget a campaign's view shows at `now`: the campaign's, or the occurrence's running then. */
+export const viewedBudgetKey = (row: CampaignRow, now: Date, timezone: string) => budgetKeyAt(toLiveCampaign(row), now, timezone);
 
 /** A rule as answered. */
 export function ruleView(row: RuleRow) {
@@ -29,22 +33,37 @@ export function ruleView(row: RuleRow) {
   };
 }
 
-/** A campaign as answered at `now`, with its budget left and its rules' ids. */
+/**
+ * A campaign as answered at `now` (its state and next occurrences in the programme's time zone),
+ * with its budget left (by budget key: viewedBudgetKey) and its rules' ids.
+ */
 export function campaignView(
   row: CampaignRow,
   remaining: Map<string, number>,
   rules: { id: string; campaign_id: string | null }[],
   now: Date,
+  timezone: string,
 ) {
-  const left = remaining.get(row.id) ?? 0;
+  const live = toLiveCampaign(row);
+  const key = viewedBudgetKey(row, now, timezone);
+  // Between occurrences, a budget per occurrence is whole again for the next one.
+  const left = remaining.get(key) ?? (row.budget_per === "occurrence" && key === row.id ? (row.budget_points ?? 0) : 0);
+  const state = campaignState(live, now, timezone);
   return {
     id: row.id,
     name: row.name,
     description: row.description,
     status: row.status,
-    running: campaignRunsAt(toLiveCampaign(row), now),
+    state,
+    running: state === "running",
     startsAt: row.starts_at,
     endsAt: row.ends_at,
+    recurrence: live.recurrence ?? null,
+    nextOccurrences: (state === "ended" ? [] : upcomingOccurrences(live, now, timezone, 5)).map((o) => ({
+      startsAt: o.start,
+      endsAt: o.end,
+    })),
+    budgetPer: row.budget_per,
     audience: row.audience as LiveCampaign["audience"],
     holdoutPercent: row.holdout_percent,
     budget: row.budget_points === null ? null : { points: row.budget_points, spent: row.budget_points - left, remaining: left },

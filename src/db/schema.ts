@@ -222,6 +222,8 @@ export interface CampaignsTable {
   audience: Json<unknown[]>;
   holdout_percent: number;
   budget_points: number | null;
+  recurrence: Json<unknown> | null;
+  budget_per: Generated<"campaign" | "occurrence">;
   version: number;
   created_at: Timestamp;
   updated_at: Timestamp;
@@ -237,6 +239,8 @@ export interface CampaignVersionsTable {
 
 export interface CampaignBudgetSlicesTable {
   campaign_id: string;
+  /** '' the whole campaign's budget, else the start (ISO) of the occurrence it is for. */
+  occurrence: Generated<string>;
   slice: number;
   remaining: number;
 }

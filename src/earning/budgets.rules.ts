@@ -3,8 +3,9 @@ import type { Evaluation } from "./earning.types.ts";
 /** Campaign budgets as an evaluation spends them: what is taken, given back, and wanted. */
 
 /**
- * Points campaigns may still give, by campaign id; evaluate() takes what it awards out of it.
- * A campaign not in the map has no budget.
+ * Points campaigns may still give, by budget key (the campaign id, or `id@occurrence start` for a
+ * budget per occurrence: budgetKeyAt); evaluate() takes what it awards out of it. A key not in
+ * the map has no budget.
  */
 export type Budgets = Map<string, number>;
 
@@ -26,12 +27,20 @@ export function giveBackBudget(budgets: Budgets, campaignId: string | undefined,
   if (campaignId !== undefined && left !== undefined) budgets.set(campaignId, left + points);
 }
 
-/** Points each budgeted campaign wants for an evaluation. */
-export function budgetWants(evaluation: Evaluation, budgeted: ReadonlySet<string>): Map<string, number> {
+/**
+ * Points each budgeted campaign wants for an evaluation, by campaign id or, with `keyOf`, by the
+ * budget key the event's awards take from (a budget per occurrence).
+ */
+export function budgetWants(
+  evaluation: Evaluation,
+  budgeted: ReadonlySet<string>,
+  keyOf: (campaignId: string) => string = (id) => id,
+): Map<string, number> {
   const wants = new Map<string, number>();
   for (const c of evaluation.contributions) {
     if (c.campaignId !== null && budgeted.has(c.campaignId)) {
-      wants.set(c.campaignId, (wants.get(c.campaignId) ?? 0) + c.points);
+      const key = keyOf(c.campaignId);
+      wants.set(key, (wants.get(key) ?? 0) + c.points);
     }
   }
   return wants;

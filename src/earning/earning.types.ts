@@ -1,3 +1,4 @@
+import type { Recurrence } from "../campaigns/recurrence.rules.ts";
 import type { ExpiryPolicy } from "../db/schema.ts";
 import type { MemberCondition, RuleDefinition } from "./earning.schemas.ts";
 
@@ -50,6 +51,10 @@ export interface LiveCampaign {
   audience: MemberCondition[];
   holdoutPercent: number;
   budgetPoints: number | null;
+  /** Occurrences within startsAt-endsAt, in programme time; none: the whole window. */
+  recurrence?: Recurrence | null;
+  /** Whether budgetPoints is for the whole campaign (default) or for each occurrence afresh. */
+  budgetPer?: "campaign" | "occurrence";
 }
 
 export interface LiveRule {

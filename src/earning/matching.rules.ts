@@ -23,7 +23,7 @@ export function matchRule(
   program: ProgramFacts,
 ): RuleMatch | null {
   if (rule.status !== "active" || rule.definition.trigger !== event.type) return null;
-  if (rule.campaign && !campaignRunsAt(rule.campaign, event.occurredAt)) return null;
+  if (rule.campaign && !campaignRunsAt(rule.campaign, event.occurredAt, program.timezone)) return null;
   const audienceMiss = rule.campaign?.audience
     .map((c) => failedCondition(c, null, member, null, program))
     .find((why) => why !== null);

@@ -1,5 +1,6 @@
 import { plural } from "../shared/plural.ts";
 import { type Budgets, giveBackBudget, takeBudget } from "./budgets.rules.ts";
+import { budgetKeyAt } from "./campaign-reach.rules.ts";
 import type { EarnEvent, EventItem, LiveRule, MemberHistory, ProgramFacts, SkipReason } from "./earning.types.ts";
 import { applyLimits } from "./limits.rules.ts";
 import type { Fraction } from "./rounding.rules.ts";
@@ -51,6 +52,8 @@ export function resolveStacking(
   skip: SkipRule,
 ): Resolved[] {
   const limited: Resolved[] = [];
+  // A campaign's budget, or its occurrence's when it has one per occurrence.
+  const budgetOf = (c: Candidate) => c.rule.campaign && budgetKeyAt(c.rule.campaign, event.occurredAt, program.timezone);
   for (const c of [...candidates].sort(byPriority)) {
     const limits = applyLimits(c.rule, c.points, history, event.occurredAt, program.timezone);
     if (limits.blocked) {
@@ -58,7 +61,7 @@ export function resolveStacking(
       continue;
     }
     let { points, note } = limits;
-    const granted = takeBudget(budgets, c.rule.campaign?.id, points);
+    const granted = takeBudget(budgets, budgetOf(c) ?? undefined, points);
     if (granted !== null) {
       if (granted < points) {
         points = granted;
@@ -80,7 +83,7 @@ export function resolveStacking(
   for (const c of exclusive) {
     if (c === best || !best) continue;
     skip(c.rule, "outranked", `Exclusive: ${best.rule.name} gives more (${plural(best.given, "point")} vs ${c.given})`);
-    giveBackBudget(budgets, c.rule.campaign?.id, c.given);
+    giveBackBudget(budgets, budgetOf(c) ?? undefined, c.given);
   }
   return limited.filter((c) => c.rule.definition.stacking !== "exclusive" || c === best);
 }

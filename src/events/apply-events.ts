@@ -8,7 +8,7 @@ import type { IdGenerator } from "../shared/ids.ts";
 import { acceptedAnswer, type EventAnswer, guestResult } from "./answers.ts";
 import { applyEarn } from "./apply-earn.ts";
 import { applyReturn } from "./apply-return.ts";
-import { advanceTier, historyOf, memberFactsAt, newBatchWork } from "./batch-work.ts";
+import { advanceTier, budgetKeyIn, budgetKeysOf, historyOf, memberFactsAt, newBatchWork } from "./batch-work.ts";
 import type { EarnBatch } from "./earn-batch.ts";
 import { recordEventRow } from "./event-rows.ts";
 import type { EventWrites } from "./event-writes.sql.ts";
@@ -54,7 +54,11 @@ export function budgetWantsOf(batch: EarnBatch, events: PreparedEvent[]): Map<st
       p.memberId,
       evaluation.contributions.reduce((sum, c) => sum + c.points, 0),
     );
-    addWants(wants, p.memberId, budgetWants(evaluation, budgeted));
+    addWants(
+      wants,
+      p.memberId,
+      budgetWants(evaluation, budgeted, (id) => budgetKeyIn(batch, id, p.event.occurredAt)),
+    );
   }
   return wants;
 }
@@ -73,7 +77,8 @@ export function applyEvents(
   ids: IdGenerator,
 ): BatchOutcome {
   const { program, dryRun, requestId } = batch.ctx;
-  const work = newBatchWork(batch, budgetedCampaigns(batch), granted);
+  const budgeted = budgetedCampaigns(batch);
+  const work = newBatchWork(batch, budgeted, granted, budgetKeysOf(batch, events, budgeted));
   const answers = new Map<number, EventAnswer>();
   for (const p of events) {
     if (p.guest || !p.memberId) {
@@ -101,7 +106,7 @@ export function applyEvents(
     // A refusal undoes the event alone: the budget its evaluation took goes back.
     for (const c of outcome.evaluation?.contributions ?? []) {
       if (c.campaignId && work.budgeted.has(c.campaignId) && c.points > 0) {
-        work.refunds.push({ campaignId: c.campaignId, memberId, points: c.points });
+        work.refunds.push({ budgetKey: budgetKeyIn(batch, c.campaignId, p.event.occurredAt), memberId, points: c.points });
       }
     }
     // Stored, so a retry of this event id gets the same refusal.

@@ -7,7 +7,7 @@ import type { IdGenerator } from "../shared/ids.ts";
 import { returnMetric } from "../tiers/metrics.rules.ts";
 import { resultBase } from "./answers.ts";
 import { type Applied, type Refused, refused } from "./apply-earn.ts";
-import { type BatchWork, draftBook } from "./batch-work.ts";
+import { type BatchWork, budgetKeyIn, draftBook } from "./batch-work.ts";
 import type { EarnBatch } from "./earn-batch.ts";
 import { checkReturnedItems, planReturn, returnedValue } from "./events.rules.ts";
 import type { EventResult } from "./events.schemas.ts";
@@ -114,7 +114,8 @@ export function applyReturn(
     }
     for (const r of plan.campaignRefunds) {
       if (!work.budgeted.has(r.campaignId)) continue;
-      work.refunds.push({ ...r, memberId });
+      // Back to the budget the purchase took from: its occurrence's, with a budget per occurrence.
+      work.refunds.push({ budgetKey: budgetKeyIn(batch, r.campaignId, original.occurredAt), points: r.points, memberId });
       work.write.budgetRefunds.push({ event_id: p.input.id, campaign_id: r.campaignId, points: r.points });
     }
     // Lowers the tier metric (in a window holding both the purchase and the return); it never

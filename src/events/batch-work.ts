@@ -1,6 +1,7 @@
 import type { BudgetRefund } from "../campaigns/budget.rules.ts";
 import type { Budgets } from "../earning/budgets.rules.ts";
-import type { MemberFacts, MemberHistory } from "../earning/earning.types.ts";
+import { budgetKeyAt } from "../earning/campaign-reach.rules.ts";
+import type { LiveCampaign, MemberFacts, MemberHistory } from "../earning/earning.types.ts";
 import type { EntryDraft, MemberBook } from "../ledger/books.rules.ts";
 import type { TierProgress } from "../tiers/batch.rules.ts";
 import { eventMetric } from "../tiers/metrics.rules.ts";
@@ -25,10 +26,16 @@ export interface BatchWork {
   refunds: BudgetRefund[];
 }
 
-export function newBatchWork(batch: EarnBatch, budgeted: ReadonlySet<string>, granted: Map<string, number>): BatchWork {
+/** The batch's work before its first event; `budgetKeys` every budget its events could take from. */
+export function newBatchWork(
+  batch: EarnBatch,
+  budgeted: ReadonlySet<string>,
+  granted: Map<string, number>,
+  budgetKeys: ReadonlySet<string> = budgeted,
+): BatchWork {
   return {
     histories: new Map(),
-    budgets: new Map([...budgeted].map((id) => [id, granted.get(id) ?? 0])),
+    budgets: new Map([...budgetKeys].map((key) => [key, granted.get(key) ?? 0])),
     budgeted,
     rewardedThisMonth: new Map(batch.state.referralsThisMonth),
     referralSettled: new Set(),
@@ -84,3 +91,23 @@ export const advanceTier = (
         p.event.occurredAt,
       ])
     : [];
+
+/**
+ * The budget a campaign's award at `at` takes from (or a return at `at`'s purchase gives back
+ * to): the campaign's, or its occurrence's with a budget per occurrence.
+ */
+export function budgetKeyIn(batch: EarnBatch, campaignId: string, at: Date): string {
+  const campaign: LiveCampaign | undefined = batch.ctx.rules.find((r) => r.campaign?.id === campaignId)?.campaign ?? undefined;
+  return campaign ? budgetKeyAt(campaign, at, batch.ctx.program.timezone) : campaignId;
+}
+
+/**
+ * Every budget the batch's events could take from: each budgeted campaign's, at each event's
+ * time. The real pass starts each at what was granted (0 if nothing was), so an award the first
+ * pass did not foresee is never unlimited.
+ */
+export function budgetKeysOf(batch: EarnBatch, events: PreparedEvent[], budgeted: ReadonlySet<string>): Set<string> {
+  const keys = new Set<string>(budgeted);
+  for (const id of budgeted) for (const p of events) keys.add(budgetKeyIn(batch, id, p.event.occurredAt));
+  return keys;
+}

@@ -150,17 +150,21 @@ const checks = (now: Date): { name: string; description: string; query: ReturnTy
   {
     name: "campaign_budget_accounted",
     description:
-      "A campaign's budget spent (budget - what its slices have left) is exactly its awards less what returns gave back, and never more than the budget",
+      "A campaign's budget spent (budget - what its slices have left, for each occurrence opened with a budget per occurrence) is exactly its awards less what returns gave back, and never more than the budget",
     query: sql`select c.id, c.budget_points, s.remaining, coalesce(a.awarded, 0) as awarded, coalesce(r.refunded, 0) as refunded
       from campaigns c
-      join (select campaign_id, sum(remaining)::bigint as remaining from campaign_budget_slices group by campaign_id) s
+      join (select campaign_id, count(*)::bigint as opened, sum(remaining)::bigint as remaining,
+          max(remaining)::bigint as most, min(remaining)::bigint as least
+        from (select campaign_id, occurrence, sum(remaining)::bigint as remaining from campaign_budget_slices
+          group by campaign_id, occurrence) o
+        group by campaign_id) s
         on s.campaign_id = c.id
       left join (select campaign_id, sum(points)::bigint as awarded from event_awards where outcome = 'awarded'
         group by campaign_id) a on a.campaign_id = c.id
       left join (select campaign_id, sum(points)::bigint as refunded from campaign_budget_refunds group by campaign_id) r
         on r.campaign_id = c.id
-      where c.budget_points is null or s.remaining > c.budget_points or s.remaining < 0
-        or c.budget_points - s.remaining <> coalesce(a.awarded, 0) - coalesce(r.refunded, 0)`,
+      where c.budget_points is null or s.most > c.budget_points or s.least < 0
+        or c.budget_points * s.opened - s.remaining <> coalesce(a.awarded, 0) - coalesce(r.refunded, 0)`,
   },
 ];
 

@@ -244,8 +244,8 @@ function BacktestPanel({ campaign }: { campaign: Campaign }) {
         Backtest
       </h2>
       <p className="muted">
-        Replays the events already received between two days through this campaign (its audience, holdout and budget) and the
-        standing rules. Nothing is saved.
+        Replays the events already received between two days through this campaign (its occurrences if it repeats, audience,
+        holdout and budget) and the standing rules. Nothing is saved.
       </p>
       <form onSubmit={submit} noValidate aria-label="Backtest">
         <div className="row">

@@ -80,3 +80,11 @@ export function formatDay(iso: string | null | undefined, timezone: string): str
   if (!iso) return "—";
   return DateTime.fromISO(iso, { zone: timezone }).toLocaleString(DateTime.DATE_MED);
 }
+
+/** A form's day (YYYY-MM-DD) as the instant it bounds: its first instant, or the next midnight for an inclusive end; null if blank. */
+export function resolveBoundary(day: string, timezone: string, edge: "start" | "end"): Date | null {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(day)) return null;
+  const start = DateTime.fromISO(day, { zone: timezone }).startOf("day");
+  if (!start.isValid) return null;
+  return (edge === "end" ? start.plus({ days: 1 }) : start).toJSDate();
+}

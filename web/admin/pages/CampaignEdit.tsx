@@ -15,11 +15,13 @@ import {
 } from "../api/campaigns.ts";
 import { listRules, ruleKeys } from "../api/rules.ts";
 import { getLadder, tierKeys } from "../api/tiers.ts";
+import { CampaignRecurrence } from "../design/CampaignRecurrence.tsx";
 import { CampaignTools } from "../design/CampaignTools.tsx";
 import { CheckGroup, errorAt, TextArea } from "../design/common.tsx";
 import { effectSummary } from "../design/effect-summary.ts";
 import { dayOf, lastDayOf, list, num, str } from "../design/form-values.ts";
 import { RuleForm } from "../design/RuleForm.tsx";
+import { type RecurrenceDraft, recurrenceBody, recurrenceDraft } from "../design/recurrence-draft.ts";
 import { Versions } from "../design/Versions.tsx";
 import { useSession } from "../session.tsx";
 
@@ -46,7 +48,18 @@ interface CampaignDraft {
   segments: string;
   holdoutPercent: string;
   budgetPoints: string;
+  budgetPer: Campaign["budgetPer"];
+  recurrence: RecurrenceDraft;
 }
+
+const STATE_LABEL: Record<Campaign["state"], string> = {
+  draft: "a draft, not running",
+  scheduled: "scheduled, not started yet",
+  running: "running now",
+  between: "between two occurrences",
+  paused: "paused",
+  ended: "ended",
+};
 
 function campaignDraft(c: Campaign | null, timezone: string): CampaignDraft {
   const tier = c?.audience.find((a) => a.type === "tier");
@@ -61,6 +74,8 @@ function campaignDraft(c: Campaign | null, timezone: string): CampaignDraft {
     segments: (segment?.in ?? []).join(", "),
     holdoutPercent: str(c?.holdoutPercent ?? 0),
     budgetPoints: str(c?.budget?.points),
+    budgetPer: c?.budgetPer ?? "campaign",
+    recurrence: recurrenceDraft(c?.recurrence),
   };
 }
 
@@ -79,6 +94,9 @@ function campaignBody(d: CampaignDraft, kept: MemberCondition[]): Sent<NewCampai
     audience,
     holdoutPercent: num(d.holdoutPercent) ?? 0,
     budgetPoints: num(d.budgetPoints) ?? null,
+    recurrence: recurrenceBody(d.recurrence),
+    // A budget per occurrence needs occurrences.
+    budgetPer: d.recurrence.freq === "none" ? "campaign" : d.budgetPer,
   };
 }
 
@@ -178,9 +196,13 @@ function CampaignForm({ campaign }: { campaign: Campaign | null }) {
         />
         {campaign && (
           <p className="muted">
-            {campaign.running ? "Running now." : "Not running now."} Version {campaign.version}
+            Now {STATE_LABEL[campaign.state]}. Version {campaign.version}
             {campaign.budget &&
-              `; budget ${campaign.budget.points} points, ${campaign.budget.spent} spent, ${campaign.budget.remaining} left`}
+              (campaign.budgetPer === "campaign"
+                ? `; budget ${campaign.budget.points} points, ${campaign.budget.spent} spent, ${campaign.budget.remaining} left`
+                : campaign.state === "running"
+                  ? `; budget ${campaign.budget.points} points per occurrence, ${campaign.budget.spent} spent in this one, ${campaign.budget.remaining} left`
+                  : `; budget ${campaign.budget.points} points per occurrence, each starting whole`)}
             .
           </p>
         )}
@@ -204,6 +226,15 @@ function CampaignForm({ campaign }: { campaign: Campaign | null }) {
             error={err("endsAt")}
           />
         </div>
+
+        <CampaignRecurrence
+          value={d.recurrence}
+          onChange={(v) => set("recurrence", v)}
+          timezone={tz}
+          startsAt={d.startsAt}
+          endsAt={d.endsAt}
+          error={save.error}
+        />
 
         <h2>Audience</h2>
         {tierOptions.length > 0 ? (
@@ -233,7 +264,7 @@ function CampaignForm({ campaign }: { campaign: Campaign | null }) {
             inputMode="numeric"
             value={d.holdoutPercent}
             onChange={(e) => set("holdoutPercent", e.target.value)}
-            hint="A control group that does not get the campaign, 0 to 50"
+            hint="A control group that does not get the campaign, 0 to 50; the same members in every occurrence"
             error={err("holdoutPercent")}
           />
           <Field
@@ -241,9 +272,26 @@ function CampaignForm({ campaign }: { campaign: Campaign | null }) {
             inputMode="numeric"
             value={d.budgetPoints}
             onChange={(e) => set("budgetPoints", e.target.value)}
-            hint="The most points it may ever give; blank: no budget"
+            hint={
+              d.budgetPer === "occurrence"
+                ? "The most points each occurrence may give; blank: no budget"
+                : "The most points it may ever give; blank: no budget"
+            }
             error={err("budgetPoints")}
           />
+          {d.recurrence.freq !== "none" && (
+            <SelectField
+              label="Budget is for"
+              value={d.budgetPer}
+              onChange={(e) => set("budgetPer", e.target.value as Campaign["budgetPer"])}
+              options={[
+                { value: "campaign", label: "The whole campaign" },
+                { value: "occurrence", label: "Each occurrence (starts whole each time)" },
+              ]}
+              hint="Set on a draft"
+              error={err("budgetPer")}
+            />
+          )}
         </div>
       </div>
       <ErrorAlert error={save.error} />

@@ -1,11 +1,36 @@
 import { useQuery } from "@tanstack/react-query";
 import { Link } from "react-router";
+import { describeRecurrence } from "../../../src/campaigns/recurrence.rules.ts";
 import { ErrorAlert, formatNumber } from "../../shared/ui.tsx";
-import { campaignKeys, listCampaigns } from "../api/campaigns.ts";
+import { type Campaign, campaignKeys, listCampaigns } from "../api/campaigns.ts";
 import { formatDay, lastDayOf } from "../design/form-values.ts";
+import { occurrenceDay } from "../design/recurrence-draft.ts";
 import { useSession } from "../session.tsx";
 
-/** Campaigns: status, schedule (programme time), audience, holdout and budget use. */
+/** The state the API answers (by status and schedule, programme time) as the list shows it. */
+const STATE_LABEL: Record<Campaign["state"], string> = {
+  draft: "draft",
+  scheduled: "scheduled",
+  running: "running",
+  between: "waiting",
+  paused: "paused",
+  ended: "ended",
+};
+
+/** A recurring campaign's next occurrence to come (not the one running now). */
+function nextStart(c: Campaign): string | null {
+  const next = c.state === "running" ? c.nextOccurrences[1] : c.nextOccurrences[0];
+  return next?.startsAt ?? null;
+}
+
+function schedule(c: Campaign, tz: string): string {
+  const dates = (iso: string | null) => (iso ? new Date(iso) : null);
+  if (c.recurrence) return describeRecurrence(c.recurrence, tz, dates(c.startsAt), dates(c.endsAt));
+  if (!c.startsAt && !c.endsAt) return "Always";
+  return `${c.startsAt ? formatDay(c.startsAt, tz) : "…"} – ${c.endsAt ? formatDay(lastDayOf(c.endsAt, tz), tz) : "…"}`;
+}
+
+/** Campaigns: state, schedule (programme time), audience, holdout and budget use. */
 export default function Campaigns() {
   const { program } = useSession();
   const tz = program.timezone;
@@ -31,7 +56,7 @@ export default function Campaigns() {
             <thead>
               <tr>
                 <th scope="col">Name</th>
-                <th scope="col">Status</th>
+                <th scope="col">State</th>
                 <th scope="col">Schedule ({tz})</th>
                 <th scope="col">Audience</th>
                 <th scope="col" className="num">
@@ -50,19 +75,22 @@ export default function Campaigns() {
                     <Link to={`/campaigns/${c.id}`}>{c.name}</Link>
                   </td>
                   <td>
-                    <span className="badge">{c.status}</span> {c.running && <span className="badge">running</span>}
+                    <span className={`badge state-${c.state}`}>{STATE_LABEL[c.state]}</span>
+                    {c.recurrence && nextStart(c) && (
+                      <>
+                        {" "}
+                        <div className="muted">next: {occurrenceDay(nextStart(c) ?? "", tz)}</div>
+                      </>
+                    )}
                   </td>
-                  <td>
-                    {c.startsAt || c.endsAt
-                      ? `${c.startsAt ? formatDay(c.startsAt, tz) : "…"} – ${c.endsAt ? formatDay(lastDayOf(c.endsAt, tz), tz) : "…"}`
-                      : "Always"}
-                  </td>
+                  <td>{schedule(c, tz)}</td>
                   <td>{c.audience.length === 0 ? "Everyone" : `${c.audience.length} condition(s)`}</td>
                   <td className="num">{c.holdoutPercent}%</td>
                   <td>
                     {c.budget ? (
                       <>
                         {formatNumber(c.budget.spent)} of {formatNumber(c.budget.points)} pts
+                        {c.budgetPer === "occurrence" && " this time"}
                         <div
                           className="progress"
                           role="progressbar"
