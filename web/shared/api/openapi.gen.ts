@@ -86,6 +86,182 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/auth/setup": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create a programme and its first owner, and sign the owner in
+         * @description First run in the browser: with the token of the setup link the server printed at its first start (it works once, for 24 hours), or with the operator key for further programmes. Creates the programme and its owner in one transaction, closes setup (every setup link stops working), and sets the owner's session cookie like `/auth/sign-in`. A used or expired link is 403 with `details.reason`; nothing is written on any refusal.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["Setup"];
+                };
+            };
+            responses: {
+                /** @description The programme, its owner and the owner's session */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["SetupResult"];
+                    };
+                };
+                /** @description Invalid input (validation_error); nothing was written */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Missing or invalid API key (unauthorized) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The key's scope does not allow this (forbidden) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found in this programme (not_found) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unexpected failure (internal_error); nothing was written */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/setup/check": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Whether a setup link's token (or the operator key) opens setup
+         * @description The setup page asks before showing its form. An unknown token is 401; a used or expired one 403 with `details.reason` (`used`, `expired`).
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["SetupCheck"];
+                };
+            };
+            responses: {
+                /** @description Setup is open to this credential */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["SetupAccess"];
+                    };
+                };
+                /** @description Invalid input (validation_error); nothing was written */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Missing or invalid API key (unauthorized) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The key's scope does not allow this (forbidden) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found in this programme (not_found) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unexpected failure (internal_error); nothing was written */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/auth/sign-in": {
         parameters: {
             query?: never;
@@ -1956,7 +2132,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": components["schemas"]["LedgerEntry"];
+                        "application/json": components["schemas"]["LedgerEntryRead"];
                     };
                 };
                 /** @description Invalid input (validation_error); nothing was written */
@@ -3010,6 +3186,8 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
+                    /** @description Exact match; spaces and dashes ignored */
+                    cardNumber?: string;
                     /** @description nextCursor from the previous page */
                     cursor?: string;
                     /** @description Exact match, case-insensitive */
@@ -3033,10 +3211,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            data: components["schemas"]["MemberListItem"][];
-                            nextCursor: string | null;
-                        };
+                        "application/json": components["schemas"]["MemberList"];
                     };
                 };
                 /** @description Invalid input (validation_error); nothing was written */
@@ -3908,7 +4083,7 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            data: components["schemas"]["LedgerEntry"][];
+                            data: components["schemas"]["LedgerEntryRead"][];
                             nextCursor: string | null;
                         };
                     };
@@ -5840,6 +6015,476 @@ export interface paths {
         };
         trace?: never;
     };
+    "/v1/programs/current/checklist": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The new-programme checklist
+         * @description Steps a new programme goes through, each ticked from the programme's data: an active earn rule, an active reward, a tier, a second staff account, the portal link shared (a member signed in to the portal, or the link copied or printed), the till opened.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The checklist */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Checklist"];
+                    };
+                };
+                /** @description Invalid input (validation_error); nothing was written */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Missing or invalid API key (unauthorized) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The key's scope does not allow this (forbidden) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found in this programme (not_found) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unexpected failure (internal_error); nothing was written */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/programs/current/checklist/dismiss": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Put the checklist away
+         * @description Only once every step is done: before that, 409 invalid_state with the steps still to do in `details.todo`.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description Makes the request safe to retry: a replay with the same key and body returns the first answer (with `Idempotent-Replayed: true`); the same key with another body is 409 idempotency_conflict. */
+                    "idempotency-key"?: string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": Record<string, never>;
+                };
+            };
+            responses: {
+                /** @description The checklist, dismissed */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Checklist"];
+                    };
+                };
+                /** @description Invalid input (validation_error); nothing was written */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Missing or invalid API key (unauthorized) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The key's scope does not allow this (forbidden) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found in this programme (not_found) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description A business rule or concurrency conflict: insufficient_points, idempotency_conflict, hold_not_active, already_reversed, not_reversible, invalid_state, member_blocked, out_of_stock, limit_reached, reward_unavailable, voucher_used, voucher_expired, voucher_cancelled, conflict */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description A business rule refused it: referral_invalid, unprocessable */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unexpected failure (internal_error); nothing was written */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/programs/current/checklist/marks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Tick a checklist step no other data records
+         * @description The console marks `portal_link_shared` when the portal link is copied or its counter card printed; the point of sale marks `till_opened` when a staff member opens it. Marking again changes nothing.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description Makes the request safe to retry: a replay with the same key and body returns the first answer (with `Idempotent-Replayed: true`); the same key with another body is 409 idempotency_conflict. */
+                    "idempotency-key"?: string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["ChecklistMark"];
+                };
+            };
+            responses: {
+                /** @description The checklist */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Checklist"];
+                    };
+                };
+                /** @description Invalid input (validation_error); nothing was written */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Missing or invalid API key (unauthorized) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The key's scope does not allow this (forbidden) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found in this programme (not_found) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description A business rule or concurrency conflict: insufficient_points, idempotency_conflict, hold_not_active, already_reversed, not_reversible, invalid_state, member_blocked, out_of_stock, limit_reached, reward_unavailable, voucher_used, voucher_expired, voucher_cancelled, conflict */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description A business rule refused it: referral_invalid, unprocessable */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unexpected failure (internal_error); nothing was written */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/programs/current/links": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The programme's id and its portal, till and console links
+         * @description Built on STAMPBOOK_PUBLIC_URL when the server has one, else on the origin this request came to.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The links */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ProgramLinks"];
+                    };
+                };
+                /** @description Invalid input (validation_error); nothing was written */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Missing or invalid API key (unauthorized) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The key's scope does not allow this (forbidden) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found in this programme (not_found) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unexpected failure (internal_error); nothing was written */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/purchase-stats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The usual basket and the largest purchase accepted
+         * @description What a till checks an amount against before sending it: the programme's largest accepted purchase (refused above it) and, from its latest purchases, the amount above which the cashier is asked to confirm.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The programme's purchase figures */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PurchaseStats"];
+                    };
+                };
+                /** @description Invalid input (validation_error); nothing was written */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Missing or invalid API key (unauthorized) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The key's scope does not allow this (forbidden) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found in this programme (not_found) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unexpected failure (internal_error); nothing was written */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/redemptions/{redemptionId}": {
         parameters: {
             query?: never;
@@ -6179,6 +6824,95 @@ export interface paths {
                     };
                     content: {
                         "application/json": components["schemas"]["Overview"];
+                    };
+                };
+                /** @description Invalid input (validation_error); nothing was written */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Missing or invalid API key (unauthorized) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The key's scope does not allow this (forbidden) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found in this programme (not_found) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unexpected failure (internal_error); nothing was written */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/reports/staff": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Enrolments, sales and redemptions per cashier and per store
+         * @description For managers: per cashier (each staff member's till or console session; API keys by name) and per store, the members enrolled, the purchases recorded (count and amount, net of returns: a purchase returned in full is not counted) and the redemptions completed (not cancelled since) and vouchers used, over whole days in the programme's time zone (`to` inclusive; default the last 30 days). Sales count by when they happened, the rest by when they were made. A store is the event's `storeId`, or the store the till session was opened for (`storeId` at sign-in). Owners, managers, admin and read keys.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description First day (YYYY-MM-DD, programme time); default 29 days before `to` */
+                    from?: string;
+                    /** @description Last day, inclusive (YYYY-MM-DD, programme time); default today */
+                    to?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The staff report */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["StaffReport"];
                     };
                 };
                 /** @description Invalid input (validation_error); nothing was written */
@@ -6608,7 +7342,7 @@ export interface paths {
         put?: never;
         /**
          * Import voucher codes into a pool reward
-         * @description Codes are stored upper case; a code already known anywhere is skipped and listed.
+         * @description Codes are stored upper case and matched on their letters and digits alone (case, spaces, dashes and other punctuation ignored). A code already known anywhere in the programme is skipped and listed; a code that would match another one (`AB-12` and `AB12`), in this import or already known, is refused (409 conflict) naming both, and nothing is imported.
          */
         post: {
             parameters: {
@@ -7941,6 +8675,7 @@ export interface paths {
                 query?: never;
                 header?: never;
                 path: {
+                    /** @description The voucher code as typed: any case, with or without its dashes, spaces or other punctuation */
                     code: string;
                 };
                 cookie?: never;
@@ -8032,6 +8767,7 @@ export interface paths {
                     "idempotency-key"?: string;
                 };
                 path: {
+                    /** @description The voucher code as typed: any case, with or without its dashes, spaces or other punctuation */
                     code: string;
                 };
                 cookie?: never;
@@ -8291,7 +9027,7 @@ export interface components {
                 /** Format: date-time */
                 startsAt: string;
             }[];
-            recurrence: components["schemas"]["Recurrence"];
+            recurrence: components["schemas"]["Recurrence"] | null;
             ruleIds: string[];
             /** @description Active and inside its schedule now (in an occurrence, if it recurs) */
             running: boolean;
@@ -8340,7 +9076,7 @@ export interface components {
                 amount?: number;
                 /** @enum {string} */
                 channel?: "store" | "online" | "app" | "partner";
-                items?: components["schemas"]["EventItem"][];
+                items?: components["schemas"]["EventItemInput"][];
                 /**
                  * Format: date-time
                  * @description Default now (the campaign's schedule is ignored)
@@ -8380,6 +9116,23 @@ export interface components {
             points?: number;
             reason?: string;
         };
+        Checklist: {
+            complete: boolean;
+            /** @description The owner put the checklist away (possible once every step is done) */
+            dismissed: boolean;
+            items: {
+                done: boolean;
+                /** @enum {string} */
+                id: "earn_rule" | "reward" | "tiers" | "staff" | "portal_link" | "till_link";
+            }[];
+        };
+        ChecklistMark: {
+            /**
+             * @description portal_link_shared: the portal link was copied or printed; till_opened: the point of sale was opened
+             * @enum {string}
+             */
+            item: "portal_link_shared" | "till_opened";
+        };
         ClaimGuestPurchase: {
             /** @description The receipt id (or event id) of a guest purchase */
             receiptId: string;
@@ -8406,7 +9159,104 @@ export interface components {
              */
             type: "none";
         };
+        CodeFormatInput: {
+            /**
+             * @description Random characters (31 unambiguous letters and digits, about 5 bits each)
+             * @default 12
+             */
+            length: number;
+            prefix?: string;
+            /** @enum {string} */
+            type: "generated";
+        } | {
+            /**
+             * @description Codes imported with POST /v1/rewards/{id}/codes, each handed out once
+             * @enum {string}
+             */
+            type: "pool";
+        } | {
+            /**
+             * @description No voucher (a donation, or a reward fulfilled elsewhere)
+             * @enum {string}
+             */
+            type: "none";
+        };
         Condition: {
+            /** @description The event's amount, in minor units, at least */
+            amount: number;
+            /** @enum {string} */
+            type: "min_amount";
+        } | {
+            in: ("store" | "online" | "app" | "partner")[];
+            /** @enum {string} */
+            type: "channel";
+        } | {
+            in: string[];
+            /** @enum {string} */
+            type: "store";
+        } | {
+            in: string[];
+            /** @enum {string} */
+            type: "partner";
+        } | {
+            key: string;
+            /**
+             * @default eq
+             * @enum {string}
+             */
+            op: "eq" | "neq" | "in" | "exists" | "gte" | "lte";
+            /** @enum {string} */
+            type: "event_attribute";
+            /** @description The value to compare (an array for `in`; not needed for `exists`) */
+            value?: unknown;
+        } | {
+            key: string;
+            /**
+             * @default eq
+             * @enum {string}
+             */
+            op: "eq" | "neq" | "in" | "exists" | "gte" | "lte";
+            /** @enum {string} */
+            type: "member_attribute";
+            /** @description The value to compare (an array for `in`; not needed for `exists`) */
+            value?: unknown;
+        } | {
+            in: string[];
+            /** @enum {string} */
+            type: "tier";
+        } | {
+            in: string[];
+            /** @enum {string} */
+            type: "segment";
+        } | {
+            days: ("mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun")[];
+            /** @enum {string} */
+            type: "day_of_week";
+        } | {
+            from: string;
+            /** @description Exclusive; before `from` wraps past midnight */
+            to: string;
+            /** @enum {string} */
+            type: "time_of_day";
+        } | {
+            /** @description YYYY-MM-DD (a whole day in the programme's time zone) or an ISO date-time with offset */
+            from?: string;
+            /** @description Inclusive for a date */
+            to?: string;
+            /** @enum {string} */
+            type: "date_window";
+        } | {
+            /**
+             * @description true: every n-th purchase (n, 2n, 3n ...)
+             * @default false
+             */
+            every: boolean;
+            /** @description 1 = the member's first purchase */
+            n: number;
+            /** @enum {string} */
+            type: "purchase_number";
+        };
+        ConditionInput: {
             /** @description The event's amount, in minor units, at least */
             amount: number;
             /** @enum {string} */
@@ -8511,7 +9361,7 @@ export interface components {
              * @description Who the campaign is for; all must hold
              * @default []
              */
-            audience: components["schemas"]["MemberCondition"][];
+            audience: components["schemas"]["MemberConditionInput"][];
             /**
              * @description campaign: budgetPoints for the whole campaign; occurrence: budgetPoints for each occurrence, afresh each time, unspent points not carried over (needs a recurrence; set on a draft)
              * @default campaign
@@ -8530,30 +9380,7 @@ export interface components {
             holdoutPercent: number;
             name: string;
             /** @description Repeats inside startsAt-endsAt: the rules earn only during occurrences, judged at each event's occurredAt. Null: the whole window */
-            recurrence?: {
-                /** @description yearly: the months (1 = January) */
-                byMonth?: number[];
-                /** @description monthly, yearly: the days of the month (1-31, -1 the last day); a month without the day is skipped */
-                byMonthDay?: number[];
-                /** @description weekly: the days of the week; monthly, yearly with nth: the weekday to count */
-                byWeekday?: ("mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun")[];
-                /** @description How long each occurrence lasts (months and days on the local calendar, so DST-safe); one day by default */
-                duration?: {
-                    days?: number;
-                    hours?: number;
-                    minutes?: number;
-                    months?: number;
-                };
-                /**
-                 * @description How often the pattern repeats
-                 * @enum {string}
-                 */
-                freq: "daily" | "weekly" | "monthly" | "yearly";
-                /** @description monthly, yearly: with byWeekday, the nth such weekday of the month (1 first, -1 last) */
-                nth?: number;
-                /** @description Programme time each occurrence starts; 00:00 by default */
-                startTime?: string;
-            } | null;
+            recurrence?: components["schemas"]["Recurrence"] | null;
             /** @description Events that occurred from then on (a date: its first instant) */
             startsAt?: string | null;
             /**
@@ -8619,20 +9446,24 @@ export interface components {
              * @default 30
              */
             guestClaimDays: number;
+            /** @description The largest purchase accepted, in minor units: a purchase above it is refused (a mistyped amount at a till). Default 10,000 in the currency's major unit (1000000 for USD) */
+            maxPurchaseAmount?: number;
             name: string;
-            paymentPolicy?: components["schemas"]["PaymentPolicy"];
+            /** @default null */
+            paymentPolicy: components["schemas"]["PaymentPolicyInput"] | null;
             /**
              * @description Days before credited points become available (e.g. past a return window)
              * @default 0
              */
             pendingDays: number;
-            pointsExpiry?: components["schemas"]["ExpiryPolicy"];
+            pointsExpiry?: components["schemas"]["ExpiryPolicyInput"];
             /**
              * @description What one point costs the programme, in minor units of its currency (campaign cost reports)
              * @default 1
              */
             pointValue: number;
-            referralPolicy?: components["schemas"]["ReferralPolicy"];
+            /** @default null */
+            referralPolicy: components["schemas"]["ReferralPolicyInput"] | null;
             /**
              * @description Where a return takes its points back from: only the purchase's still-pending points; also the member's other available points; or, failing those, a recorded debt. A return that cannot take its points back under the policy is refused (409 insufficient_points), never left free.
              * @default available_only
@@ -8670,7 +9501,7 @@ export interface components {
             availableUntil?: string | null;
             /** @description Matched against purchase item categories to recommend rewards */
             category?: string | null;
-            codeFormat?: components["schemas"]["CodeFormat"] & unknown;
+            codeFormat?: components["schemas"]["CodeFormatInput"] & unknown;
             /** @description Points per unit */
             costPoints: number;
             description?: string | null;
@@ -8680,14 +9511,7 @@ export interface components {
              */
             imageUrl?: string | null;
             /** @description Units one member may redeem per period */
-            memberLimit?: {
-                count: number;
-                /**
-                 * @description A calendar period in the programme's time zone
-                 * @enum {string}
-                 */
-                period: "day" | "week" | "month" | "year" | "lifetime";
-            } | null;
+            memberLimit?: components["schemas"]["RewardLimit"] | null;
             /** @description Members in this tier or above */
             minTierId?: string | null;
             name: string;
@@ -8717,10 +9541,10 @@ export interface components {
              * @description All must hold
              * @default []
              */
-            conditions: components["schemas"]["Condition"][];
+            conditions: components["schemas"]["ConditionInput"][];
             description?: string;
-            effect: components["schemas"]["Effect"];
-            expiry?: components["schemas"]["ExpiryPolicy"] & unknown;
+            effect: components["schemas"]["EffectInput"];
+            expiry?: components["schemas"]["ExpiryPolicyInput"] & unknown;
             /**
              * @description partner: the event's partnerId owes these points (recorded in the ledger)
              * @default program
@@ -8763,6 +9587,53 @@ export interface components {
             role: "owner" | "manager" | "cashier";
         };
         Effect: {
+            /** @default 100 */
+            per: number;
+            /** @description Points for every `per` minor units of eligible amount */
+            points: number;
+            /**
+             * @description floor: whole units only; round: half up; ceil: any part
+             * @default floor
+             * @enum {string}
+             */
+            rounding: "floor" | "round" | "ceil";
+            /** @enum {string} */
+            type: "points_per_amount";
+        } | {
+            /** @description Points per unit of an eligible item */
+            points: number;
+            /** @enum {string} */
+            type: "points_per_item";
+        } | {
+            points: number;
+            /** @enum {string} */
+            type: "fixed_points";
+        } | {
+            /** @description Rule ids whose points it multiplies; by default every non-multiplier rule that applied */
+            appliesTo?: string[];
+            factor: number;
+            /**
+             * @description floor: whole units only; round: half up; ceil: any part
+             * @default floor
+             * @enum {string}
+             */
+            rounding: "floor" | "round" | "ceil";
+            /** @enum {string} */
+            type: "multiplier";
+        } | {
+            cardSize: number;
+            /**
+             * @description One stamp per event, or per unit of eligible items
+             * @default event
+             * @enum {string}
+             */
+            per: "event" | "item";
+            /** @description Points for each completed card */
+            rewardPoints: number;
+            /** @enum {string} */
+            type: "stamps";
+        };
+        EffectInput: {
             /** @default 100 */
             per: number;
             /** @description Points for every `per` minor units of eligible amount */
@@ -8886,7 +9757,7 @@ export interface components {
             currency?: string;
             /** @description Your unique id for this event: the idempotency key. A replay answers the first result. Ids starting `signup:` or `birthday:` are the system's own. */
             id: string;
-            items?: components["schemas"]["EventItem"][];
+            items?: components["schemas"]["EventItemInput"][];
             member?: components["schemas"]["MemberRef"];
             memberId?: string;
             /**
@@ -8898,6 +9769,8 @@ export interface components {
             /** @description For a return: the purchase it returns */
             originalEventId?: string;
             partnerId?: string;
+            /** @description For a return: why (e.g. `void at till`), kept in the ledger entry the member's history shows */
+            reason?: string;
             /** @description A guest purchase is claimed later by this id (defaults to the event id) */
             receiptId?: string;
             storeId?: string;
@@ -8905,6 +9778,16 @@ export interface components {
             type: string;
         };
         EventItem: {
+            brand?: string;
+            category?: string;
+            name?: string;
+            /** @default 1 */
+            quantity: number;
+            sku: string;
+            /** @description Minor units */
+            unitPrice: number;
+        };
+        EventItemInput: {
             brand?: string;
             category?: string;
             name?: string;
@@ -8998,6 +9881,21 @@ export interface components {
              */
             roundTo: "none" | "month_end";
         };
+        ExpiryPolicyInput: {
+            /** @enum {string} */
+            policy: "none";
+        } | {
+            /** @description Points expire this many months after they are credited */
+            months: number;
+            /** @enum {string} */
+            policy: "fixed_period";
+            /**
+             * @description month_end: expire at the end of that month in the programme's time zone
+             * @default none
+             * @enum {string}
+             */
+            roundTo: "none" | "month_end";
+        };
         Hold: {
             capturedPoints: number | null;
             /** Format: date-time */
@@ -9038,7 +9936,7 @@ export interface components {
         ItemsSelector: {
             exclude?: components["schemas"]["ItemFilter"] & unknown;
             include?: components["schemas"]["ItemFilter"];
-        } | null;
+        };
         JobsResult: {
             activations: number;
             /** Format: date-time */
@@ -9063,7 +9961,7 @@ export interface components {
             asOf?: string;
         };
         LedgerEntry: {
-            /** @description key:<id> for API calls, system:jobs for due work */
+            /** @description Who made it: staff:<id> for a staff session (the till's cashier, the console), key:<id> for an API key, system:jobs for due work */
             actor: string;
             counterpartyMemberId: string | null;
             /** Format: date-time */
@@ -9091,6 +9989,10 @@ export interface components {
             /** @enum {string} */
             type: "earn" | "adjustment" | "transfer" | "hold" | "capture" | "void" | "activation" | "expiry" | "reversal";
         };
+        LedgerEntryRead: components["schemas"]["LedgerEntry"] & {
+            /** @description The staff member's name (or email), the API key's name, or what the system actor is; null if unknown */
+            actorName: string | null;
+        };
         LedgerResult: {
             balance: components["schemas"]["BalanceSnapshot"];
             /** @description Entries the operation caused (e.g. returned points expiring at once) */
@@ -9113,6 +10015,8 @@ export interface components {
         Me: {
             balance: components["schemas"]["Balance"] & unknown;
             birthDate: string | null;
+            /** @description The member's card: 12 digits given at enrolment, unique, shown as a QR code in the portal and found by a till's lookup */
+            cardNumber: string;
             /** Format: date-time */
             createdAt: string;
             email: string | null;
@@ -9181,6 +10085,8 @@ export interface components {
                 [key: string]: unknown;
             };
             birthDate: string | null;
+            /** @description The member's card: 12 digits given at enrolment, unique, shown as a QR code in the portal and found by a till's lookup */
+            cardNumber: string;
             /** Format: date-time */
             createdAt: string;
             email: string | null;
@@ -9230,6 +10136,28 @@ export interface components {
             /** @enum {string} */
             type: "segment";
         };
+        MemberConditionInput: {
+            key: string;
+            /**
+             * @default eq
+             * @enum {string}
+             */
+            op: "eq" | "neq" | "in" | "exists" | "gte" | "lte";
+            /** @enum {string} */
+            type: "member_attribute";
+            /** @description The value to compare (an array for `in`; not needed for `exists`) */
+            value?: unknown;
+        } | {
+            /** @description Tier ids or names; a member without a tier matches none */
+            in: string[];
+            /** @enum {string} */
+            type: "tier";
+        } | {
+            /** @description Segment ids; the member must be in at least one */
+            in: string[];
+            /** @enum {string} */
+            type: "segment";
+        };
         MemberDetail: components["schemas"]["Member"] & {
             /** @description What a portal shows beside the member's name */
             loyalty: {
@@ -9253,6 +10181,17 @@ export interface components {
                     expiresAt: string;
                     points: number;
                 }[];
+            };
+        };
+        MemberList: {
+            data: components["schemas"]["MemberListItem"][];
+            nextCursor: string | null;
+            /** @description How many members match the search (the same on every page) */
+            total: {
+                /** @description true: more than `count` (10,000) match and counting stopped there */
+                capped: boolean;
+                /** @description Members matching the search, all pages together, counted exactly up to 10,000 */
+                count: number;
             };
         };
         MemberListItem: components["schemas"]["Member"] & {
@@ -9355,6 +10294,8 @@ export interface components {
         };
         OwnMember: {
             birthDate: string | null;
+            /** @description The member's card: 12 digits given at enrolment, unique, shown as a QR code in the portal and found by a till's lookup */
+            cardNumber: string;
             /** Format: date-time */
             createdAt: string;
             email: string | null;
@@ -9418,7 +10359,27 @@ export interface components {
             minSharePercent: number;
             /** @description Minor units of the programme's currency one point pays for (e.g. 1: a point is a cent) */
             pointValue: number;
-        } | null;
+        };
+        /** @description Paying for orders with points; null: off */
+        PaymentPolicyInput: {
+            /**
+             * @description The most share of an order a points payment may cover
+             * @default 100
+             */
+            maxSharePercent: number;
+            /**
+             * @description The smallest payment, in points
+             * @default 1
+             */
+            minPoints: number;
+            /**
+             * @description The least share of an order a points payment may cover
+             * @default 0
+             */
+            minSharePercent: number;
+            /** @description Minor units of the programme's currency one point pays for (e.g. 1: a point is a cent) */
+            pointValue: number;
+        };
         PaymentQuote: {
             available: number;
             currency: string;
@@ -9524,12 +10485,14 @@ export interface components {
             guestClaimDays: number;
             /** @example prg_01jx5y3k1m9t0v6h2c4d8e7f9a */
             id: string;
+            /** @description The largest purchase accepted, in minor units (the programme's own or the default) */
+            maxPurchaseAmount: number;
             name: string;
-            paymentPolicy: components["schemas"]["PaymentPolicy"];
+            paymentPolicy: components["schemas"]["PaymentPolicy"] | null;
             pendingDays: number;
             pointsExpiry: components["schemas"]["ExpiryPolicy"];
             pointValue: number;
-            referralPolicy: components["schemas"]["ReferralPolicy"];
+            referralPolicy: components["schemas"]["ReferralPolicy"] | null;
             /**
              * @description Where a return takes its points back from: only the purchase's still-pending points; also the member's other available points; or, failing those, a recorded debt. A return that cannot take its points back under the policy is refused (409 insufficient_points), never left free.
              * @enum {string}
@@ -9544,8 +10507,29 @@ export interface components {
             /** Format: date-time */
             updatedAt: string;
         };
+        ProgramLinks: {
+            consoleUrl: string;
+            /** @description The member portal: share it, print it as a QR code on a counter card */
+            portalUrl: string;
+            programId: string;
+            /** @description The point of sale, for the shop's tills */
+            tillUrl: string;
+        };
+        PurchaseStats: {
+            /** @description A till asks the cashier to confirm an amount above this: the larger of 5 medians and the 99th percentile; null: too few purchases to tell */
+            confirmAbove: number | null;
+            currency: string;
+            /** @description The largest purchase accepted, in minor units: larger ones are refused */
+            maxPurchaseAmount: number;
+            /** @description Minor units; null: fewer than 20 purchases */
+            median: number | null;
+            /** @description The 99th percentile, minor units; null: fewer than 20 purchases */
+            p99: number | null;
+            /** @description Purchases looked at: the latest 500 with an amount */
+            sample: number;
+        };
         PutTiers: {
-            policy: components["schemas"]["TierPolicy"];
+            policy: components["schemas"]["TierPolicyInput"];
             /** @description Bottom tier first; an empty list removes the ladder */
             tiers: components["schemas"]["TierInput"][];
         };
@@ -9589,7 +10573,7 @@ export interface components {
             nth?: number;
             /** @description Programme time each occurrence starts; 00:00 by default */
             startTime?: string;
-        } | null;
+        };
         Redemption: {
             /** Format: date-time */
             cancelledAt: string | null;
@@ -9625,7 +10609,6 @@ export interface components {
                 pending: number;
             };
         };
-        /** @description Who referred this member, if anyone */
         Referral: {
             /** Format: date-time */
             createdAt: string;
@@ -9647,7 +10630,7 @@ export interface components {
              * @enum {string}
              */
             status: "pending" | "rewarded" | "refused" | "reversed";
-        } | null;
+        };
         /** @description Rewards when a referred member makes a first qualifying purchase; null: no referral scheme */
         ReferralPolicy: {
             /**
@@ -9662,12 +10645,28 @@ export interface components {
             minPurchaseAmount: number;
             refereePoints: number;
             referrerPoints: number;
-        } | null;
+        };
+        /** @description Rewards when a referred member makes a first qualifying purchase; null: no referral scheme */
+        ReferralPolicyInput: {
+            /**
+             * @description Rewarded referrals per referrer per calendar month
+             * @default 10
+             */
+            maxRewardsPerMonth: number;
+            /**
+             * @description The first purchase that qualifies, in minor units
+             * @default 0
+             */
+            minPurchaseAmount: number;
+            refereePoints: number;
+            referrerPoints: number;
+        };
         Referrals: {
             /** @description Members this member referred, newest first */
             data: components["schemas"]["Referral"][];
             nextCursor: string | null;
-            referredBy: components["schemas"]["Referral"];
+            /** @description Who referred this member, if anyone */
+            referredBy: components["schemas"]["Referral"] | null;
         };
         RefundPayment: {
             /** @description Minor units to refund; default: all that is left */
@@ -9687,7 +10686,7 @@ export interface components {
             codesAvailable: number | null;
             /** Format: date-time */
             createdAt: string;
-            memberLimit: components["schemas"]["RewardLimit"];
+            memberLimit: components["schemas"]["RewardLimit"] | null;
             minTierId: string | null;
             segments: string[];
             /** @enum {string} */
@@ -9709,7 +10708,7 @@ export interface components {
              * @enum {string}
              */
             period: "day" | "week" | "month" | "year" | "lifetime";
-        } | null;
+        };
         RewardSummary: {
             category: string | null;
             costPoints: number;
@@ -9752,12 +10751,12 @@ export interface components {
             createdAt: string;
             description: string | null;
             effect: components["schemas"]["Effect"];
-            expiry: components["schemas"]["ExpiryPolicy"];
+            expiry: components["schemas"]["ExpiryPolicy"] | null;
             /** @enum {string} */
             fundedBy: "program" | "partner";
             /** @example rul_01jx5y3k1m9t0v6h2c4d8e7f9a */
             id: string;
-            items: components["schemas"]["ItemsSelector"];
+            items: components["schemas"]["ItemsSelector"] | null;
             limits: components["schemas"]["Limits"];
             name: string;
             pendingDays: number | null;
@@ -9774,12 +10773,49 @@ export interface components {
         SetStaffPassword: {
             password: string;
         };
+        Setup: {
+            /** @description The operator (root) key: creates further programmes */
+            operatorKey?: string;
+            owner: components["schemas"]["SetupOwner"];
+            program: components["schemas"]["CreateProgram"];
+            /** @description The token of the setup link the server printed at its first start (after `#token=`); works once */
+            setupToken?: string;
+        };
+        SetupAccess: {
+            /**
+             * Format: date-time
+             * @description When the setup link stops working; null for the operator key
+             */
+            expiresAt: string | null;
+            /** @enum {string} */
+            via: "setup_link" | "operator_key";
+        };
+        SetupCheck: {
+            /** @description The operator (root) key: creates further programmes */
+            operatorKey?: string;
+            /** @description The token of the setup link the server printed at its first start (after `#token=`); works once */
+            setupToken?: string;
+        };
+        /** @description The programme's first owner, signed in by this call */
+        SetupOwner: {
+            /** Format: email */
+            email: string;
+            name?: string;
+            password: string;
+        };
+        SetupResult: {
+            owner: components["schemas"]["Staff"];
+            program: components["schemas"]["Program"];
+            session: components["schemas"]["StaffSession"];
+        };
         SignIn: {
             /** Format: email */
             email: string;
             password: string;
             /** @description Needed only when the email has accounts in several programmes that this password opens (then a 400 with an issue at programId lists them) */
             programId?: string;
+            /** @description The store a till signs in for: the default storeId of the session's events, and the store of its enrolments, redemptions and voucher uses (the staff report counts by it) */
+            storeId?: string;
         };
         SkippedRule: {
             campaignId: string | null;
@@ -9809,12 +10845,76 @@ export interface components {
             /** @enum {string} */
             status: "active" | "disabled";
         };
+        StaffReport: {
+            /** @description The programme's currency (salesAmount is in its minor units) */
+            currency: string;
+            /**
+             * Format: date
+             * @description YYYY-MM-DD, in the years 1900 to 9999
+             * @example 2026-11-23
+             */
+            from: string;
+            /** @description One row per cashier (or key), busiest first */
+            staff: {
+                /** @description staff:<id> (a cashier's or manager's session), key:<id> (an API key), system:...; null: not recorded (before actors were kept) */
+                actor: string | null;
+                /** @description Members enrolled (by POST /v1/members or by an event naming an unknown member) */
+                enrolments: number;
+                /** @description The staff member's name (or email), the key's name; null if unknown */
+                name: string | null;
+                /** @description Redemptions completed in the range and not cancelled since */
+                redemptions: number;
+                /** @description Purchases recorded that happened in the range, not returned in full since */
+                sales: number;
+                /** @description Their amount net of returns, in minor units of the programme's currency */
+                salesAmount: number;
+                /** @description Vouchers used at checkout in the range */
+                vouchersUsed: number;
+            }[];
+            /** @description One row per store (the event's storeId, or the till session's store), busiest first */
+            stores: {
+                /** @description Members enrolled (by POST /v1/members or by an event naming an unknown member) */
+                enrolments: number;
+                /** @description Redemptions completed in the range and not cancelled since */
+                redemptions: number;
+                /** @description Purchases recorded that happened in the range, not returned in full since */
+                sales: number;
+                /** @description Their amount net of returns, in minor units of the programme's currency */
+                salesAmount: number;
+                /** @description null: no store named */
+                storeId: string | null;
+                /** @description Vouchers used at checkout in the range */
+                vouchersUsed: number;
+            }[];
+            /** @description The programme's time zone, in which days are counted */
+            timezone: string;
+            /**
+             * Format: date
+             * @description YYYY-MM-DD, in the years 1900 to 9999
+             * @example 2026-11-23
+             */
+            to: string;
+            totals: {
+                /** @description Members enrolled (by POST /v1/members or by an event naming an unknown member) */
+                enrolments: number;
+                /** @description Redemptions completed in the range and not cancelled since */
+                redemptions: number;
+                /** @description Purchases recorded that happened in the range, not returned in full since */
+                sales: number;
+                /** @description Their amount net of returns, in minor units of the programme's currency */
+                salesAmount: number;
+                /** @description Vouchers used at checkout in the range */
+                vouchersUsed: number;
+            };
+        };
         StaffSession: {
             /** @description Send it back as X-CSRF-Token on every change made with this session */
             csrfToken: string;
             /** Format: date-time */
             expiresAt: string;
             staff: components["schemas"]["Staff"];
+            /** @description The store the session was opened for, if any */
+            storeId: string | null;
         };
         Tier: {
             benefits: string[];
@@ -9824,7 +10924,7 @@ export interface components {
             /** @example tie_01jx5y3k1m9t0v6h2c4d8e7f9a */
             id: string;
             name: string;
-            pointsExpiry: components["schemas"]["ExpiryPolicy"];
+            pointsExpiry: components["schemas"]["ExpiryPolicy"] | null;
             /** @description 0 is the bottom tier */
             rank: number;
             retainThreshold: number | null;
@@ -9871,31 +10971,17 @@ export interface components {
             id?: string;
             name: string;
             /** @description Expiry of points earned in this tier (a rule's own expiry still wins); default the programme's */
-            pointsExpiry?: {
-                /** @enum {string} */
-                policy: "none";
-            } | {
-                /** @description Points expire this many months after they are credited */
-                months: number;
-                /** @enum {string} */
-                policy: "fixed_period";
-                /**
-                 * @description month_end: expire at the end of that month in the programme's time zone
-                 * @default none
-                 * @enum {string}
-                 */
-                roundTo: "none" | "month_end";
-            } | null;
+            pointsExpiry?: components["schemas"]["ExpiryPolicyInput"] | null;
             /** @description The metric needed to keep the tier at a review (at most the threshold; default the threshold) */
             retainThreshold?: number;
             /** @description The metric needed to reach this tier; the bottom tier's is 0 */
             threshold: number;
         };
         TierLadder: {
-            policy: components["schemas"]["TierPolicy"];
+            /** @description Null: the programme has no tiers */
+            policy: components["schemas"]["TierPolicy"] | null;
             tiers: components["schemas"]["Tier"][];
         };
-        /** @description Null: the programme has no tiers */
         TierPolicy: {
             /**
              * @description Days a member short at a review keeps the tier to requalify before the downgrade
@@ -9913,7 +10999,25 @@ export interface components {
              */
             periodMonths: number;
             window: components["schemas"]["TierWindow"];
-        } | null;
+        };
+        TierPolicyInput: {
+            /**
+             * @description Days a member short at a review keeps the tier to requalify before the downgrade
+             * @default 0
+             */
+            graceDays: number;
+            /**
+             * @description points_earned: points events gave (net of returns); spend: purchase amounts net of returns, minor units; purchases: purchases not fully returned
+             * @enum {string}
+             */
+            metric: "points_earned" | "spend" | "purchases";
+            /**
+             * @description How long a tier is held before its review; with a calendar_year window the review is on 1 January after the year in which the period ends
+             * @default 12
+             */
+            periodMonths: number;
+            window: components["schemas"]["TierWindow"];
+        };
         TierStatus: {
             /** @description Metric still needed, counted over the window the next review (or end of grace) looks at, to keep the tier; null when the tier is not reviewed */
             amountToKeep: number | null;
@@ -9997,7 +11101,7 @@ export interface components {
         };
         /** @description Saves a new version of the campaign */
         UpdateCampaign: {
-            audience?: components["schemas"]["MemberCondition"][];
+            audience?: components["schemas"]["MemberConditionInput"][];
             /** @enum {string} */
             budgetPer?: "campaign" | "occurrence";
             /** @description Most points the campaign may ever issue (or each occurrence, with budgetPer occurrence), net of returns; never overspent */
@@ -10008,30 +11112,7 @@ export interface components {
             holdoutPercent?: number;
             name?: string;
             /** @description Repeats inside startsAt-endsAt: the rules earn only during occurrences, judged at each event's occurredAt. Null: the whole window */
-            recurrence?: {
-                /** @description yearly: the months (1 = January) */
-                byMonth?: number[];
-                /** @description monthly, yearly: the days of the month (1-31, -1 the last day); a month without the day is skipped */
-                byMonthDay?: number[];
-                /** @description weekly: the days of the week; monthly, yearly with nth: the weekday to count */
-                byWeekday?: ("mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun")[];
-                /** @description How long each occurrence lasts (months and days on the local calendar, so DST-safe); one day by default */
-                duration?: {
-                    days?: number;
-                    hours?: number;
-                    minutes?: number;
-                    months?: number;
-                };
-                /**
-                 * @description How often the pattern repeats
-                 * @enum {string}
-                 */
-                freq: "daily" | "weekly" | "monthly" | "yearly";
-                /** @description monthly, yearly: with byWeekday, the nth such weekday of the month (1 first, -1 last) */
-                nth?: number;
-                /** @description Programme time each occurrence starts; 00:00 by default */
-                startTime?: string;
-            } | null;
+            recurrence?: components["schemas"]["Recurrence"] | null;
             /** @description Events that occurred from then on (a date: its first instant) */
             startsAt?: string | null;
             /** @enum {string} */
@@ -10084,14 +11165,16 @@ export interface components {
             country?: string | null;
             /** @description How long after a guest purchase a member may claim it */
             guestClaimDays?: number;
+            /** @description null: back to the default */
+            maxPurchaseAmount?: number | null;
             name?: string;
-            paymentPolicy?: components["schemas"]["PaymentPolicy"];
+            paymentPolicy?: components["schemas"]["PaymentPolicyInput"] | null;
             /** @description Days before credited points become available (e.g. past a return window) */
             pendingDays?: number;
-            pointsExpiry?: components["schemas"]["ExpiryPolicy"];
+            pointsExpiry?: components["schemas"]["ExpiryPolicyInput"];
             /** @description What one point costs the programme, in minor units of its currency (campaign cost reports) */
             pointValue?: number;
-            referralPolicy?: components["schemas"]["ReferralPolicy"];
+            referralPolicy?: components["schemas"]["ReferralPolicyInput"] | null;
             /**
              * @description Where a return takes its points back from: only the purchase's still-pending points; also the member's other available points; or, failing those, a recorded debt. A return that cannot take its points back under the policy is refused (409 insufficient_points), never left free.
              * @enum {string}
@@ -10121,14 +11204,7 @@ export interface components {
              */
             imageUrl?: string | null;
             /** @description Units one member may redeem per period */
-            memberLimit?: {
-                count: number;
-                /**
-                 * @description A calendar period in the programme's time zone
-                 * @enum {string}
-                 */
-                period: "day" | "week" | "month" | "year" | "lifetime";
-            } | null;
+            memberLimit?: components["schemas"]["RewardLimit"] | null;
             /** @description Members in this tier or above */
             minTierId?: string | null;
             name?: string;
@@ -10143,10 +11219,10 @@ export interface components {
         };
         /** @description Saves a new version of the rule; awards name the version that produced them */
         UpdateRule: {
-            conditions?: components["schemas"]["Condition"][];
+            conditions?: components["schemas"]["ConditionInput"][];
             description?: string;
-            effect?: components["schemas"]["Effect"];
-            expiry?: components["schemas"]["ExpiryPolicy"] & unknown;
+            effect?: components["schemas"]["EffectInput"];
+            expiry?: components["schemas"]["ExpiryPolicyInput"] & unknown;
             /** @enum {string} */
             fundedBy?: "program" | "partner";
             items?: components["schemas"]["ItemsSelector"] & unknown;
@@ -10180,7 +11256,10 @@ export interface components {
             storeId?: string;
         };
         Version: {
+            /** @description Who saved it: staff:<id> for a staff session, key:<id> for an API key */
             actor: string;
+            /** @description The staff member's name (or email), or the API key's name, as they are now */
+            actorName: string | null;
             /** Format: date-time */
             createdAt: string;
             definition: {
