@@ -27,8 +27,8 @@ const base = rule("rul_base", { effect: perDollar });
 /** What applying the event gave: points, balance, each contribution's timing, the skips; or the refusal. */
 function earn(setup: BatchSetup, input: Partial<EventInput>, granted: [string, number][] = []) {
   const batch = earnBatch({ books: [book(ada), book(referrer)], ...setup });
-  const work = newBatchWork(batch, budgetedCampaigns(batch), new Map(granted));
   const p = prepared({ id: "o1", type: "purchase", memberId: ada, amount: 10_000, ...input }, ada, batch.ctx.program);
+  const work = newBatchWork(batch, budgetedCampaigns(batch, [p]), new Map(granted));
   const outcome = applyEarn(batch, work, p, ada, sequentialIds());
   if (!outcome.accepted) return { refused: outcome.error.code, details: outcome.error.details };
   const { result } = outcome;

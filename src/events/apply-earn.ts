@@ -48,7 +48,7 @@ export function applyEarn(
   memberId: string,
   ids: IdGenerator,
 ): Applied | Refused {
-  const { program, now, rules, dryRun } = batch.ctx;
+  const { program, now, dryRun } = batch.ctx;
   const { tiers } = batch;
   if (batch.blocked.has(memberId)) {
     return refused(new DomainError("member_blocked", `Member ${memberId} is blocked and cannot earn`), null);
@@ -58,7 +58,7 @@ export function applyEarn(
     p.event,
     memberFactsAt(batch, memberId, tiers),
     historyOf(batch, work.histories, memberId),
-    rules,
+    batch.ctx.rulesAt(p.event.occurredAt),
     program,
     work.budgets,
   );

@@ -25,7 +25,8 @@ import type { PreparedEvent } from "./prepared-event.ts";
 /** What a batch of events is judged with. */
 export interface BatchContext {
   program: EventProgram;
-  rules: LiveRule[];
+  /** The rules in force at a time: each event is judged by those in force when it occurred. */
+  rulesAt: (at: Date) => LiveRule[];
   actor: string;
   now: Date;
   dryRun: boolean;
@@ -165,21 +166,28 @@ async function referralsInPlay(
 
 /** What of the members' past the rules of these events look at (loadRuleState's `need`). */
 export function ruleStateNeeds(ctx: BatchContext, events: PreparedEvent[], referrers: Map<string, string>) {
-  const types = new Set(events.map((p) => p.input.type));
-  const relevant = ctx.rules.filter((r) => types.has(r.definition.trigger));
-  const limited = relevant.filter((r) => r.definition.limits.perMember);
+  // The rules each event is judged by: those in force when it occurred, listening to its type.
+  const all = new Set<LiveRule>();
+  const stampRules = new Set<string>();
+  const limitedRules = new Set<string>();
   let awardsSince = ctx.now;
-  for (const rule of limited) {
-    const period = rule.definition.limits.perMember?.period ?? "lifetime";
-    for (const p of events) {
-      const start = periodStart(period, p.event.occurredAt, ctx.program.timezone);
+  for (const p of events) {
+    for (const r of ctx.rulesAt(p.event.occurredAt)) {
+      all.add(r);
+      if (r.definition.trigger !== p.input.type) continue;
+      if (r.definition.effect.type === "stamps") stampRules.add(r.id);
+      const limit = r.definition.limits.perMember;
+      if (!limit) continue;
+      limitedRules.add(r.id);
+      // The awards in the limit's period around when the event occurred.
+      const start = periodStart(limit.period, p.event.occurredAt, ctx.program.timezone);
       if (start < awardsSince) awardsSince = start;
     }
   }
   return {
-    purchases: ctx.rules.some((r) => r.definition.conditions.some((c) => c.type === "purchase_number")) || referrers.size > 0,
-    stampRules: relevant.filter((r) => r.definition.effect.type === "stamps").map((r) => r.id),
-    limitedRules: limited.map((r) => r.id),
+    purchases: [...all].some((r) => r.definition.conditions.some((c) => c.type === "purchase_number")) || referrers.size > 0,
+    stampRules: [...stampRules],
+    limitedRules: [...limitedRules],
     awardsSince,
     referrers: [...new Set(referrers.values())],
     monthStart: DateTime.fromJSDate(ctx.now, { zone: ctx.program.timezone }).startOf("month").toJSDate(),
