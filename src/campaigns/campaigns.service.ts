@@ -19,8 +19,8 @@ import { changeBudget } from "./campaigns.budget-change.ts";
 import { liveRulesFromVersions, toLiveRule } from "./campaigns.live-rules.ts";
 import type { CreateCampaignInput, CreateRuleInput, UpdateCampaignInput, UpdateRuleInput } from "./campaigns.schemas.ts";
 import * as q from "./campaigns.sql.ts";
-import { type RulesAt, ruleTimeline } from "./rule-timeline.rules.ts";
 import { campaignView, ruleView } from "./campaigns.views.ts";
+import { type RulesAt, ruleTimeline } from "./rule-timeline.rules.ts";
 
 const TRANSITIONS: Record<CampaignRow["status"], CampaignRow["status"][]> = {
   draft: ["draft", "active", "ended"],

@@ -49,7 +49,7 @@ export function budgetWantsOf(batch: EarnBatch, events: PreparedEvent[]): Map<st
     if (!p.memberId || p.guest || p.input.type === "return" || batch.blocked.has(p.memberId)) continue;
     const evaluation: Evaluation = evaluate(
       p.event,
-      memberFactsAt(batch, p.memberId, progress),
+      memberFactsAt(batch, p.memberId, progress, p.event.occurredAt),
       historyOf(batch, histories, p.memberId),
       batch.ctx.rulesAt(p.event.occurredAt),
       batch.ctx.program,

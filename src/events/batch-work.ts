@@ -51,10 +51,13 @@ export function draftBook(book: MemberBook): MemberBook {
   };
 }
 
-/** The member as the rules see them for the next event: with the tier they hold at this point. */
-export const memberFactsAt = (batch: EarnBatch, memberId: string, progress: TierProgress | null): MemberFacts => ({
+/**
+ * The member as the rules see them for an event that occurred at `at`: with the tier they held
+ * then (the one they hold at this point of the batch, for an event after their last tier change).
+ */
+export const memberFactsAt = (batch: EarnBatch, memberId: string, progress: TierProgress | null, at: Date): MemberFacts => ({
   ...(batch.facts.get(memberId) ?? { id: memberId, attributes: {}, tier: null, segments: [] }),
-  tier: progress?.factsTier(memberId) ?? null,
+  tier: progress?.factsTierAt(memberId, at) ?? null,
 });
 
 /** A member's history, carried from one event to the next (started from the rule state read). */

@@ -66,6 +66,16 @@ export interface EarnBatchDeps {
   tiers: Pick<TiersService, "openBatch">;
 }
 
+/** When each member's earliest event of the batch occurred: events before their last tier change need their tier history. */
+function earliestOccurred(events: PreparedEvent[]): Map<string, Date> {
+  const earliest = new Map<string, Date>();
+  for (const p of events) {
+    const seen = p.memberId ? earliest.get(p.memberId) : undefined;
+    if (p.memberId && (!seen || p.event.occurredAt < seen)) earliest.set(p.memberId, p.event.occurredAt);
+  }
+  return earliest;
+}
+
 const memberIdsOf = (events: PreparedEvent[]) => [...new Set(events.flatMap((p) => (p.memberId ? [p.memberId] : [])))];
 const returnedIn = (events: PreparedEvent[]) => events.flatMap((p) => (p.input.originalEventId ? [p.input.originalEventId] : []));
 const referrersOf = (referrals: ReferralsInPlay) => [
@@ -116,6 +126,7 @@ export async function openEarnBatch(
     memberIds.filter((id) => members.has(id)),
     now,
     null,
+    earliestOccurred(events),
   );
   const blocked = new Set([...members].flatMap(([id, m]) => (m.status === "blocked" ? [id] : [])));
   const facts = await readFacts(trx, program, events);
@@ -143,6 +154,7 @@ export async function openDryRunBatch(
     events.flatMap((p) => (p.memberId && books.has(p.memberId) ? [p.memberId] : [])),
     now,
     now < deps.clock.now() ? now : null,
+    earliestOccurred(events),
   );
   const facts = await readFacts(db, program, events);
   return { ctx, books, state, originals, referrals, blocked: new Set(), tiers, facts, loaded: null };
