@@ -24,6 +24,7 @@ import type { CreateCampaignInput, CreateRuleInput, UpdateCampaignInput, UpdateR
 import * as q from "./campaigns.sql.ts";
 import { campaignView, ruleView, viewedBudgetKey } from "./campaigns.views.ts";
 import { type Recurrence, recurrenceProblem } from "./recurrence.rules.ts";
+import { type RulesAt, ruleTimeline } from "./rule-timeline.rules.ts";
 
 const TRANSITIONS: Record<CampaignRow["status"], CampaignRow["status"][]> = {
   draft: ["draft", "active", "ended"],
@@ -35,6 +36,7 @@ const TRANSITIONS: Record<CampaignRow["status"], CampaignRow["status"][]> = {
 /** Earn rules and campaigns: definitions with versions, budgets, and the live rule set per programme. */
 export class CampaignService {
   readonly #cache = new Map<string, { revision: number; rules: LiveRule[] }>();
+  readonly #timelines = new Map<string, { revision: number; rulesAt: RulesAt }>();
 
   constructor(private readonly deps: ServiceDeps & { programs: ProgramService; actorNames: ActorNames }) {}
 
@@ -45,6 +47,20 @@ export class CampaignService {
     const rules = (await q.liveRules(db, programId)).map(({ rule, campaign }) => toLiveRule(rule, campaign));
     this.#cache.set(programId, { revision, rules });
     return rules;
+  }
+
+  /**
+   * The rules in force at any time, for events judged as of when they occurred: the live rules
+   * from the last saved version on, the versions saved by then before it. Cached per server with
+   * the live rules, until a rule or campaign changes (`revision`).
+   */
+  async ruleTimeline(db: Db, programId: string, revision: number): Promise<RulesAt> {
+    const live = await this.liveRules(db, programId, revision);
+    const cached = this.#timelines.get(programId);
+    if (cached && cached.revision === revision) return cached.rulesAt;
+    const rulesAt = ruleTimeline(live, await q.versionHistory(db, programId));
+    this.#timelines.set(programId, { revision, rulesAt });
+    return rulesAt;
   }
 
   /**

@@ -262,3 +262,36 @@ export async function rulesAsOf(db: Db, programId: string, at: Date) {
     order by v.campaign_id, v.version desc`.execute(db);
   return { rules: rules.rows, campaigns: campaigns.rows };
 }
+
+/**
+ * Every saved version of the programme's rules and campaigns, with when each was saved: what
+ * rulesAsOf() picks from for one time, read once so a batch of events that occurred at many
+ * times (an offline till syncing, a history import) is judged without a read per time.
+ */
+export async function versionHistory(db: Db, programId: string) {
+  const rules = await sql<{
+    id: string;
+    campaign_id: string | null;
+    version: number;
+    name: string;
+    status: RuleRow["status"];
+    definition: unknown;
+    created_at: Date | string;
+  }>`select v.rule_id as id, r.campaign_id, v.version, v.name, v.status, v.definition, v.created_at
+    from rule_versions v join rules r on r.id = v.rule_id
+    where r.program_id = ${programId}
+    order by v.rule_id, v.version`.execute(db);
+  const campaigns = await sql<{
+    campaign_id: string;
+    version: number;
+    definition: Record<string, unknown>;
+    created_at: Date | string;
+  }>`select v.campaign_id, v.version, v.definition, v.created_at
+    from campaign_versions v join campaigns c on c.id = v.campaign_id
+    where c.program_id = ${programId}
+    order by v.campaign_id, v.version`.execute(db);
+  return {
+    rules: rules.rows.map((r) => ({ ...r, created_at: new Date(r.created_at) })),
+    campaigns: campaigns.rows.map((c) => ({ ...c, created_at: new Date(c.created_at) })),
+  };
+}

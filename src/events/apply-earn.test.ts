@@ -27,8 +27,8 @@ const base = rule("rul_base", { effect: perDollar });
 /** What applying the event gave: points, balance, each contribution's timing, the skips; or the refusal. */
 function earn(setup: BatchSetup, input: Partial<EventInput>, granted: [string, number][] = []) {
   const batch = earnBatch({ books: [book(ada), book(referrer)], ...setup });
-  const work = newBatchWork(batch, budgetedCampaigns(batch), new Map(granted));
   const p = prepared({ id: "o1", type: "purchase", memberId: ada, amount: 10_000, ...input }, ada, batch.ctx.program);
+  const work = newBatchWork(batch, budgetedCampaigns(batch, [p]), new Map(granted));
   const outcome = applyEarn(batch, work, p, ada, sequentialIds());
   if (!outcome.accepted) return { refused: outcome.error.code, details: outcome.error.details };
   const { result } = outcome;
@@ -81,10 +81,22 @@ describe("applyEarn", () => {
       expected: { ...earned(100), timing: [`rul_now: 100 from ${at(0)} until null`], skipped: [] },
     },
     {
-      name: "the programme's expiry runs from the credit",
+      name: "the programme's expiry runs from when the points were earned (the purchase), not from when it was posted",
       setup: { rules: [base], program: program({ pointsExpiry: { policy: "fixed_period", months: 12 } }) },
       input: { occurredAt: at(-2 * DAY) },
-      expected: { ...earned(100), timing: [`rul_base: 100 from ${at(0)} until 2027-03-10T12:00:00.000Z`], skipped: [] },
+      expected: { ...earned(100), timing: [`rul_base: 100 from ${at(0)} until 2027-03-08T12:00:00.000Z`], skipped: [] },
+    },
+    {
+      name: "a purchase posted after its points' expiry: credited and expired at once (balance unchanged)",
+      setup: { rules: [base], program: program({ pointsExpiry: { policy: "fixed_period", months: 6 } }) },
+      input: { occurredAt: at(-200 * DAY) },
+      expected: {
+        points: { total: 100, available: 0, pending: 0, expired: 100 },
+        balance: { available: 0, pending: 0, held: 0, debt: 0 },
+        referrerPoints: null,
+        timing: [`rul_base: 100 from ${at(0)} until 2026-02-22T12:00:00.000Z`],
+        skipped: [],
+      },
     },
     {
       name: "a rule's expiry overrides the programme's, rounded to the month's end",
@@ -204,6 +216,28 @@ describe("applyEarn", () => {
     },
   ])("$name", ({ setup, input, granted, expected }) => {
     expect(earn(setup, input ?? {}, granted)).toEqual(expected);
+  });
+
+  it("posts the expiry of points already expired when a late event arrives, into breakage, after their credit", () => {
+    const sixMonths = program({ pointsExpiry: { policy: "fixed_period", months: 6 } });
+    const batch = earnBatch({ rules: [base], books: [book(ada)], program: sixMonths });
+    const work = newBatchWork(batch, new Set(), new Map());
+    const late = prepared(
+      { id: "o1", type: "purchase", memberId: ada, amount: 10_000, occurredAt: at(-200 * DAY) },
+      ada,
+      sixMonths,
+    );
+    applyEarn(batch, work, late, ada, sequentialIds());
+    expect(
+      work.entries.map((e) => ({
+        type: e.type,
+        effectiveAt: e.effectiveAt.toISOString(),
+        postings: e.postings.map((p) => `${p.account} ${p.amount}`),
+      })),
+    ).toEqual([
+      { type: "earn", effectiveAt: at(0), postings: ["issued -100", "member_available 100"] },
+      { type: "expiry", effectiveAt: at(0), postings: ["member_available -100", "breakage 100"] },
+    ]);
   });
 
   it("leaves the books as they were when it refuses", () => {

@@ -2,7 +2,7 @@ import { budgetWants } from "../earning/budgets.rules.ts";
 import type { Evaluation } from "../earning/earning.types.ts";
 import { evaluate } from "../earning/evaluate.rules.ts";
 import { bookOf, type EntryDraft, type MemberBook } from "../ledger/books.rules.ts";
-import { creditParts } from "../ledger/credits.rules.ts";
+import { creditParts, expireLapsed } from "../ledger/credits.rules.ts";
 import { bookBalance } from "../ledger/ledger.service.ts";
 import { firstPurchaseReferral, type ReferralOutcome, refereeBonus, settlesReferral } from "../referrals/referral.rules.ts";
 import { DomainError } from "../shared/errors.ts";
@@ -48,17 +48,17 @@ export function applyEarn(
   memberId: string,
   ids: IdGenerator,
 ): Applied | Refused {
-  const { program, now, rules, dryRun } = batch.ctx;
+  const { program, now, dryRun } = batch.ctx;
   const { tiers } = batch;
   if (batch.blocked.has(memberId)) {
     return refused(new DomainError("member_blocked", `Member ${memberId} is blocked and cannot earn`), null);
   }
-  // Earned in the tier the member holds now (an upgrade earlier in the batch included).
+  // Earned in the tier the member held when it occurred (an upgrade earlier in the batch included).
   const evaluation = evaluate(
     p.event,
-    memberFactsAt(batch, memberId, tiers),
+    memberFactsAt(batch, memberId, tiers, p.event.occurredAt),
     historyOf(batch, work.histories, memberId),
-    rules,
+    batch.ctx.rulesAt(p.event.occurredAt),
     program,
     work.budgets,
   );
@@ -118,8 +118,8 @@ export function applyEarn(
     );
   }
   const entry = total > 0 ? creditParts(book, { type: "earn", reason: `${p.input.type} ${p.input.id}`, parts }, now, ids) : null;
-  if (entry) work.entries.push(entry);
-  if (referrerEntry) work.entries.push(referrerEntry);
+  if (entry) work.entries.push(entry, ...expireLapsed(book, entry, now, ids));
+  if (referrerEntry && referrerBook) work.entries.push(referrerEntry, ...expireLapsed(referrerBook, referrerEntry, now, ids));
   if (referral && referrerId) {
     work.write.referrals.push({
       referee_id: memberId,
@@ -132,8 +132,11 @@ export function applyEarn(
     });
   }
   let pending = 0;
+  let expired = 0;
   contributions.forEach((c, i) => {
-    if ((timing[i]?.availableAt ?? now) > now) pending += c.points;
+    const expiresAt = timing[i]?.expiresAt ?? null;
+    if (expiresAt !== null && expiresAt <= now) expired += c.points;
+    else if ((timing[i]?.availableAt ?? now) > now) pending += c.points;
   });
   work.write.awards.push(...awardRows(p, memberId, contributions, evaluation.skipped, entry?.id ?? null));
   // What the event adds to the tier metric may upgrade the member, for the events after it.
@@ -145,7 +148,8 @@ export function applyEarn(
   const result: EventResult = {
     ...resultBase(p, dryRun),
     status: "processed",
-    points: { total, available: total - pending, pending },
+    // `expired` only when the event came so late that some of its points had already expired.
+    points: { total, available: total - pending - expired, pending, ...(expired > 0 && { expired }) },
     contributions: contributions.map((c, i) => ({
       // The referral bonus and a tier's multiplier are no rule's.
       ruleId: c.ruleId === "referral" || c.tierId ? null : c.ruleId,

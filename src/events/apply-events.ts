@@ -22,9 +22,16 @@ export interface BatchOutcome {
   answers: Map<number, EventAnswer>;
 }
 
-/** The campaigns whose rules award from a budget. */
-export const budgetedCampaigns = (batch: EarnBatch): Set<string> =>
-  new Set(batch.ctx.rules.flatMap((r) => (r.campaign?.budgetPoints ? [r.campaign.id] : [])));
+/**
+ * The campaigns whose rules award from a budget, in the versions the events are judged by: an
+ * event is charged to the campaign in force when it occurred.
+ */
+export const budgetedCampaigns = (batch: EarnBatch, events: PreparedEvent[]): Set<string> =>
+  new Set(
+    events.flatMap((p) =>
+      batch.ctx.rulesAt(p.event.occurredAt).flatMap((r) => (r.campaign?.budgetPoints ? [r.campaign.id] : [])),
+    ),
+  );
 
 /**
  * What budgeted campaigns want from the whole batch, to take it at once (one take per campaign).
@@ -33,7 +40,7 @@ export const budgetedCampaigns = (batch: EarnBatch): Set<string> =>
  * for real in applyEvents(), within what was granted.
  */
 export function budgetWantsOf(batch: EarnBatch, events: PreparedEvent[]): Map<string, BudgetWant> {
-  const budgeted = budgetedCampaigns(batch);
+  const budgeted = budgetedCampaigns(batch, events);
   const wants = new Map<string, BudgetWant>();
   if (budgeted.size === 0) return wants;
   const histories = new Map<string, MemberHistory>();
@@ -42,9 +49,9 @@ export function budgetWantsOf(batch: EarnBatch, events: PreparedEvent[]): Map<st
     if (!p.memberId || p.guest || p.input.type === "return" || batch.blocked.has(p.memberId)) continue;
     const evaluation: Evaluation = evaluate(
       p.event,
-      memberFactsAt(batch, p.memberId, progress),
+      memberFactsAt(batch, p.memberId, progress, p.event.occurredAt),
       historyOf(batch, histories, p.memberId),
-      batch.ctx.rules,
+      batch.ctx.rulesAt(p.event.occurredAt),
       batch.ctx.program,
       new Map(),
     );
@@ -77,7 +84,7 @@ export function applyEvents(
   ids: IdGenerator,
 ): BatchOutcome {
   const { program, dryRun, requestId } = batch.ctx;
-  const budgeted = budgetedCampaigns(batch);
+  const budgeted = budgetedCampaigns(batch, events);
   const work = newBatchWork(batch, budgeted, granted, budgetKeysOf(batch, events, budgeted));
   const answers = new Map<number, EventAnswer>();
   for (const p of events) {

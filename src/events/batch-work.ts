@@ -58,10 +58,13 @@ export function draftBook(book: MemberBook): MemberBook {
   };
 }
 
-/** The member as the rules see them for the next event: with the tier they hold at this point. */
-export const memberFactsAt = (batch: EarnBatch, memberId: string, progress: TierProgress | null): MemberFacts => ({
+/**
+ * The member as the rules see them for an event that occurred at `at`: with the tier they held
+ * then (the one they hold at this point of the batch, for an event after their last tier change).
+ */
+export const memberFactsAt = (batch: EarnBatch, memberId: string, progress: TierProgress | null, at: Date): MemberFacts => ({
   ...(batch.facts.get(memberId) ?? { id: memberId, attributes: {}, tier: null, segments: [] }),
-  tier: progress?.factsTier(memberId) ?? null,
+  tier: progress?.factsTierAt(memberId, at) ?? null,
 });
 
 /** A member's history, carried from one event to the next (started from the rule state read). */
@@ -97,7 +100,9 @@ export const advanceTier = (
  * to): the campaign's, or its occurrence's with a budget per occurrence.
  */
 export function budgetKeyIn(batch: EarnBatch, campaignId: string, at: Date): string {
-  const campaign: LiveCampaign | undefined = batch.ctx.rules.find((r) => r.campaign?.id === campaignId)?.campaign ?? undefined;
+  // The campaign's version in force at `at`: a late event is charged to the occurrence it fell in.
+  const campaign: LiveCampaign | undefined =
+    batch.ctx.rulesAt(at).find((r) => r.campaign?.id === campaignId)?.campaign ?? undefined;
   return campaign ? budgetKeyAt(campaign, at, batch.ctx.program.timezone) : campaignId;
 }
 

@@ -89,7 +89,7 @@ export async function claimGuestPurchase(
   const answers = await writeEvents(
     deps,
     trx,
-    { program, rules, actor: ctx.actor, now, dryRun: false, requestId: ctx.requestId },
+    { program, rulesAt: () => rules, actor: ctx.actor, now, dryRun: false, requestId: ctx.requestId },
     [claimed],
   );
   const answer = answers.get(0);

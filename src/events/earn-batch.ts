@@ -25,7 +25,8 @@ import type { PreparedEvent } from "./prepared-event.ts";
 /** What a batch of events is judged with. */
 export interface BatchContext {
   program: EventProgram;
-  rules: LiveRule[];
+  /** The rules in force at a time: each event is judged by those in force when it occurred. */
+  rulesAt: (at: Date) => LiveRule[];
   actor: string;
   now: Date;
   dryRun: boolean;
@@ -63,6 +64,16 @@ export interface EarnBatchDeps {
   clock: Clock;
   ledger: Pick<LedgerService, "lockMembers" | "loadBooks" | "booksAsOf">;
   tiers: Pick<TiersService, "openBatch">;
+}
+
+/** When each member's earliest event of the batch occurred: events before their last tier change need their tier history. */
+function earliestOccurred(events: PreparedEvent[]): Map<string, Date> {
+  const earliest = new Map<string, Date>();
+  for (const p of events) {
+    const seen = p.memberId ? earliest.get(p.memberId) : undefined;
+    if (p.memberId && (!seen || p.event.occurredAt < seen)) earliest.set(p.memberId, p.event.occurredAt);
+  }
+  return earliest;
 }
 
 const memberIdsOf = (events: PreparedEvent[]) => [...new Set(events.flatMap((p) => (p.memberId ? [p.memberId] : [])))];
@@ -115,6 +126,7 @@ export async function openEarnBatch(
     memberIds.filter((id) => members.has(id)),
     now,
     null,
+    earliestOccurred(events),
   );
   const blocked = new Set([...members].flatMap(([id, m]) => (m.status === "blocked" ? [id] : [])));
   const facts = await readFacts(trx, program, events);
@@ -142,6 +154,7 @@ export async function openDryRunBatch(
     events.flatMap((p) => (p.memberId && books.has(p.memberId) ? [p.memberId] : [])),
     now,
     now < deps.clock.now() ? now : null,
+    earliestOccurred(events),
   );
   const facts = await readFacts(db, program, events);
   return { ctx, books, state, originals, referrals, blocked: new Set(), tiers, facts, loaded: null };
@@ -165,21 +178,28 @@ async function referralsInPlay(
 
 /** What of the members' past the rules of these events look at (loadRuleState's `need`). */
 export function ruleStateNeeds(ctx: BatchContext, events: PreparedEvent[], referrers: Map<string, string>) {
-  const types = new Set(events.map((p) => p.input.type));
-  const relevant = ctx.rules.filter((r) => types.has(r.definition.trigger));
-  const limited = relevant.filter((r) => r.definition.limits.perMember);
+  // The rules each event is judged by: those in force when it occurred, listening to its type.
+  const all = new Set<LiveRule>();
+  const stampRules = new Set<string>();
+  const limitedRules = new Set<string>();
   let awardsSince = ctx.now;
-  for (const rule of limited) {
-    const period = rule.definition.limits.perMember?.period ?? "lifetime";
-    for (const p of events) {
-      const start = periodStart(period, p.event.occurredAt, ctx.program.timezone);
+  for (const p of events) {
+    for (const r of ctx.rulesAt(p.event.occurredAt)) {
+      all.add(r);
+      if (r.definition.trigger !== p.input.type) continue;
+      if (r.definition.effect.type === "stamps") stampRules.add(r.id);
+      const limit = r.definition.limits.perMember;
+      if (!limit) continue;
+      limitedRules.add(r.id);
+      // The awards in the limit's period around when the event occurred.
+      const start = periodStart(limit.period, p.event.occurredAt, ctx.program.timezone);
       if (start < awardsSince) awardsSince = start;
     }
   }
   return {
-    purchases: ctx.rules.some((r) => r.definition.conditions.some((c) => c.type === "purchase_number")) || referrers.size > 0,
-    stampRules: relevant.filter((r) => r.definition.effect.type === "stamps").map((r) => r.id),
-    limitedRules: limited.map((r) => r.id),
+    purchases: [...all].some((r) => r.definition.conditions.some((c) => c.type === "purchase_number")) || referrers.size > 0,
+    stampRules: [...stampRules],
+    limitedRules: [...limitedRules],
     awardsSince,
     referrers: [...new Set(referrers.values())],
     monthStart: DateTime.fromJSDate(ctx.now, { zone: ctx.program.timezone }).startOf("month").toJSDate(),

@@ -74,9 +74,10 @@ export function creditTiming(
   occurredAt: Date,
   now: Date,
 ): { availableAt: Date; expiresAt: Date | null } {
-  // The pending period runs from the purchase (a return window does); expiry from the credit.
+  // Both run from when the event occurred, so a late-posted event gets the dates it would have had
+  // on time: the pending period (a return window) from the purchase, the expiry from when it was earned.
   const availableAt = pendingUntil(override.pendingDays ?? program.pendingDays, occurredAt, program.timezone);
-  const expiresAt = expiryFor(override.expiry ?? program.pointsExpiry, now, program.timezone);
+  const expiresAt = expiryFor(override.expiry ?? program.pointsExpiry, occurredAt, program.timezone);
   return { availableAt: availableAt > now ? availableAt : now, expiresAt };
 }
 

@@ -136,6 +136,12 @@ export const EventResultSchema = z
       total: z.int().describe("Net points this event gave (negative for a return)"),
       available: z.int(),
       pending: z.int(),
+      expired: z
+        .int()
+        .optional()
+        .describe(
+          "Points already past their expiry when the event arrived (it occurred long ago and was posted late): credited and expired at once, into breakage",
+        ),
     }),
     contributions: z.array(ContributionSchema).describe("Each rule's points and why"),
     skipped: z

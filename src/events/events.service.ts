@@ -41,10 +41,7 @@ export class EventService {
   constructor(private readonly deps: EventServiceDeps) {
     this.#deps = {
       ...deps,
-      rulesFor: (program: EventProgram, asOf: Date | null) =>
-        asOf && asOf < deps.clock.now()
-          ? deps.campaigns.rulesAt(deps.db, program.id, asOf)
-          : deps.campaigns.liveRules(deps.db, program.id, program.rulesRevision),
+      rulesFor: (program: EventProgram) => deps.campaigns.ruleTimeline(deps.db, program.id, program.rulesRevision),
     };
   }
 
@@ -66,7 +63,7 @@ export class EventService {
     const program = await programForEvents(trx, programId);
     if (!program) throw notFound("Program", programId);
     const rules = await this.deps.campaigns.liveRules(trx, programId, program.rulesRevision);
-    const ctx = { program, rules, actor: "system:enrolment", now, dryRun: false, requestId: "-" };
+    const ctx = { program, rulesAt: () => rules, actor: "system:enrolment", now, dryRun: false, requestId: "-" };
     await writeEvents(this.#deps, trx, ctx, [signupEvent(memberId, now, -1)]);
   };
 

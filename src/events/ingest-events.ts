@@ -16,8 +16,8 @@ export interface IngestOptions {
 }
 
 export interface IngestDeps extends EarnRunDeps {
-  /** The rules a batch is judged by at `asOf` (null: now). */
-  rulesFor: (program: EventProgram, asOf: Date | null) => Promise<LiveRule[]>;
+  /** The rules in force at any time: each event is judged by those in force when it occurred. */
+  rulesFor: (program: EventProgram) => Promise<(at: Date) => LiveRule[]>;
 }
 
 /**
@@ -50,9 +50,10 @@ export async function ingestOnce(
 
   const events = await resolveMembers(deps.db, program, fresh, now, refuse);
   if (events.length > 0) {
-    // A dry run as of a past time uses the rules as they were then.
-    const rules = await deps.rulesFor(program, options.asOf);
-    const ctx = { program, rules, actor: options.actor, now, dryRun: options.dryRun, requestId: options.requestId };
+    // Each event is judged by the rules in force when it occurred, on the write path and in dry
+    // runs alike (so a dry run as of a past time, and a late-posted event, see the rules of then).
+    const rulesAt = await deps.rulesFor(program);
+    const ctx = { program, rulesAt, actor: options.actor, now, dryRun: options.dryRun, requestId: options.requestId };
     const results = options.dryRun
       ? await dryRunEvents(deps, ctx, events)
       : await deps.db.transaction().execute((trx) => writeEvents(deps, trx, ctx, events));

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { book, counterIds, day, rows } from "../../test/helpers/ledger-books.ts";
-import { credit, creditParts } from "./credits.rules.ts";
+import { credit, creditParts, expireLapsed } from "./credits.rules.ts";
 
 const spec = (availableAt = day(1)) => ({
   type: "earn" as const,
@@ -93,5 +93,44 @@ describe("credits", () => {
       ["available", day(1), null],
       ["pending", day(8), day(60)],
     ]);
+  });
+
+  it("points already expired when credited (a late-posted event) pay no debt and expire at once into breakage", () => {
+    const b = book([], { debt: 4 });
+    const ids = counterIds();
+    const entry = creditParts(
+      b,
+      {
+        type: "earn",
+        reason: null,
+        parts: [
+          { points: 10, source: "issued", availableAt: day(1), expiresAt: day(20) },
+          { points: 5, source: "issued", availableAt: day(1), expiresAt: day(40) },
+        ],
+      },
+      day(30),
+      ids,
+    );
+    // The live part pays the debt; the lapsed one stays whole in its lot.
+    expect(rows(entry)).toEqual([
+      ["issued", null, -10],
+      ["member_available", "lot_2", 10],
+      ["issued", null, -5],
+      ["member_debt", null, 4],
+      ["member_available", "lot_3", 1],
+    ]);
+    const expired = expireLapsed(b, entry, day(30), ids);
+    expect(expired.map((e) => [e.type, e.effectiveAt, rows(e)])).toEqual([
+      [
+        "expiry",
+        day(30),
+        [
+          ["member_available", "lot_2", -10],
+          ["breakage", "lot_2", 10],
+        ],
+      ],
+    ]);
+    expect(b.lots.map((l) => l.remaining)).toEqual([0, 1]);
+    expect(expireLapsed(b, entry, day(30), ids)).toEqual([]);
   });
 });

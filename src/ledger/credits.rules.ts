@@ -9,6 +9,7 @@ import {
   memberPosting,
   systemPosting,
 } from "./books.rules.ts";
+import { expireNow } from "./lots.rules.ts";
 
 /** Credits: points given as new lots (pending or available, with their expiry); points available at once pay debt first. */
 
@@ -46,7 +47,9 @@ export function creditParts(
   for (const part of spec.parts) {
     entry.postings.push({ ...systemPosting(part.source, -part.points), partnerId: part.partnerId ?? null });
     const pending = part.availableAt > at;
-    const settles = pending ? 0 : Math.min(book.debt, part.points);
+    // Points already past their expiry when credited (a late-posted event) are never spendable: they pay no debt.
+    const lapsed = part.expiresAt !== null && part.expiresAt <= at;
+    const settles = pending || lapsed ? 0 : Math.min(book.debt, part.points);
     if (settles > 0) {
       entry.postings.push(memberPosting("member_debt", book.memberId, null, settles));
       book.debt -= settles;
@@ -67,4 +70,17 @@ export function creditParts(
     entry.postings.push(memberPosting(lotAccount(lot), book.memberId, lot.id, amount));
   }
   return entry;
+}
+
+/**
+ * Expires at once, into breakage, what a credit put in lots already past their expiry at `at`:
+ * points for an event that occurred long ago and was posted late (an offline till, a history
+ * import) are posted and expire in the same breath, so the balance is what it would have been
+ * and the ledger still shows them earned and expired.
+ */
+export function expireLapsed(book: MemberBook, entry: EntryDraft, at: Date, ids: IdGenerator): EntryDraft[] {
+  return entry.createdLots.flatMap((lot) => {
+    const expired = lot.expiresAt !== null && lot.expiresAt <= at ? expireNow(book, lot, at, ids) : null;
+    return expired ? [expired] : [];
+  });
 }

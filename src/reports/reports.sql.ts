@@ -46,7 +46,13 @@ export async function pointFlows(db: Db, programId: string, periodStarts: Date[]
   );
 }
 
-/** Members enrolled by `end`, those enrolled in [start, end), and those active in [activeFrom, end). */
+/**
+ * Members enrolled by `end`, those enrolled in [start, end), and those of them active in
+ * [activeFrom, end). Activity counts by when it happened: an event (a purchase, or one that moved
+ * points) by its occurredAt, whenever it was posted, so a late-posted event is not activity today;
+ * other ledger entries of a member's own (adjustments, redemptions ...) by their effective time.
+ * Only members enrolled by `end` count, so a range never has more active members than members.
+ */
 export async function memberCounts(db: Db, programId: string, start: Date, end: Date, activeFrom: Date) {
   const result = await sql<{ members: string; new_members: string; active: string }>`
     select (select count(*) from members where program_id = ${programId} and created_at < ${end}) as members,
@@ -54,17 +60,19 @@ export async function memberCounts(db: Db, programId: string, start: Date, end: 
                and created_at >= ${start} and created_at < ${end}) as new_members,
            (select count(*) from (
               select member_id from events
-               where program_id = ${programId} and type = 'purchase' and member_id is not null
+               where program_id = ${programId} and member_id is not null and (type = 'purchase' or txn_id is not null)
                  and occurred_at >= ${activeFrom} and occurred_at < ${end}
               union
-              select member_id from ledger_transactions
-               where program_id = ${programId} and type not in ('expiry', 'activation')
-                 and effective_at >= ${activeFrom} and effective_at < ${end}
+              select t.member_id from ledger_transactions t
+               where t.program_id = ${programId} and t.type not in ('expiry', 'activation')
+                 and t.effective_at >= ${activeFrom} and t.effective_at < ${end}
+                 and not exists (select 1 from events e
+                   where e.member_id = t.member_id and e.program_id = t.program_id and e.txn_id = t.id)
               union
               select counterparty_member_id from ledger_transactions
                where program_id = ${programId} and counterparty_member_id is not null
                  and effective_at >= ${activeFrom} and effective_at < ${end}
-            ) as active_members) as active`.execute(db);
+            ) as a join members m on m.id = a.member_id and m.created_at < ${end}) as active`.execute(db);
   const row = result.rows[0];
   return {
     members: Number(row?.members ?? 0),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { CALENDAR, d, GOLD, LADDER, policy, SILVER, state, TZ } from "../../test/helpers/tier-fixtures.ts";
+import { BRONZE, CALENDAR, d, GOLD, LADDER, policy, SILVER, state, TZ } from "../../test/helpers/tier-fixtures.ts";
 import { type BatchMember, TierProgress } from "./batch.rules.ts";
 import type { TierState } from "./ladder.rules.ts";
 
@@ -12,6 +12,35 @@ describe("TierProgress: tiers carried through a batch", () => {
     keep: null,
     lastChange: null,
     ...over,
+  });
+
+  it("an event earns in the tier held when it occurred: history before the last change, the carried tier after", () => {
+    const past = new Map([
+      [
+        "m",
+        [
+          { from: d("2025-01-10T00:00:00Z"), tierId: BRONZE.id },
+          { from: d("2025-09-01T00:00:00Z"), tierId: GOLD.id },
+          { from: d("2026-02-01T00:00:00Z"), tierId: SILVER.id },
+        ],
+      ],
+    ]);
+    const progress = new TierProgress(LADDER, policy(), TZ, now, new Map([["m", member(state(SILVER.id), 900)]]), [], past);
+    const at = (iso: string) => progress.factsTierAt("m", d(iso))?.name;
+    expect([
+      at("2024-06-01T00:00:00Z"),
+      at("2025-03-01T00:00:00Z"),
+      at("2025-10-01T00:00:00Z"),
+      at("2026-03-01T00:00:00Z"),
+    ]).toEqual(["Bronze", "Bronze", "Gold", "Silver"]);
+    // An upgrade the batch brings holds from now: a late event still earns in the tier of its time.
+    progress.add("m", 100, [now]);
+    expect([at("2025-10-01T00:00:00Z"), at("2026-03-01T00:00:00Z"), progress.factsTierAt("m", now)?.name]).toEqual([
+      "Gold",
+      "Silver",
+      "Gold",
+    ]);
+    expect(progress.clone().factsTierAt("m", d("2026-03-01T00:00:00Z"))?.name).toBe("Silver");
   });
 
   it("an event that reaches a threshold upgrades the member for the events after it", () => {

@@ -12,6 +12,12 @@ export interface FactsTier {
   pointsExpiry: ExpiryPolicy | null;
 }
 
+/** A tier a member held from a time on (a change of their tier history). */
+export interface HeldFrom {
+  from: Date;
+  tierId: string | null;
+}
+
 /** A member of a batch, as tiers carry them from event to event. */
 export interface BatchMember {
   state: TierState;
@@ -34,7 +40,14 @@ export class TierProgress {
   readonly transitions: TierTransition[];
   readonly #members: Map<string, BatchMember>;
   readonly #from: Date | null;
+  /** Each member's tier history as far as the batch's events need it, oldest first (see factsTierAt). */
+  readonly #held: Map<string, HeldFrom[]>;
 
+  /**
+   * `past`: each member's recorded tier history before the batch (their recorded changes, oldest
+   * first), as far back as the batch's events occurred; the changes in `transitions` (made when
+   * the batch was opened) and those the batch brings are added to it.
+   */
   constructor(
     readonly ladder: LadderTier[],
     readonly policy: TierPolicy,
@@ -42,24 +55,61 @@ export class TierProgress {
     readonly now: Date,
     members: Map<string, BatchMember>,
     transitions: TierTransition[] = [],
+    past: Map<string, HeldFrom[]> = new Map(),
   ) {
     this.#members = members;
     this.transitions = transitions;
     this.#from = windowAt(policy, now, timezone).from;
+    this.#held = new Map([...past].map(([id, list]) => [id, [...list]]));
+    for (const t of transitions) this.#record(t);
   }
 
   clone(): TierProgress {
     const members = new Map(
       [...this.#members].map(([id, m]) => [id, { ...m, keep: m.keep && { ...m.keep } }] as [string, BatchMember]),
     );
-    return new TierProgress(this.ladder, this.policy, this.timezone, this.now, members, [...this.transitions]);
+    const progress = new TierProgress(this.ladder, this.policy, this.timezone, this.now, members, [], this.#held);
+    progress.transitions.push(...this.transitions);
+    return progress;
   }
 
   /** The member's tier for the rules engine, or null if tiers do not know the member. */
   factsTier(memberId: string): FactsTier | null {
     const member = this.#members.get(memberId);
-    const tier = member ? effectiveTier(this.ladder, member.state) : null;
+    return member ? this.#facts(member.state.tierId) : null;
+  }
+
+  /**
+   * The member's tier for an event that occurred at `at`: the tier they held then. An event after
+   * the member's last change (recorded, or made by this batch, dated no later than now) earns in
+   * the tier they hold now, as every on-time event does; an earlier one (posted late) in the tier
+   * their history gives for `at`, the bottom tier before their first change.
+   */
+  factsTierAt(memberId: string, at: Date): FactsTier | null {
+    const member = this.#members.get(memberId);
+    if (!member) return null;
+    const held = this.#held.get(memberId) ?? [];
+    const last = held.at(-1);
+    if (!last || at >= last.from) return this.factsTier(memberId);
+    let tierId: string | null = null;
+    for (const h of held) if (h.from <= at) tierId = h.tierId;
+    return this.#facts(tierId);
+  }
+
+  #facts(tierId: string | null): FactsTier | null {
+    const tier = effectiveTier(this.ladder, { tierId, since: null, reviewAt: null, graceUntil: null, locked: false });
     return tier ? { id: tier.id, name: tier.name, earnMultiplier: tier.earnMultiplier, pointsExpiry: tier.pointsExpiry } : null;
+  }
+
+  /** A change made in the batch joins the member's history, from when it took effect (never after now). */
+  #record(t: TierTransition): void {
+    const held = this.#held.get(t.memberId) ?? [];
+    const from = t.at > this.now ? this.now : t.at;
+    // Kept in time order: a change dated before the last one known (a review that fell due) goes in its place.
+    let i = held.length;
+    while (i > 0 && (held[i - 1]?.from ?? from) > from) i--;
+    held.splice(i, 0, { from, tierId: t.to });
+    this.#held.set(t.memberId, held);
   }
 
   #within(from: Date | null, occurred: Date[]): boolean {
@@ -96,6 +146,7 @@ export class TierProgress {
     member.state = change.state;
     member.keep = null;
     this.transitions.push(change);
+    this.#record(change);
     return [change];
   }
 

@@ -2,7 +2,7 @@ import type { Transaction } from "kysely";
 import type { DB, Db, TierPolicy } from "../db/schema.ts";
 import { WriteBatch } from "../db/write-batch.ts";
 import type { ServiceDeps } from "../shared/service-deps.ts";
-import { type BatchMember, TierProgress } from "./batch.rules.ts";
+import { type BatchMember, type HeldFrom, TierProgress } from "./batch.rules.ts";
 import { NO_TIER } from "./ladder.rules.ts";
 import { enrol, qualify } from "./qualification.rules.ts";
 import { changeRows } from "./tiers.changes.ts";
@@ -12,6 +12,9 @@ import * as w from "./tiers-writes.sql.ts";
 import { changeTime } from "./transitions.rules.ts";
 import { keepWindowFrom, windowAt } from "./windows.rules.ts";
 
+/** Before any recorded change. */
+const EVER = new Date(-8.64e15);
+
 /**
  * The tiers of a batch's members, settled as of `now`: due reviews applied, members without a
  * tier given the bottom one, and upgrades the metric already allows. One statement for the
@@ -19,7 +22,9 @@ import { keepWindowFrom, windowAt } from "./windows.rules.ts";
  * `stateAt`: read states from the history as of then (a dry run in the past) instead of the
  * (locked) members rows. A member not found (one a dry run would enrol) has no tier yet: the
  * bottom one, metric 0. Null when the programme has no tiers. Writes nothing: addBatchWrites() says
- * what to write.
+ * what to write. `occurred`: when each member's earliest event of the batch occurred; members with
+ * one before their last recorded change (posted late) get their tier history read too, so each
+ * event earns in the tier held when it occurred (TierProgress.factsTierAt).
  */
 export async function openTierBatch(
   db: Db,
@@ -27,6 +32,7 @@ export async function openTierBatch(
   memberIds: string[],
   now: Date,
   stateAt: Date | null,
+  occurred: Map<string, Date> = new Map(),
 ): Promise<TierProgress | null> {
   const ids = [...new Set(memberIds)];
   if (ids.length === 0 || !program.tierPolicy) return null;
@@ -79,7 +85,22 @@ export async function openTierBatch(
     }
     members.set(id, { state, metric, keep, lastChange });
   }
-  return new TierProgress(l.ladder, l.policy, l.timezone, now, members, transitions);
+  const late = ids.filter((id) => {
+    const last = found(id).lastChange;
+    const first = occurred.get(id);
+    return last !== null && first !== undefined && first < last;
+  });
+  const history = await q.tierHistory(db, program.id, late, stateAt);
+  // Each member's tier before the batch: their history if an event came late, else the recorded
+  // tier from its last change on (never after now, as changes made now are dated).
+  const past = new Map(
+    ids.map((id): [string, HeldFrom[]] => {
+      const { state, lastChange } = found(id);
+      const from = lastChange === null ? EVER : lastChange > now ? now : lastChange;
+      return [id, history.get(id) ?? [{ from, tierId: state.tierId }]];
+    }),
+  );
+  return new TierProgress(l.ladder, l.policy, l.timezone, now, members, transitions, past);
 }
 
 /**

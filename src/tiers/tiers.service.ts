@@ -157,8 +157,9 @@ export class TiersService {
     memberIds: string[],
     now: Date,
     stateAt: Date | null,
+    occurred?: Map<string, Date>,
   ): Promise<TierProgress | null> {
-    return openTierBatch(db, program, memberIds, now, stateAt);
+    return openTierBatch(db, program, memberIds, now, stateAt, occurred);
   }
 
   /**

@@ -337,3 +337,28 @@ export async function holders(db: Db, programId: string, tierIds: string[]): Pro
     .execute();
   return new Map(found.flatMap((r) => (r.tier_id ? [[r.tier_id, Number(r.n)] as const] : [])));
 }
+
+/**
+ * Members' recorded tier changes (up to `upTo`, if given), oldest first: the tier each held from
+ * each change on, for events that occurred before their last change (posted late).
+ */
+export async function tierHistory(
+  db: Db,
+  programId: string,
+  memberIds: string[],
+  upTo: Date | null,
+): Promise<Map<string, { from: Date; tierId: string | null }[]>> {
+  const history = new Map<string, { from: Date; tierId: string | null }[]>();
+  if (memberIds.length === 0) return history;
+  const result = await sql<{ member_id: string; to_tier_id: string | null; effective_at: Date | string }>`
+    select c.member_id, c.to_tier_id, c.effective_at from tier_changes c join members m on m.id = c.member_id
+    where m.program_id = ${programId} and c.member_id in (${sql.join(memberIds)})
+      ${upTo ? sql`and c.effective_at <= ${upTo}` : sql``}
+    order by c.member_id, c.effective_at, c.id`.execute(db);
+  for (const row of result.rows) {
+    const list = history.get(row.member_id) ?? [];
+    list.push({ from: new Date(row.effective_at), tierId: row.to_tier_id });
+    history.set(row.member_id, list);
+  }
+  return history;
+}

@@ -111,7 +111,7 @@ export function earnBatch(setup: BatchSetup = {}): EarnBatch {
   return {
     ctx: {
       program: setup.program ?? program(),
-      rules: setup.rules ?? [],
+      rulesAt: () => setup.rules ?? [],
       actor: "test",
       now: NOW,
       dryRun: false,

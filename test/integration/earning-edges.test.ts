@@ -49,12 +49,15 @@ describe.each(engines())("earning edge cases on %s", (engine) => {
   });
 
   it("counts stamps only where the stamp rule survived its limit, in a batch as one by one", async () => {
+    // The rule is in force before the purchases occurred (events are judged as of then).
+    t.clock.set("2026-04-30T00:00:00Z");
     const p = await t.createProgram({ timezone: "UTC" });
     await rule(p, {
       effect: { type: "stamps", cardSize: 2, rewardPoints: 50 },
       limits: { perMember: { period: "day", maxAwards: 2 } },
     });
     const m = await p.createMember({});
+    t.clock.set("2026-05-04T15:00:00Z");
     const day = (d: number, i: number) => ({
       id: `s-${d}-${i}`,
       type: "purchase",

@@ -178,36 +178,41 @@ describe.each(engines())("earning engine on %s", (engine) => {
     t.clock.set("2026-12-20T04:55:00Z");
     expectError(await send(p, purchase(m, 1000, { occurredAt: "2026-12-20T05:00:01Z" })), 400, "validation_error");
 
-    t.clock.set("2026-12-28T12:00:00Z");
-    const cases: [string, number][] = [
-      ["2026-12-20T04:59:59Z", 10],
-      ["2026-12-20T05:00:00Z", 20],
-      ["2026-12-27T04:59:59Z", 20],
-      ["2026-12-27T05:00:00Z", 10],
-    ];
-    for (const [at, expected] of cases) {
-      const r = await earn(p, purchase(m, 1000, { occurredAt: at }));
-      expect({ at, points: r.points.total }).toEqual({ at, points: expected });
-      if (expected === 20) {
-        expect(r.contributions).toContainEqual(
-          expect.objectContaining({ ruleId: double.id, campaignId: campaign.id, campaignVersion: 1, points: 10 }),
-        );
-      }
-    }
-    expect(await balanceOf(p, m)).toEqual({ ...zero, available: 60 });
-    expect((await p.call("GET", `/v1/campaigns/${campaign.id}`)).body).toMatchObject({ running: false, ruleIds: [double.id] });
-
     // paused, its rules stop; active again, they resume, and awards name the campaign's version
     const setStatus = async (status: string) => {
       const res = await p.call("PATCH", `/v1/campaigns/${campaign.id}`, { status });
       expect(res.status).toBe(200);
       return res.body;
     };
+    t.clock.set("2026-12-24T16:00:00Z");
     expect(await setStatus("paused")).toMatchObject({ status: "paused", version: 2 });
-    expect((await earn(p, purchase(m, 1000, { occurredAt: "2026-12-24T17:00:00Z" }))).points.total).toBe(10);
+    expect((await earn(p, purchase(m, 1000))).points.total).toBe(10);
+    t.clock.set("2026-12-24T17:00:00Z");
     expect(await setStatus("active")).toMatchObject({ status: "active", version: 3 });
-    const resumed = await earn(p, purchase(m, 1000, { occurredAt: "2026-12-24T17:00:00Z" }));
+    const resumed = await earn(p, purchase(m, 1000));
     expect(contributionOf(resumed, "Holiday x2")).toMatchObject({ points: 10, campaignVersion: 3 });
+
+    // Posted after the campaign ended, each purchase is judged as of when it occurred: by the
+    // campaign's schedule, and by its version in force then (paused from 16:00 to 17:00 on the 24th).
+    t.clock.set("2026-12-28T12:00:00Z");
+    const cases: [string, number, number | null][] = [
+      ["2026-12-20T04:59:59Z", 10, null],
+      ["2026-12-20T05:00:00Z", 20, 1],
+      ["2026-12-24T16:30:00Z", 10, null],
+      ["2026-12-27T04:59:59Z", 20, 3],
+      ["2026-12-27T05:00:00Z", 10, null],
+    ];
+    for (const [at, expected, version] of cases) {
+      const r = await earn(p, purchase(m, 1000, { occurredAt: at }));
+      expect({ at, points: r.points.total }).toEqual({ at, points: expected });
+      if (version !== null) {
+        expect(r.contributions).toContainEqual(
+          expect.objectContaining({ ruleId: double.id, campaignId: campaign.id, campaignVersion: version, points: 10 }),
+        );
+      }
+    }
+    expect(await balanceOf(p, m)).toEqual({ ...zero, available: 100 });
+    expect((await p.call("GET", `/v1/campaigns/${campaign.id}`)).body).toMatchObject({ running: false, ruleIds: [double.id] });
     const versions = (await p.call("GET", `/v1/campaigns/${campaign.id}/versions`)).body.data;
     expect(versions.map((v: Json) => [v.version, v.definition.status])).toEqual([
       [3, "active"],
@@ -297,6 +302,8 @@ describe.each(engines())("earning engine on %s", (engine) => {
     });
 
     it("20 points per product review, at most once a day (New York time)", async () => {
+      // The rule is in force before the reviews occurred (events are judged as of then).
+      t.clock.set("2026-03-01T12:00:00Z");
       const { p } = await setup(
         {},
         fixed("Review", 20, { trigger: "review", limits: { perMember: { period: "day", maxAwards: 1 } } }),
@@ -483,8 +490,11 @@ describe.each(engines())("earning engine on %s", (engine) => {
 
   describe("9. timing", () => {
     it("a rule's pending period: pending for 14 days, then available", async () => {
+      // The rules are in force before the winter purchase occurred (events are judged as of then).
+      t.clock.set("2026-02-20T12:00:00Z");
       const { p } = await setup({}, { ...PER_DOLLAR, pendingDays: 14 }, fixed("Thank you", 5));
       const m = await p.createMember();
+      t.clock.set(BASE);
 
       const r = await earn(p, purchase(m, 5000));
       expect(r.points).toEqual({ total: 55, available: 5, pending: 50 });
@@ -637,8 +647,10 @@ describe.each(engines())("earning engine on %s", (engine) => {
     });
 
     it("pending_only: a return takes back the purchase's pending points, and only those", async () => {
+      t.clock.set("2026-01-20T12:00:00Z");
       const { p } = await setup({ returnPolicy: "pending_only", pendingDays: 14 }, PER_DOLLAR);
       const m = await p.createMember();
+      t.clock.set(BASE);
       const other = await earn(p, purchase(m, 5000, { occurredAt: "2026-02-01T16:00:00Z" }));
       expect(other.points).toEqual({ total: 50, available: 50, pending: 0 });
       const bought = await earn(p, purchase(m, 10000));
@@ -1049,8 +1061,11 @@ describe.each(engines())("earning engine on %s", (engine) => {
   });
 
   it("19. backtest: a draft campaign replayed over stored purchases, nothing written", async () => {
+    // The rule is in force before the stored purchases occurred (events are judged as of then).
+    t.clock.set("2026-02-20T12:00:00Z");
     const { p } = await setup({}, PER_DOLLAR);
     const [m1, m2, m3] = [await p.createMember(), await p.createMember(), await p.createMember()];
+    t.clock.set(BASE);
     const history: [string, number, string][] = [
       [m3, 4000, "2026-03-01T15:00:00Z"], // before the window
       [m1, 1000, "2026-03-05T15:00:00Z"],

@@ -9816,6 +9816,8 @@ export interface components {
             occurredAt: string;
             points: {
                 available: number;
+                /** @description Points already past their expiry when the event arrived (it occurred long ago and was posted late): credited and expired at once, into breakage */
+                expired?: number;
                 pending: number;
                 /** @description Net points this event gave (negative for a return) */
                 total: number;
