@@ -119,6 +119,8 @@ export async function seedDemo(
   for (const s of DEMO_STAFF) {
     ok(await services.staff.create(c("staff"), programId, CreateStaffSchema.parse({ ...s, password })), `staff ${s.email}`);
   }
+  // A showcase with a year of history needs no onboarding: its overview opens on the figures.
+  await services.setup.putAwayChecklist(programId, "demo");
   const staff = DEMO_STAFF.map((s) => ({ email: s.email, role: s.role }));
   options.onStaff?.({ programId, programName: DEMO_PROGRAM_NAME, staff, password });
   await designDemo(services, programId, c, now);

@@ -159,6 +159,14 @@ export class SetupService {
     });
   }
 
+  /**
+   * Puts the checklist away whatever its steps (internal work, not a route): for a programme made
+   * with its history already in place, such as the demo, which needs no onboarding.
+   */
+  async putAwayChecklist(programId: string, markedBy: string): Promise<void> {
+    await q.insertMark(this.deps.db, programId, "dismissed", markedBy, this.deps.clock.now());
+  }
+
   /** The programme's id and links, on the public URL when one is configured, else the request's origin. */
   links(programId: string, requestOrigin: string) {
     return programLinks(this.deps.publicUrl ?? requestOrigin, programId);

@@ -55,6 +55,9 @@ describe("the demo programme on a fresh embedded database", () => {
     expect(await count("redemptions")).toBe(demo.counts.redemptions);
     expect(demo.counts.redemptions).toBeGreaterThan(100);
     expect(demo.counts.expiries).toBeGreaterThan(0);
+    // A showcase needs no onboarding: its new-programme checklist is put away.
+    const marks = await db.selectFrom("program_checklist_marks").select(["item", "marked_by"]).execute();
+    expect(marks).toEqual([{ item: "dismissed", marked_by: "demo" }]);
 
     // Purchases over the whole year before NOW, in every month of it.
     const purchases = await db
