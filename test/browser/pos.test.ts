@@ -195,8 +195,16 @@ describe.runIf(browserAvailable())("point of sale", () => {
   it("several matches are picked with the arrow keys; no match offers enrolment", async () => {
     const { program } = await setUp("Till Bakery");
     await ok("POST", "/v1/members", { name: "Byron Lovelace", externalId: "CARD-7" }, program.key);
+    for (let i = 1; i <= 12; i++) await ok("POST", "/v1/members", { name: `Regular ${i}` }, program.key);
     const t = await openPos(program);
     const { page } = t;
+
+    // The heading counts every match, not the ten the till lists.
+    await page.keyboard.type("Regular");
+    await page.keyboard.press("Enter");
+    await poll(() => page.locator("#pos-matches").textContent()).toBe("12 members match “Regular”: the first 10 are shown");
+    await page.keyboard.press("Alt+L");
+    await page.keyboard.press("Control+A");
 
     await page.keyboard.type("Lovelace");
     await page.keyboard.press("Enter");

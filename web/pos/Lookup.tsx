@@ -2,13 +2,13 @@ import { type FormEvent, type KeyboardEvent, useEffect, useRef, useState } from 
 import { ApiError } from "../shared/api/http.ts";
 import { ErrorAlert, Field, fieldError } from "../shared/ui.tsx";
 import { enrolMember, type Member } from "./api/members.ts";
-import { lookupMembers, memberLabel, shapeOf } from "./lookup.ts";
+import { type LookupResult, lookupMembers, matchHeading, memberLabel, shapeOf } from "./lookup.ts";
 import { useOnceAction } from "./once.ts";
 
 type LookupState =
   | { kind: "idle" }
   | { kind: "searching" }
-  | { kind: "many"; query: string; members: Member[] }
+  | { kind: "many"; query: string; found: LookupResult }
   | { kind: "none"; query: string }
   | { kind: "error"; error: unknown };
 
@@ -41,12 +41,13 @@ export function Lookup({
     const mine = ++search.current;
     setState({ kind: "searching" });
     try {
-      const members = await lookupMembers(query);
+      const found = await lookupMembers(query);
+      const { members } = found;
       if (mine !== search.current) return;
       if (members.length === 1 && members[0]) {
         setState({ kind: "idle" });
         onOpen(members[0]);
-      } else if (members.length > 1) setState({ kind: "many", query, members });
+      } else if (members.length > 1) setState({ kind: "many", query, found });
       else setState({ kind: "none", query });
     } catch (error) {
       if (mine === search.current) setState({ kind: "error", error });
@@ -104,12 +105,10 @@ export function Lookup({
       {state.kind === "error" && <ErrorAlert error={state.error} />}
       {state.kind === "many" && (
         <div className="panel">
-          <h2 id="pos-matches">
-            {state.members.length} members match “{state.query}”
-          </h2>
+          <h2 id="pos-matches">{matchHeading(state.found, state.query)}</h2>
           <p className="muted">Arrow keys to choose, Enter to open.</p>
           <ul ref={list} className="pos-results" aria-labelledby="pos-matches" onKeyDown={moveInList}>
-            {state.members.map((m) => (
+            {state.found.members.map((m) => (
               <li key={m.id}>
                 <button type="button" className="secondary pos-result-button" onClick={() => pick(m)}>
                   <strong>{memberLabel(m)}</strong>
