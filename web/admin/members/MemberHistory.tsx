@@ -87,7 +87,7 @@ function explanations(event: StoredEvent): string[] {
 }
 
 export function EventHistory({ memberId }: { memberId: string }) {
-  const { program } = useSession();
+  const { program, session } = useSession();
   const { query, cursors, setCursors } = useMemberPage(memberId, "events", memberHistory.events);
   return (
     <>
@@ -108,6 +108,7 @@ export function EventHistory({ memberId }: { memberId: string }) {
                   Points
                 </th>
                 <th scope="col">Why</th>
+                <th scope="col">By</th>
               </tr>
             </thead>
             <tbody>
@@ -128,6 +129,7 @@ export function EventHistory({ memberId }: { memberId: string }) {
                       <div key={x}>{x}</div>
                     ))}
                   </td>
+                  <td>{e.actor ? actorLabel({ actor: e.actor, actorName: e.actorName }, session.staff.id) : "—"}</td>
                 </tr>
               ))}
             </tbody>
