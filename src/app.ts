@@ -117,7 +117,7 @@ export function buildServices(options: AppOptions): Services {
     onEnrolled: (trx, programId, memberId, now): Promise<void> => events.onEnrolled(trx, programId, memberId, now),
     endSignIns,
   });
-  const events = new EventService({ db, clock, ids, uow, campaigns, ledger, tiers, members });
+  const events = new EventService({ db, clock, ids, uow, campaigns, ledger, tiers, members, actorNames: audit.names });
   const tierOf: TierLookup = (d, programId, memberIds, asOf) => tiers.tierAt(d, programId, memberIds, asOf);
   const rewards = new RewardService({ db, clock, ids, uow, programs, ledger, tierOf });
   const redemptions = new RedemptionService({ db, clock, ids, uow, programs, ledger, tierOf });

@@ -26,6 +26,7 @@ export function eventView(row: EventRow) {
     returnedAmount: row.returned_amount,
     clawedBack: row.clawed_back,
     result: row.result,
+    actor: row.actor,
     createdAt: row.created_at,
   };
 }

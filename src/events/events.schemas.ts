@@ -252,6 +252,13 @@ export const StoredEventSchema = z
     returnedAmount: z.int().describe("Purchases: how much of the amount came back in returns"),
     clawedBack: z.int().describe("Purchases: points taken back by returns"),
     result: z.unknown().describe("The answer given when the event was received"),
+    actor: z
+      .string()
+      .nullable()
+      .describe(
+        "Who recorded it: staff:<id> (a till or console session), key:<id> (an API key); null for events recorded before it was kept",
+      ),
+    actorName: z.string().nullable().describe("The staff member's name (or email), or the API key's name, as they are now"),
     createdAt: z.iso.datetime(),
   })
   .openapi("Event");

@@ -6,6 +6,8 @@ import type { MutationContext } from "../idempotency/idempotency.service.ts";
 import type { LedgerService } from "../ledger/ledger.service.ts";
 import type { MemberService } from "../members/members.service.ts";
 import { DomainError, notFound } from "../shared/errors.ts";
+import { must } from "../shared/must.ts";
+import type { ActorNames } from "../shared/principal.ts";
 import type { ServiceDeps } from "../shared/service-deps.ts";
 import type { TiersService } from "../tiers/tiers.service.ts";
 import type { EventAnswer } from "./answers.ts";
@@ -22,6 +24,7 @@ export type { EventAnswer } from "./answers.ts";
 export type { IngestOptions } from "./ingest-events.ts";
 
 export interface EventServiceDeps extends ServiceDeps {
+  actorNames: ActorNames;
   campaigns: CampaignService;
   ledger: LedgerService;
   tiers: Pick<TiersService, "openBatch" | "addBatchWrites">;
@@ -86,8 +89,18 @@ export class EventService {
     return { currency: program.currency, maxPurchaseAmount: program.maxPurchaseAmount, ...usualBasket(amounts) };
   }
 
-  get(programId: string, eventId: string) {
-    return getEvent(this.deps.db, programId, eventId);
+  async get(programId: string, eventId: string) {
+    const [event] = await this.#named(programId, [await getEvent(this.deps.db, programId, eventId)]);
+    return must(event, "the event");
+  }
+
+  /** Events with the name of who recorded each (the cashier, the key), looked up now. */
+  async #named<T extends { actor: string | null }>(programId: string, events: T[]) {
+    const names = await this.deps.actorNames(
+      programId,
+      events.flatMap((e) => (e.actor ? [e.actor] : [])),
+    );
+    return events.map((e) => ({ ...e, actorName: e.actor ? (names.get(e.actor) ?? null) : null }));
   }
 
   async listForMember(
@@ -96,6 +109,7 @@ export class EventService {
     query: { type?: string | undefined; limit: number; cursor?: string | undefined },
   ) {
     await this.deps.ledger.memberExists(programId, memberId);
-    return listEventsOfMember(this.deps.db, programId, memberId, query);
+    const page = await listEventsOfMember(this.deps.db, programId, memberId, query);
+    return { ...page, data: await this.#named(programId, page.data) };
   }
 }

@@ -69,8 +69,17 @@ describe.each(engines())("actors and the staff report on %s", (engine) => {
     expect(ledger.data[0]).toMatchObject({ type: "earn", points: 25, actor: `staff:${ann.id}`, actorName: "Ann Till" });
     const txn = ok(await p.call("GET", `/v1/ledger/transactions/${ledger.data[0].id}`));
     expect(txn.actorName).toBe("Ann Till");
-    // The event took the till's store.
-    expect(ok(await p.call("GET", "/v1/events/till-1")).storeId).toBe("main-st");
+    // The event took the till's store, and names its cashier, in the member's events too.
+    expect(ok(await p.call("GET", "/v1/events/till-1"))).toMatchObject({
+      storeId: "main-st",
+      actor: `staff:${ann.id}`,
+      actorName: "Ann Till",
+    });
+    const events = ok(await p.call("GET", `/v1/members/${member.id}/events`));
+    expect(events.data.map((e: Json) => [e.id, e.actorName])).toEqual([
+      ["till-1", "Ann Till"],
+      [expect.stringMatching(/^signup:/), "System (sign-up bonus)"],
+    ]);
 
     const audit = ok(await p.call("GET", `/v1/audit?actor=staff:${ann.id}`));
     expect(audit.data.map((a: Json) => [a.action, a.actorName])).toEqual([["POST /v1/members", "Ann Till"]]);

@@ -19,7 +19,13 @@ export interface LookupResult {
   capped: boolean;
 }
 
-const find = async (query: { email?: string; phone?: string; externalId?: string; cardNumber?: string; q?: string }): Promise<LookupResult> => {
+const find = async (query: {
+  email?: string;
+  phone?: string;
+  externalId?: string;
+  cardNumber?: string;
+  q?: string;
+}): Promise<LookupResult> => {
   const answer = await findMembers({ ...query, limit: 10 });
   return { members: answer.data, total: answer.total.count, capped: answer.total.capped };
 };

@@ -88,7 +88,7 @@ function explanations(event: StoredEvent): string[] {
 }
 
 export function EventHistory({ memberId }: { memberId: string }) {
-  const { program } = useSession();
+  const { program, session } = useSession();
   const { query, cursors, setCursors } = useMemberPage(memberId, "events", memberHistory.events);
   return (
     <>
@@ -109,6 +109,7 @@ export function EventHistory({ memberId }: { memberId: string }) {
                   Points
                 </th>
                 <th scope="col">Why</th>
+                <th scope="col">By</th>
                 <th scope="col">
                   <span className="visually-hidden">Actions</span>
                 </th>
@@ -132,6 +133,7 @@ export function EventHistory({ memberId }: { memberId: string }) {
                       <div key={x}>{x}</div>
                     ))}
                   </td>
+                  <td>{e.actor ? actorLabel({ actor: e.actor, actorName: e.actorName }, session.staff.id) : "—"}</td>
                   <td>
                     {returnable(e) && <ReturnPurchase event={e} memberId={memberId} currency={e.currency ?? program.currency} />}
                   </td>

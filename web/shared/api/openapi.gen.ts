@@ -9690,6 +9690,10 @@ export interface components {
             };
         };
         Event: {
+            /** @description Who recorded it: staff:<id> (a till or console session), key:<id> (an API key); null for events recorded before it was kept */
+            actor: string | null;
+            /** @description The staff member's name (or email), or the API key's name, as they are now */
+            actorName: string | null;
             amount: number | null;
             attributes: {
                 [key: string]: unknown;
