@@ -3,14 +3,12 @@ import { z } from "@hono/zod-openapi";
 /**
  * `schema` or null, for a named (registered) schema. zod-to-openapi documents `.nullable()` on a
  * named schema as a bare `$ref`, losing the null, and makes the component itself nullable for
- * every other use when the nullable one is met first. A union documents as
- * `anyOf: [{$ref}, {type: "null"}]` and leaves the component as it is; it validates the same.
+ * every other use when the nullable one is met first: the name travels with `.nullable()`. Behind
+ * a lazy it does not, so this is documented `oneOf: [{$ref}, {type: "null"}]` and leaves the
+ * component as it is, and it validates (and words its errors) exactly as `.nullable()` does.
  * test/integration/openapi-document.test.ts finds any `.nullable()` left on a named schema.
  */
-export const orNull = <T extends z.ZodType>(schema: T) =>
-  // The lazy wrapper keeps a named union (ExpiryPolicy) a $ref: zod-to-openapi would flatten it
-  // into this anyOf, member by member.
-  z.union([z.lazy(() => schema), z.null()]);
+export const orNull = <T extends z.ZodType>(schema: T) => z.lazy(() => schema).nullable();
 
 type WithoutDefault<F> = F extends z.ZodDefault<infer I> ? I : F;
 type PatchShape<T extends z.ZodRawShape> = { [K in keyof T]: z.ZodOptional<WithoutDefault<T[K]> & z.ZodType> };

@@ -193,15 +193,24 @@ describe("the OpenAPI document", () => {
     expect([...found]).toEqual([]);
   });
 
-  it("spells the known nullable uses as anyOf [$ref, null]", () => {
-    const field = (component: string, key: string) => doc.components.schemas[component].properties[key];
-    const nullOf = (name: string) => ({ anyOf: [{ $ref: `${REF}${name}` }, { type: "null" }] });
-    expect(field("Rule", "expiry")).toMatchObject(nullOf("ExpiryPolicy"));
-    expect(field("Tier", "pointsExpiry")).toMatchObject(nullOf("ExpiryPolicy"));
-    expect(field("Program", "referralPolicy")).toMatchObject(nullOf("ReferralPolicy"));
-    expect(field("Program", "paymentPolicy")).toMatchObject(nullOf("PaymentPolicy"));
-    expect(field("Rule", "items")).toMatchObject(nullOf("ItemsSelector"));
-    expect(field("TierLadder", "policy")).toMatchObject(nullOf("TierPolicy"));
+  it("spells the known nullable uses as oneOf [$ref, null]", () => {
+    const nullOf = (schema: Schema) => (schema.oneOf ?? schema.anyOf) as Schema[];
+    const choices = [{ $ref: expect.any(String) }, { type: "null" }];
+    const uses: [string, string, string][] = [
+      ["Rule", "expiry", "ExpiryPolicy"],
+      ["Tier", "pointsExpiry", "ExpiryPolicy"],
+      ["Program", "referralPolicy", "ReferralPolicy"],
+      ["Program", "paymentPolicy", "PaymentPolicy"],
+      ["Rule", "items", "ItemsSelector"],
+      ["TierLadder", "policy", "TierPolicy"],
+      ["Reward", "memberLimit", "RewardLimit"],
+      ["Referrals", "referredBy", "Referral"],
+    ];
+    for (const [component, key, named] of uses) {
+      const schema = propertiesOf(doc, doc.components.schemas[component])[key] as Schema;
+      expect(nullOf(schema), `${component}.${key}`).toEqual(choices);
+      expect(nullOf(schema)[0]?.$ref, `${component}.${key}`).toBe(`${REF}${named}`);
+    }
   });
 
   it("leaves a request's defaulted fields optional, and requires them in answers", () => {
@@ -232,7 +241,7 @@ describe("the OpenAPI document", () => {
     const fixed = (name: string) => doc.components.schemas[name].oneOf[1];
     expect(fixed("ExpiryPolicy").required).toContain("roundTo");
     expect(fixed("ExpiryPolicyInput").required).not.toContain("roundTo");
-    expect(doc.components.schemas.CreateProgram.properties.referralPolicy.anyOf[0]).toEqual({
+    expect(doc.components.schemas.CreateProgram.properties.referralPolicy.oneOf[0]).toEqual({
       $ref: `${REF}ReferralPolicyInput`,
     });
     expect(doc.components.schemas.CreateProgram.required).not.toContain("pendingDays");
