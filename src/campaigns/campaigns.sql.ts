@@ -240,7 +240,8 @@ export async function refundBudget(trx: Transaction<DB>, campaignId: string, hom
 }
 
 /**
- * The rules as they stood at `at`: each rule's latest version saved by then, with its campaign's
+ * The rules as they stood at `at`: each rule's latest version in force by then (saved by then, or its
+ * first version put in force earlier: in_force_from), with its campaign's
  * latest version saved by then (status, schedule, audience, holdout, budget as they were).
  */
 export async function rulesAsOf(db: Db, programId: string, at: Date) {

@@ -39,7 +39,9 @@ export function versionsAsOf(history: VersionHistory, at: Date) {
  */
 export function ruleTimeline(live: LiveRule[], history: VersionHistory): RulesAt {
   // When each version came into force (a rule's first version may be earlier than it was saved).
-  const saves = [...new Set([...history.rules, ...history.campaigns].map((v) => inForceSince(v).getTime()))].sort((a, b) => a - b);
+  const saves = [...new Set([...history.rules, ...history.campaigns].map((v) => inForceSince(v).getTime()))].sort(
+    (a, b) => a - b,
+  );
   const last = saves.at(-1);
   const byStretch = new Map<number, LiveRule[]>();
   return (at) => {

@@ -55,7 +55,10 @@ describe.each(engines())("a rule in force from before it was made on %s", (engin
     expect(dryAsOfApril.points.total).toBe(100);
 
     // Before it was put in force: nothing.
-    const february = ok(await p.call("POST", "/v1/events", purchase(member, 10_000, { occurredAt: "2026-02-10T15:00:00Z" })), 201);
+    const february = ok(
+      await p.call("POST", "/v1/events", purchase(member, 10_000, { occurredAt: "2026-02-10T15:00:00Z" })),
+      201,
+    );
     expect(february.points.total).toBe(0);
   });
 
@@ -64,7 +67,9 @@ describe.each(engines())("a rule in force from before it was made on %s", (engin
     const rule = ok(await p.call("POST", "/v1/rules", { ...POINT_A_DOLLAR, inForceFrom: "2026-03-01T00:00:00Z" }), 201);
     t.clock.set("2026-06-02T12:00:00Z");
     const v2 = ok(
-      await p.call("PATCH", `/v1/rules/${rule.id}`, { effect: { type: "points_per_amount", points: 3, per: 100, rounding: "floor" } }),
+      await p.call("PATCH", `/v1/rules/${rule.id}`, {
+        effect: { type: "points_per_amount", points: 3, per: 100, rounding: "floor" },
+      }),
     );
     expect({ version: v2.version, inForceFrom: v2.inForceFrom }).toEqual({ version: 2, inForceFrom: "2026-03-01T00:00:00.000Z" });
     const april = ok(await p.call("POST", "/v1/events", purchase(member, 10_000, { occurredAt: "2026-04-10T15:00:00Z" })), 201);
