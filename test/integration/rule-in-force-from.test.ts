@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { purchase } from "../helpers/events.ts";
-import { engines, type HttpResult, type Json, startTestApp, type TestApp, type TestProgram } from "../helpers/test-app.ts";
+import { engines, type HttpResult, startTestApp, type TestApp, type TestProgram } from "../helpers/test-app.ts";
 
 /**
  * A rule put in force from an earlier time (POST /v1/rules inForceFrom): a business that makes its
