@@ -13,18 +13,27 @@ export interface PurchaseEvent {
   currency: "USD";
 }
 
+/**
+ * From when the rules are in force: the CDNOW replay posts purchases from 1997-01-01 (noon UTC) on,
+ * and an event is judged by the rules in force when it occurred, so rules made today earn on that
+ * history only if put in force from before it (POST /v1/rules inForceFrom).
+ */
+export const RULES_IN_FORCE_FROM = "1997-01-01T00:00:00Z";
+
 /** The programme's earn rules: a point per whole dollar, and a 10-point bonus from $50. */
 export const RULES = [
   {
     name: "1 point per dollar",
     trigger: "purchase",
     effect: { type: "points_per_amount", points: 1, per: 100, rounding: "floor" },
+    inForceFrom: RULES_IN_FORCE_FROM,
   },
   {
     name: "10 bonus points from $50",
     trigger: "purchase",
     conditions: [{ type: "min_amount", amount: 5000 }],
     effect: { type: "fixed_points", points: 10 },
+    inForceFrom: RULES_IN_FORCE_FROM,
   },
 ];
 

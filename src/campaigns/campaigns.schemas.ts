@@ -22,6 +22,11 @@ const campaignStatus = z.enum(["draft", "active", "paused", "ended"]);
 export const CreateRuleSchema = RuleDefinitionSchema.extend({
   campaignId: z.string().min(1).max(100).optional().describe("The campaign the rule belongs to; none for a standing rule"),
   status: ruleStatus.default("active"),
+  inForceFrom: DateTimeSchema.optional().describe(
+    "Events that occurred from then on are judged by this version; for posting history recorded before the rule was made " +
+      "(an import, an offline till syncing). Not in the future; a standing rule only (a campaign's rules are in force " +
+      "while its campaign is). Set on creation only: a later version is in force from when it is saved. Default: now",
+  ),
 }).openapi("CreateRule");
 
 export const UpdateRuleSchema = patchOf({ ...RuleDefinitionSchema.shape, status: ruleStatus })
@@ -46,6 +51,10 @@ export const RuleSchema = z
     pendingDays: z.int().nullable(),
     expiry: orNull(ExpiryPolicySchema),
     fundedBy: z.enum(["program", "partner"]),
+    inForceFrom: z.iso
+      .datetime()
+      .nullable()
+      .describe("When its first version was put in force, if earlier than it was created (inForceFrom on creation); else null"),
     createdAt: z.iso.datetime(),
     updatedAt: z.iso.datetime(),
   })

@@ -24,7 +24,7 @@ import type { CreateCampaignInput, CreateRuleInput, UpdateCampaignInput, UpdateR
 import * as q from "./campaigns.sql.ts";
 import { campaignView, ruleView, viewedBudgetKey } from "./campaigns.views.ts";
 import { type Recurrence, recurrenceProblem } from "./recurrence.rules.ts";
-import { type RulesAt, ruleTimeline } from "./rule-timeline.rules.ts";
+import { inForceFromProblem, type RulesAt, ruleTimeline } from "./rule-timeline.rules.ts";
 
 const TRANSITIONS: Record<CampaignRow["status"], CampaignRow["status"][]> = {
   draft: ["draft", "active", "ended"],
@@ -101,12 +101,15 @@ export class CampaignService {
 
   createRule(ctx: MutationContext, programId: string, input: CreateRuleInput) {
     return this.deps.uow.run(ctx, 201, async (trx) => {
-      const { campaignId, status, ...definition } = input;
+      const { campaignId, status, inForceFrom, ...definition } = input;
+      const now = this.deps.clock.now();
+      const inForceFromAt = inForceFrom === undefined ? null : new Date(inForceFrom);
+      const problem = inForceFromAt && inForceFromProblem(inForceFromAt, now, campaignId !== undefined);
+      if (problem) throw new DomainError("validation_error", problem, { field: "inForceFrom" });
       if (campaignId !== undefined && !(await q.findCampaign(trx, programId, campaignId))) {
         throw new DomainError("validation_error", `Campaign ${campaignId} was not found`, { field: "campaignId" });
       }
       await this.#checkDefinition(trx, programId, definition);
-      const now = this.deps.clock.now();
       const row = await q.insertRule(trx, {
         id: this.deps.ids("rule"),
         program_id: programId,
@@ -115,6 +118,7 @@ export class CampaignService {
         status,
         version: 1,
         definition: JSON.stringify(definition),
+        in_force_from: inForceFromAt,
         created_at: now,
         updated_at: now,
       });
@@ -200,6 +204,8 @@ export class CampaignService {
       status: row.status,
       definition: JSON.stringify(row.definition),
       actor,
+      // Only the first version may be put in force before it was saved; a later one is in force from its save.
+      in_force_from: row.version === 1 ? row.in_force_from : null,
       created_at: row.updated_at,
     });
   }

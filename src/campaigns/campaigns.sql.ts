@@ -240,7 +240,8 @@ export async function refundBudget(trx: Transaction<DB>, campaignId: string, hom
 }
 
 /**
- * The rules as they stood at `at`: each rule's latest version saved by then, with its campaign's
+ * The rules as they stood at `at`: each rule's latest version in force by then (saved by then, or its
+ * first version put in force earlier: in_force_from), with its campaign's
  * latest version saved by then (status, schedule, audience, holdout, budget as they were).
  */
 export async function rulesAsOf(db: Db, programId: string, at: Date) {
@@ -253,7 +254,7 @@ export async function rulesAsOf(db: Db, programId: string, at: Date) {
     definition: unknown;
   }>`select distinct on (v.rule_id) v.rule_id as id, r.campaign_id, v.version, v.name, v.status, v.definition
     from rule_versions v join rules r on r.id = v.rule_id
-    where r.program_id = ${programId} and v.created_at <= ${at}
+    where r.program_id = ${programId} and coalesce(v.in_force_from, v.created_at) <= ${at}
     order by v.rule_id, v.version desc`.execute(db);
   const campaigns = await sql<{ campaign_id: string; version: number; definition: Record<string, unknown> }>`
     select distinct on (v.campaign_id) v.campaign_id, v.version, v.definition
@@ -276,8 +277,9 @@ export async function versionHistory(db: Db, programId: string) {
     name: string;
     status: RuleRow["status"];
     definition: unknown;
+    in_force_from: Date | string | null;
     created_at: Date | string;
-  }>`select v.rule_id as id, r.campaign_id, v.version, v.name, v.status, v.definition, v.created_at
+  }>`select v.rule_id as id, r.campaign_id, v.version, v.name, v.status, v.definition, v.in_force_from, v.created_at
     from rule_versions v join rules r on r.id = v.rule_id
     where r.program_id = ${programId}
     order by v.rule_id, v.version`.execute(db);
@@ -291,7 +293,11 @@ export async function versionHistory(db: Db, programId: string) {
     where c.program_id = ${programId}
     order by v.campaign_id, v.version`.execute(db);
   return {
-    rules: rules.rows.map((r) => ({ ...r, created_at: new Date(r.created_at) })),
+    rules: rules.rows.map((r) => ({
+      ...r,
+      in_force_from: r.in_force_from === null ? null : new Date(r.in_force_from),
+      created_at: new Date(r.created_at),
+    })),
     campaigns: campaigns.rows.map((c) => ({ ...c, created_at: new Date(c.created_at) })),
   };
 }

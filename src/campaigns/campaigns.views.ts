@@ -28,6 +28,7 @@ export function ruleView(row: RuleRow) {
     pendingDays: d.pendingDays ?? null,
     expiry: d.expiry ?? null,
     fundedBy: d.fundedBy,
+    inForceFrom: row.in_force_from,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };

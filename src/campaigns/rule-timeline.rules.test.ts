@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { LiveRule } from "../earning/earning.types.ts";
-import { ruleTimeline, type VersionHistory, versionsAsOf } from "./rule-timeline.rules.ts";
+import { inForceFromProblem, ruleTimeline, type VersionHistory, versionsAsOf } from "./rule-timeline.rules.ts";
 
 const d = (iso: string) => new Date(iso);
 const effect = (points: number) => ({ type: "fixed_points", points });
@@ -9,7 +9,7 @@ const ruleVersion = (
   version: number,
   at: string,
   points: number,
-  over: { status?: "active" | "inactive"; campaign?: string } = {},
+  over: { status?: "active" | "inactive"; campaign?: string; inForceFrom?: string } = {},
 ) => ({
   id,
   campaign_id: over.campaign ?? null,
@@ -17,6 +17,7 @@ const ruleVersion = (
   name: `${id} v${version}`,
   status: over.status ?? ("active" as const),
   definition: { trigger: "purchase", effect: effect(points) },
+  in_force_from: over.inForceFrom === undefined ? null : d(over.inForceFrom),
   created_at: d(at),
 });
 const campaignVersion = (id: string, version: number, at: string, status: string) => ({
@@ -72,5 +73,50 @@ describe("the rules in force at a time", () => {
     const v = versionsAsOf(history, d("2026-02-20T00:00:00Z"));
     expect(v.rules.map((r) => `${r.id}@${r.version}`)).toEqual(["rul_a@1", "rul_b@1", "rul_c@1"]);
     expect(v.campaigns.map((c) => `${c.campaign_id}@${c.version}`)).toEqual(["cmp_x@2"]);
+  });
+});
+
+describe("a rule put in force before it was saved (inForceFrom)", () => {
+  // Made in June to judge history: in force from January 1997; its second version (July) from its save.
+  const backdated: VersionHistory = {
+    rules: [
+      ruleVersion("rul_h", 1, "2026-06-01T00:00:00Z", 10, { inForceFrom: "1997-01-01T00:00:00Z" }),
+      ruleVersion("rul_h", 2, "2026-07-01T00:00:00Z", 20),
+      ruleVersion("rul_n", 1, "2026-06-01T00:00:00Z", 1),
+    ],
+    campaigns: [],
+  };
+  const LIVE_NOW: LiveRule[] = [];
+
+  it.each([
+    ["before it was put in force: none", "1996-12-31T23:59:59Z", []],
+    ["from when it was put in force", "1997-01-01T00:00:00Z", ["rul_h v1"]],
+    ["all the years before it was saved", "2026-05-31T00:00:00Z", ["rul_h v1"]],
+    ["a rule without inForceFrom joins when saved", "2026-06-01T00:00:00Z", ["rul_h v1", "rul_n v1"]],
+  ])("%s", (_name, at, expected) => {
+    expect(describeRules(ruleTimeline(LIVE_NOW, backdated)(d(at)))).toEqual(expected);
+    expect(describeRules(ruleTimeline(LIVE_NOW, backdated)(d(at)))).toEqual(
+      versionsAsOf(backdated, d(at)).rules.map((r) => r.name),
+    );
+  });
+
+  it("its later version is in force from when it was saved, then the live rules", () => {
+    const at = ruleTimeline(LIVE_NOW, backdated);
+    expect(at(d("2026-07-01T00:00:00Z"))).toBe(LIVE_NOW);
+    expect(versionsAsOf(backdated, d("2026-06-30T00:00:00Z")).rules.map((r) => `${r.id}@${r.version}`)).toEqual([
+      "rul_h@1",
+      "rul_n@1",
+    ]);
+  });
+
+  it.each([
+    ["in the past", "1997-01-01T00:00:00Z", false, null],
+    ["now", "2026-06-01T00:00:00Z", false, null],
+    ["in the future", "2026-06-01T00:00:01Z", false, "cannot be in the future"],
+    ["on a campaign's rule", "1997-01-01T00:00:00Z", true, "for a standing rule"],
+  ])("inForceFrom %s", (_name, from, inCampaign, problem) => {
+    const answer = inForceFromProblem(d(from), d("2026-06-01T00:00:00Z"), inCampaign);
+    if (problem === null) expect(answer).toBeNull();
+    else expect(answer).toContain(problem);
   });
 });

@@ -255,6 +255,8 @@ export interface RulesTable {
   status: RuleStatus;
   version: number;
   definition: Json<unknown>;
+  /** When its first version was put in force, if earlier than it was saved (rule_versions.in_force_from). */
+  in_force_from: Generated<Date | null>;
   created_at: Timestamp;
   updated_at: Timestamp;
 }
@@ -266,6 +268,8 @@ export interface RuleVersionsTable {
   status: RuleStatus;
   definition: Json<unknown>;
   actor: string;
+  /** Events that occurred from then on are judged by this version (first versions only); null: from created_at. */
+  in_force_from: Generated<Date | null>;
   created_at: Timestamp;
 }
 

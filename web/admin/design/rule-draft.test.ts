@@ -19,6 +19,7 @@ const saved = (fields: Partial<Rule>): Rule => ({
   pendingDays: null,
   expiry: null,
   fundedBy: "program",
+  inForceFrom: null,
   createdAt: "2026-01-01T00:00:00Z",
   updatedAt: "2026-01-01T00:00:00Z",
   ...fields,

@@ -9551,6 +9551,12 @@ export interface components {
              * @enum {string}
              */
             fundedBy: "program" | "partner";
+            /**
+             * Format: date-time
+             * @description Events that occurred from then on are judged by this version; for posting history recorded before the rule was made (an import, an offline till syncing). Not in the future; a standing rule only (a campaign's rules are in force while its campaign is). Set on creation only: a later version is in force from when it is saved. Default: now
+             * @example 2026-11-23T09:30:00Z
+             */
+            inForceFrom?: string;
             items?: components["schemas"]["ItemsSelector"] & unknown;
             limits?: components["schemas"]["Limits"];
             name: string;
@@ -10762,6 +10768,11 @@ export interface components {
             fundedBy: "program" | "partner";
             /** @example rul_01jx5y3k1m9t0v6h2c4d8e7f9a */
             id: string;
+            /**
+             * Format: date-time
+             * @description When its first version was put in force, if earlier than it was created (inForceFrom on creation); else null
+             */
+            inForceFrom: string | null;
             items: components["schemas"]["ItemsSelector"] | null;
             limits: components["schemas"]["Limits"];
             name: string;
