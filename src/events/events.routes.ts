@@ -15,6 +15,7 @@ import {
   unprocessableError,
 } from "../http/openapi.ts";
 import { MemberParams } from "../members/members.routes.ts";
+import { inJsonbOrder } from "../shared/jsonb-order.ts";
 import { actorOf } from "../shared/principal.ts";
 import {
   BatchInputSchema,
@@ -98,7 +99,8 @@ export function eventRoutes(services: EventRoutesDeps) {
       );
       if (!answer) throw new Error("no answer");
       if (answer.replayed) c.header("Idempotent-Replayed", "true");
-      return c.json(answer.body as object, answer.status as 201);
+      // In jsonb key order: a replay of the event (read back from its jsonb) is then the same text.
+      return c.json(inJsonbOrder(answer.body) as object, answer.status as 201);
     },
   );
 
@@ -126,7 +128,8 @@ export function eventRoutes(services: EventRoutesDeps) {
         if (!ok) summary.failed += 1;
         else if (a.replayed) summary.replayed += 1;
         else summary.accepted += 1;
-        return { index, eventId: a.eventId, status: a.status, replayed: a.replayed, ...(ok ? { result: a.body } : a.body) };
+        const body = inJsonbOrder(a.body) as typeof a.body;
+        return { index, eventId: a.eventId, status: a.status, replayed: a.replayed, ...(ok ? { result: body } : body) };
       });
       return c.json({ results, summary }, 200);
     },

@@ -191,7 +191,8 @@ describe.runIf(browserAvailable())("console: members and vouchers", () => {
     await page.getByRole("button", { name: "Credit points" }).click();
     await poll(() => page.getByTestId("available").textContent()).toBe("190 pts");
     await poll(() => history.textContent()).toContain("Goodwill for a spilt latte");
-    expect(await history.locator("tbody tr").first().textContent()).toContain("You");
+    // Who did it, by name: the owner sees themself as "(you)".
+    expect(await history.locator("tbody tr").first().textContent()).toContain("Olivia Owner (you)");
     expect(await page.getByRole("status").first().textContent()).toContain("Credited 50 pts");
     // A debit beyond the balance is refused with the API's words.
     await page.getByLabel("Debit (take away)").check();

@@ -130,7 +130,7 @@ describe.runIf(browserAvailable())("the owner's console pages", () => {
     await checkPage(t, "console-api-keys");
 
     // Staff: a new cashier.
-    await nav.getByRole("link", { name: "Staff" }).click();
+    await nav.getByRole("link", { name: "Staff", exact: true }).click();
     await expect.poll(() => heading(page).textContent()).toBe("Staff");
     await page.getByLabel("Email").fill(cashierEmail);
     await page.getByLabel("Name", { exact: true }).fill("Nia New");
@@ -200,7 +200,7 @@ describe.runIf(browserAvailable())("the owner's console pages", () => {
     await signIn(page, program.manager, program.id);
     const nav = page.getByRole("navigation", { name: "Console" });
     await expect.poll(() => nav.textContent()).toContain("Audit log");
-    expect(await nav.getByRole("link", { name: "Staff" }).count()).toBe(0);
+    expect(await nav.getByRole("link", { name: "Staff", exact: true }).count()).toBe(0);
     for (const path of ["/admin/staff", "/admin/settings"]) {
       await page.goto(path);
       await expect.poll(() => heading(page).textContent()).toBe("No access");

@@ -87,7 +87,10 @@ describe.runIf(browserAvailable())("main flow: console, point of sale, portal", 
     // The rewards list is re-read after the balance: the screenshot waits for it.
     await expect.poll(() => till.page.getByRole("button", { name: "Redeem Free latte" }).count()).toBe(1);
     await checkPage(till, "flow-3-till-purchase");
+    // Alt+R, Enter asks to confirm (points spent are spent), Enter again redeems.
     await till.page.keyboard.press("Alt+KeyR");
+    await till.page.keyboard.press("Enter");
+    await expect.poll(() => till.page.evaluate(() => document.activeElement?.textContent ?? "")).toContain("Yes, redeem");
     await till.page.keyboard.press("Enter");
     const code = till.page.locator(".pos-voucher-result .pos-code");
     await expect.poll(() => code.count()).toBe(1);
