@@ -14,8 +14,12 @@ const doc = (body: unknown, answer: unknown, schemas: Record<string, unknown>): 
     components: { schemas },
   }) as OpenApiDocument;
 
-// biome-ignore lint/suspicious/noExplicitAny: reading the test's own small document back
-const operation = (d: OpenApiDocument): any => d.paths?.["/x"]?.post;
+/** The shape of the test's own small operation, read back. */
+interface Operation {
+  requestBody: { content: { "application/json": { schema: unknown } } };
+  responses: { 200: { content: { "application/json": { schema: unknown } } } };
+}
+const operation = (d: OpenApiDocument) => d.paths?.["/x"]?.post as unknown as Operation;
 const bodyOf = (d: OpenApiDocument) => operation(d).requestBody.content["application/json"].schema;
 const answerOf = (d: OpenApiDocument) => operation(d).responses[200].content["application/json"].schema;
 

@@ -4,6 +4,7 @@ import { useSearchParams } from "react-router";
 import { Bar, BarChart, CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import { ErrorAlert, Field, fieldError, formatNumber, formatPoints, Stat } from "../../shared/ui.tsx";
 import { getOverview, type Overview as Report, reportKeys } from "../api/reports.ts";
+import { DateRangeFields } from "../DateRangeFields.tsx";
 import { shift, today } from "../report-dates.ts";
 import { useSession } from "../session.tsx";
 import { Checklist } from "../setup/Checklist.tsx";
@@ -78,22 +79,7 @@ export default function Overview() {
       <Checklist />
       <section className="panel" aria-label="Date range">
         <div className="row">
-          <Field
-            label="From"
-            type="date"
-            value={from}
-            max={to}
-            onChange={(e) => setRange({ from: e.target.value })}
-            error={fieldError(overview.error, "from")}
-          />
-          <Field
-            label="To"
-            type="date"
-            value={to}
-            min={from}
-            onChange={(e) => setRange({ to: e.target.value })}
-            error={fieldError(overview.error, "to")}
-          />
+          <DateRangeFields from={from} to={to} error={overview.error} onChange={setRange} />
           <fieldset className="row" style={{ border: 0, padding: 0, margin: 0 }}>
             <legend className="visually-hidden">Preset ranges</legend>
             {PRESETS.map((p) => (

@@ -4,6 +4,7 @@ import { useSearchParams } from "react-router";
 import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import { ErrorAlert, Field, fieldError, formatNumber } from "../../shared/ui.tsx";
 import { getStaffReport, type StaffReport as Report, reportKeys } from "../api/reports.ts";
+import { DateRangeFields } from "../DateRangeFields.tsx";
 import { formatMinor, TableWrap } from "../members/common.tsx";
 import { shift, today } from "../report-dates.ts";
 import { useSession } from "../session.tsx";
@@ -127,22 +128,7 @@ export default function StaffReport() {
       <h1>Staff report</h1>
       <section className="panel" aria-label="Date range">
         <div className="row">
-          <Field
-            label="From"
-            type="date"
-            value={from}
-            max={to}
-            onChange={(e) => setRange({ from: e.target.value })}
-            error={fieldError(report.error, "from")}
-          />
-          <Field
-            label="To"
-            type="date"
-            value={to}
-            min={from}
-            onChange={(e) => setRange({ to: e.target.value })}
-            error={fieldError(report.error, "to")}
-          />
+          <DateRangeFields from={from} to={to} error={report.error} onChange={setRange} />
           <button type="button" className="secondary" disabled={!data} onClick={() => data && download(data)}>
             Download CSV
           </button>
