@@ -22,7 +22,8 @@ describe.each(engines())("dates, days and URLs outside their ranges on %s", (eng
   let campaign: string;
   let reward: Json;
   beforeAll(async () => {
-    t = await startTestApp(engine, NOW);
+    // Its own database: whole-table counts (nothing written on a refusal) must not see other files' writes.
+    t = await startTestApp(engine, NOW, { ownDatabase: true });
     p = await t.createProgram();
     member = await p.createMember();
     const c = await p.call("POST", "/v1/campaigns", { name: "Spring", status: "draft" });
