@@ -1,5 +1,6 @@
 import { parseArgs } from "node:util";
 import { serve } from "@hono/node-server";
+import pino from "pino";
 import { createApp } from "../app.ts";
 import { type Config, loadConfig } from "../config.ts";
 import { openDatabase } from "../db/database.ts";
@@ -87,7 +88,7 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     case "verify": {
-      const app = await createApp({ ...config, databasePoolSize: 2 });
+      const app = await toolApp(config);
       try {
         const report = await app.services.verify();
         if (values.json) console.log(JSON.stringify(report, null, 2));
@@ -111,7 +112,7 @@ async function main(argv: string[]): Promise<number> {
       if (sub !== "run") throw new Error("Usage: stampbook jobs run [--as-of <ISO time>]");
       const asOf = values["as-of"] ? new Date(values["as-of"]) : new Date();
       if (Number.isNaN(asOf.getTime())) throw new Error(`--as-of: "${values["as-of"]}" is not an ISO 8601 time`);
-      const app = await createApp({ ...config, databasePoolSize: 2 });
+      const app = await toolApp(config);
       try {
         console.log(JSON.stringify(await app.services.jobs.run(asOf)));
         return 0;
@@ -161,7 +162,7 @@ async function createStaff(config: Config, values: Record<string, string | boole
     for (const issue of input.error.issues) console.error(`${issue.path.join(".")}: ${issue.message}`);
     return 2;
   }
-  const app = await createApp({ ...config, databasePoolSize: 2 });
+  const app = await toolApp(config);
   try {
     await app.services.programs.get(programId);
     const result = await app.services.staff.create(
@@ -311,3 +312,11 @@ main(process.argv.slice(2)).then(
     process.exit(1);
   },
 );
+
+/**
+ * The app for a one-off command (verify, jobs, staff): its answer is stdout (`verify --json` is
+ * read by programs), so its log, warnings included, goes to stderr.
+ */
+function toolApp(config: Config) {
+  return createApp({ ...config, databasePoolSize: 2 }, { log: pino({ level: config.logLevel }, pino.destination(2)) });
+}
