@@ -203,6 +203,7 @@ describe.runIf(browserAvailable())("point of sale", () => {
     await page.keyboard.type("Regular");
     await page.keyboard.press("Enter");
     await poll(() => page.locator("#pos-matches").textContent()).toBe("12 members match “Regular”: the first 10 are shown");
+    await poll(() => focused(page)).toContain("Regular");
     await page.keyboard.press("Alt+L");
     await page.keyboard.press("Control+A");
 

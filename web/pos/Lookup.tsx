@@ -1,4 +1,4 @@
-import { type FormEvent, type KeyboardEvent, useEffect, useRef, useState } from "react";
+import { type FormEvent, type KeyboardEvent, useEffect, useLayoutEffect, useRef, useState } from "react";
 import { ApiError } from "../shared/api/http.ts";
 import { ErrorAlert, Field, fieldError } from "../shared/ui.tsx";
 import { enrolMember, type Member } from "./api/members.ts";
@@ -28,6 +28,7 @@ export function Lookup({
   const [state, setState] = useState<LookupState>({ kind: "idle" });
   const search = useRef(0);
   const list = useRef<HTMLUListElement>(null);
+  const form = useRef<HTMLFormElement>(null);
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
@@ -54,9 +55,15 @@ export function Lookup({
     }
   };
 
-  // Several matches: the first is focused, arrows move, Enter opens.
-  useEffect(() => {
-    if (state.kind === "many") list.current?.querySelector("button")?.focus();
+  // Several matches: the first is focused, arrows move, Enter opens. Focus moves in the same
+  // commit that shows the list (a layout effect), and only from the lookup form: a cashier who
+  // has already moved on (Alt+L, another field) keeps their place, so keys typed there never
+  // land on a match.
+  useLayoutEffect(() => {
+    if (state.kind !== "many") return;
+    const active = document.activeElement;
+    if (active && active !== document.body && !form.current?.contains(active)) return;
+    list.current?.querySelector("button")?.focus();
   }, [state]);
 
   const moveInList = (e: KeyboardEvent<HTMLUListElement>) => {
@@ -80,7 +87,7 @@ export function Lookup({
 
   return (
     <section className="pos-lookup" aria-label="Find a member">
-      <form onSubmit={submit} className="row">
+      <form ref={form} onSubmit={submit} className="row">
         <Field
           label="Phone, card or email"
           value={text}
