@@ -6,6 +6,7 @@ import type { ApiKeyScope } from "../db/schema.ts";
 import type { MutationContext, MutationResult } from "../idempotency/idempotency.service.ts";
 import { fingerprint, replayedText } from "../idempotency/idempotency.service.ts";
 import { withSecretsDigested } from "../idempotency/secrets.rules.ts";
+import { type CsvTable, toCsv } from "../shared/csv.ts";
 import { actorOf } from "../shared/principal.ts";
 import { programOf, requireOwner, requireScope } from "./auth.ts";
 import type { AppEnv } from "./env.ts";
@@ -232,22 +233,86 @@ export function mutationRoute<S extends RouteSpec & { body: ZodType }>(
 /** A programme-scoped read: bearer auth, scope guard, validated path and query, JSON answer. */
 export function readRoute<S extends RouteSpec & { query?: ZodObject }>(
   router: Router,
-  spec: S & { response: ZodType; responseDescription: string },
+  spec: S & {
+    response: ZodType;
+    responseDescription: string;
+    /**
+     * The answer's tables a spreadsheet can take: `?format=csv&table=<name>` answers that table as
+     * a CSV file (the first one named when `table` is left out). Money columns are written in the
+     * currency of the answer's `currency` field.
+     */
+    csv?: Record<string, CsvTable<never, unknown>>;
+  },
   run: (request: { params: Out<S["params"]>; query: Out<S["query"]>; programId: string }) => Promise<unknown>,
 ) {
+  const tables = spec.csv ? Object.keys(spec.csv) : [];
+  const [firstTable, ...otherTables] = tables;
+  const query =
+    firstTable === undefined
+      ? spec.query
+      : (spec.query ?? z.object({})).extend({
+          format: z
+            .enum(["json", "csv"])
+            .optional()
+            .openapi({ description: "json (default) or csv: one of the answer's tables as a CSV file (see `table`)" }),
+          table: z
+            .enum([firstTable, ...otherTables])
+            .optional()
+            .openapi({ description: `With format=csv, the table to download; default ${firstTable}` }),
+        });
+  const csvNote = firstTable === undefined ? "" : ` With \`?format=csv\`, one table as CSV (\`table\`: ${tables.join(", ")}).`;
   route(
     router,
     createRoute({
       method: "get",
-      ...routeHead(spec),
-      request: { ...(spec.params && { params: spec.params }), ...(spec.query && { query: spec.query }) },
-      responses: { 200: json(spec.response, spec.responseDescription), ...commonErrors },
+      ...routeHead({ ...spec, ...(spec.description && { description: spec.description + csvNote }) }),
+      request: { ...(spec.params && { params: spec.params }), ...(query && { query }) },
+      responses: {
+        200:
+          firstTable === undefined
+            ? json(spec.response, spec.responseDescription)
+            : {
+                content: {
+                  "application/json": { schema: spec.response },
+                  "text/csv": { schema: z.string().openapi({ description: "One table, header line first" }) },
+                },
+                description: spec.responseDescription,
+              },
+        ...commonErrors,
+      },
     }),
     async (c) => {
       const valid = c.req.valid.bind(c.req) as (target: string) => unknown;
       const params = (spec.params ? valid("param") : undefined) as Out<S["params"]>;
-      const query = (spec.query ? valid("query") : undefined) as Out<S["query"]>;
-      return c.json((await run({ params, query, programId: programOf(c) })) as object);
+      const all = (query ? valid("query") : undefined) as
+        | (Record<string, unknown> & { format?: string; table?: string })
+        | undefined;
+      const { format, table, ...rest } = all ?? {};
+      const answer = await run({
+        params,
+        query: (all && firstTable !== undefined ? rest : all) as Out<S["query"]>,
+        programId: programOf(c),
+      });
+      if (format !== "csv" || !spec.csv) return c.json(answer as object);
+      const name = table ?? (firstTable as string);
+      const tableSpec = spec.csv[name] as CsvTable<unknown, unknown>;
+      const fields = answer as { currency?: unknown; from?: unknown; to?: unknown; asOf?: unknown };
+      const currency = typeof fields.currency === "string" ? fields.currency : undefined;
+      const dates = [fields.from, fields.to, fields.asOf]
+        .filter((d): d is string => typeof d === "string")
+        .map((d) => d.slice(0, 10));
+      const file = [
+        spec.path
+          .split("/")
+          .filter((p) => p && !p.startsWith("{"))
+          .pop(),
+        name,
+        ...dates,
+      ].join("-");
+      return c.body(toCsv(answer, tableSpec, currency), 200, {
+        "content-type": "text/csv; charset=utf-8",
+        "content-disposition": `attachment; filename="${file.replace(/[^\w.-]/g, "_")}.csv"`,
+      });
     },
   );
 }

@@ -1,5 +1,28 @@
 import { createRouter, readRoute } from "../http/openapi.ts";
-import { OverviewQuerySchema, OverviewSchema, StaffReportQuerySchema, StaffReportSchema } from "./reports.schemas.ts";
+import { csvTable, field } from "../shared/csv.ts";
+import {
+  type Overview,
+  OverviewQuerySchema,
+  OverviewSchema,
+  type StaffReport,
+  StaffReportQuerySchema,
+  StaffReportSchema,
+} from "./reports.schemas.ts";
+
+type Series = Overview["series"][number];
+type TierRow = Overview["tierDistribution"][number];
+type TopReward = Overview["topRewards"][number];
+type StaffRow = StaffReport["staff"][number];
+type StoreRow = StaffReport["stores"][number];
+
+const staffCounts = <R extends StaffRow | StoreRow>() => [
+  field<R>("enrolments"),
+  field<R>("sales"),
+  field<R>("salesAmount", "sales_amount", { money: true }),
+  field<R>("redemptions"),
+  field<R>("vouchersUsed"),
+];
+
 import type { ReportService } from "./reports.service.ts";
 
 /** The services these routes use. */
@@ -21,6 +44,20 @@ export function reportRoutes(services: ReportRoutesDeps) {
       query: OverviewQuerySchema,
       response: OverviewSchema,
       responseDescription: "The overview",
+      csv: {
+        series: csvTable(
+          (a: Overview) => a.series,
+          [field<Series>("period"), field<Series>("issued"), field<Series>("redeemed"), field<Series>("expired")],
+        ),
+        tiers: csvTable(
+          (a: Overview) => a.tierDistribution,
+          [field<TierRow>("tierId"), field<TierRow>("name"), field<TierRow>("members")],
+        ),
+        rewards: csvTable(
+          (a: Overview) => a.topRewards,
+          [field<TopReward>("rewardId"), field<TopReward>("name"), field<TopReward>("redemptions"), field<TopReward>("points")],
+        ),
+      },
     },
     ({ programId, query }) => services.reports.overview(programId, query),
   );
@@ -36,6 +73,20 @@ export function reportRoutes(services: ReportRoutesDeps) {
       query: StaffReportQuerySchema,
       response: StaffReportSchema,
       responseDescription: "The staff report",
+      csv: {
+        staff: csvTable(
+          (a: StaffReport) => a.staff,
+          [
+            field<StaffRow>("actor"),
+            { header: "name", value: (r: StaffRow) => r.name ?? "(not recorded)" },
+            ...staffCounts<StaffRow>(),
+          ],
+        ),
+        stores: csvTable(
+          (a: StaffReport) => a.stores,
+          [{ header: "store_id", value: (r: StoreRow) => r.storeId ?? "(no store)" }, ...staffCounts<StoreRow>()],
+        ),
+      },
     },
     ({ programId, query }) => services.reports.staff(programId, query),
   );

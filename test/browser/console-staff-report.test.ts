@@ -75,16 +75,16 @@ describe.runIf(browserAvailable())("console: staff report", () => {
     await expect.poll(() => page.locator(".recharts-bar-rectangle").count()).toBeGreaterThan(0);
     await checkPage(t, "admin-staff-report");
 
-    const [download] = await Promise.all([
-      page.waitForEvent("download"),
-      page.getByRole("button", { name: "Download CSV" }).click(),
-    ]);
-    const path = await download.path();
     const { readFile } = await import("node:fs/promises");
-    const csv = await readFile(path, "utf8");
-    expect(csv).toContain("cashier,");
-    expect(csv).toContain(",Cass Cashier,0,1,23.45,0,0");
-    expect(csv).toContain("store,main-st,main-st,0,1,23.45,0,0");
+    const downloaded = async (name: string) => {
+      const [download] = await Promise.all([page.waitForEvent("download"), page.getByRole("link", { name }).click()]);
+      return { file: download.suggestedFilename(), text: await readFile(await download.path(), "utf8") };
+    };
+    const cashiers = await downloaded("Download CSV per cashier");
+    expect(cashiers.file).toMatch(/^staff-staff-\d{4}-\d{2}-\d{2}-\d{4}-\d{2}-\d{2}\.csv$/);
+    expect(cashiers.text).toContain("actor,name,enrolments,sales,sales_amount,redemptions,vouchers_used\r\n");
+    expect(cashiers.text).toContain(",Cass Cashier,0,1,23.45,0,0");
+    expect((await downloaded("Download CSV per store")).text).toContain("main-st,0,1,23.45,0,0");
 
     // The member's history names the cashier.
     await page.goto(`/admin/members/${member.id}`);

@@ -182,6 +182,28 @@ describe.each(engines())("actors and the staff report on %s", (engine) => {
     expect(
       ok(await p.call("GET", "/v1/reports/staff?from=2026-03-02&to=2026-03-02", undefined, { key: readKey })).totals.sales,
     ).toBe(5);
+    // The same tables as CSV files: money in dollars, formulas defused, the file named by report, table and range.
+    const csv = await p.call("GET", "/v1/reports/staff?from=2026-03-02&to=2026-03-02&format=csv&table=stores");
+    expect(csv.status).toBe(200);
+    expect(csv.headers.get("content-type")).toBe("text/csv; charset=utf-8");
+    expect(csv.headers.get("content-disposition")).toBe('attachment; filename="staff-stores-2026-03-02-2026-03-02.csv"');
+    expect(csv.body).toBe(
+      [
+        "store_id,enrolments,sales,sales_amount,redemptions,vouchers_used",
+        "mall,1,2,60.00,1,0",
+        "main-st,1,1,25.00,0,1",
+        "pop-up,0,1,10.00,0,0",
+        "(no store),1,1,7.00,0,0",
+        "",
+      ].join("\r\n"),
+    );
+    const people = await p.call("GET", "/v1/reports/staff?from=2026-03-02&to=2026-03-02&format=csv");
+    expect((people.body as string).split("\r\n").slice(0, 2)).toEqual([
+      "actor,name,enrolments,sales,sales_amount,redemptions,vouchers_used",
+      `staff:${bob.id},Bob Register,1,2,60.00,1,0`,
+    ]);
+    const unknownTable = await p.call("GET", "/v1/reports/staff?format=csv&table=cashiers");
+    expect(unknownTable.status).toBe(400);
     const bad = await p.call("GET", "/v1/reports/staff?from=2026-03-05&to=2026-03-02");
     expect(bad.status).toBe(400);
     expect(bad.body.error.code).toBe("validation_error");

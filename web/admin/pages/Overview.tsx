@@ -1,10 +1,10 @@
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
-import { type ReactElement, type ReactNode, useId } from "react";
 import { useSearchParams } from "react-router";
-import { Bar, BarChart, CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
+import { Bar, BarChart, CartesianGrid, Legend, Line, LineChart, Tooltip, XAxis, YAxis } from "recharts";
 import { ErrorAlert, Field, fieldError, formatNumber, formatPoints, Stat } from "../../shared/ui.tsx";
 import { getOverview, type Overview as Report, reportKeys } from "../api/reports.ts";
 import { DateRangeFields } from "../DateRangeFields.tsx";
+import { ChartPanel } from "../insights/parts.tsx";
 import { shift, today } from "../report-dates.ts";
 import { useSession } from "../session.tsx";
 import { Checklist } from "../setup/Checklist.tsx";
@@ -25,34 +25,6 @@ function periodLabel(period: string, interval: Report["interval"]): string {
   return interval === "month"
     ? at.toLocaleDateString(undefined, { month: "short", year: "numeric", timeZone: "UTC" })
     : at.toLocaleDateString(undefined, { month: "short", day: "numeric", timeZone: "UTC" });
-}
-
-/** A chart with a heading, an accessible name that states what it shows, and the same numbers as a table for screen readers. */
-function ChartPanel({
-  title,
-  summary,
-  children,
-  table,
-}: {
-  title: string;
-  summary: string;
-  children: ReactElement;
-  table: ReactNode;
-}) {
-  const id = useId();
-  return (
-    <section className="panel" aria-labelledby={id}>
-      <h2 id={id} style={{ marginTop: 0 }}>
-        {title}
-      </h2>
-      <div role="img" aria-label={summary} style={{ width: "100%", height: 280 }}>
-        <ResponsiveContainer width="100%" height="100%">
-          {children}
-        </ResponsiveContainer>
-      </div>
-      <div className="visually-hidden">{table}</div>
-    </section>
-  );
 }
 
 export default function Overview() {

@@ -5,10 +5,10 @@ import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAx
 import { ErrorAlert, Field, fieldError, formatNumber } from "../../shared/ui.tsx";
 import { getStaffReport, type StaffReport as Report, reportKeys } from "../api/reports.ts";
 import { DateRangeFields } from "../DateRangeFields.tsx";
+import { CsvLink } from "../insights/parts.tsx";
 import { formatMinor, TableWrap } from "../members/common.tsx";
 import { shift, today } from "../report-dates.ts";
 import { useSession } from "../session.tsx";
-import { staffReportCsv } from "../staff-report-csv.ts";
 
 const COLORS = { sales: "#5b3cc4", enrolments: "#067647", redemptions: "#b54708" };
 
@@ -17,20 +17,6 @@ type Counts = Report["totals"];
 /** A cashier's row label: their name, the key's name, or the id when neither is known. */
 const who = (s: Report["staff"][number]) => s.name ?? s.actor ?? "Not recorded (before names were kept)";
 const where = (s: Report["stores"][number]) => s.storeId ?? "No store";
-
-function fractionDigits(currency: string): number {
-  return new Intl.NumberFormat(undefined, { style: "currency", currency }).resolvedOptions().maximumFractionDigits ?? 2;
-}
-
-function download(report: Report) {
-  const blob = new Blob([staffReportCsv(report, fractionDigits(report.currency))], { type: "text/csv;charset=utf-8" });
-  const url = URL.createObjectURL(blob);
-  const a = document.createElement("a");
-  a.href = url;
-  a.download = `staff-report-${report.from}-to-${report.to}.csv`;
-  a.click();
-  URL.revokeObjectURL(url);
-}
 
 /** One table of counts (per cashier or per store), with the totals in its footer. */
 function CountsTable({
@@ -129,9 +115,8 @@ export default function StaffReport() {
       <section className="panel" aria-label="Date range">
         <div className="row">
           <DateRangeFields from={from} to={to} error={report.error} onChange={setRange} />
-          <button type="button" className="secondary" disabled={!data} onClick={() => data && download(data)}>
-            Download CSV
-          </button>
+          <CsvLink path="/v1/reports/staff" query={{ from, to }} table="staff" label="Download CSV per cashier" />
+          <CsvLink path="/v1/reports/staff" query={{ from, to }} table="stores" label="Download CSV per store" />
         </div>
         <p className="muted" style={{ marginBottom: 0 }}>
           Days in the programme's time zone ({program.timezone}). Sales are counted net of returns (a sale returned in full is not

@@ -6799,15 +6799,19 @@ export interface paths {
         };
         /**
          * The programme at a glance over a date range
-         * @description Members (enrolled, new in the range, active in the 30 days up to its end), the points members hold now (the liability), points issued, redeemed and expired per period and in total (read off the ledger's system accounts, so net of reversals, returns and refunds), the redemption rate, members per tier now and the five most redeemed rewards. Dates are days in the programme's time zone; `to` is inclusive.
+         * @description Members (enrolled, new in the range, active in the 30 days up to its end), the points members hold now (the liability), points issued, redeemed and expired per period and in total (read off the ledger's system accounts, so net of reversals, returns and refunds), the redemption rate, members per tier now and the five most redeemed rewards. Dates are days in the programme's time zone; `to` is inclusive. With `?format=csv`, one table as CSV (`table`: series, tiers, rewards).
          */
         get: {
             parameters: {
                 query?: {
+                    /** @description json (default) or csv: one of the answer's tables as a CSV file (see `table`) */
+                    format?: "json" | "csv";
                     /** @description First day (YYYY-MM-DD, programme time); default 89 days before `to` */
                     from?: string;
                     /** @description Series period; default day up to 31 days, week up to 183, else month. Weeks start on Monday */
                     interval?: "day" | "week" | "month";
+                    /** @description With format=csv, the table to download; default series */
+                    table?: "series" | "tiers" | "rewards";
                     /** @description Last day, inclusive (YYYY-MM-DD, programme time); default today */
                     to?: string;
                 };
@@ -6824,6 +6828,7 @@ export interface paths {
                     };
                     content: {
                         "application/json": components["schemas"]["Overview"];
+                        "text/csv": string;
                     };
                 };
                 /** @description Invalid input (validation_error); nothing was written */
@@ -6890,13 +6895,17 @@ export interface paths {
         };
         /**
          * Enrolments, sales and redemptions per cashier and per store
-         * @description For managers: per cashier (each staff member's till or console session; API keys by name) and per store, the members enrolled, the purchases recorded (count and amount, net of returns: a purchase returned in full is not counted) and the redemptions completed (not cancelled since) and vouchers used, over whole days in the programme's time zone (`to` inclusive; default the last 30 days). Sales count by when they happened, the rest by when they were made. A store is the event's `storeId`, or the store the till session was opened for (`storeId` at sign-in). Owners, managers, admin and read keys.
+         * @description For managers: per cashier (each staff member's till or console session; API keys by name) and per store, the members enrolled, the purchases recorded (count and amount, net of returns: a purchase returned in full is not counted) and the redemptions completed (not cancelled since) and vouchers used, over whole days in the programme's time zone (`to` inclusive; default the last 30 days). Sales count by when they happened, the rest by when they were made. A store is the event's `storeId`, or the store the till session was opened for (`storeId` at sign-in). Owners, managers, admin and read keys. With `?format=csv`, one table as CSV (`table`: staff, stores).
          */
         get: {
             parameters: {
                 query?: {
+                    /** @description json (default) or csv: one of the answer's tables as a CSV file (see `table`) */
+                    format?: "json" | "csv";
                     /** @description First day (YYYY-MM-DD, programme time); default 29 days before `to` */
                     from?: string;
+                    /** @description With format=csv, the table to download; default staff */
+                    table?: "staff" | "stores";
                     /** @description Last day, inclusive (YYYY-MM-DD, programme time); default today */
                     to?: string;
                 };
@@ -6913,6 +6922,7 @@ export interface paths {
                     };
                     content: {
                         "application/json": components["schemas"]["StaffReport"];
+                        "text/csv": string;
                     };
                 };
                 /** @description Invalid input (validation_error); nothing was written */
