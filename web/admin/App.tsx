@@ -1,5 +1,10 @@
 import { type ReactNode, useEffect, useRef } from "react";
 import { NavLink, Route, Routes, useLocation } from "react-router";
+import CampaignResults from "./insights/CampaignResults.tsx";
+import Engagement from "./insights/Engagement.tsx";
+import Finance from "./insights/Finance.tsx";
+import Goals from "./insights/Goals.tsx";
+import RewardInsights from "./insights/RewardInsights.tsx";
 import ApiKeys from "./pages/ApiKeys.tsx";
 import Audit from "./pages/Audit.tsx";
 import CampaignEdit from "./pages/CampaignEdit.tsx";
@@ -30,6 +35,11 @@ interface Page {
 /** Every console page, who may open it, and its place in the navigation (pages with a label). */
 const PAGES: Page[] = [
   { path: "/", label: "Overview", roles: CAN.reports, element: <Overview /> },
+  { path: "/insights/engagement", label: "Insights", roles: CAN.reports, element: <Engagement /> },
+  { path: "/insights/campaigns", roles: CAN.reports, element: <CampaignResults /> },
+  { path: "/insights/rewards", roles: CAN.reports, element: <RewardInsights /> },
+  { path: "/insights/finance", roles: CAN.reports, element: <Finance /> },
+  { path: "/insights/goals", roles: CAN.reports, element: <Goals /> },
   { path: "/reports/staff", label: "Staff report", roles: CAN.reports, element: <StaffReport /> },
   { path: "/members", label: "Members", roles: CAN.members, element: <Members /> },
   { path: "/members/:memberId", roles: CAN.members, element: <MemberDetail /> },
