@@ -1,6 +1,7 @@
 import { type ReactNode, useEffect, useRef } from "react";
 import { NavLink, Route, Routes, useLocation } from "react-router";
 import CampaignResults from "./insights/CampaignResults.tsx";
+import DeferredRevenue from "./insights/DeferredRevenue.tsx";
 import Engagement from "./insights/Engagement.tsx";
 import Finance from "./insights/Finance.tsx";
 import Goals from "./insights/Goals.tsx";
@@ -39,6 +40,7 @@ const PAGES: Page[] = [
   { path: "/insights/campaigns", roles: CAN.reports, element: <CampaignResults /> },
   { path: "/insights/rewards", roles: CAN.reports, element: <RewardInsights /> },
   { path: "/insights/finance", roles: CAN.reports, element: <Finance /> },
+  { path: "/insights/revenue", roles: CAN.reports, element: <DeferredRevenue /> },
   { path: "/insights/goals", roles: CAN.reports, element: <Goals /> },
   { path: "/reports/staff", label: "Staff report", roles: CAN.reports, element: <StaffReport /> },
   { path: "/members", label: "Members", roles: CAN.members, element: <Members /> },

@@ -6,6 +6,7 @@ export const INSIGHTS = [
   { path: "/insights/campaigns", label: "Campaigns" },
   { path: "/insights/rewards", label: "Rewards" },
   { path: "/insights/finance", label: "Finance" },
+  { path: "/insights/revenue", label: "Deferred revenue" },
   { path: "/insights/goals", label: "Goals" },
 ] as const;
 
