@@ -1,5 +1,5 @@
 import { type ReactNode, useEffect, useRef } from "react";
-import { NavLink, Route, Routes, useLocation } from "react-router";
+import { Link, NavLink, Route, Routes, useLocation } from "react-router";
 import CampaignResults from "./insights/CampaignResults.tsx";
 import DeferredRevenue from "./insights/DeferredRevenue.tsx";
 import Engagement from "./insights/Engagement.tsx";
@@ -29,6 +29,8 @@ import { Setup } from "./setup/Setup.tsx";
 interface Page {
   path: string;
   label?: string;
+  /** The navigation link is current on every page under this path (an area with tabs, such as Insights). */
+  area?: string;
   roles: Role[];
   element: ReactNode;
 }
@@ -36,7 +38,7 @@ interface Page {
 /** Every console page, who may open it, and its place in the navigation (pages with a label). */
 const PAGES: Page[] = [
   { path: "/", label: "Overview", roles: CAN.reports, element: <Overview /> },
-  { path: "/insights/engagement", label: "Insights", roles: CAN.reports, element: <Engagement /> },
+  { path: "/insights/engagement", label: "Insights", area: "/insights/", roles: CAN.reports, element: <Engagement /> },
   { path: "/insights/campaigns", roles: CAN.reports, element: <CampaignResults /> },
   { path: "/insights/rewards", roles: CAN.reports, element: <RewardInsights /> },
   { path: "/insights/finance", roles: CAN.reports, element: <Finance /> },
@@ -113,11 +115,18 @@ function Shell() {
       </a>
       <nav aria-label="Console">
         <div className="brand">{program.name}</div>
-        {PAGES.filter((p) => p.label && p.roles.includes(role)).map((p) => (
-          <NavLink key={p.path} to={p.path} end={p.path === "/"}>
-            {p.label}
-          </NavLink>
-        ))}
+        {PAGES.filter((p) => p.label && p.roles.includes(role)).map((p) =>
+          p.area ? (
+            // An area's link is current on all its pages (NavLink would mark its first page only).
+            <Link key={p.path} to={p.path} aria-current={location.pathname.startsWith(p.area) ? "page" : undefined}>
+              {p.label}
+            </Link>
+          ) : (
+            <NavLink key={p.path} to={p.path} end={p.path === "/"}>
+              {p.label}
+            </NavLink>
+          ),
+        )}
         <div style={{ marginTop: "1.5rem", padding: "0 0.75rem", fontSize: "0.85rem" }}>
           <div>{session.staff.name ?? session.staff.email}</div>
           <div style={{ opacity: 0.8 }}>{role}</div>
