@@ -29,6 +29,8 @@ import { programRoutes } from "./programs/programs.routes.ts";
 import { ProgramService } from "./programs/programs.service.ts";
 import { reportRoutes } from "./reports/reports.routes.ts";
 import { ReportService } from "./reports/reports.service.ts";
+import { rewardReportRoutes } from "./reports/reward-report.routes.ts";
+import { RewardReportService } from "./reports/reward-report.service.ts";
 import { RedemptionService } from "./rewards/redemptions.service.ts";
 import { rewardRoutes } from "./rewards/rewards.routes.ts";
 import { RewardService, type TierLookup } from "./rewards/rewards.service.ts";
@@ -65,6 +67,7 @@ export interface Services {
   mailer: Mailer;
   portal: PortalService;
   reports: ReportService;
+  rewardReport: RewardReportService;
   setup: SetupService;
   jobs: JobService;
   verify: () => ReturnType<typeof verifyLedger>;
@@ -138,6 +141,7 @@ export function buildServices(options: AppOptions): Services {
     keyedDigest: digest,
   });
   const reports = new ReportService({ db, clock, actorNames: audit.names });
+  const rewardReport = new RewardReportService({ db, clock });
   const setup = new SetupService({ db, clock, ids, uow, apiKeys, programs, staff, publicUrl: options.config.publicUrl ?? null });
   const jobs = new JobService({
     db,
@@ -170,6 +174,7 @@ export function buildServices(options: AppOptions): Services {
     mailer,
     portal,
     reports,
+    rewardReport,
     staff,
     setup,
     jobs,
@@ -193,6 +198,7 @@ export function httpRoutes(services: Services): Router[] {
     portalRoutes(services),
     auditRoutes(services),
     reportRoutes(services),
+    rewardReportRoutes(services),
     setupRoutes(services),
   ];
 }

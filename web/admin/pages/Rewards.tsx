@@ -3,10 +3,21 @@ import { useState } from "react";
 import { Link } from "react-router";
 import { optionsOf, REWARD_TYPE_LABELS } from "../../shared/api/values.ts";
 import { ErrorAlert, formatNumber, Pager, SelectField } from "../../shared/ui.tsx";
+import { getRewardReport, rewardReportKeys } from "../api/insights-rewards.ts";
 import { listRewards, type RewardFilters, rewardKeys } from "../api/rewards.ts";
+import { Flag } from "../insights/reward-flags.tsx";
+import { shift, today } from "../report-dates.ts";
+import { useSession } from "../session.tsx";
 
-/** The rewards catalogue: image, cost, stock left and status; newest first, a page at a time. */
+/** How far back the catalogue counts redemptions. */
+const RECENT_DAYS = 90;
+
+/**
+ * The rewards catalogue: image, cost, stock left, status, and redemptions over the last 90 days
+ * (the reward report's), flagging underused rewards with the reason; newest first, a page at a time.
+ */
 export default function Rewards() {
+  const { program } = useSession();
   const [status, setStatus] = useState<RewardFilters["status"]>("");
   const [type, setType] = useState<RewardFilters["type"]>("");
   const [cursors, setCursors] = useState<(string | undefined)[]>([undefined]);
@@ -16,13 +27,23 @@ export default function Rewards() {
     queryFn: () => listRewards({ status, type, cursor }, 25),
   });
   const list = rewards.data?.data ?? [];
+  const to = today(program.timezone);
+  const from = shift(to, { days: -(RECENT_DAYS - 1) });
+  const recent = useQuery({ queryKey: rewardReportKeys.report(from, to), queryFn: () => getRewardReport(from, to) });
+  const figures = new Map(recent.data?.rewards.map((r) => [r.rewardId, r]));
+  const underused = new Map(recent.data?.underused.map((r) => [r.rewardId, r.reason]));
   return (
     <>
       <div className="spread">
         <h1>Rewards</h1>
-        <Link className="button" to="/rewards/new">
-          New reward
-        </Link>
+        <div className="row">
+          <Link className="button secondary" to="/insights/rewards">
+            Reward patterns
+          </Link>
+          <Link className="button" to="/rewards/new">
+            New reward
+          </Link>
+        </div>
       </div>
       <div className="row">
         <SelectField
@@ -69,6 +90,7 @@ export default function Rewards() {
                 <th scope="col" className="num">
                   Stock left
                 </th>
+                <th scope="col">Redeemed (last {RECENT_DAYS} days)</th>
                 <th scope="col">Status</th>
               </tr>
             </thead>
@@ -90,6 +112,11 @@ export default function Rewards() {
                   <td className="num">
                     {r.stock ? `${formatNumber(r.stock.remaining)} of ${formatNumber(r.stock.total)}` : "Unlimited"}
                     {r.codesAvailable !== null && <div className="muted">{formatNumber(r.codesAvailable)} codes</div>}
+                  </td>
+                  <td>
+                    {/* Not in the report: an archived reward nobody redeemed in the range (or one made since it was read). */}
+                    {recent.data ? formatNumber(figures.get(r.id)?.redemptions ?? 0) : <span className="muted">—</span>}
+                    {underused.has(r.id) && <Flag label="Underused" reason={underused.get(r.id)} />}
                   </td>
                   <td>
                     <span className="badge">{r.status}</span>

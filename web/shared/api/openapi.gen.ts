@@ -6886,6 +6886,198 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/reports/rewards": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Reward patterns: redemptions, vouchers, stock, members within reach; popular and underused rewards
+         * @description Per reward over whole days in the programme's time zone (`to` inclusive; default the last 90 days): redemptions completed and not cancelled since, the members who made them and the points they spent; the vouchers issued and what became of them; the stock left and how many days it lasts at the window's rate (the stock-up signal); the members within reach now who have not redeemed it. Then the popular and underused rewards, ranked, each with its reason in one line. Redemptions count by when they were completed; balances, stock and voucher states are as of now. Inactive and archived rewards keep their figures for the window but are not judged underused and have no members within reach; an archived one nobody redeemed in the window is left out. Owners, managers, admin and read keys. With `?format=csv`, one table as CSV (`table`: rewards, popular, underused).
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description json (default) or csv: one of the answer's tables as a CSV file (see `table`) */
+                    format?: "json" | "csv";
+                    /** @description First day (YYYY-MM-DD, programme time); default 89 days before `to` */
+                    from?: string;
+                    /** @description With format=csv, the table to download; default rewards */
+                    table?: "rewards" | "popular" | "underused";
+                    /** @description Last day, inclusive (YYYY-MM-DD, programme time); default today */
+                    to?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The reward report */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["RewardReport"];
+                        "text/csv": string;
+                    };
+                };
+                /** @description Invalid input (validation_error); nothing was written */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Missing or invalid API key (unauthorized) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The key's scope does not allow this (forbidden) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found in this programme (not_found) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unexpected failure (internal_error); nothing was written */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/reports/rewards/{rewardId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One reward's figures over a date range, per period
+         * @description The figures the reward report gives this reward (any status, archived included), whether it is popular or underused and why, and per period its redemptions, members, points and vouchers used. 404 for a reward the programme does not have. Owners, managers, admin and read keys. With `?format=csv`, one table as CSV (`table`: series).
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description json (default) or csv: one of the answer's tables as a CSV file (see `table`) */
+                    format?: "json" | "csv";
+                    /** @description First day (YYYY-MM-DD, programme time); default 89 days before `to` */
+                    from?: string;
+                    /** @description Series period; default day up to 31 days, week up to 183, else month. Weeks start on Monday */
+                    interval?: "day" | "week" | "month";
+                    /** @description With format=csv, the table to download; default series */
+                    table?: "series";
+                    /** @description Last day, inclusive (YYYY-MM-DD, programme time); default today */
+                    to?: string;
+                };
+                header?: never;
+                path: {
+                    rewardId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description One reward's report */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["RewardDetail"];
+                        "text/csv": string;
+                    };
+                };
+                /** @description Invalid input (validation_error); nothing was written */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Missing or invalid API key (unauthorized) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The key's scope does not allow this (forbidden) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found in this programme (not_found) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unexpected failure (internal_error); nothing was written */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/reports/staff": {
         parameters: {
             query?: never;
@@ -10723,6 +10915,98 @@ export interface components {
             version: number;
             voucherValidDays: number | null;
         };
+        RewardDetail: {
+            /**
+             * Format: date
+             * @description YYYY-MM-DD, in the years 1900 to 9999
+             * @example 2026-11-23
+             */
+            from: string;
+            /** @enum {string} */
+            interval: "day" | "week" | "month";
+            /** @description The median redemptions in the window of the rewards on offer some day of the window and either active now or redeemed in it (an inactive or archived reward nobody redeemed is taken as not offered: when it was switched off is not recorded) */
+            median: number;
+            /** @description Why it is popular; null if it is not. Popular: at least 3 redemptions in the window and at least 2x the median (any number when the median is 0), among the rewards on offer some day of the window and either active now or redeemed in it (an inactive or archived reward nobody redeemed is taken as not offered: when it was switched off is not recorded) */
+            popular: string | null;
+            reward: components["schemas"]["RewardFigures"];
+            /** @description Per period: members count distinct within each period, so they need not add up to the window's */
+            series: {
+                /** @description Distinct members who made them */
+                members: number;
+                /**
+                 * Format: date
+                 * @description First day of the period (the first one is `from`)
+                 * @example 2026-11-23
+                 */
+                period: string;
+                /** @description Points those redemptions spent */
+                pointsSpent: number;
+                /** @description Redemptions completed in the window and not cancelled since */
+                redemptions: number;
+                /** @description Units those redemptions took (a redemption may take several) */
+                units: number;
+                /** @description Its vouchers used at checkout in the period, whenever issued */
+                vouchersUsed: number;
+            }[];
+            /** @description The programme's time zone, in which days are counted */
+            timezone: string;
+            /**
+             * Format: date
+             * @description YYYY-MM-DD, in the years 1900 to 9999
+             * @example 2026-11-23
+             */
+            to: string;
+            /** @description Why it is underused; null if it is not. Underused: redeemable now (active, inside its dates, in stock), on offer at least 14 days of the window, at most 25% of the median's redemptions (none at all when the median is 0), while at least 10 members who have not redeemed it could afford it now */
+            underused: string | null;
+        };
+        RewardFigures: {
+            /**
+             * @description Whether it can be redeemed now, and if not the first reason: its status, its availability dates, then its stock
+             * @enum {string}
+             */
+            availability: "available" | "out_of_stock" | "inactive" | "archived" | "not_yet_available" | "ended";
+            /** @description Its cost now */
+            costPoints: number;
+            /** @description Days of the window (programme days; a part day counts whole) on which the reward existed and was inside its availability dates, up to today: the days its rate is measured over. Being inactive for a while is not recorded, so it does not shorten this */
+            daysOffered: number;
+            /** @description stockLeft / unitsPerDay (one decimal): how many days the stock lasts at the window's rate; null when the stock is unlimited or nothing was redeemed to measure a rate by */
+            daysOfStock: number | null;
+            /** @description Distinct members who made them */
+            members: number;
+            /** @description Of membersWithinReach, those holding its whole cost now: they could redeem it today */
+            membersCanAfford: number | null;
+            /** @description Members holding at least withinReachFrom available points now (the remaining of their available lots not expired; points on hold excepted, unless the hold has timed out) who have not redeemed this reward in the window, and whom nothing but points stops: active (not blocked), in its minimum tier or above, in one of its segments if it names any. Includes membersCanAfford. Null when the reward cannot be redeemed now (inactive, archived, not yet or no longer available); counted when out of stock */
+            membersWithinReach: number | null;
+            name: string;
+            /** @description Points those redemptions spent */
+            pointsSpent: number;
+            /** @description Redemptions completed in the window and not cancelled since */
+            redemptions: number;
+            rewardId: string;
+            /**
+             * @description The reward's status now
+             * @enum {string}
+             */
+            status: "active" | "inactive" | "archived";
+            /** @description Units it can still hand out now: its stock left and, for a pool of codes, the codes not yet assigned (the lower), with what lapsed reservations still hold; null: unlimited */
+            stockLeft: number | null;
+            /** @description The "stock up" signal: the stock left lasts fewer than 14 days at the window's rate */
+            stockUp: boolean;
+            /** @description Units those redemptions took (a redemption may take several) */
+            units: number;
+            /** @description The window's rate: units redeemed / daysOffered (two decimals); null when it was not on offer in the window */
+            unitsPerDay: number | null;
+            /** @description Of them, expired without being used: the points stay spent, but the reward's cost was never incurred */
+            vouchersExpiredUnused: number;
+            /** @description Vouchers issued in the window (those of a redemption cancelled since excepted; a reward without codes issues none). The next three split them by what became of them as of now, and add up to this */
+            vouchersIssued: number;
+            /** @description Of them, neither used nor expired: still good */
+            vouchersOpen: number;
+            /** @description Of them, used at checkout */
+            vouchersUsed: number;
+            /** @description The fewest points counted as within reach: 80% of the cost, rounded up (within 20% of the cost) */
+            withinReachFrom: number;
+        };
         RewardLimit: {
             count: number;
             /**
@@ -10730,6 +11014,48 @@ export interface components {
              * @enum {string}
              */
             period: "day" | "week" | "month" | "year" | "lifetime";
+        };
+        RewardReport: {
+            /**
+             * Format: date
+             * @description YYYY-MM-DD, in the years 1900 to 9999
+             * @example 2026-11-23
+             */
+            from: string;
+            /** @description The median redemptions in the window of the rewards on offer some day of the window and either active now or redeemed in it (an inactive or archived reward nobody redeemed is taken as not offered: when it was switched off is not recorded) */
+            median: number;
+            /** @description Popular: at least 3 redemptions in the window and at least 2x the median (any number when the median is 0), among the rewards on offer some day of the window and either active now or redeemed in it (an inactive or archived reward nobody redeemed is taken as not offered: when it was switched off is not recorded). Most redeemed first; the reason says when its stock runs low */
+            popular: {
+                /** @description Members who could afford it now and have not redeemed it in the window */
+                membersCanAfford: number | null;
+                name: string;
+                /** @description Why, in one line of plain words */
+                reason: string;
+                /** @description Redemptions in the window */
+                redemptions: number;
+                rewardId: string;
+            }[];
+            /** @description Every reward created by the window's end, less archived ones nobody redeemed in it; most redeemed first, then by name */
+            rewards: components["schemas"]["RewardFigures"][];
+            /** @description The programme's time zone, in which days are counted */
+            timezone: string;
+            /**
+             * Format: date
+             * @description YYYY-MM-DD, in the years 1900 to 9999
+             * @example 2026-11-23
+             */
+            to: string;
+            /** @description Underused: redeemable now (active, inside its dates, in stock), on offer at least 14 days of the window, at most 25% of the median's redemptions (none at all when the median is 0), while at least 10 members who have not redeemed it could afford it now. The most members who could afford it first */
+            underused: {
+                /** @description Members who could afford it now and have not redeemed it in the window */
+                membersCanAfford: number | null;
+                name: string;
+                /** @description Why, in one line of plain words */
+                reason: string;
+                /** @description Redemptions in the window */
+                redemptions: number;
+                rewardId: string;
+            }[];
         };
         RewardSummary: {
             category: string | null;

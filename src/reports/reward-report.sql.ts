@@ -1,0 +1,203 @@
+import { sql } from "kysely";
+import type { Db } from "../db/schema.ts";
+import type { CatalogueReward, RewardActivity } from "./reward-report.rules.ts";
+
+/** A PostgreSQL array literal of instants, for width_bucket (one text parameter on both engines). */
+const instants = (dates: Date[]) => `{${dates.map((d) => `"${d.toISOString()}"`).join(",")}}`;
+
+/**
+ * Every reward of the programme as the catalogue holds it at `now`, with the units it can still
+ * hand out: the lower of its stock and (a pool reward) its unassigned codes, plus what
+ * reservations that ran out still hold (released before stock is taken, as `unitsLeft` in
+ * rewards.rules.ts counts them); null when neither limits it.
+ */
+export async function catalogue(db: Db, programId: string, now: Date): Promise<CatalogueReward[]> {
+  const result = await sql<{
+    id: string;
+    name: string;
+    status: CatalogueReward["status"];
+    cost_points: number;
+    created_at: Date;
+    available_from: Date | null;
+    available_until: Date | null;
+    stock_left: string | null;
+  }>`
+    select w.id, w.name, w.status, w.cost_points, w.created_at, w.available_from, w.available_until,
+           case when w.stock_remaining is null and w.code_format->>'type' <> 'pool' then null
+                else least(w.stock_remaining, case when w.code_format->>'type' = 'pool' then coalesce(c.n, 0) end)
+                     + coalesce(l.n, 0) end as stock_left
+      from rewards w
+      left join (select reward_id, count(*) as n from reward_codes
+                  where program_id = ${programId} and not assigned group by reward_id) c on c.reward_id = w.id
+      left join (select reward_id, sum(quantity) as n from redemptions
+                  where program_id = ${programId} and status = 'reserved' and reserved_until <= ${now}
+                  group by reward_id) l on l.reward_id = w.id
+     where w.program_id = ${programId}`.execute(db);
+  return result.rows.map((r) => ({
+    id: r.id,
+    name: r.name,
+    status: r.status,
+    costPoints: Number(r.cost_points),
+    createdAt: new Date(r.created_at),
+    availableFrom: r.available_from ? new Date(r.available_from) : null,
+    availableUntil: r.available_until ? new Date(r.available_until) : null,
+    stockLeft: r.stock_left === null ? null : Number(r.stock_left),
+  }));
+}
+
+/**
+ * Per reward, in [start, end): redemptions completed and not cancelled since (count, units,
+ * distinct members, points), and the vouchers issued then (a cancelled redemption's excepted)
+ * by what became of them as of `now`: used, expired unused, or still open.
+ */
+export async function rewardActivity(db: Db, programId: string, start: Date, end: Date, now: Date) {
+  const result = await sql<{
+    reward_id: string;
+    redemptions: string | null;
+    units: string | null;
+    members: string | null;
+    points: string | null;
+    issued: string | null;
+    used: string | null;
+    expired: string | null;
+    open: string | null;
+  }>`
+    select coalesce(r.reward_id, v.reward_id) as reward_id, r.redemptions, r.units, r.members, r.points,
+           v.issued, v.used, v.expired, v.open
+      from (select reward_id, count(*) as redemptions, sum(quantity) as units,
+                   count(distinct member_id) as members, sum(points) as points
+              from redemptions
+             where program_id = ${programId} and status = 'completed'
+               and completed_at >= ${start} and completed_at < ${end}
+             group by reward_id) r
+      full join (select reward_id, count(*) as issued,
+                        count(*) filter (where status = 'used') as used,
+                        count(*) filter (where status = 'issued' and expires_at <= ${now}) as expired,
+                        count(*) filter (where status = 'issued' and (expires_at is null or expires_at > ${now})) as open
+                   from vouchers
+                  where program_id = ${programId} and status <> 'cancelled'
+                    and created_at >= ${start} and created_at < ${end}
+                  group by reward_id) v on v.reward_id = r.reward_id`.execute(db);
+  return new Map(
+    result.rows.map((r): [string, RewardActivity] => [
+      r.reward_id,
+      {
+        redemptions: Number(r.redemptions ?? 0),
+        units: Number(r.units ?? 0),
+        members: Number(r.members ?? 0),
+        pointsSpent: Number(r.points ?? 0),
+        vouchersIssued: Number(r.issued ?? 0),
+        vouchersUsed: Number(r.used ?? 0),
+        vouchersExpiredUnused: Number(r.expired ?? 0),
+        vouchersOpen: Number(r.open ?? 0),
+      },
+    ]),
+  );
+}
+
+/**
+ * Per reward redeemable at `now` (active, inside its dates): the members who could redeem it but
+ * for points and have not redeemed it in [start, end): active (not blocked), in its tier or above
+ * and one of its segments if it names any; those whose available points are at least
+ * `reachPercent`% of its cost, and of them those holding the whole cost. Available points are the
+ * remaining of their available lots not expired at `now` (points on hold are already out of
+ * them), plus what holds that timed out still keep from such lots: the jobs release those, and a
+ * member's own books settle them on reading (as `spendableBalance` would count after `settle`).
+ */
+export async function membersInReach(db: Db, programId: string, start: Date, end: Date, now: Date, reachPercent: number) {
+  const result = await sql<{ reward_id: string; within_reach: string; can_afford: string }>`
+    with spendable as (
+      select id, member_id, remaining
+        from lots
+       where program_id = ${programId} and state = 'available'
+         and available_at <= ${now} and (expires_at is null or expires_at > ${now})
+    ), balances as (
+      select member_id, sum(points) as available
+        from (select member_id, remaining as points from spendable where remaining > 0
+              union all
+              select l.member_id, (a.allocation->>'points')::bigint
+                from holds h
+                cross join jsonb_array_elements(h.allocations) as a(allocation)
+                join spendable l on l.id = a.allocation->>'lotId'
+               where h.program_id = ${programId} and h.status = 'active' and h.expires_at <= ${now}) as parts
+       group by member_id
+    ), offered as (
+      select w.id, w.cost_points, w.segments, w.min_tier_id, rt.rank as min_rank
+        from rewards w
+        left join tiers rt on rt.id = w.min_tier_id and rt.removed_at is null
+       where w.program_id = ${programId} and w.status = 'active'
+         and (w.available_from is null or w.available_from <= ${now})
+         and (w.available_until is null or w.available_until > ${now})
+    )
+    select o.id as reward_id, count(*) as within_reach, count(*) filter (where b.available >= o.cost_points) as can_afford
+      from offered o
+      join balances b on b.available * 100 >= o.cost_points * ${reachPercent}
+      join members m on m.id = b.member_id and m.program_id = ${programId} and m.status = 'active'
+      left join tiers mt on mt.id = m.tier_id and mt.removed_at is null
+     where (o.min_tier_id is null or mt.rank >= o.min_rank)
+       and (jsonb_array_length(o.segments) = 0
+            or (jsonb_typeof(m.attributes->'segments') = 'array'
+                and exists (select 1 from jsonb_array_elements_text(o.segments) as s(segment)
+                             where m.attributes->'segments' @> jsonb_build_array(s.segment))))
+       and not exists (select 1 from redemptions r
+                        where r.program_id = ${programId} and r.reward_id = o.id and r.member_id = b.member_id
+                          and r.status = 'completed' and r.completed_at >= ${start} and r.completed_at < ${end})
+     group by o.id`.execute(db);
+  return new Map(result.rows.map((r) => [r.reward_id, { withinReach: Number(r.within_reach), canAfford: Number(r.can_afford) }]));
+}
+
+export interface RewardPeriodRow {
+  /** 1-based index of the period (width_bucket over the period starts). */
+  bucket: number;
+  redemptions: number;
+  units: number;
+  members: number;
+  pointsSpent: number;
+  vouchersUsed: number;
+}
+
+/**
+ * One reward per period of [start, end): redemptions completed and not cancelled since (count,
+ * units, distinct members, points), and its vouchers used in the period (whenever issued).
+ */
+export async function rewardSeries(
+  db: Db,
+  programId: string,
+  rewardId: string,
+  periodStarts: Date[],
+  start: Date,
+  end: Date,
+): Promise<RewardPeriodRow[]> {
+  const starts = instants(periodStarts);
+  const result = await sql<{
+    bucket: number;
+    redemptions: string;
+    units: string;
+    members: string;
+    points: string;
+    used: string;
+  }>`
+    select bucket, sum(redemptions) as redemptions, sum(units) as units, sum(members) as members,
+           sum(points) as points, sum(used) as used
+      from (select width_bucket(completed_at, ${starts}::timestamptz[]) as bucket, count(*) as redemptions,
+                   sum(quantity) as units, count(distinct member_id) as members, sum(points) as points, 0 as used
+              from redemptions
+             where program_id = ${programId} and reward_id = ${rewardId} and status = 'completed'
+               and completed_at >= ${start} and completed_at < ${end}
+             group by 1
+            union all
+            select width_bucket(used_at, ${starts}::timestamptz[]), 0, 0, 0, 0, count(*)
+              from vouchers
+             where program_id = ${programId} and reward_id = ${rewardId} and status = 'used'
+               and used_at >= ${start} and used_at < ${end}
+             group by 1) as parts
+     group by bucket`.execute(db);
+  return result.rows.map((r) => ({
+    bucket: Number(r.bucket),
+    redemptions: Number(r.redemptions),
+    units: Number(r.units),
+    members: Number(r.members),
+    pointsSpent: Number(r.points),
+    vouchersUsed: Number(r.used),
+  }));
+}
