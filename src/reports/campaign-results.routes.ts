@@ -1,6 +1,5 @@
 import { createRouter, idParam, readRoute } from "../http/openapi.ts";
 import { type CsvColumn, csvTable, field } from "../shared/csv.ts";
-import type { CampaignResultsService } from "./campaign-results.service.ts";
 import {
   type CampaignResult,
   type CampaignResultDetail,
@@ -9,6 +8,7 @@ import {
   CampaignResultsQuerySchema,
   CampaignResultsSchema,
 } from "./campaign-results.schemas.ts";
+import type { CampaignResultsService } from "./campaign-results.service.ts";
 
 /** The services these routes use. */
 export interface CampaignResultsRoutesDeps {

@@ -51,18 +51,25 @@ const SpendTestSchema = z
   .object({
     difference: z.number().describe("Treated minus holdout spend per member, in minor units (unrounded)"),
     differenceCi: interval.describe("95% interval of the difference by Welch's t (minor units)"),
-    lift: z.number().nullable().describe("Relative lift: treated / holdout spend per member - 1; null when held-out members spent nothing"),
+    lift: z
+      .number()
+      .nullable()
+      .describe("Relative lift: treated / holdout spend per member - 1; null when held-out members spent nothing"),
     liftCi: interval.describe("95% interval of the relative lift (delta method)"),
     t: z.number().describe("Welch's t statistic"),
     df: z.number().describe("Welch-Satterthwaite degrees of freedom"),
     pValue: z.number().describe("Two-sided p-value of Welch's t-test"),
   })
-  .describe("Welch's t-test of spend per member (zeros included), treated vs holdout; null with fewer than two members in a group or no variation");
+  .describe(
+    "Welch's t-test of spend per member (zeros included), treated vs holdout; null with fewer than two members in a group or no variation",
+  );
 
 const BootstrapSchema = z
   .object({
     resamples: z.int().describe("Resamples drawn: 2,000, fewer when members x 2,000 would pass 20 million draws (at least 200)"),
-    seed: z.int().describe("Seed of the Mersenne Twister (MT19937) that draws them: the same data always gives the same interval"),
+    seed: z
+      .int()
+      .describe("Seed of the Mersenne Twister (MT19937) that draws them: the same data always gives the same interval"),
     differenceCi: interval.describe("Percentile interval of the difference in mean spend per member (minor units)"),
     liftCi: interval.describe("Percentile interval of the relative lift; null when a resample's holdout spent nothing"),
     incrementalRevenueCi: interval.describe("differenceCi x treated members, minor units rounded half away from zero"),
@@ -102,7 +109,9 @@ export const CampaignResultSchema = z
     costPerIncrementalRevenue: z
       .number()
       .nullable()
-      .describe("pointsCost / incrementalRevenue: 0.25 = 25 cents of points per incremental dollar; null unless incremental revenue is positive"),
+      .describe(
+        "pointsCost / incrementalRevenue: 0.25 = 25 cents of points per incremental dollar; null unless incremental revenue is positive",
+      ),
     beforeAfter: z
       .object({
         beforeFrom: date.describe("First day of the window just before, as long as the window read"),

@@ -4,12 +4,7 @@ import type { DB } from "../db/schema.ts";
 import type { Clock } from "../shared/clock.ts";
 import { DomainError, notFound } from "../shared/errors.ts";
 import { bootstrapMeanDifference } from "./campaign-lift.rules.ts";
-import type {
-  CampaignResult,
-  CampaignResultDetail,
-  CampaignResults,
-  CampaignResultsQuery,
-} from "./campaign-results.schemas.ts";
+import type { CampaignResult, CampaignResultDetail, CampaignResults, CampaignResultsQuery } from "./campaign-results.schemas.ts";
 import * as q from "./campaign-results.sql.ts";
 import { type CampaignFacts, campaignResult, moneyInterval } from "./campaign-results.views.ts";
 import { MAX_RANGE_DAYS } from "./reports.rules.ts";
@@ -44,7 +39,12 @@ export function campaignWindow(c: CampaignRow, query: CampaignResultsQuery, time
   const beforeFrom = from.minus({ days });
   const iso = (d: DateTime) => d.toISODate() ?? "";
   return {
-    window: { campaignId: c.id, beforeStart: beforeFrom.toJSDate(), start: from.toJSDate(), end: to.plus({ days: 1 }).toJSDate() },
+    window: {
+      campaignId: c.id,
+      beforeStart: beforeFrom.toJSDate(),
+      start: from.toJSDate(),
+      end: to.plus({ days: 1 }).toJSDate(),
+    },
     facts: {
       campaignId: c.id,
       name: c.name,
@@ -104,7 +104,13 @@ export class CampaignResultsService {
         result = first.recompute(drawn.difference);
       }
     }
-    return { timezone: program.timezone, currency: program.currency, pointValue: program.point_value, campaign: result, bootstrap };
+    return {
+      timezone: program.timezone,
+      currency: program.currency,
+      pointValue: program.point_value,
+      campaign: result,
+      bootstrap,
+    };
   }
 
   private async program(programId: string) {

@@ -168,7 +168,7 @@ export async function groupFigures(db: Db, programId: string, list: CampaignWind
 export async function spendVectors(db: Db, programId: string, window: CampaignWindow) {
   const result = await sql<{ held_out: boolean; spends: string[] | null }>`
     with pm as (${perMember(programId, [window])})
-    select held_out, array_agg(spend::text) as spends from pm group by held_out`.execute(db);
+    select held_out, array_agg(spend::text order by spend) as spends from pm group by held_out`.execute(db);
   const of = (heldOut: boolean) => (result.rows.find((r) => r.held_out === heldOut)?.spends ?? []).map(Number);
   return { treated: of(false), holdout: of(true) };
 }

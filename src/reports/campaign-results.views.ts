@@ -77,9 +77,9 @@ export function campaignResult(input: {
     conversionTest &&
     relativeLift(
       treated.buyers / treated.members,
-      (treated.buyers / treated.members) * (1 - treated.buyers / treated.members) / treated.members,
+      ((treated.buyers / treated.members) * (1 - treated.buyers / treated.members)) / treated.members,
       holdout.buyers / holdout.members,
-      (holdout.buyers / holdout.members) * (1 - holdout.buyers / holdout.members) / holdout.members,
+      ((holdout.buyers / holdout.members) * (1 - holdout.buyers / holdout.members)) / holdout.members,
     );
   const spendLift =
     spendTest &&
