@@ -26,7 +26,7 @@ export function campaignWindow(c: CampaignRow, query: CampaignResultsQuery, time
   const today = dayOf(now);
   const ownFrom = dayOf(new Date(c.starts_at ?? c.created_at));
   const lastDay = c.ends_at ? dayOf(new Date(new Date(c.ends_at).getTime() - 1)) : today;
-  const ownTo = lastDay < today ? lastDay : today;
+  const ownTo = DateTime.min(lastDay, today);
   const from = query.from ? parse(query.from, "from") : ownFrom;
   let to = query.to ? parse(query.to, "to") : ownTo;
   // A campaign that has not started yet: its window is its first day (nothing has happened in it).
