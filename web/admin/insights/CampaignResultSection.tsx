@@ -9,7 +9,7 @@ import {
   minor,
   moneyRange,
   perMajorUnit,
-  pValue,
+  pText,
   SpendChart,
   VerdictBadge,
 } from "./campaign-result-parts.tsx";
@@ -78,13 +78,13 @@ export function CampaignResultSection({ campaignId }: { campaignId: string }) {
                 {r.conversion
                   ? `${points(r.conversion.difference)} percentage points (95%: ${points(r.conversion.differenceCi?.[0])} to ${points(
                       r.conversion.differenceCi?.[1],
-                    )}), z = ${r.conversion.z.toFixed(2)}, p = ${pValue(r.conversion.pValue)}`
+                    )}), z = ${r.conversion.z.toFixed(2)}, ${pText(r.conversion.pValue)}`
                   : "cannot be tested (an empty group, or no difference in who bought)"}
               </dd>
               <dt>Lift in spend per member (Welch's t-test)</dt>
               <dd>
                 {r.spendPerMember
-                  ? `${liftText(r.spendPerMember.lift, r.spendPerMember.liftCi)}, t = ${r.spendPerMember.t.toFixed(2)}, df = ${r.spendPerMember.df.toFixed(1)}, p = ${pValue(r.spendPerMember.pValue)}`
+                  ? `${liftText(r.spendPerMember.lift, r.spendPerMember.liftCi)}, t = ${r.spendPerMember.t.toFixed(2)}, df = ${r.spendPerMember.df.toFixed(1)}, ${pText(r.spendPerMember.pValue)}`
                   : "cannot be tested (fewer than two members in a group, or no spend varies)"}
               </dd>
               <dt>Difference in spend per member (bootstrap)</dt>

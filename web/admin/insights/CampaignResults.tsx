@@ -118,8 +118,10 @@ export default function CampaignResults() {
                       <th scope="row">
                         <Link to={`/campaigns/${r.campaignId}`}>{r.name}</Link>
                       </th>
-                      <td>
-                        {r.from} to {r.to}
+                      <td style={{ whiteSpace: "nowrap" }}>
+                        {r.from}
+                        <br />
+                        to {r.to}
                       </td>
                       <td className="num">
                         {formatNumber(r.treated.members)} / {r.holdoutPercent > 0 ? formatNumber(r.holdout.members) : "—"}
@@ -140,10 +142,10 @@ export default function CampaignResults() {
                       <td className="num">{pValue(r.spendPerMember?.pValue)}</td>
                       <td className="num">{minor(r.pointsCost, currency)}</td>
                       <td className="num">{perMajorUnit(r.costPerIncrementalRevenue, currency)}</td>
-                      <td>
+                      <td style={{ minWidth: "14rem" }}>
                         <VerdictBadge result={r} />
                         <br />
-                        <span className="muted">{r.reason}</span>
+                        <small className="muted">{r.reason}</small>
                       </td>
                     </tr>
                   ))}

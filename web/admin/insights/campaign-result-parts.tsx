@@ -20,6 +20,8 @@ export const percent = (x: number | null | undefined, digits = 1) =>
 const signedPercent = (x: number) => `${x > 0 ? "+" : x < 0 ? "−" : ""}${Math.abs(x * 100).toFixed(1)}%`;
 export const pValue = (p: number | null | undefined) =>
   p === null || p === undefined ? "—" : p < 0.001 ? "< 0.001" : p.toFixed(3);
+/** "p < 0.001", "p = 0.311". */
+export const pText = (p: number) => (p < 0.001 ? "p < 0.001" : `p = ${p.toFixed(3)}`);
 export const minor = (amount: number | null | undefined, currency: string) =>
   amount === null || amount === undefined ? "—" : formatMinor(amount, currency);
 
@@ -100,8 +102,8 @@ export function SpendChart({ results, currency, title }: { results: CampaignResu
         <YAxis type="category" dataKey="name" width={160} />
         <Tooltip />
         <Legend />
-        <Bar dataKey="treated" name={`Treated (${currency} per member)`} fill={COLORS.treated} />
-        <Bar dataKey="holdout" name={`Held out (${currency} per member)`} fill={COLORS.holdout} />
+        <Bar dataKey="treated" name={`Treated (${currency} per member)`} fill={COLORS.treated} isAnimationActive={false} />
+        <Bar dataKey="holdout" name={`Held out (${currency} per member)`} fill={COLORS.holdout} isAnimationActive={false} />
       </BarChart>
     </ChartPanel>
   );
