@@ -1,5 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { holdoutBucket } from "../../src/earning/campaign-reach.rules.ts";
+import { failedCondition } from "../../src/earning/conditions.rules.ts";
+import type { MemberCondition } from "../../src/earning/earning.schemas.ts";
+import { segmentsOf } from "../../src/members/members.rules.ts";
 import { refund } from "../helpers/events.ts";
 import { engines, type Json, startTestApp, type TestApp, type TestProgram } from "../helpers/test-app.ts";
 
@@ -261,5 +264,55 @@ describe.each(engines())("campaign results on %s", (engine) => {
     const empty = await other.call("GET", "/v1/reports/campaigns");
     expect(empty.status).toBe(200);
     expect(empty.body.campaigns).toEqual([]);
+  });
+
+  it("puts in a campaign's audience exactly the members the earning engine's conditions admit", async () => {
+    // Each condition as the only audience condition of a campaign with no holdout: its treated members
+    // must be the members failedCondition (earning/conditions.rules.ts) lets through, counted by hand here.
+    const q = await t.createProgram();
+    const people: Record<string, unknown>[] = [
+      { level: 5, city: "Paris", segments: ["vip", 3] },
+      { level: 10, city: "berlin" },
+      { level: "10", city: null },
+      {},
+      { level: 7.5, city: "Zurich", segments: "vip" },
+      { level: [1], segments: ["gold"] },
+    ];
+    const ids: string[] = [];
+    for (const attributes of people) ids.push(await q.createMember({ attributes }));
+    const conditions: [MemberCondition, number][] = [
+      [{ type: "member_attribute", key: "level", op: "eq", value: 10 }, 1],
+      [{ type: "member_attribute", key: "level", op: "neq", value: 10 }, 5],
+      [{ type: "member_attribute", key: "level", op: "in", value: [5, "10"] }, 2],
+      [{ type: "member_attribute", key: "city", op: "exists" }, 3],
+      [{ type: "member_attribute", key: "city", op: "eq", value: null }, 1],
+      [{ type: "member_attribute", key: "level", op: "gte", value: 7 }, 2],
+      [{ type: "member_attribute", key: "city", op: "lte", value: "Paris" }, 1],
+      [{ type: "member_attribute", key: "city", op: "gte", value: "Paris" }, 3],
+      [{ type: "segment", in: ["vip"] }, 1],
+      [{ type: "segment", in: ["gold", "vip"] }, 2],
+      [{ type: "tier", in: ["Gold"] }, 0],
+    ];
+    for (const [i, [condition]] of conditions.entries()) {
+      const made = await q.call("POST", "/v1/campaigns", { name: `Condition ${i}`, status: "active", audience: [condition] });
+      expect(made.status, JSON.stringify(made.body)).toBe(201);
+    }
+    const report = await q.call("GET", "/v1/reports/campaigns");
+    expect(report.status).toBe(200);
+    const program = { timezone: "America/New_York", currency: "USD" };
+    for (const [i, [condition, expected]] of conditions.entries()) {
+      const admitted = people.filter(
+        (attributes, j) =>
+          failedCondition(
+            condition,
+            null,
+            { id: ids[j] ?? "", attributes, tier: null, segments: segmentsOf(attributes) },
+            null,
+            program,
+          ) === null,
+      ).length;
+      expect(admitted, JSON.stringify(condition)).toBe(expected);
+      expect(report.body.campaigns[i].treated.members, JSON.stringify(condition)).toBe(expected);
+    }
   });
 });
