@@ -80,9 +80,9 @@ const BootstrapSchema = z
 
 export const CampaignResultSchema = z
   .object({
-    campaignId: z.string(),
-    name: z.string(),
-    status: z.enum(["draft", "active", "paused", "ended"]),
+    campaignId: z.string().describe("The campaign's id"),
+    name: z.string().describe("Its name"),
+    status: z.enum(["draft", "active", "paused", "ended"]).describe("Its status now"),
     holdoutPercent: z.int().describe("Share of the audience held out (0: no holdout, no lift)"),
     from: date.describe("First day of the window read (programme time)"),
     to: date.describe("Last day of the window, inclusive"),
@@ -142,7 +142,7 @@ const header = {
 export const CampaignResultsSchema = z
   .object({
     from: date.nullable().describe("The window asked for; null: each campaign over its own dates"),
-    to: date.nullable(),
+    to: date.nullable().describe("Its last day, inclusive; null with from"),
     ...header,
     campaigns: z.array(CampaignResultSchema).describe("One row per campaign, oldest first"),
   })

@@ -9332,6 +9332,7 @@ export interface components {
                 /** @description Their spend per member in the window read, minor units */
                 spendPerMemberDuring: number | null;
             };
+            /** @description The campaign's id */
             campaignId: string;
             /** @description Two-proportion z-test of conversion, treated vs holdout; null when a group is empty or the pooled rate is 0 or 1 */
             conversion: {
@@ -9383,6 +9384,7 @@ export interface components {
             membersAwarded: number;
             /** @description Held-out members who had an event a rule of the campaign matched in the window (recorded as a holdout): who would have been awarded */
             membersHeldOutTriggered: number;
+            /** @description Its name */
             name: string;
             /** @description pointsAwarded - pointsReturned */
             points: number;
@@ -9411,7 +9413,10 @@ export interface components {
                 /** @description Welch's t statistic */
                 t: number;
             } | null;
-            /** @enum {string} */
+            /**
+             * @description Its status now
+             * @enum {string}
+             */
             status: "draft" | "active" | "paused" | "ended";
             /**
              * Format: date
@@ -9481,7 +9486,7 @@ export interface components {
             timezone: string;
             /**
              * Format: date
-             * @description YYYY-MM-DD, in the years 1900 to 9999
+             * @description Its last day, inclusive; null with from
              * @example 2026-11-23
              */
             to: string | null;
