@@ -86,7 +86,7 @@ export default function CampaignResults() {
                 <thead>
                   <tr>
                     <th scope="col">Campaign</th>
-                    <th scope="col">Window</th>
+                    <th scope="col">Verdict</th>
                     <th scope="col" className="num">
                       Members (treated / held out)
                     </th>
@@ -109,7 +109,6 @@ export default function CampaignResults() {
                     <th scope="col" className="num">
                       Cost per incremental {currency}
                     </th>
-                    <th scope="col">Verdict</th>
                   </tr>
                 </thead>
                 <tbody>
@@ -117,11 +116,15 @@ export default function CampaignResults() {
                     <tr key={r.campaignId}>
                       <th scope="row">
                         <Link to={`/campaigns/${r.campaignId}`}>{r.name}</Link>
-                      </th>
-                      <td style={{ whiteSpace: "nowrap" }}>
-                        {r.from}
                         <br />
-                        to {r.to}
+                        <small className="muted" style={{ whiteSpace: "nowrap" }}>
+                          {r.from} to {r.to}
+                        </small>
+                      </th>
+                      <td style={{ minWidth: "12rem" }}>
+                        <VerdictBadge result={r} />
+                        <br />
+                        <small className="muted">{r.reason}</small>
                       </td>
                       <td className="num">
                         {formatNumber(r.treated.members)} / {r.holdoutPercent > 0 ? formatNumber(r.holdout.members) : "—"}
@@ -139,14 +142,11 @@ export default function CampaignResults() {
                         <br />
                         <span className="muted">{moneyRange(r.incrementalRevenueCi, currency)}</span>
                       </td>
-                      <td className="num">{pValue(r.spendPerMember?.pValue)}</td>
+                      <td className="num" style={{ whiteSpace: "nowrap" }}>
+                        {pValue(r.spendPerMember?.pValue)}
+                      </td>
                       <td className="num">{minor(r.pointsCost, currency)}</td>
                       <td className="num">{perMajorUnit(r.costPerIncrementalRevenue, currency)}</td>
-                      <td style={{ minWidth: "14rem" }}>
-                        <VerdictBadge result={r} />
-                        <br />
-                        <small className="muted">{r.reason}</small>
-                      </td>
                     </tr>
                   ))}
                 </tbody>
