@@ -27,6 +27,8 @@ import { portalRoutes } from "./portal/portal.routes.ts";
 import { PortalService } from "./portal/portal.service.ts";
 import { programRoutes } from "./programs/programs.routes.ts";
 import { ProgramService } from "./programs/programs.service.ts";
+import { campaignResultsRoutes } from "./reports/campaign-results.routes.ts";
+import { CampaignResultsService } from "./reports/campaign-results.service.ts";
 import { reportRoutes } from "./reports/reports.routes.ts";
 import { ReportService } from "./reports/reports.service.ts";
 import { rewardReportRoutes } from "./reports/reward-report.routes.ts";
@@ -68,6 +70,7 @@ export interface Services {
   portal: PortalService;
   reports: ReportService;
   rewardReport: RewardReportService;
+  campaignResults: CampaignResultsService;
   setup: SetupService;
   jobs: JobService;
   verify: () => ReturnType<typeof verifyLedger>;
@@ -142,6 +145,7 @@ export function buildServices(options: AppOptions): Services {
   });
   const reports = new ReportService({ db, clock, actorNames: audit.names });
   const rewardReport = new RewardReportService({ db, clock });
+  const campaignResults = new CampaignResultsService({ db, clock });
   const setup = new SetupService({ db, clock, ids, uow, apiKeys, programs, staff, publicUrl: options.config.publicUrl ?? null });
   const jobs = new JobService({
     db,
@@ -175,6 +179,7 @@ export function buildServices(options: AppOptions): Services {
     portal,
     reports,
     rewardReport,
+    campaignResults,
     staff,
     setup,
     jobs,
@@ -199,6 +204,7 @@ export function httpRoutes(services: Services): Router[] {
     auditRoutes(services),
     reportRoutes(services),
     rewardReportRoutes(services),
+    campaignResultsRoutes(services),
     setupRoutes(services),
   ];
 }

@@ -23,6 +23,7 @@ import { dayOf, lastDayOf, list, num, str } from "../design/form-values.ts";
 import { RuleForm } from "../design/RuleForm.tsx";
 import { type RecurrenceDraft, recurrenceBody, recurrenceDraft } from "../design/recurrence-draft.ts";
 import { Versions } from "../design/Versions.tsx";
+import { CampaignResultSection } from "../insights/CampaignResultSection.tsx";
 import { useSession } from "../session.tsx";
 
 const NEXT: Record<Campaign["status"], Campaign["status"][]> = {
@@ -125,6 +126,7 @@ export default function CampaignEdit() {
       {current && (
         <>
           <CampaignRules campaign={current} />
+          <CampaignResultSection campaignId={current.id} />
           <CampaignTools campaign={current} />
           <Versions kind="campaign" id={current.id} showStatus />
         </>

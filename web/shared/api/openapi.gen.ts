@@ -6790,6 +6790,196 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/reports/campaigns": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Campaign effectiveness: treated vs holdout for every campaign
+         * @description One row per campaign with its headline results over a window (default: each campaign's own dates, to today): reach, conversion and spend per member in each group, incremental revenue and lift with 95% intervals and p-values, points and their cost, cost per incremental dollar, and a verdict. The bootstrap interval is in each campaign's own report (GET /v1/reports/campaigns/{campaignId}); the verdicts here use Welch's test alone. A campaign's audience is every member enrolled before the window's end who meets its audience conditions as they stand now (all members when it has none). Each is treated or held out by the campaign's deterministic draw (a hash of campaign and member, the one the earning engine uses), so every audience member is in a group whether or not they had an event, and the groups are a random split: comparing them measures the campaign (intention to treat). Reach counted only from events would be unfair: a purchase-triggered campaign reaches only members who bought, so its conversion would be 100%. Conversion: members who purchased in the window / members (two-proportion z-test). Spend per member: net of returns, zeros included (Welch's t-test). Purchases count by when they happened; the campaign's points by when their events happened, net of returns, costed at the programme's point value. Caveats: the audience is judged on members' facts now (a tier or attribute changed since counts as it is now), and by the campaign's current holdout share. With `?format=csv`, one table as CSV (`table`: campaigns).
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description json (default) or csv: one of the answer's tables as a CSV file (see `table`) */
+                    format?: "json" | "csv";
+                    /** @description First day (YYYY-MM-DD, programme time); with `to`, every campaign is read over this window */
+                    from?: string;
+                    /** @description With format=csv, the table to download; default campaigns */
+                    table?: "campaigns";
+                    /** @description Last day, inclusive (YYYY-MM-DD, programme time). Without from and to: each campaign over its own dates (its start, or the day it was made, to its end or today, whichever is first) */
+                    to?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Every campaign's results */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["CampaignResults"];
+                        "text/csv": string;
+                    };
+                };
+                /** @description Invalid input (validation_error); nothing was written */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Missing or invalid API key (unauthorized) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The key's scope does not allow this (forbidden) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found in this programme (not_found) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unexpected failure (internal_error); nothing was written */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/reports/campaigns/{campaignId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One campaign's results over any window
+         * @description A campaign's results (default window: its own dates, to today), with a bootstrap interval for the difference in spend per member (2,000 resamples from a seeded Mersenne Twister: the same data gives the same answer). A campaign without a holdout shows reach, points, cost and its treated members' spend before vs during, and says lift needs a holdout. A campaign's audience is every member enrolled before the window's end who meets its audience conditions as they stand now (all members when it has none). Each is treated or held out by the campaign's deterministic draw (a hash of campaign and member, the one the earning engine uses), so every audience member is in a group whether or not they had an event, and the groups are a random split: comparing them measures the campaign (intention to treat). Reach counted only from events would be unfair: a purchase-triggered campaign reaches only members who bought, so its conversion would be 100%. Conversion: members who purchased in the window / members (two-proportion z-test). Spend per member: net of returns, zeros included (Welch's t-test). Purchases count by when they happened; the campaign's points by when their events happened, net of returns, costed at the programme's point value. Caveats: the audience is judged on members' facts now (a tier or attribute changed since counts as it is now), and by the campaign's current holdout share. With `?format=csv`, one table as CSV (`table`: campaign).
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description json (default) or csv: one of the answer's tables as a CSV file (see `table`) */
+                    format?: "json" | "csv";
+                    /** @description First day (YYYY-MM-DD, programme time); with `to`, every campaign is read over this window */
+                    from?: string;
+                    /** @description With format=csv, the table to download; default campaign */
+                    table?: "campaign";
+                    /** @description Last day, inclusive (YYYY-MM-DD, programme time). Without from and to: each campaign over its own dates (its start, or the day it was made, to its end or today, whichever is first) */
+                    to?: string;
+                };
+                header?: never;
+                path: {
+                    campaignId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The campaign's results */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["CampaignResultDetail"];
+                        "text/csv": string;
+                    };
+                };
+                /** @description Invalid input (validation_error); nothing was written */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Missing or invalid API key (unauthorized) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The key's scope does not allow this (forbidden) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found in this programme (not_found) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unexpected failure (internal_error); nothing was written */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/reports/overview": {
         parameters: {
             query?: never;
@@ -9309,6 +9499,189 @@ export interface components {
                 /** @description The example member's tier; none by default */
                 tierId?: string | null;
             };
+        };
+        CampaignResult: {
+            /** @description Treated members' spend before vs during: descriptive only (seasons, trends and who enrolled move it too); what a campaign without a holdout can show */
+            beforeAfter: {
+                /**
+                 * Format: date
+                 * @description First day of the window just before, as long as the window read
+                 * @example 2026-11-23
+                 */
+                beforeFrom: string;
+                /**
+                 * Format: date
+                 * @description Its last day (the day before `from`)
+                 * @example 2026-11-23
+                 */
+                beforeTo: string;
+                /** @description during / before - 1; null when they spent nothing before */
+                change: number | null;
+                /** @description Treated members enrolled before beforeFrom (there for both windows) */
+                members: number;
+                /** @description Their spend per member in the window before, minor units */
+                spendPerMemberBefore: number | null;
+                /** @description Their spend per member in the window read, minor units */
+                spendPerMemberDuring: number | null;
+            };
+            /** @description The campaign's id */
+            campaignId: string;
+            /** @description Two-proportion z-test of conversion, treated vs holdout; null when a group is empty or the pooled rate is 0 or 1 */
+            conversion: {
+                /** @description Treated conversion minus holdout conversion (0.05 = 5 percentage points) */
+                difference: number;
+                /** @description 95% interval of the difference (Wald, each group's own rate) */
+                differenceCi: number[] | null;
+                /** @description Relative lift: treated / holdout conversion - 1; null when no held-out member bought */
+                lift: number | null;
+                /** @description 95% interval of the relative lift (delta method) */
+                liftCi: number[] | null;
+                /** @description Two-sided p-value of the z-test */
+                pValue: number;
+                /** @description Two-proportion z statistic, with the pooled rate under 'no difference' */
+                z: number;
+            } | null;
+            /** @description pointsCost / incrementalRevenue: 0.25 = 25 cents of points per incremental dollar; null unless incremental revenue is positive */
+            costPerIncrementalRevenue: number | null;
+            /**
+             * Format: date
+             * @description First day of the window read (programme time)
+             * @example 2026-11-23
+             */
+            from: string;
+            /** @description Audience members held out: the campaign's rules never award them (the control group) */
+            holdout: {
+                /** @description Members of the group with at least one purchase in the window (not rejected, not returned in full) */
+                buyers: number;
+                /** @description buyers / members (0..1); null for an empty group */
+                conversion: number | null;
+                /** @description Members of the group: the campaign's audience (members enrolled before the window's end who meet its audience conditions as they stand now; every member when it has none), split by the campaign's deterministic holdout draw. Every audience member counts whether or not they had an event */
+                members: number;
+                /** @description Purchases the group made in the window, by when they happened */
+                purchases: number;
+                /** @description purchases / members, zeros included; null for an empty group */
+                purchasesPerMember: number | null;
+                /** @description What the group spent in the window, net of returns, in minor units */
+                spend: number;
+                /** @description spend / members, zeros included, in minor units rounded half away from zero; null for an empty group */
+                spendPerMember: number | null;
+            };
+            /** @description Share of the audience held out (0: no holdout, no lift) */
+            holdoutPercent: number;
+            /** @description What the treated group spent beyond what it would have at the holdout's rate: (treated - holdout spend per member) x treated members, minor units rounded half away from zero; null without a holdout */
+            incrementalRevenue: number | null;
+            /** @description spendPerMember.differenceCi x treated members (Welch), minor units */
+            incrementalRevenueCi: number[] | null;
+            /** @description Members the campaign's rules awarded points for an event in the window */
+            membersAwarded: number;
+            /** @description Held-out members who had an event a rule of the campaign matched in the window (recorded as a holdout): who would have been awarded */
+            membersHeldOutTriggered: number;
+            /** @description Its name */
+            name: string;
+            /** @description pointsAwarded - pointsReturned */
+            points: number;
+            /** @description Points the campaign's rules awarded for events in the window */
+            pointsAwarded: number;
+            /** @description points x the programme's point value, in minor units rounded half away from zero */
+            pointsCost: number;
+            /** @description Of those campaigns' points, taken back by returns that happened in the window */
+            pointsReturned: number;
+            /** @description The verdict in one sentence */
+            reason: string;
+            /** @description Welch's t-test of spend per member (zeros included), treated vs holdout; null with fewer than two members in a group or no variation */
+            spendPerMember: {
+                /** @description Welch-Satterthwaite degrees of freedom */
+                df: number;
+                /** @description Treated minus holdout spend per member, in minor units (unrounded) */
+                difference: number;
+                /** @description 95% interval of the difference by Welch's t (minor units) */
+                differenceCi: number[] | null;
+                /** @description Relative lift: treated / holdout spend per member - 1; null when held-out members spent nothing */
+                lift: number | null;
+                /** @description 95% interval of the relative lift (delta method) */
+                liftCi: number[] | null;
+                /** @description Two-sided p-value of Welch's t-test */
+                pValue: number;
+                /** @description Welch's t statistic */
+                t: number;
+            } | null;
+            /**
+             * @description Its status now
+             * @enum {string}
+             */
+            status: "draft" | "active" | "paused" | "ended";
+            /**
+             * Format: date
+             * @description Last day of the window, inclusive
+             * @example 2026-11-23
+             */
+            to: string;
+            /** @description Audience members not held out: the campaign's rules could award them */
+            treated: {
+                /** @description Members of the group with at least one purchase in the window (not rejected, not returned in full) */
+                buyers: number;
+                /** @description buyers / members (0..1); null for an empty group */
+                conversion: number | null;
+                /** @description Members of the group: the campaign's audience (members enrolled before the window's end who meet its audience conditions as they stand now; every member when it has none), split by the campaign's deterministic holdout draw. Every audience member counts whether or not they had an event */
+                members: number;
+                /** @description Purchases the group made in the window, by when they happened */
+                purchases: number;
+                /** @description purchases / members, zeros included; null for an empty group */
+                purchasesPerMember: number | null;
+                /** @description What the group spent in the window, net of returns, in minor units */
+                spend: number;
+                /** @description spend / members, zeros included, in minor units rounded half away from zero; null for an empty group */
+                spendPerMember: number | null;
+            };
+            /**
+             * @description no_holdout: nothing to compare with. too_small: fewer than 30 members in a group, or fewer than 5 buyers or non-buyers expected in a group at the pooled rate. lift / drop: spend per member differs (Welch p < 0.05, and neither its interval nor the bootstrap's spans 0). not_significant: otherwise
+             * @enum {string}
+             */
+            verdict: "lift" | "drop" | "not_significant" | "too_small" | "no_holdout";
+        };
+        CampaignResultDetail: {
+            /** @description Null without a holdout or with an empty group */
+            bootstrap: {
+                /** @description Percentile interval of the difference in mean spend per member (minor units) */
+                differenceCi: number[] | null;
+                /** @description differenceCi x treated members, minor units rounded half away from zero */
+                incrementalRevenueCi: number[] | null;
+                /** @description Percentile interval of the relative lift; null when a resample's holdout spent nothing */
+                liftCi: number[] | null;
+                /** @description Resamples drawn: 2,000, fewer when members x 2,000 would pass 20 million draws (at least 200) */
+                resamples: number;
+                /** @description Seed of the Mersenne Twister (MT19937) that draws them: the same data always gives the same interval */
+                seed: number;
+            } | null;
+            campaign: components["schemas"]["CampaignResult"];
+            /** @description The programme's currency (money is in its minor units) */
+            currency: string;
+            /** @description What one point costs the programme, in minor units (may be fractional) */
+            pointValue: number;
+            /** @description The programme's time zone, in which days are counted */
+            timezone: string;
+        };
+        CampaignResults: {
+            /** @description One row per campaign, oldest first */
+            campaigns: components["schemas"]["CampaignResult"][];
+            /** @description The programme's currency (money is in its minor units) */
+            currency: string;
+            /**
+             * Format: date
+             * @description The window asked for; null: each campaign over its own dates
+             * @example 2026-11-23
+             */
+            from: string | null;
+            /** @description What one point costs the programme, in minor units (may be fractional) */
+            pointValue: number;
+            /** @description The programme's time zone, in which days are counted */
+            timezone: string;
+            /**
+             * Format: date
+             * @description Its last day, inclusive; null with from
+             * @example 2026-11-23
+             */
+            to: string | null;
         };
         CancelRedemption: {
             reason?: string;

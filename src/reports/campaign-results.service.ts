@@ -1,0 +1,156 @@
+import type { Kysely } from "kysely";
+import { DateTime } from "luxon";
+import type { DB } from "../db/schema.ts";
+import type { Clock } from "../shared/clock.ts";
+import { DomainError, notFound } from "../shared/errors.ts";
+import { bootstrapMeanDifference } from "./campaign-lift.rules.ts";
+import type { CampaignResult, CampaignResultDetail, CampaignResults, CampaignResultsQuery } from "./campaign-results.schemas.ts";
+import * as q from "./campaign-results.sql.ts";
+import { type CampaignFacts, campaignResult, moneyInterval } from "./campaign-results.views.ts";
+import { MAX_RANGE_DAYS } from "./reports.rules.ts";
+
+type CampaignRow = Awaited<ReturnType<typeof q.campaignsOf>>[number];
+
+/**
+ * A campaign's window in programme days: `from` and `to` as asked, each defaulting to the
+ * campaign's own (its start, or the day it was made; its end's last day, or today, whichever is
+ * first), and the equally long window just before it.
+ */
+export function campaignWindow(c: CampaignRow, query: CampaignResultsQuery, timezone: string, now: Date) {
+  const dayOf = (at: Date) => DateTime.fromJSDate(at, { zone: timezone }).startOf("day");
+  const parse = (s: string, field: string) => {
+    const d = DateTime.fromISO(s, { zone: timezone });
+    if (!d.isValid) throw new DomainError("validation_error", `${field} is not a date (YYYY-MM-DD)`, { field });
+    return d.startOf("day");
+  };
+  const today = dayOf(now);
+  const ownFrom = dayOf(new Date(c.starts_at ?? c.created_at));
+  const lastDay = c.ends_at ? dayOf(new Date(new Date(c.ends_at).getTime() - 1)) : today;
+  const ownTo = DateTime.min(lastDay, today);
+  const from = query.from ? parse(query.from, "from") : ownFrom;
+  let to = query.to ? parse(query.to, "to") : ownTo;
+  // A campaign that has not started yet: its window is its first day (nothing has happened in it).
+  if (!query.to && to < from) to = from;
+  if (from > to) throw new DomainError("validation_error", "from must not be after to", { field: "from" });
+  const days = Math.round(to.diff(from, "days").days) + 1;
+  if ((query.from || query.to) && days > MAX_RANGE_DAYS) {
+    throw new DomainError("validation_error", `A report covers at most ${MAX_RANGE_DAYS} days`, { field: "from" });
+  }
+  const beforeFrom = from.minus({ days });
+  const iso = (d: DateTime) => d.toISODate() ?? "";
+  return {
+    window: {
+      campaignId: c.id,
+      beforeStart: beforeFrom.toJSDate(),
+      start: from.toJSDate(),
+      end: to.plus({ days: 1 }).toJSDate(),
+    },
+    facts: {
+      campaignId: c.id,
+      name: c.name,
+      status: c.status,
+      holdoutPercent: c.holdout_percent,
+      from: iso(from),
+      to: iso(to),
+      beforeFrom: iso(beforeFrom),
+      beforeTo: iso(from.minus({ days: 1 })),
+    } satisfies CampaignFacts,
+  };
+}
+
+/**
+ * Campaign effectiveness: each campaign's audience split into treated and held-out members by its
+ * deterministic holdout draw, compared on conversion and spend per member over a window, in
+ * aggregate SQL (one round trip for the groups, one for the points); only the bootstrap of one
+ * campaign reads its members' spends, as two lists of numbers.
+ */
+export class CampaignResultsService {
+  constructor(private readonly deps: { db: Kysely<DB>; clock: Clock }) {}
+
+  async list(programId: string, query: CampaignResultsQuery): Promise<CampaignResults> {
+    const program = await this.program(programId);
+    const campaigns = await q.campaignsOf(this.deps.db, programId);
+    const results = await this.results(programId, program, campaigns, query);
+    return {
+      from: query.from ?? null,
+      to: query.to ?? null,
+      timezone: program.timezone,
+      currency: program.currency,
+      pointValue: program.point_value,
+      campaigns: results.map((r) => r.result),
+    };
+  }
+
+  async one(programId: string, campaignId: string, query: CampaignResultsQuery): Promise<CampaignResultDetail> {
+    const { db } = this.deps;
+    const program = await this.program(programId);
+    const [campaign] = await q.campaignsOf(db, programId, campaignId);
+    if (!campaign) throw notFound("Campaign", campaignId);
+    const [first] = await this.results(programId, program, [campaign], query);
+    if (!first) throw notFound("Campaign", campaignId);
+    let { result } = first;
+    let bootstrap: CampaignResultDetail["bootstrap"] = null;
+    if (campaign.holdout_percent > 0) {
+      const spends = await q.spendVectors(db, programId, first.window);
+      const drawn = bootstrapMeanDifference(spends.treated, spends.holdout);
+      if (drawn) {
+        bootstrap = {
+          resamples: drawn.resamples,
+          seed: drawn.seed,
+          differenceCi: drawn.difference,
+          liftCi: drawn.lift,
+          incrementalRevenueCi: moneyInterval(drawn.difference, spends.treated.length),
+        };
+        result = first.recompute(drawn.difference);
+      }
+    }
+    return {
+      timezone: program.timezone,
+      currency: program.currency,
+      pointValue: program.point_value,
+      campaign: result,
+      bootstrap,
+    };
+  }
+
+  private async program(programId: string) {
+    const program = await q.programFacts(this.deps.db, programId);
+    if (!program) throw notFound("Program", programId);
+    return program;
+  }
+
+  private async results(
+    programId: string,
+    program: { timezone: string; point_value: number },
+    campaigns: CampaignRow[],
+    query: CampaignResultsQuery,
+  ) {
+    const now = this.deps.clock.now();
+    const windows = campaigns.map((c) => campaignWindow(c, query, program.timezone, now));
+    const list = windows.map((w) => w.window);
+    const [groups, points] = await Promise.all([
+      q.groupFigures(this.deps.db, programId, list),
+      q.campaignPoints(this.deps.db, programId, list),
+    ]);
+    return windows.map(({ window, facts }) => {
+      const group = (heldOut: boolean) => groups.find((g) => g.campaignId === facts.campaignId && g.heldOut === heldOut);
+      const treated = group(false);
+      const p = points.find((x) => x.campaignId === facts.campaignId);
+      const recompute = (bootstrap: [number, number] | null): CampaignResult =>
+        campaignResult({
+          campaign: facts,
+          treated,
+          holdout: group(true),
+          steady: {
+            members: treated?.steadyMembers ?? 0,
+            spendBefore: treated?.steadySpendBefore ?? 0,
+            spendDuring: treated?.steadySpendDuring ?? 0,
+          },
+          points: p ?? { pointsAwarded: 0, pointsReturned: 0, membersAwarded: 0, membersHeldOutTriggered: 0 },
+          pointValue: program.point_value,
+          bootstrap,
+        });
+      return { window, result: recompute(null), recompute };
+    });
+  }
+}

@@ -1,0 +1,213 @@
+import { sql } from "kysely";
+import type { Db } from "../db/schema.ts";
+
+/** The campaigns whose results are read: one, or all of the programme's (oldest first). */
+export async function campaignsOf(db: Db, programId: string, campaignId?: string) {
+  let query = db
+    .selectFrom("campaigns")
+    .select(["id", "name", "status", "starts_at", "ends_at", "holdout_percent", "created_at"])
+    .where("program_id", "=", programId);
+  if (campaignId !== undefined) query = query.where("id", "=", campaignId);
+  return query.orderBy("created_at").orderBy("id").execute();
+}
+
+export const programFacts = (db: Db, programId: string) =>
+  db.selectFrom("programs").select(["timezone", "currency", "point_value"]).where("id", "=", programId).executeTakeFirst();
+
+/** Each campaign's window: [start, end) and the equally long window before it, [beforeStart, start). */
+export interface CampaignWindow {
+  campaignId: string;
+  beforeStart: Date;
+  start: Date;
+  end: Date;
+}
+
+/** A PostgreSQL array literal (one text parameter, the same on both engines); ids and instants hold no quote or comma. */
+const arrayLiteral = (values: string[]) => `{${values.map((v) => `"${v}"`).join(",")}}`;
+
+/**
+ * The campaigns' windows as a relation, from four array parameters.
+ */
+const windows = (list: CampaignWindow[]) => sql`
+  select * from unnest(
+    ${arrayLiteral(list.map((w) => w.campaignId))}::text[],
+    ${arrayLiteral(list.map((w) => w.beforeStart.toISOString()))}::timestamptz[],
+    ${arrayLiteral(list.map((w) => w.start.toISOString()))}::timestamptz[],
+    ${arrayLiteral(list.map((w) => w.end.toISOString()))}::timestamptz[]
+  ) as w(campaign_id, before_start, start_at, end_at)`;
+
+/**
+ * Whether a member (`m`) meets one audience condition (`cond`, a MemberCondition as stored), in
+ * SQL, as `failedCondition` (earning/conditions.rules.ts) judges it on the member's facts now:
+ * member_attribute (eq/neq/in by JSON equality, exists, gte/lte between two numbers or two
+ * strings), tier (the member's tier by id or name), segment (the strings of attributes.segments).
+ */
+const conditionHolds = sql`
+  case cond->>'type'
+    when 'tier' then exists (
+      select 1 from tiers t, jsonb_array_elements_text(cond->'in') l
+       where t.id = m.tier_id and (l = t.id or l = t.name))
+    when 'segment' then exists (
+      select 1
+        from jsonb_array_elements(case when jsonb_typeof(m.attributes->'segments') = 'array'
+                                       then m.attributes->'segments' else '[]'::jsonb end) s,
+             jsonb_array_elements_text(cond->'in') l
+       where jsonb_typeof(s) = 'string' and s #>> '{}' = l)
+    when 'member_attribute' then (
+      case coalesce(cond->>'op', 'eq')
+        when 'eq' then (m.attributes -> (cond->>'key')) is not distinct from (cond->'value')
+        when 'neq' then (m.attributes -> (cond->>'key')) is distinct from (cond->'value')
+        when 'in' then exists (
+          select 1 from jsonb_array_elements(case when jsonb_typeof(cond->'value') = 'array'
+                                                  then cond->'value' else '[]'::jsonb end) v
+           where v = m.attributes -> (cond->>'key'))
+        when 'exists' then coalesce(jsonb_typeof(m.attributes -> (cond->>'key')), 'null') <> 'null'
+        else (
+          case
+            when jsonb_typeof(m.attributes -> (cond->>'key')) = 'number' and jsonb_typeof(cond->'value') = 'number'
+              then case when cond->>'op' = 'gte'
+                        then (m.attributes -> (cond->>'key'))::numeric >= (cond->'value')::numeric
+                        else (m.attributes -> (cond->>'key'))::numeric <= (cond->'value')::numeric end
+            when jsonb_typeof(m.attributes -> (cond->>'key')) = 'string' and jsonb_typeof(cond->'value') = 'string'
+              then case when cond->>'op' = 'gte'
+                        then (m.attributes ->> (cond->>'key')) collate "C" >= (cond->>'value') collate "C"
+                        else (m.attributes ->> (cond->>'key')) collate "C" <= (cond->>'value') collate "C" end
+            else false
+          end)
+      end)
+    else false
+  end`;
+
+/**
+ * Every campaign's audience, each member in their group, with what they bought: one row per
+ * (campaign, member). The audience is the members enrolled before the window's end who meet all
+ * of the campaign's audience conditions now (no conditions: every member). A member is held out
+ * when sha256("<campaign id>:<member id>")'s first four bytes, as an unsigned integer, modulo
+ * 10,000 are below holdout_percent x 100: `holdoutBucket` (earning/campaign-reach.rules.ts) in SQL,
+ * so every audience member is in a group whether or not they had an event. Purchases count by
+ * when they happened, net of returns (not rejected; a purchase returned in full is no purchase).
+ */
+const perMember = (programId: string, list: CampaignWindow[]) => sql`
+  with w as (${windows(list)}),
+  aud as (
+    select c.id as campaign_id, m.id as member_id, m.created_at, w.before_start, w.start_at, w.end_at,
+           c.holdout_percent > 0
+             and ((get_byte(h.h, 0)::bigint * 16777216 + get_byte(h.h, 1) * 65536 + get_byte(h.h, 2) * 256
+                   + get_byte(h.h, 3)) % 10000) < c.holdout_percent * 100 as held_out
+      from w
+      join campaigns c on c.id = w.campaign_id and c.program_id = ${programId}
+      join members m on m.program_id = ${programId} and m.created_at < w.end_at
+      cross join lateral (select sha256(convert_to(c.id || ':' || m.id, 'UTF8')) as h) h
+     where not exists (select 1 from jsonb_array_elements(c.audience) cond where not (${conditionHolds}))
+  )
+  select a.campaign_id, a.held_out, a.created_at < a.before_start as steady,
+         count(e.id) filter (where e.occurred_at >= a.start_at) as purchases,
+         coalesce(sum(e.amount - e.returned_amount) filter (where e.occurred_at >= a.start_at), 0)::numeric as spend,
+         coalesce(sum(e.amount - e.returned_amount) filter (where e.occurred_at < a.start_at), 0)::numeric as spend_before
+    from aud a
+    left join events e on e.member_id = a.member_id and e.program_id = ${programId}
+         and e.type = 'purchase' and e.status <> 'rejected' and e.amount > e.returned_amount
+         and e.occurred_at >= a.before_start and e.occurred_at < a.end_at
+   group by a.campaign_id, a.member_id, a.held_out, a.created_at, a.before_start`;
+
+export interface GroupRow {
+  campaignId: string;
+  heldOut: boolean;
+  members: number;
+  buyers: number;
+  purchases: number;
+  spend: number;
+  spendVariance: number | null;
+  /** Members enrolled before the before-window began, and their spend in each window. */
+  steadyMembers: number;
+  steadySpendBefore: number;
+  steadySpendDuring: number;
+}
+
+/** Per campaign and group (treated, held out): members, buyers, purchases, spend and its variance per member, in one round trip. */
+export async function groupFigures(db: Db, programId: string, list: CampaignWindow[]): Promise<GroupRow[]> {
+  if (list.length === 0) return [];
+  const result = await sql<{
+    campaign_id: string;
+    held_out: boolean;
+    members: string;
+    buyers: string;
+    purchases: string;
+    spend: string;
+    spend_variance: string | null;
+    steady_members: string;
+    steady_before: string;
+    steady_during: string;
+  }>`
+    with pm as (${perMember(programId, list)})
+    select campaign_id, held_out, count(*) as members, count(*) filter (where purchases > 0) as buyers,
+           sum(purchases) as purchases, sum(spend) as spend, var_samp(spend) as spend_variance,
+           count(*) filter (where steady) as steady_members,
+           coalesce(sum(spend_before) filter (where steady), 0) as steady_before,
+           coalesce(sum(spend) filter (where steady), 0) as steady_during
+      from pm
+     group by campaign_id, held_out`.execute(db);
+  return result.rows.map((r) => ({
+    campaignId: r.campaign_id,
+    heldOut: r.held_out,
+    members: Number(r.members),
+    buyers: Number(r.buyers),
+    purchases: Number(r.purchases),
+    spend: Number(r.spend),
+    spendVariance: r.spend_variance === null ? null : Number(r.spend_variance),
+    steadyMembers: Number(r.steady_members),
+    steadySpendBefore: Number(r.steady_before),
+    steadySpendDuring: Number(r.steady_during),
+  }));
+}
+
+/**
+ * Each audience member's spend in the window, as two lists of numbers (treated, held out): what
+ * a bootstrap resamples. Grouped per member in SQL; only the numbers come back.
+ */
+export async function spendVectors(db: Db, programId: string, window: CampaignWindow) {
+  const result = await sql<{ held_out: boolean; spends: string[] | null }>`
+    with pm as (${perMember(programId, [window])})
+    select held_out, array_agg(spend::text order by spend) as spends from pm group by held_out`.execute(db);
+  const of = (heldOut: boolean) => (result.rows.find((r) => r.held_out === heldOut)?.spends ?? []).map(Number);
+  return { treated: of(false), holdout: of(true) };
+}
+
+/**
+ * Points each campaign's rules awarded for events in its window (by when they occurred), the
+ * points returns took back from those awards' campaigns in the window, the members awarded, and
+ * the members whose event a rule of the campaign matched while they were held out.
+ */
+export async function campaignPoints(db: Db, programId: string, list: CampaignWindow[]) {
+  if (list.length === 0) return [];
+  const result = await sql<{
+    campaign_id: string;
+    awarded: string;
+    returned: string;
+    members_awarded: string;
+    members_held_out: string;
+  }>`
+    with w as (${windows(list)})
+    select w.campaign_id,
+           (select coalesce(sum(a.points), 0) from event_awards a
+             where a.program_id = ${programId} and a.campaign_id = w.campaign_id and a.outcome = 'awarded'
+               and a.occurred_at >= w.start_at and a.occurred_at < w.end_at) as awarded,
+           (select coalesce(sum(r.points), 0) from campaign_budget_refunds r
+              join events e on e.program_id = r.program_id and e.id = r.event_id
+             where r.program_id = ${programId} and r.campaign_id = w.campaign_id
+               and e.occurred_at >= w.start_at and e.occurred_at < w.end_at) as returned,
+           (select count(distinct a.member_id) from event_awards a
+             where a.program_id = ${programId} and a.campaign_id = w.campaign_id and a.outcome = 'awarded'
+               and a.occurred_at >= w.start_at and a.occurred_at < w.end_at) as members_awarded,
+           (select count(distinct a.member_id) from event_awards a
+             where a.program_id = ${programId} and a.campaign_id = w.campaign_id and a.outcome = 'holdout'
+               and a.occurred_at >= w.start_at and a.occurred_at < w.end_at) as members_held_out
+      from w`.execute(db);
+  return result.rows.map((r) => ({
+    campaignId: r.campaign_id,
+    pointsAwarded: Number(r.awarded),
+    pointsReturned: Number(r.returned),
+    membersAwarded: Number(r.members_awarded),
+    membersHeldOutTriggered: Number(r.members_held_out),
+  }));
+}
