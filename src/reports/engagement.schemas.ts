@@ -117,11 +117,9 @@ export const CohortQuerySchema = z.object({
   from: date.optional().openapi({
     description: "First enrolment day (YYYY-MM-DD, programme time); default the first of the month eleven months before `to`'s",
   }),
-  to: date
-    .optional()
-    .openapi({
-      description: "Last day, inclusive (YYYY-MM-DD, programme time): last enrolment day and last purchase day; default today",
-    }),
+  to: date.optional().openapi({
+    description: "Last day, inclusive (YYYY-MM-DD, programme time): last enrolment day and last purchase day; default today",
+  }),
 });
 
 const CohortSchema = z.object({
