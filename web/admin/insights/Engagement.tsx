@@ -25,7 +25,7 @@ import { ChartPanel, CsvLink } from "./parts.tsx";
 
 const COLORS = {
   members: "#5b3cc4",
-  guests: "#9aa4b2",
+  guests: "#6b7280",
   active: "#067647",
   earned: "#5b3cc4",
   partner: "#0e7490",
