@@ -29,6 +29,8 @@ import { programRoutes } from "./programs/programs.routes.ts";
 import { ProgramService } from "./programs/programs.service.ts";
 import { campaignResultsRoutes } from "./reports/campaign-results.routes.ts";
 import { CampaignResultsService } from "./reports/campaign-results.service.ts";
+import { engagementRoutes } from "./reports/engagement.routes.ts";
+import { EngagementService } from "./reports/engagement.service.ts";
 import { reportRoutes } from "./reports/reports.routes.ts";
 import { ReportService } from "./reports/reports.service.ts";
 import { rewardReportRoutes } from "./reports/reward-report.routes.ts";
@@ -71,6 +73,7 @@ export interface Services {
   reports: ReportService;
   rewardReport: RewardReportService;
   campaignResults: CampaignResultsService;
+  engagement: EngagementService;
   setup: SetupService;
   jobs: JobService;
   verify: () => ReturnType<typeof verifyLedger>;
@@ -146,6 +149,7 @@ export function buildServices(options: AppOptions): Services {
   const reports = new ReportService({ db, clock, actorNames: audit.names });
   const rewardReport = new RewardReportService({ db, clock });
   const campaignResults = new CampaignResultsService({ db, clock });
+  const engagement = new EngagementService({ db, clock });
   const setup = new SetupService({ db, clock, ids, uow, apiKeys, programs, staff, publicUrl: options.config.publicUrl ?? null });
   const jobs = new JobService({
     db,
@@ -180,6 +184,7 @@ export function buildServices(options: AppOptions): Services {
     reports,
     rewardReport,
     campaignResults,
+    engagement,
     staff,
     setup,
     jobs,
@@ -205,6 +210,7 @@ export function httpRoutes(services: Services): Router[] {
     reportRoutes(services),
     rewardReportRoutes(services),
     campaignResultsRoutes(services),
+    engagementRoutes(services),
     setupRoutes(services),
   ];
 }

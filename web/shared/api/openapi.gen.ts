@@ -6980,6 +6980,100 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/reports/cohorts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Retention by enrolment month: the share of each cohort that purchased in each later month
+         * @description Members enrolled from `from` to `to`, grouped by enrolment month in programme time; for each cohort its size, the members who bought again on a later day, and for month 0 (the enrolment month), 1, 2, ... up to the month holding `to`, the members who purchased in that month and their share of the cohort. Purchases count by when they happened, up to `to`. Default: the twelve enrolment months up to today. With `?format=csv`, one table as CSV (`table`: retention, cohorts).
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description json (default) or csv: one of the answer's tables as a CSV file (see `table`) */
+                    format?: "json" | "csv";
+                    /** @description First enrolment day (YYYY-MM-DD, programme time); default the first of the month eleven months before `to`'s */
+                    from?: string;
+                    /** @description With format=csv, the table to download; default retention */
+                    table?: "retention" | "cohorts";
+                    /** @description Last day, inclusive (YYYY-MM-DD, programme time): last enrolment day and last purchase day; default today */
+                    to?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Cohort retention */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["CohortReport"];
+                        "text/csv": string;
+                    };
+                };
+                /** @description Invalid input (validation_error); nothing was written */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Missing or invalid API key (unauthorized) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The key's scope does not allow this (forbidden) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found in this programme (not_found) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unexpected failure (internal_error); nothing was written */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/reports/overview": {
         parameters: {
             query?: never;
@@ -7018,6 +7112,294 @@ export interface paths {
                     };
                     content: {
                         "application/json": components["schemas"]["Overview"];
+                        "text/csv": string;
+                    };
+                };
+                /** @description Invalid input (validation_error); nothing was written */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Missing or invalid API key (unauthorized) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The key's scope does not allow this (forbidden) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found in this programme (not_found) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unexpected failure (internal_error); nothing was written */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/reports/participation": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Members vs all customers: purchases, revenue, enrolment and active members
+         * @description Per period and in total: purchases and revenue (net of returns) by members and by guests (purchases without a member), the members' share of each, enrolments, members at each period's end, and active members by the stated activity definition. Purchases and activity count by when they happened. Dates are days in the programme's time zone (`to` inclusive; default the 90 days up to today), split into periods by `interval`. With `?format=csv`, one table as CSV (`table`: series).
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description json (default) or csv: one of the answer's tables as a CSV file (see `table`) */
+                    format?: "json" | "csv";
+                    /** @description First day (YYYY-MM-DD, programme time); default 89 days before `to` */
+                    from?: string;
+                    /** @description Series period; default day up to 31 days, week up to 183, else month. Weeks start on Monday */
+                    interval?: "day" | "week" | "month";
+                    /** @description With format=csv, the table to download; default series */
+                    table?: "series";
+                    /** @description Last day, inclusive (YYYY-MM-DD, programme time); default today */
+                    to?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Participation */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ParticipationReport"];
+                        "text/csv": string;
+                    };
+                };
+                /** @description Invalid input (validation_error); nothing was written */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Missing or invalid API key (unauthorized) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The key's scope does not allow this (forbidden) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found in this programme (not_found) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unexpected failure (internal_error); nothing was written */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/reports/points": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Points earned, partner-funded, adjusted, redeemed and expired, per period
+         * @description Read off the ledger's system accounts (every transaction balances, so what members gain or lose shows there), by when each entry took effect, each figure net of reversals, returns and refunds. Dates are days in the programme's time zone (`to` inclusive; default the 90 days up to today), split into periods by `interval`. With `?format=csv`, one table as CSV (`table`: series).
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description json (default) or csv: one of the answer's tables as a CSV file (see `table`) */
+                    format?: "json" | "csv";
+                    /** @description First day (YYYY-MM-DD, programme time); default 89 days before `to` */
+                    from?: string;
+                    /** @description Series period; default day up to 31 days, week up to 183, else month. Weeks start on Monday */
+                    interval?: "day" | "week" | "month";
+                    /** @description With format=csv, the table to download; default series */
+                    table?: "series";
+                    /** @description Last day, inclusive (YYYY-MM-DD, programme time); default today */
+                    to?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Point flows */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PointsReport"];
+                        "text/csv": string;
+                    };
+                };
+                /** @description Invalid input (validation_error); nothing was written */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Missing or invalid API key (unauthorized) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The key's scope does not allow this (forbidden) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found in this programme (not_found) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unexpected failure (internal_error); nothing was written */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/reports/redemption-frequency": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Redemptions per period, per active member, time to first redemption and between redemptions
+         * @description Redemptions completed (and not cancelled since) per period, the members who made them, redemptions per active member, median programme days from enrolment to a first redemption and between a member's redemptions, and the share of members (enrolled by the end of the range) who never redeemed. Dates are days in the programme's time zone (`to` inclusive; default the 90 days up to today), split into periods by `interval`. With `?format=csv`, one table as CSV (`table`: series).
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description json (default) or csv: one of the answer's tables as a CSV file (see `table`) */
+                    format?: "json" | "csv";
+                    /** @description First day (YYYY-MM-DD, programme time); default 89 days before `to` */
+                    from?: string;
+                    /** @description Series period; default day up to 31 days, week up to 183, else month. Weeks start on Monday */
+                    interval?: "day" | "week" | "month";
+                    /** @description With format=csv, the table to download; default series */
+                    table?: "series";
+                    /** @description Last day, inclusive (YYYY-MM-DD, programme time); default today */
+                    to?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Redemption frequency */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["RedemptionFrequencyReport"];
                         "text/csv": string;
                     };
                 };
@@ -9756,6 +10138,42 @@ export interface components {
              */
             type: "none";
         };
+        CohortReport: {
+            /** @description One row per enrolment month with members, oldest first */
+            cohorts: {
+                /** @description Enrolment month, YYYY-MM in programme time (the first one from `from` on) */
+                cohort: string;
+                /** @description Month 0 up to the month holding `to` */
+                months: {
+                    /** @description Months after the enrolment month (0: the enrolment month itself) */
+                    month: number;
+                    /** @description Members of the cohort with a purchase (not refused, not returned in full) in that calendar month of programme time, by when it happened; the month holding `to` counts up to `to` */
+                    purchasers: number;
+                    /** @description purchasers / size, 0..1 (retention) */
+                    share: number | null;
+                }[];
+                /** @description Of them, members with a purchase on a later programme day than the one they enrolled on, up to `to` (bought again) */
+                repeatPurchasers: number;
+                /** @description repeatPurchasers / size, 0..1 */
+                repeatShare: number | null;
+                /** @description Members enrolled in that month (within the range) */
+                size: number;
+            }[];
+            /**
+             * Format: date
+             * @description YYYY-MM-DD, in the years 1900 to 9999
+             * @example 2026-11-23
+             */
+            from: string;
+            /** @description The programme's time zone, in which days, weeks and months are counted */
+            timezone: string;
+            /**
+             * Format: date
+             * @description YYYY-MM-DD, in the years 1900 to 9999
+             * @example 2026-11-23
+             */
+            to: string;
+        };
         Condition: {
             /** @description The event's amount, in minor units, at least */
             amount: number;
@@ -10909,6 +11327,77 @@ export interface components {
             /** Format: date-time */
             updatedAt: string;
         };
+        ParticipationReport: {
+            /** @description The programme's currency (revenue is in its minor units) */
+            currency: string;
+            /**
+             * Format: date
+             * @description YYYY-MM-DD, in the years 1900 to 9999
+             * @example 2026-11-23
+             */
+            from: string;
+            /** @enum {string} */
+            interval: "day" | "week" | "month";
+            /** @description One row per period */
+            series: {
+                /** @description Members active in the period: with a purchase, or an event that moved points, by when it happened (occurredAt, however late it was posted), or a ledger entry of their own other than an expiry or an activation (adjustment, redemption, hold, reversal, transfer either side) by its effective time; refused events are not activity. Only members enrolled by the period's end count, so a late-posted event never shows more active members than members */
+                activeMembers: number;
+                /** @description activeMembers / members, 0..1; null without members */
+                activeShare: number | null;
+                /** @description Members enrolled in the period */
+                enrolments: number;
+                /** @description Purchases by guests (events of type purchase without a member), counted the same way */
+                guestPurchases: number;
+                /** @description Guests' purchases' amount net of returns, minor units (non-member revenue) */
+                guestRevenue: number;
+                /** @description Purchases by members (events of type purchase with a member) that happened in the period, not refused and not returned in full since */
+                memberPurchases: number;
+                /** @description memberPurchases / (memberPurchases + guestPurchases), 0..1; null without purchases */
+                memberPurchaseShare: number | null;
+                /** @description Members' purchases' amount net of returns (amount - returned amount), minor units */
+                memberRevenue: number;
+                /** @description memberRevenue / (memberRevenue + guestRevenue), 0..1; null without revenue */
+                memberRevenueShare: number | null;
+                /** @description Members enrolled by the period's end (enrolment over time) */
+                members: number;
+                /**
+                 * Format: date
+                 * @description First day of the period (the first one is `from`)
+                 * @example 2026-11-23
+                 */
+                period: string;
+            }[];
+            /** @description The programme's time zone, in which days, weeks and months are counted */
+            timezone: string;
+            /**
+             * Format: date
+             * @description YYYY-MM-DD, in the years 1900 to 9999
+             * @example 2026-11-23
+             */
+            to: string;
+            totals: {
+                /** @description Members active in at least one period of the range (each once), by the same definition as the periods' */
+                activeMembers: number;
+                /** @description activeMembers / members, 0..1; null without members */
+                activeShare: number | null;
+                /** @description Members enrolled in the range */
+                enrolments: number;
+                /** @description Purchases by guests (events of type purchase without a member), counted the same way */
+                guestPurchases: number;
+                /** @description Guests' purchases' amount net of returns, minor units (non-member revenue) */
+                guestRevenue: number;
+                /** @description Purchases by members (events of type purchase with a member) that happened in the period, not refused and not returned in full since */
+                memberPurchases: number;
+                /** @description memberPurchases / (memberPurchases + guestPurchases), 0..1; null without purchases */
+                memberPurchaseShare: number | null;
+                /** @description Members' purchases' amount net of returns (amount - returned amount), minor units */
+                memberRevenue: number;
+                /** @description memberRevenue / (memberRevenue + guestRevenue), 0..1; null without revenue */
+                memberRevenueShare: number | null;
+                /** @description Members enrolled by the end of the range */
+                members: number;
+            };
+        };
         Payment: {
             amount: number;
             /** Format: date-time */
@@ -10993,6 +11482,67 @@ export interface components {
                 debt: number;
                 held: number;
                 pending: number;
+            };
+        };
+        PointsReport: {
+            /**
+             * Format: date
+             * @description YYYY-MM-DD, in the years 1900 to 9999
+             * @example 2026-11-23
+             */
+            from: string;
+            /** @enum {string} */
+            interval: "day" | "week" | "month";
+            /** @description One row per period, by when each ledger entry took effect */
+            series: {
+                /** @description adjustmentsAdded - adjustmentsRemoved: the `adjustments` account's net */
+                adjustments: number;
+                /** @description Points given by manual adjustments (the `adjustments` account), net of their reversals */
+                adjustmentsAdded: number;
+                /** @description Points taken by manual adjustments, net of their reversals (a positive number) */
+                adjustmentsRemoved: number;
+                /** @description Points issued by earning (the `issued` system account: purchases, other events, sign-up and referral bonuses), net of reversals and of points taken back by returns */
+                earned: number;
+                /** @description Points that expired (the `breakage` account), net of expired points taken back by a reversal */
+                expired: number;
+                /** @description earned + partnerFunded + adjustments - redeemed - expired: the change in what members hold (available, pending and held, less debt) */
+                netChange: number;
+                /** @description Points issued at a partner's expense (the `partner` account), net of reversals and returns */
+                partnerFunded: number;
+                /**
+                 * Format: date
+                 * @description First day of the period (the first one is `from`)
+                 * @example 2026-11-23
+                 */
+                period: string;
+                /** @description Points spent on redemptions and payments (the `redeemed` account), net of cancellations and refunds */
+                redeemed: number;
+            }[];
+            /** @description The programme's time zone, in which days, weeks and months are counted */
+            timezone: string;
+            /**
+             * Format: date
+             * @description YYYY-MM-DD, in the years 1900 to 9999
+             * @example 2026-11-23
+             */
+            to: string;
+            totals: {
+                /** @description adjustmentsAdded - adjustmentsRemoved: the `adjustments` account's net */
+                adjustments: number;
+                /** @description Points given by manual adjustments (the `adjustments` account), net of their reversals */
+                adjustmentsAdded: number;
+                /** @description Points taken by manual adjustments, net of their reversals (a positive number) */
+                adjustmentsRemoved: number;
+                /** @description Points issued by earning (the `issued` system account: purchases, other events, sign-up and referral bonuses), net of reversals and of points taken back by returns */
+                earned: number;
+                /** @description Points that expired (the `breakage` account), net of expired points taken back by a reversal */
+                expired: number;
+                /** @description earned + partnerFunded + adjustments - redeemed - expired: the change in what members hold (available, pending and held, less debt) */
+                netChange: number;
+                /** @description Points issued at a partner's expense (the `partner` account), net of reversals and returns */
+                partnerFunded: number;
+                /** @description Points spent on redemptions and payments (the `redeemed` account), net of cancellations and refunds */
+                redeemed: number;
             };
         };
         PortalCodeRequest: {
@@ -11187,6 +11737,65 @@ export interface components {
             /** @description The ledger capture that spent the points */
             transactionId: string | null;
             vouchers: components["schemas"]["Voucher"][];
+        };
+        RedemptionFrequencyReport: {
+            /**
+             * Format: date
+             * @description YYYY-MM-DD, in the years 1900 to 9999
+             * @example 2026-11-23
+             */
+            from: string;
+            /** @enum {string} */
+            interval: "day" | "week" | "month";
+            /** @description One row per period */
+            series: {
+                /** @description Members active in the period: with a purchase, or an event that moved points, by when it happened (occurredAt, however late it was posted), or a ledger entry of their own other than an expiry or an activation (adjustment, redemption, hold, reversal, transfer either side) by its effective time; refused events are not activity. Only members enrolled by the period's end count, so a late-posted event never shows more active members than members */
+                activeMembers: number;
+                /** @description Median of the programme days from a member's redemption to their next one, over the later ones in the period; null if there were none */
+                medianDaysBetweenRedemptions: number | null;
+                /** @description Median, over members whose first redemption (the first completed and not cancelled, ever) was in the period, of the programme days from enrolment to it (percentile_cont: the mean of the two middle values when their number is even); null if there were none */
+                medianDaysToFirstRedemption: number | null;
+                /** @description Members with at least one of those redemptions */
+                membersRedeeming: number;
+                /**
+                 * Format: date
+                 * @description First day of the period (the first one is `from`)
+                 * @example 2026-11-23
+                 */
+                period: string;
+                /** @description Redemptions completed in the period and not cancelled since */
+                redemptions: number;
+                /** @description redemptions / activeMembers (two decimals); null without active members */
+                redemptionsPerActiveMember: number | null;
+            }[];
+            /** @description The programme's time zone, in which days, weeks and months are counted */
+            timezone: string;
+            /**
+             * Format: date
+             * @description YYYY-MM-DD, in the years 1900 to 9999
+             * @example 2026-11-23
+             */
+            to: string;
+            totals: {
+                /** @description Members active in at least one period of the range (each once) */
+                activeMembers: number;
+                /** @description Median of the programme days from a member's redemption to their next one, over the later ones in the period; null if there were none */
+                medianDaysBetweenRedemptions: number | null;
+                /** @description Median, over members whose first redemption (the first completed and not cancelled, ever) was in the period, of the programme days from enrolment to it (percentile_cont: the mean of the two middle values when their number is even); null if there were none */
+                medianDaysToFirstRedemption: number | null;
+                /** @description Members enrolled by the end of the range */
+                members: number;
+                /** @description Members with at least one redemption in the range */
+                membersRedeeming: number;
+                /** @description Of them, members with no redemption completed (and not cancelled) before the end of the range */
+                neverRedeemed: number;
+                /** @description neverRedeemed / members, 0..1; null without members */
+                neverRedeemedShare: number | null;
+                /** @description Redemptions completed in the period and not cancelled since */
+                redemptions: number;
+                /** @description redemptions / activeMembers (two decimals); null without active members */
+                redemptionsPerActiveMember: number | null;
+            };
         };
         RedemptionResult: components["schemas"]["Redemption"] & {
             balance: {
