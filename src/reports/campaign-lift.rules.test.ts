@@ -158,7 +158,8 @@ describe("verdict", () => {
     ["p = 0.004 and both intervals above 0", 10, group(300, 60), group(40, 8), significant, [10, 250], "lift"],
     ["the same, negative", 10, group(300, 60), group(40, 8), { ...significant, difference: -120, ci: [-200, -40] }, null, "drop"],
     ["p = 0.2", 10, group(300, 60), group(40, 8), { ...significant, pValue: 0.2, ci: [-20, 260] }, null, "not_significant"],
-    ["the bootstrap interval spans 0", 10, group(300, 60), group(40, 8), significant, [-5, 250], "not_significant"],
+    // Welch decides (as in the list, which has no bootstrap); the reason carries the bootstrap's caution.
+    ["the bootstrap interval spans 0", 10, group(300, 60), group(40, 8), significant, [-5, 250], "lift"],
     ["no variation", 10, group(300, 60), group(40, 8), null, null, "not_significant"],
   ] as const)("%s: %s", (_name, holdoutPercent, treated, holdout, spend, bootstrap, verdict) => {
     const answer = verdictOf({
@@ -170,6 +171,7 @@ describe("verdict", () => {
     });
     expect(answer.verdict).toBe(verdict);
     expect(answer.reason.length).toBeGreaterThan(10);
+    expect(answer.reason.includes("caution")).toBe(bootstrap !== null && bootstrap[0] <= 0);
   });
 });
 

@@ -206,12 +206,18 @@ export function verdictOf(input: {
   if (!spend) return { verdict: "not_significant", reason: "Not significant: spend per member does not vary in either group" };
   const spansZero = (ci: Interval) => ci[0] <= 0 && ci[1] >= 0;
   const p = spend.pValue < 0.0001 ? "p < 0.0001" : `p = ${spend.pValue.toFixed(4)}`;
-  if (spend.pValue >= ALPHA || spansZero(spend.ci) || (bootstrap !== null && spansZero(bootstrap))) {
+  if (spend.pValue >= ALPHA || spansZero(spend.ci)) {
     return { verdict: "not_significant", reason: `Not significant: spend per member could be equal in both groups (${p})` };
   }
+  // The verdict is Welch's alone, so a campaign reads the same in the list (no bootstrap) and on
+  // its own page; a bootstrap interval that disagrees (heavy tails) is said beside it.
+  const caution =
+    bootstrap !== null && spansZero(bootstrap)
+      ? "; but the bootstrap interval, which allows for a few big spenders, includes no difference: treat it with caution"
+      : "";
   return spend.difference > 0
-    ? { verdict: "lift", reason: `Treated members spent more per member than held-out ones (${p})` }
-    : { verdict: "drop", reason: `Treated members spent less per member than held-out ones (${p})` };
+    ? { verdict: "lift", reason: `Treated members spent more per member than held-out ones (${p})${caution}` }
+    : { verdict: "drop", reason: `Treated members spent less per member than held-out ones (${p})${caution}` };
 }
 
 /** Minor units of a point cost, rounded half away from zero to the minor unit (a point value may be fractional). */

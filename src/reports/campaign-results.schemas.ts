@@ -127,7 +127,7 @@ export const CampaignResultSchema = z
     verdict: z
       .enum(["lift", "drop", "not_significant", "too_small", "no_holdout"])
       .describe(
-        "no_holdout: nothing to compare with. too_small: fewer than 30 members in a group, or fewer than 5 buyers or non-buyers expected in a group at the pooled rate. lift / drop: spend per member differs (Welch p < 0.05, and neither its interval nor the bootstrap's spans 0). not_significant: otherwise",
+        "no_holdout: nothing to compare with. too_small: fewer than 30 members in a group, or fewer than 5 buyers or non-buyers expected in a group at the pooled rate. lift / drop: spend per member differs (Welch p < 0.05 and its interval does not span 0; the same in the list and for one campaign, whose reason adds a caution when the bootstrap interval spans 0). not_significant: otherwise",
       ),
     reason: z.string().describe("The verdict in one sentence"),
   })

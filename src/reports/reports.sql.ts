@@ -51,6 +51,7 @@ export async function pointFlows(db: Db, programId: string, periodStarts: Date[]
  * [activeFrom, end). Activity counts by when it happened: an event (a purchase, or one that moved
  * points) by its occurredAt, whenever it was posted, so a late-posted event is not activity today;
  * other ledger entries of a member's own (adjustments, redemptions ...) by their effective time.
+ * A refused event is no activity (as in the engagement report's active members).
  * Only members enrolled by `end` count, so a range never has more active members than members.
  */
 export async function memberCounts(db: Db, programId: string, start: Date, end: Date, activeFrom: Date) {
@@ -60,7 +61,8 @@ export async function memberCounts(db: Db, programId: string, start: Date, end: 
                and created_at >= ${start} and created_at < ${end}) as new_members,
            (select count(*) from (
               select member_id from events
-               where program_id = ${programId} and member_id is not null and (type = 'purchase' or txn_id is not null)
+               where program_id = ${programId} and member_id is not null and status <> 'rejected'
+                 and (type = 'purchase' or txn_id is not null)
                  and occurred_at >= ${activeFrom} and occurred_at < ${end}
               union
               select t.member_id from ledger_transactions t
