@@ -1,6 +1,15 @@
+import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { purchase } from "../helpers/events.ts";
-import { engines, type HttpResult, type Json, startTestApp, type TestApp, type TestProgram } from "../helpers/test-app.ts";
+import {
+  engines,
+  type HttpResult,
+  type Json,
+  startTestApp,
+  type TestApp,
+  type TestProgram,
+  verifyCorrupted,
+} from "../helpers/test-app.ts";
 
 /*
  * Deferred revenue for points through the API, on both engines.
@@ -280,6 +289,25 @@ describe.each(engines())("deferred revenue on %s", (engine) => {
       [300, 150, 0],
       [0, 0, 150],
     ]);
+
+    // verify finds a ledger the report could not trace: breakage without its lot, a redemption mixed with another account.
+    const violations = (report: { checks: { name: string; violations: number }[] }, name: string) =>
+      report.checks.find((c) => c.name === name)?.violations;
+    const clean = await t.app.services.verify();
+    expect(violations(clean, "breakage_booked_per_lot")).toBe(0);
+    expect(violations(clean, "redemptions_post_to_redeemed_alone")).toBe(0);
+    const lotless = await verifyCorrupted(
+      t.app,
+      sql`update postings set lot_id = null where account = 'breakage' and program_id = ${p.id}`,
+    );
+    expect(violations(lotless, "breakage_booked_per_lot")).toBe(2);
+    const mixed = await verifyCorrupted(
+      t.app,
+      sql`insert into postings (txn_id, program_id, account, amount, effective_at)
+        select txn_id, program_id, 'adjustments', 1, effective_at from postings
+         where account = 'redeemed' and program_id = ${p.id}`,
+    );
+    expect(violations(mixed, "redemptions_post_to_redeemed_alone")).toBe(1);
   });
 
   it("answers an empty programme with zeros, and refuses bad input in the one error shape", async () => {
