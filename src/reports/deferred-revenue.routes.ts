@@ -1,6 +1,5 @@
 import { createRouter, mutationRoute, readRoute } from "../http/openapi.ts";
 import { csvTable, field } from "../shared/csv.ts";
-import type { DeferredRevenueService } from "./deferred-revenue.service.ts";
 import {
   CreateRedemptionEstimateSchema,
   type DeferredRevenue,
@@ -10,6 +9,7 @@ import {
   type RedemptionEstimates,
   RedemptionEstimatesSchema,
 } from "./deferred-revenue.schemas.ts";
+import type { DeferredRevenueService } from "./deferred-revenue.service.ts";
 
 type PeriodRow = DeferredRevenue["periods"][number];
 type PointsRow = DeferredRevenue["points"][number];
@@ -22,7 +22,7 @@ export interface DeferredRevenueRoutesDeps {
 }
 
 const METHOD =
-  "Method (IFRS 15 B39-B43 and Illustrative Example 52, IE267-IE270; ASC 606-10-55-41 to 55-45 and 55-353 to 55-356). Each purchase that earned points splits its net amount (amount - returned amount) between the goods and the points by relative stand-alone selling price: the points' SSP is points x the programme's point value x the expected redemption rate in force when they were issued, the goods' is the net amount; allocated to points = net x SSP / (net + SSP), fixed at issue. The points form layers by the month (programme time) they were issued. A redemption spends lots and each lot names the earn that credited it, so the ledger says which layer every redeemed point came from. At the end of each period, per layer: recognised to date = allocated x min(1, redeemed / (points x expected rate)), with the rate in force on the period's last day, so a new estimate re-measures every layer and the difference shows at once (the cumulative catch-up); released to date = allocated x min(1, redeemed / min(points x rate, points - expired)), and breakage = released - recognised (nothing while expiries stay within the estimate; the excess when more expire; the rest once nothing of a layer is outstanding). Points a return, reversal, negative adjustment or transfer takes from a layer's lots no longer count in it. Money is exact until the totals to date at each period boundary are rounded once (half away from zero, to the minor unit); each period is the difference of two of them, so liabilityEnd = liabilityStart + allocatedToPoints - recognised - breakage to the minor unit. The programme's current point value is used for every layer.";
+  "Method (IFRS 15 B39-B43 and Illustrative Example 52, IE267-IE270; ASC 606-10-55-41 to 55-45 and 55-353 to 55-356). Each purchase that earned points splits its net amount (amount - returned amount) between the goods and the points by relative stand-alone selling price: the points' SSP is points x the programme's point value x the expected redemption rate in force when the purchase happened, the goods' is the net amount; allocated to points = net x SSP / (net + SSP), fixed then. Sales and allocation count by when the purchase happened (occurredAt, however late it was posted), point movements by when the ledger booked them. The points form layers by the month (programme time) their purchase happened. A redemption spends lots and each lot names the earn that credited it, so the ledger says which layer every redeemed point came from. At the end of each period, per layer: recognised to date = allocated x min(1, redeemed / (points x expected rate)), with the rate in force on the period's last day, so a new estimate re-measures every layer and the difference shows at once (the cumulative catch-up); released to date = allocated x min(1, redeemed / min(points x rate, points - expired)), and breakage = released - recognised (nothing while expiries stay within the estimate; the excess when more expire; the rest once nothing of a layer is outstanding; nothing before the ledger has credited a layer's points). Points a return, reversal, negative adjustment or transfer takes from a layer's lots no longer count in it. Money is exact until the totals to date at each period boundary are rounded once (half away from zero, to the minor unit); each period is the difference of two of them, so liabilityEnd = liabilityStart + allocatedToPoints - recognised - breakage to the minor unit. The programme's current point value is used for every layer.";
 
 export function deferredRevenueRoutes(services: DeferredRevenueRoutesDeps) {
   const router = createRouter();

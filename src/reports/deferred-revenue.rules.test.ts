@@ -129,6 +129,8 @@ describe("breakage", () => {
     expect(layerToDate({ ...layer, redeemed: 700, expired: 300 }, 0.8)).toEqual({ recognised: 87.5, released: 100 });
     // Everything expired: all breakage.
     expect(layerToDate({ ...layer, redeemed: 0, expired: 1_000 }, 0.8)).toEqual({ recognised: 0, released: 100 });
+    // A purchase posted late: allocated when it happened, nothing released before its points are credited.
+    expect(layerToDate({ allocated: 100, points: 0, redeemed: 0, expired: 0 }, 0.8)).toEqual({ recognised: 0, released: 0 });
     // More redeemed than expected: capped at what was allocated.
     expect(layerToDate({ ...layer, redeemed: 900, expired: 0 }, 0.8)).toEqual({ recognised: 100, released: 100 });
   });
@@ -152,7 +154,11 @@ describe("the estimate in force", () => {
       estimate("b", 0.95, "2025-07-01"),
       estimate("c", 0.97, "2025-07-01", "2025-08-01T00:00:00Z"),
     ];
-    expect(rateAt(new Date("2025-06-30T12:00:00Z"), list, [], null)).toMatchObject({ rate: 0.9, source: "finance", estimateId: "a" });
+    expect(rateAt(new Date("2025-06-30T12:00:00Z"), list, [], null)).toMatchObject({
+      rate: 0.9,
+      source: "finance",
+      estimateId: "a",
+    });
     // 2025-07-01 starts at 04:00Z in New York.
     expect(rateAt(new Date("2025-07-01T03:59:59Z"), list, [], null).estimateId).toBe("a");
     expect(rateAt(new Date("2025-07-01T04:00:00Z"), list, [], null)).toMatchObject({ rate: 0.97, estimateId: "c" });
@@ -162,7 +168,10 @@ describe("the estimate in force", () => {
     const first = new Date("2024-01-01T00:00:00Z");
     const long = { at: new Date("2025-01-01T00:00:00Z"), redeemed: 1_700, expired: 300 };
     expect(historyEstimate(long, first)).toMatchObject({ rate: 0.85, source: "history" });
-    expect(historyEstimate({ ...long, at: new Date("2024-12-01T00:00:00Z") }, first)).toMatchObject({ rate: 1, source: "default" });
+    expect(historyEstimate({ ...long, at: new Date("2024-12-01T00:00:00Z") }, first)).toMatchObject({
+      rate: 1,
+      source: "default",
+    });
     expect(historyEstimate({ ...long, redeemed: 600, expired: 300 }, first)).toMatchObject({ rate: 1, source: "default" });
     expect(historyEstimate(long, null).explanation).toMatch(/too short \(0 days/);
     // The history measured at the month's start applies until finance sets an estimate.

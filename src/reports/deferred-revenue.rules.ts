@@ -4,10 +4,10 @@
  * functions decide which redemption estimate is in force, allocate, recognise and round.
  *
  * The method, for a running programme:
- * - **Layers.** Points earned on purchases are grouped by the month (programme time) their earn
- *   was booked. A sale's price is split by relative stand-alone selling price when the points are
- *   issued: points' SSP = points x point value x the expected redemption rate in force then,
- *   goods' SSP = the purchase's net amount; allocated to points = net x SSP_points / (net +
+ * - **Layers.** Points earned on purchases are grouped by the month (programme time) the purchase
+ *   happened. A sale's price is split by relative stand-alone selling price when it happens (its
+ *   occurredAt, however late it was posted): points' SSP = points x point value x the expected
+ *   redemption rate in force then, goods' SSP = the purchase's net amount; allocated to points = net x SSP_points / (net +
  *   SSP_points). That allocation is fixed: a later estimate does not change it (Deloitte's roadmap
  *   11.10: a change in estimate affects recognition, not the amount allocated).
  * - **Recognition.** A redemption spends lots, and each lot names the earn that credited it, so the
@@ -16,9 +16,10 @@
  *   return, a reversal, a negative adjustment or moved by a transfer no longer count), R = redeemed
  *   from it, X = expired from it, r = the expected rate in force at T, and
  *     recognised to date = allocated x min(1, R / (N x r))
- *   so revenue follows redemptions in proportion to the points expected to be redeemed, and a new
- *   estimate re-measures every layer at once: the difference shows in the period of the change
- *   (the cumulative catch-up of IFRS 15.IE270).
+ *   (point movements count by when the ledger booked them), so revenue follows redemptions in
+ *   proportion to the points expected to be redeemed, and a new estimate re-measures every layer
+ *   at once: the difference shows in the period of the change (the cumulative catch-up of
+ *   IFRS 15.IE270). Nothing is released before the ledger has credited a layer's points.
  * - **Breakage.** What cannot be redeemed any more is released: released to date = allocated x
  *   min(1, R / min(N x r, N - X)); breakage to date = released - recognised. It is zero while
  *   expiries stay within what the estimate expects, takes the excess when more expire than expected,
@@ -172,7 +173,8 @@ export interface LayerState {
 /** Recognised and released (recognised + breakage) to date for one layer at rate `r` (exact). */
 export function layerToDate(layer: LayerState, r: number): { recognised: number; released: number } {
   const { allocated: a, points: n, redeemed, expired } = layer;
-  if (a === 0) return { recognised: 0, released: 0 };
+  // Nothing to release before the ledger has credited the points (a purchase posted late).
+  if (a === 0 || (n === 0 && redeemed === 0 && expired === 0)) return { recognised: 0, released: 0 };
   const expected = n * r;
   const recognisedShare = expected > 0 ? Math.min(1, redeemed / expected) : redeemed > 0 ? 1 : 0;
   const reachable = Math.min(expected, n - expired);
@@ -265,12 +267,12 @@ export interface LayerFigures {
  * before it. Answers each period's figures, each period's point flows on purchase lots, and each
  * layer at the end of the range.
  */
-export function deferredRevenue(input: {
-  periods: number;
-  rates: number[];
-  sales: SalesCell[];
-  flows: FlowCell[];
-}): { periods: PeriodFigures[]; points: PointFigures[]; layers: LayerFigures[]; totals: PeriodFigures } {
+export function deferredRevenue(input: { periods: number; rates: number[]; sales: SalesCell[]; flows: FlowCell[] }): {
+  periods: PeriodFigures[];
+  points: PointFigures[];
+  layers: LayerFigures[];
+  totals: PeriodFigures;
+} {
   const { periods } = input;
   const layerIds = [...new Set([...input.sales.map((c) => c.layer), ...input.flows.map((c) => c.layer)])].sort((a, b) => a - b);
   // Cumulative state per layer at each boundary 0..periods.
@@ -281,7 +283,14 @@ export function deferredRevenue(input: {
       allocated: blank(),
       sales: blank(),
       pointsIssued: blank(),
-      flows: Array.from({ length: periods + 1 }, () => ({ layer: id, bucket: 0, issued: 0, outstanding: 0, redeemed: 0, expired: 0 })),
+      flows: Array.from({ length: periods + 1 }, () => ({
+        layer: id,
+        bucket: 0,
+        issued: 0,
+        outstanding: 0,
+        redeemed: 0,
+        expired: 0,
+      })),
     });
   }
   const inBucket = blank().map(() => ({ purchases: 0, sales: 0, points: 0 }));

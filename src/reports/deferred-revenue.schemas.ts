@@ -53,7 +53,9 @@ export const RedemptionEstimateSchema = z
 
 export const RedemptionEstimatesSchema = z
   .object({
-    data: z.array(RedemptionEstimateSchema).describe("Every estimate set, latest to take effect first (history kept: none is changed)"),
+    data: z
+      .array(RedemptionEstimateSchema)
+      .describe("Every estimate set, latest to take effect first (history kept: none is changed)"),
     inForce: RateInForceSchema.describe("The rate in force now, and where it comes from"),
   })
   .openapi("RedemptionEstimates");
@@ -61,11 +63,7 @@ export const RedemptionEstimatesSchema = z
 export const CreateRedemptionEstimateSchema = z
   .object({
     rate: labelled(
-      z
-        .number()
-        .min(0)
-        .max(1)
-        .describe("The share of points issued finance expects to be redeemed, 0..1 (kept to six decimals)"),
+      z.number().min(0).max(1).describe("The share of points issued finance expects to be redeemed, 0..1 (kept to six decimals)"),
       { label: "Expected redemption rate", ask: "Enter the expected redemption rate as a number from 0 to 1 (0.95 for 95%)" },
     ),
     effectiveFrom: labelled(
@@ -83,11 +81,13 @@ export type CreateRedemptionEstimate = z.infer<typeof CreateRedemptionEstimateSc
 
 const PeriodSchema = z.object({
   period: date.describe("First day of the period (the first one is `from`)"),
-  purchases: z.int().describe("Purchases whose points were issued in the period (by the earn's effective time)"),
+  purchases: z
+    .int()
+    .describe("Purchases that happened in the period (by occurredAt, however late they were posted) and earned points"),
   sales: money.describe("Their net amount (amount - returned amount): sales that earned points"),
-  pointsIssued: points.describe("Points their lots were credited with"),
+  pointsIssued: points.describe("Points their earn credited (lots)"),
   allocatedToPoints: money.describe(
-    "The part of those sales allocated to the points by relative stand-alone selling price: net x SSP / (net + SSP) per purchase, SSP = points x point value x the expected rate in force when issued",
+    "The part of those sales allocated to the points by relative stand-alone selling price: net x SSP / (net + SSP) per purchase, SSP = points x point value x the expected rate in force when it happened",
   ),
   allocatedToGoods: money.describe("sales - allocatedToPoints: revenue for the goods"),
   recognised: money.describe(
@@ -104,7 +104,7 @@ const PeriodSchema = z.object({
 
 const PointsRowSchema = z.object({
   period: date,
-  issued: points.describe("Points credited to purchase lots"),
+  issued: points.describe("Points credited to purchase lots (by when the ledger booked them)"),
   redeemed: points.describe("Points of purchase lots spent on redemptions and payments, net of refunds and cancellations"),
   expired: points.describe("Points of purchase lots that expired, net of expired points taken back"),
   cancelled: points.describe(
@@ -118,7 +118,7 @@ const LayerSchema = z.object({
   month: z
     .string()
     .regex(/^\d{4}-\d{2}$/)
-    .describe("The layer: the month (programme time) its points were issued"),
+    .describe("The layer: the month (programme time) the purchases that earned its points happened"),
   sales: money.describe("Net amount of the purchases that issued them"),
   pointsIssued: points.describe("Points credited"),
   points: points.describe("Points still counted: redeemed + expired + outstanding (issued less those cancelled)"),
@@ -140,9 +140,7 @@ export const DeferredRevenueSchema = z
     timezone: z.string().describe("The programme's time zone, in which days are counted"),
     currency: z.string().describe("The programme's currency: money is in its minor units"),
     pointValue: z.number().describe("Minor units one point is worth (the programme's current setting)"),
-    rounding: z
-      .string()
-      .describe("How money is rounded so the figures add up to the minor unit"),
+    rounding: z.string().describe("How money is rounded so the figures add up to the minor unit"),
     estimate: RateInForceSchema.describe("The expected redemption rate at the end of the range, and where it comes from"),
     periods: z.array(PeriodSchema),
     totals: PeriodSchema.omit({ period: true, expectedRate: true, rateSource: true }).describe(

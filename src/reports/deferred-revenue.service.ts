@@ -94,10 +94,9 @@ export class DeferredRevenueService {
     const estimates = this.#finance(rows, zone);
 
     // Layers and history measurements by month, from the month points were first issued (or the range's).
-    const firstDay = DateTime.fromJSDate(
-      firstIssue && firstIssue < range.start ? firstIssue : range.start,
-      { zone },
-    ).startOf("month");
+    const firstDay = DateTime.fromJSDate(firstIssue && firstIssue < range.start ? firstIssue : range.start, { zone }).startOf(
+      "month",
+    );
     const months: Date[] = [];
     for (let m = firstDay; m.toJSDate() < range.end; m = m.plus({ months: 1 })) months.push(m.toJSDate());
     const history: HistoryAt[] = await q.historyBefore(db, programId, months);

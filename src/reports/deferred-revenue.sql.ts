@@ -56,11 +56,10 @@ export const insertEstimate = (
     })
     .execute();
 
-/** When points were first issued on a purchase (the earn's effective time), or null. */
+/** When the first purchase that earned points happened, or null. */
 export async function firstPurchaseIssue(db: Db, programId: string): Promise<Date | null> {
   const result = await sql<{ first: Date | null }>`
-    select min(t.effective_at) as first
-      from events e join ledger_transactions t on t.id = e.txn_id
+    select min(e.occurred_at) as first from events e
      where e.program_id = ${programId} and e.type = 'purchase' and e.txn_id is not null`.execute(db);
   const first = result.rows[0]?.first;
   return first ? new Date(first) : null;
@@ -94,28 +93,35 @@ export async function historyBefore(db: Db, programId: string, ats: Date[]) {
 }
 
 /**
- * Purchases whose earn credited points (a lot) before `end`, per layer (the month of the earn, by
- * `months`) and period (by `bounds`: bucket 0 is before the range): their count, net amount
- * (amount - returned_amount), the points their lots were credited with, and the exact amount
- * allocated to those points by relative stand-alone selling price, with the rate in force when the
- * points were issued (`rateBreaks` / `rates`, a step function of time).
+ * Purchases that happened before `end` and earned points (a lot), per layer (the month the purchase
+ * happened, by `months`) and period (by `bounds`: bucket 0 is before the range), counted by when
+ * they happened (occurredAt, however late they were posted): their count, net amount (amount -
+ * returned_amount), the points their lots were credited with, and the exact amount allocated to
+ * those points by relative stand-alone selling price, with the rate in force when the purchase
+ * happened (`rateBreaks` / `rates`, a step function of time).
  */
 export async function purchaseSales(
   db: Db,
   programId: string,
   p: { months: Date[]; bounds: Date[]; end: Date; rateBreaks: Date[]; rates: number[]; pointValue: number },
 ): Promise<SalesCell[]> {
-  const result = await sql<{ layer: number; bucket: number; purchases: string; sales: string; points: string; allocated: string }>`
+  const result = await sql<{
+    layer: number;
+    bucket: number;
+    purchases: string;
+    sales: string;
+    points: string;
+    allocated: string;
+  }>`
     with sales as (
-      select t.effective_at as issued_at,
+      select e.occurred_at as issued_at,
              greatest(e.amount - e.returned_amount, 0)::numeric as net,
              sum(l.amount)::numeric as points
         from events e
-        join ledger_transactions t on t.id = e.txn_id
         join lots l on l.txn_id = e.txn_id and l.program_id = e.program_id
        where e.program_id = ${programId} and e.type = 'purchase' and e.txn_id is not null
-         and t.effective_at < ${p.end}
-       group by e.id, t.effective_at, e.amount, e.returned_amount
+         and e.occurred_at < ${p.end}
+       group by e.id, e.occurred_at, e.amount, e.returned_amount
     ), priced as (
       select issued_at, net, points,
              points * ${p.pointValue}::numeric
@@ -141,8 +147,8 @@ export async function purchaseSales(
 }
 
 /**
- * What happened to the points of purchase lots before `end`, per layer and period, from the
- * postings on those lots: credited by their earn, the change of what they hold for members
+ * What happened to the points of purchase lots before `end`, per layer (the month the purchase
+ * happened) and period (by the postings' effective time), from the postings on those lots: credited by their earn, the change of what they hold for members
  * (available, pending, held), spent into `redeemed` (postings on the lot in a transaction that
  * posts to `redeemed`: captures, payments, their refunds and reversals), and moved to `breakage`
  * (booked per lot). The rest (returns' clawbacks, reversals, negative adjustments, transfers) is
@@ -153,13 +159,19 @@ export async function purchaseLotFlows(
   programId: string,
   p: { months: Date[]; bounds: Date[]; end: Date },
 ): Promise<FlowCell[]> {
-  const result = await sql<{ layer: number; bucket: number; issued: string; outstanding: string; redeemed: string; expired: string }>`
+  const result = await sql<{
+    layer: number;
+    bucket: number;
+    issued: string;
+    outstanding: string;
+    redeemed: string;
+    expired: string;
+  }>`
     with purchase_lots as (
-      select l.id, l.txn_id, t.effective_at as issued_at
+      select l.id, l.txn_id, e.occurred_at as issued_at
         from lots l
-        join ledger_transactions t on t.id = l.txn_id
         join events e on e.program_id = l.program_id and e.txn_id = l.txn_id and e.type = 'purchase'
-       where l.program_id = ${programId} and t.effective_at < ${p.end}
+       where l.program_id = ${programId} and e.occurred_at < ${p.end}
     ), redeeming as (
       select distinct txn_id from postings
        where program_id = ${programId} and account = 'redeemed' and effective_at < ${p.end}

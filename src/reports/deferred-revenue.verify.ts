@@ -8,7 +8,8 @@ import { sql } from "kysely";
 export const deferredRevenueChecks = () => [
   {
     name: "breakage_booked_per_lot",
-    description: "Every posting to breakage names the lot its points expired from (so expiry is traced to the sale that issued them)",
+    description:
+      "Every posting to breakage names the lot its points expired from (so expiry is traced to the sale that issued them)",
     query: sql`select id, txn_id, program_id, amount from postings where account = 'breakage' and lot_id is null`,
   },
   {

@@ -83,7 +83,12 @@ describe.each(engines())("deferred revenue on %s", (engine) => {
       ok(await ifrs.call("POST", "/v1/events", purchase(m, 10_000)), 201);
     }
     const voucher = ok(
-      await ifrs.call("POST", "/v1/rewards", { name: "500 yen off", type: "free_product", value: { sku: "OFF500" }, costPoints: 500 }),
+      await ifrs.call("POST", "/v1/rewards", {
+        name: "500 yen off",
+        type: "free_product",
+        value: { sku: "OFF500" },
+        costPoints: 500,
+      }),
       201,
     ).id;
     t.clock.set("2025-06-15T03:00:00Z");
@@ -109,9 +114,20 @@ describe.each(engines())("deferred revenue on %s", (engine) => {
 
   it("reproduces IFRS 15 Example 52 by year: 8,676 allocated, 4,110 then 3,493 recognised, 4,566 then 1,073 owed", async () => {
     const body = ok(await ifrs.call("GET", "/v1/reports/deferred-revenue?from=2025-01-01&to=2026-12-31&interval=year"));
-    expect(body).toMatchObject({ from: "2025-01-01", to: "2026-12-31", interval: "year", timezone: "Asia/Tokyo", currency: "JPY" });
+    expect(body).toMatchObject({
+      from: "2025-01-01",
+      to: "2026-12-31",
+      interval: "year",
+      timezone: "Asia/Tokyo",
+      currency: "JPY",
+    });
     expect(body.pointValue).toBe(1);
-    expect(body.estimate).toMatchObject({ rate: 0.97, source: "finance", effectiveFrom: "2026-12-31", note: "IFRS 15 IE270: 9,700 expected" });
+    expect(body.estimate).toMatchObject({
+      rate: 0.97,
+      source: "finance",
+      effectiveFrom: "2026-12-31",
+      note: "IFRS 15 IE270: 9,700 expected",
+    });
     expect(body.periods).toEqual([
       {
         period: "2025-01-01",
@@ -154,8 +170,24 @@ describe.each(engines())("deferred revenue on %s", (engine) => {
       liabilityEnd: 1_073,
     });
     expect(body.points).toEqual([
-      { period: "2025-01-01", issued: 10_000, redeemed: 4_500, expired: 0, cancelled: 0, outstandingStart: 0, outstandingEnd: 5_500 },
-      { period: "2026-01-01", issued: 0, redeemed: 4_000, expired: 0, cancelled: 0, outstandingStart: 5_500, outstandingEnd: 1_500 },
+      {
+        period: "2025-01-01",
+        issued: 10_000,
+        redeemed: 4_500,
+        expired: 0,
+        cancelled: 0,
+        outstandingStart: 0,
+        outstandingEnd: 5_500,
+      },
+      {
+        period: "2026-01-01",
+        issued: 0,
+        redeemed: 4_000,
+        expired: 0,
+        cancelled: 0,
+        outstandingStart: 5_500,
+        outstandingEnd: 1_500,
+      },
     ]);
     expect(body.layers).toEqual([
       {
@@ -207,7 +239,12 @@ describe.each(engines())("deferred revenue on %s", (engine) => {
     expect(ok(first, 201)).toMatchObject({ rate: 0.961235, effectiveFrom: "2027-01-01", note: "Q1 review" });
     expect(ok(again, 201).id).toBe(first.body.id);
     expect(again.headers.get("idempotent-replayed")).toBe("true");
-    const conflict = await ifrs.call("POST", "/v1/programs/current/redemption-estimates", { ...body, rate: 0.5 }, { idempotencyKey: "est-2027" });
+    const conflict = await ifrs.call(
+      "POST",
+      "/v1/programs/current/redemption-estimates",
+      { ...body, rate: 0.5 },
+      { idempotencyKey: "est-2027" },
+    );
     expect(conflict.status).toBe(409);
     const audit = ok(await ifrs.call("GET", "/v1/audit"));
     expect(audit.data.filter((a: Json) => a.action === "POST /v1/programs/current/redemption-estimates")).toHaveLength(3);
@@ -232,13 +269,21 @@ describe.each(engines())("deferred revenue on %s", (engine) => {
       "2026-01-01,0,0,0,0,0,3493,0,4566,1073,0.97,finance",
       "",
     ]);
-    const layers = await t.request("GET", "/v1/reports/deferred-revenue?from=2025-01-01&to=2026-12-31&interval=year&format=csv&table=layers", {
-      key: ifrs.key,
-    });
+    const layers = await t.request(
+      "GET",
+      "/v1/reports/deferred-revenue?from=2025-01-01&to=2026-12-31&interval=year&format=csv&table=layers",
+      {
+        key: ifrs.key,
+      },
+    );
     expect(String(layers.body).split("\r\n")[1]).toBe("2025-01,100000,10000,10000,8500,0,1500,9700,8676,7603,0,1073");
-    const points = await t.request("GET", "/v1/reports/deferred-revenue?from=2025-01-01&to=2026-12-31&interval=year&format=csv&table=points", {
-      key: ifrs.key,
-    });
+    const points = await t.request(
+      "GET",
+      "/v1/reports/deferred-revenue?from=2025-01-01&to=2026-12-31&interval=year&format=csv&table=points",
+      {
+        key: ifrs.key,
+      },
+    );
     expect(String(points.body).split("\r\n")[2]).toBe("2026-01-01,0,4000,0,0,5500,1500");
     const estimates = await t.request("GET", "/v1/programs/current/redemption-estimates?format=csv", { key: ifrs.key });
     expect(String(estimates.body).split("\r\n")[0]).toBe("effective_from,rate,note,actor,created_at,id");
@@ -272,7 +317,9 @@ describe.each(engines())("deferred revenue on %s", (engine) => {
     expect(body.estimate).toMatchObject({ rate: 1, source: "default", estimateId: null });
     expect(body.estimate.explanation).toMatch(/history is too short/);
     expect(body.estimate.sample).toMatchObject({ redeemed: 150, expired: 0 }); // measured on 1 February
-    expect(body.periods.map((r: Json) => [r.period, r.sales, r.allocatedToPoints, r.recognised, r.breakage, r.liabilityEnd])).toEqual([
+    expect(
+      body.periods.map((r: Json) => [r.period, r.sales, r.allocatedToPoints, r.recognised, r.breakage, r.liabilityEnd]),
+    ).toEqual([
       ["2026-01-01", 30_000, 297, 149, 0, 148],
       ["2026-02-01", 0, 0, 0, 148, 0],
     ]);
@@ -339,6 +386,8 @@ describe.each(engines())("deferred revenue on %s", (engine) => {
     expect((await post({ rate: 0.9, effectiveFrom: "2026-01-01" }, readKey)).status).toBe(403);
     // A read key reads the report and the estimates.
     ok(await fresh.call("GET", "/v1/reports/deferred-revenue", undefined, { key: readKey }));
-    expect(ok(await fresh.call("GET", "/v1/programs/current/redemption-estimates", undefined, { key: readKey })).data).toEqual([]);
+    expect(ok(await fresh.call("GET", "/v1/programs/current/redemption-estimates", undefined, { key: readKey })).data).toEqual(
+      [],
+    );
   });
 });
