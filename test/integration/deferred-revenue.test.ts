@@ -357,6 +357,39 @@ describe.each(engines())("deferred revenue on %s", (engine) => {
     expect(violations(mixed, "redemptions_post_to_redeemed_alone")).toBe(1);
   });
 
+  it("counts a late-posted purchase when it happened, its points when the ledger booked them", async () => {
+    // Posted on 10 March, it happened on 20 January: $100, 100 points, no estimate (rate 1):
+    // allocated 10,000 x 100 / 10,100 = 99.01 -> 99 cents in January, kept as a liability (nothing
+    // is released before the points are credited, nor while none is redeemed).
+    t.clock.set("2026-03-10T15:00:00Z");
+    const p = await t.createProgram();
+    ok(
+      await p.call("POST", "/v1/rules", {
+        name: "1 point per dollar",
+        trigger: "purchase",
+        effect: { type: "points_per_amount", points: 1, per: 100, rounding: "floor" },
+        inForceFrom: "2026-01-01T00:00:00Z",
+      }),
+      201,
+    );
+    const a = await p.createMember({ name: "A" });
+    ok(await p.call("POST", "/v1/events", purchase(a, 10_000, { occurredAt: "2026-01-20T15:00:00Z" })), 201);
+    const body = ok(await p.call("GET", "/v1/reports/deferred-revenue?from=2026-01-01&to=2026-03-31&interval=month"));
+    expect(
+      body.periods.map((r: Json) => [r.period, r.sales, r.allocatedToPoints, r.recognised, r.breakage, r.liabilityEnd]),
+    ).toEqual([
+      ["2026-01-01", 10_000, 99, 0, 0, 99],
+      ["2026-02-01", 0, 0, 0, 0, 99],
+      ["2026-03-01", 0, 0, 0, 0, 99],
+    ]);
+    expect(body.points.map((r: Json) => [r.period, r.issued, r.outstandingEnd])).toEqual([
+      ["2026-01-01", 0, 0],
+      ["2026-02-01", 0, 0],
+      ["2026-03-01", 100, 100],
+    ]);
+    expect(body.layers).toEqual([expect.objectContaining({ month: "2026-01", points: 100, allocated: 99, liability: 99 })]);
+  });
+
   it("answers an empty programme with zeros, and refuses bad input in the one error shape", async () => {
     const empty = ok(await fresh.call("GET", "/v1/reports/deferred-revenue?from=2026-01-01&to=2026-03-31&interval=month"));
     expect(empty.periods).toHaveLength(3);
