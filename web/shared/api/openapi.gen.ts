@@ -6982,7 +6982,7 @@ export interface paths {
         };
         /**
          * Deferred revenue for points per period (IFRS 15 / ASC 606)
-         * @description For finance, per period (day, week, month, quarter or year over any range of whole days in the programme's time zone, `to` inclusive): sales that earned points, the part allocated to the points, revenue recognised from points as they are redeemed, breakage, and the contract liability at the start and end; the points of purchase lots per period; and each month of issue (layer) at the end of the range. Says which expected redemption rate it used and where it comes from. Method (IFRS 15 B39-B43 and Illustrative Example 52, IE267-IE270; ASC 606-10-55-41 to 55-45 and 55-353 to 55-356). Each purchase that earned points splits its net amount (amount - returned amount) between the goods and the points by relative stand-alone selling price: the points' SSP is points x the programme's point value x the expected redemption rate in force when they were issued, the goods' is the net amount; allocated to points = net x SSP / (net + SSP), fixed at issue. The points form layers by the month (programme time) they were issued. A redemption spends lots and each lot names the earn that credited it, so the ledger says which layer every redeemed point came from. At the end of each period, per layer: recognised to date = allocated x min(1, redeemed / (points x expected rate)), with the rate in force on the period's last day, so a new estimate re-measures every layer and the difference shows at once (the cumulative catch-up); released to date = allocated x min(1, redeemed / min(points x rate, points - expired)), and breakage = released - recognised (nothing while expiries stay within the estimate; the excess when more expire; the rest once nothing of a layer is outstanding). Points a return, reversal, negative adjustment or transfer takes from a layer's lots no longer count in it. Money is exact until the totals to date at each period boundary are rounded once (half away from zero, to the minor unit); each period is the difference of two of them, so liabilityEnd = liabilityStart + allocatedToPoints - recognised - breakage to the minor unit. The programme's current point value is used for every layer. Owners, managers, admin and read keys. With `?format=csv`, one table as CSV (`table`: periods, points, layers).
+         * @description For finance, per period (day, week, month, quarter or year over any range of whole days in the programme's time zone, `to` inclusive): sales that earned points, the part allocated to the points, revenue recognised from points as they are redeemed, breakage, and the contract liability at the start and end; the points of purchase lots per period; and each month of issue (layer) at the end of the range. Says which expected redemption rate it used and where it comes from. Method (IFRS 15 B39-B43 and Illustrative Example 52, IE267-IE270; ASC 606-10-55-41 to 55-45 and 55-353 to 55-356). Each purchase that earned points splits its net amount (amount - returned amount) between the goods and the points by relative stand-alone selling price: the points' SSP is points x the programme's point value x the expected redemption rate in force when the purchase happened, the goods' is the net amount; allocated to points = net x SSP / (net + SSP), fixed then. Sales and allocation count by when the purchase happened (occurredAt, however late it was posted), point movements by when the ledger booked them. The points form layers by the month (programme time) their purchase happened. A redemption spends lots and each lot names the earn that credited it, so the ledger says which layer every redeemed point came from. At the end of each period, per layer: recognised to date = allocated x min(1, redeemed / (points x expected rate)), with the rate in force on the period's last day, so a new estimate re-measures every layer and the difference shows at once (the cumulative catch-up); released to date = allocated x min(1, redeemed / min(points x rate, points - expired)), and breakage = released - recognised (nothing while expiries stay within the estimate; the excess when more expire; the rest once nothing of a layer is outstanding; nothing before the ledger has credited a layer's points). Points a return, reversal, negative adjustment or transfer takes from a layer's lots no longer count in it. Money is exact until the totals to date at each period boundary are rounded once (half away from zero, to the minor unit); each period is the difference of two of them, so liabilityEnd = liabilityStart + allocatedToPoints - recognised - breakage to the minor unit. The programme's current point value is used for every layer. Owners, managers, admin and read keys. With `?format=csv`, one table as CSV (`table`: periods, points, layers).
          */
         get: {
             parameters: {
@@ -9916,7 +9916,7 @@ export interface components {
                 expired: number;
                 /** @description allocated - recognisedToDate - breakageToDate at the end of the range */
                 liability: number;
-                /** @description The layer: the month (programme time) its points were issued */
+                /** @description The layer: the month (programme time) the purchases that earned its points happened */
                 month: string;
                 outstanding: number;
                 /** @description Points still counted: redeemed + expired + outstanding (issued less those cancelled) */
@@ -9932,7 +9932,7 @@ export interface components {
             periods: {
                 /** @description sales - allocatedToPoints: revenue for the goods */
                 allocatedToGoods: number;
-                /** @description The part of those sales allocated to the points by relative stand-alone selling price: net x SSP / (net + SSP) per purchase, SSP = points x point value x the expected rate in force when issued */
+                /** @description The part of those sales allocated to the points by relative stand-alone selling price: net x SSP / (net + SSP) per purchase, SSP = points x point value x the expected rate in force when it happened */
                 allocatedToPoints: number;
                 /** @description Revenue released because points can no longer be redeemed: more expired than the estimate expects, or a layer with nothing outstanding */
                 breakage: number;
@@ -9948,9 +9948,9 @@ export interface components {
                  * @example 2026-11-23
                  */
                 period: string;
-                /** @description Points their lots were credited with */
+                /** @description Points their earn credited (lots) */
                 pointsIssued: number;
-                /** @description Purchases whose points were issued in the period (by the earn's effective time) */
+                /** @description Purchases that happened in the period (by occurredAt, however late they were posted) and earned points */
                 purchases: number;
                 /**
                  * @description finance: an estimate set by finance (POST /v1/programs/current/redemption-estimates); history: none set, the programme's own history, points redeemed / (redeemed + expired) over all points no longer outstanding, measured at the start of the month, once points have been issued for 365 days and 1,000 points have been redeemed or expired; default: neither, every point is assumed to be redeemed (rate 1, no breakage expected)
@@ -9968,7 +9968,7 @@ export interface components {
                 cancelled: number;
                 /** @description Points of purchase lots that expired, net of expired points taken back */
                 expired: number;
-                /** @description Points credited to purchase lots */
+                /** @description Points credited to purchase lots (by when the ledger booked them) */
                 issued: number;
                 /** @description At the end: outstandingStart + issued - redeemed - expired - cancelled */
                 outstandingEnd: number;
@@ -9999,7 +9999,7 @@ export interface components {
             totals: {
                 /** @description sales - allocatedToPoints: revenue for the goods */
                 allocatedToGoods: number;
-                /** @description The part of those sales allocated to the points by relative stand-alone selling price: net x SSP / (net + SSP) per purchase, SSP = points x point value x the expected rate in force when issued */
+                /** @description The part of those sales allocated to the points by relative stand-alone selling price: net x SSP / (net + SSP) per purchase, SSP = points x point value x the expected rate in force when it happened */
                 allocatedToPoints: number;
                 /** @description Revenue released because points can no longer be redeemed: more expired than the estimate expects, or a layer with nothing outstanding */
                 breakage: number;
@@ -10007,9 +10007,9 @@ export interface components {
                 liabilityEnd: number;
                 /** @description Contract liability (deferred revenue for points) at the start of the period */
                 liabilityStart: number;
-                /** @description Points their lots were credited with */
+                /** @description Points their earn credited (lots) */
                 pointsIssued: number;
-                /** @description Purchases whose points were issued in the period (by the earn's effective time) */
+                /** @description Purchases that happened in the period (by occurredAt, however late they were posted) and earned points */
                 purchases: number;
                 /** @description Revenue recognised from points: the change in allocated x min(1, redeemed / (points x expected rate)) over every layer, the rate in force at each end; includes the cumulative catch-up when the estimate changes (negative when a higher estimate defers revenue back) */
                 recognised: number;
