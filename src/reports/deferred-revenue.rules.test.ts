@@ -26,11 +26,17 @@ import { reportRange } from "./reports.rules.ts";
  * Year 2: 8,500 redeemed in all, the estimate revised to 9,700 (cumulative catch-up):
  *   revenue 8,676 x 8,500 / 9,700 - 4,110 = 7,602.8 - 4,110 -> CU3,493; liability 8,676 - 7,603 = CU1,073
  *
- * KPMG, "Revenue - IFRS 15 handbook" (2019), Examples 10A and 10B, which cite IFRS 15.IE267-IE270
- * with their own figures: 97% expected (SSP 9,700), CU9,000 allocated to the points (KPMG rounds the
- * SSP ratio to 9%); Year 2: 4,500 redeemed -> 9,000 x 4,500 / 9,700 = CU4,175; Year 3: 4,000 more and
- * 9,900 expected -> 9,000 x 8,500 / 9,900 - 4,175 = CU3,552 (10A), or 9,200 expected ->
- * 9,000 x 8,500 / 9,200 - 4,175 = CU4,140 (10B).
+ * The Example 52 figures above are the IFRS Foundation's as the brief states them; the text of the
+ * standard could not be retrieved here, so each is checked by its arithmetic. Two published guides
+ * confirm the method and are reproduced below:
+ * - KPMG, "Revenue - IFRS 15 handbook" (2019), pp. 279-280, Examples 10A and 10B, which cite IFRS
+ *   15.IE267-IE270 with their own figures: 97% expected (SSP 9,700), CU9,000 allocated to the points
+ *   (KPMG rounds the SSP ratio to 9%); Year 2: 4,500 redeemed -> 9,000 x 4,500 / 9,700 = CU4,175;
+ *   Year 3: 4,000 more and 9,900 expected -> 9,000 x 8,500 / 9,900 - 4,175 = CU3,552 (10A), or
+ *   9,200 expected -> 9,000 x 8,500 / 9,200 - 4,175 = CU4,140 (10B).
+ * - Deloitte, "Roadmap: Revenue Recognition", 11.10 (ASC 606-10-55-41 to 55-45), footnote 11: a
+ *   change in the estimate of points to be redeemed changes revenue recognised for points redeemed,
+ *   not the amount allocated to the material right.
  */
 
 describe("IFRS 15 Example 52 (IE267-IE270), the pure rules", () => {
