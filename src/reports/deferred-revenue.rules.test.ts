@@ -179,7 +179,7 @@ describe("the estimate in force", () => {
       source: "default",
     });
     expect(historyEstimate({ ...long, redeemed: 600, expired: 300 }, first)).toMatchObject({ rate: 1, source: "default" });
-    expect(historyEstimate(long, null).explanation).toMatch(/too short \(0 days/);
+    expect(historyEstimate(long, null).explanation).toMatch(/too short \(0 days of points, 365 needed\)/);
     // The history measured at the month's start applies until finance sets an estimate.
     const history = [
       { at: new Date("2024-12-01T00:00:00Z"), redeemed: 1_000, expired: 200 },

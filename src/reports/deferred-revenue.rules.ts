@@ -98,8 +98,8 @@ export function historyEstimate(h: HistoryAt, firstIssue: Date | null): RateInFo
   }
   const short =
     !firstIssue || days < HISTORY_MIN_DAYS
-      ? `${firstIssue ? days : 0} days of points (${HISTORY_MIN_DAYS} needed)`
-      : `${settled} points redeemed or expired (${HISTORY_MIN_POINTS} needed)`;
+      ? `${firstIssue ? days : 0} days of points, ${HISTORY_MIN_DAYS} needed`
+      : `${settled} points redeemed or expired, ${HISTORY_MIN_POINTS} needed`;
   return {
     rate: 1,
     source: "default",
@@ -107,7 +107,7 @@ export function historyEstimate(h: HistoryAt, firstIssue: Date | null): RateInFo
     effectiveFrom: null,
     note: null,
     sample,
-    explanation: `No estimate set by finance and the history is too short (${short}): every point is assumed to be redeemed, so no breakage is expected until one is set`,
+    explanation: `No estimate set by finance and the history is too short (${short}): every point is assumed to be redeemed, so no breakage is expected until there is one`,
   };
 }
 

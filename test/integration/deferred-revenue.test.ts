@@ -357,6 +357,51 @@ describe.each(engines())("deferred revenue on %s", (engine) => {
     expect(violations(mixed, "redemptions_post_to_redeemed_alone")).toBe(1);
   });
 
+  it("estimates the rate from the programme's own history once it is a year long and 1,000 points have settled", async () => {
+    // January 2025: A and B buy $1,000 each (1,000 points each, expiring after a month); A redeems
+    // 800. February: A's 200 and B's 1,000 expire. Settled: 800 redeemed + 1,200 expired = 2,000,
+    // so the history says 800 / 2,000 = 40%, from the first month start a year after the first purchase.
+    t.clock.set("2025-01-05T15:00:00Z");
+    const p = await t.createProgram({ pointsExpiry: { policy: "fixed_period", months: 1 } });
+    ok(
+      await p.call("POST", "/v1/rules", {
+        name: "1 point per dollar",
+        trigger: "purchase",
+        effect: { type: "points_per_amount", points: 1, per: 100, rounding: "floor" },
+      }),
+      201,
+    );
+    const a = await p.createMember({ name: "A" });
+    const b = await p.createMember({ name: "B" });
+    ok(await p.call("POST", "/v1/events", purchase(a, 100_000)), 201);
+    ok(await p.call("POST", "/v1/events", purchase(b, 100_000)), 201);
+    const reward = ok(
+      await p.call("POST", "/v1/rewards", { name: "Blender", type: "free_product", value: { sku: "BLEND" }, costPoints: 800 }),
+      201,
+    ).id;
+    ok(await p.call("POST", `/v1/members/${a}/redemptions`, { rewardId: reward }), 201);
+    t.clock.set("2025-02-10T15:00:00Z");
+    expect(ok(await p.call("POST", "/v1/jobs/run", {})).expiries).toBe(2);
+
+    const early = ok(await p.call("GET", "/v1/reports/deferred-revenue?from=2025-12-01&to=2025-12-31&interval=month"));
+    expect(early.estimate).toMatchObject({ rate: 1, source: "default", sample: { redeemed: 800, expired: 1_200 } });
+    expect(early.estimate.explanation).toMatch(/too short \(329 days of points, 365 needed\)/);
+    const year = ok(await p.call("GET", "/v1/reports/deferred-revenue?from=2026-01-01&to=2026-02-28&interval=month"));
+    expect(year.estimate).toMatchObject({
+      rate: 0.4,
+      source: "history",
+      estimateId: null,
+      sample: { measuredAt: "2026-02-01T05:00:00.000Z", redeemed: 800, expired: 1_200 },
+    });
+    // Measured on 1 January 2026 the history was 360 days long: January still assumes every point redeemed.
+    expect(year.periods.map((r: Json) => [r.expectedRate, r.rateSource])).toEqual([
+      [1, "default"],
+      [0.4, "history"],
+    ]);
+    // Every point is settled, so whatever the rate, nothing is owed.
+    expect(year.totals.liabilityEnd).toBe(0);
+  });
+
   it("counts a late-posted purchase when it happened, its points when the ledger booked them", async () => {
     // Posted on 10 March, it happened on 20 January: $100, 100 points, no estimate (rate 1):
     // allocated 10,000 x 100 / 10,100 = 99.01 -> 99 cents in January, kept as a liability (nothing
