@@ -173,7 +173,10 @@ function PeriodsPanel({ report, query }: { report: Report; query: Record<string,
               <td className="num">{money(p.breakage)}</td>
               <td className="num">{money(p.liabilityStart)}</td>
               <td className="num">{money(p.liabilityEnd)}</td>
-              <td className="num">{percent(p.expectedRate)}</td>
+              <td className="num" style={{ whiteSpace: "nowrap" }}>
+                {percent(p.expectedRate)}
+                {p.rateSource === "finance" ? "" : p.rateSource === "history" ? " (history)" : " (assumed)"}
+              </td>
             </tr>
           ))}
         </tbody>
@@ -207,10 +210,17 @@ function PeriodsPanel({ report, query }: { report: Report; query: Record<string,
         <YAxis />
         <Tooltip />
         <Legend />
-        <Bar dataKey="allocated" name="Allocated to points" fill={COLORS.allocated} />
-        <Bar dataKey="recognised" name="Recognised" fill={COLORS.recognised} />
-        <Bar dataKey="breakage" name="Breakage" fill={COLORS.breakage} />
-        <Line dataKey="liability" name="Liability at end" stroke={COLORS.liability} strokeWidth={2} type="stepAfter" />
+        <Bar dataKey="allocated" name="Allocated to points" fill={COLORS.allocated} isAnimationActive={false} />
+        <Bar dataKey="recognised" name="Recognised" fill={COLORS.recognised} isAnimationActive={false} />
+        <Bar dataKey="breakage" name="Breakage" fill={COLORS.breakage} isAnimationActive={false} />
+        <Line
+          dataKey="liability"
+          name="Liability at end"
+          stroke={COLORS.liability}
+          strokeWidth={2}
+          type="stepAfter"
+          isAnimationActive={false}
+        />
       </ComposedChart>
     </ChartPanel>
   );
