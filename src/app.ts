@@ -29,6 +29,8 @@ import { programRoutes } from "./programs/programs.routes.ts";
 import { ProgramService } from "./programs/programs.service.ts";
 import { campaignResultsRoutes } from "./reports/campaign-results.routes.ts";
 import { CampaignResultsService } from "./reports/campaign-results.service.ts";
+import { deferredRevenueRoutes } from "./reports/deferred-revenue.routes.ts";
+import { DeferredRevenueService } from "./reports/deferred-revenue.service.ts";
 import { engagementRoutes } from "./reports/engagement.routes.ts";
 import { EngagementService } from "./reports/engagement.service.ts";
 import { reportRoutes } from "./reports/reports.routes.ts";
@@ -74,6 +76,7 @@ export interface Services {
   rewardReport: RewardReportService;
   campaignResults: CampaignResultsService;
   engagement: EngagementService;
+  deferredRevenue: DeferredRevenueService;
   setup: SetupService;
   jobs: JobService;
   verify: () => ReturnType<typeof verifyLedger>;
@@ -150,6 +153,7 @@ export function buildServices(options: AppOptions): Services {
   const rewardReport = new RewardReportService({ db, clock });
   const campaignResults = new CampaignResultsService({ db, clock });
   const engagement = new EngagementService({ db, clock });
+  const deferredRevenue = new DeferredRevenueService({ db, clock, ids, uow });
   const setup = new SetupService({ db, clock, ids, uow, apiKeys, programs, staff, publicUrl: options.config.publicUrl ?? null });
   const jobs = new JobService({
     db,
@@ -185,6 +189,7 @@ export function buildServices(options: AppOptions): Services {
     rewardReport,
     campaignResults,
     engagement,
+    deferredRevenue,
     staff,
     setup,
     jobs,
@@ -211,6 +216,7 @@ export function httpRoutes(services: Services): Router[] {
     rewardReportRoutes(services),
     campaignResultsRoutes(services),
     engagementRoutes(services),
+    deferredRevenueRoutes(services),
     setupRoutes(services),
   ];
 }

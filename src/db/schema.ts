@@ -584,6 +584,19 @@ export interface MemberSessionsTable {
   revoked_at: Timestamp | null;
 }
 
+/** Finance's expected redemption rate from a day on (src/reports/deferred-revenue). */
+export interface RedemptionEstimatesTable {
+  id: string;
+  program_id: string;
+  /** numeric(7,6): read as text by the driver. */
+  rate: string | number;
+  /** A day (YYYY-MM-DD) in the programme's time zone. */
+  effective_from: string;
+  note: string | null;
+  actor: string;
+  created_at: Timestamp;
+}
+
 export interface DB {
   programs: ProgramsTable;
   api_keys: ApiKeysTable;
@@ -619,6 +632,7 @@ export interface DB {
   audit_log: AuditLogTable;
   setup_tokens: SetupTokensTable;
   program_checklist_marks: ProgramChecklistMarksTable;
+  redemption_estimates: RedemptionEstimatesTable;
 }
 
 /** The database, or a transaction on it: what every query takes first. */

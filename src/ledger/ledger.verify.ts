@@ -1,5 +1,6 @@
 import { type Kysely, sql } from "kysely";
 import type { DB } from "../db/schema.ts";
+import { deferredRevenueChecks } from "../reports/deferred-revenue.verify.ts";
 import { rewardChecks } from "../rewards/rewards.verify.ts";
 import { tierChecks } from "../tiers/tiers.verify.ts";
 
@@ -171,7 +172,7 @@ const checks = (now: Date): { name: string; description: string; query: ReturnTy
 /** Checks every invariant on the whole database; `ok` is false if any row breaks one. */
 export async function verifyLedger(db: Kysely<DB>, now: Date): Promise<VerifyReport> {
   const results: CheckResult[] = [];
-  for (const check of [...checks(now), ...rewardChecks(), ...tierChecks()]) {
+  for (const check of [...checks(now), ...rewardChecks(), ...tierChecks(), ...deferredRevenueChecks()]) {
     const rows = (await check.query.execute(db)).rows;
     results.push({
       name: check.name,

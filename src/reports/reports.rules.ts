@@ -7,7 +7,9 @@ import { DomainError } from "../shared/errors.ts";
  * zone, so "a day" is the programme's day whatever the server's zone.
  */
 
-export type Interval = "day" | "week" | "month";
+export type Interval = "day" | "week" | "month" | "quarter" | "year";
+/** The intervals a range falls into by default (defaultInterval); quarters and years only when asked for. */
+export type DefaultInterval = "day" | "week" | "month";
 
 export const DEFAULT_RANGE_DAYS = 90;
 /** The longest range a report covers, and the most periods a series may have. */
@@ -15,11 +17,11 @@ export const MAX_RANGE_DAYS = 3 * 366;
 export const MAX_PERIODS = 400;
 export const ACTIVE_DAYS = 30;
 
-export interface ReportRange {
+export interface ReportRange<I extends Interval = Interval> {
   /** First and last day of the range (inclusive), YYYY-MM-DD in the programme's zone. */
   from: string;
   to: string;
-  interval: Interval;
+  interval: I;
   /** Start of `from` and end of `to` (the next day's start), as instants. */
   start: Date;
   end: Date;
@@ -28,7 +30,7 @@ export interface ReportRange {
 }
 
 /** The interval a range reads best in when none is asked for: days up to a month, weeks up to half a year, then months. */
-export function defaultInterval(days: number): Interval {
+export function defaultInterval(days: number): DefaultInterval {
   if (days <= 31) return "day";
   if (days <= 183) return "week";
   return "month";
@@ -42,15 +44,15 @@ const day = (s: string, zone: string, field: string) => {
 
 /**
  * The range a request names: `to` defaults to today, `from` to 89 days before `to` (90 days in
- * all, or `defaultDays`), the interval to defaultInterval(). Weeks start on Monday (ISO); the first period starts
- * on `from` itself.
+ * all, or `defaultDays`), the interval to defaultInterval(). Weeks start on Monday (ISO), quarters in January,
+ * April, July and October, years on 1 January; the first period starts on `from` itself.
  */
-export function reportRange(
-  query: { from?: string; to?: string; interval?: Interval },
+export function reportRange<I extends Interval = DefaultInterval>(
+  query: { from?: string; to?: string; interval?: I },
   timezone: string,
   now: Date,
   defaultDays = DEFAULT_RANGE_DAYS,
-): ReportRange {
+): ReportRange<I | DefaultInterval> {
   const toDay = query.to ? day(query.to, timezone, "to") : DateTime.fromJSDate(now, { zone: timezone }).startOf("day");
   const fromDay = query.from ? day(query.from, timezone, "from") : toDay.minus({ days: defaultDays - 1 });
   if (fromDay > toDay) throw new DomainError("validation_error", "from must not be after to", { field: "from" });
@@ -69,8 +71,7 @@ export function reportRange(
         field: "interval",
       });
     }
-    const unit = interval === "day" ? "day" : interval === "week" ? "week" : "month";
-    cursor = cursor.startOf(unit).plus({ [`${unit}s`]: 1 });
+    cursor = cursor.startOf(interval).plus({ [`${interval}s`]: 1 });
   }
   return {
     from: fromDay.toISODate() ?? "",

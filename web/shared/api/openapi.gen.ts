@@ -6401,6 +6401,189 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/programs/current/redemption-estimates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Expected redemption rates set by finance, and the rate in force now
+         * @description Every estimate finance has set, latest to take effect first (none is ever changed: a revision is a new estimate from a day), and the rate in force now with its source: finance's latest estimate in force, else the programme's own history (points redeemed / (redeemed + expired), measured at the start of the month, once points have been issued for 365 days and 1,000 have been redeemed or expired), else 1 (every point assumed redeemed). With `?format=csv`, one table as CSV (`table`: estimates).
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description json (default) or csv: one of the answer's tables as a CSV file (see `table`) */
+                    format?: "json" | "csv";
+                    /** @description With format=csv, the table to download; default estimates */
+                    table?: "estimates";
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The estimates */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["RedemptionEstimates"];
+                        "text/csv": string;
+                    };
+                };
+                /** @description Invalid input (validation_error); nothing was written */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Missing or invalid API key (unauthorized) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The key's scope does not allow this (forbidden) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found in this programme (not_found) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unexpected failure (internal_error); nothing was written */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /**
+         * Set the expected redemption rate from a day on
+         * @description Finance's estimate of the share of points that will be redeemed (0..1), in force from the start of `effectiveFrom` (programme time) until a later one takes effect; of two on one day, the later set wins. It prices points issued from then on and re-measures revenue recognised for points already issued (the cumulative catch-up). Owners among staff; admin keys.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description Makes the request safe to retry: a replay with the same key and body returns the first answer (with `Idempotent-Replayed: true`); the same key with another body is 409 idempotency_conflict. */
+                    "idempotency-key"?: string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["CreateRedemptionEstimate"];
+                };
+            };
+            responses: {
+                /** @description The estimate */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["RedemptionEstimate"];
+                    };
+                };
+                /** @description Invalid input (validation_error); nothing was written */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Missing or invalid API key (unauthorized) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The key's scope does not allow this (forbidden) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found in this programme (not_found) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description A business rule or concurrency conflict: insufficient_points, idempotency_conflict, hold_not_active, already_reversed, not_reversible, invalid_state, member_blocked, out_of_stock, limit_reached, reward_unavailable, voucher_used, voucher_expired, voucher_cancelled, conflict */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description A business rule refused it: referral_invalid, unprocessable */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unexpected failure (internal_error); nothing was written */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/purchase-stats": {
         parameters: {
             query?: never;
@@ -7016,6 +7199,102 @@ export interface paths {
                     };
                     content: {
                         "application/json": components["schemas"]["CohortReport"];
+                        "text/csv": string;
+                    };
+                };
+                /** @description Invalid input (validation_error); nothing was written */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Missing or invalid API key (unauthorized) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The key's scope does not allow this (forbidden) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found in this programme (not_found) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unexpected failure (internal_error); nothing was written */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/reports/deferred-revenue": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Deferred revenue for points per period (IFRS 15 / ASC 606)
+         * @description For finance, per period (day, week, month, quarter or year over any range of whole days in the programme's time zone, `to` inclusive): sales that earned points, the part allocated to the points, revenue recognised from points as they are redeemed, breakage, and the contract liability at the start and end; the points of purchase lots per period; and each month of issue (layer) at the end of the range. Says which expected redemption rate it used and where it comes from. Method (IFRS 15 B39-B43 and Illustrative Example 52, IE267-IE270; ASC 606-10-55-41 to 55-45 and 55-353 to 55-356). Each purchase that earned points splits its net amount (amount - returned amount) between the goods and the points by relative stand-alone selling price: the points' SSP is points x the programme's point value x the expected redemption rate in force when the purchase happened, the goods' is the net amount; allocated to points = net x SSP / (net + SSP), fixed then. Sales and allocation count by when the purchase happened (occurredAt, however late it was posted), point movements by when the ledger booked them. The points form layers by the month (programme time) their purchase happened. A redemption spends lots and each lot names the earn that credited it, so the ledger says which layer every redeemed point came from. At the end of each period, per layer: recognised to date = allocated x min(1, redeemed / (points x expected rate)), with the rate in force on the period's last day, so a new estimate re-measures every layer and the difference shows at once (the cumulative catch-up); released to date = allocated x min(1, redeemed / min(points x rate, points - expired)), and breakage = released - recognised (nothing while expiries stay within the estimate; the excess when more expire; the rest once nothing of a layer is outstanding; nothing before the ledger has credited a layer's points). Points a return, reversal, negative adjustment or transfer takes from a layer's lots no longer count in it. Money is exact until the totals to date at each period boundary are rounded once (half away from zero, to the minor unit); each period is the difference of two of them, so liabilityEnd = liabilityStart + allocatedToPoints - recognised - breakage to the minor unit. The programme's current point value is used for every layer. Owners, managers, admin and read keys. With `?format=csv`, one table as CSV (`table`: periods, points, layers).
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description json (default) or csv: one of the answer's tables as a CSV file (see `table`) */
+                    format?: "json" | "csv";
+                    /** @description First day (YYYY-MM-DD, programme time); default 89 days before `to` */
+                    from?: string;
+                    /** @description Period; default day up to 31 days, week up to 183, else month. Weeks start on Monday, quarters in January, April, July and October, years on 1 January; the first period starts on `from` */
+                    interval?: "day" | "week" | "month" | "quarter" | "year";
+                    /** @description With format=csv, the table to download; default periods */
+                    table?: "periods" | "points" | "layers";
+                    /** @description Last day, inclusive (YYYY-MM-DD, programme time); default today */
+                    to?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The deferred revenue report */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["DeferredRevenue"];
                         "text/csv": string;
                     };
                 };
@@ -10487,6 +10766,18 @@ export interface components {
             reserve: boolean;
             rewardId: string;
         };
+        CreateRedemptionEstimate: {
+            /**
+             * Format: date
+             * @description The day (YYYY-MM-DD, programme time) it takes effect; a day in the past changes the reports of the periods after it
+             * @example 2026-11-23
+             */
+            effectiveFrom: string;
+            /** @description Why: the basis of the estimate */
+            note?: string | null;
+            /** @description The share of points issued finance expects to be redeemed, 0..1 (kept to six decimals) */
+            rate: number;
+        };
         CreateReward: {
             /** @description YYYY-MM-DD (a whole day in the programme's time zone) or an ISO date-time with offset */
             availableFrom?: string | null;
@@ -10584,6 +10875,130 @@ export interface components {
              * @enum {string}
              */
             role: "owner" | "manager" | "cashier";
+        };
+        DeferredRevenue: {
+            /** @description The programme's currency: money is in its minor units */
+            currency: string;
+            estimate: components["schemas"]["RedemptionRateInForce"] & unknown;
+            /**
+             * Format: date
+             * @description YYYY-MM-DD, in the years 1900 to 9999
+             * @example 2026-11-23
+             */
+            from: string;
+            /** @enum {string} */
+            interval: "day" | "week" | "month" | "quarter" | "year";
+            /** @description Each month of issue at the end of the range, oldest first; each column adds up to the totals */
+            layers: {
+                /** @description Allocated to the points, fixed at issue */
+                allocated: number;
+                /** @description Released as breakage to date */
+                breakageToDate: number;
+                /** @description points x the expected rate at the end of the range */
+                expectedRedemptions: number;
+                expired: number;
+                /** @description allocated - recognisedToDate - breakageToDate at the end of the range */
+                liability: number;
+                /** @description The layer: the month (programme time) the purchases that earned its points happened */
+                month: string;
+                outstanding: number;
+                /** @description Points still counted: redeemed + expired + outstanding (issued less those cancelled) */
+                points: number;
+                /** @description Points credited */
+                pointsIssued: number;
+                /** @description allocated x min(1, redeemed / expectedRedemptions) */
+                recognisedToDate: number;
+                redeemed: number;
+                /** @description Net amount of the purchases that issued them */
+                sales: number;
+            }[];
+            periods: {
+                /** @description sales - allocatedToPoints: revenue for the goods */
+                allocatedToGoods: number;
+                /** @description The part of those sales allocated to the points by relative stand-alone selling price: net x SSP / (net + SSP) per purchase, SSP = points x point value x the expected rate in force when it happened */
+                allocatedToPoints: number;
+                /** @description Revenue released because points can no longer be redeemed: more expired than the estimate expects, or a layer with nothing outstanding */
+                breakage: number;
+                /** @description The expected redemption rate at the end of the period */
+                expectedRate: number;
+                /** @description At its end: liabilityStart + allocatedToPoints - recognised - breakage, to the minor unit */
+                liabilityEnd: number;
+                /** @description Contract liability (deferred revenue for points) at the start of the period */
+                liabilityStart: number;
+                /**
+                 * Format: date
+                 * @description First day of the period (the first one is `from`)
+                 * @example 2026-11-23
+                 */
+                period: string;
+                /** @description Points their earn credited (lots) */
+                pointsIssued: number;
+                /** @description Purchases that happened in the period (by occurredAt, however late they were posted) and earned points */
+                purchases: number;
+                /**
+                 * @description finance: an estimate set by finance (POST /v1/programs/current/redemption-estimates); history: none set, the programme's own history, points redeemed / (redeemed + expired) over all points no longer outstanding, measured at the start of the month, once points have been issued for 365 days and 1,000 points have been redeemed or expired; default: neither, every point is assumed to be redeemed (rate 1, no breakage expected)
+                 * @enum {string}
+                 */
+                rateSource: "finance" | "history" | "default";
+                /** @description Revenue recognised from points: the change in allocated x min(1, redeemed / (points x expected rate)) over every layer, the rate in force at each end; includes the cumulative catch-up when the estimate changes (negative when a higher estimate defers revenue back) */
+                recognised: number;
+                /** @description Their net amount (amount - returned amount): sales that earned points */
+                sales: number;
+            }[];
+            /** @description Points of purchase lots per period, from the postings on those lots */
+            points: {
+                /** @description Points that left purchase lots otherwise: taken back by returns and reversals, negative adjustments, transfers to another member */
+                cancelled: number;
+                /** @description Points of purchase lots that expired, net of expired points taken back */
+                expired: number;
+                /** @description Points credited to purchase lots (by when the ledger booked them) */
+                issued: number;
+                /** @description At the end: outstandingStart + issued - redeemed - expired - cancelled */
+                outstandingEnd: number;
+                /** @description Points purchase lots held for members at the start (available, pending and held) */
+                outstandingStart: number;
+                /**
+                 * Format: date
+                 * @description YYYY-MM-DD, in the years 1900 to 9999
+                 * @example 2026-11-23
+                 */
+                period: string;
+                /** @description Points of purchase lots spent on redemptions and payments, net of refunds and cancellations */
+                redeemed: number;
+            }[];
+            /** @description Minor units one point is worth (the programme's current setting) */
+            pointValue: number;
+            /** @description How money is rounded so the figures add up to the minor unit */
+            rounding: string;
+            /** @description The programme's time zone, in which days are counted */
+            timezone: string;
+            /**
+             * Format: date
+             * @description YYYY-MM-DD, in the years 1900 to 9999
+             * @example 2026-11-23
+             */
+            to: string;
+            /** @description The range: sums of the periods; liabilityStart of the first, liabilityEnd of the last */
+            totals: {
+                /** @description sales - allocatedToPoints: revenue for the goods */
+                allocatedToGoods: number;
+                /** @description The part of those sales allocated to the points by relative stand-alone selling price: net x SSP / (net + SSP) per purchase, SSP = points x point value x the expected rate in force when it happened */
+                allocatedToPoints: number;
+                /** @description Revenue released because points can no longer be redeemed: more expired than the estimate expects, or a layer with nothing outstanding */
+                breakage: number;
+                /** @description At its end: liabilityStart + allocatedToPoints - recognised - breakage, to the minor unit */
+                liabilityEnd: number;
+                /** @description Contract liability (deferred revenue for points) at the start of the period */
+                liabilityStart: number;
+                /** @description Points their earn credited (lots) */
+                pointsIssued: number;
+                /** @description Purchases that happened in the period (by occurredAt, however late they were posted) and earned points */
+                purchases: number;
+                /** @description Revenue recognised from points: the change in allocated x min(1, redeemed / (points x expected rate)) over every layer, the rate in force at each end; includes the cumulative catch-up when the estimate changes (negative when a higher estimate defers revenue back) */
+                recognised: number;
+                /** @description Their net amount (amount - returned amount): sales that earned points */
+                sales: number;
+            };
         };
         Effect: {
             /** @default 100 */
@@ -11738,6 +12153,27 @@ export interface components {
             transactionId: string | null;
             vouchers: components["schemas"]["Voucher"][];
         };
+        RedemptionEstimate: {
+            /** @description Who set it (staff:<id>, key:<id>) */
+            actor: string;
+            /** Format: date-time */
+            createdAt: string;
+            /**
+             * Format: date
+             * @description In force from the start of this day (programme time) until a later estimate takes effect
+             * @example 2026-11-23
+             */
+            effectiveFrom: string;
+            id: string;
+            note: string | null;
+            /** @description Expected redemption rate (0..1) */
+            rate: number;
+        };
+        RedemptionEstimates: {
+            /** @description Every estimate set, latest to take effect first (history kept: none is changed) */
+            data: components["schemas"]["RedemptionEstimate"][];
+            inForce: components["schemas"]["RedemptionRateInForce"];
+        };
         RedemptionFrequencyReport: {
             /**
              * Format: date
@@ -11796,6 +12232,40 @@ export interface components {
                 /** @description redemptions / activeMembers (two decimals); null without active members */
                 redemptionsPerActiveMember: number | null;
             };
+        };
+        /** @description The rate in force now, and where it comes from */
+        RedemptionRateInForce: {
+            /**
+             * Format: date
+             * @description The day the finance estimate took effect (source finance)
+             * @example 2026-11-23
+             */
+            effectiveFrom: string | null;
+            /** @description The finance estimate's id (source finance) */
+            estimateId: string | null;
+            /** @description How the rate was chosen, in a sentence */
+            explanation: string;
+            /** @description Finance's note on the estimate */
+            note: string | null;
+            /** @description Expected redemption rate (0..1): the share of points issued expected to be redeemed */
+            rate: number;
+            /** @description The history behind a history or default estimate: its sample is redeemed + expired */
+            sample: {
+                /** @description Points expired by then, net of expired points taken back */
+                expired: number;
+                /**
+                 * Format: date-time
+                 * @description When the history was measured (the start of the month)
+                 */
+                measuredAt: string;
+                /** @description Points redeemed by then, net of refunds and cancellations */
+                redeemed: number;
+            } | null;
+            /**
+             * @description finance: an estimate set by finance (POST /v1/programs/current/redemption-estimates); history: none set, the programme's own history, points redeemed / (redeemed + expired) over all points no longer outstanding, measured at the start of the month, once points have been issued for 365 days and 1,000 points have been redeemed or expired; default: neither, every point is assumed to be redeemed (rate 1, no breakage expected)
+             * @enum {string}
+             */
+            source: "finance" | "history" | "default";
         };
         RedemptionResult: components["schemas"]["Redemption"] & {
             balance: {
