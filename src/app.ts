@@ -27,6 +27,8 @@ import { portalRoutes } from "./portal/portal.routes.ts";
 import { PortalService } from "./portal/portal.service.ts";
 import { programRoutes } from "./programs/programs.routes.ts";
 import { ProgramService } from "./programs/programs.service.ts";
+import { FinanceReportService } from "./reports/finance.service.ts";
+import { financeRoutes } from "./reports/finance.routes.ts";
 import { reportRoutes } from "./reports/reports.routes.ts";
 import { ReportService } from "./reports/reports.service.ts";
 import { RedemptionService } from "./rewards/redemptions.service.ts";
@@ -65,6 +67,7 @@ export interface Services {
   mailer: Mailer;
   portal: PortalService;
   reports: ReportService;
+  financeReports: FinanceReportService;
   setup: SetupService;
   jobs: JobService;
   verify: () => ReturnType<typeof verifyLedger>;
@@ -138,6 +141,7 @@ export function buildServices(options: AppOptions): Services {
     keyedDigest: digest,
   });
   const reports = new ReportService({ db, clock, actorNames: audit.names });
+  const financeReports = new FinanceReportService({ db, clock });
   const setup = new SetupService({ db, clock, ids, uow, apiKeys, programs, staff, publicUrl: options.config.publicUrl ?? null });
   const jobs = new JobService({
     db,
@@ -170,6 +174,7 @@ export function buildServices(options: AppOptions): Services {
     mailer,
     portal,
     reports,
+    financeReports,
     staff,
     setup,
     jobs,
@@ -193,6 +198,7 @@ export function httpRoutes(services: Services): Router[] {
     portalRoutes(services),
     auditRoutes(services),
     reportRoutes(services),
+    financeRoutes(services),
     setupRoutes(services),
   ];
 }
