@@ -1,6 +1,5 @@
 import { createRouter, readRoute } from "../http/openapi.ts";
 import { csvTable, field } from "../shared/csv.ts";
-import type { FinanceReportService } from "./finance.service.ts";
 import {
   type Breakage,
   BreakageSchema,
@@ -14,6 +13,7 @@ import {
   ProgramCostSchema,
   RangeQuerySchema,
 } from "./finance.schemas.ts";
+import type { FinanceReportService } from "./finance.service.ts";
 
 type Bucket = Liability["buckets"][number];
 type MonthEnd = LiabilitySeries["monthEnds"][number];

@@ -82,7 +82,7 @@ export function monthEnds(from: string, to: string, timezone: string, now: Date)
   const out: { month: string; asOf: string }[] = [];
   for (let m = first; m <= last; m = m.plus({ months: 1 })) {
     const endDay = m.endOf("month").startOf("day");
-    out.push({ month: m.toFormat("yyyy-MM"), asOf: (endDay > today ? today : endDay).toISODate() ?? "" });
+    out.push({ month: m.toFormat("yyyy-MM"), asOf: DateTime.min(endDay, today).toISODate() ?? "" });
   }
   return out;
 }
@@ -90,7 +90,7 @@ export function monthEnds(from: string, to: string, timezone: string, now: Date)
 /**
  * Points in money: points x the programme's point value (minor units per point, may be
  * fractional), rounded half away from zero to the minor unit. A product that lands a hair off a
- * half because of binary fractions (7 x 0.35 = 2.4499999999999997) is read as the half it is.
+ * half because of binary fractions (45 x 0.7 = 31.499999999999996) is read as the half it is.
  */
 export function pointsMoney(points: number, pointValue: number): number {
   return roundMinor(points * pointValue);

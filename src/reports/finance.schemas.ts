@@ -16,8 +16,7 @@ const ROUNDING = "points x the programme's pointValue (minor units per point), r
 
 export const LiabilityQuerySchema = z.object({
   asOf: date.optional().openapi({
-    description:
-      "The day whose end the liability is read at (YYYY-MM-DD, programme time), today or any day before; default now",
+    description: "The day whose end the liability is read at (YYYY-MM-DD, programme time), today or any day before; default now",
   }),
 });
 
@@ -31,15 +30,13 @@ const BUCKET_DESCRIPTIONS = {
 
 export const LiabilityBucketSchema = z
   .object({
-    bucket: z
-      .enum(["within_30_days", "days_31_to_90", "days_91_to_365", "later", "never"])
-      .describe(
-        `When the points expire, counted in the programme's calendar days from the end of asOf: ${Object.entries(
-          BUCKET_DESCRIPTIONS,
-        )
-          .map(([k, v]) => `${k}: ${v}`)
-          .join("; ")}`,
-      ),
+    bucket: z.enum(["within_30_days", "days_31_to_90", "days_91_to_365", "later", "never"]).describe(
+      `When the points expire, counted in the programme's calendar days from the end of asOf: ${Object.entries(
+        BUCKET_DESCRIPTIONS,
+      )
+        .map(([k, v]) => `${k}: ${v}`)
+        .join("; ")}`,
+    ),
     available: points.describe("Points members could spend then (available, not held), that expire in this bucket"),
     pending: points.describe("Points still pending then (their availableAt not yet reached), that expire in this bucket"),
     points: points.describe("available + pending"),
@@ -68,7 +65,9 @@ export const LiabilitySchema = LiabilityFiguresSchema.extend({
   asOf: date.describe("The day read (programme time); today when none was asked"),
   at: z.iso
     .datetime()
-    .describe("The moment read: the end of asOf (the next midnight, programme time), or now for today; everything dated before it counts"),
+    .describe(
+      "The moment read: the end of asOf (the next midnight, programme time), or now for today; everything dated before it counts",
+    ),
   timezone: z.string().describe("The programme's time zone, in which days are counted"),
   currency: z.string().describe("The programme's currency (amounts are in its minor units)"),
   pointValue: z.number().describe("Minor units one point is worth (the programme's pointValue now; it has no history)"),
@@ -102,7 +101,9 @@ export const LiabilitySeriesSchema = z
     pointValue: z.number().describe("Minor units one point is worth (the programme's pointValue now)"),
     monthEnds: z
       .array(LiabilityMonthEndSchema)
-      .describe("The liability at the end of each month, oldest first: each is what GET /v1/reports/liability?asOf= answers for that day"),
+      .describe(
+        "The liability at the end of each month, oldest first: each is what GET /v1/reports/liability?asOf= answers for that day",
+      ),
   })
   .openapi("LiabilitySeries");
 
@@ -114,7 +115,8 @@ export const RangeQuerySchema = z.object({
     .openapi({ description: "Series period; default day up to 31 days, week up to 183, else month. Weeks start on Monday" }),
 });
 
-const BREAKAGE_RATE = "expired / (expired + redeemed): of the points that left members' hands, the share that expired rather than being redeemed";
+const BREAKAGE_RATE =
+  "expired / (expired + redeemed): of the points that left members' hands, the share that expired rather than being redeemed";
 
 const BreakageFiguresSchema = z.object({
   expired: points.describe(
@@ -176,7 +178,9 @@ export const ProgramCostSchema = z
       partnerFundedShare: z
         .number()
         .nullable()
-        .describe("partnerFundedPoints / (programmeFundedPoints + partnerFundedPoints) (four decimals); null when nothing was issued"),
+        .describe(
+          "partnerFundedPoints / (programmeFundedPoints + partnerFundedPoints) (four decimals); null when nothing was issued",
+        ),
       rewardsRedeemed: z.int().describe("Redemptions of catalogue rewards completed in the range and not cancelled since"),
       rewardPoints: points.describe("Points those redemptions spent (payments with points are in redeemedPoints only)"),
       rewardPointsCost: money.describe(`rewardPoints in money: ${ROUNDING}`),

@@ -60,8 +60,7 @@ describe.each(engines())("finance reports on %s", (engine) => {
     return sum;
   }
 
-  const liability = async (asOf?: string) =>
-    ok(await p.call("GET", `/v1/reports/liability${asOf ? `?asOf=${asOf}` : ""}`));
+  const liability = async (asOf?: string) => ok(await p.call("GET", `/v1/reports/liability${asOf ? `?asOf=${asOf}` : ""}`));
 
   /** The figures the liability and the ledger's balances share, side by side. */
   const asBalances = (l: { availablePoints: number; pendingPoints: number; heldPoints: number; debtPoints: number }) => ({
@@ -117,7 +116,11 @@ describe.each(engines())("finance reports on %s", (engine) => {
     expect(mugReward.unitCost).toBeNull();
     mug = mugReward.id;
 
-    const [a, b, c] = [await p.createMember({ name: "A" }), await p.createMember({ name: "B" }), await p.createMember({ name: "C" })];
+    const [a, b, c] = [
+      await p.createMember({ name: "A" }),
+      await p.createMember({ name: "B" }),
+      await p.createMember({ name: "C" }),
+    ];
     members.push(a, b, c);
     ok(await p.call("POST", "/v1/events", purchase(a, 10_100)), 201);
 
@@ -149,10 +152,7 @@ describe.each(engines())("finance reports on %s", (engine) => {
     );
 
     t.clock.set("2026-01-31T19:00:00Z");
-    const late = ok(
-      await p.call("POST", "/v1/events", purchase(a, 5_000, { occurredAt: "2025-12-20T15:00:00Z" })),
-      201,
-    );
+    const late = ok(await p.call("POST", "/v1/events", purchase(a, 5_000, { occurredAt: "2025-12-20T15:00:00Z" })), 201);
     expect(late.points.total).toBe(50);
     lateEarn = late.transactionId;
     const reserved = ok(
@@ -278,10 +278,15 @@ describe.each(engines())("finance reports on %s", (engine) => {
       ["2026-02", "2026-02-28"],
       ["2026-03", "2026-03-02"],
     ]);
-    const { buckets: _b, asOf: _a, at: _t, timezone: _z, currency: _c, pointValue: _v, ...january } = readings.january as Record<
-      string,
-      unknown
-    >;
+    const {
+      buckets: _b,
+      asOf: _a,
+      at: _t,
+      timezone: _z,
+      currency: _c,
+      pointValue: _v,
+      ...january
+    } = readings.january as Record<string, unknown>;
     expect(series.monthEnds[0]).toEqual({ month: "2026-01", asOf: "2026-01-31", ...january });
     expect(series.monthEnds[1]).toMatchObject({
       availablePoints: 80,
