@@ -22,6 +22,11 @@ export const getLiability = (asOf: string) => api.get(LIABILITY_PATH, { query: {
 
 export const getLiabilitySeries = (from: string, to: string) => api.get(LIABILITY_SERIES_PATH, { query: { from, to } });
 
-export const getBreakage = (from: string, to: string) => api.get(BREAKAGE_PATH, { query: { from, to } });
+/** Finance reads breakage and cost by month. */
+export const FINANCE_INTERVAL = "month";
 
-export const getProgramCost = (from: string, to: string) => api.get(PROGRAM_COST_PATH, { query: { from, to } });
+export const getBreakage = (from: string, to: string) =>
+  api.get(BREAKAGE_PATH, { query: { from, to, interval: FINANCE_INTERVAL } });
+
+export const getProgramCost = (from: string, to: string) =>
+  api.get(PROGRAM_COST_PATH, { query: { from, to, interval: FINANCE_INTERVAL } });

@@ -6,6 +6,7 @@ import { ErrorAlert, Field, fieldError, formatNumber, formatPoints, Stat } from 
 import {
   BREAKAGE_PATH,
   type Breakage,
+  FINANCE_INTERVAL,
   financeKeys,
   getBreakage,
   getLiability,
@@ -35,6 +36,7 @@ const BUCKET_LABELS: Record<Liability["buckets"][number]["bucket"], string> = {
   never: "Never",
 };
 
+const counted = (n: number, noun: string) => `${formatNumber(n)} ${noun}${n === 1 ? "" : "s"}`;
 const percent = (rate: number | null) => (rate === null ? "—" : `${(rate * 100).toFixed(1)}%`);
 const axis = { fill: "#57606a", fontSize: 12 };
 
@@ -74,7 +76,7 @@ export default function Finance() {
           <DateRangeFields from={from} to={to} error={breakage.error ?? cost.error} onChange={(r) => set(r)} />
         </div>
         <p className="muted" style={{ marginBottom: 0 }}>
-          Breakage and programme cost over these days, in the programme's time zone ({program.timezone}).
+          Breakage and programme cost over these days by month, in the programme's time zone ({program.timezone}).
         </p>
       </section>
       <BreakageSection report={breakage} />
@@ -385,7 +387,14 @@ function BreakageChart({ data }: { data: Breakage }) {
         title="Points expired and redeemed"
         summary={`Bar chart by ${data.interval} from ${data.from} to ${data.to}: ${formatNumber(totals.expired)} points expired and ${formatNumber(totals.redeemed)} redeemed; breakage rate ${percent(totals.breakageRate)}.`}
         tableVisible
-        actions={<CsvLink path={BREAKAGE_PATH} query={{ from: data.from, to: data.to }} table="series" description="breakage" />}
+        actions={
+          <CsvLink
+            path={BREAKAGE_PATH}
+            query={{ from: data.from, to: data.to, interval: FINANCE_INTERVAL }}
+            table="series"
+            description="breakage"
+          />
+        }
         table={
           <TableWrap label="Breakage by period">
             <table>
@@ -445,7 +454,7 @@ function CostSection({ report }: { report: UseQueryResult<ProgramCost> }) {
 function CostFigures({ data }: { data: ProgramCost }) {
   const { totals, currency } = data;
   const money = (n: number | null) => (n === null ? "—" : formatMinor(n, currency));
-  const query = { from: data.from, to: data.to };
+  const query = { from: data.from, to: data.to, interval: FINANCE_INTERVAL };
   return (
     <>
       <section className="grid" aria-label="Cost figures" style={{ marginBottom: "1rem" }}>
@@ -462,14 +471,14 @@ function CostFigures({ data }: { data: ProgramCost }) {
         <Stat
           label="Rewards redeemed"
           value={money(totals.rewardCost)}
-          hint={`Unit costs of ${formatNumber(totals.rewardsRedeemed)} redemptions (${money(totals.rewardPointsCost)} in points)${
-            totals.unitsWithoutCost > 0 ? `; ${formatNumber(totals.unitsWithoutCost)} units have no unit cost` : ""
+          hint={`Unit costs of ${counted(totals.rewardsRedeemed, "redemption")} (${money(totals.rewardPointsCost)} in points)${
+            totals.unitsWithoutCost > 0 ? `; ${counted(totals.unitsWithoutCost, "unit")} without a unit cost` : ""
           }`}
         />
         <Stat
           label="Per active member"
           value={money(totals.costPerActiveMember)}
-          hint={`${formatNumber(totals.activeMembers)} active members`}
+          hint={counted(totals.activeMembers, "active member")}
         />
         <Stat
           label="Share of member revenue"
