@@ -431,6 +431,25 @@ describe.each(engines())("finance reports on %s", (engine) => {
     await refused("/v1/reports/program-cost?from=2020-01-01&to=2026-01-01", "from");
   });
 
+  it("keeps a reward's unit cost: set, changed, cleared, refused in the field's words", async () => {
+    const refused = await p.call("POST", "/v1/rewards", {
+      name: "Cake",
+      type: "free_product",
+      value: { sku: "CAKE" },
+      costPoints: 40,
+      unitCost: -5,
+    });
+    expect(refused.status).toBe(400);
+    expect(refused.body.error.message).toBe("Unit cost must be at least 0");
+    const fraction = await p.call("PATCH", `/v1/rewards/${mug}`, { unitCost: 1.5 });
+    expect(fraction.status).toBe(400);
+    // Minor units: a fraction of a cent is not money the API takes.
+    expect(fraction.body.error.message).toBe("Unit cost must be a whole number");
+    expect(ok(await p.call("PATCH", `/v1/rewards/${mug}`, { unitCost: 75 })).unitCost).toBe(75);
+    expect(ok(await p.call("GET", `/v1/rewards/${mug}`)).unitCost).toBe(75);
+    expect(ok(await p.call("PATCH", `/v1/rewards/${mug}`, { unitCost: null })).unitCost).toBeNull();
+  });
+
   it("answers an empty programme with zeros, never a 500", async () => {
     const empty = await t.createProgram();
     for (const path of [
