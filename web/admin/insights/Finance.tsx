@@ -534,7 +534,7 @@ function CostFigures({ data }: { data: ProgramCost }) {
         <BarChart data={data.series} margin={{ top: 8, right: 16, bottom: 8, left: 8 }} accessibilityLayer={false}>
           <CartesianGrid strokeDasharray="3 3" stroke="#e5e7eb" />
           <XAxis dataKey="period" tick={axis} minTickGap={16} />
-          <YAxis tick={axis} />
+          <YAxis tick={axis} width={72} tickFormatter={(value) => money(Number(value))} />
           <Tooltip formatter={(value) => money(Number(value))} />
           <Legend />
           <Bar
