@@ -144,9 +144,9 @@ export const BreakageSchema = z
 const CostFiguresSchema = z.object({
   issuedPoints: points.describe("Points credited by the programme's earning (the issued account), net of reversals and returns"),
   adjustedPoints: points.describe("Net manual adjustments (credits less debits)"),
-  programmeFundedPoints: points.describe("issuedPoints + adjustedPoints: points the programme pays for"),
+  programFundedPoints: points.describe("issuedPoints + adjustedPoints: points the programme pays for"),
   partnerFundedPoints: points.describe("Points partners fund (earning from the partner account), net of reversals and returns"),
-  programmeFundedCost: money.describe(`programmeFundedPoints in money: ${ROUNDING}`),
+  programFundedCost: money.describe(`programFundedPoints in money: ${ROUNDING}`),
   partnerFundedCost: money.describe(`partnerFundedPoints in money: ${ROUNDING}`),
   redeemedPoints: points.describe("Points spent on redemptions and payments, net of cancellations and refunds"),
   redeemedCost: money.describe(`redeemedPoints in money: ${ROUNDING}`),
@@ -179,7 +179,7 @@ export const ProgramCostSchema = z
         .number()
         .nullable()
         .describe(
-          "partnerFundedPoints / (programmeFundedPoints + partnerFundedPoints) (four decimals); null when nothing was issued",
+          "partnerFundedPoints / (programFundedPoints + partnerFundedPoints) (four decimals); null when nothing was issued",
         ),
       rewardsRedeemed: z.int().describe("Redemptions of catalogue rewards completed in the range and not cancelled since"),
       rewardPoints: points.describe("Points those redemptions spent (payments with points are in redeemedPoints only)"),
@@ -196,11 +196,11 @@ export const ProgramCostSchema = z
       ),
       costPerActiveMember: money
         .nullable()
-        .describe("programmeFundedCost / activeMembers, rounded half away from zero; null without active members"),
+        .describe("programFundedCost / activeMembers, rounded half away from zero; null without active members"),
       costShareOfMemberRevenue: z
         .number()
         .nullable()
-        .describe("programmeFundedCost / memberRevenue (four decimals); null without member revenue"),
+        .describe("programFundedCost / memberRevenue (four decimals); null without member revenue"),
     }),
     partners: z
       .array(

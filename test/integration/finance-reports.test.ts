@@ -380,9 +380,9 @@ describe.each(engines())("finance reports on %s", (engine) => {
         period: "2026-01-01",
         issuedPoints: 191,
         adjustedPoints: 50,
-        programmeFundedPoints: 241,
+        programFundedPoints: 241,
         partnerFundedPoints: 40,
-        programmeFundedCost: 121, // 120.5
+        programFundedCost: 121, // 120.5
         partnerFundedCost: 20,
         redeemedPoints: 60,
         redeemedCost: 30,
@@ -391,9 +391,9 @@ describe.each(engines())("finance reports on %s", (engine) => {
         period: "2026-02-01",
         issuedPoints: -30,
         adjustedPoints: 0,
-        programmeFundedPoints: -30,
+        programFundedPoints: -30,
         partnerFundedPoints: 0,
-        programmeFundedCost: -15,
+        programFundedCost: -15,
         partnerFundedCost: 0,
         redeemedPoints: 10,
         redeemedCost: 5,
@@ -402,9 +402,9 @@ describe.each(engines())("finance reports on %s", (engine) => {
     expect(body.totals).toEqual({
       issuedPoints: 161,
       adjustedPoints: 50,
-      programmeFundedPoints: 211,
+      programFundedPoints: 211,
       partnerFundedPoints: 40,
-      programmeFundedCost: 106,
+      programFundedCost: 106,
       partnerFundedCost: 20,
       redeemedPoints: 70,
       redeemedCost: 35,
@@ -571,8 +571,8 @@ describe.each(engines())("liability in money on IFRS 15 Illustrative Example 52 
 
     const cost = ok(await p.call("GET", "/v1/reports/program-cost?from=2026-01-01&to=2026-12-31&interval=month"));
     expect(cost.totals).toMatchObject({
-      programmeFundedPoints: 10_000,
-      programmeFundedCost: 1_000_000,
+      programFundedPoints: 10_000,
+      programFundedCost: 1_000_000,
       redeemedPoints: 4_500,
       redeemedCost: 450_000,
       rewardCost: 9 * 50_000,

@@ -460,8 +460,8 @@ function CostFigures({ data }: { data: ProgramCost }) {
       <section className="grid" aria-label="Cost figures" style={{ marginBottom: "1rem" }}>
         <Stat
           label="Points the programme funded"
-          value={money(totals.programmeFundedCost)}
-          hint={`${formatPoints(totals.programmeFundedPoints)} issued and adjusted`}
+          value={money(totals.programFundedCost)}
+          hint={`${formatPoints(totals.programFundedPoints)} issued and adjusted`}
         />
         <Stat
           label="Partner-funded"
@@ -488,7 +488,7 @@ function CostFigures({ data }: { data: ProgramCost }) {
       </section>
       <ChartPanel
         title="Cost of points issued"
-        summary={`Stacked bar chart by ${data.interval} from ${data.from} to ${data.to}: ${money(totals.programmeFundedCost)} funded by the programme, ${money(totals.partnerFundedCost)} by partners; ${money(totals.redeemedCost)} of points redeemed.`}
+        summary={`Stacked bar chart by ${data.interval} from ${data.from} to ${data.to}: ${money(totals.programFundedCost)} funded by the programme, ${money(totals.partnerFundedCost)} by partners; ${money(totals.redeemedCost)} of points redeemed.`}
         tableVisible
         actions={<CsvLink path={PROGRAM_COST_PATH} query={query} table="series" description="cost by period" />}
         table={
@@ -513,7 +513,7 @@ function CostFigures({ data }: { data: ProgramCost }) {
                 {data.series.map((s) => (
                   <tr key={s.period}>
                     <th scope="row">{s.period}</th>
-                    <td className="num">{money(s.programmeFundedCost)}</td>
+                    <td className="num">{money(s.programFundedCost)}</td>
                     <td className="num">{money(s.partnerFundedCost)}</td>
                     <td className="num">{money(s.redeemedCost)}</td>
                   </tr>
@@ -522,7 +522,7 @@ function CostFigures({ data }: { data: ProgramCost }) {
               <tfoot>
                 <tr>
                   <th scope="row">Total</th>
-                  <td className="num">{money(totals.programmeFundedCost)}</td>
+                  <td className="num">{money(totals.programFundedCost)}</td>
                   <td className="num">{money(totals.partnerFundedCost)}</td>
                   <td className="num">{money(totals.redeemedCost)}</td>
                 </tr>
@@ -539,7 +539,7 @@ function CostFigures({ data }: { data: ProgramCost }) {
           <Legend />
           <Bar
             isAnimationActive={false}
-            dataKey="programmeFundedCost"
+            dataKey="programFundedCost"
             name="Programme-funded"
             stackId="c"
             fill={COLORS.programme}

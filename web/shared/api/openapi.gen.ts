@@ -11117,10 +11117,10 @@ export interface components {
                  * @example 2026-11-23
                  */
                 period: string;
-                /** @description programmeFundedPoints in money: points x the programme's pointValue (minor units per point), rounded half away from zero to the minor unit */
-                programmeFundedCost: number;
+                /** @description programFundedPoints in money: points x the programme's pointValue (minor units per point), rounded half away from zero to the minor unit */
+                programFundedCost: number;
                 /** @description issuedPoints + adjustedPoints: points the programme pays for */
-                programmeFundedPoints: number;
+                programFundedPoints: number;
                 /** @description redeemedPoints in money: points x the programme's pointValue (minor units per point), rounded half away from zero to the minor unit */
                 redeemedCost: number;
                 /** @description Points spent on redemptions and payments, net of cancellations and refunds */
@@ -11139,9 +11139,9 @@ export interface components {
                 activeMembers: number;
                 /** @description Net manual adjustments (credits less debits) */
                 adjustedPoints: number;
-                /** @description programmeFundedCost / activeMembers, rounded half away from zero; null without active members */
+                /** @description programFundedCost / activeMembers, rounded half away from zero; null without active members */
                 costPerActiveMember: number | null;
-                /** @description programmeFundedCost / memberRevenue (four decimals); null without member revenue */
+                /** @description programFundedCost / memberRevenue (four decimals); null without member revenue */
                 costShareOfMemberRevenue: number | null;
                 /** @description Points credited by the programme's earning (the issued account), net of reversals and returns */
                 issuedPoints: number;
@@ -11151,12 +11151,12 @@ export interface components {
                 partnerFundedCost: number;
                 /** @description Points partners fund (earning from the partner account), net of reversals and returns */
                 partnerFundedPoints: number;
-                /** @description partnerFundedPoints / (programmeFundedPoints + partnerFundedPoints) (four decimals); null when nothing was issued */
+                /** @description partnerFundedPoints / (programFundedPoints + partnerFundedPoints) (four decimals); null when nothing was issued */
                 partnerFundedShare: number | null;
-                /** @description programmeFundedPoints in money: points x the programme's pointValue (minor units per point), rounded half away from zero to the minor unit */
-                programmeFundedCost: number;
+                /** @description programFundedPoints in money: points x the programme's pointValue (minor units per point), rounded half away from zero to the minor unit */
+                programFundedCost: number;
                 /** @description issuedPoints + adjustedPoints: points the programme pays for */
-                programmeFundedPoints: number;
+                programFundedPoints: number;
                 /** @description redeemedPoints in money: points x the programme's pointValue (minor units per point), rounded half away from zero to the minor unit */
                 redeemedCost: number;
                 /** @description Points spent on redemptions and payments, net of cancellations and refunds */
