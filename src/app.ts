@@ -33,6 +33,8 @@ import { deferredRevenueRoutes } from "./reports/deferred-revenue.routes.ts";
 import { DeferredRevenueService } from "./reports/deferred-revenue.service.ts";
 import { engagementRoutes } from "./reports/engagement.routes.ts";
 import { EngagementService } from "./reports/engagement.service.ts";
+import { financeRoutes } from "./reports/finance.routes.ts";
+import { FinanceReportService } from "./reports/finance.service.ts";
 import { reportRoutes } from "./reports/reports.routes.ts";
 import { ReportService } from "./reports/reports.service.ts";
 import { rewardReportRoutes } from "./reports/reward-report.routes.ts";
@@ -77,6 +79,7 @@ export interface Services {
   campaignResults: CampaignResultsService;
   engagement: EngagementService;
   deferredRevenue: DeferredRevenueService;
+  financeReports: FinanceReportService;
   setup: SetupService;
   jobs: JobService;
   verify: () => ReturnType<typeof verifyLedger>;
@@ -154,6 +157,7 @@ export function buildServices(options: AppOptions): Services {
   const campaignResults = new CampaignResultsService({ db, clock });
   const engagement = new EngagementService({ db, clock });
   const deferredRevenue = new DeferredRevenueService({ db, clock, ids, uow });
+  const financeReports = new FinanceReportService({ db, clock });
   const setup = new SetupService({ db, clock, ids, uow, apiKeys, programs, staff, publicUrl: options.config.publicUrl ?? null });
   const jobs = new JobService({
     db,
@@ -190,6 +194,7 @@ export function buildServices(options: AppOptions): Services {
     campaignResults,
     engagement,
     deferredRevenue,
+    financeReports,
     staff,
     setup,
     jobs,
@@ -217,6 +222,7 @@ export function httpRoutes(services: Services): Router[] {
     campaignResultsRoutes(services),
     engagementRoutes(services),
     deferredRevenueRoutes(services),
+    financeRoutes(services),
     setupRoutes(services),
   ];
 }

@@ -409,6 +409,8 @@ export interface RewardsTable {
   image_url: string | null;
   status: RewardStatus;
   cost_points: number;
+  /** What one unit costs the business, minor units; null: not recorded. */
+  unit_cost: number | null;
   stock_total: number | null;
   stock_remaining: number | null;
   member_limit: Json<{ count: number; period: LimitPeriod } | null> | null;

@@ -106,6 +106,18 @@ const rewardFields = {
   description: z.string().max(4000).nullable().optional(),
   value: RewardValueSchema,
   costPoints: labelled(z.int().min(1).max(1_000_000_000).describe("Points per unit"), { label: "Cost in points" }),
+  unitCost: labelled(
+    z
+      .int()
+      .min(0)
+      .max(1_000_000_000_000)
+      .nullable()
+      .optional()
+      .describe(
+        "What one unit costs the business, in minor units of the programme's currency (the programme-cost report adds it up); null: not recorded",
+      ),
+    { label: "Unit cost" },
+  ),
   category: z
     .string()
     .trim()
@@ -160,6 +172,10 @@ export const RewardSummarySchema = z
   .openapi("RewardSummary");
 
 export const RewardSchema = RewardSummarySchema.extend({
+  unitCost: z
+    .int()
+    .nullable()
+    .describe("What one unit costs the business, in minor units of the programme's currency; null: not recorded"),
   status: z.enum(["active", "inactive", "archived"]),
   stock: z
     .object({ total: z.int(), remaining: z.int() })

@@ -17,6 +17,7 @@ export const rewardSummary = (row: RewardRow): RewardSummary => ({
 export function rewardView(row: RewardRow, codesAvailable: number | null): RewardView {
   return {
     ...rewardSummary(row),
+    unitCost: row.unit_cost,
     status: row.status,
     stock:
       row.stock_total === null || row.stock_remaining === null

@@ -12,6 +12,7 @@ export const row = (fields: Partial<RewardRow> = {}): RewardRow => ({
   image_url: null,
   status: "active",
   cost_points: 100,
+  unit_cost: null,
   stock_total: null,
   stock_remaining: null,
   member_limit: null,

@@ -12,13 +12,15 @@ import { createReward, type Reward, type RewardType, rewardKeys, updateReward } 
 import { getLadder, tierKeys } from "../api/tiers.ts";
 import { useSession } from "../session.tsx";
 import { errorAt, TextArea } from "./common.tsx";
-import { type RewardDraft, rewardBody, rewardDraft } from "./reward-draft.ts";
+import { type RewardDraft, rewardBody, rewardDraft, rewardDraftErrors } from "./reward-draft.ts";
 
 export function RewardForm({ reward, onSaved }: { reward: Reward | null; onSaved: (reward: Reward) => void }) {
   const { program } = useSession();
   const { currency, timezone } = program;
   const queryClient = useQueryClient();
   const [d, setD] = useState(() => rewardDraft(reward, currency, timezone));
+  // Problems the form finds before sending (money typed as money); the API's own come back on save.
+  const [checked, setChecked] = useState<ReturnType<typeof rewardDraftErrors>>({});
   const set = <K extends keyof RewardDraft>(key: K, value: RewardDraft[K]) => setD((prev) => ({ ...prev, [key]: value }));
   const tiers = useQuery({ queryKey: tierKeys.ladder, queryFn: getLadder });
   const save = useMutation({
@@ -37,7 +39,9 @@ export function RewardForm({ reward, onSaved }: { reward: Reward | null; onSaved
   const valueErr = (key: string) => err(`value.${key}`) ?? err("value");
   const submit = (e: FormEvent) => {
     e.preventDefault();
-    save.mutate();
+    const problems = rewardDraftErrors(d, currency);
+    setChecked(problems);
+    if (Object.keys(problems).length === 0) save.mutate();
   };
   const money = `(${currency})`;
   return (
@@ -59,6 +63,14 @@ export function RewardForm({ reward, onSaved }: { reward: Reward | null; onSaved
             value={d.costPoints}
             onChange={(e) => set("costPoints", e.target.value)}
             error={err("costPoints")}
+          />
+          <Field
+            label={`Unit cost ${money}`}
+            inputMode="decimal"
+            value={d.unitCost}
+            onChange={(e) => set("unitCost", e.target.value)}
+            hint="What one unit costs the business (for the programme-cost report); blank: not recorded"
+            error={checked.unitCost ?? err("unitCost")}
           />
           <SelectField
             label="Status"

@@ -3,6 +3,7 @@
  * the form from a saved reward, `rewardBody` turns it into the body of POST /v1/rewards or
  * PATCH /v1/rewards/{id}. Pure: no React, no requests.
  */
+import { currencyDigits, parseAmount } from "../../shared/money.ts";
 import type { Reward, RewardType } from "../api/rewards.ts";
 import { dayOf, fromMinor, lastDayOf, list, num, str, toMinor } from "./form-values.ts";
 
@@ -18,6 +19,8 @@ export interface RewardDraft {
   details: string;
   charity: string;
   costPoints: string;
+  /** What one unit costs the business, typed as money in the programme's currency ("2.50"). */
+  unitCost: string;
   category: string;
   imageUrl: string;
   status: Reward["status"];
@@ -49,6 +52,7 @@ export function rewardDraft(r: Reward | null, currency: string, timezone: string
     details: (v.details as string) ?? "",
     charity: (v.charity as string) ?? "",
     costPoints: str(r?.costPoints),
+    unitCost: moneyText(r?.unitCost, currency),
     category: r?.category ?? "",
     imageUrl: r?.imageUrl ?? "",
     status: r?.status ?? "active",
@@ -83,6 +87,30 @@ function termsOf(d: RewardDraft, currency: string): Record<string, unknown> {
   }
 }
 
+/** Minor units as the amount a person would type, with the currency's decimals ("1.20"); blank for none. */
+export function moneyText(minor: number | null | undefined, currency: string): string {
+  if (minor === null || minor === undefined) return "";
+  const digits = currencyDigits(currency);
+  return (minor / 10 ** digits).toFixed(digits);
+}
+
+/**
+ * What the form can tell before sending, in the words of the field: a unit cost must be an amount
+ * of money in the programme's currency, which only the form knows it was typed as.
+ */
+export function rewardDraftErrors(d: RewardDraft, currency: string): Partial<Record<keyof RewardDraft, string>> {
+  const digits = currencyDigits(currency);
+  const example = digits === 0 ? "250" : `2.${"50".padEnd(digits, "0")}`;
+  if (d.unitCost.trim() !== "" && parseAmount(d.unitCost, currency) === null) {
+    return {
+      unitCost: `Enter the unit cost as an amount in ${currency}, like ${example}${
+        digits > 0 ? ` (at most ${digits} decimals)` : " (no decimals)"
+      }, or leave it blank`,
+    };
+  }
+  return {};
+}
+
 /** The body: a new reward omits what is blank; an edit sends null to clear it. */
 export function rewardBody(d: RewardDraft, currency: string, editing: boolean): Record<string, unknown> {
   const blank = editing ? null : undefined;
@@ -91,6 +119,7 @@ export function rewardBody(d: RewardDraft, currency: string, editing: boolean): 
     description: d.description.trim() ? d.description : blank,
     value: termsOf(d, currency),
     costPoints: num(d.costPoints),
+    unitCost: d.unitCost.trim() ? (parseAmount(d.unitCost, currency) ?? d.unitCost) : blank,
     category: d.category.trim() ? d.category.trim() : blank,
     imageUrl: d.imageUrl.trim() ? d.imageUrl.trim() : blank,
     status: d.status,

@@ -6973,6 +6973,102 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/reports/breakage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Points expired per period, in money, and the breakage rate
+         * @description Per period of the range (days in programme time, `to` inclusive): points that expired into breakage (net of expired points a reversal or return took back; lots past their expiry that the jobs have not moved yet count at their expiry), their money value, the points redeemed, and the breakage rate, expired / (expired + redeemed): of the points that left members' hands, the share that expired. Also over the range and over the programme's life up to `to`. Owners, managers, admin and read keys. With `?format=csv`, one table as CSV (`table`: series).
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description json (default) or csv: one of the answer's tables as a CSV file (see `table`) */
+                    format?: "json" | "csv";
+                    /** @description First day (YYYY-MM-DD, programme time); default 89 days before `to` */
+                    from?: string;
+                    /** @description Series period; default day up to 31 days, week up to 183, else month. Weeks start on Monday */
+                    interval?: "day" | "week" | "month";
+                    /** @description With format=csv, the table to download; default series */
+                    table?: "series";
+                    /** @description Last day, inclusive (YYYY-MM-DD, programme time); default today */
+                    to?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Breakage */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Breakage"];
+                        "text/csv": string;
+                    };
+                };
+                /** @description Invalid input (validation_error); nothing was written */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Missing or invalid API key (unauthorized) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The key's scope does not allow this (forbidden) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found in this programme (not_found) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unexpected failure (internal_error); nothing was written */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/reports/campaigns": {
         parameters: {
             query?: never;
@@ -7353,6 +7449,192 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/reports/liability": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The points liability at the end of any day, in points and money, by expiry
+         * @description The points members held at the end of `asOf` (programme time; default now), rebuilt from the ledger as it stood then, so a past month end reads the same whenever it is asked: each lot's postings dated before that moment; a lot past its expiry by then is owed nothing (breakage) even if the jobs moved it later; points are pending until their availableAt; points on a hold that had timed out count as back on their lot; held points and members' debt as they stood then. Split by when the points expire (within 30, 31-90, 91-365 days, later, never) and pending vs available, in points and in money at the programme's point value (rounded half away from zero to the minor unit; each figure rounded on its own). Owners, managers, admin and read keys. With `?format=csv`, one table as CSV (`table`: buckets).
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description The day whose end the liability is read at (YYYY-MM-DD, programme time), today or any day before; default now */
+                    asOf?: string;
+                    /** @description json (default) or csv: one of the answer's tables as a CSV file (see `table`) */
+                    format?: "json" | "csv";
+                    /** @description With format=csv, the table to download; default buckets */
+                    table?: "buckets";
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The liability */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Liability"];
+                        "text/csv": string;
+                    };
+                };
+                /** @description Invalid input (validation_error); nothing was written */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Missing or invalid API key (unauthorized) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The key's scope does not allow this (forbidden) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found in this programme (not_found) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unexpected failure (internal_error); nothing was written */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/reports/liability/month-ends": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The points liability at each month end, in points and money
+         * @description For each month from `from` to `to` (YYYY-MM, programme time; default the last 12 months), the liability at the end of its last day (this month: now), each figure exactly what GET /v1/reports/liability?asOf= answers for that day. Owners, managers, admin and read keys. With `?format=csv`, one table as CSV (`table`: month_ends).
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description json (default) or csv: one of the answer's tables as a CSV file (see `table`) */
+                    format?: "json" | "csv";
+                    /** @description First month (YYYY-MM, programme time); default 11 months before `to` */
+                    from?: string;
+                    /** @description With format=csv, the table to download; default month_ends */
+                    table?: "month_ends";
+                    /** @description Last month, inclusive (YYYY-MM); default this month */
+                    to?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The liability at month ends */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["LiabilitySeries"];
+                        "text/csv": string;
+                    };
+                };
+                /** @description Invalid input (validation_error); nothing was written */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Missing or invalid API key (unauthorized) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The key's scope does not allow this (forbidden) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found in this programme (not_found) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unexpected failure (internal_error); nothing was written */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/reports/overview": {
         parameters: {
             query?: never;
@@ -7583,6 +7865,102 @@ export interface paths {
                     };
                     content: {
                         "application/json": components["schemas"]["PointsReport"];
+                        "text/csv": string;
+                    };
+                };
+                /** @description Invalid input (validation_error); nothing was written */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Missing or invalid API key (unauthorized) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The key's scope does not allow this (forbidden) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found in this programme (not_found) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unexpected failure (internal_error); nothing was written */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/reports/program-cost": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * What points and rewards cost, who funds them, per active member and against member revenue
+         * @description Over the range (by effective time, programme days, `to` inclusive), per period and in total: points issued by the programme's earning and by manual adjustments (programme-funded) and by partners (partner-funded, also per partner), points redeemed, each in money at the programme's point value (rounded half away from zero to the minor unit); rewards redeemed (completed, not cancelled) per reward with their points' value and, where the catalogue records one, the reward's unit cost x units; the programme-funded cost per active member and as a share of members' net purchases. Owners, managers, admin and read keys. With `?format=csv`, one table as CSV (`table`: series, rewards, partners).
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description json (default) or csv: one of the answer's tables as a CSV file (see `table`) */
+                    format?: "json" | "csv";
+                    /** @description First day (YYYY-MM-DD, programme time); default 89 days before `to` */
+                    from?: string;
+                    /** @description Series period; default day up to 31 days, week up to 183, else month. Weeks start on Monday */
+                    interval?: "day" | "week" | "month";
+                    /** @description With format=csv, the table to download; default series */
+                    table?: "series" | "rewards" | "partners";
+                    /** @description Last day, inclusive (YYYY-MM-DD, programme time); default today */
+                    to?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The programme's cost */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ProgramCost"];
                         "text/csv": string;
                     };
                 };
@@ -10054,6 +10432,66 @@ export interface components {
             held: number;
             pending: number;
         };
+        Breakage: {
+            /** @description The programme's currency (amounts are in its minor units) */
+            currency: string;
+            /**
+             * Format: date
+             * @description YYYY-MM-DD, in the years 1900 to 9999
+             * @example 2026-11-23
+             */
+            from: string;
+            /** @enum {string} */
+            interval: "day" | "week" | "month";
+            /** @description Over the programme's life up to the end of `to` */
+            lifetime: {
+                /** @description expired / (expired + redeemed): of the points that left members' hands, the share that expired rather than being redeemed (0..1, four decimals); null when neither happened */
+                breakageRate: number | null;
+                /** @description Points that expired into breakage, by expiry time, net of expired points a reversal or return took back (in the period the take-back was posted); lots past their expiry the jobs have not moved yet count at their expiry */
+                expired: number;
+                /** @description expired in money: points x the programme's pointValue (minor units per point), rounded half away from zero to the minor unit */
+                expiredAmount: number;
+                /** @description Points spent on redemptions and payments, net of cancellations and refunds */
+                redeemed: number;
+            };
+            /** @description Minor units one point is worth (the programme's pointValue now) */
+            pointValue: number;
+            series: {
+                /** @description expired / (expired + redeemed): of the points that left members' hands, the share that expired rather than being redeemed (0..1, four decimals); null when neither happened */
+                breakageRate: number | null;
+                /** @description Points that expired into breakage, by expiry time, net of expired points a reversal or return took back (in the period the take-back was posted); lots past their expiry the jobs have not moved yet count at their expiry */
+                expired: number;
+                /** @description expired in money: points x the programme's pointValue (minor units per point), rounded half away from zero to the minor unit */
+                expiredAmount: number;
+                /**
+                 * Format: date
+                 * @description First day of the period (the first one is `from`)
+                 * @example 2026-11-23
+                 */
+                period: string;
+                /** @description Points spent on redemptions and payments, net of cancellations and refunds */
+                redeemed: number;
+            }[];
+            /** @description The programme's time zone, in which days are counted */
+            timezone: string;
+            /**
+             * Format: date
+             * @description YYYY-MM-DD, in the years 1900 to 9999
+             * @example 2026-11-23
+             */
+            to: string;
+            /** @description Over the range */
+            totals: {
+                /** @description expired / (expired + redeemed): of the points that left members' hands, the share that expired rather than being redeemed (0..1, four decimals); null when neither happened */
+                breakageRate: number | null;
+                /** @description Points that expired into breakage, by expiry time, net of expired points a reversal or return took back (in the period the take-back was posted); lots past their expiry the jobs have not moved yet count at their expiry */
+                expired: number;
+                /** @description expired in money: points x the programme's pointValue (minor units per point), rounded half away from zero to the minor unit */
+                expiredAmount: number;
+                /** @description Points spent on redemptions and payments, net of cancellations and refunds */
+                redeemed: number;
+            };
+        };
         Campaign: {
             audience: components["schemas"]["MemberCondition"][];
             /** @description Spent is net of points taken back by returns; with a budget per occurrence, of the occurrence running now */
@@ -10814,6 +11252,8 @@ export interface components {
             stock?: number | null;
             /** @enum {string} */
             type: "discount_amount" | "discount_percent" | "free_product" | "store_credit" | "experience" | "donation";
+            /** @description What one unit costs the business, in minor units of the programme's currency (the programme-cost report adds it up); null: not recorded */
+            unitCost?: number | null;
             value: components["schemas"]["RewardValue"];
             /** @description Vouchers expire at the end of the day this many days after issue; null: never */
             voucherValidDays?: number | null;
@@ -11418,6 +11858,116 @@ export interface components {
             /** @description Entries the operation caused (e.g. returned points expiring at once) */
             related: components["schemas"]["LedgerEntry"][];
             transaction: components["schemas"]["LedgerEntry"];
+        };
+        /** @description Rebuilt from the ledger as it stood at `at`: each lot's postings dated before then, lots past their expiry by then owed nothing (breakage) even if the jobs moved them later, pending or available by availableAt, holds timed out by then back on their lots */
+        Liability: {
+            /**
+             * Format: date
+             * @description The day read (programme time); today when none was asked
+             * @example 2026-11-23
+             */
+            asOf: string;
+            /**
+             * Format: date-time
+             * @description The moment read: the end of asOf (the next midnight, programme time), or now for today; everything dated before it counts
+             */
+            at: string;
+            /** @description Points members could spend at that moment (lots past their expiry excluded) */
+            availablePoints: number;
+            /** @description Outstanding points by when they expire (held points and debt apart), soonest first; the buckets add up to outstandingPoints */
+            buckets: components["schemas"]["LiabilityBucket"][];
+            /** @description The programme's currency (amounts are in its minor units) */
+            currency: string;
+            /** @description debtPoints in money: points x the programme's pointValue (minor units per point), rounded half away from zero to the minor unit */
+            debtAmount: number;
+            /** @description Points members owed the programme then (clawbacks beyond their balance); shown apart, not netted off the liability */
+            debtPoints: number;
+            /** @description heldPoints in money: points x the programme's pointValue (minor units per point), rounded half away from zero to the minor unit */
+            heldAmount: number;
+            /** @description Points reserved by holds still live at that moment (a till's reservation); also still owed */
+            heldPoints: number;
+            /** @description liabilityPoints in money: points x the programme's pointValue (minor units per point), rounded half away from zero to the minor unit */
+            liabilityAmount: number;
+            /** @description outstandingPoints + heldPoints: every point the programme owed its members then */
+            liabilityPoints: number;
+            /** @description outstandingPoints in money: points x the programme's pointValue (minor units per point), rounded half away from zero to the minor unit */
+            outstandingAmount: number;
+            /** @description availablePoints + pendingPoints: what members hold (held points apart), the same figure as the overview's outstandingPoints for now */
+            outstandingPoints: number;
+            /** @description Points credited but not yet available at that moment */
+            pendingPoints: number;
+            /** @description Minor units one point is worth (the programme's pointValue now; it has no history) */
+            pointValue: number;
+            /** @description The programme's time zone, in which days are counted */
+            timezone: string;
+        };
+        LiabilityBucket: {
+            /** @description The bucket's points in money: points x the programme's pointValue (minor units per point), rounded half away from zero to the minor unit */
+            amount: number;
+            /** @description Points members could spend then (available, not held), that expire in this bucket */
+            available: number;
+            /**
+             * @description When the points expire, counted in the programme's calendar days from the end of asOf: within_30_days: expire within 30 days of asOf's end (inclusive); days_31_to_90: expire after 30 and within 90 days; days_91_to_365: expire after 90 and within 365 days; later: expire more than 365 days after; never: never expire
+             * @enum {string}
+             */
+            bucket: "within_30_days" | "days_31_to_90" | "days_91_to_365" | "later" | "never";
+            /** @description Points still pending then (their availableAt not yet reached), that expire in this bucket */
+            pending: number;
+            /** @description available + pending */
+            points: number;
+        };
+        LiabilityMonthEnd: {
+            /**
+             * Format: date
+             * @description The month's last day, or today for this month
+             * @example 2026-11-23
+             */
+            asOf: string;
+            /** @description Points members could spend at that moment (lots past their expiry excluded) */
+            availablePoints: number;
+            /** @description debtPoints in money: points x the programme's pointValue (minor units per point), rounded half away from zero to the minor unit */
+            debtAmount: number;
+            /** @description Points members owed the programme then (clawbacks beyond their balance); shown apart, not netted off the liability */
+            debtPoints: number;
+            /** @description heldPoints in money: points x the programme's pointValue (minor units per point), rounded half away from zero to the minor unit */
+            heldAmount: number;
+            /** @description Points reserved by holds still live at that moment (a till's reservation); also still owed */
+            heldPoints: number;
+            /** @description liabilityPoints in money: points x the programme's pointValue (minor units per point), rounded half away from zero to the minor unit */
+            liabilityAmount: number;
+            /** @description outstandingPoints + heldPoints: every point the programme owed its members then */
+            liabilityPoints: number;
+            /**
+             * @description A month, YYYY-MM (programme time)
+             * @example 2026-03
+             */
+            month: string;
+            /** @description outstandingPoints in money: points x the programme's pointValue (minor units per point), rounded half away from zero to the minor unit */
+            outstandingAmount: number;
+            /** @description availablePoints + pendingPoints: what members hold (held points apart), the same figure as the overview's outstandingPoints for now */
+            outstandingPoints: number;
+            /** @description Points credited but not yet available at that moment */
+            pendingPoints: number;
+        };
+        LiabilitySeries: {
+            /** @description The programme's currency (amounts are in its minor units) */
+            currency: string;
+            /**
+             * @description A month, YYYY-MM (programme time)
+             * @example 2026-03
+             */
+            from: string;
+            /** @description The liability at the end of each month, oldest first: each is what GET /v1/reports/liability?asOf= answers for that day */
+            monthEnds: components["schemas"]["LiabilityMonthEnd"][];
+            /** @description Minor units one point is worth (the programme's pointValue now) */
+            pointValue: number;
+            /** @description The programme's time zone, in which months are counted */
+            timezone: string;
+            /**
+             * @description A month, YYYY-MM (programme time)
+             * @example 2026-03
+             */
+            to: string;
         };
         Limits: {
             /** @description At most this many points from this rule for one event */
@@ -12059,6 +12609,100 @@ export interface components {
             /** Format: date-time */
             updatedAt: string;
         };
+        ProgramCost: {
+            /** @description The programme's currency (amounts are in its minor units) */
+            currency: string;
+            /**
+             * Format: date
+             * @description YYYY-MM-DD, in the years 1900 to 9999
+             * @example 2026-11-23
+             */
+            from: string;
+            /** @enum {string} */
+            interval: "day" | "week" | "month";
+            /** @description Partner-funded points per partner, most first */
+            partners: {
+                /** @description points in money: points x the programme's pointValue (minor units per point), rounded half away from zero to the minor unit */
+                cost: number;
+                partnerId: string;
+                /** @description Points the partner funded in the range, net */
+                points: number;
+            }[];
+            /** @description Minor units one point is worth (the programme's pointValue now) */
+            pointValue: number;
+            /** @description Per reward redeemed in the range, most points first */
+            rewards: components["schemas"]["RewardCost"][];
+            series: {
+                /** @description Net manual adjustments (credits less debits) */
+                adjustedPoints: number;
+                /** @description Points credited by the programme's earning (the issued account), net of reversals and returns */
+                issuedPoints: number;
+                /** @description partnerFundedPoints in money: points x the programme's pointValue (minor units per point), rounded half away from zero to the minor unit */
+                partnerFundedCost: number;
+                /** @description Points partners fund (earning from the partner account), net of reversals and returns */
+                partnerFundedPoints: number;
+                /**
+                 * Format: date
+                 * @description First day of the period (the first one is `from`)
+                 * @example 2026-11-23
+                 */
+                period: string;
+                /** @description programFundedPoints in money: points x the programme's pointValue (minor units per point), rounded half away from zero to the minor unit */
+                programFundedCost: number;
+                /** @description issuedPoints + adjustedPoints: points the programme pays for */
+                programFundedPoints: number;
+                /** @description redeemedPoints in money: points x the programme's pointValue (minor units per point), rounded half away from zero to the minor unit */
+                redeemedCost: number;
+                /** @description Points spent on redemptions and payments, net of cancellations and refunds */
+                redeemedPoints: number;
+            }[];
+            /** @description The programme's time zone, in which days are counted */
+            timezone: string;
+            /**
+             * Format: date
+             * @description YYYY-MM-DD, in the years 1900 to 9999
+             * @example 2026-11-23
+             */
+            to: string;
+            totals: {
+                /** @description Members with a purchase or a ledger entry of their own (not expiry or activation) in the range, by when it happened, enrolled by its end */
+                activeMembers: number;
+                /** @description Net manual adjustments (credits less debits) */
+                adjustedPoints: number;
+                /** @description programFundedCost / activeMembers, rounded half away from zero; null without active members */
+                costPerActiveMember: number | null;
+                /** @description programFundedCost / memberRevenue (four decimals); null without member revenue */
+                costShareOfMemberRevenue: number | null;
+                /** @description Points credited by the programme's earning (the issued account), net of reversals and returns */
+                issuedPoints: number;
+                /** @description Members' purchases that happened in the range, net of returns (guests' purchases and refused events left out), minor units */
+                memberRevenue: number;
+                /** @description partnerFundedPoints in money: points x the programme's pointValue (minor units per point), rounded half away from zero to the minor unit */
+                partnerFundedCost: number;
+                /** @description Points partners fund (earning from the partner account), net of reversals and returns */
+                partnerFundedPoints: number;
+                /** @description partnerFundedPoints / (programFundedPoints + partnerFundedPoints) (four decimals); null when nothing was issued */
+                partnerFundedShare: number | null;
+                /** @description programFundedPoints in money: points x the programme's pointValue (minor units per point), rounded half away from zero to the minor unit */
+                programFundedCost: number;
+                /** @description issuedPoints + adjustedPoints: points the programme pays for */
+                programFundedPoints: number;
+                /** @description redeemedPoints in money: points x the programme's pointValue (minor units per point), rounded half away from zero to the minor unit */
+                redeemedCost: number;
+                /** @description Points spent on redemptions and payments, net of cancellations and refunds */
+                redeemedPoints: number;
+                /** @description Sum of units x unitCost over the rewards that record a unit cost */
+                rewardCost: number;
+                /** @description Points those redemptions spent (payments with points are in redeemedPoints only) */
+                rewardPoints: number;
+                /** @description rewardPoints in money: points x the programme's pointValue (minor units per point), rounded half away from zero to the minor unit */
+                rewardPointsCost: number;
+                /** @description Redemptions of catalogue rewards completed in the range and not cancelled since */
+                rewardsRedeemed: number;
+                /** @description Units redeemed of rewards that record no unit cost (not in rewardCost) */
+                unitsWithoutCost: number;
+            };
+        };
         ProgramLinks: {
             consoleUrl: string;
             /** @description The member portal: share it, print it as a QR code on a counter card */
@@ -12362,10 +13006,28 @@ export interface components {
                 remaining: number;
                 total: number;
             } | null;
+            /** @description What one unit costs the business, in minor units of the programme's currency; null: not recorded */
+            unitCost: number | null;
             /** Format: date-time */
             updatedAt: string;
             version: number;
             voucherValidDays: number | null;
+        };
+        RewardCost: {
+            name: string;
+            /** @description Points they spent */
+            points: number;
+            /** @description points in money: points x the programme's pointValue (minor units per point), rounded half away from zero to the minor unit */
+            pointsCost: number;
+            /** @description Redemptions completed in the range and not cancelled since */
+            redemptions: number;
+            /** @description units x unitCost; null when the reward records no unit cost */
+            rewardCost: number | null;
+            rewardId: string;
+            /** @description What one unit costs the business (the reward's unitCost now); null: not recorded */
+            unitCost: number | null;
+            /** @description Units those redemptions took */
+            units: number;
         };
         RewardDetail: {
             /**
@@ -13018,6 +13680,8 @@ export interface components {
             status?: "active" | "inactive" | "archived";
             /** @description Units that can ever be redeemed; null: unlimited */
             stock?: number | null;
+            /** @description What one unit costs the business, in minor units of the programme's currency (the programme-cost report adds it up); null: not recorded */
+            unitCost?: number | null;
             value?: components["schemas"]["RewardValue"];
             /** @description Vouchers expire at the end of the day this many days after issue; null: never */
             voucherValidDays?: number | null;
