@@ -31,6 +31,8 @@ import { campaignResultsRoutes } from "./reports/campaign-results.routes.ts";
 import { CampaignResultsService } from "./reports/campaign-results.service.ts";
 import { engagementRoutes } from "./reports/engagement.routes.ts";
 import { EngagementService } from "./reports/engagement.service.ts";
+import { goalRoutes } from "./reports/goals.routes.ts";
+import { GoalService } from "./reports/goals.service.ts";
 import { reportRoutes } from "./reports/reports.routes.ts";
 import { ReportService } from "./reports/reports.service.ts";
 import { rewardReportRoutes } from "./reports/reward-report.routes.ts";
@@ -74,6 +76,7 @@ export interface Services {
   rewardReport: RewardReportService;
   campaignResults: CampaignResultsService;
   engagement: EngagementService;
+  goals: GoalService;
   setup: SetupService;
   jobs: JobService;
   verify: () => ReturnType<typeof verifyLedger>;
@@ -150,6 +153,7 @@ export function buildServices(options: AppOptions): Services {
   const rewardReport = new RewardReportService({ db, clock });
   const campaignResults = new CampaignResultsService({ db, clock });
   const engagement = new EngagementService({ db, clock });
+  const goals = new GoalService({ db, clock, ids, uow });
   const setup = new SetupService({ db, clock, ids, uow, apiKeys, programs, staff, publicUrl: options.config.publicUrl ?? null });
   const jobs = new JobService({
     db,
@@ -185,6 +189,7 @@ export function buildServices(options: AppOptions): Services {
     rewardReport,
     campaignResults,
     engagement,
+    goals,
     staff,
     setup,
     jobs,
@@ -211,6 +216,7 @@ export function httpRoutes(services: Services): Router[] {
     rewardReportRoutes(services),
     campaignResultsRoutes(services),
     engagementRoutes(services),
+    goalRoutes(services),
     setupRoutes(services),
   ];
 }

@@ -584,6 +584,24 @@ export interface MemberSessionsTable {
   revoked_at: Timestamp | null;
 }
 
+export type GoalKind = "retention" | "purchase_frequency" | "average_order_value" | "member_revenue_share" | "data_capture";
+export type CaptureField = "contact" | "marketing_consent" | "birth_date";
+
+export interface ProgramGoalsTable {
+  id: string;
+  program_id: string;
+  kind: GoalKind;
+  capture_field: CaptureField | null;
+  target: number;
+  baseline: number | null;
+  /** YYYY-MM-DD in the programme's time zone. */
+  start_date: ColumnType<string, string, string>;
+  target_date: ColumnType<string, string, string>;
+  note: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
 export interface DB {
   programs: ProgramsTable;
   api_keys: ApiKeysTable;
@@ -619,6 +637,7 @@ export interface DB {
   audit_log: AuditLogTable;
   setup_tokens: SetupTokensTable;
   program_checklist_marks: ProgramChecklistMarksTable;
+  program_goals: ProgramGoalsTable;
 }
 
 /** The database, or a transaction on it: what every query takes first. */
@@ -638,4 +657,5 @@ export type RedemptionRow = Selectable<RedemptionsTable>;
 export type VoucherRow = Selectable<VouchersTable>;
 export type PaymentRow = Selectable<PaymentsTable>;
 export type StaffRow = Selectable<StaffTable>;
+export type GoalRow = Selectable<ProgramGoalsTable>;
 export type AuditRow = Selectable<AuditLogTable>;

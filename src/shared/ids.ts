@@ -21,6 +21,7 @@ export const ID_PREFIX = {
   refund: "rfd",
   staff: "stf",
   setupToken: "sut",
+  goal: "gol",
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIX;
