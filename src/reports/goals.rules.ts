@@ -32,7 +32,8 @@ const KIND_WORDS: Record<GoalKind, string> = {
 /** A goal's name as the console and messages say it ("Data capture: birth date"). */
 export function goalWords(kind: GoalKind, captureField: CaptureField | null): string {
   if (kind !== "data_capture" || captureField === null) return KIND_WORDS[kind];
-  const detail = captureField === "contact" ? "email or phone" : captureField === "marketing_consent" ? "marketing consent" : "birth date";
+  const detail =
+    captureField === "contact" ? "email or phone" : captureField === "marketing_consent" ? "marketing consent" : "birth date";
   return `${KIND_WORDS.data_capture}: ${detail}`;
 }
 
@@ -228,7 +229,8 @@ export function pace(input: {
   const elapsed = Math.min(1, Math.max(0, (dayNumber(input.asOf) - dayNumber(input.startDate)) / span));
   const round = input.unit === "money" ? roundMinor : rate;
   const expected = baseline === null ? null : round(baseline + (target - baseline) * elapsed);
-  const progress = baseline === null || current === null || target === baseline ? null : rate((current - baseline) / (target - baseline));
+  const progress =
+    baseline === null || current === null || target === baseline ? null : rate((current - baseline) / (target - baseline));
   let status: GoalStatus;
   if (current === null) status = "no_data";
   else if (current >= target) status = "achieved";
@@ -247,7 +249,10 @@ const startOfDay = (day: string, zone: string) => DateTime.fromISO(day, { zone }
  * before it (retention's previous buyers): [from - days, from, to + 1 day). The series: the
  * periods, with one interval (day, week, month) before `from` as the first period's previous one.
  */
-export function goalWindows(range: { from: string; to: string; interval: Interval; periods: { start: Date }[]; end: Date }, zone: string) {
+export function goalWindows(
+  range: { from: string; to: string; interval: Interval; periods: { start: Date }[]; end: Date },
+  zone: string,
+) {
   const from = startOfDay(range.from, zone);
   const days = Math.round(startOfDay(range.to, zone).plus({ days: 1 }).diff(from, "days").days);
   const unit = range.interval === "day" ? "days" : range.interval === "week" ? "weeks" : "months";

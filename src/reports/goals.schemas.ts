@@ -30,9 +30,7 @@ const kind = z
 
 const captureField = z
   .enum(CAPTURE_FIELDS)
-  .describe(
-    "Data capture goals only: contact (an email or a phone), marketing_consent (consented to marketing), birth_date",
-  );
+  .describe("Data capture goals only: contact (an email or a phone), marketing_consent (consented to marketing), birth_date");
 
 /**
  * A target or baseline as sent: a number, checked in the kind's own terms by goals.rules.ts
@@ -66,9 +64,7 @@ export const CreateGoalSchema = z
     targetDate: labelled(DaySchema.describe("The day by which the target is to be reached (programme time)"), {
       label: "Target date",
     }),
-    note: labelled(note.describe("Why this goal, or how it is pursued"), { label: "Note" })
-      .nullable()
-      .optional(),
+    note: labelled(note.describe("Why this goal, or how it is pursued"), { label: "Note" }).nullable().optional(),
   })
   .strict()
   .openapi("CreateGoal");
@@ -140,9 +136,7 @@ export const GoalProgressSchema = z
     baselineSource: z
       .enum(["stated", "measured"])
       .nullable()
-      .describe(
-        "measured: over as many days as the range, ending the day before startDate (data capture: as of startDate)",
-      ),
+      .describe("measured: over as many days as the range, ending the day before startDate (data capture: as of startDate)"),
     expected: value.describe(
       "Where a straight line from the baseline (at startDate) to the target (at targetDate) stands at the range's last day: the pace to be on track",
     ),

@@ -146,7 +146,13 @@ export class GoalService {
     if (!program) throw notFound("Program", programId);
     const range = reportRange(query, program.timezone, clock.now());
     const goals = await q.listGoals(db, programId);
-    const answer = { from: range.from, to: range.to, interval: range.interval, timezone: program.timezone, currency: program.currency };
+    const answer = {
+      from: range.from,
+      to: range.to,
+      interval: range.interval,
+      timezone: program.timezone,
+      currency: program.currency,
+    };
     if (goals.length === 0) return { ...answer, goals: [] };
 
     const windows = goalWindows(range, program.timezone);
@@ -208,7 +214,8 @@ export class GoalService {
             return {
               period,
               value: measure(g.kind, g.capture_field, w),
-              guests: g.kind === "average_order_value" ? averageOrderValue(w.purchases.guestRevenue, w.purchases.guestPurchases) : null,
+              guests:
+                g.kind === "average_order_value" ? averageOrderValue(w.purchases.guestRevenue, w.purchases.guestPurchases) : null,
             };
           }),
         };
