@@ -30,7 +30,7 @@ describe("goalIssues", () => {
     {
       name: "a share typed as a percentage",
       goal: { target: 35 },
-      issues: [["target", "Retention is a share between 0 and 1: for 35% send 0.35, not 35 (target)"]],
+      issues: [["target", "Retention is a share between 0 and 1 (0.35 means 35%): target 35 would be 3500%"]],
     },
     {
       name: "money with a fraction of a cent",
@@ -73,7 +73,7 @@ describe("goalIssues", () => {
     {
       name: "a data capture share in percent",
       goal: { kind: "data_capture", captureField: "birth_date", target: 60 },
-      issues: [["target", "Data capture: birth date is a share between 0 and 1: for 60% send 0.6, not 60 (target)"]],
+      issues: [["target", "Data capture: birth date is a share between 0 and 1 (0.35 means 35%): target 60 would be 6000%"]],
     },
     {
       name: "a target date on the start",

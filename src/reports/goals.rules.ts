@@ -68,7 +68,7 @@ function unitProblem(value: number, label: string, draft: GoalDraft, currency: s
   const unit = goalUnit(draft.kind);
   const name = goalWords(draft.kind, draft.captureField);
   if (unit === "share" && value > 1) {
-    return `${name} is a share between 0 and 1: for ${value}% send ${Math.round(value * 100) / 10_000}, not ${value} (${label.toLowerCase()})`;
+    return `${name} is a share between 0 and 1 (0.35 means 35%): ${label.toLowerCase()} ${value} would be ${Math.round(value * 10_000) / 100}%`;
   }
   if (unit === "money" && !Number.isInteger(value)) {
     return `${name} is money in minor units of ${currency}: ${label.toLowerCase()} must be a whole number, such as ${Math.round(value * 100)} for ${formatMoney(Math.round(value * 100), currency)}`;

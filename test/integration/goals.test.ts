@@ -298,7 +298,7 @@ describe.each(engines())("programme goals on %s", (engine) => {
     await refused(
       { kind: "retention", target: 35, ...dates },
       "target",
-      "Retention is a share between 0 and 1: for 35% send 0.35, not 35 (target)",
+      "Retention is a share between 0 and 1 (0.35 means 35%): target 35 would be 3500%",
     );
     await refused(
       { kind: "data_capture", target: 0.5, ...dates },

@@ -203,7 +203,7 @@ function GoalPanel({ goal: g, report, actions }: { goal: GoalProgress; report: G
   const name = goalName(g.kind, g.captureField);
   const v = (x: number | null | undefined) => formatValue(x ?? null, g.unit, currency);
   return (
-    <section className="panel" aria-labelledby={headingId}>
+    <section className="panel goal-panel" aria-labelledby={headingId}>
       <div className="row" style={{ justifyContent: "space-between", alignItems: "center" }}>
         <h2 id={headingId} style={{ margin: 0 }}>
           {name} <StatusBadge status={g.status} />
@@ -340,7 +340,7 @@ function GoalChart({ goal: g, report }: { goal: GoalProgress; report: GoalsRepor
         <XAxis dataKey="period" tick={{ fill: "#57606a", fontSize: 12 }} minTickGap={16} />
         <YAxis
           tick={{ fill: "#57606a", fontSize: 12 }}
-          domain={[0, (max: number) => Math.max(max, target) * 1.1]}
+          domain={[0, "auto"]}
           tickFormatter={(x: number) => formatNumber(Math.round(x * 100) / 100)}
           label={{ value: axis, angle: -90, position: "insideLeft", fill: "#57606a", fontSize: 12 }}
         />
@@ -348,6 +348,7 @@ function GoalChart({ goal: g, report }: { goal: GoalProgress; report: GoalsRepor
         <Legend />
         <ReferenceLine
           y={target}
+          ifOverflow="extendDomain"
           stroke={COLORS.target}
           strokeDasharray="6 3"
           label={{ value: `Target ${v(g.target)}`, position: "insideTopRight", fill: COLORS.target, fontSize: 12 }}

@@ -140,10 +140,10 @@ export default function Overview() {
             />
           </section>
           <GoalsPanel report={goals.data} error={goals.error} href={insight("/insights/goals")} />
-          <PointsChart data={data} />
+          <PointsChart data={data} more={insight("/insights/engagement")} />
           <div className="grid" style={{ gridTemplateColumns: "repeat(auto-fit, minmax(340px, 1fr))" }}>
             <TiersChart data={data} />
-            <RewardsChart data={data} />
+            <RewardsChart data={data} more={insight("/insights/rewards")} />
           </div>
           <nav className="panel" aria-label="Insights">
             <h2 style={{ marginTop: 0 }}>Explained further</h2>
@@ -194,7 +194,7 @@ function GoalsPanel({ report, error, href }: { report: GoalsReport | undefined; 
   );
 }
 
-function PointsChart({ data }: { data: Report }) {
+function PointsChart({ data, more }: { data: Report; more: string }) {
   const rows = data.series.map((s) => ({ ...s, label: periodLabel(s.period, data.interval) }));
   const empty = data.series.every((s) => s.issued === 0 && s.redeemed === 0 && s.expired === 0);
   const { issued, redeemed, expired } = data.totals;
@@ -211,6 +211,7 @@ function PointsChart({ data }: { data: Report }) {
   return (
     <ChartPanel
       title="Points issued, redeemed and expired"
+      actions={<Link to={more}>Redemption frequency and cohorts</Link>}
       summary={`Line chart by ${data.interval} from ${data.from} to ${data.to}: ${formatNumber(issued)} points issued, ${formatNumber(redeemed)} redeemed, ${formatNumber(expired)} expired in total.`}
       table={
         <table>
@@ -313,7 +314,7 @@ function TiersChart({ data }: { data: Report }) {
   );
 }
 
-function RewardsChart({ data }: { data: Report }) {
+function RewardsChart({ data, more }: { data: Report; more: string }) {
   if (data.topRewards.length === 0) {
     return (
       <section className="panel">
@@ -327,6 +328,7 @@ function RewardsChart({ data }: { data: Report }) {
   return (
     <ChartPanel
       title="Top rewards"
+      actions={<Link to={more}>Every reward, underused ones too</Link>}
       summary={`Bar chart of the most redeemed rewards from ${data.from} to ${data.to}: ${data.topRewards.map((r) => `${r.name} ${r.redemptions}`).join(", ")}.`}
       table={
         <table>
