@@ -24,6 +24,8 @@ import {
 } from "../helpers/browser.ts";
 
 const INSIGHTS = ["engagement", "campaigns", "rewards", "finance", "revenue", "goals"];
+/** The machine is shared: answers after a change may take a few seconds. */
+const poll = <T>(read: () => T | Promise<T>) => expect.poll(read, { timeout: 15_000 });
 /** A goal's panel: its heading is the goal's name and its status. */
 const goalName = (name: string) => new RegExp(`^${name} (On track|Achieved|Behind pace|Missed|No baseline|No data)`);
 
@@ -57,7 +59,7 @@ describe.runIf(browserAvailable())("console: programme goals", () => {
     await page.goto(`/admin?program=${program.id}`);
     await signIn(page, program.owner, program.id);
     const goalsPanel = page.getByRole("region", { name: "Programme goals" });
-    await expect.poll(() => goalsPanel.textContent()).toContain("No goals yet");
+    await poll(() => goalsPanel.textContent()).toContain("No goals yet");
     // The overview links into every Insights page, over its own range.
     const links = page.getByRole("navigation", { name: "Insights" }).getByRole("link");
     const hrefs = await links.evaluateAll((as) => as.map((a) => (a as HTMLAnchorElement).pathname));
@@ -66,7 +68,7 @@ describe.runIf(browserAvailable())("console: programme goals", () => {
       /^\/admin\/insights\/finance\?from=\d{4}-\d{2}-\d{2}&to=\d{4}-\d{2}-\d{2}$/,
     );
     await goalsPanel.getByRole("link", { name: "Goals page" }).click();
-    await expect.poll(() => page.getByRole("heading", { level: 1 }).textContent()).toBe("Programme goals");
+    await poll(() => page.getByRole("heading", { level: 1 }).textContent()).toBe("Programme goals");
 
     const targetDate = new Date(Date.now() + 180 * 86_400_000).toISOString().slice(0, 10);
     const form = page.getByRole("form", { name: "Set a goal" });
@@ -77,7 +79,7 @@ describe.runIf(browserAvailable())("console: programme goals", () => {
     await form.getByLabel("Note").fill("Bundles at the till");
     await form.getByRole("button", { name: "Set the goal" }).click();
     const aov = page.getByRole("region", { name: goalName("Average order value") });
-    await expect.poll(() => aov.textContent()).toContain("On track");
+    await poll(() => aov.textContent()).toContain("On track");
     // Set today, so the pace is still the baseline: $30.00 >= $25.00; half way from $25.00 to $35.00.
     expect(await aov.locator(".goal-figures dd").allTextContents()).toEqual(["$30.00", "$35.00", "$25.00", "$25.00", "50%"]);
     expect(await aov.getByRole("progressbar").getAttribute("aria-valuenow")).toBe("50");
@@ -86,20 +88,20 @@ describe.runIf(browserAvailable())("console: programme goals", () => {
       .locator("tbody tr")
       .allTextContents();
     expect(vs).toEqual(["Members2$60.00$30.00", "Guests (no member)1$15.00$15.00"]);
-    await expect.poll(() => aov.locator(".recharts-line-curve").count()).toBe(2);
+    await poll(() => aov.locator(".recharts-line-curve").count()).toBe(2);
 
     // A share typed past 100% is refused in its own terms, beside its field.
     await form.getByLabel("Goal", { exact: true }).selectOption("member_revenue_share");
     await form.getByLabel("Target (%)").fill("150");
     await form.getByLabel("Target date").fill(targetDate);
     await form.getByRole("button", { name: "Set the goal" }).click();
-    await expect
-      .poll(() => form.locator(".field .error").first().textContent())
-      .toBe("Members' share of revenue is a share between 0 and 1 (0.35 means 35%): target 1.5 would be 150%");
+    await poll(() => form.locator(".field .error").first().textContent()).toBe(
+      "Members' share of revenue is a share between 0 and 1 (0.35 means 35%): target 1.5 would be 150%",
+    );
     await form.getByLabel("Target (%)").fill("70");
     await form.getByRole("button", { name: "Set the goal" }).click();
     const share = page.getByRole("region", { name: goalName("Members' share of revenue") });
-    await expect.poll(() => share.textContent()).toContain("Achieved");
+    await poll(() => share.textContent()).toContain("Achieved");
     expect(await share.locator(".goal-figures dd").first().textContent()).toBe("80.0%");
     await checkPage(t, "admin-goals");
 
@@ -118,30 +120,30 @@ describe.runIf(browserAvailable())("console: programme goals", () => {
     expect(await edit.getByLabel("Target (USD)").inputValue()).toBe("35");
     await edit.getByLabel("Target (USD)").fill("40.00");
     await edit.getByRole("button", { name: "Save the goal" }).click();
-    await expect.poll(() => aov.getByRole("progressbar").getAttribute("aria-valuenow")).toBe("33");
-    await expect.poll(() => page.locator(".alert.ok").textContent()).toBe("Average order value was changed.");
+    await poll(() => aov.getByRole("progressbar").getAttribute("aria-valuenow")).toBe("33");
+    await poll(() => page.locator(".alert.ok").textContent()).toBe("Average order value was changed.");
 
     // Delete the share goal, after a confirmation.
     await page.getByRole("button", { name: "Delete Members' share of revenue" }).click();
     await page.getByRole("button", { name: "Delete members' share of revenue" }).click();
-    await expect.poll(() => share.count()).toBe(0);
+    await poll(() => share.count()).toBe(0);
 
     // The overview shows the goal's progress and links to it.
     await page.getByRole("navigation", { name: "Console" }).getByRole("link", { name: "Overview" }).click();
-    await expect.poll(() => goalsPanel.textContent()).toContain("Average order value");
+    await poll(() => goalsPanel.textContent()).toContain("Average order value");
     expect(await goalsPanel.textContent()).toContain("On track");
     expect(await goalsPanel.getByRole("progressbar").getAttribute("aria-valuetext")).toBe(
       "$30.00 of $40.00 (33% of the way from the baseline)",
     );
     await checkPage(t, "admin-overview-goals");
     await page.getByRole("navigation", { name: "Insights" }).getByRole("link", { name: "Goals" }).click();
-    await expect.poll(() => page.getByRole("heading", { level: 1 }).textContent()).toBe("Programme goals");
+    await poll(() => page.getByRole("heading", { level: 1 }).textContent()).toBe("Programme goals");
 
     // A manager reads the goals and cannot set them.
     const m = await openPage(browser, web.base, LAPTOP);
     await m.page.goto(`/admin/insights/goals?program=${program.id}`);
     await signIn(m.page, program.manager, program.id);
-    await expect.poll(() => m.page.getByRole("region", { name: goalName("Average order value") }).count()).toBe(1);
+    await poll(() => m.page.getByRole("region", { name: goalName("Average order value") }).count()).toBe(1);
     expect(await m.page.getByRole("form", { name: "Set a goal" }).count()).toBe(0);
     expect(await m.page.getByRole("button", { name: "Edit Average order value" }).count()).toBe(0);
     await m.page.close();
