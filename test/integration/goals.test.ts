@@ -141,6 +141,14 @@ describe.each(engines())("programme goals on %s", (engine) => {
       startDate: "2025-12-01",
       targetDate: "2026-02-15",
     });
+    // Baseline measured as of its start (5 Jan): A B C F enrolled, A consented (B on 10 Jan): 1 / 4.
+    const consent = await set({
+      kind: "data_capture",
+      captureField: "marketing_consent",
+      target: 0.5,
+      startDate: "2026-01-05",
+      targetDate: "2026-07-05",
+    });
     // Started today by default: its baseline window (the 59 days before 5 Mar) ends after the range.
     const contact = await set({ kind: "data_capture", captureField: "contact", target: 0.9, targetDate: "2026-06-30" });
     expect(contact.startDate).toBe("2026-03-05");
@@ -154,7 +162,15 @@ describe.each(engines())("programme goals on %s", (engine) => {
       currency: "USD",
     });
     const byId = new Map(report.goals.map((g: Json) => [g.goalId, g]));
-    expect(report.goals.map((g: Json) => g.goalId)).toEqual([aov.id, share.id, frequency.id, birth.id, retention.id, contact.id]);
+    expect(report.goals.map((g: Json) => g.goalId)).toEqual([
+      aov.id,
+      share.id,
+      frequency.id,
+      birth.id,
+      retention.id,
+      consent.id,
+      contact.id,
+    ]);
 
     const members = { purchases: 6, revenue: 18_000, averageOrderValue: 3000 };
     const guests = { purchases: 3, revenue: 7000, averageOrderValue: 2333 };
@@ -241,6 +257,21 @@ describe.each(engines())("programme goals on %s", (engine) => {
       series: [
         { period: "2026-01-01", value: 0.3333, guests: null },
         { period: "2026-02-01", value: 0.5, guests: null },
+      ],
+    });
+    // Consent by 1 Mar: A, B of 6 = 0.3333; by 1 Feb: A, B of 5 = 0.4. Pace: 54 of the 181 days
+    // from 5 Jan to 5 Jul: 0.25 + 0.25 x 54 / 181 = 0.3246, met; (0.3333 - 0.25) / 0.25 = 0.3332.
+    expect(byId.get(consent.id)).toMatchObject({
+      current: 0.3333,
+      baseline: 0.25,
+      baselineSource: "measured",
+      expected: 0.3246,
+      progress: 0.3332,
+      status: "on_track",
+      daysLeft: 127,
+      series: [
+        { period: "2026-01-01", value: 0.4 },
+        { period: "2026-02-01", value: 0.3333 },
       ],
     });
     // Contact by 1 Mar: A, B, F, D of the 6 = 0.6667. Its baseline is measured as of its start
@@ -385,6 +416,12 @@ describe.each(engines())("programme goals on %s", (engine) => {
       expect(g.series).toHaveLength(14);
       expect(g.series.every((s: Json) => s.value === null)).toBe(true);
     }
+    // 5 goals so far: 15 more make 20, the most a programme keeps.
+    for (let i = 0; i < 15; i++)
+      ok(await q.call("POST", "/v1/goals", { kind: "retention", target: 0.5, targetDate: "2026-12-31" }), 201);
+    const full = await q.call("POST", "/v1/goals", { kind: "retention", target: 0.5, targetDate: "2026-12-31" });
+    expect(full.status).toBe(409);
+    expect(full.body.error.message).toBe("A programme keeps at most 20 goals: delete one it no longer pursues first");
     const bad = await q.call("GET", "/v1/reports/goals?from=2026-02-01&to=2026-01-01");
     expect(bad.status).toBe(400);
     expect(bad.body.error.message).toBe("from must not be after to");
