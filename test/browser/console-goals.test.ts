@@ -4,7 +4,7 @@
  * percentage (a share typed past 100% is refused in its own terms), reads each goal's figures,
  * members vs guests and chart, downloads the CSV, changes one goal and deletes the other; the
  * overview shows the goal's progress and links into every Insights page; a manager reads the
- * goals but cannot set them.
+ * goals but cannot set them (on a tablet).
  *
  * Today: Ada buys $40.00 and $20.00 (members: 2 purchases, $60.00, AOV $30.00), a guest buys
  * $15.00 (guests: 1, $15.00). Members' share of revenue: 60 / 75 = 80%.
@@ -20,6 +20,7 @@ import {
   openPage,
   signIn,
   startWebServer,
+  TABLET,
   type WebServer,
 } from "../helpers/browser.ts";
 
@@ -140,12 +141,14 @@ describe.runIf(browserAvailable())("console: programme goals", () => {
     await poll(() => page.getByRole("heading", { level: 1 }).textContent()).toBe("Programme goals");
 
     // A manager reads the goals and cannot set them.
-    const m = await openPage(browser, web.base, LAPTOP);
+    const m = await openPage(browser, web.base, TABLET);
     await m.page.goto(`/admin/insights/goals?program=${program.id}`);
     await signIn(m.page, program.manager, program.id);
     await poll(() => m.page.getByRole("region", { name: goalName("Average order value") }).count()).toBe(1);
     expect(await m.page.getByRole("form", { name: "Set a goal" }).count()).toBe(0);
     expect(await m.page.getByRole("button", { name: "Edit Average order value" }).count()).toBe(0);
+    await poll(() => m.page.locator(".recharts-line-curve").count()).toBe(2);
+    await checkPage(m, "admin-goals-manager-tablet");
     await m.page.close();
   });
 });
