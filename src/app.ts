@@ -35,6 +35,8 @@ import { engagementRoutes } from "./reports/engagement.routes.ts";
 import { EngagementService } from "./reports/engagement.service.ts";
 import { financeRoutes } from "./reports/finance.routes.ts";
 import { FinanceReportService } from "./reports/finance.service.ts";
+import { goalRoutes } from "./reports/goals.routes.ts";
+import { GoalService } from "./reports/goals.service.ts";
 import { reportRoutes } from "./reports/reports.routes.ts";
 import { ReportService } from "./reports/reports.service.ts";
 import { rewardReportRoutes } from "./reports/reward-report.routes.ts";
@@ -80,6 +82,7 @@ export interface Services {
   engagement: EngagementService;
   deferredRevenue: DeferredRevenueService;
   financeReports: FinanceReportService;
+  goals: GoalService;
   setup: SetupService;
   jobs: JobService;
   verify: () => ReturnType<typeof verifyLedger>;
@@ -158,6 +161,7 @@ export function buildServices(options: AppOptions): Services {
   const engagement = new EngagementService({ db, clock });
   const deferredRevenue = new DeferredRevenueService({ db, clock, ids, uow });
   const financeReports = new FinanceReportService({ db, clock });
+  const goals = new GoalService({ db, clock, ids, uow });
   const setup = new SetupService({ db, clock, ids, uow, apiKeys, programs, staff, publicUrl: options.config.publicUrl ?? null });
   const jobs = new JobService({
     db,
@@ -195,6 +199,7 @@ export function buildServices(options: AppOptions): Services {
     engagement,
     deferredRevenue,
     financeReports,
+    goals,
     staff,
     setup,
     jobs,
@@ -223,6 +228,7 @@ export function httpRoutes(services: Services): Router[] {
     engagementRoutes(services),
     deferredRevenueRoutes(services),
     financeRoutes(services),
+    goalRoutes(services),
     setupRoutes(services),
   ];
 }

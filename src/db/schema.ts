@@ -597,6 +597,18 @@ export interface RedemptionEstimatesTable {
   note: string | null;
   actor: string;
   created_at: Timestamp;
+export type GoalKind = "retention" | "purchase_frequency" | "average_order_value" | "member_revenue_share" | "data_capture";
+export type CaptureField = "contact" | "marketing_consent" | "birth_date";
+
+export interface ProgramGoalsTable {
+  kind: GoalKind;
+  capture_field: CaptureField | null;
+  target: number;
+  baseline: number | null;
+  /** YYYY-MM-DD in the programme's time zone. */
+  start_date: ColumnType<string, string, string>;
+  target_date: ColumnType<string, string, string>;
+  updated_at: Timestamp;
 }
 
 export interface DB {
@@ -635,6 +647,7 @@ export interface DB {
   setup_tokens: SetupTokensTable;
   program_checklist_marks: ProgramChecklistMarksTable;
   redemption_estimates: RedemptionEstimatesTable;
+  program_goals: ProgramGoalsTable;
 }
 
 /** The database, or a transaction on it: what every query takes first. */
@@ -654,4 +667,5 @@ export type RedemptionRow = Selectable<RedemptionsTable>;
 export type VoucherRow = Selectable<VouchersTable>;
 export type PaymentRow = Selectable<PaymentsTable>;
 export type StaffRow = Selectable<StaffTable>;
+export type GoalRow = Selectable<ProgramGoalsTable>;
 export type AuditRow = Selectable<AuditLogTable>;

@@ -22,6 +22,7 @@ export const ID_PREFIX = {
   staff: "stf",
   setupToken: "sut",
   redemptionEstimate: "rde",
+  goal: "gol",
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIX;

@@ -1,9 +1,12 @@
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
-import { useSearchParams } from "react-router";
+import { Link, useSearchParams } from "react-router";
 import { Bar, BarChart, CartesianGrid, Legend, Line, LineChart, Tooltip, XAxis, YAxis } from "recharts";
-import { ErrorAlert, Field, fieldError, formatNumber, formatPoints, Stat } from "../../shared/ui.tsx";
+import { ErrorAlert, formatNumber, formatPoints, Stat } from "../../shared/ui.tsx";
+import { type GoalsReport, getGoalsReport, goalKeys } from "../api/insights-goals.ts";
 import { getOverview, type Overview as Report, reportKeys } from "../api/reports.ts";
 import { DateRangeFields } from "../DateRangeFields.tsx";
+import { GoalBar, goalSentence, StatusBadge } from "../insights/goal-parts.tsx";
+import { goalName } from "../insights/goal-values.ts";
 import { ChartPanel } from "../insights/parts.tsx";
 import { shift, today } from "../report-dates.ts";
 import { useSession } from "../session.tsx";
@@ -16,6 +19,16 @@ const PRESETS = [
   { label: "90 days", from: (to: string) => shift(to, { days: -89 }) },
   { label: "12 months", from: (to: string) => shift(to, { months: -12, days: 1 }) },
 ];
+
+/** Where each Insights page explains a figure further, in the order the overview's figures come. */
+const INSIGHT_LINKS = [
+  { path: "/insights/engagement", label: "Engagement", what: "participation, active members, redemption frequency, cohorts" },
+  { path: "/insights/campaigns", label: "Campaigns", what: "each campaign's lift against its holdout" },
+  { path: "/insights/rewards", label: "Rewards", what: "popular and underused rewards, stock" },
+  { path: "/insights/finance", label: "Finance", what: "the liability in money, breakage, programme cost" },
+  { path: "/insights/revenue", label: "Deferred revenue", what: "revenue allocated to points and recognised" },
+  { path: "/insights/goals", label: "Goals", what: "each objective against its target, members vs guests" },
+] as const;
 
 const percent = (rate: number | null) => (rate === null ? "—" : `${(rate * 100).toFixed(1)}%`);
 
@@ -42,7 +55,14 @@ export default function Overview() {
     queryFn: () => getOverview(from, to),
     placeholderData: keepPreviousData,
   });
+  const goals = useQuery({
+    queryKey: goalKeys.report(from, to),
+    queryFn: () => getGoalsReport(from, to),
+    placeholderData: keepPreviousData,
+  });
   const data = overview.data;
+  /** An Insights page over the same range. */
+  const insight = (path: string) => `${path}?${new URLSearchParams({ from, to }).toString()}`;
   const activePreset = PRESETS.find((p) => to === end && from === p.from(end))?.label;
 
   return (
@@ -81,36 +101,100 @@ export default function Overview() {
             <Stat
               label="Members"
               value={formatNumber(data.members)}
-              hint={`${formatNumber(data.newMembers)} new in this range`}
+              hint={
+                <>
+                  {formatNumber(data.newMembers)} new in this range.{" "}
+                  <Link to={insight("/insights/engagement")}>Participation</Link>
+                </>
+              }
             />
             <Stat
               label="Active members (30 days)"
               value={formatNumber(data.activeMembers)}
-              hint={`Bought or used points in the 30 days to ${data.to}`}
+              hint={
+                <>
+                  Bought or used points in the 30 days to {data.to}.{" "}
+                  <Link to={insight("/insights/engagement")}>Activity over time</Link>
+                </>
+              }
             />
             <Stat
               label="Outstanding points"
               value={formatPoints(data.outstandingPoints)}
-              hint={data.heldPoints > 0 ? `${formatPoints(data.heldPoints)} more on hold` : "Owed to members now"}
+              hint={
+                <>
+                  {data.heldPoints > 0 ? `${formatPoints(data.heldPoints)} more on hold.` : "Owed to members now."}{" "}
+                  <Link to={insight("/insights/finance")}>Liability in money</Link>
+                </>
+              }
             />
             <Stat
               label="Redemption rate"
               value={percent(data.redemptionRate)}
-              hint={`${formatPoints(data.totals.redeemed)} redeemed of ${formatPoints(data.totals.issued)} issued`}
+              hint={
+                <>
+                  {formatPoints(data.totals.redeemed)} redeemed of {formatPoints(data.totals.issued)} issued.{" "}
+                  <Link to={insight("/insights/rewards")}>By reward</Link>
+                </>
+              }
             />
           </section>
-          <PointsChart data={data} />
+          <GoalsPanel report={goals.data} error={goals.error} href={insight("/insights/goals")} />
+          <PointsChart data={data} more={insight("/insights/engagement")} />
           <div className="grid" style={{ gridTemplateColumns: "repeat(auto-fit, minmax(340px, 1fr))" }}>
             <TiersChart data={data} />
-            <RewardsChart data={data} />
+            <RewardsChart data={data} more={insight("/insights/rewards")} />
           </div>
+          <nav className="panel" aria-label="Insights">
+            <h2 style={{ marginTop: 0 }}>Explained further</h2>
+            <ul className="insight-links">
+              {INSIGHT_LINKS.map((l) => (
+                <li key={l.path}>
+                  <Link to={insight(l.path)}>{l.label}</Link>: {l.what}
+                </li>
+              ))}
+            </ul>
+          </nav>
         </div>
       )}
     </>
   );
 }
 
-function PointsChart({ data }: { data: Report }) {
+/** Each programme goal's progress over the overview's range, linking to the Goals page. */
+function GoalsPanel({ report, error, href }: { report: GoalsReport | undefined; error: unknown; href: string }) {
+  const { session } = useSession();
+  return (
+    <section className="panel" aria-labelledby="overview-goals">
+      <div className="row" style={{ justifyContent: "space-between", alignItems: "baseline" }}>
+        <h2 id="overview-goals" style={{ marginTop: 0 }}>
+          Programme goals
+        </h2>
+        <Link to={href}>{report && report.goals.length > 0 ? "Each goal over time" : "Goals"}</Link>
+      </div>
+      <ErrorAlert error={error} />
+      {report && report.goals.length === 0 && (
+        <p className="muted" style={{ marginBottom: 0 }}>
+          No goals yet: {session.staff.role === "owner" ? "state what the programme is meant to raise" : "the owner sets them"} on
+          the <Link to={href}>Goals page</Link>.
+        </p>
+      )}
+      {report && report.goals.length > 0 && (
+        <ul className="goal-list">
+          {report.goals.map((g) => (
+            <li key={g.goalId}>
+              <strong>{goalName(g.kind, g.captureField)}</strong> <StatusBadge status={g.status} />
+              <div className="muted">{goalSentence(g, report.currency)}</div>
+              <GoalBar goal={g} currency={report.currency} />
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}
+
+function PointsChart({ data, more }: { data: Report; more: string }) {
   const rows = data.series.map((s) => ({ ...s, label: periodLabel(s.period, data.interval) }));
   const empty = data.series.every((s) => s.issued === 0 && s.redeemed === 0 && s.expired === 0);
   const { issued, redeemed, expired } = data.totals;
@@ -127,6 +211,7 @@ function PointsChart({ data }: { data: Report }) {
   return (
     <ChartPanel
       title="Points issued, redeemed and expired"
+      actions={<Link to={more}>Redemption frequency and cohorts</Link>}
       summary={`Line chart by ${data.interval} from ${data.from} to ${data.to}: ${formatNumber(issued)} points issued, ${formatNumber(redeemed)} redeemed, ${formatNumber(expired)} expired in total.`}
       table={
         <table>
@@ -229,7 +314,7 @@ function TiersChart({ data }: { data: Report }) {
   );
 }
 
-function RewardsChart({ data }: { data: Report }) {
+function RewardsChart({ data, more }: { data: Report; more: string }) {
   if (data.topRewards.length === 0) {
     return (
       <section className="panel">
@@ -243,6 +328,7 @@ function RewardsChart({ data }: { data: Report }) {
   return (
     <ChartPanel
       title="Top rewards"
+      actions={<Link to={more}>Every reward, underused ones too</Link>}
       summary={`Bar chart of the most redeemed rewards from ${data.from} to ${data.to}: ${data.topRewards.map((r) => `${r.name} ${r.redemptions}`).join(", ")}.`}
       table={
         <table>

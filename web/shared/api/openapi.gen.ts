@@ -1717,6 +1717,379 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/goals": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the programme's goals
+         * @description The objectives the owner set (kind, target, dates, baseline, note), oldest first. Admin and read keys.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The goals */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description The programme's goals, oldest first */
+                            data: components["schemas"]["Goal"][];
+                        };
+                    };
+                };
+                /** @description Invalid input (validation_error); nothing was written */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Missing or invalid API key (unauthorized) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The key's scope does not allow this (forbidden) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found in this programme (not_found) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unexpected failure (internal_error); nothing was written */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /**
+         * Set a programme goal
+         * @description The owner states an objective: its kind, a target in the kind's unit (a share 0..1, purchases per member per 30 days, or money in minor units), a target date, and optionally a start date (default today), a baseline and a note. A goal raises its measure: the target is above zero and above the baseline. At most 20 goals (409 conflict). Owners and admin keys. Each measure, over whole days in the programme's time zone, counting purchases by when they happened (`occurredAt`): a purchase is a purchase event not refused and not returned in full, its net revenue its amount less what was returned; guest purchases have no member, and one claimed by a member since counts as the member's. **retention**: of the members who purchased in the previous window (as many days before the range; in the series, the previous period, the first one's being one interval before `from`), the share that purchased again in this one. **purchase_frequency**: members' purchases / members with a purchase in the window (the active members), x 30 / the window's days: purchases per active member per 30 days. **average_order_value**: members' net revenue / members' purchases, in minor units rounded half away from zero; guest purchases' beside it. **member_revenue_share**: members' net revenue / all net revenue, guests' included. **data_capture**: of the members enrolled by the window's end, the share with an email or a phone (contact), who consented to marketing before it (marketing_consent), or with a birth date (birth_date); details are read as they are now, their history is not kept. Shares and frequencies have four decimals; a measure with nothing to divide by is null.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description Makes the request safe to retry: a replay with the same key and body returns the first answer (with `Idempotent-Replayed: true`); the same key with another body is 409 idempotency_conflict. */
+                    "idempotency-key"?: string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["CreateGoal"];
+                };
+            };
+            responses: {
+                /** @description The goal */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Goal"];
+                    };
+                };
+                /** @description Invalid input (validation_error); nothing was written */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Missing or invalid API key (unauthorized) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The key's scope does not allow this (forbidden) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found in this programme (not_found) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description A business rule or concurrency conflict: insufficient_points, idempotency_conflict, hold_not_active, already_reversed, not_reversible, invalid_state, member_blocked, out_of_stock, limit_reached, reward_unavailable, voucher_used, voucher_expired, voucher_cancelled, conflict */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description A business rule refused it: referral_invalid, unprocessable */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unexpected failure (internal_error); nothing was written */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/goals/{goalId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Delete a programme goal
+         * @description The goal is no longer tracked; the audit log keeps what it was. Owners and admin keys.
+         */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description Makes the request safe to retry: a replay with the same key and body returns the first answer (with `Idempotent-Replayed: true`); the same key with another body is 409 idempotency_conflict. */
+                    "idempotency-key"?: string;
+                };
+                path: {
+                    goalId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The deleted goal */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Goal"];
+                    };
+                };
+                /** @description Invalid input (validation_error); nothing was written */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Missing or invalid API key (unauthorized) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The key's scope does not allow this (forbidden) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found in this programme (not_found) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description A business rule or concurrency conflict: insufficient_points, idempotency_conflict, hold_not_active, already_reversed, not_reversible, invalid_state, member_blocked, out_of_stock, limit_reached, reward_unavailable, voucher_used, voucher_expired, voucher_cancelled, conflict */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unexpected failure (internal_error); nothing was written */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        /**
+         * Change a programme goal
+         * @description Changes what it names; the goal is checked whole again. A goal changed away from data capture drops its captureField. Owners and admin keys.
+         */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description Makes the request safe to retry: a replay with the same key and body returns the first answer (with `Idempotent-Replayed: true`); the same key with another body is 409 idempotency_conflict. */
+                    "idempotency-key"?: string;
+                };
+                path: {
+                    goalId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["UpdateGoal"];
+                };
+            };
+            responses: {
+                /** @description The goal as changed */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Goal"];
+                    };
+                };
+                /** @description Invalid input (validation_error); nothing was written */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Missing or invalid API key (unauthorized) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The key's scope does not allow this (forbidden) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found in this programme (not_found) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description A business rule or concurrency conflict: insufficient_points, idempotency_conflict, hold_not_active, already_reversed, not_reversible, invalid_state, member_blocked, out_of_stock, limit_reached, reward_unavailable, voucher_used, voucher_expired, voucher_cancelled, conflict */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description A business rule refused it: referral_invalid, unprocessable */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unexpected failure (internal_error); nothing was written */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
     "/v1/holds/{holdId}": {
         parameters: {
             query?: never;
@@ -7449,6 +7822,102 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/reports/goals": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Each programme goal against its target, members vs non-members, over time
+         * @description For each goal: its measure over the range (`current`), the baseline (stated, or measured over as many days before the goal's start), the pace (a straight line from baseline at the start date to target at the target date) and the status as of the range's last day, members' and guests' purchases where the goal concerns purchases, and a series per interval. Each measure, over whole days in the programme's time zone, counting purchases by when they happened (`occurredAt`): a purchase is a purchase event not refused and not returned in full, its net revenue its amount less what was returned; guest purchases have no member, and one claimed by a member since counts as the member's. **retention**: of the members who purchased in the previous window (as many days before the range; in the series, the previous period, the first one's being one interval before `from`), the share that purchased again in this one. **purchase_frequency**: members' purchases / members with a purchase in the window (the active members), x 30 / the window's days: purchases per active member per 30 days. **average_order_value**: members' net revenue / members' purchases, in minor units rounded half away from zero; guest purchases' beside it. **member_revenue_share**: members' net revenue / all net revenue, guests' included. **data_capture**: of the members enrolled by the window's end, the share with an email or a phone (contact), who consented to marketing before it (marketing_consent), or with a birth date (birth_date); details are read as they are now, their history is not kept. Shares and frequencies have four decimals; a measure with nothing to divide by is null. Dates are days in the programme's time zone; `to` is inclusive. With `?format=csv`, one table as CSV (`table`: goals, series).
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description json (default) or csv: one of the answer's tables as a CSV file (see `table`) */
+                    format?: "json" | "csv";
+                    /** @description First day (YYYY-MM-DD, programme time); default 89 days before `to` */
+                    from?: string;
+                    /** @description Series period; default day up to 31 days, week up to 183, else month. Weeks start on Monday */
+                    interval?: "day" | "week" | "month";
+                    /** @description With format=csv, the table to download; default goals */
+                    table?: "goals" | "series";
+                    /** @description Last day, inclusive (YYYY-MM-DD, programme time); default today */
+                    to?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The goals report */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GoalsReport"];
+                        "text/csv": string;
+                    };
+                };
+                /** @description Invalid input (validation_error); nothing was written */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Missing or invalid API key (unauthorized) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The key's scope does not allow this (forbidden) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found in this programme (not_found) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unexpected failure (internal_error); nothing was written */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/reports/liability": {
         parameters: {
             query?: never;
@@ -11109,6 +11578,36 @@ export interface components {
              */
             secretShownOnce?: true;
         };
+        CreateGoal: {
+            /** @description Where the measure stood when the goal was set, in the same unit (optional: the report then measures it over the window before startDate) */
+            baseline?: number | null;
+            /**
+             * @description Data capture goals only: contact (an email or a phone), marketing_consent (consented to marketing), birth_date
+             * @enum {string}
+             */
+            captureField?: "contact" | "marketing_consent" | "birth_date";
+            /**
+             * @description retention: share of members who purchased in the previous period that purchased again in this one (0..1). purchase_frequency: purchases per active member per 30 days. average_order_value: members' net revenue / their purchases, in minor units. member_revenue_share: members' net revenue / all net revenue, guests included (0..1). data_capture: share of members with a detail (captureField) (0..1)
+             * @enum {string}
+             */
+            kind: "retention" | "purchase_frequency" | "average_order_value" | "member_revenue_share" | "data_capture";
+            /** @description Why this goal, or how it is pursued */
+            note?: string | null;
+            /**
+             * Format: date
+             * @description The day the goal starts (programme time); default today
+             * @example 2026-11-23
+             */
+            startDate?: string;
+            /** @description The value to reach, in the kind's unit: a share 0..1 (retention, member_revenue_share, data_capture), purchases per member per 30 days (purchase_frequency), or minor units of the programme's currency (average_order_value) */
+            target: number;
+            /**
+             * Format: date
+             * @description The day by which the target is to be reached (programme time)
+             * @example 2026-11-23
+             */
+            targetDate: string;
+        };
         CreateMember: {
             /** @description Free-form facts about the member (e.g. segment, preferred store) */
             attributes?: {
@@ -11755,6 +12254,152 @@ export interface components {
              * @enum {string}
              */
             roundTo: "none" | "month_end";
+        };
+        Goal: {
+            /** @description As stated by the owner; null: not stated */
+            baseline: number | null;
+            /**
+             * @description Data capture goals only: contact (an email or a phone), marketing_consent (consented to marketing), birth_date
+             * @enum {string|null}
+             */
+            captureField: "contact" | "marketing_consent" | "birth_date" | null;
+            /** Format: date-time */
+            createdAt: string;
+            /** @example gol_01jx5y3k1m9t0v6h2c4d8e7f9a */
+            id: string;
+            /**
+             * @description retention: share of members who purchased in the previous period that purchased again in this one (0..1). purchase_frequency: purchases per active member per 30 days. average_order_value: members' net revenue / their purchases, in minor units. member_revenue_share: members' net revenue / all net revenue, guests included (0..1). data_capture: share of members with a detail (captureField) (0..1)
+             * @enum {string}
+             */
+            kind: "retention" | "purchase_frequency" | "average_order_value" | "member_revenue_share" | "data_capture";
+            note: string | null;
+            /**
+             * Format: date
+             * @description YYYY-MM-DD, in the years 1900 to 9999
+             * @example 2026-11-23
+             */
+            startDate: string;
+            /** @description In the kind's unit (see kind); money in minor units */
+            target: number;
+            /**
+             * Format: date
+             * @description YYYY-MM-DD, in the years 1900 to 9999
+             * @example 2026-11-23
+             */
+            targetDate: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        GoalProgress: {
+            /**
+             * Format: date
+             * @description The day the status is judged at: the range's last day
+             * @example 2026-11-23
+             */
+            asOf: string;
+            /** @description The stated baseline, else the measure over the window before startDate; null if neither */
+            baseline: number | null;
+            /**
+             * @description measured: over as many days as the range, ending the day before startDate (data capture: as of startDate)
+             * @enum {string|null}
+             */
+            baselineSource: "stated" | "measured" | null;
+            /**
+             * @description Data capture goals only: contact (an email or a phone), marketing_consent (consented to marketing), birth_date
+             * @enum {string|null}
+             */
+            captureField: "contact" | "marketing_consent" | "birth_date" | null;
+            /** @description The measure over the whole range (data capture: as of its end); null when it cannot be measured (nothing to divide by) */
+            current: number | null;
+            /** @description Days from asOf to targetDate (negative once past) */
+            daysLeft: number;
+            /** @description Where a straight line from the baseline (at startDate) to the target (at targetDate) stands at the range's last day: the pace to be on track */
+            expected: number | null;
+            goalId: string;
+            /** @description Guest purchases (no member) in the range: the non-members beside the members; null where it does not apply */
+            guests: {
+                /** @description revenue / purchases, rounded half away from zero to the minor unit; null without purchases */
+                averageOrderValue: number | null;
+                /** @description Purchases that happened in the range (not refused, not returned in full) */
+                purchases: number;
+                /** @description Their amount net of returns (amount - returned amount), minor units */
+                revenue: number;
+            } | null;
+            /**
+             * @description retention: share of members who purchased in the previous period that purchased again in this one (0..1). purchase_frequency: purchases per active member per 30 days. average_order_value: members' net revenue / their purchases, in minor units. member_revenue_share: members' net revenue / all net revenue, guests included (0..1). data_capture: share of members with a detail (captureField) (0..1)
+             * @enum {string}
+             */
+            kind: "retention" | "purchase_frequency" | "average_order_value" | "member_revenue_share" | "data_capture";
+            /** @description Members' purchases in the range (purchase_frequency, average_order_value, member_revenue_share; else null) */
+            members: {
+                /** @description revenue / purchases, rounded half away from zero to the minor unit; null without purchases */
+                averageOrderValue: number | null;
+                /** @description Purchases that happened in the range (not refused, not returned in full) */
+                purchases: number;
+                /** @description Their amount net of returns (amount - returned amount), minor units */
+                revenue: number;
+            } | null;
+            note: string | null;
+            /** @description (current - baseline) / (target - baseline): the share of the way from baseline to target covered (below 0: fell back); null without a baseline */
+            progress: number | null;
+            /** @description The measure per period, to chart against the target */
+            series: {
+                /** @description average_order_value only: guest purchases' average order value over the period; else null */
+                guests: number | null;
+                /**
+                 * Format: date
+                 * @description First day of the period (the first one is `from`)
+                 * @example 2026-11-23
+                 */
+                period: string;
+                /** @description The measure over the period (retention: of the previous period's buyers; data capture: as of the period's end) */
+                value: number | null;
+            }[];
+            /**
+             * Format: date
+             * @description YYYY-MM-DD, in the years 1900 to 9999
+             * @example 2026-11-23
+             */
+            startDate: string;
+            /**
+             * @description As of the range's last day: achieved (current >= target); missed (the target date has passed short of it); on_track (current >= expected); behind (below it); no_baseline (no baseline to draw the pace from); no_data (nothing to measure)
+             * @enum {string}
+             */
+            status: "achieved" | "on_track" | "behind" | "missed" | "no_baseline" | "no_data";
+            target: number;
+            /**
+             * Format: date
+             * @description YYYY-MM-DD, in the years 1900 to 9999
+             * @example 2026-11-23
+             */
+            targetDate: string;
+            /**
+             * @description share: 0..1 (four decimals); purchases_per_30_days (four decimals); money: minor units of `currency`
+             * @enum {string}
+             */
+            unit: "share" | "purchases_per_30_days" | "money";
+        };
+        GoalsReport: {
+            /** @description The programme's currency (money is in its minor units) */
+            currency: string;
+            /**
+             * Format: date
+             * @description YYYY-MM-DD, in the years 1900 to 9999
+             * @example 2026-11-23
+             */
+            from: string;
+            /** @description Each goal of the programme, oldest first, measured over the range */
+            goals: components["schemas"]["GoalProgress"][];
+            /** @enum {string} */
+            interval: "day" | "week" | "month";
+            /** @description The programme's time zone, in which days are counted */
+            timezone: string;
+            /**
+             * Format: date
+             * @description YYYY-MM-DD, in the years 1900 to 9999
+             * @example 2026-11-23
+             */
+            to: string;
         };
         Hold: {
             capturedPoints: number | null;
@@ -13584,6 +14229,33 @@ export interface components {
             startsAt?: string | null;
             /** @enum {string} */
             status?: "draft" | "active" | "paused" | "ended";
+        };
+        UpdateGoal: {
+            baseline?: number | null;
+            /**
+             * @description Data capture goals only: contact (an email or a phone), marketing_consent (consented to marketing), birth_date
+             * @enum {string|null}
+             */
+            captureField?: "contact" | "marketing_consent" | "birth_date" | null;
+            /**
+             * @description retention: share of members who purchased in the previous period that purchased again in this one (0..1). purchase_frequency: purchases per active member per 30 days. average_order_value: members' net revenue / their purchases, in minor units. member_revenue_share: members' net revenue / all net revenue, guests included (0..1). data_capture: share of members with a detail (captureField) (0..1)
+             * @enum {string}
+             */
+            kind?: "retention" | "purchase_frequency" | "average_order_value" | "member_revenue_share" | "data_capture";
+            note?: string | null;
+            /**
+             * Format: date
+             * @description YYYY-MM-DD, in the years 1900 to 9999
+             * @example 2026-11-23
+             */
+            startDate?: string;
+            target?: number;
+            /**
+             * Format: date
+             * @description YYYY-MM-DD, in the years 1900 to 9999
+             * @example 2026-11-23
+             */
+            targetDate?: string;
         };
         /** @description Send only what changes; null clears a field */
         UpdateMe: {
