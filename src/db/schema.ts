@@ -597,10 +597,14 @@ export interface RedemptionEstimatesTable {
   note: string | null;
   actor: string;
   created_at: Timestamp;
+}
+
 export type GoalKind = "retention" | "purchase_frequency" | "average_order_value" | "member_revenue_share" | "data_capture";
 export type CaptureField = "contact" | "marketing_consent" | "birth_date";
 
 export interface ProgramGoalsTable {
+  id: string;
+  program_id: string;
   kind: GoalKind;
   capture_field: CaptureField | null;
   target: number;
@@ -608,6 +612,8 @@ export interface ProgramGoalsTable {
   /** YYYY-MM-DD in the programme's time zone. */
   start_date: ColumnType<string, string, string>;
   target_date: ColumnType<string, string, string>;
+  note: string | null;
+  created_at: Timestamp;
   updated_at: Timestamp;
 }
 
