@@ -1,0 +1,14 @@
+-- Indexes the reports read by (issue 13, measured by bench/reports on 1M members and 10M
+-- purchases): each lets a report read one range of one programme instead of a whole table.
+
+-- Point flows (overview): system-account postings of a programme by effective time.
+create index postings_program_flows on postings (program_id, effective_at) include (account, amount)
+  where member_id is null;
+-- Enrolments (overview, staff report): members by enrolment time.
+create index members_program_created on members (program_id, created_at);
+-- Activity (overview): a programme's ledger entries by effective time.
+create index ledger_transactions_program_time on ledger_transactions (program_id, effective_at);
+-- Completed redemptions (overview's top rewards, staff report) by completion time.
+create index redemptions_program_completed on redemptions (program_id, completed_at) where status = 'completed';
+-- Vouchers used (staff report) by use time.
+create index vouchers_program_used on vouchers (program_id, used_at) where status = 'used';
