@@ -324,7 +324,9 @@ async function main(options: Options): Promise<number> {
     await client.connect();
     const genStarted = performance.now();
     log("generating");
-    const steps = await generate(client, { members: options.members, events: options.events }, programme, log);
+    // Migration 0018's indexes are left out of the load; the measurements add them.
+    const leaveOut = migrationIndexes().map((i) => i.name);
+    const steps = await generate(client, { members: options.members, events: options.events }, programme, log, leaveOut);
     const generationSeconds = (performance.now() - genStarted) / 1000;
     log(`generated in ${generationSeconds.toFixed(0)} s; checking`);
     const checks = await checkConsistency(client);
