@@ -12,7 +12,9 @@ create index ledger_transactions_program_time on ledger_transactions (program_id
 create index redemptions_program_completed on redemptions (program_id, completed_at) where status = 'completed';
 -- Vouchers used (staff report) by use time.
 create index vouchers_program_used on vouchers (program_id, used_at) where status = 'used';
--- Activity (overview): whether a ledger entry came from an event, probed per entry.
+-- Activity (overview): whether a ledger entry came from an event, one probe per entry.
 create index events_txn on events (txn_id) where txn_id is not null;
 -- Outstanding points (overview): what open lots still hold, read from the index alone.
 create index lots_program_open on lots (program_id, expires_at) include (remaining) where remaining > 0;
+-- Debt owed (overview): the few members in debt, not every member.
+create index members_program_debt on members (program_id) include (debt) where debt > 0;
