@@ -53,6 +53,8 @@ export async function pointFlows(db: Db, programId: string, periodStarts: Date[]
  * other ledger entries of a member's own (adjustments, redemptions ...) by their effective time.
  * A refused event is no activity (as in the engagement report's active members).
  * Only members enrolled by `end` count, so a range never has more active members than members.
+ * An event's transaction is its own member's in its own programme (transaction ids are unique), so
+ * "came from an event" is one probe of the events_txn index per entry, not a join over all events.
  */
 export async function memberCounts(db: Db, programId: string, start: Date, end: Date, activeFrom: Date) {
   const result = await sql<{ members: string; new_members: string; active: string }>`
@@ -68,8 +70,7 @@ export async function memberCounts(db: Db, programId: string, start: Date, end: 
               select t.member_id from ledger_transactions t
                where t.program_id = ${programId} and t.type not in ('expiry', 'activation')
                  and t.effective_at >= ${activeFrom} and t.effective_at < ${end}
-                 and not exists (select 1 from events e
-                   where e.member_id = t.member_id and e.program_id = t.program_id and e.txn_id = t.id)
+                 and not exists (select 1 from events e where e.txn_id = t.id)
               union
               select counterparty_member_id from ledger_transactions
                where program_id = ${programId} and counterparty_member_id is not null
@@ -95,7 +96,7 @@ export async function outstanding(db: Db, programId: string, at: Date) {
                and (expires_at is null or expires_at > ${at})) as points,
            (select coalesce(sum(points), 0) from holds
              where program_id = ${programId} and status = 'active' and expires_at > ${at}) as held,
-           (select coalesce(sum(debt), 0) from members where program_id = ${programId}) as debt`.execute(db);
+           (select coalesce(sum(debt), 0) from members where program_id = ${programId} and debt > 0) as debt`.execute(db);
   const row = result.rows[0];
   return { points: Number(row?.points ?? 0), held: Number(row?.held ?? 0), debt: Number(row?.debt ?? 0) };
 }
