@@ -71,13 +71,19 @@ export const CreateGoalSchema = z
 
 export const UpdateGoalSchema = z
   .object({
-    kind: labelled(kind, { label: "Goal" }).optional(),
-    captureField: labelled(captureField, { label: "Detail captured" }).nullable().optional(),
-    target: labelled(measureValue, { label: "Target" }).optional(),
-    baseline: labelled(measureValue, { label: "Baseline" }).nullable().optional(),
-    startDate: labelled(DaySchema, { label: "Start date" }).optional(),
-    targetDate: labelled(DaySchema, { label: "Target date" }).optional(),
-    note: labelled(note, { label: "Note" }).nullable().optional(),
+    kind: labelled(kind.describe("The measure"), { label: "Goal" }).optional(),
+    captureField: labelled(captureField.describe("Data capture goals only"), { label: "Detail captured" }).nullable().optional(),
+    target: labelled(measureValue.describe("The value to reach, in the kind's unit"), { label: "Target" }).optional(),
+    baseline: labelled(measureValue.describe("Where the measure stood, in the same unit"), { label: "Baseline" })
+      .nullable()
+      .optional(),
+    // Copies (describe) are labelled, never the shared DaySchema itself: a label is kept per schema
+    // object, so labelling DaySchema would name every day field of every route "Target date".
+    startDate: labelled(DaySchema.describe("The day the goal starts (programme time)"), { label: "Start date" }).optional(),
+    targetDate: labelled(DaySchema.describe("The day by which the target is to be reached (programme time)"), {
+      label: "Target date",
+    }).optional(),
+    note: labelled(note.describe("Why this goal, or how it is pursued"), { label: "Note" }).nullable().optional(),
   })
   .strict()
   .openapi("UpdateGoal");

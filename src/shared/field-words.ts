@@ -23,6 +23,12 @@ const fieldWords = new WeakMap<z.ZodType, FieldWords>();
 
 /** Names `schema` on the forms. Call it last, after `.describe()`/`.openapi()` (they copy the schema). */
 export function labelled<T extends z.ZodType>(schema: T, words: FieldWords): T {
+  // A label is kept per schema object: labelling one object twice means a shared schema (DaySchema
+  // ...) is being named for one form, and every other field made of it would take that name.
+  const before = fieldWords.get(schema);
+  if (before && before.label !== words.label) {
+    throw new Error(`labelled: this schema is already "${before.label}"; label a copy (.describe()) for "${words.label}"`);
+  }
   fieldWords.set(schema, words);
   return schema;
 }

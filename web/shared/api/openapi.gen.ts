@@ -14231,28 +14231,31 @@ export interface components {
             status?: "draft" | "active" | "paused" | "ended";
         };
         UpdateGoal: {
+            /** @description Where the measure stood, in the same unit */
             baseline?: number | null;
             /**
-             * @description Data capture goals only: contact (an email or a phone), marketing_consent (consented to marketing), birth_date
+             * @description Data capture goals only
              * @enum {string|null}
              */
             captureField?: "contact" | "marketing_consent" | "birth_date" | null;
             /**
-             * @description retention: share of members who purchased in the previous period that purchased again in this one (0..1). purchase_frequency: purchases per active member per 30 days. average_order_value: members' net revenue / their purchases, in minor units. member_revenue_share: members' net revenue / all net revenue, guests included (0..1). data_capture: share of members with a detail (captureField) (0..1)
+             * @description The measure
              * @enum {string}
              */
             kind?: "retention" | "purchase_frequency" | "average_order_value" | "member_revenue_share" | "data_capture";
+            /** @description Why this goal, or how it is pursued */
             note?: string | null;
             /**
              * Format: date
-             * @description YYYY-MM-DD, in the years 1900 to 9999
+             * @description The day the goal starts (programme time)
              * @example 2026-11-23
              */
             startDate?: string;
+            /** @description The value to reach, in the kind's unit */
             target?: number;
             /**
              * Format: date
-             * @description YYYY-MM-DD, in the years 1900 to 9999
+             * @description The day by which the target is to be reached (programme time)
              * @example 2026-11-23
              */
             targetDate?: string;
