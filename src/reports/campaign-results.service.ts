@@ -7,7 +7,7 @@ import { bootstrapMeanDifference } from "./campaign-lift.rules.ts";
 import type { CampaignResult, CampaignResultDetail, CampaignResults, CampaignResultsQuery } from "./campaign-results.schemas.ts";
 import * as q from "./campaign-results.sql.ts";
 import { type CampaignFacts, campaignResult, moneyInterval } from "./campaign-results.views.ts";
-import { MAX_RANGE_DAYS } from "./reports.rules.ts";
+import { MAX_RANGE_DAYS, reportRange } from "./reports.rules.ts";
 
 type CampaignRow = Awaited<ReturnType<typeof q.campaignsOf>>[number];
 
@@ -126,6 +126,9 @@ export class CampaignResultsService {
     query: CampaignResultsQuery,
   ) {
     const now = this.deps.clock.now();
+    // A range named in full is checked even with no campaign to read it for (an empty programme
+    // refuses an inverted or absurd range as a full one does).
+    if (query.from && query.to) reportRange({ from: query.from, to: query.to, interval: "month" }, program.timezone, now);
     const windows = campaigns.map((c) => campaignWindow(c, query, program.timezone, now));
     const list = windows.map((w) => w.window);
     const [groups, points] = await Promise.all([

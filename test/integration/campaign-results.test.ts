@@ -264,6 +264,10 @@ describe.each(engines())("campaign results on %s", (engine) => {
     const empty = await other.call("GET", "/v1/reports/campaigns");
     expect(empty.status).toBe(200);
     expect(empty.body.campaigns).toEqual([]);
+    // ... and refuses an absurd range as a programme with campaigns does.
+    const absurd = await other.call("GET", "/v1/reports/campaigns?from=1900-01-01&to=2026-01-01");
+    expect(absurd.status).toBe(400);
+    expect(absurd.body.error.message).toBe("A report covers at most 1098 days");
   });
 
   it("puts in a campaign's audience exactly the members the earning engine's conditions admit", async () => {
