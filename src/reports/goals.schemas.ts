@@ -71,13 +71,18 @@ export const CreateGoalSchema = z
 
 export const UpdateGoalSchema = z
   .object({
+    // labelled() labels the schema object it is given: each field gets its own copy (.describe
+    // makes one), or the shared day schema would carry "Target date" into every other form and
+    // query (a report's bad `from` read "Target date must be a date"), and target "Baseline".
     kind: labelled(kind, { label: "Goal" }).optional(),
     captureField: labelled(captureField, { label: "Detail captured" }).nullable().optional(),
-    target: labelled(measureValue, { label: "Target" }).optional(),
-    baseline: labelled(measureValue, { label: "Baseline" }).nullable().optional(),
-    startDate: labelled(DaySchema, { label: "Start date" }).optional(),
-    targetDate: labelled(DaySchema, { label: "Target date" }).optional(),
-    note: labelled(note, { label: "Note" }).nullable().optional(),
+    target: labelled(measureValue.describe("The target, in the kind's unit"), { label: "Target" }).optional(),
+    baseline: labelled(measureValue.describe("The baseline, in the kind's unit"), { label: "Baseline" }).nullable().optional(),
+    startDate: labelled(DaySchema.describe("The day the goal starts (programme time)"), { label: "Start date" }).optional(),
+    targetDate: labelled(DaySchema.describe("The day by which the target is to be reached (programme time)"), {
+      label: "Target date",
+    }).optional(),
+    note: labelled(note.describe("Why this goal, or how it is pursued"), { label: "Note" }).nullable().optional(),
   })
   .strict()
   .openapi("UpdateGoal");

@@ -14231,6 +14231,7 @@ export interface components {
             status?: "draft" | "active" | "paused" | "ended";
         };
         UpdateGoal: {
+            /** @description The baseline, in the kind's unit */
             baseline?: number | null;
             /**
              * @description Data capture goals only: contact (an email or a phone), marketing_consent (consented to marketing), birth_date
@@ -14242,17 +14243,19 @@ export interface components {
              * @enum {string}
              */
             kind?: "retention" | "purchase_frequency" | "average_order_value" | "member_revenue_share" | "data_capture";
+            /** @description Why this goal, or how it is pursued */
             note?: string | null;
             /**
              * Format: date
-             * @description YYYY-MM-DD, in the years 1900 to 9999
+             * @description The day the goal starts (programme time)
              * @example 2026-11-23
              */
             startDate?: string;
+            /** @description The target, in the kind's unit */
             target?: number;
             /**
              * Format: date
-             * @description YYYY-MM-DD, in the years 1900 to 9999
+             * @description The day by which the target is to be reached (programme time)
              * @example 2026-11-23
              */
             targetDate?: string;
