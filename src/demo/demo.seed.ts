@@ -13,7 +13,7 @@ import { demoContext, ok } from "./demo.context.ts";
 import { designDemo } from "./demo.design.ts";
 import { DEMO_PROGRAM_NAME, DEMO_STAFF, DEMO_TIMEZONE, parseCdnow, planDemo, seededRandom } from "./demo.plan.ts";
 import { simulateYear } from "./demo.simulate.ts";
-import { findAnyProgram, membersPerTier } from "./demo.sql.ts";
+import { analyzeDatabase, findAnyProgram, membersPerTier } from "./demo.sql.ts";
 
 /**
  * Seeds the demo coffee shop into an empty database through the real services, so every point is
@@ -126,6 +126,7 @@ export async function seedDemo(
   await designDemo(services, programId, c, now);
   const counts = await simulateYear(services, programId, plan, clock, c, now);
   clock.set(now);
+  await analyzeDatabase(database.db);
   const tiers = await membersPerTier(database.db, programId);
   return {
     programId,

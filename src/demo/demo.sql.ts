@@ -13,3 +13,9 @@ export const membersPerTier = (db: Db, programId: string) =>
   sql<{ name: string; n: string }>`
     select t.name, count(m.id) as n from tiers t left join members m on m.tier_id = t.id
      where t.program_id = ${programId} and t.removed_at is null group by t.name, t.rank order by t.rank`.execute(db);
+
+/**
+ * Gathers the planner's statistics after the seed wrote its year: PGlite runs no autovacuum, and
+ * without them the reports' joins are planned for near-empty tables (seconds become minutes).
+ */
+export const analyzeDatabase = (db: Db) => sql`analyze`.execute(db);

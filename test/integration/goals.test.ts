@@ -426,5 +426,18 @@ describe.each(engines())("programme goals on %s", (engine) => {
     expect(bad.status).toBe(400);
     expect(bad.body.error.message).toBe("from must not be after to");
     expect((await q.call("GET", "/v1/reports/goals?goal=x")).status).toBe(400);
+    // The goal form's labels stay on the goal form: a report's bad day is named by its own
+    // field, not as the goal's "Target date" (the shared day schema was labelled in place).
+    const day = await q.call("GET", "/v1/reports/points?from=2026-02-30");
+    expect(day.status).toBe(400);
+    expect(day.body.error.message).toBe("from must be a date, YYYY-MM-DD");
+    expect(day.body.error.details.issues[0].label).toBeUndefined();
+    // And a goal's own fields keep their own labels: a bad target is not the "Baseline".
+    const goalId = report.goals[0].goalId ?? report.goals[0].id;
+    const target = await q.call("PATCH", `/v1/goals/${goalId}`, { target: -1 });
+    expect(target.status).toBe(400);
+    expect(target.body.error.details.issues[0]).toMatchObject({ path: "target", label: "Target" });
+    const start = await q.call("PATCH", `/v1/goals/${goalId}`, { startDate: "2026-02-30" });
+    expect(start.body.error.details.issues[0]).toMatchObject({ path: "startDate", label: "Start date" });
   });
 });
