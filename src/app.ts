@@ -173,6 +173,7 @@ export function buildServices(options: AppOptions): Services {
     tiers,
     log,
     idempotencyRetentionDays: options.config.idempotencyRetentionDays,
+    engine: database.engine,
   });
   return {
     database,

@@ -9,10 +9,12 @@ import type { RedemptionService } from "../rewards/redemptions.service.ts";
 import type { Clock } from "../shared/clock.ts";
 import { DomainError } from "../shared/errors.ts";
 import type { TiersService } from "../tiers/tiers.service.ts";
-import { claimLease } from "./jobs.sql.ts";
+import { analyzeTables, claimLease } from "./jobs.sql.ts";
 
 const BATCH = 200;
 const LEASE = "ledger-due-work";
+/** How often the jobs gather the embedded database's planner statistics. */
+const STATISTICS_EVERY_MS = 24 * 60 * 60 * 1000;
 
 export interface JobsResult {
   asOf: Date;
@@ -48,8 +50,24 @@ export class JobService {
       tiers: Pick<TiersService, "applyDueReviews">;
       log: Logger;
       idempotencyRetentionDays: number;
+      /** The embedded engine has no autovacuum: the jobs gather its planner statistics daily. */
+      engine?: "pglite" | "postgres";
     },
   ) {}
+
+  #analyzedAt: number | null = null;
+
+  /**
+   * On the embedded database, gathers the planner's statistics when they are a day old or were
+   * never gathered by this process (PostgreSQL's autovacuum does this on its own). True if it ran.
+   */
+  async refreshStatistics(now: Date): Promise<boolean> {
+    if (this.deps.engine !== "pglite") return false;
+    if (this.#analyzedAt !== null && now.getTime() - this.#analyzedAt < STATISTICS_EVERY_MS) return false;
+    await analyzeTables(this.deps.db);
+    this.#analyzedAt = now.getTime();
+    return true;
+  }
 
   async run(asOf: Date, programId?: string): Promise<JobsResult> {
     const now = this.deps.clock.now();
@@ -112,6 +130,7 @@ export class JobService {
         const result = await this.run(now);
         if (result.members > 0 || result.birthdays > 0 || result.reservationsExpired > 0 || result.tierReviews > 0)
           this.deps.log.info({ jobs: result }, "due work done");
+        if (await this.refreshStatistics(now)) this.deps.log.debug("planner statistics gathered (embedded database)");
       } catch (err) {
         this.deps.log.error({ err }, "scheduled jobs failed; will retry next interval");
       }
