@@ -1,12 +1,12 @@
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { useId } from "react";
-import { Link, useSearchParams } from "react-router";
+import { Link } from "react-router";
 import { Bar, BarChart, CartesianGrid, Legend, Tooltip, XAxis, YAxis } from "recharts";
 import { ErrorAlert, formatNumber, formatPoints } from "../../shared/ui.tsx";
 import { getRewardReport, REWARD_REPORT_PATH, type RewardReport, rewardReportKeys } from "../api/insights-rewards.ts";
 import { DateRangeFields } from "../DateRangeFields.tsx";
 import { TableWrap } from "../members/common.tsx";
-import { shift, today } from "../report-dates.ts";
+import { useUrlRange } from "../report-dates.ts";
 import { useSession } from "../session.tsx";
 import { InsightsNav } from "./InsightsNav.tsx";
 import { ChartPanel, CsvLink } from "./parts.tsx";
@@ -20,14 +20,7 @@ type Judged = RewardReport["popular"][number];
 /** Insights: which rewards members redeem, which they pass over while they could afford them, and stock to watch. */
 export default function RewardInsights() {
   const { program } = useSession();
-  const [params, setParams] = useSearchParams();
-  const end = today(program.timezone);
-  const to = params.get("to") ?? end;
-  const from = params.get("from") ?? shift(to, { days: -89 });
-  const setRange = (next: { from?: string; to?: string }) => {
-    const merged = { from, to, ...next };
-    if (merged.from && merged.to) setParams(merged, { replace: true });
-  };
+  const { from, to, setRange } = useUrlRange(program.timezone, 90);
   const report = useQuery({
     queryKey: rewardReportKeys.report(from, to),
     queryFn: () => getRewardReport(from, to),

@@ -1,5 +1,5 @@
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
-import { Link, useSearchParams } from "react-router";
+import { Link } from "react-router";
 import { Bar, BarChart, CartesianGrid, Legend, Line, LineChart, Tooltip, XAxis, YAxis } from "recharts";
 import { ErrorAlert, formatNumber, formatPoints, Stat } from "../../shared/ui.tsx";
 import { type GoalsReport, getGoalsReport, goalKeys } from "../api/insights-goals.ts";
@@ -8,7 +8,7 @@ import { DateRangeFields } from "../DateRangeFields.tsx";
 import { GoalBar, goalSentence, StatusBadge } from "../insights/goal-parts.tsx";
 import { goalName } from "../insights/goal-values.ts";
 import { ChartPanel } from "../insights/parts.tsx";
-import { shift, today } from "../report-dates.ts";
+import { shift, useUrlRange } from "../report-dates.ts";
 import { useSession } from "../session.tsx";
 import { Checklist } from "../setup/Checklist.tsx";
 
@@ -42,14 +42,7 @@ function periodLabel(period: string, interval: Report["interval"]): string {
 
 export default function Overview() {
   const { program } = useSession();
-  const [params, setParams] = useSearchParams();
-  const end = today(program.timezone);
-  const to = params.get("to") ?? end;
-  const from = params.get("from") ?? shift(to, { days: -89 });
-  const setRange = (next: { from?: string; to?: string }) => {
-    const merged = { from, to, ...next };
-    if (merged.from && merged.to) setParams(merged, { replace: true });
-  };
+  const { from, to, end, setRange } = useUrlRange(program.timezone, 90);
   const overview = useQuery({
     queryKey: reportKeys.overview(from, to),
     queryFn: () => getOverview(from, to),

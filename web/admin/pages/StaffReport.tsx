@@ -1,13 +1,12 @@
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { useId } from "react";
-import { useSearchParams } from "react-router";
 import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
-import { ErrorAlert, Field, fieldError, formatNumber } from "../../shared/ui.tsx";
+import { ErrorAlert, formatNumber } from "../../shared/ui.tsx";
 import { getStaffReport, type StaffReport as Report, reportKeys } from "../api/reports.ts";
 import { DateRangeFields } from "../DateRangeFields.tsx";
 import { CsvLink } from "../insights/parts.tsx";
 import { formatMinor, TableWrap } from "../members/common.tsx";
-import { shift, today } from "../report-dates.ts";
+import { useUrlRange } from "../report-dates.ts";
 import { useSession } from "../session.tsx";
 
 const COLORS = { sales: "#5b3cc4", enrolments: "#067647", redemptions: "#b54708" };
@@ -88,14 +87,7 @@ function CountsTable({
 export default function StaffReport() {
   const { program } = useSession();
   const chartId = useId();
-  const [params, setParams] = useSearchParams();
-  const end = today(program.timezone);
-  const to = params.get("to") ?? end;
-  const from = params.get("from") ?? shift(to, { days: -29 });
-  const setRange = (next: { from?: string; to?: string }) => {
-    const merged = { from, to, ...next };
-    if (merged.from && merged.to) setParams(merged, { replace: true });
-  };
+  const { from, to, setRange } = useUrlRange(program.timezone, 30);
   const report = useQuery({
     queryKey: reportKeys.staff(from, to),
     queryFn: () => getStaffReport(from, to),
