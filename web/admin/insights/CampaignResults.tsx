@@ -15,7 +15,7 @@ import {
   VerdictBadge,
 } from "./campaign-result-parts.tsx";
 import { InsightsNav } from "./InsightsNav.tsx";
-import { CsvLink } from "./parts.tsx";
+import { CsvLink, NumHeads } from "./parts.tsx";
 
 /** What the figures mean, in a manager's words (the API's OpenAPI descriptions say it in full). */
 export function ResultsExplained() {
@@ -87,25 +87,15 @@ export default function CampaignResults() {
                   <tr>
                     <th scope="col">Campaign</th>
                     <th scope="col">Verdict</th>
-                    <th scope="col" className="num">
-                      Members (treated / held out)
-                    </th>
-                    <th scope="col" className="num">
-                      Conversion (treated / held out)
-                    </th>
-                    <th scope="col" className="num">
-                      Spend per member (treated / held out)
-                    </th>
+                    <NumHeads
+                      labels={[
+                        "Members (treated / held out)",
+                        "Conversion (treated / held out)",
+                        "Spend per member (treated / held out)",
+                      ]}
+                    />
                     <th scope="col">Lift in spend (95% interval)</th>
-                    <th scope="col" className="num">
-                      Incremental revenue (95% interval)
-                    </th>
-                    <th scope="col" className="num">
-                      p-value
-                    </th>
-                    <th scope="col" className="num">
-                      Points cost
-                    </th>
+                    <NumHeads labels={["Incremental revenue (95% interval)", "p-value", "Points cost"]} />
                     <th scope="col" className="num">
                       Cost per incremental {currency}
                     </th>

@@ -20,7 +20,7 @@ import { formatMinor, TableWrap } from "../members/common.tsx";
 import { shift, today } from "../report-dates.ts";
 import { useSession } from "../session.tsx";
 import { InsightsNav } from "./InsightsNav.tsx";
-import { ChartPanel, CsvLink } from "./parts.tsx";
+import { ChartPanel, CsvLink, NumHeads } from "./parts.tsx";
 
 const COLORS = { allocated: "#5b3cc4", recognised: "#067647", breakage: "#b54708", liability: "#1f2937" };
 
@@ -134,30 +134,18 @@ function PeriodsPanel({ report, query }: { report: Report; query: Record<string,
         <thead>
           <tr>
             <th scope="col">Period from</th>
-            <th scope="col" className="num">
-              Sales earning points
-            </th>
-            <th scope="col" className="num">
-              Points issued
-            </th>
-            <th scope="col" className="num">
-              Allocated to points
-            </th>
-            <th scope="col" className="num">
-              Recognised
-            </th>
-            <th scope="col" className="num">
-              Breakage
-            </th>
-            <th scope="col" className="num">
-              Liability at start
-            </th>
-            <th scope="col" className="num">
-              Liability at end
-            </th>
-            <th scope="col" className="num">
-              Rate
-            </th>
+            <NumHeads
+              labels={[
+                "Sales earning points",
+                "Points issued",
+                "Allocated to points",
+                "Recognised",
+                "Breakage",
+                "Liability at start",
+                "Liability at end",
+                "Rate",
+              ]}
+            />
           </tr>
         </thead>
         <tbody>
@@ -241,24 +229,9 @@ function PointsPanel({ report, query }: { report: Report; query: Record<string, 
           <thead>
             <tr>
               <th scope="col">Period from</th>
-              <th scope="col" className="num">
-                Outstanding at start
-              </th>
-              <th scope="col" className="num">
-                Issued
-              </th>
-              <th scope="col" className="num">
-                Redeemed
-              </th>
-              <th scope="col" className="num">
-                Expired
-              </th>
-              <th scope="col" className="num">
-                Taken back or moved
-              </th>
-              <th scope="col" className="num">
-                Outstanding at end
-              </th>
+              <NumHeads
+                labels={["Outstanding at start", "Issued", "Redeemed", "Expired", "Taken back or moved", "Outstanding at end"]}
+              />
             </tr>
           </thead>
           <tbody>
@@ -299,27 +272,7 @@ function LayersPanel({ report, query }: { report: Report; query: Record<string, 
             <thead>
               <tr>
                 <th scope="col">Month</th>
-                <th scope="col" className="num">
-                  Points
-                </th>
-                <th scope="col" className="num">
-                  Redeemed
-                </th>
-                <th scope="col" className="num">
-                  Expected
-                </th>
-                <th scope="col" className="num">
-                  Allocated
-                </th>
-                <th scope="col" className="num">
-                  Recognised
-                </th>
-                <th scope="col" className="num">
-                  Breakage
-                </th>
-                <th scope="col" className="num">
-                  Liability
-                </th>
+                <NumHeads labels={["Points", "Redeemed", "Expected", "Allocated", "Recognised", "Breakage", "Liability"]} />
               </tr>
             </thead>
             <tbody>

@@ -21,7 +21,7 @@ import { formatMinor, TableWrap } from "../members/common.tsx";
 import { shift, today } from "../report-dates.ts";
 import { useSession } from "../session.tsx";
 import { InsightsNav } from "./InsightsNav.tsx";
-import { ChartPanel, CsvLink } from "./parts.tsx";
+import { ChartPanel, CsvLink, NumHeads } from "./parts.tsx";
 
 const COLORS = {
   members: "#5b3cc4",
@@ -158,30 +158,18 @@ function ParticipationPanels({ data, query }: { data: Participation; query: Quer
               <thead>
                 <tr>
                   <th scope="col">Period from</th>
-                  <th scope="col" className="num">
-                    Member purchases
-                  </th>
-                  <th scope="col" className="num">
-                    Guest purchases
-                  </th>
-                  <th scope="col" className="num">
-                    Member revenue
-                  </th>
-                  <th scope="col" className="num">
-                    Guest revenue
-                  </th>
-                  <th scope="col" className="num">
-                    Members' share of revenue
-                  </th>
-                  <th scope="col" className="num">
-                    Enrolled
-                  </th>
-                  <th scope="col" className="num">
-                    Members at end
-                  </th>
-                  <th scope="col" className="num">
-                    Active
-                  </th>
+                  <NumHeads
+                    labels={[
+                      "Member purchases",
+                      "Guest purchases",
+                      "Member revenue",
+                      "Guest revenue",
+                      "Members' share of revenue",
+                      "Enrolled",
+                      "Members at end",
+                      "Active",
+                    ]}
+                  />
                 </tr>
               </thead>
               <tbody>
@@ -289,27 +277,9 @@ function PointsPanel({ data, query }: { data: PointsReport; query: Query }) {
             <thead>
               <tr>
                 <th scope="col">Period from</th>
-                <th scope="col" className="num">
-                  Earned
-                </th>
-                <th scope="col" className="num">
-                  Partner-funded
-                </th>
-                <th scope="col" className="num">
-                  Adjusted (+)
-                </th>
-                <th scope="col" className="num">
-                  Adjusted (−)
-                </th>
-                <th scope="col" className="num">
-                  Redeemed
-                </th>
-                <th scope="col" className="num">
-                  Expired
-                </th>
-                <th scope="col" className="num">
-                  Net change
-                </th>
+                <NumHeads
+                  labels={["Earned", "Partner-funded", "Adjusted (+)", "Adjusted (−)", "Redeemed", "Expired", "Net change"]}
+                />
               </tr>
             </thead>
             <tbody>
@@ -406,24 +376,16 @@ function FrequencyPanel({ data, query }: { data: RedemptionFrequency; query: Que
               <thead>
                 <tr>
                   <th scope="col">Period from</th>
-                  <th scope="col" className="num">
-                    Redemptions
-                  </th>
-                  <th scope="col" className="num">
-                    Members redeeming
-                  </th>
-                  <th scope="col" className="num">
-                    Active members
-                  </th>
-                  <th scope="col" className="num">
-                    Per active member
-                  </th>
-                  <th scope="col" className="num">
-                    Median days to first
-                  </th>
-                  <th scope="col" className="num">
-                    Median days between
-                  </th>
+                  <NumHeads
+                    labels={[
+                      "Redemptions",
+                      "Members redeeming",
+                      "Active members",
+                      "Per active member",
+                      "Median days to first",
+                      "Median days between",
+                    ]}
+                  />
                 </tr>
               </thead>
               <tbody>

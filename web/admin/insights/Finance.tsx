@@ -24,7 +24,7 @@ import { formatMinor, TableWrap } from "../members/common.tsx";
 import { shift, today } from "../report-dates.ts";
 import { useSession } from "../session.tsx";
 import { InsightsNav } from "./InsightsNav.tsx";
-import { ChartPanel, CsvLink } from "./parts.tsx";
+import { ChartPanel, CsvLink, NumHeads } from "./parts.tsx";
 
 const COLORS = { available: "#5b3cc4", pending: "#9e77ed", programme: "#5b3cc4", partner: "#067647", expired: "#b42318" };
 
@@ -158,18 +158,7 @@ function BucketsChart({ data }: { data: Liability }) {
             <thead>
               <tr>
                 <th scope="col">Expires</th>
-                <th scope="col" className="num">
-                  Available
-                </th>
-                <th scope="col" className="num">
-                  Pending
-                </th>
-                <th scope="col" className="num">
-                  Points
-                </th>
-                <th scope="col" className="num">
-                  Value
-                </th>
+                <NumHeads labels={["Available", "Pending", "Points", "Value"]} />
               </tr>
             </thead>
             <tbody>
@@ -280,24 +269,7 @@ function MonthEndsChart({ data }: { data: LiabilitySeries }) {
             <thead>
               <tr>
                 <th scope="col">Month end</th>
-                <th scope="col" className="num">
-                  Available
-                </th>
-                <th scope="col" className="num">
-                  Pending
-                </th>
-                <th scope="col" className="num">
-                  On hold
-                </th>
-                <th scope="col" className="num">
-                  Owed (points)
-                </th>
-                <th scope="col" className="num">
-                  Owed (value)
-                </th>
-                <th scope="col" className="num">
-                  Debt
-                </th>
+                <NumHeads labels={["Available", "Pending", "On hold", "Owed (points)", "Owed (value)", "Debt"]} />
               </tr>
             </thead>
             <tbody>
@@ -402,18 +374,7 @@ function BreakageChart({ data }: { data: Breakage }) {
               <thead>
                 <tr>
                   <th scope="col">Period from</th>
-                  <th scope="col" className="num">
-                    Expired
-                  </th>
-                  <th scope="col" className="num">
-                    Value
-                  </th>
-                  <th scope="col" className="num">
-                    Redeemed
-                  </th>
-                  <th scope="col" className="num">
-                    Breakage rate
-                  </th>
+                  <NumHeads labels={["Expired", "Value", "Redeemed", "Breakage rate"]} />
                 </tr>
               </thead>
               <tbody>{data.series.map((s) => figures(s.period, s, s.period))}</tbody>
@@ -498,15 +459,7 @@ function CostFigures({ data }: { data: ProgramCost }) {
               <thead>
                 <tr>
                   <th scope="col">Period from</th>
-                  <th scope="col" className="num">
-                    Programme-funded
-                  </th>
-                  <th scope="col" className="num">
-                    Partner-funded
-                  </th>
-                  <th scope="col" className="num">
-                    Redeemed
-                  </th>
+                  <NumHeads labels={["Programme-funded", "Partner-funded", "Redeemed"]} />
                 </tr>
               </thead>
               <tbody>
@@ -562,24 +515,7 @@ function CostFigures({ data }: { data: ProgramCost }) {
               <thead>
                 <tr>
                   <th scope="col">Reward</th>
-                  <th scope="col" className="num">
-                    Redemptions
-                  </th>
-                  <th scope="col" className="num">
-                    Units
-                  </th>
-                  <th scope="col" className="num">
-                    Points
-                  </th>
-                  <th scope="col" className="num">
-                    Points' value
-                  </th>
-                  <th scope="col" className="num">
-                    Unit cost
-                  </th>
-                  <th scope="col" className="num">
-                    Reward cost
-                  </th>
+                  <NumHeads labels={["Redemptions", "Units", "Points", "Points' value", "Unit cost", "Reward cost"]} />
                 </tr>
               </thead>
               <tbody>

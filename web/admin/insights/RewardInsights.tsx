@@ -9,7 +9,7 @@ import { TableWrap } from "../members/common.tsx";
 import { useUrlRange } from "../report-dates.ts";
 import { useSession } from "../session.tsx";
 import { InsightsNav } from "./InsightsNav.tsx";
-import { ChartPanel, CsvLink } from "./parts.tsx";
+import { ChartPanel, CsvLink, NumHeads } from "./parts.tsx";
 import { AVAILABILITY_LABELS, Flag } from "./reward-flags.tsx";
 
 const COLORS = { redemptions: "#5b3cc4", members: "#067647" };
@@ -192,30 +192,18 @@ function RewardsTable({ data, query }: { data: RewardReport; query: Query }) {
             <tr>
               <th scope="col">Reward</th>
               <th scope="col">Now</th>
-              <th scope="col" className="num">
-                Redemptions
-              </th>
-              <th scope="col" className="num">
-                Members
-              </th>
-              <th scope="col" className="num">
-                Points spent
-              </th>
-              <th scope="col" className="num">
-                Vouchers issued
-              </th>
-              <th scope="col" className="num">
-                Used
-              </th>
-              <th scope="col" className="num">
-                Expired unused
-              </th>
-              <th scope="col" className="num">
-                Still open
-              </th>
-              <th scope="col" className="num">
-                Stock left
-              </th>
+              <NumHeads
+                labels={[
+                  "Redemptions",
+                  "Members",
+                  "Points spent",
+                  "Vouchers issued",
+                  "Used",
+                  "Expired unused",
+                  "Still open",
+                  "Stock left",
+                ]}
+              />
               <th scope="col">Days of stock</th>
               <th scope="col" className="num">
                 Within reach

@@ -82,3 +82,16 @@ export function CsvLink({
     </a>
   );
 }
+
+/** Column headings of numbers (right-aligned), in order: a table's run of `<th scope="col" className="num">`. */
+export function NumHeads({ labels }: { labels: readonly string[] }) {
+  return (
+    <>
+      {labels.map((label) => (
+        <th key={label} scope="col" className="num">
+          {label}
+        </th>
+      ))}
+    </>
+  );
+}
