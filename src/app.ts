@@ -41,6 +41,7 @@ import { reportRoutes } from "./reports/reports.routes.ts";
 import { ReportService } from "./reports/reports.service.ts";
 import { rewardReportRoutes } from "./reports/reward-report.routes.ts";
 import { RewardReportService } from "./reports/reward-report.service.ts";
+import { ACTIVITY, FLOWS, PURCHASES, RollupService } from "./reports/rollups.service.ts";
 import { RedemptionService } from "./rewards/redemptions.service.ts";
 import { rewardRoutes } from "./rewards/rewards.routes.ts";
 import { RewardService, type TierLookup } from "./rewards/rewards.service.ts";
@@ -77,6 +78,7 @@ export interface Services {
   mailer: Mailer;
   portal: PortalService;
   reports: ReportService;
+  rollups: RollupService;
   rewardReport: RewardReportService;
   campaignResults: CampaignResultsService;
   engagement: EngagementService;
@@ -155,12 +157,13 @@ export function buildServices(options: AppOptions): Services {
     log,
     keyedDigest: digest,
   });
-  const reports = new ReportService({ db, clock, actorNames: audit.names });
+  const rollups = new RollupService({ db, clock, definitions: [FLOWS, PURCHASES, ACTIVITY] });
+  const reports = new ReportService({ db, clock, actorNames: audit.names, rollups });
   const rewardReport = new RewardReportService({ db, clock });
   const campaignResults = new CampaignResultsService({ db, clock });
-  const engagement = new EngagementService({ db, clock });
+  const engagement = new EngagementService({ db, clock, rollups });
   const deferredRevenue = new DeferredRevenueService({ db, clock, ids, uow });
-  const financeReports = new FinanceReportService({ db, clock });
+  const financeReports = new FinanceReportService({ db, clock, rollups });
   const goals = new GoalService({ db, clock, ids, uow });
   const setup = new SetupService({ db, clock, ids, uow, apiKeys, programs, staff, publicUrl: options.config.publicUrl ?? null });
   const jobs = new JobService({
@@ -171,6 +174,7 @@ export function buildServices(options: AppOptions): Services {
     events,
     redemptions,
     tiers,
+    rollups,
     log,
     idempotencyRetentionDays: options.config.idempotencyRetentionDays,
     engine: database.engine,
@@ -195,6 +199,7 @@ export function buildServices(options: AppOptions): Services {
     mailer,
     portal,
     reports,
+    rollups,
     rewardReport,
     campaignResults,
     engagement,

@@ -301,6 +301,8 @@ export interface EventsTable {
   status_code: number;
   result: Json<unknown>;
   created_at: Timestamp;
+  /** When the event was last changed in place (a guest purchase claimed); null if never. */
+  changed_at: Generated<Timestamp | null>;
 }
 
 export interface EventAwardsTable {
@@ -654,6 +656,18 @@ export interface DB {
   program_checklist_marks: ProgramChecklistMarksTable;
   redemption_estimates: RedemptionEstimatesTable;
   program_goals: ProgramGoalsTable;
+  report_rollups: ReportRollupsTable;
+}
+
+/** Where one report rollup of one programme stands (src/reports/rollups.*). */
+export interface ReportRollupsTable {
+  program_id: string;
+  rollup: string;
+  timezone: string;
+  /** The first programme day not rolled up, YYYY-MM-DD. */
+  rolled_through: string;
+  watermark: Timestamp;
+  updated_at: Timestamp;
 }
 
 /** The database, or a transaction on it: what every query takes first. */

@@ -80,7 +80,8 @@ export function addEventWrites(batch: WriteBatch, programId: string, now: Date, 
   batch.add(
     "claimed_events",
     sql`
-      update events set member_id = x.member_id, status = 'claimed', points = x.points, txn_id = x.txn_id
+      update events set member_id = x.member_id, status = 'claimed', points = x.points, txn_id = x.txn_id,
+        changed_at = ${now}::timestamptz
       from jsonb_to_recordset(${jsonRows(write.claims)}::jsonb) as x(id text, member_id text, points bigint, txn_id text)
       where events.program_id = ${programId} and events.id = x.id and events.status = 'guest'
       returning events.id`,

@@ -5,6 +5,7 @@ import type { DB } from "../db/schema.ts";
 import type { EventService } from "../events/events.service.ts";
 import type { UnitOfWork } from "../idempotency/idempotency.service.ts";
 import type { LedgerService } from "../ledger/ledger.service.ts";
+import type { RollupService } from "../reports/rollups.service.ts";
 import type { RedemptionService } from "../rewards/redemptions.service.ts";
 import type { Clock } from "../shared/clock.ts";
 import { DomainError } from "../shared/errors.ts";
@@ -48,6 +49,8 @@ export class JobService {
       events: Pick<EventService, "emitBirthdays">;
       redemptions: Pick<RedemptionService, "expireReservations">;
       tiers: Pick<TiersService, "applyDueReviews">;
+      /** The reports' rollups, kept after the due work (whose postings they count). */
+      rollups?: Pick<RollupService, "tick">;
       log: Logger;
       idempotencyRetentionDays: number;
       /** The embedded engine has no autovacuum: the jobs gather its planner statistics daily. */
@@ -130,6 +133,8 @@ export class JobService {
         const result = await this.run(now);
         if (result.members > 0 || result.birthdays > 0 || result.reservationsExpired > 0 || result.tierReviews > 0)
           this.deps.log.info({ jobs: result }, "due work done");
+        const rolled = await this.deps.rollups?.tick(now);
+        if (rolled && rolled.days > 0) this.deps.log.debug({ rollups: rolled }, "report rollups kept");
         if (await this.refreshStatistics(now)) this.deps.log.debug("planner statistics gathered (embedded database)");
       } catch (err) {
         this.deps.log.error({ err }, "scheduled jobs failed; will retry next interval");

@@ -14,6 +14,7 @@ import type {
 import * as q from "./engagement.sql.ts";
 import { type ReportRange, reportRange } from "./reports.rules.ts";
 import { programTimezone } from "./reports.sql.ts";
+import type { RollupService } from "./rollups.service.ts";
 
 const buckets = (range: ReportRange): q.Buckets => ({ starts: range.periods.map((p) => p.start), end: range.end });
 
@@ -21,7 +22,7 @@ const sum = <T>(rows: readonly T[], value: (row: T) => number) => rows.reduce((t
 
 /** The Engagement reports: participation, points by account, redemption frequency, cohorts. Aggregate SQL only. */
 export class EngagementService {
-  constructor(private readonly deps: { db: Kysely<DB>; clock: Clock }) {}
+  constructor(private readonly deps: { db: Kysely<DB>; clock: Clock; rollups: RollupService }) {}
 
   async #program(programId: string) {
     const program = await programTimezone(this.deps.db, programId);
@@ -40,9 +41,9 @@ export class EngagementService {
     const { program, range, head } = await this.#range(programId, query);
     const b = buckets(range);
     const [purchases, enrolled, active] = await Promise.all([
-      q.purchasesByPeriod(db, programId, b),
+      this.deps.rollups.purchases(programId, program.timezone, range),
       q.enrolmentsByPeriod(db, programId, b),
-      q.activeMembers(db, programId, b),
+      this.deps.rollups.active(programId, program.timezone, range),
     ]);
     const none = { memberPurchases: 0, guestPurchases: 0, memberRevenue: 0, guestRevenue: 0 };
     const bought = perPeriod(range, purchases, ({ bucket: _, ...r }) => r, none);
@@ -86,8 +87,8 @@ export class EngagementService {
   }
 
   async points(programId: string, query: EngagementQuery): Promise<PointsReport> {
-    const { range, head } = await this.#range(programId, query);
-    const rows = await q.pointAccounts(this.deps.db, programId, buckets(range));
+    const { program, range, head } = await this.#range(programId, query);
+    const rows = await this.deps.rollups.flows(programId, program.timezone, range);
     const none = { earned: 0, partnerFunded: 0, adjustmentsAdded: 0, adjustmentsRemoved: 0, redeemed: 0, expired: 0 };
     const figures = (r: typeof none) => {
       const adjustments = r.adjustmentsAdded - r.adjustmentsRemoved;
@@ -118,7 +119,7 @@ export class EngagementService {
     const [redeemed, medians, active, never] = await Promise.all([
       q.redemptionsByPeriod(db, programId, b),
       q.redemptionMedians(db, programId, program.timezone, b),
-      q.activeMembers(db, programId, b),
+      this.deps.rollups.active(programId, program.timezone, range),
       q.neverRedeemed(db, programId, range.end),
     ]);
     const median = (kind: "first" | "between") => medians.filter((m) => m.kind === kind);

@@ -17,44 +17,12 @@ export interface Buckets {
   end: Date;
 }
 
-/** Each period's end instant: the next period's start, the last one the range's end. */
-const ends = (b: Buckets) => instants([...b.starts.slice(1), b.end]);
-
 /**
  * A purchase that counts: not refused, and not returned in full since (a partial return lowers
  * its net amount, `amount - returned_amount`).
  */
 const countedPurchase = sql`type = 'purchase' and status <> 'rejected'
   and (returned_amount = 0 or returned_amount < coalesce(amount, 0))`;
-
-export interface PurchaseRow {
-  bucket: number;
-  memberPurchases: number;
-  guestPurchases: number;
-  memberRevenue: number;
-  guestRevenue: number;
-}
-
-/** Purchases by when they happened, per period: by members (member_id set) and by guests (member_id null). */
-export async function purchasesByPeriod(db: Db, programId: string, b: Buckets): Promise<PurchaseRow[]> {
-  const result = await sql<{ bucket: number; mp: string; gp: string; mr: string; gr: string }>`
-    select width_bucket(occurred_at, ${instants(b.starts)}::timestamptz[]) as bucket,
-           count(*) filter (where member_id is not null) as mp,
-           count(*) filter (where member_id is null) as gp,
-           coalesce(sum(coalesce(amount, 0) - returned_amount) filter (where member_id is not null), 0) as mr,
-           coalesce(sum(coalesce(amount, 0) - returned_amount) filter (where member_id is null), 0) as gr
-      from events
-     where program_id = ${programId} and ${countedPurchase}
-       and occurred_at >= ${b.starts[0]} and occurred_at < ${b.end}
-     group by 1`.execute(db);
-  return result.rows.map((r) => ({
-    bucket: Number(r.bucket),
-    memberPurchases: Number(r.mp),
-    guestPurchases: Number(r.gp),
-    memberRevenue: Number(r.mr),
-    guestRevenue: Number(r.gr),
-  }));
-}
 
 /** Members enrolled before the range, and enrolments per period. */
 export async function enrolmentsByPeriod(db: Db, programId: string, b: Buckets) {
@@ -67,94 +35,6 @@ export async function enrolmentsByPeriod(db: Db, programId: string, b: Buckets) 
      group by 1`.execute(db);
   const rows = result.rows.map((r) => ({ bucket: Number(r.bucket), n: Number(r.n) }));
   return { before: rows.find((r) => r.bucket === 0)?.n ?? 0, periods: rows.filter((r) => r.bucket > 0) };
-}
-
-/**
- * Active members per period and in the whole range (bucket null), by the overview's definition
- * (`memberCounts`): a member with a purchase, or an event that moved points, by when it happened
- * (occurredAt, however late it was posted); or a ledger entry of their own that is not an expiry
- * or an activation (adjustments, redemptions, holds, reversals, transfers either side), by its
- * effective time. Refused events are not activity. A member counts in a period only if enrolled
- * by its end, so a late-posted event never makes a past period show more active members than
- * members; the range's figure counts each member once over the periods they count in.
- */
-export async function activeMembers(db: Db, programId: string, b: Buckets) {
-  const start = b.starts[0];
-  const result = await sql<{ bucket: number | null; n: string }>`
-    with activity as (
-      select occurred_at as at, member_id from events
-       where program_id = ${programId} and member_id is not null and status <> 'rejected'
-         and (type = 'purchase' or txn_id is not null)
-         and occurred_at >= ${start} and occurred_at < ${b.end}
-      union all
-      select t.effective_at, t.member_id from ledger_transactions t
-       where t.program_id = ${programId} and t.type not in ('expiry', 'activation')
-         and t.effective_at >= ${start} and t.effective_at < ${b.end}
-         and not exists (select 1 from events e
-           where e.member_id = t.member_id and e.program_id = t.program_id and e.txn_id = t.id)
-      union all
-      select effective_at, counterparty_member_id from ledger_transactions
-       where program_id = ${programId} and counterparty_member_id is not null
-         and effective_at >= ${start} and effective_at < ${b.end}
-    ),
-    counted as (
-      select distinct a.bucket, a.member_id
-        from (select width_bucket(at, ${instants(b.starts)}::timestamptz[]) as bucket, member_id from activity) a
-        join members m on m.id = a.member_id
-       where m.created_at < (${ends(b)}::timestamptz[])[a.bucket]
-    )
-    select bucket, count(distinct member_id) as n from counted group by grouping sets ((bucket), ())`.execute(db);
-  const rows = result.rows.map((r) => ({ bucket: r.bucket === null ? null : Number(r.bucket), n: Number(r.n) }));
-  return {
-    periods: rows.filter((r) => r.bucket !== null) as { bucket: number; n: number }[],
-    total: rows.find((r) => r.bucket === null)?.n ?? 0,
-  };
-}
-
-export interface PointAccountRow {
-  bucket: number;
-  earned: number;
-  partnerFunded: number;
-  adjustmentsAdded: number;
-  adjustmentsRemoved: number;
-  redeemed: number;
-  expired: number;
-}
-
-/**
- * Points through each system account per period, by effective time (like `pointFlows`): every
- * transaction balances, so what members gain or lose shows, with the opposite sign, on `issued`
- * (earning), `partner` (earning a partner funds), `adjustments`, `redeemed` and `breakage`.
- * Reversals, returns and refunds post to the same accounts with the opposite sign, so each figure
- * is net of them. An adjustment's direction is its own (a reversal's is the one it undoes), so
- * added and removed are each net of their reversals.
- */
-export async function pointAccounts(db: Db, programId: string, b: Buckets): Promise<PointAccountRow[]> {
-  const result = await sql<Record<keyof PointAccountRow, string>>`
-    select width_bucket(p.effective_at, ${instants(b.starts)}::timestamptz[]) as bucket,
-           coalesce(-sum(p.amount) filter (where p.account = 'issued'), 0) as "earned",
-           coalesce(-sum(p.amount) filter (where p.account = 'partner'), 0) as "partnerFunded",
-           coalesce(-sum(p.amount) filter (where p.account = 'adjustments'
-             and case when t.type = 'reversal' then -p.amount else p.amount end < 0), 0) as "adjustmentsAdded",
-           coalesce(sum(p.amount) filter (where p.account = 'adjustments'
-             and case when t.type = 'reversal' then -p.amount else p.amount end > 0), 0) as "adjustmentsRemoved",
-           coalesce(sum(p.amount) filter (where p.account = 'redeemed'), 0) as "redeemed",
-           coalesce(sum(p.amount) filter (where p.account = 'breakage'), 0) as "expired"
-      from postings p
-      join ledger_transactions t on t.id = p.txn_id
-     where p.program_id = ${programId} and p.member_id is null
-       and p.account in ('issued', 'partner', 'adjustments', 'redeemed', 'breakage')
-       and p.effective_at >= ${b.starts[0]} and p.effective_at < ${b.end}
-     group by 1`.execute(db);
-  return result.rows.map((r) => ({
-    bucket: Number(r.bucket),
-    earned: Number(r.earned),
-    partnerFunded: Number(r.partnerFunded),
-    adjustmentsAdded: Number(r.adjustmentsAdded),
-    adjustmentsRemoved: Number(r.adjustmentsRemoved),
-    redeemed: Number(r.redeemed),
-    expired: Number(r.expired),
-  }));
 }
 
 /** Redemptions completed per period (and in the range: bucket null) and not cancelled since, and the members who made them. */

@@ -15,7 +15,7 @@ import type {
 } from "./finance.schemas.ts";
 import * as q from "./finance.sql.ts";
 import { reportRange } from "./reports.rules.ts";
-import { memberCounts } from "./reports.sql.ts";
+import type { RollupService } from "./rollups.service.ts";
 
 /** The first instant any ledger entry can carry (dates are in the years 1900 to 9999). */
 const BEGINNING = new Date("1900-01-01T00:00:00Z");
@@ -26,7 +26,7 @@ type Program = { timezone: string; currency: string; point_value: number };
 
 /** Finance reports over a programme, in aggregate SQL: the liability at any day, breakage, programme cost. */
 export class FinanceReportService {
-  constructor(private readonly deps: { db: Kysely<DB>; clock: Clock }) {}
+  constructor(private readonly deps: { db: Kysely<DB>; clock: Clock; rollups: RollupService }) {}
 
   async #program(programId: string): Promise<Program> {
     const program = await q.programTerms(this.deps.db, programId);
@@ -168,7 +168,7 @@ export class FinanceReportService {
       q.partnerFunding(db, programId, range.start, range.end),
       q.rewardsRedeemed(db, programId, range.start, range.end),
       q.memberRevenue(db, programId, range.start, range.end),
-      memberCounts(db, programId, range.start, range.end, range.start),
+      this.deps.rollups.active(programId, program.timezone, range),
     ]);
     const value = (p: number) => pointsMoney(p, program.point_value);
     const costs = (f: { issued: number; adjusted: number; partner: number; redeemed: number }) => ({
@@ -221,9 +221,9 @@ export class FinanceReportService {
         rewardPointsCost: value(rewardPoints),
         rewardCost: rewardRows.reduce((s, r) => s + (r.rewardCost ?? 0), 0),
         unitsWithoutCost: rewardRows.reduce((s, r) => s + (r.unitCost === null ? r.units : 0), 0),
-        activeMembers: counts.activeMembers,
+        activeMembers: counts.total,
         memberRevenue: revenue.amount,
-        costPerActiveMember: perHead(totals.programFundedCost, counts.activeMembers),
+        costPerActiveMember: perHead(totals.programFundedCost, counts.total),
         costShareOfMemberRevenue: share(totals.programFundedCost, revenue.amount),
       },
       partners: partners.map((p) => ({ ...p, cost: value(p.points) })),

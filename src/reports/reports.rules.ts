@@ -83,6 +83,19 @@ export function reportRange<I extends Interval = DefaultInterval>(
   };
 }
 
+/**
+ * A range's periods as the rollup reads take them: each period's first day and start instant, and
+ * the day after the range (its end).
+ */
+export function dayBuckets(range: Pick<ReportRange, "to" | "periods" | "end">) {
+  return {
+    days: range.periods.map((p) => p.period),
+    starts: range.periods.map((p) => p.start),
+    endDay: DateTime.fromISO(range.to, { zone: "UTC" }).plus({ days: 1 }).toISODate() as string,
+    end: range.end,
+  };
+}
+
 /** Redeemed as a share of issued (0..1, four decimals); null when nothing was issued. */
 export function redemptionRate(redeemed: number, issued: number): number | null {
   if (issued <= 0) return null;

@@ -1,4 +1,5 @@
 import type { Kysely } from "kysely";
+import { DateTime } from "luxon";
 import type { DB } from "../db/schema.ts";
 import type { Clock } from "../shared/clock.ts";
 import { notFound } from "../shared/errors.ts";
@@ -6,6 +7,7 @@ import type { ActorNames } from "../shared/principal.ts";
 import { ACTIVE_DAYS, redemptionRate, reportRange } from "./reports.rules.ts";
 import type { Overview, OverviewQuery, StaffReport, StaffReportQuery } from "./reports.schemas.ts";
 import * as q from "./reports.sql.ts";
+import type { RollupService } from "./rollups.service.ts";
 import { foldStaffActivity } from "./staff-report.rules.ts";
 import { staffActivity } from "./staff-report.sql.ts";
 
@@ -15,7 +17,7 @@ const STAFF_DEFAULT_DAYS = 30;
 
 /** Read-only reports over a programme, in aggregate SQL (no per-member work). */
 export class ReportService {
-  constructor(private readonly deps: { db: Kysely<DB>; clock: Clock; actorNames: ActorNames }) {}
+  constructor(private readonly deps: { db: Kysely<DB>; clock: Clock; actorNames: ActorNames; rollups: RollupService }) {}
 
   async overview(programId: string, query: OverviewQuery): Promise<Overview> {
     const { db, clock } = this.deps;
@@ -23,16 +25,15 @@ export class ReportService {
     if (!program) throw notFound("Program", programId);
     const now = clock.now();
     const range = reportRange(query, program.timezone, now);
-    const activeFrom = new Date(range.end.getTime() - ACTIVE_DAYS * 86_400_000);
-    const [flows, counts, owed, tiers, rewards] = await Promise.all([
-      q.pointFlows(
-        db,
-        programId,
-        range.periods.map((p) => p.start),
-        range.start,
-        range.end,
-      ),
-      q.memberCounts(db, programId, range.start, range.end, activeFrom),
+    // Active: in the last ACTIVE_DAYS programme days of the range.
+    const activeFrom = DateTime.fromISO(range.to, { zone: "UTC" })
+      .minus({ days: ACTIVE_DAYS - 1 })
+      .toISODate() as string;
+    const lastDays = { from: activeFrom, to: range.to, periods: [{ period: activeFrom, start: range.start }], end: range.end };
+    const [flows, counts, active, owed, tiers, rewards] = await Promise.all([
+      this.deps.rollups.flows(programId, program.timezone, range),
+      q.memberCounts(db, programId, range.start, range.end),
+      this.deps.rollups.active(programId, program.timezone, lastDays),
       q.outstanding(db, programId, now),
       q.tierCounts(db, programId),
       q.topRewards(db, programId, range.start, range.end, TOP_REWARDS),
@@ -40,7 +41,9 @@ export class ReportService {
     const byBucket = new Map(flows.map((f) => [f.bucket, f]));
     const series = range.periods.map((p, i) => {
       const f = byBucket.get(i + 1);
-      return { period: p.period, issued: f?.issued ?? 0, redeemed: f?.redeemed ?? 0, expired: f?.expired ?? 0 };
+      // Issued: earning, partner-funded earning and adjustments, net (as the points report's accounts sum).
+      const issued = f ? f.earned + f.partnerFunded + f.adjustmentsAdded - f.adjustmentsRemoved : 0;
+      return { period: p.period, issued, redeemed: f?.redeemed ?? 0, expired: f?.expired ?? 0 };
     });
     const totals = series.reduce(
       (sum, s) => ({ issued: sum.issued + s.issued, redeemed: sum.redeemed + s.redeemed, expired: sum.expired + s.expired }),
@@ -56,6 +59,7 @@ export class ReportService {
       interval: range.interval,
       timezone: program.timezone,
       ...counts,
+      activeMembers: active.total,
       outstandingPoints: owed.points,
       heldPoints: owed.held,
       debtPoints: owed.debt,

@@ -1,87 +1,21 @@
 import { sql } from "kysely";
 import type { Db } from "../db/schema.ts";
 
-/** A PostgreSQL array literal of instants, for width_bucket (one text parameter on both engines). */
-const instants = (dates: Date[]) => `{${dates.map((d) => `"${d.toISOString()}"`).join(",")}}`;
-
 /** The programme's time zone (report days are its days), or undefined if there is no such programme. */
 export const programTimezone = (db: Db, programId: string) =>
   db.selectFrom("programs").select(["timezone", "currency"]).where("id", "=", programId).executeTakeFirst();
 
-export interface FlowRow {
-  /** 1-based index of the period (width_bucket over the period starts). */
-  bucket: number;
-  issued: number;
-  redeemed: number;
-  expired: number;
-}
-
 /**
- * Points that moved through the system accounts between `start` and `end`, per period. Every
- * ledger transaction balances, so what members gain or lose shows up, with the opposite sign, on
- * a system account: `issued` and `partner` fund earning, `adjustments` fund (and absorb) manual
- * adjustments, `redeemed` takes what redemptions and payments spend, `breakage` what expires.
- * Reversals, returns (clawbacks) and payment refunds post to the same accounts with the opposite
- * sign, so each figure is net of them.
+ * Members enrolled by `end`, and those enrolled in [start, end). (Active members are counted by
+ * `activeByPeriod` in rollups.sql.ts, from the activity rollup.)
  */
-export async function pointFlows(db: Db, programId: string, periodStarts: Date[], start: Date, end: Date) {
-  const result = await sql<{ bucket: number; issued: string; redeemed: string; expired: string }>`
-    select width_bucket(effective_at, ${instants(periodStarts)}::timestamptz[]) as bucket,
-           coalesce(-sum(amount) filter (where account in ('issued', 'partner', 'adjustments')), 0) as issued,
-           coalesce(sum(amount) filter (where account = 'redeemed'), 0) as redeemed,
-           coalesce(sum(amount) filter (where account = 'breakage'), 0) as expired
-      from postings
-     where program_id = ${programId}
-       and member_id is null
-       and account in ('issued', 'partner', 'adjustments', 'redeemed', 'breakage')
-       and effective_at >= ${start} and effective_at < ${end}
-     group by 1`.execute(db);
-  return result.rows.map(
-    (r): FlowRow => ({
-      bucket: Number(r.bucket),
-      issued: Number(r.issued),
-      redeemed: Number(r.redeemed),
-      expired: Number(r.expired),
-    }),
-  );
-}
-
-/**
- * Members enrolled by `end`, those enrolled in [start, end), and those of them active in
- * [activeFrom, end). Activity counts by when it happened: an event (a purchase, or one that moved
- * points) by its occurredAt, whenever it was posted, so a late-posted event is not activity today;
- * other ledger entries of a member's own (adjustments, redemptions ...) by their effective time.
- * A refused event is no activity (as in the engagement report's active members).
- * Only members enrolled by `end` count, so a range never has more active members than members.
- * An event's transaction is its own member's in its own programme (transaction ids are unique), so
- * "came from an event" is one probe of the events_txn index per entry, not a join over all events.
- */
-export async function memberCounts(db: Db, programId: string, start: Date, end: Date, activeFrom: Date) {
-  const result = await sql<{ members: string; new_members: string; active: string }>`
+export async function memberCounts(db: Db, programId: string, start: Date, end: Date) {
+  const result = await sql<{ members: string; new_members: string }>`
     select (select count(*) from members where program_id = ${programId} and created_at < ${end}) as members,
            (select count(*) from members where program_id = ${programId}
-               and created_at >= ${start} and created_at < ${end}) as new_members,
-           (select count(*) from (
-              select member_id from events
-               where program_id = ${programId} and member_id is not null and status <> 'rejected'
-                 and (type = 'purchase' or txn_id is not null)
-                 and occurred_at >= ${activeFrom} and occurred_at < ${end}
-              union
-              select t.member_id from ledger_transactions t
-               where t.program_id = ${programId} and t.type not in ('expiry', 'activation')
-                 and t.effective_at >= ${activeFrom} and t.effective_at < ${end}
-                 and not exists (select 1 from events e where e.txn_id = t.id)
-              union
-              select counterparty_member_id from ledger_transactions
-               where program_id = ${programId} and counterparty_member_id is not null
-                 and effective_at >= ${activeFrom} and effective_at < ${end}
-            ) as a join members m on m.id = a.member_id and m.created_at < ${end}) as active`.execute(db);
+               and created_at >= ${start} and created_at < ${end}) as new_members`.execute(db);
   const row = result.rows[0];
-  return {
-    members: Number(row?.members ?? 0),
-    newMembers: Number(row?.new_members ?? 0),
-    activeMembers: Number(row?.active ?? 0),
-  };
+  return { members: Number(row?.members ?? 0), newMembers: Number(row?.new_members ?? 0) };
 }
 
 /**
