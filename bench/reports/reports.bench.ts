@@ -40,6 +40,10 @@ Options:
   --verify                also run \`stampbook verify\` on the generated data (every ledger, reward
                           and tier invariant; minutes at the quick size, long at the full one)
   --keep                  keep the database (its URL is printed); drop it yourself
+  --reuse <url>           measure a database an earlier --keep run made (or a copy of it:
+                          createdb -T <kept> <copy>) instead of generating one; this branch's
+                          migrations are applied to it first
+  --rollups-only          measure only with the report rollups caught up (skip the phase without them)
   --postgres-url <url>    server; a fresh database is created on it and dropped
                           [BENCH_DATABASE_URL, else TEST_DATABASE_URL] (postgres://root@127.0.0.1:5432/test)
   --label <text>          a note stored in the JSON results
@@ -83,6 +87,8 @@ interface Options {
   runs: number;
   onlyAfter: boolean;
   keep: boolean;
+  reuse: string | null;
+  rollupsOnly: boolean;
   verify: boolean;
   postgresUrl: string;
   label: string | null;
@@ -99,6 +105,8 @@ function parseOptions(argv: string[], env: NodeJS.ProcessEnv): Options | "help" 
       runs: { type: "string" },
       "only-after": { type: "boolean" },
       keep: { type: "boolean" },
+      reuse: { type: "string" },
+      "rollups-only": { type: "boolean" },
       verify: { type: "boolean" },
       "postgres-url": { type: "string" },
       label: { type: "string" },
@@ -118,6 +126,8 @@ function parseOptions(argv: string[], env: NodeJS.ProcessEnv): Options | "help" 
     runs: count(values.runs, 5, "runs"),
     onlyAfter: values["only-after"] ?? false,
     keep: values.keep ?? false,
+    reuse: values.reuse ?? null,
+    rollupsOnly: values["rollups-only"] ?? false,
     verify: values.verify ?? false,
     postgresUrl:
       values["postgres-url"] ?? env.BENCH_DATABASE_URL ?? env.TEST_DATABASE_URL ?? "postgres://root@127.0.0.1:5432/test",
@@ -297,49 +307,82 @@ async function main(options: Options): Promise<number> {
   const startedAt = new Date();
   const runId = runIdOf(startedAt);
   const dbName = `bench_reports_${runId}`;
-  const url = databaseUrl(options.postgresUrl, dbName);
+  const url = options.reuse ?? databaseUrl(options.postgresUrl, dbName);
   const cleanup = new Cleanup();
   cleanUpOnSignals(cleanup);
   const version = sourceVersion();
-  log(`reports bench: ${options.members} members, ${options.events} purchases, database ${dbName}`);
-  await createDatabase(options.postgresUrl, dbName);
-  if (!options.keep) cleanup.add(`drop ${dbName}`, () => dropDatabase(options.postgresUrl, dbName));
+  if (options.reuse) log(`reports bench: reusing ${options.reuse}`);
+  else {
+    log(`reports bench: ${options.members} members, ${options.events} purchases, database ${dbName}`);
+    await createDatabase(options.postgresUrl, dbName);
+    if (!options.keep) cleanup.add(`drop ${dbName}`, () => dropDatabase(options.postgresUrl, dbName));
+  }
   let app: App | null = null;
   try {
     app = await openApp(url);
     cleanup.add("close app", async () => app?.close());
-    const created = await app.post(app.rootKey, "/v1/programs", {
-      name: "Bench programme",
-      currency: "USD",
-      timezone: "UTC",
-      pendingDays: 14,
-      pointsExpiry: { policy: "fixed_period", months: 9 },
-    });
-    const programId = stringField(created, "program", "id");
-    const key = stringField(created, "apiKey", "secret");
-    const now = new Date(Math.floor(Date.now() / 60_000) * 60_000);
-    const programme: Programme = { programId, now, yearStart: new Date(now.getTime() - 365 * 86_400_000) };
-
     const client = new pg.Client({ connectionString: url });
     await client.connect();
-    const genStarted = performance.now();
-    log("generating");
-    // Migration 0018's indexes are left out of the load; the measurements add them.
-    const leaveOut = migrationIndexes().map((i) => i.name);
-    const steps = await generate(client, { members: options.members, events: options.events }, programme, log, leaveOut);
-    const generationSeconds = (performance.now() - genStarted) / 1000;
-    log(`generated in ${generationSeconds.toFixed(0)} s; checking`);
-    const checks = await checkConsistency(client);
-    for (const c of checks)
-      log(`  ${c.violations === 0 ? "ok" : "FAILED"} ${c.name} (${c.violations}, ${c.seconds.toFixed(1)} s)`);
+    let programId: string;
+    let key: string;
+    let programme: Programme;
+    let generationSeconds = 0;
+    let steps: Awaited<ReturnType<typeof generate>> = [];
+    let checks: Awaited<ReturnType<typeof checkConsistency>> = [];
     let verify: VerifyOutcome | null = null;
-    if (options.verify) {
-      // A key of the run's own, so verify writes no key file into the working tree.
-      process.env.STAMPBOOK_SECRET_KEY ??= randomUUID() + randomUUID();
-      verify = await runVerify({ databaseUrl: url, dataDir: undefined });
-      log(`stampbook verify: ${verify.ok ? "ok" : "FAILED"} in ${verify.seconds} s`);
-      for (const c of verify.checks) if (c.violations > 0) log(`  ${c.name}: ${c.violations}`);
+    if (options.reuse) {
+      const found = (
+        await client.query<{ id: string; last: Date }>(
+          "select p.id, (select max(occurred_at) from events e where e.program_id = p.id) as last from programs p order by p.created_at limit 1",
+        )
+      ).rows[0];
+      if (!found) throw new Error(`${options.reuse} holds no programme`);
+      programId = found.id;
+      const services = app.app.services;
+      key = (
+        await services.database.db
+          .transaction()
+          .execute((trx) => services.apiKeys.insert(trx, found.id, { name: `bench ${runId}`, scope: "admin" }))
+      ).secret;
+      const now = new Date(Math.ceil(new Date(found.last).getTime() / 60_000) * 60_000);
+      programme = { programId, now, yearStart: new Date(now.getTime() - 365 * 86_400_000) };
+    } else {
+      const created = await app.post(app.rootKey, "/v1/programs", {
+        name: "Bench programme",
+        currency: "USD",
+        timezone: "UTC",
+        pendingDays: 14,
+        pointsExpiry: { policy: "fixed_period", months: 9 },
+      });
+      programId = stringField(created, "program", "id");
+      key = stringField(created, "apiKey", "secret");
+      const now = new Date(Math.floor(Date.now() / 60_000) * 60_000);
+      programme = { programId, now, yearStart: new Date(now.getTime() - 365 * 86_400_000) };
+      const genStarted = performance.now();
+      log("generating");
+      // Migration 0018's indexes are left out of the load; the measurements add them.
+      const leaveOut = migrationIndexes().map((i) => i.name);
+      steps = await generate(client, { members: options.members, events: options.events }, programme, log, leaveOut);
+      generationSeconds = (performance.now() - genStarted) / 1000;
+      log(`generated in ${generationSeconds.toFixed(0)} s; checking`);
+      checks = await checkConsistency(client);
+      for (const c of checks)
+        log(`  ${c.violations === 0 ? "ok" : "FAILED"} ${c.name} (${c.violations}, ${c.seconds.toFixed(1)} s)`);
+      if (options.verify) {
+        // A key of the run's own, so verify writes no key file into the working tree.
+        process.env.STAMPBOOK_SECRET_KEY ??= randomUUID() + randomUUID();
+        verify = await runVerify({ databaseUrl: url, dataDir: undefined });
+        log(`stampbook verify: ${verify.ok ? "ok" : "FAILED"} in ${verify.seconds} s`);
+        for (const c of verify.checks) if (c.violations > 0) log(`  ${c.name}: ${c.violations}`);
+      }
     }
+    const now = programme.now;
+    const counted = (
+      await client.query<{ members: string; events: string }>(
+        "select (select count(*) from members) as members, (select count(*) from events where type = 'purchase') as events",
+      )
+    ).rows[0];
+    const size = { members: Number(counted?.members ?? 0), events: Number(counted?.events ?? 0) };
     const sizes = (
       await client.query<{ table: string; rows: string; bytes: string }>(`
         select c.relname as table, c.reltuples::bigint as rows, pg_total_relation_size(c.oid) as bytes
@@ -362,8 +405,15 @@ async function main(options: Options): Promise<number> {
     );
 
     const indexes = migrationIndexes();
-    const phases: { phase: string; baseline: Timing; reports: ReportTiming[]; indexSeconds?: number }[] = [];
-    if (!options.onlyAfter && indexes.length > 0) {
+    const phases: {
+      phase: string;
+      baseline: Timing;
+      reports: ReportTiming[];
+      indexSeconds?: number;
+      rollupSeconds?: number;
+      rollupDays?: number;
+    }[] = [];
+    if (!options.reuse && !options.onlyAfter && !options.rollupsOnly && indexes.length > 0) {
       for (const index of indexes) await client.query(`drop index if exists ${index.name}`);
       log("without migration 0018's indexes");
       const baseline = await timeBaseline(url, programId, options.runs);
@@ -374,10 +424,29 @@ async function main(options: Options): Promise<number> {
     for (const index of indexes) await client.query(index.sql);
     await client.query("analyze");
     const indexSeconds = (performance.now() - built) / 1000;
-    log(`with migration 0018's indexes (built in ${indexSeconds.toFixed(1)} s)`);
-    const baseline = await timeBaseline(url, programId, options.runs);
-    log(`  baseline scan: median ${baseline.medianSeconds.toFixed(3)} s`);
-    phases.push({ phase: "with 0018", baseline, indexSeconds, reports: await timeReports(app, key, urls, options.runs, url) });
+    if (!options.rollupsOnly) {
+      log(`with migration 0018's indexes (built in ${indexSeconds.toFixed(1)} s), no rollups`);
+      const baseline = await timeBaseline(url, programId, options.runs);
+      log(`  baseline scan: median ${baseline.medianSeconds.toFixed(3)} s`);
+      phases.push({ phase: "with 0018", baseline, indexSeconds, reports: await timeReports(app, key, urls, options.runs, url) });
+    }
+    // The rollups as the jobs keep them: caught up with the whole year first (what a new or
+    // upgraded server's jobs do over their first ticks), timed.
+    log("catching up the report rollups");
+    const rolled = performance.now();
+    const rollupDays = await app.app.services.rollups.catchUp(new Date());
+    await client.query("analyze");
+    const rollupSeconds = (performance.now() - rolled) / 1000;
+    log(`  ${rollupDays} rollup days in ${rollupSeconds.toFixed(1)} s`);
+    const afterRollups = await timeBaseline(url, programId, options.runs);
+    log(`  baseline scan: median ${afterRollups.medianSeconds.toFixed(3)} s`);
+    phases.push({
+      phase: "with rollups",
+      baseline: afterRollups,
+      rollupSeconds,
+      rollupDays,
+      reports: await timeReports(app, key, urls, options.runs, url),
+    });
     await client.end();
 
     const report = {
@@ -385,7 +454,8 @@ async function main(options: Options): Promise<number> {
       startedAt: startedAt.toISOString(),
       ...version,
       label: options.label,
-      size: { members: options.members, events: options.events },
+      reused: options.reuse,
+      size,
       generationSeconds,
       steps,
       checks,
