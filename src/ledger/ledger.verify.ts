@@ -1,6 +1,7 @@
 import { type Kysely, sql } from "kysely";
 import type { DB } from "../db/schema.ts";
 import { deferredRevenueChecks } from "../reports/deferred-revenue.verify.ts";
+import { rollupChecks } from "../reports/rollups.verify.ts";
 import { rewardChecks } from "../rewards/rewards.verify.ts";
 import { tierChecks } from "../tiers/tiers.verify.ts";
 
@@ -172,7 +173,7 @@ const checks = (now: Date): { name: string; description: string; query: ReturnTy
 /** Checks every invariant on the whole database; `ok` is false if any row breaks one. */
 export async function verifyLedger(db: Kysely<DB>, now: Date): Promise<VerifyReport> {
   const results: CheckResult[] = [];
-  for (const check of [...checks(now), ...rewardChecks(), ...tierChecks(), ...deferredRevenueChecks()]) {
+  for (const check of [...checks(now), ...rewardChecks(), ...tierChecks(), ...deferredRevenueChecks(), ...rollupChecks()]) {
     const rows = (await check.query.execute(db)).rows;
     results.push({
       name: check.name,

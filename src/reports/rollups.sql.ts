@@ -57,11 +57,14 @@ export async function firstDay(db: Db, programId: string, timezone: string): Pro
   return result.rows[0]?.day ?? null;
 }
 
+/** A programme id or time zone: a value, or a column of a query over several programmes (verify). */
+type Param = string | RawBuilder<unknown>;
+
 /** The day an instant column falls on in the programme's zone. */
-const localDay = (at: RawBuilder<unknown>, timezone: string) => sql`(${at} at time zone ${timezone})::date`;
+const localDay = (at: RawBuilder<unknown>, timezone: Param) => sql`(${at} at time zone ${timezone})::date`;
 
 /** Recorded at or after `since` (and before `until`, if given). */
-const recordedIn = (column: RawBuilder<unknown>, since: Date, until: Date | null) =>
+const recordedIn = (column: RawBuilder<unknown>, since: unknown, until: unknown) =>
   until ? sql`${column} >= ${since} and ${column} < ${until}` : sql`${column} >= ${since}`;
 
 const dayList = async (db: Db, query: RawBuilder<{ day: string }>) => (await query.execute(db)).rows.map((r) => r.day).sort();
@@ -70,24 +73,24 @@ const dayList = async (db: Db, query: RawBuilder<{ day: string }>) => (await que
  * Days of the system accounts' flows changed by ledger entries recorded in [since, until): each
  * entry's postings are on its effective day (the ledger is append-only, so nothing else changes).
  */
-export function changedFlowDays(db: Db, programId: string, timezone: string, since: Date, until: Date | null) {
-  return dayList(
-    db,
-    sql<{ day: string }>`
-      select distinct to_char(${localDay(sql.ref("effective_at"), timezone)}, 'YYYY-MM-DD') as day
-        from ledger_transactions
-       where program_id = ${programId} and ${recordedIn(sql.ref("created_at"), since, until)}`,
-  );
-}
+export const changedFlowDaysQuery = (programId: Param, timezone: Param, since: unknown, until: unknown) => sql<{ day: string }>`
+  select distinct to_char(${localDay(sql.ref("effective_at"), timezone)}, 'YYYY-MM-DD') as day
+    from ledger_transactions
+   where program_id = ${programId} and ${recordedIn(sql.ref("created_at"), since, until)}`;
+
+export const changedFlowDays = (db: Db, programId: string, timezone: string, since: Date, until: Date | null) =>
+  dayList(db, changedFlowDaysQuery(programId, timezone, since, until));
 
 /**
  * Days of purchases changed by events recorded or changed in [since, until): an event's own day,
  * and for a return the day of the purchase it returns (whose net amount it lowers).
  */
-export function changedPurchaseDays(db: Db, programId: string, timezone: string, since: Date, until: Date | null) {
-  return dayList(
-    db,
-    sql<{ day: string }>`
+export const changedPurchaseDays = (db: Db, programId: string, timezone: string, since: Date, until: Date | null) =>
+  dayList(db, changedPurchaseDaysQuery(programId, timezone, since, until));
+
+export const changedPurchaseDaysQuery = (programId: Param, timezone: Param, since: unknown, until: unknown) => sql<{
+  day: string;
+}>`
       select to_char(${localDay(sql.ref("occurred_at"), timezone)}, 'YYYY-MM-DD') as day
         from events
        where program_id = ${programId}
@@ -96,19 +99,19 @@ export function changedPurchaseDays(db: Db, programId: string, timezone: string,
       select to_char(${localDay(sql.ref("o.occurred_at"), timezone)}, 'YYYY-MM-DD')
         from events r join events o on o.program_id = r.program_id and o.id = r.original_event_id
        where r.program_id = ${programId} and r.original_event_id is not null
-         and ${recordedIn(sql.ref("r.created_at"), since, until)}`,
-  );
-}
+         and ${recordedIn(sql.ref("r.created_at"), since, until)}`;
 
 /**
  * Days of members' activity changed by what was recorded in [since, until): events (and claims)
  * and ledger entries, each on its member's activity day (the day it happened, or the member's
  * enrolment day if that is later), for the member and for a transfer's counterparty.
  */
-export function changedActivityDays(db: Db, programId: string, timezone: string, since: Date, until: Date | null) {
-  return dayList(
-    db,
-    sql<{ day: string }>`
+export const changedActivityDays = (db: Db, programId: string, timezone: string, since: Date, until: Date | null) =>
+  dayList(db, changedActivityDaysQuery(programId, timezone, since, until));
+
+export const changedActivityDaysQuery = (programId: Param, timezone: Param, since: unknown, until: unknown) => sql<{
+  day: string;
+}>`
       with touched as (
         select member_id, occurred_at as at from events
          where program_id = ${programId} and member_id is not null
@@ -122,15 +125,13 @@ export function changedActivityDays(db: Db, programId: string, timezone: string,
            and ${recordedIn(sql.ref("created_at"), since, until)}
       )
       select distinct to_char(${localDay(sql`greatest(t.at, m.created_at)`, timezone)}, 'YYYY-MM-DD') as day
-        from touched t join members m on m.id = t.member_id`,
-  );
-}
+        from touched t join members m on m.id = t.member_id`;
 
 // ---------------------------------------------------------------------------------------------
 // Daily flows through the system accounts
 
 /** The flows' figures of a range of postings, per day: what report_daily_flows holds. */
-const flowFigures = (programId: string, timezone: string, start: unknown, end: unknown) => sql`
+export const flowFigures = (programId: Param, timezone: Param, start: unknown, end: unknown) => sql`
   select ${localDay(sql.ref("p.effective_at"), timezone)} as day,
          coalesce(-sum(p.amount) filter (where p.account = 'issued'), 0) as earned,
          coalesce(-sum(p.amount) filter (where p.account = 'partner'), 0) as partner_funded,
@@ -236,7 +237,7 @@ export async function flowsByPeriod(
 // Daily purchases
 
 /** Counted purchases of a range, per day: not refused, not returned in full; revenue net of returns. */
-const purchaseFigures = (programId: string, timezone: string, start: unknown, end: unknown) => sql`
+export const purchaseFigures = (programId: Param, timezone: Param, start: unknown, end: unknown) => sql`
   select ${localDay(sql.ref("occurred_at"), timezone)} as day,
          count(*) filter (where member_id is not null) as member_purchases,
          count(*) filter (where member_id is null) as guest_purchases,
@@ -305,7 +306,7 @@ export async function purchasesByPeriod(
  * time; a transfer's counterparty. Activity dated before a member enrolled counts on the enrolment
  * day, so a range never has more active members than members enrolled by its end.
  */
-const activity = (programId: string, timezone: string, ranges: RawBuilder<unknown>) => sql`
+export const activity = (programId: Param, timezone: Param, ranges: RawBuilder<unknown>) => sql`
   with r as (${ranges}),
   enrolled as (
     select m.id, m.created_at from r join members m

@@ -1,7 +1,7 @@
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { purchase, refund } from "../helpers/events.ts";
-import { engines, type HttpResult, startTestApp, type TestApp, type TestProgram } from "../helpers/test-app.ts";
+import { engines, type HttpResult, startTestApp, type TestApp, type TestProgram, verifyCorrupted } from "../helpers/test-app.ts";
 
 /**
  * The report rollups change no figure: every report that reads them answers exactly what its live
@@ -175,5 +175,33 @@ describe.each(engines())("report rollups on %s", (engine) => {
     await t.app.services.rollups.catchUp(t.clock.now());
     expect((await rolledDays()).map((r) => r.rolled_through)).toEqual(["2026-04-16", "2026-04-16", "2026-04-16"]);
     expect(await answers()).toEqual(live);
+  });
+
+  it("verify finds a rolled-up figure that is not what the ledger and the events say", async () => {
+    const app = t.app;
+    const flagged = async (...corrupt: ReturnType<typeof sql>[]) =>
+      (await verifyCorrupted(app, ...corrupt)).checks.filter((c) => c.violations > 0).map((c) => c.name);
+    const day = sql`(select max(day) from report_daily_flows where program_id = ${p.id} and day < '2026-04-01')`;
+    expect(
+      await flagged(sql`update report_daily_flows set earned = earned + 1 where program_id = ${p.id} and day = ${day}`),
+    ).toEqual(["flows_rollup_matches_postings"]);
+    expect(
+      await flagged(sql`delete from report_daily_purchases where program_id = ${p.id}
+        and day = (select min(day) from report_daily_purchases where program_id = ${p.id})`),
+    ).toEqual(["purchases_rollup_matches_events"]);
+    const row = sql`(select member_id from report_member_days where program_id = ${p.id} and prev_day > '-infinity' limit 1)`;
+    expect(
+      await flagged(sql`update report_member_days set prev_day = '-infinity'
+        where program_id = ${p.id} and member_id = ${row} and prev_day > '-infinity'`),
+    ).toEqual(["active_pairs_match_member_days"]);
+    expect(
+      await flagged(
+        sql`insert into report_member_days (program_id, member_id, day, prev_day)
+          select program_id, member_id, '2026-03-02', '-infinity' from report_member_days
+           where program_id = ${p.id} and day > '2026-03-10' and member_id not in (
+             select member_id from report_member_days where program_id = ${p.id} and day <= '2026-03-10') limit 1`,
+      ),
+    ).toEqual(["activity_rollup_matches_activity", "active_pairs_match_member_days"]);
+    expect(await flagged()).toEqual([]);
   });
 });
