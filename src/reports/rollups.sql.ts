@@ -416,6 +416,8 @@ export async function activeByPeriod(
   const tos = [...b.days.slice(1), b.endDay, b.endDay];
   const ids = [...b.days.map((_, i) => i + 1), 0];
   const changed = arrayLiteral(split.changed);
+  // With nothing rolled up in the range every active member is counted live, with no probe each.
+  const nothingRolled = split.rolled.from >= split.rolled.to;
   const result = await sql<{ bucket: number; n: string }>`
     with p as (
       select * from unnest(${arrayLiteral(froms)}::date[], ${arrayLiteral(tos)}::date[], ${`{${ids.join(",")}}`}::int[])
@@ -433,10 +435,15 @@ export async function activeByPeriod(
     added as (
       select p.bucket, count(distinct l.member_id) as n
         from live l join p on l.day >= p.f and l.day < p.t
+       ${
+         nothingRolled
+           ? sql``
+           : sql`
         cross join lateral (select min(md.day) as first from report_member_days md
                              where md.program_id = ${programId} and md.member_id = l.member_id
                                and md.day >= p.f and md.day < least(p.t, ${split.rolled.to}::date)) f
-       where f.first is null or f.first = any(${changed}::date[])
+       where f.first is null or f.first = any(${changed}::date[])`
+       }
        group by p.bucket
     )
     select bucket, sum(n) as n from (select * from rolled union all select * from added) x group by bucket`.execute(db);
