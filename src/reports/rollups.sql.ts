@@ -351,60 +351,62 @@ export const activity = (programId: Param, timezone: Param, ranges: RawBuilder<u
 
 /**
  * Rebuilds members' active days in [from, to), each row's previous active day, and the per-day
- * counts by previous active day. Only the rows of members active in the range (before or now)
- * from its first day on are looked at: in the usual case, yesterday's active members' new rows.
+ * counts by previous active day. The new rows get their previous day as they are written (the
+ * member's day before, in the range or before it); after the range only each member's first
+ * later row can have a new previous day. Catching up (no later rows) updates nothing.
  */
 export async function rebuildActivity(tx: Db, programId: string, timezone: string, days: DayRange): Promise<void> {
   const range = sql`select ${days.start}::timestamptz as s, ${days.end}::timestamptz as e`;
+  const from = sql`${days.from}::date`;
+  const to = sql`${days.to}::date`;
   await sql`create temp table rollup_old (member_id text, day date, prev_day date) on commit drop`.execute(tx);
   await sql`
     with gone as (
-      delete from report_member_days
-       where program_id = ${programId} and day >= ${days.from}::date and day < ${days.to}::date
+      delete from report_member_days where program_id = ${programId} and day >= ${from} and day < ${to}
       returning member_id, day, prev_day
     )
     insert into rollup_old select * from gone`.execute(tx);
   await sql`
-    insert into report_member_days (program_id, member_id, day, prev_day)
-    select ${programId}, a.member_id, a.day, '-infinity'::date from (${activity(programId, timezone, range)}) a`.execute(tx);
+    create temp table rollup_new on commit drop as
+    select a.member_id, a.day,
+           coalesce(lag(a.day) over (partition by a.member_id order by a.day),
+                    (select max(x.day) from report_member_days x
+                      where x.program_id = ${programId} and x.member_id = a.member_id and x.day < ${from}),
+                    '-infinity'::date) as prev_day
+      from (${activity(programId, timezone, range)}) a`.execute(tx);
+  await sql`insert into report_member_days (program_id, member_id, day, prev_day)
+    select ${programId}, member_id, day, prev_day from rollup_new`.execute(tx);
   await sql`
     create temp table rollup_fix on commit drop as
-    with touched as (
-      select member_id from rollup_old
-      union
-      select member_id from report_member_days
-       where program_id = ${programId} and day >= ${days.from}::date and day < ${days.to}::date
-    )
-    select md.member_id, md.day, md.prev_day as old_prev,
-           (md.day < ${days.to}::date) as fresh,
-           coalesce(lag(md.day) over (partition by md.member_id order by md.day),
-                    (select max(x.day) from report_member_days x
-                      where x.program_id = ${programId} and x.member_id = md.member_id and x.day < ${days.from}::date),
+    select n.member_id, n.day, n.prev_day as old_prev,
+           coalesce((select max(x.day) from report_member_days x
+                      where x.program_id = ${programId} and x.member_id = n.member_id and x.day < ${to}),
                     '-infinity'::date) as new_prev
-      from report_member_days md join touched t on t.member_id = md.member_id
-     where md.program_id = ${programId} and md.day >= ${days.from}::date`.execute(tx);
+      from (select member_id from rollup_old union select member_id from rollup_new) t
+      cross join lateral (select md.member_id, md.day, md.prev_day from report_member_days md
+                           where md.program_id = ${programId} and md.member_id = t.member_id and md.day >= ${to}
+                           order by md.day limit 1) n`.execute(tx);
   await sql`
     insert into report_active_pairs (program_id, day, prev_day, members)
     select ${programId}, day, prev_day, sum(delta) from (
       select day, prev_day, -1 as delta from rollup_old
       union all
-      select day, old_prev, -1 from rollup_fix where not fresh and old_prev <> new_prev
+      select day, prev_day, 1 from rollup_new
       union all
-      select day, new_prev, 1 from rollup_fix where fresh or old_prev <> new_prev
+      select day, old_prev, -1 from rollup_fix where old_prev <> new_prev
+      union all
+      select day, new_prev, 1 from rollup_fix where old_prev <> new_prev
     ) d
     group by day, prev_day
     on conflict (program_id, day, prev_day) do update set members = report_active_pairs.members + excluded.members`.execute(tx);
   await sql`
     update report_member_days md set prev_day = f.new_prev
       from rollup_fix f
-     where md.program_id = ${programId} and md.member_id = f.member_id and md.day = f.day and md.prev_day <> f.new_prev`.execute(
+     where md.program_id = ${programId} and md.member_id = f.member_id and md.day = f.day and f.old_prev <> f.new_prev`.execute(
     tx,
   );
-  await sql`delete from report_active_pairs where program_id = ${programId} and day >= ${days.from}::date and members = 0`.execute(
-    tx,
-  );
-  await sql`drop table rollup_old`.execute(tx);
-  await sql`drop table rollup_fix`.execute(tx);
+  await sql`delete from report_active_pairs where program_id = ${programId} and day >= ${from} and members = 0`.execute(tx);
+  for (const table of ["rollup_old", "rollup_new", "rollup_fix"]) await sql`drop table ${sql.table(table)}`.execute(tx);
 }
 
 /**
