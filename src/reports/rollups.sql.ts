@@ -346,7 +346,7 @@ export const activity = (programId: Param, timezone: Param, ranges: RawBuilder<u
     ) b
   )
   select distinct a.member_id, ${localDay(sql`greatest(a.at, m.created_at)`, timezone)} as day
-    from act a join members m on m.id = a.member_id
+    from act a cross join lateral (select created_at from members where id = a.member_id limit 1) m
    where exists (select 1 from r where greatest(a.at, m.created_at) >= r.s and greatest(a.at, m.created_at) < r.e)`;
 
 /**
