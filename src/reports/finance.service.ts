@@ -13,8 +13,8 @@ import type {
   ProgramCost,
   RangeQuery,
 } from "./finance.schemas.ts";
-import * as fr from "./finance-rollups.sql.ts";
 import * as q from "./finance.sql.ts";
+import * as fr from "./finance-rollups.sql.ts";
 import { type ReportRange, reportRange } from "./reports.rules.ts";
 import { dayOf, dayStart, nextDay, type RollupView, splitRange } from "./rollups.rules.ts";
 import { FLOWS, type RollupDefinition, type RollupService } from "./rollups.service.ts";

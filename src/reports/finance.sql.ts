@@ -138,7 +138,6 @@ export async function rewardsRedeemed(db: Db, programId: string, start: Date, en
   }));
 }
 
-
 /**
  * Points on lots past their expiry in [start, min(expiredBefore, end)) that the jobs have not moved
  * to breakage yet, per period (the second half of `systemFlows`' expiry; bounded by the expiries

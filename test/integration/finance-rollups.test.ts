@@ -45,7 +45,6 @@ describe.each(engines())("finance rollups on %s", (engine) => {
   const members: string[] = [];
   const earns: string[] = [];
   let coffee: string;
-  let n = 0;
 
   /** A day of business: enrolments, purchases (some dated back, some at a partner), redemptions, reservations, reversals, adjustments. */
   async function businessDay(day: number) {
@@ -54,7 +53,6 @@ describe.each(engines())("finance rollups on %s", (engine) => {
     for (let i = 0; i < 4; i++) {
       const back = rand() < 0.25 ? Math.floor(rand() * 25) : 0;
       const occurredAt = new Date(t.clock.now().getTime() - back * DAY - Math.floor(rand() * 5) * 3_600_000).toISOString();
-      n += 1;
       const event = purchase(pick(members), 1_000 + Math.floor(rand() * 6_000), {
         occurredAt,
         ...(rand() < 0.3 && { partnerId: "acme" }),
@@ -165,7 +163,13 @@ describe.each(engines())("finance rollups on %s", (engine) => {
       201,
     );
     coffee = ok(
-      await p.call("POST", "/v1/rewards", { name: "Coffee", type: "free_product", value: { sku: "C" }, costPoints: 30, unitCost: 120 }),
+      await p.call("POST", "/v1/rewards", {
+        name: "Coffee",
+        type: "free_product",
+        value: { sku: "C" },
+        costPoints: 30,
+        unitCost: 120,
+      }),
       201,
     ).id;
     for (let day = 0; day < 40; day++) await businessDay(day);
@@ -182,6 +186,17 @@ describe.each(engines())("finance rollups on %s", (engine) => {
       and rollup in ('daily_lot_points', 'daily_partner_funding')`.execute(t.app.services.database.db);
     expect(rolled.rows).toHaveLength(2);
     await compare();
+    // The story has every kind of figure the rollups must get right.
+    const all = (await answers()).map(([, body]) => body);
+    const liabilities = all.filter((b) => b.heldPoints !== undefined);
+    for (const key of ["availablePoints", "pendingPoints", "heldPoints", "debtPoints"])
+      expect(
+        liabilities.some((l) => l[key] > 0),
+        key,
+      ).toBe(true);
+    expect(liabilities.some((l) => l.buckets.filter((b: { points: number }) => b.points > 0).length >= 3)).toBe(true);
+    expect(all.some((b) => b.totals?.expired > 0)).toBe(true);
+    expect(all.some((b) => b.partners?.length > 0)).toBe(true);
   }, 120_000);
 
   it("back-dated changes after the last tick are read live, and the next tick folds them in", async () => {
