@@ -60,6 +60,23 @@ describe.each(engines())("finance rollups on %s", (engine) => {
       const res = ok(await p.call("POST", "/v1/events", event), 201);
       if (res.transactionId) earns.push(res.transactionId);
     }
+    if (day % 7 === 3) {
+      // A member spends points then loses the purchase that earned them: a debt, paid by points
+      // that become available later (a pending credit in a few days).
+      const m = await p.createMember({ name: `D${day}` });
+      members.push(m);
+      const earn = ok(await p.call("POST", "/v1/events", purchase(m, 6_000)), 201);
+      ok(await p.call("POST", `/v1/members/${m}/redemptions`, { rewardId: coffee }), 201);
+      ok(await p.call("POST", `/v1/ledger/transactions/${earn.transactionId}/reverse`, { reason: "Charged back" }), 201);
+      ok(
+        await p.call("POST", `/v1/members/${m}/adjustments`, {
+          points: 20,
+          reason: "Goodwill",
+          availableAt: new Date(t.clock.now().getTime() + 3 * DAY).toISOString(),
+        }),
+        201,
+      );
+    }
     if (rand() < 0.6) {
       // Fails when the member has too few points: nothing is written then.
       await p.call("POST", `/v1/members/${pick(members)}/redemptions`, { rewardId: coffee });
