@@ -20,6 +20,14 @@ const liveRanges = (split: RollupSplit) => sql`select * from unnest(
 
 const LOT_ACCOUNTS = sql`('member_available', 'member_pending', 'member_held')`;
 
+/**
+ * A ledger entry's postings on lots, looked up by the entry (`offset 0` keeps the planner from
+ * turning the lookups into one scan of every posting: a day or a week of entries is a small share).
+ */
+const txnLotPostings = (txnId: RawBuilder<unknown>) => sql`
+  select p.id, p.amount, p.account, p.member_id, p.lot_id, p.hold_id, p.effective_at from postings p
+   where p.txn_id = ${txnId} and p.lot_id is not null and p.account in ${LOT_ACCOUNTS} offset 0`;
+
 // ---------------------------------------------------------------------------------------------
 // Points on lots per day
 
@@ -43,11 +51,10 @@ export async function rebuildLotPoints(tx: Db, programId: string, timezone: stri
                     else '-infinity'::date end as hold_day,
                p.amount
           from ledger_transactions t
-          join postings p on p.txn_id = t.id
+         cross join lateral (${txnLotPostings(sql.ref("t.id"))}) p
           join lots l on l.id = p.lot_id
           left join holds h on h.id = p.hold_id and p.account = 'member_held'
          where t.program_id = ${programId} and t.effective_at >= ${days.start} and t.effective_at < ${days.end}
-           and p.lot_id is not null and p.account in ${LOT_ACCOUNTS}
            and not (p.account = 'member_held' and h.id is null)
       ) x
      group by day, expires_day, expires_by, available_day, hold_day
@@ -130,15 +137,14 @@ export async function liabilityFromRollup(db: Db, programId: string, timezone: s
       select ${postingColumns}
         from (${liveRanges(split)}) r
         join ledger_transactions t on t.program_id = ${programId} and t.effective_at >= r.s and t.effective_at < r.e
-        join postings p on p.txn_id = t.id
+        cross join lateral (${txnLotPostings(sql.ref("t.id"))}) p
         join lots l on l.id = p.lot_id
         left join holds h on h.id = p.hold_id and p.account = 'member_held'
        where t.effective_at < ${end} and p.effective_at < ${end}
-         and p.lot_id is not null and p.account in ${LOT_ACCOUNTS}
       union all
       select ${postingColumns}
         from (select distinct id from (${ambiguousLots}) a) a
-        join postings p on p.lot_id = a.id
+        cross join lateral (select * from postings p where p.lot_id = a.id offset 0) p
         join lots l on l.id = p.lot_id
         left join holds h on h.id = p.hold_id and p.account = 'member_held'
        where p.effective_at < ${end} and p.account in ${LOT_ACCOUNTS}
@@ -164,7 +170,8 @@ export async function liabilityFromRollup(db: Db, programId: string, timezone: s
       select p.lot_id, p.member_id,
              coalesce(sum(p.amount) filter (where p.account <> 'member_held' or h.expires_at < ${end}), 0) as points
         from debts d
-        join postings p on p.member_id = d.member_id and p.effective_at < ${end}
+        cross join lateral (select * from postings p
+                             where p.member_id = d.member_id and p.effective_at < ${end} offset 0) p
         left join holds h on h.id = p.hold_id and p.account = 'member_held'
        where p.program_id = ${programId} and p.lot_id is not null and p.account in ${LOT_ACCOUNTS}
        group by p.lot_id, p.member_id
