@@ -34,7 +34,7 @@ import { DeferredRevenueService } from "./reports/deferred-revenue.service.ts";
 import { engagementRoutes } from "./reports/engagement.routes.ts";
 import { EngagementService } from "./reports/engagement.service.ts";
 import { financeRoutes } from "./reports/finance.routes.ts";
-import { FinanceReportService } from "./reports/finance.service.ts";
+import { FinanceReportService, LOT_POINTS, PARTNER_FUNDING } from "./reports/finance.service.ts";
 import { goalRoutes } from "./reports/goals.routes.ts";
 import { GoalService } from "./reports/goals.service.ts";
 import { reportRoutes } from "./reports/reports.routes.ts";
@@ -157,7 +157,7 @@ export function buildServices(options: AppOptions): Services {
     log,
     keyedDigest: digest,
   });
-  const rollups = new RollupService({ db, clock, definitions: [FLOWS, PURCHASES, ACTIVITY] });
+  const rollups = new RollupService({ db, clock, definitions: [FLOWS, PURCHASES, ACTIVITY, LOT_POINTS, PARTNER_FUNDING] });
   const reports = new ReportService({ db, clock, actorNames: audit.names, rollups });
   const rewardReport = new RewardReportService({ db, clock });
   const campaignResults = new CampaignResultsService({ db, clock });

@@ -14,15 +14,48 @@ import type {
   RangeQuery,
 } from "./finance.schemas.ts";
 import * as q from "./finance.sql.ts";
-import { reportRange } from "./reports.rules.ts";
-import type { RollupService } from "./rollups.service.ts";
+import * as fr from "./finance-rollups.sql.ts";
+import { type ReportRange, reportRange } from "./reports.rules.ts";
+import { dayOf, dayStart, nextDay, type RollupView, splitRange } from "./rollups.rules.ts";
+import { FLOWS, type RollupDefinition, type RollupService } from "./rollups.service.ts";
 
 /** The first instant any ledger entry can carry (dates are in the years 1900 to 9999). */
 const BEGINNING = new Date("1900-01-01T00:00:00Z");
 /** A liability series' default: the twelve months up to this one. */
 const SERIES_DEFAULT_MONTHS = 12;
 
+/** The first programme day a lifetime or an as-of read starts from (before any ledger entry in any zone). */
+const FIRST_DAY = "1899-12-31";
+
 type Program = { timezone: string; currency: string; point_value: number };
+
+/**
+ * Points on lots per programme day, by their lots' expiry and activation days and their holds'
+ * time-out day: the liability at any day's end sums these rows (finance-rollups.sql.ts). Ledger
+ * entries dated on a day are all that change its rows, as for the daily flows.
+ */
+export const LOT_POINTS: RollupDefinition = {
+  name: "daily_lot_points",
+  changedDays: FLOWS.changedDays,
+  rebuild: fr.rebuildLotPoints,
+  tables: ["report_daily_lot_points"],
+};
+
+/** Points each partner funded per programme day. */
+export const PARTNER_FUNDING: RollupDefinition = {
+  name: "daily_partner_funding",
+  changedDays: FLOWS.changedDays,
+  rebuild: fr.rebuildPartnerFunding,
+  tables: ["report_daily_partner_funding"],
+};
+
+/** A range's lifetime: everything up to its end, as one period. */
+const lifetimeOf = (range: ReportRange): ReportRange => ({
+  ...range,
+  from: FIRST_DAY,
+  start: BEGINNING,
+  periods: [{ period: FIRST_DAY, start: BEGINNING }],
+});
 
 /** Finance reports over a programme, in aggregate SQL: the liability at any day, breakage, programme cost. */
 export class FinanceReportService {
@@ -38,7 +71,8 @@ export class FinanceReportService {
   async liability(programId: string, query: LiabilityQuery): Promise<Liability> {
     const program = await this.#program(programId);
     const moment = liabilityMoment(query.asOf, program.timezone, this.deps.clock.now());
-    const figures = await this.#figuresAt(programId, program, moment.end, moment.bucketEnds);
+    const view = await this.deps.rollups.view(programId, LOT_POINTS, program.timezone);
+    const figures = await this.#figuresAt(programId, program, view, moment.end, moment.bucketEnds);
     return {
       asOf: moment.asOf,
       at: moment.end.toISOString(),
@@ -63,10 +97,11 @@ export class FinanceReportService {
         .toFormat("yyyy-MM");
     const ends = monthEnds(from, to, program.timezone, now);
     const monthEndFigures = [];
+    const view = await this.deps.rollups.view(programId, LOT_POINTS, program.timezone);
     // One month end after another: each is the same aggregate the single-day report runs.
     for (const m of ends) {
       const moment = liabilityMoment(m.asOf, program.timezone, now);
-      const { figures } = await this.#figuresAt(programId, program, moment.end, moment.bucketEnds);
+      const { figures } = await this.#figuresAt(programId, program, view, moment.end, moment.bucketEnds);
       monthEndFigures.push({ month: m.month, asOf: m.asOf, ...figures });
     }
     return {
@@ -79,8 +114,28 @@ export class FinanceReportService {
     };
   }
 
-  async #figuresAt(programId: string, program: Program, end: Date, bucketEnds: Date[]) {
-    const rows = await q.liabilityAt(this.deps.db, programId, end, bucketEnds);
+  /**
+   * The books at `end`: from the lot points rollup and live (exactly what `liabilityAt` answers),
+   * or all live when the rollup holds nothing for the programme's zone.
+   */
+  async #liabilityRows(programId: string, timezone: string, view: RollupView, end: Date, bucketEnds: Date[]) {
+    if (view.rolledThrough === null) return q.liabilityAt(this.deps.db, programId, end, bucketEnds);
+    const endDay = dayOf(end, timezone);
+    const midday = dayStart(endDay, timezone).getTime() !== end.getTime();
+    // A day's end reads the days before it; a moment during today reads today's postings (live) too.
+    const split = splitRange(view, FIRST_DAY, midday ? nextDay(endDay) : endDay, timezone);
+    return fr.liabilityFromRollup(this.deps.db, programId, timezone, {
+      end,
+      bucketEnds,
+      endDay,
+      bucketDays: bucketEnds.map((b) => dayOf(b, timezone)),
+      midday,
+      split,
+    });
+  }
+
+  async #figuresAt(programId: string, program: Program, view: RollupView, end: Date, bucketEnds: Date[]) {
+    const rows = await this.#liabilityRows(programId, program.timezone, view, end, bucketEnds);
     const value = (p: number) => pointsMoney(p, program.point_value);
     const buckets = rows.buckets.map((b) => ({
       ...b,
@@ -112,17 +167,9 @@ export class FinanceReportService {
     const program = await this.#program(programId);
     const now = this.deps.clock.now();
     const range = reportRange(query, program.timezone, now);
-    const expiredBefore = new Date(now.getTime() + 1);
     const [flows, life] = await Promise.all([
-      q.systemFlows(
-        this.deps.db,
-        programId,
-        range.periods.map((p) => p.start),
-        range.start,
-        range.end,
-        expiredBefore,
-      ),
-      q.systemFlows(this.deps.db, programId, [BEGINNING], BEGINNING, range.end, expiredBefore),
+      this.#systemFlows(programId, program.timezone, range, now),
+      this.#systemFlows(programId, program.timezone, lifetimeOf(range), now),
     ]);
     const figures = (expired: number, redeemed: number) => ({
       expired,
@@ -150,26 +197,62 @@ export class FinanceReportService {
     };
   }
 
-  /** What the programme's points and rewards cost over a range, who funds them, per member and against member revenue. */
-  async programCost(programId: string, query: RangeQuery): Promise<ProgramCost> {
-    const program = await this.#program(programId);
-    const { db } = this.deps;
-    const now = this.deps.clock.now();
-    const range = reportRange(query, program.timezone, now);
-    const [flows, partners, rewards, revenue, counts] = await Promise.all([
-      q.systemFlows(
-        db,
+  /**
+   * `systemFlows` (the system accounts per period, with expiries not yet recorded by the jobs
+   * dated at the lots' expiry): the daily flows rollup and live, plus the unrecorded expiries
+   * (live: lots past their expiry still holding points, which the jobs soon clear).
+   */
+  async #systemFlows(programId: string, timezone: string, range: ReportRange, now: Date): Promise<q.SystemFlowRow[]> {
+    const [flows, unposted] = await Promise.all([
+      this.deps.rollups.flows(programId, timezone, range),
+      q.unpostedExpiry(
+        this.deps.db,
         programId,
         range.periods.map((p) => p.start),
         range.start,
         range.end,
         new Date(now.getTime() + 1),
       ),
-      q.partnerFunding(db, programId, range.start, range.end),
+    ]);
+    const rows = new Map<number, q.SystemFlowRow>();
+    const row = (bucket: number) => {
+      let r = rows.get(bucket);
+      if (!r) {
+        r = { bucket, issued: 0, adjusted: 0, partner: 0, redeemed: 0, expired: 0 };
+        rows.set(bucket, r);
+      }
+      return r;
+    };
+    for (const f of flows) {
+      const r = row(f.bucket);
+      r.issued += f.earned;
+      r.adjusted += f.adjustmentsAdded - f.adjustmentsRemoved;
+      r.partner += f.partnerFunded;
+      r.redeemed += f.redeemed;
+      r.expired += f.expired;
+    }
+    for (const u of unposted) row(u.bucket).expired += u.expired;
+    return [...rows.values()];
+  }
+
+  /** What the programme's points and rewards cost over a range, who funds them, per member and against member revenue. */
+  async programCost(programId: string, query: RangeQuery): Promise<ProgramCost> {
+    const program = await this.#program(programId);
+    const { db } = this.deps;
+    const now = this.deps.clock.now();
+    const range = reportRange(query, program.timezone, now);
+    const [flows, partners, rewards, purchases, counts] = await Promise.all([
+      this.#systemFlows(programId, program.timezone, range, now),
+      this.deps.rollups
+        .split(programId, PARTNER_FUNDING, program.timezone, range.from, nextDay(range.to))
+        .then((split) => fr.partnerFundingByDays(db, programId, program.timezone, split)),
       q.rewardsRedeemed(db, programId, range.start, range.end),
-      q.memberRevenue(db, programId, range.start, range.end),
+      this.deps.rollups.purchases(programId, program.timezone, range),
       this.deps.rollups.active(programId, program.timezone, range),
     ]);
+    // Members' revenue net of returns: the purchases rollup's (it leaves out purchases returned in
+    // full, which add nothing: a return is never more than its purchase).
+    const revenue = { amount: purchases.reduce((s, r) => s + r.memberRevenue, 0) };
     const value = (p: number) => pointsMoney(p, program.point_value);
     const costs = (f: { issued: number; adjusted: number; partner: number; redeemed: number }) => ({
       issuedPoints: f.issued,

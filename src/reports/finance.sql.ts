@@ -111,74 +111,6 @@ export interface SystemFlowRow {
   expired: number;
 }
 
-/**
- * Points through the system accounts per period, by effective time, in [start, end). Expiry is
- * also counted for lots past their expiry before `expiredBefore` that the jobs have not moved yet
- * (dated at their expiry, as the jobs will date it), so breakage does not wait for the jobs.
- */
-export async function systemFlows(
-  db: Db,
-  programId: string,
-  periodStarts: Date[],
-  start: Date,
-  end: Date,
-  expiredBefore: Date,
-): Promise<SystemFlowRow[]> {
-  const periods = instants(periodStarts);
-  const unpostedEnd = expiredBefore < end ? expiredBefore : end;
-  const result = await sql<{
-    bucket: number;
-    issued: string;
-    adjusted: string;
-    partner: string;
-    redeemed: string;
-    expired: string;
-  }>`
-    select bucket, sum(issued) as issued, sum(adjusted) as adjusted, sum(partner) as partner,
-           sum(redeemed) as redeemed, sum(expired) as expired
-      from (
-        select width_bucket(effective_at, ${periods}::timestamptz[]) as bucket,
-               coalesce(-sum(amount) filter (where account = 'issued'), 0) as issued,
-               coalesce(-sum(amount) filter (where account = 'adjustments'), 0) as adjusted,
-               coalesce(-sum(amount) filter (where account = 'partner'), 0) as partner,
-               coalesce(sum(amount) filter (where account = 'redeemed'), 0) as redeemed,
-               coalesce(sum(amount) filter (where account = 'breakage'), 0) as expired
-          from postings
-         where program_id = ${programId} and member_id is null
-           and account in ('issued', 'partner', 'adjustments', 'redeemed', 'breakage')
-           and effective_at >= ${start} and effective_at < ${end}
-         group by 1
-        union all
-        select width_bucket(expires_at, ${periods}::timestamptz[]), 0, 0, 0, 0, sum(remaining)
-          from lots
-         where program_id = ${programId} and remaining > 0 and expires_at is not null
-           and expires_at >= ${start} and expires_at < ${unpostedEnd}
-         group by 1
-      ) as f
-     group by bucket`.execute(db);
-  return result.rows.map((r) => ({
-    bucket: Number(r.bucket),
-    issued: Number(r.issued),
-    adjusted: Number(r.adjusted),
-    partner: Number(r.partner),
-    redeemed: Number(r.redeemed),
-    expired: Number(r.expired),
-  }));
-}
-
-/** Points each partner funded in [start, end), net of reversals and returns, most first. */
-export async function partnerFunding(db: Db, programId: string, start: Date, end: Date) {
-  const result = await sql<{ partner_id: string; points: string }>`
-    select partner_id, -sum(amount) as points
-      from postings
-     where program_id = ${programId} and account = 'partner'
-       and effective_at >= ${start} and effective_at < ${end}
-     group by partner_id
-    having sum(amount) <> 0
-     order by -sum(amount) desc, partner_id`.execute(db);
-  return result.rows.map((r) => ({ partnerId: r.partner_id, points: Number(r.points) }));
-}
-
 /** Per reward: redemptions completed in [start, end) and not cancelled since, units, points, and the reward's unit cost now. */
 export async function rewardsRedeemed(db: Db, programId: string, start: Date, end: Date) {
   const result = await sql<{
@@ -206,13 +138,25 @@ export async function rewardsRedeemed(db: Db, programId: string, start: Date, en
   }));
 }
 
-/** Members' purchases that happened in [start, end), net of returns (guests' purchases left out), and how many. */
-export async function memberRevenue(db: Db, programId: string, start: Date, end: Date) {
-  const result = await sql<{ amount: string; purchases: string }>`
-    select coalesce(sum(amount - returned_amount), 0) as amount, count(*) filter (where amount > returned_amount) as purchases
-      from events
-     where program_id = ${programId} and type = 'purchase' and status <> 'rejected' and member_id is not null
-       and occurred_at >= ${start} and occurred_at < ${end}`.execute(db);
-  const row = result.rows[0];
-  return { amount: Number(row?.amount ?? 0), purchases: Number(row?.purchases ?? 0) };
+/**
+ * Points on lots past their expiry in [start, min(expiredBefore, end)) that the jobs have not moved
+ * to breakage yet, per period (the second half of `systemFlows`' expiry; bounded by the expiries
+ * not yet recorded).
+ */
+export async function unpostedExpiry(
+  db: Db,
+  programId: string,
+  periodStarts: Date[],
+  start: Date,
+  end: Date,
+  expiredBefore: Date,
+): Promise<{ bucket: number; expired: number }[]> {
+  const unpostedEnd = expiredBefore < end ? expiredBefore : end;
+  const result = await sql<{ bucket: number; expired: string }>`
+    select width_bucket(expires_at, ${instants(periodStarts)}::timestamptz[]) as bucket, sum(remaining) as expired
+      from lots
+     where program_id = ${programId} and remaining > 0 and expires_at is not null
+       and expires_at >= ${start} and expires_at < ${unpostedEnd}
+     group by 1`.execute(db);
+  return result.rows.map((r) => ({ bucket: Number(r.bucket), expired: Number(r.expired) }));
 }
