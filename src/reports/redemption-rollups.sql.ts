@@ -134,9 +134,10 @@ const gapRows = (programId: string, timezone: string, r: RawBuilder<unknown>) =>
       on x.program_id = ${programId} and x.status = 'completed' and x.completed_at >= r.s and x.completed_at < r.e
   ),
   done as (
-    select x.member_id, x.completed_at,
-           lag(x.completed_at) over (partition by x.member_id order by x.completed_at, x.id) as previous
-      from mine join redemptions x on x.member_id = mine.member_id and x.status = 'completed'
+    select mine.member_id, x.completed_at, x.previous
+      from mine cross join lateral (
+        select y.completed_at, lag(y.completed_at) over (order by y.completed_at, y.id) as previous
+          from redemptions y where y.member_id = mine.member_id and y.status = 'completed') x
   )
   select ${localDay(sql.ref("d.completed_at"), timezone)} as day,
          case when d.previous is null then 'first' else 'between' end as kind,
