@@ -37,6 +37,7 @@ import { financeRoutes } from "./reports/finance.routes.ts";
 import { FinanceReportService, LOT_POINTS, PARTNER_FUNDING } from "./reports/finance.service.ts";
 import { goalRoutes } from "./reports/goals.routes.ts";
 import { GoalService } from "./reports/goals.service.ts";
+import { REDEMPTIONS, RedemptionRollups } from "./reports/redemption-rollups.service.ts";
 import { reportRoutes } from "./reports/reports.routes.ts";
 import { ReportService } from "./reports/reports.service.ts";
 import { rewardReportRoutes } from "./reports/reward-report.routes.ts";
@@ -157,11 +158,16 @@ export function buildServices(options: AppOptions): Services {
     log,
     keyedDigest: digest,
   });
-  const rollups = new RollupService({ db, clock, definitions: [FLOWS, PURCHASES, ACTIVITY, LOT_POINTS, PARTNER_FUNDING] });
-  const reports = new ReportService({ db, clock, actorNames: audit.names, rollups });
-  const rewardReport = new RewardReportService({ db, clock });
+  const rollups = new RollupService({
+    db,
+    clock,
+    definitions: [FLOWS, PURCHASES, ACTIVITY, LOT_POINTS, PARTNER_FUNDING, REDEMPTIONS],
+  });
+  const redemptionRollups = new RedemptionRollups({ db, rollups });
+  const reports = new ReportService({ db, clock, actorNames: audit.names, rollups, redemptions: redemptionRollups });
+  const rewardReport = new RewardReportService({ db, clock, redemptions: redemptionRollups });
   const campaignResults = new CampaignResultsService({ db, clock });
-  const engagement = new EngagementService({ db, clock, rollups });
+  const engagement = new EngagementService({ db, clock, rollups, redemptions: redemptionRollups });
   const deferredRevenue = new DeferredRevenueService({ db, clock, ids, uow });
   const financeReports = new FinanceReportService({ db, clock, rollups });
   const goals = new GoalService({ db, clock, ids, uow });

@@ -12,6 +12,7 @@ import type {
   RedemptionFrequencyReport,
 } from "./engagement.schemas.ts";
 import * as q from "./engagement.sql.ts";
+import type { RedemptionRollups } from "./redemption-rollups.service.ts";
 import { type ReportRange, reportRange } from "./reports.rules.ts";
 import { programTimezone } from "./reports.sql.ts";
 import type { RollupService } from "./rollups.service.ts";
@@ -22,7 +23,7 @@ const sum = <T>(rows: readonly T[], value: (row: T) => number) => rows.reduce((t
 
 /** The Engagement reports: participation, points by account, redemption frequency, cohorts. Aggregate SQL only. */
 export class EngagementService {
-  constructor(private readonly deps: { db: Kysely<DB>; clock: Clock; rollups: RollupService }) {}
+  constructor(private readonly deps: { db: Kysely<DB>; clock: Clock; rollups: RollupService; redemptions: RedemptionRollups }) {}
 
   async #program(programId: string) {
     const program = await programTimezone(this.deps.db, programId);
@@ -113,14 +114,10 @@ export class EngagementService {
   }
 
   async redemptionFrequency(programId: string, query: EngagementQuery): Promise<RedemptionFrequencyReport> {
-    const { db } = this.deps;
     const { program, range, head } = await this.#range(programId, query);
-    const b = buckets(range);
-    const [redeemed, medians, active, never] = await Promise.all([
-      q.redemptionsByPeriod(db, programId, b),
-      q.redemptionMedians(db, programId, program.timezone, b),
+    const [{ redeemed, medians, never }, active] = await Promise.all([
+      this.deps.redemptions.frequency(programId, program.timezone, range),
       this.deps.rollups.active(programId, program.timezone, range),
-      q.neverRedeemed(db, programId, range.end),
     ]);
     const median = (kind: "first" | "between") => medians.filter((m) => m.kind === kind);
     const activeIn = perPeriod(range, active.periods, (r) => r.n, 0);

@@ -4,6 +4,7 @@ import type { DB } from "../db/schema.ts";
 import type { Clock } from "../shared/clock.ts";
 import { notFound } from "../shared/errors.ts";
 import type { ActorNames } from "../shared/principal.ts";
+import type { RedemptionRollups } from "./redemption-rollups.service.ts";
 import { ACTIVE_DAYS, redemptionRate, reportRange } from "./reports.rules.ts";
 import type { Overview, OverviewQuery, StaffReport, StaffReportQuery } from "./reports.schemas.ts";
 import * as q from "./reports.sql.ts";
@@ -17,7 +18,15 @@ const STAFF_DEFAULT_DAYS = 30;
 
 /** Read-only reports over a programme, in aggregate SQL (no per-member work). */
 export class ReportService {
-  constructor(private readonly deps: { db: Kysely<DB>; clock: Clock; actorNames: ActorNames; rollups: RollupService }) {}
+  constructor(
+    private readonly deps: {
+      db: Kysely<DB>;
+      clock: Clock;
+      actorNames: ActorNames;
+      rollups: RollupService;
+      redemptions: RedemptionRollups;
+    },
+  ) {}
 
   async overview(programId: string, query: OverviewQuery): Promise<Overview> {
     const { db, clock } = this.deps;
@@ -36,7 +45,7 @@ export class ReportService {
       this.deps.rollups.active(programId, program.timezone, lastDays),
       q.outstanding(db, programId, now),
       q.tierCounts(db, programId),
-      q.topRewards(db, programId, range.start, range.end, TOP_REWARDS),
+      this.deps.redemptions.topRewards(programId, program.timezone, range, TOP_REWARDS),
     ]);
     const byBucket = new Map(flows.map((f) => [f.bucket, f]));
     const series = range.periods.map((p, i) => {

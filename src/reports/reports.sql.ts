@@ -54,22 +54,3 @@ export async function tierCounts(db: Db, programId: string) {
     untiered: Number(untiered.rows[0]?.n ?? 0),
   };
 }
-
-/** The most redeemed rewards among redemptions completed in [start, end) and not cancelled since. */
-export async function topRewards(db: Db, programId: string, start: Date, end: Date, limit: number) {
-  const result = await sql<{ reward_id: string; name: string; redemptions: string; points: string }>`
-    select r.reward_id, w.name, count(*) as redemptions, sum(r.points) as points
-      from redemptions r
-      join rewards w on w.id = r.reward_id
-     where r.program_id = ${programId} and r.status = 'completed'
-       and r.completed_at >= ${start} and r.completed_at < ${end}
-     group by r.reward_id, w.name
-     order by count(*) desc, sum(r.points) desc, r.reward_id
-     limit ${limit}`.execute(db);
-  return result.rows.map((r) => ({
-    rewardId: r.reward_id,
-    name: r.name,
-    redemptions: Number(r.redemptions),
-    points: Number(r.points),
-  }));
-}

@@ -2,6 +2,7 @@ import type { Kysely } from "kysely";
 import type { DB } from "../db/schema.ts";
 import type { Clock } from "../shared/clock.ts";
 import { notFound } from "../shared/errors.ts";
+import type { RedemptionRollups } from "./redemption-rollups.service.ts";
 import { type ReportRange, reportRange } from "./reports.rules.ts";
 import { programTimezone } from "./reports.sql.ts";
 import {
@@ -30,7 +31,7 @@ import * as q from "./reward-report.sql.ts";
  * Three aggregate queries whatever the number of members; the judging is pure (reward-report.rules.ts).
  */
 export class RewardReportService {
-  constructor(private readonly deps: { db: Kysely<DB>; clock: Clock }) {}
+  constructor(private readonly deps: { db: Kysely<DB>; clock: Clock; redemptions: RedemptionRollups }) {}
 
   async report(programId: string, query: RewardReportQuery): Promise<RewardReport> {
     const program = await this.#program(programId);
@@ -58,14 +59,7 @@ export class RewardReportService {
     const range = reportRange(query, program.timezone, now);
     const [all, periods] = await Promise.all([
       this.#figures(programId, range, program.timezone, now),
-      q.rewardSeries(
-        this.deps.db,
-        programId,
-        rewardId,
-        range.periods.map((p) => p.start),
-        range.start,
-        range.end,
-      ),
+      this.deps.redemptions.rewardSeries(programId, program.timezone, range, rewardId),
     ]);
     const found = all.find((f) => f.reward.id === rewardId);
     if (!found) throw notFound("Reward", rewardId);
@@ -110,7 +104,7 @@ export class RewardReportService {
     const { db } = this.deps;
     const [rewards, activity, reach] = await Promise.all([
       q.catalogue(db, programId, now),
-      q.rewardActivity(db, programId, range.start, range.end, now),
+      this.deps.redemptions.rewardActivity(programId, timezone, range, now),
       q.membersInReach(db, programId, range.start, range.end, now, REACH_PERCENT),
     ]);
     return rewards.map((reward) => ({

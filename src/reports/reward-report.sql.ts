@@ -1,9 +1,6 @@
 import { sql } from "kysely";
 import type { Db } from "../db/schema.ts";
-import type { CatalogueReward, RewardActivity } from "./reward-report.rules.ts";
-
-/** A PostgreSQL array literal of instants, for width_bucket (one text parameter on both engines). */
-const instants = (dates: Date[]) => `{${dates.map((d) => `"${d.toISOString()}"`).join(",")}}`;
+import type { CatalogueReward } from "./reward-report.rules.ts";
 
 /**
  * Every reward of the programme as the catalogue holds it at `now`, with the units it can still
@@ -43,56 +40,6 @@ export async function catalogue(db: Db, programId: string, now: Date): Promise<C
     availableUntil: r.available_until ? new Date(r.available_until) : null,
     stockLeft: r.stock_left === null ? null : Number(r.stock_left),
   }));
-}
-
-/**
- * Per reward, in [start, end): redemptions completed and not cancelled since (count, units,
- * distinct members, points), and the vouchers issued then (a cancelled redemption's excepted)
- * by what became of them as of `now`: used, expired unused, or still open.
- */
-export async function rewardActivity(db: Db, programId: string, start: Date, end: Date, now: Date) {
-  const result = await sql<{
-    reward_id: string;
-    redemptions: string | null;
-    units: string | null;
-    members: string | null;
-    points: string | null;
-    issued: string | null;
-    used: string | null;
-    expired: string | null;
-    open: string | null;
-  }>`
-    select coalesce(r.reward_id, v.reward_id) as reward_id, r.redemptions, r.units, r.members, r.points,
-           v.issued, v.used, v.expired, v.open
-      from (select reward_id, count(*) as redemptions, sum(quantity) as units,
-                   count(distinct member_id) as members, sum(points) as points
-              from redemptions
-             where program_id = ${programId} and status = 'completed'
-               and completed_at >= ${start} and completed_at < ${end}
-             group by reward_id) r
-      full join (select reward_id, count(*) as issued,
-                        count(*) filter (where status = 'used') as used,
-                        count(*) filter (where status = 'issued' and expires_at <= ${now}) as expired,
-                        count(*) filter (where status = 'issued' and (expires_at is null or expires_at > ${now})) as open
-                   from vouchers
-                  where program_id = ${programId} and status <> 'cancelled'
-                    and created_at >= ${start} and created_at < ${end}
-                  group by reward_id) v on v.reward_id = r.reward_id`.execute(db);
-  return new Map(
-    result.rows.map((r): [string, RewardActivity] => [
-      r.reward_id,
-      {
-        redemptions: Number(r.redemptions ?? 0),
-        units: Number(r.units ?? 0),
-        members: Number(r.members ?? 0),
-        pointsSpent: Number(r.points ?? 0),
-        vouchersIssued: Number(r.issued ?? 0),
-        vouchersUsed: Number(r.used ?? 0),
-        vouchersExpiredUnused: Number(r.expired ?? 0),
-        vouchersOpen: Number(r.open ?? 0),
-      },
-    ]),
-  );
 }
 
 /**
@@ -144,60 +91,4 @@ export async function membersInReach(db: Db, programId: string, start: Date, end
                           and r.status = 'completed' and r.completed_at >= ${start} and r.completed_at < ${end})
      group by o.id`.execute(db);
   return new Map(result.rows.map((r) => [r.reward_id, { withinReach: Number(r.within_reach), canAfford: Number(r.can_afford) }]));
-}
-
-export interface RewardPeriodRow {
-  /** 1-based index of the period (width_bucket over the period starts). */
-  bucket: number;
-  redemptions: number;
-  units: number;
-  members: number;
-  pointsSpent: number;
-  vouchersUsed: number;
-}
-
-/**
- * One reward per period of [start, end): redemptions completed and not cancelled since (count,
- * units, distinct members, points), and its vouchers used in the period (whenever issued).
- */
-export async function rewardSeries(
-  db: Db,
-  programId: string,
-  rewardId: string,
-  periodStarts: Date[],
-  start: Date,
-  end: Date,
-): Promise<RewardPeriodRow[]> {
-  const starts = instants(periodStarts);
-  const result = await sql<{
-    bucket: number;
-    redemptions: string;
-    units: string;
-    members: string;
-    points: string;
-    used: string;
-  }>`
-    select bucket, sum(redemptions) as redemptions, sum(units) as units, sum(members) as members,
-           sum(points) as points, sum(used) as used
-      from (select width_bucket(completed_at, ${starts}::timestamptz[]) as bucket, count(*) as redemptions,
-                   sum(quantity) as units, count(distinct member_id) as members, sum(points) as points, 0 as used
-              from redemptions
-             where program_id = ${programId} and reward_id = ${rewardId} and status = 'completed'
-               and completed_at >= ${start} and completed_at < ${end}
-             group by 1
-            union all
-            select width_bucket(used_at, ${starts}::timestamptz[]), 0, 0, 0, 0, count(*)
-              from vouchers
-             where program_id = ${programId} and reward_id = ${rewardId} and status = 'used'
-               and used_at >= ${start} and used_at < ${end}
-             group by 1) as parts
-     group by bucket`.execute(db);
-  return result.rows.map((r) => ({
-    bucket: Number(r.bucket),
-    redemptions: Number(r.redemptions),
-    units: Number(r.units),
-    members: Number(r.members),
-    pointsSpent: Number(r.points),
-    vouchersUsed: Number(r.used),
-  }));
 }

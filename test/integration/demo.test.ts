@@ -10,6 +10,7 @@ import { DEMO_OWNER_EMAIL, DEMO_PROGRAM_NAME, parseCdnow, planDemo } from "../..
 import { DEMO_DATA_FILE, type DemoResult, seedDemo } from "../../src/demo/demo.seed.ts";
 import { verifyLedger } from "../../src/ledger/ledger.verify.ts";
 import { DeferredRevenueService } from "../../src/reports/deferred-revenue.service.ts";
+import { REDEMPTIONS, RedemptionRollups } from "../../src/reports/redemption-rollups.service.ts";
 import { ReportService } from "../../src/reports/reports.service.ts";
 import { ACTIVITY, FLOWS, PURCHASES, RollupService } from "../../src/reports/rollups.service.ts";
 import type { ServiceDeps } from "../../src/shared/service-deps.ts";
@@ -101,8 +102,9 @@ describe("the demo programme on a fresh embedded database", () => {
   it("reads well in the overview: points every month, and issued less redeemed and expired is what members hold", async () => {
     if (!demo) throw new Error("the demo was not seeded");
     const clock = { now: () => NOW };
-    const rollups = new RollupService({ db: database.db, clock, definitions: [FLOWS, PURCHASES, ACTIVITY] });
-    const reports = new ReportService({ db: database.db, clock, actorNames: async () => new Map(), rollups });
+    const rollups = new RollupService({ db: database.db, clock, definitions: [FLOWS, PURCHASES, ACTIVITY, REDEMPTIONS] });
+    const redemptions = new RedemptionRollups({ db: database.db, rollups });
+    const reports = new ReportService({ db: database.db, clock, actorNames: async () => new Map(), rollups, redemptions });
     const overview = await reports.overview(demo.programId, { from: "2025-06-01", to: "2026-06-15", interval: "month" });
     expect(overview.members).toBe(demo.counts.members);
     expect(overview.activeMembers).toBeGreaterThan(20);
