@@ -28,7 +28,7 @@ import { PortalService } from "./portal/portal.service.ts";
 import { programRoutes } from "./programs/programs.routes.ts";
 import { ProgramService } from "./programs/programs.service.ts";
 import { campaignResultsRoutes } from "./reports/campaign-results.routes.ts";
-import { CampaignResultsService, MEMBER_SPEND } from "./reports/campaign-results.service.ts";
+import { CAMPAIGN_BUCKETS, CampaignResultsService, MEMBER_SPEND } from "./reports/campaign-results.service.ts";
 import { deferredRevenueRoutes } from "./reports/deferred-revenue.routes.ts";
 import { DeferredRevenueService } from "./reports/deferred-revenue.service.ts";
 import { engagementRoutes } from "./reports/engagement.routes.ts";
@@ -157,7 +157,7 @@ export function buildServices(options: AppOptions): Services {
     log,
     keyedDigest: digest,
   });
-  const rollups = new RollupService({ db, clock, definitions: [FLOWS, PURCHASES, ACTIVITY, MEMBER_SPEND] });
+  const rollups = new RollupService({ db, clock, definitions: [FLOWS, PURCHASES, ACTIVITY, MEMBER_SPEND, CAMPAIGN_BUCKETS] });
   const reports = new ReportService({ db, clock, actorNames: audit.names, rollups });
   const rewardReport = new RewardReportService({ db, clock });
   const campaignResults = new CampaignResultsService({ db, clock, rollups });

@@ -24,6 +24,18 @@ export const MEMBER_SPEND: RollupDefinition = {
   tables: ["report_member_spend_days"],
 };
 
+/**
+ * Each (campaign, member) pair's holdout bucket (report_campaign_buckets), written for the members
+ * and campaigns created on a day when the day is rolled up; pairs without one are drawn live. No
+ * zone in it: a time zone change keeps the rows (the rebuild adds only pairs missing).
+ */
+export const CAMPAIGN_BUCKETS: RollupDefinition = {
+  name: "campaign_buckets",
+  changedDays: q.changedBucketDays,
+  rebuild: q.rebuildCampaignBuckets,
+  tables: [],
+};
+
 type CampaignRow = Awaited<ReturnType<typeof q.campaignsOf>>[number];
 
 /**

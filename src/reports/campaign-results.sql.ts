@@ -1,4 +1,4 @@
-import { sql } from "kysely";
+import { type RawBuilder, sql } from "kysely";
 import type { Db } from "../db/schema.ts";
 import type { DayRange, RollupSplit } from "./rollups.sql.ts";
 
@@ -109,6 +109,16 @@ const memberSpend = (programId: string, reads: SpendRead[]) => {
 };
 
 /**
+ * A (campaign, member) pair's holdout bucket, as `holdoutBucket` (earning/campaign-reach.rules.ts)
+ * draws it: sha256("<campaign id>:<member id>")'s first four bytes, as an unsigned integer, modulo
+ * 10,000. The one SQL statement of the draw: the report reads it for pairs without a stored bucket,
+ * the jobs store it (rebuildCampaignBuckets).
+ */
+const holdoutBucket = (campaignId: RawBuilder<unknown>, memberId: RawBuilder<unknown>) => sql`(
+  select ((get_byte(h, 0)::bigint * 16777216 + get_byte(h, 1) * 65536 + get_byte(h, 2) * 256 + get_byte(h, 3)) % 10000)::int
+    from (select sha256(convert_to(${campaignId} || ':' || ${memberId}, 'UTF8')) as h) h)`;
+
+/**
  * Whether a member (`m`) meets one audience condition (`cond`, a MemberCondition as stored), in
  * SQL, as `failedCondition` (earning/conditions.rules.ts) judges it on the member's facts now:
  * member_attribute (eq/neq/in by JSON equality, exists, gte/lte between two numbers or two
@@ -156,8 +166,9 @@ const conditionHolds = sql`
  * of the campaign's audience conditions now (no conditions: every member). A member is held out
  * when sha256("<campaign id>:<member id>")'s first four bytes, as an unsigned integer, modulo
  * 10,000 are below holdout_percent x 100: `holdoutBucket` (earning/campaign-reach.rules.ts) in SQL,
- * so every audience member is in a group whether or not they had an event. Purchases count by
- * when they happened, net of returns (not rejected; a purchase returned in full is no purchase),
+ * so every audience member is in a group whether or not they had an event; the bucket is read from
+ * report_campaign_buckets, or drawn here for a pair the jobs have not written yet. Purchases count
+ * by when they happened, net of returns (not rejected; a purchase returned in full is no purchase),
  * read per member from the daily rollup and live (memberSpend).
  */
 const perMember = (programId: string, list: ReadWindow[], reads: SpendRead[]) => sql`
@@ -165,13 +176,13 @@ const perMember = (programId: string, list: ReadWindow[], reads: SpendRead[]) =>
   aud as (
     select c.id as campaign_id, m.id as member_id, m.created_at, w.before_start, w.read_key,
            c.holdout_percent > 0
-             and ((get_byte(h.h, 0)::bigint * 16777216 + get_byte(h.h, 1) * 65536 + get_byte(h.h, 2) * 256
-                   + get_byte(h.h, 3)) % 10000) < c.holdout_percent * 100 as held_out
+             and coalesce(b.bucket, ${holdoutBucket(sql.ref("c.id"), sql.ref("m.id"))}) < c.holdout_percent * 100 as held_out
       from w
       join campaigns c on c.id = w.campaign_id and c.program_id = ${programId}
       join members m on m.program_id = ${programId} and m.created_at < w.end_at
-      cross join lateral (select sha256(convert_to(c.id || ':' || m.id, 'UTF8')) as h) h
-     where not exists (select 1 from jsonb_array_elements(c.audience) cond where not (${conditionHolds}))
+      left join report_campaign_buckets b on b.program_id = ${programId} and b.campaign_id = c.id and b.member_id = m.id
+     where jsonb_array_length(c.audience) = 0
+        or not exists (select 1 from jsonb_array_elements(c.audience) cond where not (${conditionHolds}))
   ),
   spent as (${memberSpend(programId, reads)})
   select a.campaign_id, a.held_out, a.created_at < a.before_start as steady,
@@ -301,4 +312,42 @@ export async function rebuildMemberSpend(tx: Db, programId: string, timezone: st
      where program_id = ${programId} and type = 'purchase' and status <> 'rejected' and amount > returned_amount
        and member_id is not null and occurred_at >= ${days.start} and occurred_at < ${days.end}
      group by 2, 3`.execute(tx);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The (campaign, member) holdout buckets (report_campaign_buckets), kept by the jobs
+
+/**
+ * Days with members or campaigns recorded in [since, until) (until null: up to now): the pairs
+ * they make need a bucket. A row never changes, so nothing else does.
+ */
+export async function changedBucketDays(db: Db, programId: string, timezone: string, since: Date, until: Date | null) {
+  const recorded = until ? sql`created_at >= ${since} and created_at < ${until}` : sql`created_at >= ${since}`;
+  const result = await sql<{ day: string }>`
+    select to_char((created_at at time zone ${timezone})::date, 'YYYY-MM-DD') as day
+      from members where program_id = ${programId} and ${recorded}
+    union
+    select to_char((created_at at time zone ${timezone})::date, 'YYYY-MM-DD')
+      from campaigns where program_id = ${programId} and ${recorded}`.execute(db);
+  return result.rows.map((r) => r.day).sort();
+}
+
+/**
+ * Stores the bucket of every pair of a member or campaign created in [start, end) that has none:
+ * those members with every campaign, those campaigns with every member. Running it again, or in
+ * another zone, adds nothing.
+ */
+export async function rebuildCampaignBuckets(tx: Db, programId: string, _timezone: string, days: DayRange): Promise<void> {
+  const missing = sql`not exists (select 1 from report_campaign_buckets b
+    where b.program_id = ${programId} and b.campaign_id = c.id and b.member_id = m.id)`;
+  await sql`insert into report_campaign_buckets (program_id, campaign_id, member_id, bucket)
+    select ${programId}, c.id, m.id, ${holdoutBucket(sql.ref("c.id"), sql.ref("m.id"))}
+      from members m join campaigns c on c.program_id = ${programId}
+     where m.program_id = ${programId} and m.created_at >= ${days.start} and m.created_at < ${days.end} and ${missing}
+    on conflict do nothing`.execute(tx);
+  await sql`insert into report_campaign_buckets (program_id, campaign_id, member_id, bucket)
+    select ${programId}, c.id, m.id, ${holdoutBucket(sql.ref("c.id"), sql.ref("m.id"))}
+      from campaigns c join members m on m.program_id = ${programId}
+     where c.program_id = ${programId} and c.created_at >= ${days.start} and c.created_at < ${days.end} and ${missing}
+    on conflict do nothing`.execute(tx);
 }

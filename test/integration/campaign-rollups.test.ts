@@ -1,6 +1,7 @@
 import { sql } from "kysely";
 import { DateTime } from "luxon";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { holdoutBucket } from "../../src/earning/campaign-reach.rules.ts";
 import { purchase, refund } from "../helpers/events.ts";
 import { engines, type HttpResult, startTestApp, type TestApp, type TestProgram } from "../helpers/test-app.ts";
 
@@ -13,8 +14,8 @@ import { engines, type HttpResult, startTestApp, type TestApp, type TestProgram 
  * tick, after the next tick, when a member's audience membership changes (attributes) and a
  * campaign's audience or holdout is edited, and after the programme's time zone changed.
  *
- * The reference is the live path itself: with the rollups' state rows removed (every day is then
- * read live), put back afterwards.
+ * The reference is the live path itself: with the rollups' state rows and the stored holdout
+ * buckets removed (every day is then read live, every pair drawn live), put back afterwards.
  */
 
 function ok(res: HttpResult, status = 200) {
@@ -102,10 +103,17 @@ describe.each(engines())("campaign results with the member spend rollup on %s", 
   async function liveAnswers() {
     const db = t.app.services.database.db;
     const saved = await sql<Record<string, unknown>>`select * from report_rollups where program_id = ${p.id}`.execute(db);
+    const buckets = await sql<{ campaign_id: string; member_id: string; bucket: number }>`
+      select campaign_id, member_id, bucket from report_campaign_buckets where program_id = ${p.id}`.execute(db);
     await sql`delete from report_rollups where program_id = ${p.id}`.execute(db);
+    await sql`delete from report_campaign_buckets where program_id = ${p.id}`.execute(db);
     try {
       return await answers();
     } finally {
+      for (const b of buckets.rows) {
+        await sql`insert into report_campaign_buckets (program_id, campaign_id, member_id, bucket)
+          values (${p.id}, ${b.campaign_id}, ${b.member_id}, ${b.bucket})`.execute(db);
+      }
       for (const row of saved.rows) {
         await sql`insert into report_rollups (program_id, rollup, timezone, rolled_through, watermark, updated_at)
           values (${row.program_id}, ${row.rollup}, ${row.timezone}, ${row.rolled_through}, ${row.watermark}, ${row.updated_at})`.execute(
@@ -173,6 +181,19 @@ describe.each(engines())("campaign results with the member spend rollup on %s", 
     expect(await rolledThrough()).toBe("2026-04-09");
     expect(await spendRows()).toBeGreaterThan(50);
     expect(await answers()).toEqual(live);
+  });
+
+  it("stores every (campaign, member) pair's holdout bucket as the earning engine draws it", async () => {
+    const rows = (
+      await sql<{ campaign_id: string; member_id: string; bucket: number }>`
+        select campaign_id, member_id, bucket from report_campaign_buckets where program_id = ${p.id}`.execute(
+        t.app.services.database.db,
+      )
+    ).rows;
+    // Members enrolled today are not rolled up yet: drawn live until tomorrow's tick.
+    expect(rows.length).toBeGreaterThan(3 * (members.length - 2));
+    for (const r of rows)
+      expect(Number(r.bucket) / 100, `${r.campaign_id}:${r.member_id}`).toBe(holdoutBucket(r.campaign_id, r.member_id));
   });
 
   it("back-dated purchases, returns and claims after the last tick are read live, and the next tick folds them in", async () => {
