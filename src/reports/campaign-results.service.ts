@@ -89,7 +89,9 @@ export function campaignWindow(c: CampaignRow, query: CampaignResultsQuery, time
  * Campaign effectiveness: each campaign's audience split into treated and held-out members by its
  * deterministic holdout draw, compared on conversion and spend per member over a window, in
  * aggregate SQL (one round trip for the groups, one for the points); only the bootstrap of one
- * campaign reads its members' spends, as two lists of numbers.
+ * campaign reads its members' spends, as two lists of numbers, from the same round trip. Members'
+ * spend comes from the member_spend rollup and live (spendReads), holdout draws from the stored
+ * buckets or live: exactly what the events and the draw say, whatever the rollups' state.
  */
 export class CampaignResultsService {
   constructor(private readonly deps: { db: Kysely<DB>; clock: Clock; rollups: RollupService }) {}
@@ -113,12 +115,12 @@ export class CampaignResultsService {
     const program = await this.program(programId);
     const [campaign] = await q.campaignsOf(db, programId, campaignId);
     if (!campaign) throw notFound("Campaign", campaignId);
-    const [first] = await this.results(programId, program, [campaign], query);
+    const [first] = await this.results(programId, program, [campaign], query, campaign.holdout_percent > 0);
     if (!first) throw notFound("Campaign", campaignId);
     let { result } = first;
     let bootstrap: CampaignResultDetail["bootstrap"] = null;
     if (campaign.holdout_percent > 0) {
-      const spends = await q.spendVectors(db, programId, first.window, first.read);
+      const spends = first.spends;
       const drawn = bootstrapMeanDifference(spends.treated, spends.holdout);
       if (drawn) {
         bootstrap = {
@@ -151,6 +153,7 @@ export class CampaignResultsService {
     program: { timezone: string; point_value: number },
     campaigns: CampaignRow[],
     query: CampaignResultsQuery,
+    withSpends = false,
   ) {
     const now = this.deps.clock.now();
     // A range named in full is checked even with no campaign to read it for (an empty programme
@@ -163,12 +166,11 @@ export class CampaignResultsService {
       windows.map((w) => w.window),
     );
     const [groups, points] = await Promise.all([
-      q.groupFigures(this.deps.db, programId, list, reads),
+      q.groupFigures(this.deps.db, programId, list, reads, withSpends),
       q.campaignPoints(this.deps.db, programId, list),
     ]);
     return list.map((window, i) => {
       const { facts } = windows[i] as (typeof windows)[number];
-      const read = reads.find((r) => r.key === window.read) as q.SpendRead;
       const group = (heldOut: boolean) => groups.find((g) => g.campaignId === facts.campaignId && g.heldOut === heldOut);
       const treated = group(false);
       const p = points.find((x) => x.campaignId === facts.campaignId);
@@ -186,7 +188,9 @@ export class CampaignResultsService {
           pointValue: program.point_value,
           bootstrap,
         });
-      return { window, read, result: recompute(null), recompute };
+      // Each member's spend in the window (treated, held out), when asked for: what a bootstrap resamples.
+      const spends = { treated: treated?.spends ?? [], holdout: group(true)?.spends ?? [] };
+      return { window, result: recompute(null), recompute, spends };
     });
   }
 

@@ -181,6 +181,7 @@ const perMember = (programId: string, list: ReadWindow[], reads: SpendRead[]) =>
       join campaigns c on c.id = w.campaign_id and c.program_id = ${programId}
       join members m on m.program_id = ${programId} and m.created_at < w.end_at
       left join report_campaign_buckets b on b.program_id = ${programId} and b.campaign_id = c.id and b.member_id = m.id
+           and b.campaign_id = any(${arrayLiteral(list.map((w) => w.campaignId))}::text[])
      where jsonb_array_length(c.audience) = 0
         or not exists (select 1 from jsonb_array_elements(c.audience) cond where not (${conditionHolds}))
   ),
@@ -204,10 +205,22 @@ export interface GroupRow {
   steadyMembers: number;
   steadySpendBefore: number;
   steadySpendDuring: number;
+  /** Each member's spend in the window, ascending (asked for with `withSpends`: what a bootstrap resamples), else null. */
+  spends: number[] | null;
 }
 
-/** Per campaign and group (treated, held out): members, buyers, purchases, spend and its variance per member, in one round trip. */
-export async function groupFigures(db: Db, programId: string, list: ReadWindow[], reads: SpendRead[]): Promise<GroupRow[]> {
+/**
+ * Per campaign and group (treated, held out): members, buyers, purchases, spend and its variance per
+ * member, in one round trip; with `withSpends`, each member's spend too (one campaign's bootstrap),
+ * from the same rows rather than a second pass over the audience.
+ */
+export async function groupFigures(
+  db: Db,
+  programId: string,
+  list: ReadWindow[],
+  reads: SpendRead[],
+  withSpends = false,
+): Promise<GroupRow[]> {
   if (list.length === 0) return [];
   const result = await sql<{
     campaign_id: string;
@@ -220,13 +233,15 @@ export async function groupFigures(db: Db, programId: string, list: ReadWindow[]
     steady_members: string;
     steady_before: string;
     steady_during: string;
+    spends: string[] | null;
   }>`
     with pm as (${perMember(programId, list, reads)})
     select campaign_id, held_out, count(*) as members, count(*) filter (where purchases > 0) as buyers,
            sum(purchases) as purchases, sum(spend) as spend, var_samp(spend) as spend_variance,
            count(*) filter (where steady) as steady_members,
            coalesce(sum(spend_before) filter (where steady), 0) as steady_before,
-           coalesce(sum(spend) filter (where steady), 0) as steady_during
+           coalesce(sum(spend) filter (where steady), 0) as steady_during,
+           ${withSpends ? sql`array_agg(spend::text order by spend)` : sql`null::text[]`} as spends
       from pm
      group by campaign_id, held_out`.execute(db);
   return result.rows.map((r) => ({
@@ -240,19 +255,8 @@ export async function groupFigures(db: Db, programId: string, list: ReadWindow[]
     steadyMembers: Number(r.steady_members),
     steadySpendBefore: Number(r.steady_before),
     steadySpendDuring: Number(r.steady_during),
+    spends: r.spends === null ? null : r.spends.map(Number),
   }));
-}
-
-/**
- * Each audience member's spend in the window, as two lists of numbers (treated, held out): what
- * a bootstrap resamples. Grouped per member in SQL; only the numbers come back.
- */
-export async function spendVectors(db: Db, programId: string, window: ReadWindow, read: SpendRead) {
-  const result = await sql<{ held_out: boolean; spends: string[] | null }>`
-    with pm as (${perMember(programId, [window], [read])})
-    select held_out, array_agg(spend::text order by spend) as spends from pm group by held_out`.execute(db);
-  const of = (heldOut: boolean) => (result.rows.find((r) => r.held_out === heldOut)?.spends ?? []).map(Number);
-  return { treated: of(false), holdout: of(true) };
 }
 
 /**
