@@ -28,7 +28,7 @@ import { PortalService } from "./portal/portal.service.ts";
 import { programRoutes } from "./programs/programs.routes.ts";
 import { ProgramService } from "./programs/programs.service.ts";
 import { campaignResultsRoutes } from "./reports/campaign-results.routes.ts";
-import { CampaignResultsService } from "./reports/campaign-results.service.ts";
+import { CAMPAIGN_BUCKETS, CampaignResultsService, MEMBER_SPEND } from "./reports/campaign-results.service.ts";
 import { deferredRevenueRoutes } from "./reports/deferred-revenue.routes.ts";
 import { DeferredRevenueService } from "./reports/deferred-revenue.service.ts";
 import { engagementRoutes } from "./reports/engagement.routes.ts";
@@ -161,12 +161,12 @@ export function buildServices(options: AppOptions): Services {
   const rollups = new RollupService({
     db,
     clock,
-    definitions: [FLOWS, PURCHASES, ACTIVITY, LOT_POINTS, PARTNER_FUNDING, REDEMPTIONS],
+    definitions: [FLOWS, PURCHASES, ACTIVITY, LOT_POINTS, PARTNER_FUNDING, REDEMPTIONS, MEMBER_SPEND, CAMPAIGN_BUCKETS],
   });
   const redemptionRollups = new RedemptionRollups({ db, rollups });
   const reports = new ReportService({ db, clock, actorNames: audit.names, rollups, redemptions: redemptionRollups });
   const rewardReport = new RewardReportService({ db, clock, redemptions: redemptionRollups });
-  const campaignResults = new CampaignResultsService({ db, clock });
+  const campaignResults = new CampaignResultsService({ db, clock, rollups });
   const engagement = new EngagementService({ db, clock, rollups, redemptions: redemptionRollups });
   const deferredRevenue = new DeferredRevenueService({ db, clock, ids, uow });
   const financeReports = new FinanceReportService({ db, clock, rollups });

@@ -8,6 +8,33 @@ import type { CampaignResult, CampaignResultDetail, CampaignResults, CampaignRes
 import * as q from "./campaign-results.sql.ts";
 import { type CampaignFacts, campaignResult, moneyInterval } from "./campaign-results.views.ts";
 import { MAX_RANGE_DAYS, reportRange } from "./reports.rules.ts";
+import { dayOf } from "./rollups.rules.ts";
+import type { RollupDefinition, RollupService } from "./rollups.service.ts";
+import { changedPurchaseDays } from "./rollups.sql.ts";
+
+/**
+ * Each member's counted purchases and net spend per programme day (report_member_spend_days): a
+ * campaign's window sums its audience members' spend from it. Its days change exactly as the
+ * daily purchases' do.
+ */
+export const MEMBER_SPEND: RollupDefinition = {
+  name: "member_spend",
+  changedDays: changedPurchaseDays,
+  rebuild: q.rebuildMemberSpend,
+  tables: ["report_member_spend_days"],
+};
+
+/**
+ * Each (campaign, member) pair's holdout bucket (report_campaign_buckets), written for the members
+ * and campaigns created on a day when the day is rolled up; pairs without one are drawn live. No
+ * zone in it: a time zone change keeps the rows (the rebuild adds only pairs missing).
+ */
+export const CAMPAIGN_BUCKETS: RollupDefinition = {
+  name: "campaign_buckets",
+  changedDays: q.changedBucketDays,
+  rebuild: q.rebuildCampaignBuckets,
+  tables: [],
+};
 
 type CampaignRow = Awaited<ReturnType<typeof q.campaignsOf>>[number];
 
@@ -62,10 +89,12 @@ export function campaignWindow(c: CampaignRow, query: CampaignResultsQuery, time
  * Campaign effectiveness: each campaign's audience split into treated and held-out members by its
  * deterministic holdout draw, compared on conversion and spend per member over a window, in
  * aggregate SQL (one round trip for the groups, one for the points); only the bootstrap of one
- * campaign reads its members' spends, as two lists of numbers.
+ * campaign reads its members' spends, as two lists of numbers, from the same round trip. Members'
+ * spend comes from the member_spend rollup and live (spendReads), holdout draws from the stored
+ * buckets or live: exactly what the events and the draw say, whatever the rollups' state.
  */
 export class CampaignResultsService {
-  constructor(private readonly deps: { db: Kysely<DB>; clock: Clock }) {}
+  constructor(private readonly deps: { db: Kysely<DB>; clock: Clock; rollups: RollupService }) {}
 
   async list(programId: string, query: CampaignResultsQuery): Promise<CampaignResults> {
     const program = await this.program(programId);
@@ -86,12 +115,12 @@ export class CampaignResultsService {
     const program = await this.program(programId);
     const [campaign] = await q.campaignsOf(db, programId, campaignId);
     if (!campaign) throw notFound("Campaign", campaignId);
-    const [first] = await this.results(programId, program, [campaign], query);
+    const [first] = await this.results(programId, program, [campaign], query, campaign.holdout_percent > 0);
     if (!first) throw notFound("Campaign", campaignId);
     let { result } = first;
     let bootstrap: CampaignResultDetail["bootstrap"] = null;
     if (campaign.holdout_percent > 0) {
-      const spends = await q.spendVectors(db, programId, first.window);
+      const spends = first.spends;
       const drawn = bootstrapMeanDifference(spends.treated, spends.holdout);
       if (drawn) {
         bootstrap = {
@@ -124,18 +153,24 @@ export class CampaignResultsService {
     program: { timezone: string; point_value: number },
     campaigns: CampaignRow[],
     query: CampaignResultsQuery,
+    withSpends = false,
   ) {
     const now = this.deps.clock.now();
     // A range named in full is checked even with no campaign to read it for (an empty programme
     // refuses an inverted or absurd range as a full one does).
     if (query.from && query.to) reportRange({ from: query.from, to: query.to, interval: "month" }, program.timezone, now);
     const windows = campaigns.map((c) => campaignWindow(c, query, program.timezone, now));
-    const list = windows.map((w) => w.window);
+    const { list, reads } = await this.spendReads(
+      programId,
+      program.timezone,
+      windows.map((w) => w.window),
+    );
     const [groups, points] = await Promise.all([
-      q.groupFigures(this.deps.db, programId, list),
+      q.groupFigures(this.deps.db, programId, list, reads, withSpends),
       q.campaignPoints(this.deps.db, programId, list),
     ]);
-    return windows.map(({ window, facts }) => {
+    return list.map((window, i) => {
+      const { facts } = windows[i] as (typeof windows)[number];
       const group = (heldOut: boolean) => groups.find((g) => g.campaignId === facts.campaignId && g.heldOut === heldOut);
       const treated = group(false);
       const p = points.find((x) => x.campaignId === facts.campaignId);
@@ -153,7 +188,38 @@ export class CampaignResultsService {
           pointValue: program.point_value,
           bootstrap,
         });
-      return { window, result: recompute(null), recompute };
+      // Each member's spend in the window (treated, held out), when asked for: what a bootstrap resamples.
+      const spends = { treated: treated?.spends ?? [], holdout: group(true)?.spends ?? [] };
+      return { window, result: recompute(null), recompute, spends };
     });
+  }
+
+  /**
+   * One spend read per distinct window (the list with a range given has one for every campaign):
+   * the window's days [beforeFrom, to] split between the members' daily spend rollup and the live
+   * events. The windows are whole programme days, so a day's rows are all of it or none.
+   */
+  private async spendReads(programId: string, timezone: string, windows: q.CampaignWindow[]) {
+    const reads: q.SpendRead[] = [];
+    const keys = new Map<string, q.SpendRead>();
+    const list: q.ReadWindow[] = [];
+    for (const w of windows) {
+      const id = `${w.beforeStart.toISOString()} ${w.start.toISOString()} ${w.end.toISOString()}`;
+      let read = keys.get(id);
+      if (!read) {
+        const split = await this.deps.rollups.split(
+          programId,
+          MEMBER_SPEND,
+          timezone,
+          dayOf(w.beforeStart, timezone),
+          dayOf(w.end, timezone),
+        );
+        read = { key: reads.length, startDay: dayOf(w.start, timezone), start: w.start, split };
+        keys.set(id, read);
+        reads.push(read);
+      }
+      list.push({ ...w, read: read.key });
+    }
+    return { list, reads };
   }
 }

@@ -1,5 +1,6 @@
-import { sql } from "kysely";
+import { type RawBuilder, sql } from "kysely";
 import type { Db } from "../db/schema.ts";
+import type { DayRange, RollupSplit } from "./rollups.sql.ts";
 
 /** The campaigns whose results are read: one, or all of the programme's (oldest first). */
 export async function campaignsOf(db: Db, programId: string, campaignId?: string) {
@@ -22,6 +23,21 @@ export interface CampaignWindow {
   end: Date;
 }
 
+/**
+ * How members' spend over one window [beforeStart, end) is read (campaigns with the same window
+ * share one): the days of `split.rolled` from report_member_spend_days, less `split.changed`, and
+ * the purchases of `split.live` from the events, each side of `start` (its day: `startDay`).
+ */
+export interface SpendRead {
+  key: number;
+  startDay: string;
+  start: Date;
+  split: RollupSplit;
+}
+
+/** A campaign's window and the spend read it takes its members' figures from. */
+export type ReadWindow = CampaignWindow & { read: number };
+
 /** A PostgreSQL array literal (one text parameter, the same on both engines); ids and instants hold no quote or comma. */
 const arrayLiteral = (values: string[]) => `{${values.map((v) => `"${v}"`).join(",")}}`;
 
@@ -35,6 +51,72 @@ const windows = (list: CampaignWindow[]) => sql`
     ${arrayLiteral(list.map((w) => w.start.toISOString()))}::timestamptz[],
     ${arrayLiteral(list.map((w) => w.end.toISOString()))}::timestamptz[]
   ) as w(campaign_id, before_start, start_at, end_at)`;
+
+/** The campaigns' windows with the spend read of each, as a relation. */
+const readWindows = (list: ReadWindow[]) => sql`
+  select * from unnest(
+    ${arrayLiteral(list.map((w) => w.campaignId))}::text[],
+    ${arrayLiteral(list.map((w) => w.beforeStart.toISOString()))}::timestamptz[],
+    ${arrayLiteral(list.map((w) => w.start.toISOString()))}::timestamptz[],
+    ${arrayLiteral(list.map((w) => w.end.toISOString()))}::timestamptz[],
+    ${arrayLiteral(list.map((w) => String(w.read)))}::int[]
+  ) as w(campaign_id, before_start, start_at, end_at, read_key)`;
+
+/**
+ * Each member's counted purchases and net spend in a window and in the window before, per spend
+ * read (`k`): summed from report_member_spend_days over the read's rolled-up days (less the days
+ * changed since the rollup's watermark) and from the events over its live instant ranges. Members
+ * with no purchase in either window have no row.
+ */
+const memberSpend = (programId: string, reads: SpendRead[]) => {
+  const changed = reads.flatMap((r) => r.split.changed.map((day) => ({ key: r.key, day })));
+  const live = reads.flatMap((r) => r.split.live.map((l) => ({ key: r.key, ...l })));
+  return sql`
+  select k, member_id, sum(purchases) as purchases, sum(spend) as spend, sum(spend_before) as spend_before
+    from (
+      select rd.k, d.member_id,
+             case when d.day >= rd.start_day then d.purchases else 0 end as purchases,
+             case when d.day >= rd.start_day then d.spend else 0 end as spend,
+             case when d.day < rd.start_day then d.spend else 0 end as spend_before
+        from (select * from unnest(
+                ${arrayLiteral(reads.map((r) => String(r.key)))}::int[],
+                ${arrayLiteral(reads.map((r) => r.split.rolled.from))}::date[],
+                ${arrayLiteral(reads.map((r) => r.split.rolled.to))}::date[],
+                ${arrayLiteral(reads.map((r) => r.startDay))}::date[]) as rd(k, rolled_from, rolled_to, start_day)
+               where rolled_from < rolled_to) rd
+        join report_member_spend_days d on d.program_id = ${programId} and d.day >= rd.rolled_from and d.day < rd.rolled_to
+       where not exists (
+         select 1 from unnest(
+           ${arrayLiteral(changed.map((c) => String(c.key)))}::int[],
+           ${arrayLiteral(changed.map((c) => c.day))}::date[]) as c(k, day)
+          where c.k = rd.k and c.day = d.day)
+      union all
+      select lv.k, e.member_id,
+             case when e.occurred_at >= lv.start_at then 1 else 0 end,
+             case when e.occurred_at >= lv.start_at then e.amount - e.returned_amount else 0 end,
+             case when e.occurred_at < lv.start_at then e.amount - e.returned_amount else 0 end
+        from unnest(
+               ${arrayLiteral(live.map((l) => String(l.key)))}::int[],
+               ${arrayLiteral(live.map((l) => l.start.toISOString()))}::timestamptz[],
+               ${arrayLiteral(live.map((l) => l.end.toISOString()))}::timestamptz[],
+               ${arrayLiteral(live.map((l) => (reads.find((r) => r.key === l.key) as SpendRead).start.toISOString()))}::timestamptz[]
+             ) as lv(k, s, e, start_at)
+        join events e on e.program_id = ${programId} and e.type = 'purchase' and e.status <> 'rejected'
+             and e.amount > e.returned_amount and e.member_id is not null
+             and e.occurred_at >= lv.s and e.occurred_at < lv.e
+    ) x
+   group by k, member_id`;
+};
+
+/**
+ * A (campaign, member) pair's holdout bucket, as `holdoutBucket` (earning/campaign-reach.rules.ts)
+ * draws it: sha256("<campaign id>:<member id>")'s first four bytes, as an unsigned integer, modulo
+ * 10,000. The one SQL statement of the draw: the report reads it for pairs without a stored bucket,
+ * the jobs store it (rebuildCampaignBuckets).
+ */
+const holdoutBucket = (campaignId: RawBuilder<unknown>, memberId: RawBuilder<unknown>) => sql`(
+  select ((get_byte(h, 0)::bigint * 16777216 + get_byte(h, 1) * 65536 + get_byte(h, 2) * 256 + get_byte(h, 3)) % 10000)::int
+    from (select sha256(convert_to(${campaignId} || ':' || ${memberId}, 'UTF8')) as h) h)`;
 
 /**
  * Whether a member (`m`) meets one audience condition (`cond`, a MemberCondition as stored), in
@@ -84,31 +166,32 @@ const conditionHolds = sql`
  * of the campaign's audience conditions now (no conditions: every member). A member is held out
  * when sha256("<campaign id>:<member id>")'s first four bytes, as an unsigned integer, modulo
  * 10,000 are below holdout_percent x 100: `holdoutBucket` (earning/campaign-reach.rules.ts) in SQL,
- * so every audience member is in a group whether or not they had an event. Purchases count by
- * when they happened, net of returns (not rejected; a purchase returned in full is no purchase).
+ * so every audience member is in a group whether or not they had an event; the bucket is read from
+ * report_campaign_buckets, or drawn here for a pair the jobs have not written yet. Purchases count
+ * by when they happened, net of returns (not rejected; a purchase returned in full is no purchase),
+ * read per member from the daily rollup and live (memberSpend).
  */
-const perMember = (programId: string, list: CampaignWindow[]) => sql`
-  with w as (${windows(list)}),
+const perMember = (programId: string, list: ReadWindow[], reads: SpendRead[]) => sql`
+  with w as (${readWindows(list)}),
   aud as (
-    select c.id as campaign_id, m.id as member_id, m.created_at, w.before_start, w.start_at, w.end_at,
+    select c.id as campaign_id, m.id as member_id, m.created_at, w.before_start, w.read_key,
            c.holdout_percent > 0
-             and ((get_byte(h.h, 0)::bigint * 16777216 + get_byte(h.h, 1) * 65536 + get_byte(h.h, 2) * 256
-                   + get_byte(h.h, 3)) % 10000) < c.holdout_percent * 100 as held_out
+             and coalesce(b.bucket, ${holdoutBucket(sql.ref("c.id"), sql.ref("m.id"))}) < c.holdout_percent * 100 as held_out
       from w
       join campaigns c on c.id = w.campaign_id and c.program_id = ${programId}
       join members m on m.program_id = ${programId} and m.created_at < w.end_at
-      cross join lateral (select sha256(convert_to(c.id || ':' || m.id, 'UTF8')) as h) h
-     where not exists (select 1 from jsonb_array_elements(c.audience) cond where not (${conditionHolds}))
-  )
+      left join report_campaign_buckets b on b.program_id = ${programId} and b.campaign_id = c.id and b.member_id = m.id
+           and b.campaign_id = any(${arrayLiteral(list.map((w) => w.campaignId))}::text[])
+     where jsonb_array_length(c.audience) = 0
+        or not exists (select 1 from jsonb_array_elements(c.audience) cond where not (${conditionHolds}))
+  ),
+  spent as (${memberSpend(programId, reads)})
   select a.campaign_id, a.held_out, a.created_at < a.before_start as steady,
-         count(e.id) filter (where e.occurred_at >= a.start_at) as purchases,
-         coalesce(sum(e.amount - e.returned_amount) filter (where e.occurred_at >= a.start_at), 0)::numeric as spend,
-         coalesce(sum(e.amount - e.returned_amount) filter (where e.occurred_at < a.start_at), 0)::numeric as spend_before
+         coalesce(s.purchases, 0) as purchases,
+         coalesce(s.spend, 0)::numeric as spend,
+         coalesce(s.spend_before, 0)::numeric as spend_before
     from aud a
-    left join events e on e.member_id = a.member_id and e.program_id = ${programId}
-         and e.type = 'purchase' and e.status <> 'rejected' and e.amount > e.returned_amount
-         and e.occurred_at >= a.before_start and e.occurred_at < a.end_at
-   group by a.campaign_id, a.member_id, a.held_out, a.created_at, a.before_start`;
+    left join spent s on s.k = a.read_key and s.member_id = a.member_id`;
 
 export interface GroupRow {
   campaignId: string;
@@ -122,10 +205,22 @@ export interface GroupRow {
   steadyMembers: number;
   steadySpendBefore: number;
   steadySpendDuring: number;
+  /** Each member's spend in the window, ascending (asked for with `withSpends`: what a bootstrap resamples), else null. */
+  spends: number[] | null;
 }
 
-/** Per campaign and group (treated, held out): members, buyers, purchases, spend and its variance per member, in one round trip. */
-export async function groupFigures(db: Db, programId: string, list: CampaignWindow[]): Promise<GroupRow[]> {
+/**
+ * Per campaign and group (treated, held out): members, buyers, purchases, spend and its variance per
+ * member, in one round trip; with `withSpends`, each member's spend too (one campaign's bootstrap),
+ * from the same rows rather than a second pass over the audience.
+ */
+export async function groupFigures(
+  db: Db,
+  programId: string,
+  list: ReadWindow[],
+  reads: SpendRead[],
+  withSpends = false,
+): Promise<GroupRow[]> {
   if (list.length === 0) return [];
   const result = await sql<{
     campaign_id: string;
@@ -138,13 +233,15 @@ export async function groupFigures(db: Db, programId: string, list: CampaignWind
     steady_members: string;
     steady_before: string;
     steady_during: string;
+    spends: string[] | null;
   }>`
-    with pm as (${perMember(programId, list)})
+    with pm as (${perMember(programId, list, reads)})
     select campaign_id, held_out, count(*) as members, count(*) filter (where purchases > 0) as buyers,
            sum(purchases) as purchases, sum(spend) as spend, var_samp(spend) as spend_variance,
            count(*) filter (where steady) as steady_members,
            coalesce(sum(spend_before) filter (where steady), 0) as steady_before,
-           coalesce(sum(spend) filter (where steady), 0) as steady_during
+           coalesce(sum(spend) filter (where steady), 0) as steady_during,
+           ${withSpends ? sql`array_agg(spend::text order by spend)` : sql`null::text[]`} as spends
       from pm
      group by campaign_id, held_out`.execute(db);
   return result.rows.map((r) => ({
@@ -158,19 +255,8 @@ export async function groupFigures(db: Db, programId: string, list: CampaignWind
     steadyMembers: Number(r.steady_members),
     steadySpendBefore: Number(r.steady_before),
     steadySpendDuring: Number(r.steady_during),
+    spends: r.spends === null ? null : r.spends.map(Number),
   }));
-}
-
-/**
- * Each audience member's spend in the window, as two lists of numbers (treated, held out): what
- * a bootstrap resamples. Grouped per member in SQL; only the numbers come back.
- */
-export async function spendVectors(db: Db, programId: string, window: CampaignWindow) {
-  const result = await sql<{ held_out: boolean; spends: string[] | null }>`
-    with pm as (${perMember(programId, [window])})
-    select held_out, array_agg(spend::text order by spend) as spends from pm group by held_out`.execute(db);
-  const of = (heldOut: boolean) => (result.rows.find((r) => r.held_out === heldOut)?.spends ?? []).map(Number);
-  return { treated: of(false), holdout: of(true) };
 }
 
 /**
@@ -210,4 +296,62 @@ export async function campaignPoints(db: Db, programId: string, list: CampaignWi
     membersAwarded: Number(r.members_awarded),
     membersHeldOutTriggered: Number(r.members_held_out),
   }));
+}
+
+// ---------------------------------------------------------------------------------------------
+// The members' daily spend rollup (report_member_spend_days), kept by the jobs
+
+/**
+ * Rewrites the days [from, to) of report_member_spend_days: per day (programme zone) and member,
+ * the purchases that count (not refused, not returned in full) and their spend net of returns.
+ * Its days change with the events recorded or changed since a watermark, and a return changes its
+ * purchase's day: exactly the daily purchases rollup's changed days (rollups.sql.ts).
+ */
+export async function rebuildMemberSpend(tx: Db, programId: string, timezone: string, days: DayRange): Promise<void> {
+  await sql`delete from report_member_spend_days
+    where program_id = ${programId} and day >= ${days.from}::date and day < ${days.to}::date`.execute(tx);
+  await sql`insert into report_member_spend_days (program_id, day, member_id, purchases, spend)
+    select ${programId}, (occurred_at at time zone ${timezone})::date, member_id, count(*), sum(amount - returned_amount)
+      from events
+     where program_id = ${programId} and type = 'purchase' and status <> 'rejected' and amount > returned_amount
+       and member_id is not null and occurred_at >= ${days.start} and occurred_at < ${days.end}
+     group by 2, 3`.execute(tx);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The (campaign, member) holdout buckets (report_campaign_buckets), kept by the jobs
+
+/**
+ * Days with members or campaigns recorded in [since, until) (until null: up to now): the pairs
+ * they make need a bucket. A row never changes, so nothing else does.
+ */
+export async function changedBucketDays(db: Db, programId: string, timezone: string, since: Date, until: Date | null) {
+  const recorded = until ? sql`created_at >= ${since} and created_at < ${until}` : sql`created_at >= ${since}`;
+  const result = await sql<{ day: string }>`
+    select to_char((created_at at time zone ${timezone})::date, 'YYYY-MM-DD') as day
+      from members where program_id = ${programId} and ${recorded}
+    union
+    select to_char((created_at at time zone ${timezone})::date, 'YYYY-MM-DD')
+      from campaigns where program_id = ${programId} and ${recorded}`.execute(db);
+  return result.rows.map((r) => r.day).sort();
+}
+
+/**
+ * Stores the bucket of every pair of a member or campaign created in [start, end) that has none:
+ * those members with every campaign, those campaigns with every member. Running it again, or in
+ * another zone, adds nothing.
+ */
+export async function rebuildCampaignBuckets(tx: Db, programId: string, _timezone: string, days: DayRange): Promise<void> {
+  const missing = sql`not exists (select 1 from report_campaign_buckets b
+    where b.program_id = ${programId} and b.campaign_id = c.id and b.member_id = m.id)`;
+  await sql`insert into report_campaign_buckets (program_id, campaign_id, member_id, bucket)
+    select ${programId}, c.id, m.id, ${holdoutBucket(sql.ref("c.id"), sql.ref("m.id"))}
+      from members m join campaigns c on c.program_id = ${programId}
+     where m.program_id = ${programId} and m.created_at >= ${days.start} and m.created_at < ${days.end} and ${missing}
+    on conflict do nothing`.execute(tx);
+  await sql`insert into report_campaign_buckets (program_id, campaign_id, member_id, bucket)
+    select ${programId}, c.id, m.id, ${holdoutBucket(sql.ref("c.id"), sql.ref("m.id"))}
+      from campaigns c join members m on m.program_id = ${programId}
+     where c.program_id = ${programId} and c.created_at >= ${days.start} and c.created_at < ${days.end} and ${missing}
+    on conflict do nothing`.execute(tx);
 }
