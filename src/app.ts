@@ -35,6 +35,7 @@ import { engagementRoutes } from "./reports/engagement.routes.ts";
 import { EngagementService } from "./reports/engagement.service.ts";
 import { financeRoutes } from "./reports/finance.routes.ts";
 import { FinanceReportService } from "./reports/finance.service.ts";
+import { BuyerReports, COHORT_BUYERS, PAID_BUYERS } from "./reports/buyer-rollups.service.ts";
 import { goalRoutes } from "./reports/goals.routes.ts";
 import { GoalService } from "./reports/goals.service.ts";
 import { reportRoutes } from "./reports/reports.routes.ts";
@@ -157,14 +158,15 @@ export function buildServices(options: AppOptions): Services {
     log,
     keyedDigest: digest,
   });
-  const rollups = new RollupService({ db, clock, definitions: [FLOWS, PURCHASES, ACTIVITY] });
+  const rollups = new RollupService({ db, clock, definitions: [FLOWS, PURCHASES, ACTIVITY, COHORT_BUYERS, PAID_BUYERS] });
+  const buyers = new BuyerReports({ db, rollups });
   const reports = new ReportService({ db, clock, actorNames: audit.names, rollups });
   const rewardReport = new RewardReportService({ db, clock });
   const campaignResults = new CampaignResultsService({ db, clock });
-  const engagement = new EngagementService({ db, clock, rollups });
+  const engagement = new EngagementService({ db, clock, rollups, buyers });
   const deferredRevenue = new DeferredRevenueService({ db, clock, ids, uow });
   const financeReports = new FinanceReportService({ db, clock, rollups });
-  const goals = new GoalService({ db, clock, ids, uow });
+  const goals = new GoalService({ db, clock, ids, uow, buyers });
   const setup = new SetupService({ db, clock, ids, uow, apiKeys, programs, staff, publicUrl: options.config.publicUrl ?? null });
   const jobs = new JobService({
     db,

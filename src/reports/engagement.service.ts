@@ -14,6 +14,7 @@ import type {
 import * as q from "./engagement.sql.ts";
 import { type ReportRange, reportRange } from "./reports.rules.ts";
 import { programTimezone } from "./reports.sql.ts";
+import type { BuyerReports } from "./buyer-rollups.service.ts";
 import type { RollupService } from "./rollups.service.ts";
 
 const buckets = (range: ReportRange): q.Buckets => ({ starts: range.periods.map((p) => p.start), end: range.end });
@@ -22,7 +23,7 @@ const sum = <T>(rows: readonly T[], value: (row: T) => number) => rows.reduce((t
 
 /** The Engagement reports: participation, points by account, redemption frequency, cohorts. Aggregate SQL only. */
 export class EngagementService {
-  constructor(private readonly deps: { db: Kysely<DB>; clock: Clock; rollups: RollupService }) {}
+  constructor(private readonly deps: { db: Kysely<DB>; clock: Clock; rollups: RollupService; buyers: BuyerReports }) {}
 
   async #program(programId: string) {
     const program = await programTimezone(this.deps.db, programId);
@@ -160,7 +161,7 @@ export class EngagementService {
   async cohorts(programId: string, query: CohortQuery): Promise<CohortReport> {
     const program = await this.#program(programId);
     const range = cohortRange(query, program.timezone, this.deps.clock.now());
-    const rows = await q.cohortCounts(this.deps.db, programId, program.timezone, range.start, range.end);
+    const rows = await this.deps.buyers.cohorts(programId, program.timezone, range);
     return {
       from: range.from,
       to: range.to,
