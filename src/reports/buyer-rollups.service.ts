@@ -59,10 +59,7 @@ export class BuyerReports {
     // A cohort all of whose month's members are in the range is read from its rolled-up counts.
     const whole = cohorts.filter((s) => s.n === s.month).map((s) => s.cohort);
     const figures = await q.cohortFigures(db, programId, timezone, { start: range.start, end: range.end, whole }, split);
-    return [
-      ...cohorts.map((s): CohortCountRow => ({ cohort: s.cohort, metric: "size", k: null, n: s.n })),
-      ...figures,
-    ];
+    return [...cohorts.map((s): CohortCountRow => ({ cohort: s.cohort, metric: "size", k: null, n: s.n })), ...figures];
   }
 
   /**

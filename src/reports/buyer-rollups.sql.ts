@@ -82,7 +82,9 @@ async function rebuildChain(
   await sql`
     update ${t} md set prev_day = f.new_prev
       from buyer_fix f
-     where md.program_id = ${programId} and md.member_id = f.member_id and md.day = f.day and md.prev_day <> f.new_prev`.execute(tx);
+     where md.program_id = ${programId} and md.member_id = f.member_id and md.day = f.day and md.prev_day <> f.new_prev`.execute(
+    tx,
+  );
   await sql`drop table buyer_old`.execute(tx);
   await sql`drop table buyer_fix`.execute(tx);
 }

@@ -2,6 +2,7 @@ import type { Kysely } from "kysely";
 import type { DB } from "../db/schema.ts";
 import type { Clock } from "../shared/clock.ts";
 import { notFound } from "../shared/errors.ts";
+import type { BuyerReports } from "./buyer-rollups.service.ts";
 import { cohortRange, cohortTable, days, perPeriod, ratio, runningTotal, share } from "./engagement.rules.ts";
 import type {
   CohortQuery,
@@ -14,7 +15,6 @@ import type {
 import * as q from "./engagement.sql.ts";
 import { type ReportRange, reportRange } from "./reports.rules.ts";
 import { programTimezone } from "./reports.sql.ts";
-import type { BuyerReports } from "./buyer-rollups.service.ts";
 import type { RollupService } from "./rollups.service.ts";
 
 const buckets = (range: ReportRange): q.Buckets => ({ starts: range.periods.map((p) => p.start), end: range.end });

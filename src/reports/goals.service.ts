@@ -225,13 +225,7 @@ export class GoalService {
   }
 
   /** The goals queries over consecutive windows, only those the goals need. */
-  async #buckets(
-    programId: string,
-    timezone: string,
-    starts: Date[],
-    end: Date,
-    needs: Set<GoalRow["kind"]>,
-  ): Promise<Buckets> {
+  async #buckets(programId: string, timezone: string, starts: Date[], end: Date, needs: Set<GoalRow["kind"]>): Promise<Buckets> {
     const purchases = needs.has("purchase_frequency") || needs.has("average_order_value") || needs.has("member_revenue_share");
     const [counts, c] = await Promise.all([
       this.deps.buyers.goalCounts(programId, timezone, starts, end, { purchases, retention: needs.has("retention") }),

@@ -154,11 +154,11 @@ describe.each(engines())("buyer rollups on %s", (engine) => {
     await set({ kind: "average_order_value", target: 9000, baseline: 1000, startDate: "2026-02-01", targetDate: "2026-06-01" });
     await set({ kind: "member_revenue_share", target: 0.95, startDate: "2026-02-15", targetDate: "2026-06-01" });
     await set({ kind: "data_capture", captureField: "contact", target: 0.9, startDate: "2026-02-01", targetDate: "2026-06-01" });
-    const special = new Map([
+    const special = new Map<number, [string, string[]]>([
       [2, [twice, twiceBuys]],
       [7, [twice, twiceBuys]],
       [36, [only, onlyBuys]],
-    ] as const);
+    ]);
     for (let day = 0; day < 60; day++) {
       await businessDay(day);
       const [member, list] = special.get(day) ?? [];
