@@ -53,25 +53,37 @@ async function rebuildChain(
     )
     insert into buyer_old select * from gone`.execute(tx);
   await sql`
-    insert into ${t} (program_id, member_id, day, prev_day)
-    select distinct ${programId}, member_id, ${localDay(sql.ref("occurred_at"), timezone)}, '-infinity'::date
+    create temp table buyer_new on commit drop as
+    select distinct member_id, ${localDay(sql.ref("occurred_at"), timezone)} as day
       from events
      where program_id = ${programId} and member_id is not null and ${purchase}
        and occurred_at >= ${days.start} and occurred_at < ${days.end}`.execute(tx);
+  // The days' new rows, and each touched member's first row after the days (the only later row
+  // whose previous day can change), each with its previous buying day. Every row of the chain is
+  // reached by its key, member by member, so the plans do not depend on the chain's statistics
+  // (stale while a long history is caught up).
   await sql`
     create temp table buyer_fix on commit drop as
-    with touched as (
-      select member_id from buyer_old
-      union
-      select member_id from ${t} where program_id = ${programId} and day >= ${days.from}::date and day < ${days.to}::date
+    with touched as (select member_id from buyer_old union select member_id from buyer_new),
+    rows as (
+      select member_id, day, '-infinity'::date as old_prev, true as fresh from buyer_new
+      union all
+      select t.member_id, md.day, md.prev_day, false from touched t
+       cross join lateral (
+         select x.day, x.prev_day from ${t} x
+          where x.program_id = ${programId} and x.member_id = t.member_id and x.day >= ${days.to}::date
+          order by x.day limit 1) md
     )
-    select md.member_id, md.day, md.prev_day as old_prev, (md.day < ${days.to}::date) as fresh,
-           coalesce(lag(md.day) over (partition by md.member_id order by md.day),
+    select r.member_id, r.day, r.old_prev, r.fresh,
+           coalesce(lag(r.day) over (partition by r.member_id order by r.day),
                     (select max(x.day) from ${t} x
-                      where x.program_id = ${programId} and x.member_id = md.member_id and x.day < ${days.from}::date),
+                      where x.program_id = ${programId} and x.member_id = r.member_id and x.day < ${days.from}::date),
                     '-infinity'::date) as new_prev
-      from ${t} md join touched on touched.member_id = md.member_id
-     where md.program_id = ${programId} and md.day >= ${days.from}::date`.execute(tx);
+      from rows r`.execute(tx);
+  await sql`analyze buyer_fix`.execute(tx);
+  await sql`
+    insert into ${t} (program_id, member_id, day, prev_day)
+    select ${programId}, member_id, day, new_prev from buyer_fix where fresh`.execute(tx);
   await sql`
     create temp table buyer_delta on commit drop as
     select member_id, day, prev_day, -1 as sign from buyer_old
@@ -82,10 +94,10 @@ async function rebuildChain(
   await sql`
     update ${t} md set prev_day = f.new_prev
       from buyer_fix f
-     where md.program_id = ${programId} and md.member_id = f.member_id and md.day = f.day and md.prev_day <> f.new_prev`.execute(
-    tx,
-  );
+     where not f.fresh and f.old_prev <> f.new_prev
+       and md.program_id = ${programId} and md.member_id = f.member_id and md.day = f.day`.execute(tx);
   await sql`drop table buyer_old`.execute(tx);
+  await sql`drop table buyer_new`.execute(tx);
   await sql`drop table buyer_fix`.execute(tx);
 }
 
@@ -240,9 +252,10 @@ export async function paidBuyersIn(
       select id, member_id, bool_or(live) as live from (
         select p.id, l.member_id, true as live from live l join p on l.day >= p.f and l.day < p.t
         union all
-        select p.id, bd.member_id, false from p join report_paid_buyer_days bd
-          on bd.program_id = ${programId} and bd.day >= p.f and bd.day < least(p.t, ${rolledTo}::date)
-         where bd.day = any(${changed}::date[])
+        select p.id, bd.member_id, false
+          from unnest(${changed}::date[]) c(day)
+          join p on c.day >= p.f and c.day < least(p.t, ${rolledTo}::date)
+          join report_paid_buyer_days bd on bd.program_id = ${programId} and bd.day = c.day
       ) x group by id, member_id
     ),
     added as (
@@ -333,8 +346,9 @@ export async function cohortFigures(
     cand as (
       select member_id from live
       union
-      select member_id from report_cohort_buyer_days
-       where program_id = ${programId} and day = any(${changed}::date[]) and day < ${rolledTo}::date
+      select bd.member_id from unnest(${changed}::date[]) c(day)
+        join report_cohort_buyer_days bd on bd.program_id = ${programId} and bd.day = c.day
+       where c.day < ${rolledTo}::date
       union
       select id from members
        where program_id = ${programId} and created_at >= ${range.start} and created_at < ${range.end}
@@ -343,15 +357,17 @@ export async function cohortFigures(
     cm as (
       select m.id as member_id, ${monthOf(sql`(m.created_at at time zone ${timezone})`)} as cohort,
              ${localDay(sql.ref("m.created_at"), timezone)} as enrolled
-        from cand c join members m on m.id = c.member_id
-       where m.program_id = ${programId} and m.created_at >= ${range.start} and m.created_at < ${range.end}
+        from cand c cross join lateral (
+          select id, created_at from members m
+           where m.id = c.member_id and m.program_id = ${programId}
+             and m.created_at >= ${range.start} and m.created_at < ${range.end}) m
     ),
     cmw as (select cm.*, exists (select 1 from whole w where w.cohort = cm.cohort) as whole from cm),
     days as (
-      select bd.member_id, bd.day from cmw join report_cohort_buyer_days bd
-          on bd.program_id = ${programId} and bd.member_id = cmw.member_id
-         and bd.day >= cmw.cohort and bd.day < ${rolledTo}::date
-       where bd.day <> all(${changed}::date[])
+      select cmw.member_id, bd.day from cmw cross join lateral (
+        select x.day from report_cohort_buyer_days x
+         where x.program_id = ${programId} and x.member_id = cmw.member_id
+           and x.day >= cmw.cohort and x.day < ${rolledTo}::date and x.day <> all(${changed}::date[])) bd
       union
       select l.member_id, l.day from live l join cmw on cmw.member_id = l.member_id where l.day >= cmw.cohort
     ),
