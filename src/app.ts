@@ -27,6 +27,7 @@ import { portalRoutes } from "./portal/portal.routes.ts";
 import { PortalService } from "./portal/portal.service.ts";
 import { programRoutes } from "./programs/programs.routes.ts";
 import { ProgramService } from "./programs/programs.service.ts";
+import { BuyerReports, COHORT_BUYERS, PAID_BUYERS } from "./reports/buyer-rollups.service.ts";
 import { campaignResultsRoutes } from "./reports/campaign-results.routes.ts";
 import { CAMPAIGN_BUCKETS, CampaignResultsService, MEMBER_SPEND } from "./reports/campaign-results.service.ts";
 import { deferredRevenueRoutes } from "./reports/deferred-revenue.routes.ts";
@@ -161,16 +162,28 @@ export function buildServices(options: AppOptions): Services {
   const rollups = new RollupService({
     db,
     clock,
-    definitions: [FLOWS, PURCHASES, ACTIVITY, LOT_POINTS, PARTNER_FUNDING, REDEMPTIONS, MEMBER_SPEND, CAMPAIGN_BUCKETS],
+    definitions: [
+      FLOWS,
+      PURCHASES,
+      ACTIVITY,
+      LOT_POINTS,
+      PARTNER_FUNDING,
+      REDEMPTIONS,
+      MEMBER_SPEND,
+      CAMPAIGN_BUCKETS,
+      COHORT_BUYERS,
+      PAID_BUYERS,
+    ],
   });
   const redemptionRollups = new RedemptionRollups({ db, rollups });
+  const buyers = new BuyerReports({ db, rollups });
   const reports = new ReportService({ db, clock, actorNames: audit.names, rollups, redemptions: redemptionRollups });
   const rewardReport = new RewardReportService({ db, clock, redemptions: redemptionRollups });
   const campaignResults = new CampaignResultsService({ db, clock, rollups });
-  const engagement = new EngagementService({ db, clock, rollups, redemptions: redemptionRollups });
+  const engagement = new EngagementService({ db, clock, rollups, redemptions: redemptionRollups, buyers });
   const deferredRevenue = new DeferredRevenueService({ db, clock, ids, uow });
   const financeReports = new FinanceReportService({ db, clock, rollups });
-  const goals = new GoalService({ db, clock, ids, uow });
+  const goals = new GoalService({ db, clock, ids, uow, buyers });
   const setup = new SetupService({ db, clock, ids, uow, apiKeys, programs, staff, publicUrl: options.config.publicUrl ?? null });
   const jobs = new JobService({
     db,

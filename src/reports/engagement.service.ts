@@ -2,6 +2,7 @@ import type { Kysely } from "kysely";
 import type { DB } from "../db/schema.ts";
 import type { Clock } from "../shared/clock.ts";
 import { notFound } from "../shared/errors.ts";
+import type { BuyerReports } from "./buyer-rollups.service.ts";
 import { cohortRange, cohortTable, days, perPeriod, ratio, runningTotal, share } from "./engagement.rules.ts";
 import type {
   CohortQuery,
@@ -23,7 +24,15 @@ const sum = <T>(rows: readonly T[], value: (row: T) => number) => rows.reduce((t
 
 /** The Engagement reports: participation, points by account, redemption frequency, cohorts. Aggregate SQL only. */
 export class EngagementService {
-  constructor(private readonly deps: { db: Kysely<DB>; clock: Clock; rollups: RollupService; redemptions: RedemptionRollups }) {}
+  constructor(
+    private readonly deps: {
+      db: Kysely<DB>;
+      clock: Clock;
+      rollups: RollupService;
+      redemptions: RedemptionRollups;
+      buyers: BuyerReports;
+    },
+  ) {}
 
   async #program(programId: string) {
     const program = await programTimezone(this.deps.db, programId);
@@ -157,7 +166,7 @@ export class EngagementService {
   async cohorts(programId: string, query: CohortQuery): Promise<CohortReport> {
     const program = await this.#program(programId);
     const range = cohortRange(query, program.timezone, this.deps.clock.now());
-    const rows = await q.cohortCounts(this.deps.db, programId, program.timezone, range.start, range.end);
+    const rows = await this.deps.buyers.cohorts(programId, program.timezone, range);
     return {
       from: range.from,
       to: range.to,

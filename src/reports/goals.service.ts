@@ -3,6 +3,7 @@ import type { GoalRow } from "../db/schema.ts";
 import type { MutationContext } from "../idempotency/idempotency.service.ts";
 import { DomainError, notFound } from "../shared/errors.ts";
 import type { ServiceDeps } from "../shared/service-deps.ts";
+import type { BuyerReports } from "./buyer-rollups.service.ts";
 import {
   averageOrderValue,
   baselineWindow,
@@ -56,7 +57,7 @@ interface Buckets {
 
 /** The programme's goals (owners set them) and the report that measures each against its target. */
 export class GoalService {
-  constructor(private readonly deps: ServiceDeps) {}
+  constructor(private readonly deps: ServiceDeps & { buyers: BuyerReports }) {}
 
   async list(programId: string) {
     return { data: (await q.listGoals(this.deps.db, programId)).map(goalView) };
@@ -157,7 +158,7 @@ export class GoalService {
 
     const windows = goalWindows(range, program.timezone);
     const needs = new Set(goals.map((g) => g.kind));
-    const counts = (w: { starts: Date[]; end: Date }) => this.#buckets(programId, w.starts, w.end, needs);
+    const counts = (w: { starts: Date[]; end: Date }) => this.#buckets(programId, program.timezone, w.starts, w.end, needs);
     // Baselines not stated are measured before each goal's start (one run per distinct start day).
     const unstated = [...new Set(goals.filter((g) => g.baseline === null).map((g) => g.start_date))];
     const [whole, series, ...baselines] = await Promise.all([
@@ -224,15 +225,13 @@ export class GoalService {
   }
 
   /** The goals queries over consecutive windows, only those the goals need. */
-  async #buckets(programId: string, starts: Date[], end: Date, needs: Set<GoalRow["kind"]>): Promise<Buckets> {
-    const { db } = this.deps;
+  async #buckets(programId: string, timezone: string, starts: Date[], end: Date, needs: Set<GoalRow["kind"]>): Promise<Buckets> {
     const purchases = needs.has("purchase_frequency") || needs.has("average_order_value") || needs.has("member_revenue_share");
-    const [p, r, c] = await Promise.all([
-      purchases ? q.purchaseCounts(db, programId, starts, end) : new Map<number, PurchaseCounts>(),
-      needs.has("retention") ? q.retentionCounts(db, programId, starts, end) : new Map(),
-      needs.has("data_capture") ? q.captureCounts(db, programId, starts, end) : [],
+    const [counts, c] = await Promise.all([
+      this.deps.buyers.goalCounts(programId, timezone, starts, end, { purchases, retention: needs.has("retention") }),
+      needs.has("data_capture") ? q.captureCounts(this.deps.db, programId, starts, end) : [],
     ]);
-    return { purchases: p, retention: r, capture: c };
+    return { purchases: counts.purchases, retention: counts.retention, capture: c };
   }
 }
 

@@ -1,6 +1,6 @@
 import { type Insertable, sql, type Updateable } from "kysely";
 import type { Db, ProgramGoalsTable } from "../db/schema.ts";
-import type { CaptureCounts, PurchaseCounts, RetentionCounts } from "./goals.rules.ts";
+import type { CaptureCounts } from "./goals.rules.ts";
 
 /** A PostgreSQL array literal of instants, for width_bucket (one text parameter on both engines). */
 const instants = (dates: Date[]) => `{${dates.map((d) => `"${d.toISOString()}"`).join(",")}}`;
@@ -43,75 +43,6 @@ export const updateGoal = (db: Db, goalId: string, changes: Updateable<ProgramGo
 export const deleteGoal = (db: Db, goalId: string) => db.deleteFrom("program_goals").where("id", "=", goalId).execute();
 
 // --- What the measures are made of ----------------------------------------------------------
-
-/**
- * A purchase, as every goal measure counts it: a purchase event not refused and not returned in
- * full, by when it happened (`occurred_at`); its net amount is amount - returned_amount. Guest
- * purchases have no member; a guest purchase claimed since counts as its member's.
- */
-const PURCHASE = sql`type = 'purchase' and status <> 'rejected' and amount > returned_amount`;
-
-/**
- * Purchases per window, members' and guests' apart: bucket i is [starts[i-1], starts[i]), the
- * last one up to `end` (1-based, as width_bucket numbers them).
- */
-export async function purchaseCounts(db: Db, programId: string, starts: Date[], end: Date) {
-  const result = await sql<{
-    bucket: number;
-    member_purchases: string;
-    member_revenue: string;
-    purchasers: string;
-    guest_purchases: string;
-    guest_revenue: string;
-  }>`
-    select width_bucket(occurred_at, ${instants(starts)}::timestamptz[]) as bucket,
-           count(*) filter (where member_id is not null) as member_purchases,
-           coalesce(sum(amount - returned_amount) filter (where member_id is not null), 0) as member_revenue,
-           count(distinct member_id) as purchasers,
-           count(*) filter (where member_id is null) as guest_purchases,
-           coalesce(sum(amount - returned_amount) filter (where member_id is null), 0) as guest_revenue
-      from events
-     where program_id = ${programId} and ${PURCHASE}
-       and occurred_at >= ${starts[0]} and occurred_at < ${end}
-     group by 1`.execute(db);
-  return new Map(
-    result.rows.map((r): [number, PurchaseCounts] => [
-      Number(r.bucket),
-      {
-        memberPurchases: Number(r.member_purchases),
-        memberRevenue: Number(r.member_revenue),
-        purchasers: Number(r.purchasers),
-        guestPurchases: Number(r.guest_purchases),
-        guestRevenue: Number(r.guest_revenue),
-      },
-    ]),
-  );
-}
-
-/**
- * Retention between consecutive windows: for each bucket i, the members who bought in it
- * (`previousBuyers`) and how many of them bought again in bucket i + 1 (`retained`), so the
- * retention of bucket i + 1 is retained / previousBuyers of bucket i.
- */
-export async function retentionCounts(db: Db, programId: string, starts: Date[], end: Date) {
-  const result = await sql<{ bucket: number; buyers: string; retained: string }>`
-    with bought as (
-      select distinct member_id, width_bucket(occurred_at, ${instants(starts)}::timestamptz[]) as bucket
-        from events
-       where program_id = ${programId} and member_id is not null and ${PURCHASE}
-         and occurred_at >= ${starts[0]} and occurred_at < ${end}
-    )
-    select b.bucket, count(*) as buyers, count(again.member_id) as retained
-      from bought b
-      left join bought again on again.member_id = b.member_id and again.bucket = b.bucket + 1
-     group by b.bucket`.execute(db);
-  return new Map(
-    result.rows.map((r): [number, RetentionCounts] => [
-      Number(r.bucket),
-      { previousBuyers: Number(r.buyers), retained: Number(r.retained) },
-    ]),
-  );
-}
 
 /**
  * Members enrolled by the end of each window and those of them with each detail, as cumulative

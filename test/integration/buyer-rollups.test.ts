@@ -1,0 +1,230 @@
+import { sql } from "kysely";
+import { DateTime } from "luxon";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { purchase, refund } from "../helpers/events.ts";
+import { engines, type HttpResult, startTestApp, type TestApp, type TestProgram } from "../helpers/test-app.ts";
+
+/**
+ * The buyer rollups (cohorts and goals) change no figure: the cohort report and the goals report
+ * answer exactly what they answer with every day read live, for ranges of every shape (cohorts
+ * whose month is partly outside the range, ranges ending in the past), when caught up, when
+ * back-dated purchases, full and partial returns of old purchases and claims of old guest receipts
+ * arrived after the last tick, after the next tick, and after a time zone change. Full returns
+ * remove buying days: a member whose first buying day of a month (or after enrolment, or in a
+ * goal's window) was returned, with another purchase later in it, still counts; one whose only
+ * purchase was returned no longer does.
+ */
+
+function ok(res: HttpResult, status = 200) {
+  expect(res.status, JSON.stringify(res.body)).toBe(status);
+  return res.body;
+}
+
+/** A small seeded generator (mulberry32), so a failure can be replayed. */
+function random(seed: number) {
+  let a = seed;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
+}
+
+const START = Date.parse("2026-01-20T15:00:00Z");
+const DAY = 86_400_000;
+
+describe.each(engines())("buyer rollups on %s", (engine) => {
+  let t: TestApp;
+  let p: TestProgram;
+  const rand = random(24);
+  const pick = <T>(xs: T[]): T => xs[Math.floor(rand() * xs.length)] as T;
+  const members: string[] = [];
+  const purchases: { id: string; amount: number }[] = [];
+  let guests = 0;
+
+  const post = async (body: Record<string, unknown>) => ok(await p.call("POST", "/v1/events", body), 201);
+
+  /** A day of business: enrolments, purchases (some dated days back, some of nothing), returns, claims. */
+  async function businessDay(day: number) {
+    t.clock.set(new Date(START + day * DAY + Math.floor(rand() * 8) * 3_600_000));
+    if (members.length < 3 || rand() < 0.5) members.push(await p.createMember({ name: `M${members.length}` }));
+    for (let i = 0; i < 3; i++) {
+      const back = rand() < 0.3 ? Math.floor(rand() * 35) : 0;
+      const occurredAt = new Date(t.clock.now().getTime() - back * DAY).toISOString();
+      const amount = rand() < 0.1 ? 0 : 500 + Math.floor(rand() * 5_000);
+      if (rand() < 0.2) {
+        guests += 1;
+        await post({ id: `guest-${guests}`, type: "purchase", amount, receiptId: `R-${guests}`, occurredAt });
+        continue;
+      }
+      const event = purchase(pick(members), amount, { occurredAt });
+      await post(event);
+      if (amount > 0) purchases.push({ id: event.id, amount: event.amount });
+    }
+    await returnOne();
+    if (guests > 0 && rand() < 0.3) {
+      await p.call("POST", `/v1/members/${pick(members)}/claims`, { receiptId: `R-${1 + Math.floor(rand() * guests)}` });
+    }
+  }
+
+  /** Returns an earlier purchase, in full or in part (half the time). */
+  async function returnOne(full = rand() < 0.6) {
+    if (purchases.length === 0 || rand() < 0.5) return;
+    const old = pick(purchases);
+    const res = await p.call("POST", "/v1/events", refund(old.id, full ? old.amount : Math.ceil(old.amount / 3)));
+    if (res.status === 201) purchases.splice(purchases.indexOf(old), 1);
+  }
+
+  const URLS = [
+    "/v1/reports/cohorts",
+    "/v1/reports/cohorts?from=2026-01-01&to=2026-04-15",
+    "/v1/reports/cohorts?from=2026-01-25&to=2026-03-10",
+    "/v1/reports/cohorts?from=2026-02-01&to=2026-02-28",
+    "/v1/reports/goals?from=2026-02-01&to=2026-03-31&interval=month",
+    "/v1/reports/goals?from=2026-02-10&to=2026-03-20&interval=week",
+    "/v1/reports/goals?from=2026-03-01&to=2026-03-20&interval=day",
+    "/v1/reports/goals",
+  ];
+
+  const answers = async () => Promise.all(URLS.map(async (url) => [url, ok(await p.call("GET", url))]));
+
+  /** What the reports answer with every day read live: the rollups' state rows set aside, then put back. */
+  async function liveAnswers() {
+    const db = t.app.services.database.db;
+    const saved = await sql<Record<string, unknown>>`select * from report_rollups where program_id = ${p.id}`.execute(db);
+    await sql`delete from report_rollups where program_id = ${p.id}`.execute(db);
+    try {
+      return await answers();
+    } finally {
+      for (const row of saved.rows) {
+        await sql`insert into report_rollups (program_id, rollup, timezone, rolled_through, watermark, updated_at)
+          values (${row.program_id}, ${row.rollup}, ${row.timezone}, ${row.rolled_through}, ${row.watermark}, ${row.updated_at})`.execute(
+          db,
+        );
+      }
+    }
+  }
+
+  const rolledDays = async () =>
+    (
+      await sql<{ rollup: string; rolled_through: string }>`select rollup, to_char(rolled_through, 'YYYY-MM-DD') as rolled_through
+        from report_rollups where program_id = ${p.id} and rollup in ('cohort_buyers', 'paid_buyers') order by rollup`.execute(
+        t.app.services.database.db,
+      )
+    ).rows;
+
+  /** The cells a figure of the answers depends on, to see that a test changed something. */
+  const cohortCell = (all: unknown[][], cohort: string, month: number) => {
+    const report = all.find(([url]) => url === "/v1/reports/cohorts?from=2026-01-01&to=2026-04-15")?.[1] as {
+      cohorts: { cohort: string; repeatPurchasers: number; months: { month: number; purchasers: number }[] }[];
+    };
+    const row = report.cohorts.find((c) => c.cohort === cohort);
+    return { repeat: row?.repeatPurchasers, month: row?.months[month]?.purchasers };
+  };
+
+  // Members whose purchases the tests return after the rollups have them.
+  let only = "";
+  let twice = "";
+  const onlyBuys: string[] = [];
+  const twiceBuys: string[] = [];
+
+  beforeAll(async () => {
+    t = await startTestApp(engine, new Date(START).toISOString());
+    p = await t.createProgram({ timezone: "America/New_York", unknownMemberPolicy: "guest" });
+    ok(
+      await p.call("POST", "/v1/rules", {
+        name: "1 point per dollar",
+        trigger: "purchase",
+        effect: { type: "points_per_amount", points: 1, per: 100, rounding: "floor" },
+      }),
+      201,
+    );
+    // A visit earns too, so a purchase of nothing is kept (the goals do not count it; cohorts do).
+    ok(
+      await p.call("POST", "/v1/rules", { name: "Visit", trigger: "purchase", effect: { type: "fixed_points", points: 5 } }),
+      201,
+    );
+    // Two members enrolled on 20 January: `twice` buys on 22 and 27 January, `only` once on 25 February.
+    only = await p.createMember({ name: "Only" });
+    twice = await p.createMember({ name: "Twice" });
+    const set = async (body: Record<string, unknown>) => ok(await p.call("POST", "/v1/goals", body), 201);
+    await set({ kind: "retention", target: 0.9, startDate: "2026-03-01", targetDate: "2026-06-01" });
+    await set({ kind: "purchase_frequency", target: 5, startDate: "2026-03-10", targetDate: "2026-06-01" });
+    await set({ kind: "average_order_value", target: 9000, baseline: 1000, startDate: "2026-02-01", targetDate: "2026-06-01" });
+    await set({ kind: "member_revenue_share", target: 0.95, startDate: "2026-02-15", targetDate: "2026-06-01" });
+    await set({ kind: "data_capture", captureField: "contact", target: 0.9, startDate: "2026-02-01", targetDate: "2026-06-01" });
+    const special = new Map<number, [string, string[]]>([
+      [2, [twice, twiceBuys]],
+      [7, [twice, twiceBuys]],
+      [36, [only, onlyBuys]],
+    ]);
+    for (let day = 0; day < 60; day++) {
+      await businessDay(day);
+      const [member, list] = special.get(day) ?? [];
+      if (member && list) {
+        const event = purchase(member, 2_000);
+        await post(event);
+        list.push(event.id);
+      }
+    }
+  }, 300_000);
+  afterAll(async () => {
+    const report = await t.app.services.verify();
+    expect(report.checks.filter((c) => c.violations > 0)).toEqual([]);
+    await t.close();
+  });
+
+  it("caught up, the cohort and goals reports answer what they answer live", async () => {
+    const live = await answers();
+    expect(await rolledDays()).toEqual([]);
+    await t.app.services.rollups.catchUp(t.clock.now());
+    // Every whole day that ended ten minutes before now: up to yesterday (20 March, New York).
+    expect(await rolledDays()).toEqual([
+      { rollup: "cohort_buyers", rolled_through: "2026-03-20" },
+      { rollup: "paid_buyers", rolled_through: "2026-03-20" },
+    ]);
+    expect(await answers()).toEqual(live);
+  });
+
+  it("purchases removed or added on rolled-up days after the last tick are read live, and the next tick folds them in", async () => {
+    const before = await liveAnswers();
+    // `twice` loses the first of two January purchases: still a January buyer and, having bought
+    // on 27 January after enrolling on the 20th, still a repeat buyer. `only` loses its only
+    // purchase: no longer a February buyer of January's cohort, nor a repeat buyer.
+    await post(refund(twiceBuys[0] as string, 2_000));
+    await post(refund(onlyBuys[0] as string, 2_000));
+    const after = await liveAnswers();
+    const [was, is] = [cohortCell(before, "2026-01", 1), cohortCell(after, "2026-01", 1)];
+    expect(is).toEqual({ repeat: (was.repeat ?? 0) - 1, month: (was.month ?? 0) - 1 });
+    expect(cohortCell(after, "2026-01", 0).month).toBe(cohortCell(before, "2026-01", 0).month);
+    expect(await answers()).toEqual(after);
+
+    for (let day = 60; day < 66; day++) await businessDay(day);
+    for (let i = 0; i < 6; i++) await returnOne(true);
+    const live = await liveAnswers();
+    expect(await answers()).toEqual(live);
+    await t.app.services.rollups.tick(t.clock.now());
+    expect(await answers()).toEqual(live);
+    // Ten minutes on, nothing new: the same answers from the rollups alone.
+    t.clock.set(new Date(t.clock.now().getTime() + 11 * 60_000));
+    await t.app.services.rollups.tick(t.clock.now());
+    expect(await answers()).toEqual(await liveAnswers());
+    // More returns of old purchases, then caught up again.
+    for (let i = 0; i < 6; i++) await returnOne(true);
+    expect(await answers()).toEqual(await liveAnswers());
+    t.clock.set(new Date(t.clock.now().getTime() + 11 * 60_000));
+    await t.app.services.rollups.tick(t.clock.now());
+    expect(await answers()).toEqual(await liveAnswers());
+  });
+
+  it("rollups built in another time zone are not used, and are rebuilt in the new one", async () => {
+    ok(await p.call("PATCH", "/v1/programs/current", { timezone: "Asia/Tokyo" }));
+    const live = await liveAnswers();
+    expect(await answers()).toEqual(live);
+    await t.app.services.rollups.catchUp(t.clock.now());
+    const today = DateTime.fromMillis(t.clock.now().getTime() - 10 * 60_000, { zone: "Asia/Tokyo" }).toISODate();
+    expect((await rolledDays()).map((r) => r.rolled_through)).toEqual([today, today]);
+    expect(await answers()).toEqual(live);
+  });
+});
