@@ -127,7 +127,7 @@ export async function seedDemo(
   const counts = await simulateYear(services, programId, plan, clock, c, now);
   clock.set(now);
   // The reports' rollups, as the jobs would keep them over the year (the jobs' ticks then find nothing to do).
-  await services.rollups.catchUp(now);
+  await services.rollups.catchUp(now, programId);
   await analyzeDatabase(database.db);
   const tiers = await membersPerTier(database.db, programId);
   return {

@@ -29,4 +29,3 @@ export async function enrolmentsByPeriod(db: Db, programId: string, b: Buckets) 
   const rows = result.rows.map((r) => ({ bucket: Number(r.bucket), n: Number(r.n) }));
   return { before: rows.find((r) => r.bucket === 0)?.n ?? 0, periods: rows.filter((r) => r.bucket > 0) };
 }
-

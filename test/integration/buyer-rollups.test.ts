@@ -178,7 +178,7 @@ describe.each(engines())("buyer rollups on %s", (engine) => {
   it("caught up, the cohort and goals reports answer what they answer live", async () => {
     const live = await answers();
     expect(await rolledDays()).toEqual([]);
-    await t.app.services.rollups.catchUp(t.clock.now());
+    await t.app.services.rollups.catchUp(t.clock.now(), p.id);
     // Every whole day that ended ten minutes before now: up to yesterday (20 March, New York).
     expect(await rolledDays()).toEqual([
       { rollup: "cohort_buyers", rolled_through: "2026-03-20" },
@@ -204,17 +204,17 @@ describe.each(engines())("buyer rollups on %s", (engine) => {
     for (let i = 0; i < 6; i++) await returnOne(true);
     const live = await liveAnswers();
     expect(await answers()).toEqual(live);
-    await t.app.services.rollups.tick(t.clock.now());
+    await t.app.services.rollups.tick(t.clock.now(), { programId: p.id });
     expect(await answers()).toEqual(live);
     // Ten minutes on, nothing new: the same answers from the rollups alone.
     t.clock.set(new Date(t.clock.now().getTime() + 11 * 60_000));
-    await t.app.services.rollups.tick(t.clock.now());
+    await t.app.services.rollups.tick(t.clock.now(), { programId: p.id });
     expect(await answers()).toEqual(await liveAnswers());
     // More returns of old purchases, then caught up again.
     for (let i = 0; i < 6; i++) await returnOne(true);
     expect(await answers()).toEqual(await liveAnswers());
     t.clock.set(new Date(t.clock.now().getTime() + 11 * 60_000));
-    await t.app.services.rollups.tick(t.clock.now());
+    await t.app.services.rollups.tick(t.clock.now(), { programId: p.id });
     expect(await answers()).toEqual(await liveAnswers());
   });
 
@@ -222,7 +222,7 @@ describe.each(engines())("buyer rollups on %s", (engine) => {
     ok(await p.call("PATCH", "/v1/programs/current", { timezone: "Asia/Tokyo" }));
     const live = await liveAnswers();
     expect(await answers()).toEqual(live);
-    await t.app.services.rollups.catchUp(t.clock.now());
+    await t.app.services.rollups.catchUp(t.clock.now(), p.id);
     const today = DateTime.fromMillis(t.clock.now().getTime() - 10 * 60_000, { zone: "Asia/Tokyo" }).toISODate();
     expect((await rolledDays()).map((r) => r.rolled_through)).toEqual([today, today]);
     expect(await answers()).toEqual(live);

@@ -176,7 +176,7 @@ describe.each(engines())("campaign results with the member spend rollup on %s", 
     expect(spring.campaign.treated.buyers).toBeGreaterThan(3);
     expect(spring.campaign.holdout.buyers).toBeGreaterThan(1);
     expect(spring.bootstrap).not.toBeNull();
-    await t.app.services.rollups.catchUp(t.clock.now());
+    await t.app.services.rollups.catchUp(t.clock.now(), p.id);
     // Every whole day that ended ten minutes before now: up to yesterday (9 April, New York).
     expect(await rolledThrough()).toBe("2026-04-09");
     expect(await spendRows()).toBeGreaterThan(50);
@@ -204,10 +204,10 @@ describe.each(engines())("campaign results with the member spend rollup on %s", 
     ok(await p.call("POST", "/v1/events", purchase(members[0] ?? "", 4_321, { occurredAt: "2026-03-15T16:00:00Z" })), 201);
     const live = await liveAnswers();
     expect(await answers()).toEqual(live);
-    await t.app.services.rollups.tick(t.clock.now());
+    await t.app.services.rollups.tick(t.clock.now(), { programId: p.id });
     expect(await answers()).toEqual(live);
     t.clock.set(new Date(t.clock.now().getTime() + 11 * 60_000));
-    await t.app.services.rollups.tick(t.clock.now());
+    await t.app.services.rollups.tick(t.clock.now(), { programId: p.id });
     expect(await answers()).toEqual(await liveAnswers());
   });
 
@@ -224,7 +224,7 @@ describe.each(engines())("campaign results with the member spend rollup on %s", 
     const edited = await liveAnswers();
     expect(edited).not.toEqual(before);
     expect(await answers()).toEqual(edited);
-    await t.app.services.rollups.tick(t.clock.now());
+    await t.app.services.rollups.tick(t.clock.now(), { programId: p.id });
     expect(await answers()).toEqual(edited);
   });
 
@@ -232,7 +232,7 @@ describe.each(engines())("campaign results with the member spend rollup on %s", 
     ok(await p.call("PATCH", "/v1/programs/current", { timezone: "Asia/Tokyo" }));
     const live = await liveAnswers();
     expect(await answers()).toEqual(live);
-    await t.app.services.rollups.catchUp(t.clock.now());
+    await t.app.services.rollups.catchUp(t.clock.now(), p.id);
     // Rolled up to the Tokyo day ten minutes ago (the days before it).
     const today = DateTime.fromMillis(t.clock.now().getTime() - 10 * 60_000, { zone: "Asia/Tokyo" }).toISODate();
     expect(await rolledThrough()).toBe(today);

@@ -159,7 +159,7 @@ describe.each(engines())("redemption rollups on %s", (engine) => {
 
   it("caught up, every redemption report answers what its live query answers", async () => {
     const live = await answers();
-    await t.app.services.rollups.catchUp(t.clock.now());
+    await t.app.services.rollups.catchUp(t.clock.now(), p.id);
     expect(await rolledThrough()).toBe("2026-04-09");
     expect(await answers()).toEqual(live);
   });
@@ -175,7 +175,7 @@ describe.each(engines())("redemption rollups on %s", (engine) => {
     for (const r of done.filter((d) => d.day >= 38 && d.day < 40).slice(0, 2)) await use(r);
     const live = await liveAnswers();
     expect(await answers()).toEqual(live);
-    await t.app.services.rollups.tick(t.clock.now());
+    await t.app.services.rollups.tick(t.clock.now(), { programId: p.id });
     expect(await answers()).toEqual(live);
     // After the last tick: another old one cancelled, read live again.
     t.clock.set(new Date(t.clock.now().getTime() + 60_000));
@@ -188,7 +188,7 @@ describe.each(engines())("redemption rollups on %s", (engine) => {
     expect(await answers()).toEqual(await liveAnswers());
     // Ten minutes on: the same answers from the rollups alone.
     t.clock.set(new Date(t.clock.now().getTime() + 11 * 60_000));
-    await t.app.services.rollups.tick(t.clock.now());
+    await t.app.services.rollups.tick(t.clock.now(), { programId: p.id });
     expect(await answers()).toEqual(await liveAnswers());
   });
 
@@ -196,7 +196,7 @@ describe.each(engines())("redemption rollups on %s", (engine) => {
     ok(await p.call("PATCH", "/v1/programs/current", { timezone: "Asia/Tokyo" }));
     const live = await liveAnswers();
     expect(await answers()).toEqual(live);
-    await t.app.services.rollups.catchUp(t.clock.now());
+    await t.app.services.rollups.catchUp(t.clock.now(), p.id);
     expect(await answers()).toEqual(live);
   });
 });

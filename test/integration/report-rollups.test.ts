@@ -146,7 +146,7 @@ describe.each(engines())("report rollups on %s", (engine) => {
   it("caught up, every report answers what its live query answers", async () => {
     const live = await answers();
     expect(await rolledDays()).toEqual([]);
-    const days = await t.app.services.rollups.catchUp(t.clock.now());
+    const days = await t.app.services.rollups.catchUp(t.clock.now(), p.id);
     expect(days).toBeGreaterThan(3 * 35);
     // Every whole day that ended ten minutes before now: up to yesterday (9 April, New York).
     expect(await rolledDays()).toEqual([
@@ -161,11 +161,11 @@ describe.each(engines())("report rollups on %s", (engine) => {
     for (let day = 40; day < 46; day++) await businessDay(day);
     const live = await liveAnswers();
     expect(await answers()).toEqual(live);
-    await t.app.services.rollups.tick(t.clock.now());
+    await t.app.services.rollups.tick(t.clock.now(), { programId: p.id });
     expect(await answers()).toEqual(live);
     // Ten minutes on, nothing new: the same answers from the rollups alone.
     t.clock.set(new Date(t.clock.now().getTime() + 11 * 60_000));
-    await t.app.services.rollups.tick(t.clock.now());
+    await t.app.services.rollups.tick(t.clock.now(), { programId: p.id });
     expect(await answers()).toEqual(await liveAnswers());
   });
 
@@ -173,7 +173,7 @@ describe.each(engines())("report rollups on %s", (engine) => {
     ok(await p.call("PATCH", "/v1/programs/current", { timezone: "Asia/Tokyo" }));
     const live = await liveAnswers();
     expect(await answers()).toEqual(live);
-    await t.app.services.rollups.catchUp(t.clock.now());
+    await t.app.services.rollups.catchUp(t.clock.now(), p.id);
     expect((await rolledDays()).map((r) => r.rolled_through)).toEqual(["2026-04-16", "2026-04-16", "2026-04-16"]);
     expect(await answers()).toEqual(live);
   });
