@@ -29,6 +29,7 @@ import { programRoutes } from "./programs/programs.routes.ts";
 import { ProgramService } from "./programs/programs.service.ts";
 import { campaignResultsRoutes } from "./reports/campaign-results.routes.ts";
 import { CampaignResultsService } from "./reports/campaign-results.service.ts";
+import { DEFERRED } from "./reports/deferred-revenue.rollup.ts";
 import { deferredRevenueRoutes } from "./reports/deferred-revenue.routes.ts";
 import { DeferredRevenueService } from "./reports/deferred-revenue.service.ts";
 import { engagementRoutes } from "./reports/engagement.routes.ts";
@@ -157,7 +158,7 @@ export function buildServices(options: AppOptions): Services {
     log,
     keyedDigest: digest,
   });
-  const rollups = new RollupService({ db, clock, definitions: [FLOWS, PURCHASES, ACTIVITY] });
+  const rollups = new RollupService({ db, clock, definitions: [FLOWS, PURCHASES, ACTIVITY, DEFERRED] });
   const reports = new ReportService({ db, clock, actorNames: audit.names, rollups });
   const rewardReport = new RewardReportService({ db, clock });
   const campaignResults = new CampaignResultsService({ db, clock });
