@@ -96,6 +96,8 @@ describe.each(engines())("report rollups on %s", (engine) => {
     "/v1/reports/points?from=2026-03-05&to=2026-03-28&interval=day",
     "/v1/reports/redemption-frequency?from=2026-03-01&to=2026-04-20&interval=month",
     "/v1/reports/program-cost?from=2026-03-01&to=2026-04-20&interval=week",
+    "/v1/reports/deferred-revenue?from=2026-03-01&to=2026-04-20&interval=week",
+    "/v1/reports/deferred-revenue?from=2026-03-05&to=2026-03-28&interval=day",
   ];
 
   const answers = async () => Promise.all(URLS.map(async (url) => [url, ok(await p.call("GET", url))]));
@@ -146,11 +148,12 @@ describe.each(engines())("report rollups on %s", (engine) => {
     const live = await answers();
     expect(await rolledDays()).toEqual([]);
     const days = await t.app.services.rollups.catchUp(t.clock.now());
-    expect(days).toBeGreaterThan(3 * 35);
+    expect(days).toBeGreaterThan(4 * 35);
     // Every whole day that ended ten minutes before now: up to yesterday (9 April, New York).
     expect(await rolledDays()).toEqual([
       { rollup: "daily_flows", rolled_through: "2026-04-09" },
       { rollup: "daily_purchases", rolled_through: "2026-04-09" },
+      { rollup: "deferred_revenue", rolled_through: "2026-04-09" },
       { rollup: "member_activity", rolled_through: "2026-04-09" },
     ]);
     expect(await answers()).toEqual(live);
@@ -173,7 +176,7 @@ describe.each(engines())("report rollups on %s", (engine) => {
     const live = await liveAnswers();
     expect(await answers()).toEqual(live);
     await t.app.services.rollups.catchUp(t.clock.now());
-    expect((await rolledDays()).map((r) => r.rolled_through)).toEqual(["2026-04-16", "2026-04-16", "2026-04-16"]);
+    expect((await rolledDays()).map((r) => r.rolled_through)).toEqual(["2026-04-16", "2026-04-16", "2026-04-16", "2026-04-16"]);
     expect(await answers()).toEqual(live);
   });
 

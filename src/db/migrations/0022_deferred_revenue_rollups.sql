@@ -41,3 +41,7 @@ create table report_deferred_layers (
   expired bigint not null,
   primary key (program_id, day, issue_month, issued_after)
 );
+
+-- A purchase's points are the lots its ledger entry credited: found by the entry, for the days the
+-- jobs roll up and the days a report reads live (instead of a pass over every lot).
+create index if not exists lots_txn on lots (txn_id);
