@@ -66,8 +66,11 @@ export const insertEstimate = (
 // layer and period. Every period boundary and layer is a programme day (or month) start, so the
 // figures grouped by day then by period are the figures grouped by period.
 
+/** A programme id or time zone: a value, or a column of a query over several programmes (verify). */
+type Param = string | RawBuilder<unknown>;
+
 /** The day an instant column falls on in the programme's zone. */
-const localDay = (at: RawBuilder<unknown>, timezone: string) => sql`(${at} at time zone ${timezone})::date`;
+const localDay = (at: RawBuilder<unknown>, timezone: Param) => sql`(${at} at time zone ${timezone})::date`;
 
 /** The live ranges of a split, as a `r(s, e)` relation. */
 const liveRanges = (split: RollupSplit) => sql`select * from unnest(
@@ -87,7 +90,7 @@ export interface PriceSteps {
 }
 
 /** Points redeemed and expired on the system accounts per day of [start, end), by effective time. */
-const historyFigures = (programId: string, timezone: string, start: unknown, end: unknown) => sql`
+export const historyFigures = (programId: Param, timezone: Param, start: unknown, end: unknown) => sql`
   select ${localDay(sql.ref("effective_at"), timezone)} as day,
          coalesce(sum(amount) filter (where account = 'redeemed'), 0) as redeemed,
          coalesce(sum(amount) filter (where account = 'breakage'), 0) as expired
@@ -97,7 +100,7 @@ const historyFigures = (programId: string, timezone: string, start: unknown, end
    group by 1`;
 
 /** Purchases that earned points (have a ledger entry), by when they happened. */
-const earningPurchases = (programId: string, start: unknown, end: unknown) => sql`
+const earningPurchases = (programId: Param, start: unknown, end: unknown) => sql`
   e.program_id = ${programId} and e.type = 'purchase' and e.txn_id is not null
   and e.occurred_at >= ${start} and e.occurred_at < ${end}`;
 
@@ -107,7 +110,7 @@ const earningPurchases = (programId: string, start: unknown, end: unknown) => sq
  * those points by relative stand-alone selling price with the rate in force when the purchase
  * happened (the rate and point value used, the same for a whole day, kept with them).
  */
-const salesFigures = (programId: string, timezone: string, steps: PriceSteps, start: unknown, end: unknown) => sql`
+export const salesFigures = (programId: Param, timezone: Param, steps: PriceSteps | null, start: unknown, end: unknown) => sql`
   with sales as (
     select e.occurred_at as issued_at,
            greatest(e.amount - e.returned_amount, 0)::numeric as net,
@@ -118,10 +121,10 @@ const salesFigures = (programId: string, timezone: string, steps: PriceSteps, st
      group by e.id, e.occurred_at, e.amount, e.returned_amount
   ), rated as (
     select issued_at, net, points,
-           (${numbers(steps.rates)}::numeric[])[width_bucket(issued_at, ${instants(steps.breaks)}::timestamptz[])] as rate
+           (${numbers(steps?.rates ?? [])}::numeric[])[width_bucket(issued_at, ${instants(steps?.breaks ?? [])}::timestamptz[])] as rate
       from sales
   ), priced as (
-    select issued_at, net, points, rate, points * ${steps.pointValue}::numeric * rate as ssp from rated
+    select issued_at, net, points, rate, points * ${steps?.pointValue ?? null}::numeric * rate as ssp from rated
   )
   select ${localDay(sql.ref("issued_at"), timezone)} as day,
          count(*) as purchases,
@@ -129,7 +132,7 @@ const salesFigures = (programId: string, timezone: string, steps: PriceSteps, st
          sum(points) as points,
          coalesce(sum(case when net + ssp > 0 then net * ssp / (net + ssp) else 0 end), 0) as allocated,
          max(rate) as rate,
-         ${steps.pointValue}::numeric as point_value
+         ${steps?.pointValue ?? null}::numeric as point_value
     from priced
    group by 1`;
 
@@ -142,7 +145,7 @@ const salesFigures = (programId: string, timezone: string, steps: PriceSteps, st
  * postings all share its effective time. The rest (returns' clawbacks, reversals, negative
  * adjustments, transfers) is what the rules call cancelled.
  */
-const layerFigures = (programId: string, timezone: string, start: unknown, end: unknown) => sql`
+export const layerFigures = (programId: Param, timezone: Param, start: unknown, end: unknown) => sql`
   select ${localDay(sql.ref("x.effective_at"), timezone)} as day,
          date_trunc('month', e.occurred_at at time zone ${timezone})::date as issue_month,
          case when ${localDay(sql.ref("e.occurred_at"), timezone)} > ${localDay(sql.ref("x.effective_at"), timezone)}
@@ -160,6 +163,28 @@ const layerFigures = (programId: string, timezone: string, start: unknown, end: 
    where x.program_id = ${programId} and x.lot_id is not null and x.effective_at >= ${start} and x.effective_at < ${end}
    group by 1, 2, 3`;
 
+/**
+ * A row of report_deferred_days per day of [start, end) with anything to hold: the history, the
+ * first earning purchase, the sales (allocated with `steps`; with none, the allocation is not
+ * computed: verify compares the rest).
+ */
+export const dayFigures = (programId: Param, timezone: Param, steps: PriceSteps | null, start: unknown, end: unknown) => sql`
+  select day, sum(redeemed) as redeemed, sum(expired) as expired, min(first_at) as first_issued_at, sum(purchases) as purchases,
+         sum(sales) as sales, sum(points) as points, sum(allocated) as allocated, max(rate) as rate, max(point_value) as point_value
+    from (
+      select day, redeemed, expired, null::timestamptz as first_at, 0::bigint as purchases, 0::numeric as sales,
+             0::numeric as points, 0::numeric as allocated, null::numeric as rate, null::numeric as point_value
+        from (${historyFigures(programId, timezone, start, end)}) h
+      union all
+      select ${localDay(sql.ref("e.occurred_at"), timezone)}, 0, 0, min(e.occurred_at), 0, 0, 0, 0, null, null
+        from events e where ${earningPurchases(programId, start, end)}
+       group by 1
+      union all
+      select day, 0, 0, null, purchases, sales, points, allocated, rate, point_value
+        from (${salesFigures(programId, timezone, steps, start, end)}) s
+    ) x
+   group by day`;
+
 /** Rewrites the rollup's rows of the days [from, to), allocating each day's sales with `steps`. */
 export async function rebuildDeferred(tx: Db, programId: string, timezone: string, days: DayRange, steps: PriceSteps) {
   await sql`delete from report_deferred_days
@@ -167,21 +192,7 @@ export async function rebuildDeferred(tx: Db, programId: string, timezone: strin
   await sql`
     insert into report_deferred_days (program_id, day, redeemed, expired, first_issued_at, purchases, sales, points, allocated,
       rate, point_value)
-    select ${programId}, day, sum(redeemed), sum(expired), min(first_at), sum(purchases), sum(sales), sum(points), sum(allocated),
-           max(rate), max(point_value)
-      from (
-        select day, redeemed, expired, null::timestamptz as first_at, 0::bigint as purchases, 0::numeric as sales,
-               0::numeric as points, 0::numeric as allocated, null::numeric as rate, null::numeric as point_value
-          from (${historyFigures(programId, timezone, days.start, days.end)}) h
-        union all
-        select ${localDay(sql.ref("e.occurred_at"), timezone)}, 0, 0, min(e.occurred_at), 0, 0, 0, 0, null, null
-          from events e where ${earningPurchases(programId, days.start, days.end)}
-         group by 1
-        union all
-        select day, 0, 0, null, purchases, sales, points, allocated, rate, point_value
-          from (${salesFigures(programId, timezone, steps, days.start, days.end)}) s
-      ) x
-     group by day`.execute(tx);
+    select ${programId}, f.* from (${dayFigures(programId, timezone, steps, days.start, days.end)}) f`.execute(tx);
   await sql`delete from report_deferred_layers
     where program_id = ${programId} and day >= ${days.from}::date and day < ${days.to}::date`.execute(tx);
   await sql`
