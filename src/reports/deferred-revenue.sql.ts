@@ -72,10 +72,17 @@ type Param = string | RawBuilder<unknown>;
 /** The day an instant column falls on in the programme's zone. */
 const localDay = (at: RawBuilder<unknown>, timezone: Param) => sql`(${at} at time zone ${timezone})::date`;
 
-/** The live ranges of a split, as a `r(s, e)` relation. */
-const liveRanges = (split: RollupSplit) => sql`select * from unnest(
-  ${arrayLiteral(split.live.map((l) => l.start))}::timestamptz[],
-  ${arrayLiteral(split.live.map((l) => l.end))}::timestamptz[]) as r(s, e)`;
+/**
+ * The figures of a split's live ranges, one part per range with its bounds as values (so the
+ * planner sees how short a range is and uses the indexes; an empty range when there is none).
+ */
+const live = (split: RollupSplit, part: (start: Date, end: Date) => RawBuilder<unknown>) => {
+  const ranges = split.live.length > 0 ? split.live : [{ start: new Date(0), end: new Date(0) }];
+  return sql.join(
+    ranges.map((r) => sql`select * from (${part(r.start, r.end)}) f`),
+    sql` union all `,
+  );
+};
 
 /** The rolled-up rows a split reads from a rollup table: its `rolled` days but the changed ones. */
 const rolledDays = (programId: string, split: RollupSplit) => sql`program_id = ${programId}
@@ -142,7 +149,7 @@ export const salesFigures = (programId: Param, timezone: Param, steps: PriceStep
  * credited by their earn, the change of what they hold for members (available, pending, held),
  * spent into `redeemed` (postings on the lot in a transaction that posts to `redeemed`: captures,
  * payments, their refunds and reversals), and moved to `breakage` (booked per lot). A transaction's
- * postings all share its effective time. The rest (returns' clawbacks, reversals, negative
+ * postings all share its effective time, so they are found by their transactions' (indexed). The rest (returns' clawbacks, reversals, negative
  * adjustments, transfers) is what the rules call cancelled.
  */
 export const layerFigures = (programId: Param, timezone: Param, start: unknown, end: unknown) => sql`
@@ -154,13 +161,15 @@ export const layerFigures = (programId: Param, timezone: Param, start: unknown, 
          coalesce(sum(x.amount) filter (where x.member_id is not null), 0) as outstanding,
          coalesce(-sum(x.amount) filter (where x.member_id is not null and rd.txn_id is not null), 0) as redeemed,
          coalesce(sum(x.amount) filter (where x.account = 'breakage'), 0) as expired
-    from postings x
+    from ledger_transactions t
+    join postings x on x.txn_id = t.id and x.lot_id is not null
     join lots l on l.id = x.lot_id and l.program_id = ${programId}
     join events e on e.program_id = l.program_id and e.txn_id = l.txn_id and e.type = 'purchase'
-    left join (select distinct txn_id from postings
-                where program_id = ${programId} and account = 'redeemed' and effective_at >= ${start} and effective_at < ${end}) rd
+    left join (select distinct rt.id as txn_id from ledger_transactions rt join postings rp on rp.txn_id = rt.id and rp.account = 'redeemed'
+                where rt.program_id = ${programId} and rt.effective_at >= ${start} and rt.effective_at < ${end}) rd
       on rd.txn_id = x.txn_id
-   where x.program_id = ${programId} and x.lot_id is not null and x.effective_at >= ${start} and x.effective_at < ${end}
+   where t.program_id = ${programId} and t.effective_at >= ${start} and t.effective_at < ${end}
+     and x.program_id = ${programId} and x.effective_at >= ${start} and x.effective_at < ${end}
    group by 1, 2, 3`;
 
 /**
@@ -222,8 +231,7 @@ export async function firstPurchaseIssue(db: Db, programId: string, split: Rollu
     select min(first) as first from (
       select min(first_issued_at) as first from report_deferred_days where ${rolledDays(programId, split)}
       union all
-      select f.first from (${liveRanges(split)}) r
-        cross join lateral (select min(e.occurred_at) as first from events e where ${earningPurchases(programId, sql.ref("r.s"), sql.ref("r.e"))}) f
+      ${live(split, (start, end) => sql`select min(e.occurred_at) as first from events e where ${earningPurchases(programId, start, end)}`)}
     ) x`.execute(db);
   const first = result.rows[0]?.first;
   return first ? new Date(first) : null;
@@ -247,8 +255,7 @@ export async function historyBefore(
     with days as (
       select day, redeemed, expired from report_deferred_days where ${rolledDays(programId, split)}
       union all
-      select f.* from (${liveRanges(split)}) r
-        cross join lateral (${historyFigures(programId, timezone, sql.ref("r.s"), sql.ref("r.e"))}) f
+      ${live(split, (start, end) => historyFigures(programId, timezone, start, end))}
     )
     select width_bucket(day, ${arrayLiteral(atDays)}::date[]) as bucket,
            coalesce(sum(redeemed), 0) as redeemed, coalesce(sum(expired), 0) as expired
@@ -301,8 +308,8 @@ export async function purchaseSales(
       select day, purchases, sales, points, allocated from report_deferred_days
        where ${rolledDays(programId, split)} and purchases > 0
       union all
-      select f.day, f.purchases, f.sales, f.points, f.allocated from (${liveRanges(split)}) r
-        cross join lateral (${salesFigures(programId, timezone, p.steps, sql.ref("r.s"), sql.ref("r.e"))}) f
+      select day, purchases, sales, points, allocated from (
+        ${live(split, (start, end) => salesFigures(programId, timezone, p.steps, start, end))}) s
     )
     select width_bucket(date_trunc('month', day::timestamp)::date, ${arrayLiteral(p.monthDays)}::date[]) as layer,
            width_bucket(day, ${arrayLiteral(p.boundDays)}::date[]) as bucket,
@@ -345,8 +352,7 @@ export async function purchaseLotFlows(
       select day, issue_month, issued_after, issued, outstanding, redeemed, expired from report_deferred_layers
        where ${rolledDays(programId, split)}
       union all
-      select f.* from (${liveRanges(split)}) r
-        cross join lateral (${layerFigures(programId, timezone, sql.ref("r.s"), sql.ref("r.e"))}) f
+      ${live(split, (start, end) => layerFigures(programId, timezone, start, end))}
     )
     select width_bucket(issue_month, ${arrayLiteral(p.monthDays)}::date[]) as layer,
            width_bucket(day, ${arrayLiteral(p.boundDays)}::date[]) as bucket,
