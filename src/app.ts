@@ -30,6 +30,7 @@ import { ProgramService } from "./programs/programs.service.ts";
 import { BuyerReports, COHORT_BUYERS, PAID_BUYERS } from "./reports/buyer-rollups.service.ts";
 import { campaignResultsRoutes } from "./reports/campaign-results.routes.ts";
 import { CAMPAIGN_BUCKETS, CampaignResultsService, MEMBER_SPEND } from "./reports/campaign-results.service.ts";
+import { DEFERRED } from "./reports/deferred-revenue.rollup.ts";
 import { deferredRevenueRoutes } from "./reports/deferred-revenue.routes.ts";
 import { DeferredRevenueService } from "./reports/deferred-revenue.service.ts";
 import { engagementRoutes } from "./reports/engagement.routes.ts";
@@ -173,6 +174,7 @@ export function buildServices(options: AppOptions): Services {
       CAMPAIGN_BUCKETS,
       COHORT_BUYERS,
       PAID_BUYERS,
+      DEFERRED,
     ],
   });
   const redemptionRollups = new RedemptionRollups({ db, rollups });

@@ -2,14 +2,8 @@ import { DateTime } from "luxon";
 import type { MutationContext } from "../idempotency/idempotency.service.ts";
 import { notFound } from "../shared/errors.ts";
 import type { ServiceDeps } from "../shared/service-deps.ts";
-import {
-  deferredRevenue,
-  type FinanceEstimate,
-  type HistoryAt,
-  type RateInForce,
-  rateAt,
-  rateSteps,
-} from "./deferred-revenue.rules.ts";
+import { deferredView, FAR_PAST, financeEstimates, firstIssueAt, historyAt, pricing } from "./deferred-revenue.rollup.ts";
+import { deferredRevenue, type RateInForce, rateAt } from "./deferred-revenue.rules.ts";
 import type {
   CreateRedemptionEstimate,
   DeferredRevenue,
@@ -19,10 +13,8 @@ import type {
   RedemptionEstimates,
 } from "./deferred-revenue.schemas.ts";
 import * as q from "./deferred-revenue.sql.ts";
-import { reportRange } from "./reports.rules.ts";
-
-/** The first break of the rate's step function: before any data the programme can hold. */
-const EPOCH = new Date(0);
+import { dayBuckets, reportRange } from "./reports.rules.ts";
+import { dayOf, splitRange } from "./rollups.rules.ts";
 
 export const ROUNDING =
   "Exact until the end, then half away from zero to the minor unit: the totals to date are rounded once at each period's start and end and a period is their difference (cumulative rounding), so every period and the range reconcile to the minor unit; layers are rounded by largest remainder to add up to the totals";
@@ -43,7 +35,8 @@ const toEstimate = (row: q.EstimateRow): RedemptionEstimate => ({
 
 /**
  * Deferred revenue for points (IFRS 15 / ASC 606) and the expected redemption rate it rests on, read
- * from the ledger in aggregate (the method: `deferred-revenue.rules.ts`).
+ * from the ledger in aggregate (the method: `deferred-revenue.rules.ts`): from the rollup the jobs
+ * keep per day, and live over the days it does not hold right (`deferred-revenue.rollup.ts`).
  */
 export class DeferredRevenueService {
   constructor(private readonly deps: ServiceDeps) {}
@@ -55,11 +48,12 @@ export class DeferredRevenueService {
     const rows = await q.listEstimates(db, programId);
     const now = clock.now();
     const monthStart = DateTime.fromJSDate(now, { zone: program.timezone }).startOf("month").toJSDate();
+    const view = await deferredView(db, programId, program.timezone);
     const [firstIssue, history] = await Promise.all([
-      q.firstPurchaseIssue(db, programId),
-      q.historyBefore(db, programId, [monthStart]),
+      firstIssueAt(db, programId, program.timezone, view),
+      historyAt(db, programId, program.timezone, view, [monthStart]),
     ]);
-    const inForce = rateAt(now, this.#finance(rows, program.timezone), history, firstIssue);
+    const inForce = rateAt(now, financeEstimates(rows, program.timezone), history, firstIssue);
     return { data: rows.map(toEstimate).reverse(), inForce: answerRate(inForce) };
   }
 
@@ -90,34 +84,29 @@ export class DeferredRevenueService {
     if (!program) throw notFound("Program", programId);
     const zone = program.timezone;
     const range = reportRange(query, zone, clock.now());
-    const [rows, firstIssue] = await Promise.all([q.listEstimates(db, programId), q.firstPurchaseIssue(db, programId)]);
-    const estimates = this.#finance(rows, zone);
-
+    const view = await deferredView(db, programId, zone);
     // Layers and history measurements by month, from the month points were first issued (or the range's).
-    const firstDay = DateTime.fromJSDate(firstIssue && firstIssue < range.start ? firstIssue : range.start, { zone }).startOf(
-      "month",
-    );
-    const months: Date[] = [];
-    for (let m = firstDay; m.toJSDate() < range.end; m = m.plus({ months: 1 })) months.push(m.toJSDate());
-    const history: HistoryAt[] = await q.historyBefore(db, programId, months);
-
-    const steps = rateSteps(
-      [EPOCH, ...months, ...estimates.map((e) => e.start).filter((s) => s < range.end)],
-      estimates,
-      history,
-      firstIssue,
-    );
+    const { firstIssue, estimates, months, history, steps } = await pricing(db, programId, zone, view, {
+      start: range.start,
+      end: range.end,
+      pointValue: program.point_value,
+    });
+    const { endDay } = dayBuckets(range);
     const bounds = [...range.periods.map((p) => p.start), range.end];
+    const days = {
+      monthDays: months.map((m) => dayOf(m, zone)),
+      boundDays: [...range.periods.map((p) => p.period), endDay],
+      endDay,
+    };
+    const split = splitRange(view, FAR_PAST, endDay, zone);
+    // Rolled-up days allocated with a rate no longer in force are read live too.
+    const rolledTo = view.rolledThrough !== null && view.rolledThrough < endDay ? view.rolledThrough : endDay;
+    const repriced = view.rolledThrough === null ? [] : await q.repricedDays(db, programId, steps, rolledTo);
+    const salesSplit =
+      repriced.length === 0 ? split : splitRange({ ...view, changed: [...view.changed, ...repriced] }, FAR_PAST, endDay, zone);
     const [sales, flows] = await Promise.all([
-      q.purchaseSales(db, programId, {
-        months,
-        bounds,
-        end: range.end,
-        rateBreaks: steps.breaks,
-        rates: steps.rates,
-        pointValue: program.point_value,
-      }),
-      q.purchaseLotFlows(db, programId, { months, bounds, end: range.end }),
+      q.purchaseSales(db, programId, zone, { ...days, steps }, salesSplit),
+      q.purchaseLotFlows(db, programId, zone, days, split),
     ]);
     // The rate at a boundary is the one in force on the last day before it.
     const atBounds = bounds.map((b) => rateAt(new Date(b.getTime() - 1), estimates, history, firstIssue));
@@ -145,13 +134,5 @@ export class DeferredRevenueService {
         ...l,
       })),
     };
-  }
-
-  #finance(rows: q.EstimateRow[], zone: string): FinanceEstimate[] {
-    return rows.map((r) => ({
-      ...r,
-      start: DateTime.fromISO(r.effectiveFrom, { zone }).startOf("day").toJSDate(),
-      createdAt: new Date(r.createdAt),
-    }));
   }
 }

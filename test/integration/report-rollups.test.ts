@@ -96,6 +96,8 @@ describe.each(engines())("report rollups on %s", (engine) => {
     "/v1/reports/points?from=2026-03-05&to=2026-03-28&interval=day",
     "/v1/reports/redemption-frequency?from=2026-03-01&to=2026-04-20&interval=month",
     "/v1/reports/program-cost?from=2026-03-01&to=2026-04-20&interval=week",
+    "/v1/reports/deferred-revenue?from=2026-03-01&to=2026-04-20&interval=week",
+    "/v1/reports/deferred-revenue?from=2026-03-05&to=2026-03-28&interval=day",
   ];
 
   const answers = async () => Promise.all(URLS.map(async (url) => [url, ok(await p.call("GET", url))]));
@@ -121,7 +123,9 @@ describe.each(engines())("report rollups on %s", (engine) => {
     (
       await sql<{ rollup: string; rolled_through: string }>`select rollup, to_char(rolled_through, 'YYYY-MM-DD') as rolled_through
         from report_rollups where program_id = ${p.id}
-         and rollup in ('daily_flows', 'daily_purchases', 'member_activity') order by rollup`.execute(t.app.services.database.db)
+         and rollup in ('daily_flows', 'daily_purchases', 'deferred_revenue', 'member_activity') order by rollup`.execute(
+        t.app.services.database.db,
+      )
     ).rows;
 
   beforeAll(async () => {
@@ -152,6 +156,7 @@ describe.each(engines())("report rollups on %s", (engine) => {
     expect(await rolledDays()).toEqual([
       { rollup: "daily_flows", rolled_through: "2026-04-09" },
       { rollup: "daily_purchases", rolled_through: "2026-04-09" },
+      { rollup: "deferred_revenue", rolled_through: "2026-04-09" },
       { rollup: "member_activity", rolled_through: "2026-04-09" },
     ]);
     expect(await answers()).toEqual(live);
@@ -174,7 +179,7 @@ describe.each(engines())("report rollups on %s", (engine) => {
     const live = await liveAnswers();
     expect(await answers()).toEqual(live);
     await t.app.services.rollups.catchUp(t.clock.now(), p.id);
-    expect((await rolledDays()).map((r) => r.rolled_through)).toEqual(["2026-04-16", "2026-04-16", "2026-04-16"]);
+    expect((await rolledDays()).map((r) => r.rolled_through)).toEqual(["2026-04-16", "2026-04-16", "2026-04-16", "2026-04-16"]);
     expect(await answers()).toEqual(live);
   });
 
