@@ -165,6 +165,8 @@ export function generationSteps(size: GenerateSize, p: Programme): { step: strin
     },
     {
       step: "events (purchases and returns)",
+      // Written in the order they were recorded, as the server appends them: the rollups find
+      // changes through BRIN indexes on created_at, which need that physical order.
       sql: `
       insert into events (program_id, id, type, member_id, status, occurred_at, amount, currency, channel, store_id, receipt_id,
                           fingerprint, points, txn_id, returned_amount, clawed_back, status_code, result, created_at, actor)
@@ -173,13 +175,13 @@ export function generationSteps(size: GenerateSize, p: Programme): { step: strin
              t, amount, 'USD', 'pos', ${storeOf("j")}, 'rcpt_' || j, 'bench', points,
              case when kind = 'earn' then 'txn_e' || lpad(j::text, 9, '0') end, ret_amount, ret,
              case when kind = 'rejected' then 422 else 201 end, '{}', t, ${staffOf("j")}
-        from bench_purchases;
+        from bench_purchases order by t;
       insert into events (program_id, id, type, member_id, status, occurred_at, amount, currency, channel, store_id,
                           original_event_id, fingerprint, points, txn_id, status_code, result, created_at, actor)
       select ${prg}, 'ret_' || lpad(j::text, 9, '0'), 'return', ${mid("m")}, 'processed', t + interval '20 days',
              ret_amount, 'USD', 'pos', ${storeOf("j")}, 'evt_' || lpad(j::text, 9, '0'), 'bench', -ret,
              'txn_c' || lpad(j::text, 9, '0'), 201, '{}', t + interval '20 days', ${staffOf("j")}
-        from bench_purchases where ret > 0`,
+        from bench_purchases where ret > 0 order by t`,
     },
     {
       step: "event_awards",
@@ -208,7 +210,8 @@ export function generationSteps(size: GenerateSize, p: Programme): { step: strin
           ('k', 'capture', 'hld_' || lpad(j::text, 9, '0'), b.cost, 'Reward', ${staffOf("j")}, b.t + interval '30 days 1 minute', b.cost > 0),
           ('x', 'expiry', null, b.remaining, 'Points expired', 'system', b.expires_at, b.expired and b.remaining > 0)
         ) as x(kind, type, hold_id, points, reason, actor, at, present)
-       where b.kind = 'earn' and b.points > 0 and x.present`,
+       where b.kind = 'earn' and b.points > 0 and x.present
+       order by x.at`,
     },
     {
       step: "lots",

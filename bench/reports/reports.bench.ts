@@ -160,6 +160,8 @@ async function openApp(url: string) {
   const pool = new pg.Pool({
     connectionString: url,
     max: 10,
+    // As the server's own pool (src/db/database.ts).
+    options: "-c jit=off",
     types: {
       getTypeParser: (oid: number, format?: "text" | "binary") => {
         if (oid === INT8) return parseInt8;

@@ -30,6 +30,10 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     const pool = new pg.Pool({
       connectionString: options.url,
       max: options.poolSize ?? 10,
+      // No JIT: it compiles a query when its estimated cost is high, which the reports' range
+      // queries often are on paper, and took 0.8 s of a 1.2 s report statement at 1M purchases
+      // (bench/README.md), far more than it ever saved on this workload of short statements.
+      options: "-c jit=off",
       types: {
         getTypeParser: (oid: number, format?: "text" | "binary") => {
           if (oid === INT8) return parseInt8;
