@@ -103,8 +103,8 @@ export const changedPurchaseDaysQuery = (programId: Param, timezone: Param, sinc
 
 /**
  * Days of members' activity changed by what was recorded in [since, until): events (and claims)
- * and ledger entries, each on its member's activity day (the day it happened, or the member's
- * enrolment day if that is later), for the member and for a transfer's counterparty.
+ * and ledger entries, each on the day it happened, for the member and for a transfer's
+ * counterparty.
  */
 export const changedActivityDays = (db: Db, programId: string, timezone: string, since: Date, until: Date | null) =>
   dayList(db, changedActivityDaysQuery(programId, timezone, since, until));
@@ -124,8 +124,7 @@ export const changedActivityDaysQuery = (programId: Param, timezone: Param, sinc
          where program_id = ${programId} and counterparty_member_id is not null
            and ${recordedIn(sql.ref("created_at"), since, until)}
       )
-      select distinct to_char(${localDay(sql`greatest(t.at, m.created_at)`, timezone)}, 'YYYY-MM-DD') as day
-        from touched t join members m on m.id = t.member_id`;
+      select distinct to_char(${localDay(sql.ref("t.at"), timezone)}, 'YYYY-MM-DD') as day from touched t`;
 
 // ---------------------------------------------------------------------------------------------
 // Daily flows through the system accounts
@@ -303,22 +302,15 @@ export async function purchasesByPeriod(
  * purchase or moved points, by when it happened (occurredAt, however late it was posted), not
  * refused; a ledger entry of a member's own that is not an expiry or an activation and did not
  * come from an event (adjustments, redemptions, holds, reversals, transfers), by its effective
- * time; a transfer's counterparty. Activity dated before a member enrolled counts on the enrolment
- * day, so a range never has more active members than members enrolled by its end.
+ * time; a transfer's counterparty. Only what a member did as a member: activity dated before they
+ * enrolled (a history import, a receipt claimed at sign-up) is no activity, so no range has more
+ * active members than members and a late event is not activity today.
  */
-/**
- * A ledger entry that did not come from an event (an event's entry counts by the event's own time).
- * One probe of events_txn per entry: `offset 0` keeps the planner from turning it into an anti join
- * over the whole index.
- */
+/** Not from an event: one probe of events_txn per entry (`offset 0` keeps it from becoming an anti join over the whole index). */
 const notFromAnEvent = sql`not exists (select 1 from events x where x.txn_id = t.id offset 0)`;
 
 export const activity = (programId: Param, timezone: Param, ranges: RawBuilder<unknown>) => sql`
   with r as (${ranges}),
-  enrolled as (
-    select m.id, m.created_at from r join members m
-      on m.program_id = ${programId} and m.created_at >= r.s and m.created_at < r.e
-  ),
   act as (
     select e.member_id, e.occurred_at as at from r join events e
       on e.program_id = ${programId} and e.occurred_at >= r.s and e.occurred_at < r.e
@@ -331,23 +323,10 @@ export const activity = (programId: Param, timezone: Param, ranges: RawBuilder<u
     select t.counterparty_member_id, t.effective_at from r join ledger_transactions t
       on t.program_id = ${programId} and t.effective_at >= r.s and t.effective_at < r.e
      where t.counterparty_member_id is not null
-    union all
-    select b.member_id, b.at from enrolled n cross join lateral (
-      select e.member_id, e.occurred_at as at from events e
-       where e.member_id = n.id and e.occurred_at < n.created_at
-         and e.status <> 'rejected' and (e.type = 'purchase' or e.txn_id is not null)
-      union all
-      select t.member_id, t.effective_at from ledger_transactions t
-       where t.member_id = n.id and t.effective_at < n.created_at
-         and t.type not in ('expiry', 'activation') and ${notFromAnEvent}
-      union all
-      select t.counterparty_member_id, t.effective_at from ledger_transactions t
-       where t.counterparty_member_id = n.id and t.effective_at < n.created_at
-    ) b
   )
-  select distinct a.member_id, ${localDay(sql`greatest(a.at, m.created_at)`, timezone)} as day
+  select distinct a.member_id, ${localDay(sql.ref("a.at"), timezone)} as day
     from act a cross join lateral (select created_at from members where id = a.member_id limit 1) m
-   where exists (select 1 from r where greatest(a.at, m.created_at) >= r.s and greatest(a.at, m.created_at) < r.e)`;
+   where a.at >= m.created_at`;
 
 /**
  * Rebuilds members' active days in [from, to), each row's previous active day, and the per-day

@@ -81,7 +81,9 @@ describe.each(engines())("voucher codes typed any way on %s", (engine) => {
     expect(again.body.error.code).toBe("voucher_used");
     // The other voucher is untouched; a near miss is still unknown, in the code as typed.
     expect(ok(await p.call("GET", path(second.replaceAll("-", "")))).valid).toBe(true);
-    const miss = await p.call("GET", path(`${code.slice(0, -1)}Q`.replaceAll("-", "")));
+    // One character off (a code may itself end in Q).
+    const last = code.endsWith("Q") ? "R" : "Q";
+    const miss = await p.call("GET", path(`${code.slice(0, -1)}${last}`.replaceAll("-", "")));
     expect(miss.status).toBe(404);
     expect((await p.call("GET", path("----"))).status).toBe(404);
     // Another programme's code is unknown however it is typed.

@@ -49,8 +49,8 @@ create table report_daily_purchases (
   primary key (program_id, day)
 );
 
--- Active members: each member's active days (activity before enrolment counts on the enrolment
--- day) with the member's previous active day ('-infinity' for the first), and per day how many
+-- Active members: each member's active days (what they did as members, by when it happened)
+-- with the member's previous active day ('-infinity' for the first), and per day how many
 -- members were active with each previous active day. Members active at all in [a, b] are then
 -- sum(members) over days in [a, b] whose previous active day is before a: a few thousand rows
 -- however long the range.
