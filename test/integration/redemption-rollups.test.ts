@@ -1,5 +1,6 @@
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { seededRandom as random } from "../../src/demo/demo.plan.ts";
 import { engines, type HttpResult, startTestApp, type TestApp, type TestProgram } from "../helpers/test-app.ts";
 
 /**
@@ -13,17 +14,6 @@ import { engines, type HttpResult, startTestApp, type TestApp, type TestProgram 
 function ok(res: HttpResult, status = 200) {
   expect(res.status, JSON.stringify(res.body)).toBe(status);
   return res.body;
-}
-
-/** A small seeded generator (mulberry32), so a failure can be replayed. */
-function random(seed: number) {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
 }
 
 const START = Date.parse("2026-03-01T12:00:00Z");
