@@ -40,6 +40,7 @@ Options:
   --verify                also run \`stampbook verify\` on the generated data (every ledger, reward
                           and tier invariant; minutes at the quick size, long at the full one)
   --keep                  keep the database (its URL is printed); drop it yourself
+  --generate-only         generate, build the indexes, keep the database and stop (measure it with --reuse)
   --reuse <url>           measure a database an earlier --keep run made (or a copy of it:
                           createdb -T <kept> <copy>) instead of generating one; this branch's
                           migrations are applied to it first
@@ -90,6 +91,7 @@ interface Options {
   runs: number;
   onlyAfter: boolean;
   keep: boolean;
+  generateOnly: boolean;
   reuse: string | null;
   rollupsOnly: boolean;
   catchUp: boolean;
@@ -110,6 +112,7 @@ function parseOptions(argv: string[], env: NodeJS.ProcessEnv): Options | "help" 
       runs: { type: "string" },
       "only-after": { type: "boolean" },
       keep: { type: "boolean" },
+      "generate-only": { type: "boolean" },
       reuse: { type: "string" },
       "rollups-only": { type: "boolean" },
       "no-catch-up": { type: "boolean" },
@@ -132,7 +135,8 @@ function parseOptions(argv: string[], env: NodeJS.ProcessEnv): Options | "help" 
     events: count(values.events, values.quick ? 1_000_000 : 10_000_000, "events"),
     runs: count(values.runs, 5, "runs"),
     onlyAfter: values["only-after"] ?? false,
-    keep: values.keep ?? false,
+    keep: (values.keep ?? false) || (values["generate-only"] ?? false),
+    generateOnly: values["generate-only"] ?? false,
     reuse: values.reuse ?? null,
     rollupsOnly: values["rollups-only"] ?? false,
     catchUp: !values["no-catch-up"],
@@ -424,7 +428,7 @@ async function main(options: Options): Promise<number> {
       rollupSeconds?: number;
       rollupDays?: number;
     }[] = [];
-    if (!options.reuse && !options.onlyAfter && !options.rollupsOnly && indexes.length > 0) {
+    if (!options.reuse && !options.onlyAfter && !options.rollupsOnly && !options.generateOnly && indexes.length > 0) {
       for (const index of indexes) await client.query(`drop index if exists ${index.name}`);
       log("without migration 0018's indexes");
       const baseline = await timeBaseline(url, programId, options.runs);
@@ -435,6 +439,11 @@ async function main(options: Options): Promise<number> {
     for (const index of indexes) await client.query(index.sql);
     await client.query("analyze");
     const indexSeconds = (performance.now() - built) / 1000;
+    if (options.generateOnly) {
+      log(`indexes built in ${indexSeconds.toFixed(1)} s; database kept: ${url}`);
+      await client.end();
+      return 0;
+    }
     if (!options.rollupsOnly) {
       log(`with migration 0018's indexes (built in ${indexSeconds.toFixed(1)} s), no rollups`);
       const baseline = await timeBaseline(url, programId, options.runs);
@@ -445,7 +454,9 @@ async function main(options: Options): Promise<number> {
     // upgraded server's jobs do over their first ticks), timed.
     log(options.catchUp ? "catching up the report rollups" : "the report rollups as the database holds them");
     const rolled = performance.now();
-    const rollupDays = options.catchUp ? await app.app.services.rollups.catchUp(new Date()) : 0;
+    const rollupDays = options.catchUp ? await app.app.services.rollups.catchUp(new Date(), undefined, (rollup, through, seconds) =>
+          log(`  ${rollup} rolled up to ${through} (${seconds.toFixed(1)} s)`),
+        ) : 0;
     await client.query("analyze");
     const rollupSeconds = (performance.now() - rolled) / 1000;
     log(`  ${rollupDays} rollup days in ${rollupSeconds.toFixed(1)} s`);

@@ -49,6 +49,9 @@ export const ACTIVITY: RollupDefinition = {
   tables: ["report_member_days", "report_active_pairs"],
 };
 
+/** Told of each piece a tick rolls up: the rollup, the day it has rolled up to, and the seconds the piece took (benchmarks log it). */
+export type RollupProgress = (rollup: string, through: string, seconds: number) => void;
+
 export interface RollupTickResult {
   /** Days rebuilt, over every programme and rollup. */
   days: number;
@@ -79,14 +82,17 @@ export class RollupService {
    * One tick of the jobs: every programme (or the one given: tests, whose programmes share a
    * database but each have a clock of their own), within the time budget.
    */
-  async tick(now: Date, options: { budgetMs?: number; programId?: string } = {}): Promise<RollupTickResult> {
+  async tick(
+    now: Date,
+    options: { budgetMs?: number; programId?: string; onProgress?: RollupProgress } = {},
+  ): Promise<RollupTickResult> {
     const deadline = Date.now() + (options.budgetMs ?? 20_000);
     const result: RollupTickResult = { days: 0, complete: true };
     const programs = await q.programZones(this.deps.db);
     for (const program of programs.filter((p) => !options.programId || p.id === options.programId)) {
       for (const def of this.deps.definitions) {
         if (Date.now() > deadline) return { ...result, complete: false };
-        const done = await this.#advance(def, program.id, program.timezone, now, deadline);
+        const done = await this.#advance(def, program.id, program.timezone, now, deadline, options.onProgress);
         result.days += done.days;
         if (!done.complete) return { ...result, complete: false };
       }
@@ -95,16 +101,23 @@ export class RollupService {
   }
 
   /** Rolls up everything there is to roll up (tests, the demo, benchmarks): ticks until one completes. */
-  async catchUp(now: Date = this.deps.clock.now(), programId?: string): Promise<number> {
+  async catchUp(now: Date = this.deps.clock.now(), programId?: string, onProgress?: RollupProgress): Promise<number> {
     let days = 0;
     for (;;) {
-      const r = await this.tick(now, { budgetMs: 60_000, programId });
+      const r = await this.tick(now, { budgetMs: 60_000, programId, onProgress });
       days += r.days;
       if (r.complete) return days;
     }
   }
 
-  async #advance(def: RollupDefinition, programId: string, timezone: string, now: Date, deadline: number) {
+  async #advance(
+    def: RollupDefinition,
+    programId: string,
+    timezone: string,
+    now: Date,
+    deadline: number,
+    onProgress?: RollupProgress,
+  ) {
     const { db } = this.deps;
     const until = new Date(now.getTime() - ROLLUP_GRACE_MS);
     const lastDay = dayOf(until, timezone);
@@ -136,8 +149,10 @@ export class RollupService {
     let through = state.rolled_through;
     for (const piece of chunks(through, lastDay, CATCH_UP_DAYS)) {
       if (Date.now() > deadline) return { days, complete: false };
+      const started = performance.now();
       await this.#rebuild(def, programId, timezone, piece, { timezone, rolledThrough: piece.to, watermark: until }, now);
       through = piece.to;
+      onProgress?.(def.name, through, (performance.now() - started) / 1000);
       days += Math.round((dayStart(piece.to, "UTC").getTime() - dayStart(piece.from, "UTC").getTime()) / 86_400_000);
     }
     return { days, complete: true };
