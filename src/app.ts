@@ -230,7 +230,7 @@ export function buildServices(options: AppOptions): Services {
     staff,
     setup,
     jobs,
-    verify: () => verifyLedger(db, clock.now()),
+    verify: () => verifyLedger(db, clock.now(), () => rollups.verify()),
   };
 }
 

@@ -454,9 +454,11 @@ async function main(options: Options): Promise<number> {
     // upgraded server's jobs do over their first ticks), timed.
     log(options.catchUp ? "catching up the report rollups" : "the report rollups as the database holds them");
     const rolled = performance.now();
-    const rollupDays = options.catchUp ? await app.app.services.rollups.catchUp(new Date(), undefined, (rollup, through, seconds) =>
+    const rollupDays = options.catchUp
+      ? await app.app.services.rollups.catchUp(new Date(), undefined, (rollup, through, seconds) =>
           log(`  ${rollup} rolled up to ${through} (${seconds.toFixed(1)} s)`),
-        ) : 0;
+        )
+      : 0;
     await client.query("analyze");
     const rollupSeconds = (performance.now() - rolled) / 1000;
     log(`  ${rollupDays} rollup days in ${rollupSeconds.toFixed(1)} s`);

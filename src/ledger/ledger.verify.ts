@@ -170,8 +170,11 @@ const checks = (now: Date): { name: string; description: string; query: ReturnTy
   },
 ];
 
-/** Checks every invariant on the whole database; `ok` is false if any row breaks one. */
-export async function verifyLedger(db: Kysely<DB>, now: Date): Promise<VerifyReport> {
+/**
+ * Checks every invariant on the whole database; `ok` is false if any row breaks one. `more` adds
+ * checks that are not one query (the report rollups' comparison with a rebuild).
+ */
+export async function verifyLedger(db: Kysely<DB>, now: Date, more?: () => Promise<CheckResult[]>): Promise<VerifyReport> {
   const results: CheckResult[] = [];
   for (const check of [...checks(now), ...rewardChecks(), ...tierChecks(), ...deferredRevenueChecks(), ...rollupChecks()]) {
     const rows = (await check.query.execute(db)).rows;
@@ -182,6 +185,7 @@ export async function verifyLedger(db: Kysely<DB>, now: Date): Promise<VerifyRep
       examples: rows.slice(0, EXAMPLES),
     });
   }
+  if (more) results.push(...(await more()));
   const counts = await sql<VerifyReport["counts"]>`select
       (select count(*) from ledger_transactions)::int as transactions,
       (select count(*) from postings)::int as postings,

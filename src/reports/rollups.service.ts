@@ -1,4 +1,5 @@
-import type { Kysely } from "kysely";
+import { type Kysely, sql } from "kysely";
+import { DateTime } from "luxon";
 import type { DB, Db } from "../db/schema.ts";
 import type { Clock } from "../shared/clock.ts";
 import { dayBuckets, type ReportRange } from "./reports.rules.ts";
@@ -27,6 +28,43 @@ export interface RollupDefinition {
   rebuild(tx: Db, programId: string, timezone: string, days: q.DayRange): Promise<void>;
   /** The tables holding its rows (a programme's rows are removed when its time zone changes). */
   tables: string[];
+  /**
+   * The tables `verify` compares with a rebuild, when not `tables` (a rollup whose rows do not
+   * depend on the zone keeps them out of `tables`), each with a `day` column.
+   */
+  verifiedTables?: string[];
+}
+
+/** One rollup's check by `stampbook verify`: its rows that a rebuild would change. */
+export interface RollupCheckResult {
+  name: string;
+  description: string;
+  violations: number;
+  examples: unknown[];
+}
+
+/** How many of the last rolled-up days `verify` rebuilds and compares, per rollup and programme. */
+export const VERIFY_DAYS = 14;
+
+/**
+ * Runs `work` in a transaction, or in a savepoint of the transaction given (verify of a database
+ * changed in a transaction not committed: tests), and undoes it; `work` ends by throwing.
+ */
+async function rolledBack(db: Db, work: (tx: Db) => Promise<void>): Promise<void> {
+  if (!db.isTransaction) return db.transaction().execute(work);
+  await sql`savepoint rollup_verify`.execute(db);
+  try {
+    await work(db);
+  } finally {
+    await sql`rollback to savepoint rollup_verify`.execute(db);
+  }
+}
+
+/** Thrown to roll back verify's transaction, carrying what it found. */
+class Compared extends Error {
+  constructor(readonly found: { violations: number; examples: unknown[] }) {
+    super("compared");
+  }
 }
 
 /** The rollups this file keeps; other report families register theirs beside them (app.ts). */
@@ -180,6 +218,65 @@ export class RollupService {
           await q.saveRollupState(tx, programId, def.name, state, now);
       }
     });
+  }
+
+  /**
+   * `stampbook verify`'s check of every rollup: for each programme, in a transaction rolled back
+   * at the end, apply what changed since the watermark as a tick would (so rows a pending change
+   * makes stale are not reported), keep the rows of the last `days` rolled-up days, rebuild those
+   * days from the source tables and compare: any row that differs (either way) is a violation.
+   * Only the last days, because a rebuild costs what catching up costs (the flows, purchases and
+   * activity rollups also have whole-history checks in rollups.verify.ts).
+   */
+  async verify(days = VERIFY_DAYS, db: Db = this.deps.db): Promise<RollupCheckResult[]> {
+    const programs = await q.programZones(db);
+    const results: RollupCheckResult[] = [];
+    for (const def of this.deps.definitions) {
+      const tables = def.verifiedTables ?? def.tables;
+      if (tables.length === 0) continue;
+      const found = { violations: 0, examples: [] as unknown[] };
+      for (const program of programs) {
+        const state = await q.rollupState(db, program.id, def.name);
+        if (!state || state.timezone !== program.timezone) continue;
+        const to = state.rolled_through;
+        const first = await q.firstDay(db, program.id, program.timezone);
+        const earliest = DateTime.fromISO(to, { zone: "UTC" }).minus({ days }).toISODate() ?? to;
+        const from = first && first > earliest ? first : earliest;
+        if (from >= to) continue;
+        const changed = (await def.changedDays(db, program.id, program.timezone, state.watermark, null)).filter((d) => d < to);
+        try {
+          await rolledBack(db, async (tx) => {
+            await q.lockRollup(tx, program.id, def.name);
+            const range = (r: { from: string; to: string }) => ({
+              ...r,
+              start: dayStart(r.from, program.timezone),
+              end: dayStart(r.to, program.timezone),
+            });
+            for (const run of dayRuns(changed)) await def.rebuild(tx, program.id, program.timezone, range(run));
+            for (const [i, table] of tables.entries()) await q.keepRollupRows(tx, table, `rollup_verify_${i}`, program.id, from);
+            await def.rebuild(tx, program.id, program.timezone, range({ from, to }));
+            const differences = { violations: 0, examples: [] as unknown[] };
+            for (const [i, table] of tables.entries()) {
+              const d = await q.rollupDifferences(tx, table, `rollup_verify_${i}`, program.id, from);
+              differences.violations += d.violations;
+              differences.examples.push(...d.examples.map((row) => ({ programId: program.id, table, ...row })));
+            }
+            throw new Compared(differences);
+          });
+        } catch (error) {
+          if (!(error instanceof Compared)) throw error;
+          found.violations += error.found.violations;
+          found.examples.push(...error.found.examples);
+        }
+      }
+      results.push({
+        name: `rollup_${def.name}_matches_rebuild`,
+        description: `The ${def.name.replaceAll("_", " ")} rollup's last ${days} rolled-up days, with the changes since its watermark applied, equal those days rebuilt from the ledger and the events`,
+        violations: found.violations,
+        examples: found.examples.slice(0, 5),
+      });
+    }
+    return results;
   }
 
   /**

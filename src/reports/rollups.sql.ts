@@ -441,8 +441,35 @@ export async function activeByPeriod(
   return result.rows.map((r) => ({ bucket: Number(r.bucket), n: Number(r.n) }));
 }
 
+const rollupTable = (table: string) => {
+  if (!/^report_[a-z_]+$/.test(table)) throw new Error(`not a rollup table: ${table}`);
+  return sql.table(table);
+};
+
+/** Copies a programme's rows of a rollup table from a day on into a temporary table (verify; dropped at commit or rollback). */
+export async function keepRollupRows(tx: Db, table: string, copy: string, programId: string, from: string): Promise<void> {
+  await sql`create temp table ${sql.table(copy)} on commit drop as
+    select * from ${rollupTable(table)} where program_id = ${programId} and day >= ${from}::date`.execute(tx);
+}
+
+/** The rows from a day on that differ between a rollup table and its kept copy: each side's extra rows, counted, and a few of them. */
+export async function rollupDifferences(tx: Db, table: string, copy: string, programId: string, from: string) {
+  const now = sql`(select * from ${rollupTable(table)} where program_id = ${programId} and day >= ${from}::date)`;
+  const kept = sql`(select * from ${sql.table(copy)})`;
+  const result = await sql<{ side: string; row: unknown; n: string }>`
+    with d as (
+      select 'stored' as side, to_jsonb(x) as row from (${kept} except all ${now}) x
+      union all
+      select 'rebuilt', to_jsonb(y) from (${now} except all ${kept}) y
+    )
+    select side, row, count(*) over () as n from d order by side, row::text limit 5`.execute(tx);
+  return {
+    violations: Number(result.rows[0]?.n ?? 0),
+    examples: result.rows.map((r) => ({ [r.side]: r.row })),
+  };
+}
+
 /** Removes a programme's rows from one rollup table (its name from a rollup definition, never from input). */
 export async function clearRollupTable(tx: Db, table: string, programId: string): Promise<void> {
-  if (!/^report_[a-z_]+$/.test(table)) throw new Error(`not a rollup table: ${table}`);
-  await sql`delete from ${sql.table(table)} where program_id = ${programId}`.execute(tx);
+  await sql`delete from ${rollupTable(table)} where program_id = ${programId}`.execute(tx);
 }

@@ -53,6 +53,44 @@ function dailyCheck(
 
 const everything = sql`'-infinity'::timestamptz`;
 
+/**
+ * A chain of members' days (`days`: member, day, previous day, per programme and `keys`) and its
+ * counts by previous day (`pairs`), which the rollups keep by adding and taking away (so a rebuild
+ * does not mend a wrong count): every row's previous day is the member's day before, and every
+ * count is the rows it counts.
+ */
+function pairsCheck(name: string, description: string, days: string, pairs: string, keys: string[]) {
+  const k = sql.join([sql.ref("program_id"), ...keys.map((c) => sql.ref(c))]);
+  const on = sql.join(
+    ["program_id", ...keys, "day", "prev_day"].map((c) => sql`p.${sql.ref(c)} = c.${sql.ref(c)}`),
+    sql` and `,
+  );
+  const either = sql.join(
+    ["program_id", ...keys, "day", "prev_day"].map((c) => sql`coalesce(c.${sql.ref(c)}, p.${sql.ref(c)}) as ${sql.ref(c)}`),
+  );
+  return {
+    name,
+    description,
+    query: sql`
+      with days as (
+        select ${k}, member_id, day, prev_day,
+               coalesce(lag(day) over (partition by ${k}, member_id order by day), '-infinity'::date) as previous
+          from ${sql.table(days)}
+      ),
+      wrong_prev as (
+        select ${k}, day, prev_day, 'previous day ' || previous::text as problem from days where prev_day <> previous
+      ),
+      counted as (select ${k}, day, prev_day, count(*) as members from ${sql.table(days)} group by ${k}, day, prev_day),
+      wrong_count as (
+        select ${either},
+               'counted ' || coalesce(p.members, 0)::text || ', rows ' || coalesce(c.members, 0)::text as problem
+          from counted c full join ${sql.table(pairs)} p on ${on}
+         where coalesce(p.members, 0) <> coalesce(c.members, 0)
+      )
+      select * from wrong_prev union all select * from wrong_count`,
+  };
+}
+
 export const rollupChecks = () => [
   {
     name: "flows_rollup_matches_postings",
@@ -96,28 +134,56 @@ export const rollupChecks = () => [
          and not exists (select 1 from changed c
            where c.program_id = coalesce(s.program_id, l.program_id) and c.day = coalesce(s.day, l.day))`,
   },
+  pairsCheck(
+    "active_pairs_match_member_days",
+    "Each member's active day records the member's previous active day, and the counts of active members per day by previous active day are those rows counted",
+    "report_member_days",
+    "report_active_pairs",
+    [],
+  ),
+  pairsCheck(
+    "redeemer_pairs_match_redeemer_days",
+    "Each member's day of redeeming a reward records their previous such day, and the counts of redeemers per reward and day by previous day are those rows counted",
+    "report_redeemer_days",
+    "report_redeemer_pairs",
+    ["reward_id"],
+  ),
   {
-    name: "active_pairs_match_member_days",
+    name: "cohort_firsts_match_buyer_days",
     description:
-      "Each member's active day records the member's previous active day, and the counts of active members per day by previous active day are those rows counted",
+      "Each member's buying day records their previous one, and the cohorts' counts of first buyers of a month and first repeat buyers per day are those rows counted",
     query: sql`
-      with days as (
-        select program_id, member_id, day, prev_day,
-               coalesce(lag(day) over (partition by program_id, member_id order by day), '-infinity'::date) as previous
-          from report_member_days
+      with st as (${states("cohort_buyers")}),
+      days as (
+        select d.program_id, d.member_id, d.day, d.prev_day, st.timezone,
+               coalesce(lag(d.day) over (partition by d.program_id, d.member_id order by d.day), '-infinity'::date) as previous
+          from report_cohort_buyer_days d join st on st.program_id = d.program_id
       ),
-      wrong_prev as (
-        select program_id, day, prev_day, 'previous day ' || previous::text as problem from days where prev_day <> previous
-      ),
-      counted as (select program_id, day, prev_day, count(*) as members from report_member_days group by 1, 2, 3),
-      wrong_count as (
-        select coalesce(c.program_id, p.program_id) as program_id, coalesce(c.day, p.day) as day,
-               coalesce(c.prev_day, p.prev_day) as prev_day,
-               'counted ' || coalesce(p.members, 0)::text || ', rows ' || coalesce(c.members, 0)::text as problem
-          from counted c full join report_active_pairs p
-            on p.program_id = c.program_id and p.day = c.day and p.prev_day = c.prev_day
-         where coalesce(p.members, 0) <> coalesce(c.members, 0)
+      counted as (
+        select d.program_id, date_trunc('month', m.created_at at time zone d.timezone)::date as cohort, d.day,
+               count(*) filter (where d.prev_day < date_trunc('month', d.day::timestamp)::date) as month_firsts,
+               count(*) filter (where d.day > (m.created_at at time zone d.timezone)::date
+                                  and d.prev_day <= (m.created_at at time zone d.timezone)::date) as later_firsts
+          from days d join members m on m.id = d.member_id
+         group by 1, 2, 3
       )
-      select * from wrong_prev union all select * from wrong_count`,
+      select d.program_id, d.member_id as cohort, d.day, 'previous day ' || d.previous::text as problem
+        from days d where d.prev_day <> d.previous
+      union all
+      select coalesce(c.program_id, f.program_id), coalesce(c.cohort, f.cohort)::text, coalesce(c.day, f.day),
+             'counted ' || coalesce(f.month_firsts, 0)::text || '/' || coalesce(f.later_firsts, 0)::text
+               || ', rows ' || coalesce(c.month_firsts, 0)::text || '/' || coalesce(c.later_firsts, 0)::text
+        from counted c
+        full join (select f.* from report_cohort_firsts f join st on st.program_id = f.program_id) f
+          on f.program_id = c.program_id and f.cohort = c.cohort and f.day = c.day
+       where coalesce(f.month_firsts, 0) <> coalesce(c.month_firsts, 0)
+          or coalesce(f.later_firsts, 0) <> coalesce(c.later_firsts, 0)`,
   },
+  pairsCheck(
+    "paid_buyer_pairs_match_buyer_days",
+    "Each member's paid buying day records their previous one, and the counts of buyers per day by previous buying day are those rows counted",
+    "report_paid_buyer_days",
+    "report_paid_buyer_pairs",
+    [],
+  ),
 ];

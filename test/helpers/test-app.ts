@@ -191,7 +191,7 @@ export async function verifyCorrupted(app: App, ...corrupt: RawBuilder<unknown>[
   try {
     await app.services.database.db.transaction().execute(async (trx) => {
       for (const statement of corrupt) await statement.execute(trx);
-      report = await verifyLedger(trx, app.services.clock.now());
+      report = await verifyLedger(trx, app.services.clock.now(), () => app.services.rollups.verify(undefined, trx));
       throw new Rollback();
     });
   } catch (error) {
