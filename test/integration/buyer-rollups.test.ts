@@ -1,9 +1,8 @@
-import { sql } from "kysely";
 import { DateTime } from "luxon";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { seededRandom as random } from "../../src/demo/demo.plan.ts";
 import { purchase, refund } from "../helpers/events.ts";
-import { engines, type HttpResult, startTestApp, type TestApp, type TestProgram } from "../helpers/test-app.ts";
+import { ok, readLive, rolledDays as rolledDaysOf, Shop } from "../helpers/rollup-fixtures.ts";
+import { engines, startTestApp, type TestApp, type TestProgram } from "../helpers/test-app.ts";
 
 /**
  * The buyer rollups (cohorts and goals) change no figure: the cohort report and the goals report
@@ -16,55 +15,37 @@ import { engines, type HttpResult, startTestApp, type TestApp, type TestProgram 
  * purchase was returned no longer does.
  */
 
-function ok(res: HttpResult, status = 200) {
-  expect(res.status, JSON.stringify(res.body)).toBe(status);
-  return res.body;
-}
-
 const START = Date.parse("2026-01-20T15:00:00Z");
 const DAY = 86_400_000;
 
 describe.each(engines())("buyer rollups on %s", (engine) => {
   let t: TestApp;
   let p: TestProgram;
-  const rand = random(24);
-  const pick = <T>(xs: T[]): T => xs[Math.floor(rand() * xs.length)] as T;
-  const members: string[] = [];
-  const purchases: { id: string; amount: number }[] = [];
-  let guests = 0;
+  const shop = new Shop(
+    () => t,
+    () => p,
+    24,
+  );
+  const { rand } = shop;
 
   const post = async (body: Record<string, unknown>) => ok(await p.call("POST", "/v1/events", body), 201);
 
   /** A day of business: enrolments, purchases (some dated days back, some of nothing), returns, claims. */
   async function businessDay(day: number) {
     t.clock.set(new Date(START + day * DAY + Math.floor(rand() * 8) * 3_600_000));
-    if (members.length < 3 || rand() < 0.5) members.push(await p.createMember({ name: `M${members.length}` }));
+    await shop.enrol(3, 0.5);
     for (let i = 0; i < 3; i++) {
-      const back = rand() < 0.3 ? Math.floor(rand() * 35) : 0;
-      const occurredAt = new Date(t.clock.now().getTime() - back * DAY).toISOString();
-      const amount = rand() < 0.1 ? 0 : 500 + Math.floor(rand() * 5_000);
-      if (rand() < 0.2) {
-        guests += 1;
-        await post({ id: `guest-${guests}`, type: "purchase", amount, receiptId: `R-${guests}`, occurredAt });
-        continue;
-      }
-      const event = purchase(pick(members), amount, { occurredAt });
-      await post(event);
-      if (amount > 0) purchases.push({ id: event.id, amount: event.amount });
+      const occurredAt = shop.occurredAt(0.3, 35);
+      const amount = rand() < 0.1 ? 0 : shop.amount(500, 5_000);
+      if (rand() < 0.2) await shop.guestPurchase(amount, occurredAt);
+      else await shop.memberPurchase(() => amount, occurredAt);
     }
     await returnOne();
-    if (guests > 0 && rand() < 0.3) {
-      await p.call("POST", `/v1/members/${pick(members)}/claims`, { receiptId: `R-${1 + Math.floor(rand() * guests)}` });
-    }
+    await shop.claim(0.3);
   }
 
-  /** Returns an earlier purchase, in full or in part (half the time). */
-  async function returnOne(full = rand() < 0.6) {
-    if (purchases.length === 0 || rand() < 0.5) return;
-    const old = pick(purchases);
-    const res = await p.call("POST", "/v1/events", refund(old.id, full ? old.amount : Math.ceil(old.amount / 3)));
-    if (res.status === 201) purchases.splice(purchases.indexOf(old), 1);
-  }
+  /** Returns an earlier purchase half the time: in full (always, when `full`), or a third of it. */
+  const returnOne = (full = false) => shop.returnOne(0.5, full ? 1 : 0.6);
 
   const URLS = [
     "/v1/reports/cohorts",
@@ -79,30 +60,9 @@ describe.each(engines())("buyer rollups on %s", (engine) => {
 
   const answers = async () => Promise.all(URLS.map(async (url) => [url, ok(await p.call("GET", url))]));
 
-  /** What the reports answer with every day read live: the rollups' state rows set aside, then put back. */
-  async function liveAnswers() {
-    const db = t.app.services.database.db;
-    const saved = await sql<Record<string, unknown>>`select * from report_rollups where program_id = ${p.id}`.execute(db);
-    await sql`delete from report_rollups where program_id = ${p.id}`.execute(db);
-    try {
-      return await answers();
-    } finally {
-      for (const row of saved.rows) {
-        await sql`insert into report_rollups (program_id, rollup, timezone, rolled_through, watermark, updated_at)
-          values (${row.program_id}, ${row.rollup}, ${row.timezone}, ${row.rolled_through}, ${row.watermark}, ${row.updated_at})`.execute(
-          db,
-        );
-      }
-    }
-  }
-
-  const rolledDays = async () =>
-    (
-      await sql<{ rollup: string; rolled_through: string }>`select rollup, to_char(rolled_through, 'YYYY-MM-DD') as rolled_through
-        from report_rollups where program_id = ${p.id} and rollup in ('cohort_buyers', 'paid_buyers') order by rollup`.execute(
-        t.app.services.database.db,
-      )
-    ).rows;
+  /** What the reports answer with every day read live. */
+  const liveAnswers = () => readLive(t, p.id, answers);
+  const rolledDays = () => rolledDaysOf(t, p.id, ["cohort_buyers", "paid_buyers"]);
 
   /** The cells a figure of the answers depends on, to see that a test changed something. */
   const cohortCell = (all: unknown[][], cohort: string, month: number) => {
@@ -132,7 +92,14 @@ describe.each(engines())("buyer rollups on %s", (engine) => {
     );
     // A visit earns too, so a purchase of nothing is kept (the goals do not count it; cohorts do).
     ok(
-      await p.call("POST", "/v1/rules", { name: "Visit", trigger: "purchase", effect: { type: "fixed_points", points: 5 } }),
+      await p.call("POST", "/v1/rules", {
+        name: "Visit",
+        trigger: "purchase",
+        effect: { type: "fixed_points", points: 5 },
+        // In force for purchases dated back before the test began too (a purchase of nothing is
+        // refused when nothing earns on it).
+        inForceFrom: "2025-01-01T00:00:00Z",
+      }),
       201,
     );
     // Two members enrolled on 20 January: `twice` buys on 22 and 27 January, `only` once on 25 February.

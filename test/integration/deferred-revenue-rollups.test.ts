@@ -1,8 +1,8 @@
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { seededRandom as random } from "../../src/demo/demo.plan.ts";
-import { purchase, refund } from "../helpers/events.ts";
-import { engines, type HttpResult, type Json, startTestApp, type TestApp, type TestProgram } from "../helpers/test-app.ts";
+import { purchase } from "../helpers/events.ts";
+import { ok, readLive, Shop } from "../helpers/rollup-fixtures.ts";
+import { engines, type Json, startTestApp, type TestApp, type TestProgram } from "../helpers/test-app.ts";
 
 /**
  * The deferred revenue report answers the same from its rollup (report_deferred_days and
@@ -17,11 +17,6 @@ import { engines, type HttpResult, type Json, startTestApp, type TestApp, type T
  * rate comes from its own history from February 2026 (a year of points, more than 1,000 settled).
  * The reference is the live path itself: the rollups' state rows set aside (every day read live).
  */
-
-function ok(res: HttpResult, status = 200) {
-  expect(res.status, JSON.stringify(res.body)).toBe(status);
-  return res.body;
-}
 
 const START = Date.parse("2026-01-05T14:00:00Z");
 const DAY = 86_400_000;
@@ -39,11 +34,13 @@ describe.each(engines())("deferred revenue rollup on %s", (engine) => {
   let t: TestApp;
   let p: TestProgram;
   let reward: string;
-  const rand = random(52);
-  const pick = <T>(xs: T[]): T => xs[Math.floor(rand() * xs.length)] as T;
-  const members: string[] = [];
-  const purchases: { id: string; amount: number }[] = [];
-  let guests = 0;
+  const shop = new Shop(
+    () => t,
+    () => p,
+    52,
+  );
+  const { rand, members } = shop;
+  const pick = <T>(xs: T[]): T => shop.pick(xs);
 
   const at = (ms: number) => t.clock.set(new Date(ms));
   const db = () => t.app.services.database.db;
@@ -51,34 +48,13 @@ describe.each(engines())("deferred revenue rollup on %s", (engine) => {
   /** A day of business `day` days after 5 January 2026: purchases (some dated back), returns, redemptions, adjustments, claims. */
   async function businessDay(day: number, jobs = true) {
     at(START + day * DAY + Math.floor(rand() * 8) * 3_600_000);
-    if (members.length < 4 || rand() < 0.3) members.push(await p.createMember({ name: `M${members.length}` }));
+    await shop.enrol(4, 0.3);
     for (let i = 0; i < 3; i++) {
-      const back = rand() < 0.3 ? Math.floor(rand() * 25) : 0;
-      const occurredAt = new Date(t.clock.now().getTime() - back * DAY).toISOString();
-      if (rand() < 0.15) {
-        guests += 1;
-        ok(
-          await p.call("POST", "/v1/events", {
-            id: `guest-${guests}`,
-            type: "purchase",
-            amount: 1_000 + Math.floor(rand() * 20_000),
-            receiptId: `R-${guests}`,
-            occurredAt,
-          }),
-          201,
-        );
-        continue;
-      }
-      const event = purchase(pick(members), 1_000 + Math.floor(rand() * 30_000), { occurredAt });
-      ok(await p.call("POST", "/v1/events", event), 201);
-      purchases.push({ id: event.id, amount: event.amount });
+      const occurredAt = shop.occurredAt(0.3, 25);
+      if (rand() < 0.15) await shop.guestPurchase(shop.amount(1_000, 20_000), occurredAt);
+      else await shop.memberPurchase(() => shop.amount(1_000, 30_000), occurredAt);
     }
-    if (purchases.length > 0 && rand() < 0.35) {
-      const old = pick(purchases);
-      const amount = rand() < 0.5 ? old.amount : Math.ceil(old.amount / 3);
-      const res = await p.call("POST", "/v1/events", refund(old.id, amount));
-      if (res.status === 201) purchases.splice(purchases.indexOf(old), 1);
-    }
+    await shop.returnOne(0.35, 0.5);
     for (let i = 0; i < 2; i++) {
       if (rand() < 0.6) await p.call("POST", `/v1/members/${pick(members)}/redemptions`, { rewardId: reward });
     }
@@ -86,30 +62,15 @@ describe.each(engines())("deferred revenue rollup on %s", (engine) => {
       // A negative one may be refused (nothing left to take): then nothing changes.
       await p.call("POST", `/v1/members/${pick(members)}/adjustments`, { points: rand() < 0.6 ? 40 : -10, reason: "Goodwill" });
     }
-    if (guests > 0 && rand() < 0.25) {
-      await p.call("POST", `/v1/members/${pick(members)}/claims`, { receiptId: `R-${1 + Math.floor(rand() * guests)}` });
-    }
+    await shop.claim(0.25);
     // The jobs run on some days only: the others' expiries are posted late, back-dated to when the points expired.
     if (jobs && rand() < 0.3) ok(await p.call("POST", "/v1/jobs/run", {}));
   }
 
   const answers = async () => Promise.all(URLS.map(async (url) => [url, ok(await p.call("GET", url))]));
 
-  /** What the report answers with every day read live: the rollups' state rows set aside, then put back. */
-  async function liveAnswers() {
-    const saved = await sql<Record<string, unknown>>`select * from report_rollups where program_id = ${p.id}`.execute(db());
-    await sql`delete from report_rollups where program_id = ${p.id}`.execute(db());
-    try {
-      return await answers();
-    } finally {
-      for (const row of saved.rows) {
-        await sql`insert into report_rollups (program_id, rollup, timezone, rolled_through, watermark, updated_at)
-          values (${row.program_id}, ${row.rollup}, ${row.timezone}, ${row.rolled_through}, ${row.watermark}, ${row.updated_at})`.execute(
-          db(),
-        );
-      }
-    }
-  }
+  /** What the report answers with every day read live. */
+  const liveAnswers = () => readLive(t, p.id, answers);
 
   const state = async () =>
     (

@@ -1,8 +1,7 @@
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { seededRandom as random } from "../../src/demo/demo.plan.ts";
-import { purchase, refund } from "../helpers/events.ts";
-import { engines, type HttpResult, startTestApp, type TestApp, type TestProgram, verifyCorrupted } from "../helpers/test-app.ts";
+import { ok, readLive, rolledDays as rolledDaysOf, Shop } from "../helpers/rollup-fixtures.ts";
+import { engines, startTestApp, type TestApp, type TestProgram, verifyCorrupted } from "../helpers/test-app.ts";
 
 /**
  * The report rollups change no figure: every report that reads them answers exactly what its live
@@ -15,64 +14,39 @@ import { engines, type HttpResult, startTestApp, type TestApp, type TestProgram,
  * read every day live), put back afterwards.
  */
 
-function ok(res: HttpResult, status = 200) {
-  expect(res.status, JSON.stringify(res.body)).toBe(status);
-  return res.body;
-}
-
 const START = Date.parse("2026-03-01T12:00:00Z");
 const DAY = 86_400_000;
 
 describe.each(engines())("report rollups on %s", (engine) => {
   let t: TestApp;
   let p: TestProgram;
-  const rand = random(13);
-  const pick = <T>(xs: T[]): T => xs[Math.floor(rand() * xs.length)] as T;
-  const members: string[] = [];
-  const purchases: { id: string; amount: number }[] = [];
-  let guests = 0;
+  const shop = new Shop(
+    () => t,
+    () => p,
+    13,
+  );
+  const { rand, members } = shop;
 
   /** A day of business at `day` days after 1 March: enrolments, purchases (some dated days back), returns, adjustments. */
   async function businessDay(day: number) {
     t.clock.set(new Date(START + day * DAY + Math.floor(rand() * 8) * 3_600_000));
-    if (members.length < 3 || rand() < 0.4) members.push(await p.createMember({ name: `M${members.length}` }));
+    await shop.enrol(3, 0.4);
     for (let i = 0; i < 4; i++) {
-      const back = rand() < 0.25 ? Math.floor(rand() * 20) : 0;
-      const occurredAt = new Date(t.clock.now().getTime() - back * DAY).toISOString();
-      if (rand() < 0.2) {
-        guests += 1;
-        ok(
-          await p.call("POST", "/v1/events", {
-            id: `guest-${guests}`,
-            type: "purchase",
-            amount: 500 + Math.floor(rand() * 5_000),
-            receiptId: `R-${guests}`,
-            occurredAt,
-          }),
-          201,
-        );
-        continue;
-      }
-      const event = purchase(pick(members), 500 + Math.floor(rand() * 10_000), { occurredAt });
-      ok(await p.call("POST", "/v1/events", event), 201);
-      purchases.push({ id: event.id, amount: event.amount });
+      const occurredAt = shop.occurredAt(0.25, 20);
+      if (rand() < 0.2) await shop.guestPurchase(shop.amount(500, 5_000), occurredAt);
+      else await shop.memberPurchase(() => shop.amount(500, 10_000), occurredAt);
     }
-    if (purchases.length > 0 && rand() < 0.5) {
-      const old = pick(purchases);
-      const amount = rand() < 0.5 ? old.amount : Math.ceil(old.amount / 3);
-      const res = await p.call("POST", "/v1/events", refund(old.id, amount));
-      if (res.status === 201) purchases.splice(purchases.indexOf(old), 1);
-    }
+    await shop.returnOne(0.5, 0.5);
     if (rand() < 0.4) {
       ok(
-        await p.call("POST", `/v1/members/${pick(members)}/adjustments`, { points: rand() < 0.7 ? 25 : -5, reason: "Goodwill" }),
+        await p.call("POST", `/v1/members/${shop.pick(members)}/adjustments`, {
+          points: rand() < 0.7 ? 25 : -5,
+          reason: "Goodwill",
+        }),
         201,
       );
     }
-    if (guests > 0 && rand() < 0.3) {
-      // An old guest receipt claimed by a member now: a past day's purchase changes hands.
-      await p.call("POST", `/v1/members/${pick(members)}/claims`, { receiptId: `R-${1 + Math.floor(rand() * guests)}` });
-    }
+    await shop.claim(0.3);
   }
 
   const URLS = [
@@ -92,31 +66,9 @@ describe.each(engines())("report rollups on %s", (engine) => {
 
   const answers = async () => Promise.all(URLS.map(async (url) => [url, ok(await p.call("GET", url))]));
 
-  /** What the reports answer with every day read live: the rollups' state rows set aside, then put back. */
-  async function liveAnswers() {
-    const db = t.app.services.database.db;
-    const saved = await sql<Record<string, unknown>>`select * from report_rollups where program_id = ${p.id}`.execute(db);
-    await sql`delete from report_rollups where program_id = ${p.id}`.execute(db);
-    try {
-      return await answers();
-    } finally {
-      for (const row of saved.rows) {
-        await sql`insert into report_rollups (program_id, rollup, timezone, rolled_through, watermark, updated_at)
-          values (${row.program_id}, ${row.rollup}, ${row.timezone}, ${row.rolled_through}, ${row.watermark}, ${row.updated_at})`.execute(
-          db,
-        );
-      }
-    }
-  }
-
-  const rolledDays = async () =>
-    (
-      await sql<{ rollup: string; rolled_through: string }>`select rollup, to_char(rolled_through, 'YYYY-MM-DD') as rolled_through
-        from report_rollups where program_id = ${p.id}
-         and rollup in ('daily_flows', 'daily_purchases', 'deferred_revenue', 'member_activity') order by rollup`.execute(
-        t.app.services.database.db,
-      )
-    ).rows;
+  /** What the reports answer with every day read live. */
+  const liveAnswers = () => readLive(t, p.id, answers);
+  const rolledDays = () => rolledDaysOf(t, p.id, ["daily_flows", "daily_purchases", "deferred_revenue", "member_activity"]);
 
   beforeAll(async () => {
     t = await startTestApp(engine, new Date(START).toISOString());
