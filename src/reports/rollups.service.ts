@@ -1,4 +1,4 @@
-import { type Kysely, sql } from "kysely";
+import type { Kysely } from "kysely";
 import { DateTime } from "luxon";
 import type { DB, Db } from "../db/schema.ts";
 import type { Clock } from "../shared/clock.ts";
@@ -45,20 +45,6 @@ export interface RollupCheckResult {
 
 /** How many of the last rolled-up days `verify` rebuilds and compares, per rollup and programme. */
 export const VERIFY_DAYS = 14;
-
-/**
- * Runs `work` in a transaction, or in a savepoint of the transaction given (verify of a database
- * changed in a transaction not committed: tests), and undoes it; `work` ends by throwing.
- */
-async function rolledBack(db: Db, work: (tx: Db) => Promise<void>): Promise<void> {
-  if (!db.isTransaction) return db.transaction().execute(work);
-  await sql`savepoint rollup_verify`.execute(db);
-  try {
-    await work(db);
-  } finally {
-    await sql`rollback to savepoint rollup_verify`.execute(db);
-  }
-}
 
 /** Thrown to roll back verify's transaction, carrying what it found. */
 class Compared extends Error {
@@ -245,7 +231,7 @@ export class RollupService {
         if (from >= to) continue;
         const changed = (await def.changedDays(db, program.id, program.timezone, state.watermark, null)).filter((d) => d < to);
         try {
-          await rolledBack(db, async (tx) => {
+          await q.rolledBack(db, async (tx) => {
             await q.lockRollup(tx, program.id, def.name);
             const range = (r: { from: string; to: string }) => ({
               ...r,

@@ -446,6 +446,20 @@ const rollupTable = (table: string) => {
   return sql.table(table);
 };
 
+/**
+ * Runs `work` in a transaction, or in a savepoint of the transaction given (verify of a database
+ * changed in a transaction not committed: tests), and undoes it; `work` ends by throwing.
+ */
+export async function rolledBack(db: Db, work: (tx: Db) => Promise<void>): Promise<void> {
+  if (!db.isTransaction) return db.transaction().execute(work);
+  await sql`savepoint rollup_verify`.execute(db);
+  try {
+    await work(db);
+  } finally {
+    await sql`rollback to savepoint rollup_verify`.execute(db);
+  }
+}
+
 /** Copies a programme's rows of a rollup table from a day on into a temporary table (verify; dropped at commit or rollback). */
 export async function keepRollupRows(tx: Db, table: string, copy: string, programId: string, from: string): Promise<void> {
   await sql`create temp table ${sql.table(copy)} on commit drop as
