@@ -289,7 +289,7 @@ async function runServer(config: Config): Promise<number> {
       log.info({ demo: created }, `Demo programme "${demo.programName}" created (STAMPBOOK_DEMO=0 turns this off)`);
       const c = demo.counts;
       process.stdout.write(
-        `  Demo history written in ${Math.round(demo.ms / 1000)} s: ${c.members} members, ${c.purchases} purchases, ${c.redemptions} redemptions.\n\n`,
+        `  Demo history written in ${Math.round(demo.ms / 1000)} s: ${c.members} members, ${c.purchases} purchases by members and ${c.guestPurchases} by walk-ins, ${c.redemptions} redemptions.\n\n`,
       );
     }
   }

@@ -198,7 +198,8 @@ export interface PlannedMember {
 
 export interface PlannedPurchase {
   id: string;
-  memberKey: string;
+  /** The member's plan key, or null for a walk-in who is no member (a guest purchase). */
+  memberKey: string | null;
   occurredAt: Date;
   amount: number;
   items: { sku: string; name: string; category: string; quantity: number; unitPrice: number }[];
@@ -320,6 +321,35 @@ export function planDemo(rows: CdnowRow[], now: Date): DemoPlan {
       });
     }
   }
+  purchases.push(...walkIns(purchases, now));
   purchases.sort((a, b) => a.occurredAt.getTime() - b.occurredAt.getTime() || (a.id < b.id ? -1 : 1));
   return { start, members, purchases };
+}
+
+/** About one walk-in for every three member visits: customers who are no members, so members' share of the till is below 100%. */
+const WALK_IN_SHARE = 0.3;
+
+/**
+ * Walk-in customers' purchases (guest purchases a member may claim by the receipt): drawn from a
+ * stream of their own, so the members' year is the same with or without them. Each comes on the
+ * day of a member's visit, at another hour, with a basket of about the same size.
+ */
+function walkIns(memberPurchases: PlannedPurchase[], now: Date): PlannedPurchase[] {
+  const random = seededRandom(SEED + 1);
+  const out: PlannedPurchase[] = [];
+  for (const visit of memberPurchases) {
+    if (random() >= WALK_IN_SHARE) continue;
+    const day = DateTime.fromJSDate(visit.occurredAt, { zone: DEMO_TIMEZONE }).startOf("day");
+    const occurredAt = day.plus({ minutes: 7 * 60 + Math.floor(random() * 11 * 60) }).toJSDate();
+    const items = basket(Math.round(visit.amount * (0.6 + 0.6 * random())), random);
+    if (occurredAt >= now) continue;
+    out.push({
+      id: `demo-walk-in-${String(out.length + 1).padStart(5, "0")}`,
+      memberKey: null,
+      occurredAt,
+      amount: items.reduce((sum, i) => sum + i.quantity * i.unitPrice, 0),
+      items,
+    });
+  }
+  return out;
 }

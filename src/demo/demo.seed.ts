@@ -35,7 +35,10 @@ export interface DemoResult {
   password: string;
   counts: {
     members: number;
+    /** Members' purchases. */
     purchases: number;
+    /** Walk-ins' purchases, kept as guest purchases. */
+    guestPurchases: number;
     redemptions: number;
     vouchersUsed: number;
     expiries: number;
@@ -103,6 +106,8 @@ export async function seedDemo(
           currency: "USD",
           timezone: DEMO_TIMEZONE,
           country: "US",
+          // Walk-ins' purchases are kept as guest purchases, claimable by a receipt.
+          unknownMemberPolicy: "guest",
           pointsExpiry: { policy: "fixed_period", months: 6, roundTo: "month_end" },
         }),
       ),

@@ -27,7 +27,7 @@ export async function simulateYear(
   // Members hand most vouchers in at the till the same day (a method named use*, not a React hook).
   const spendVoucher = services.redemptions.useVoucher.bind(services.redemptions);
   const memberIds = new Map<string, string>();
-  const counts = { members: 0, purchases: 0, redemptions: 0, vouchersUsed: 0, expiries: 0 };
+  const counts = { members: 0, purchases: 0, guestPurchases: 0, redemptions: 0, vouchersUsed: 0, expiries: 0 };
   const joins = [...plan.members].sort((a, b) => a.joinedAt.getTime() - b.joinedAt.getTime());
   const dayOf = (d: Date) => DateTime.fromJSDate(d, { zone: DEMO_TIMEZONE }).toISODate() ?? "";
   let j = 0;
@@ -63,7 +63,8 @@ export async function simulateYear(
     const batch: typeof plan.purchases = [];
     while (p < plan.purchases.length && dayOf(plan.purchases[p]?.occurredAt as Date) === key) {
       const purchase = plan.purchases[p++];
-      if (purchase && memberIds.has(purchase.memberKey)) batch.push(purchase);
+      // A walk-in's purchase is a guest purchase; a member's waits for their enrolment.
+      if (purchase && (purchase.memberKey === null || memberIds.has(purchase.memberKey))) batch.push(purchase);
     }
     if (batch.length > 0) {
       const last = batch.at(-1)?.occurredAt as Date;
@@ -73,7 +74,7 @@ export async function simulateYear(
         batch.map((b) => ({
           id: b.id,
           type: "purchase",
-          memberId: memberIds.get(b.memberKey),
+          ...(b.memberKey === null ? { receiptId: b.id } : { memberId: memberIds.get(b.memberKey) }),
           occurredAt: b.occurredAt.toISOString(),
           amount: b.amount,
           currency: "USD",
@@ -85,8 +86,14 @@ export async function simulateYear(
       );
       const balances = new Map<string, number>();
       answers.forEach((a, i) => {
-        const memberId = memberIds.get(batch[i]?.memberKey ?? "");
-        if (a.status >= 300 || !memberId) throw new Error(`demo: purchase ${a.eventId} failed: ${JSON.stringify(a.body)}`);
+        if (a.status >= 300) throw new Error(`demo: purchase ${a.eventId} failed: ${JSON.stringify(a.body)}`);
+        const key = batch[i]?.memberKey ?? null;
+        if (key === null) {
+          counts.guestPurchases += 1;
+          return;
+        }
+        const memberId = memberIds.get(key);
+        if (!memberId) throw new Error(`demo: purchase ${a.eventId} has no member`);
         balances.set(memberId, (a.body as { balance: Balance }).balance.available);
         counts.purchases += 1;
       });
