@@ -107,11 +107,12 @@ export default function CampaignResults() {
                       <th scope="row">
                         <Link to={`/campaigns/${r.campaignId}`}>{r.name}</Link>
                         <br />
-                        <small className="muted" style={{ whiteSpace: "nowrap" }}>
-                          {r.from} to {r.to}
+                        <small className="muted">
+                          <span style={{ whiteSpace: "nowrap" }}>{r.from}</span> to{" "}
+                          <span style={{ whiteSpace: "nowrap" }}>{r.to}</span>
                         </small>
                       </th>
-                      <td style={{ minWidth: "12rem" }}>
+                      <td style={{ minWidth: "10rem" }}>
                         <VerdictBadge result={r} />
                         <br />
                         <small className="muted">{r.reason}</small>
