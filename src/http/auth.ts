@@ -124,11 +124,28 @@ export function requireOwner(): MiddlewareHandler<AppEnv> {
   };
 }
 
+/** "a", "a or b", "a, b or c". */
+const listOr = (xs: string[]) => (xs.length <= 1 ? (xs[0] ?? "") : `${xs.slice(0, -1).join(", ")} or ${xs.at(-1)}`);
+
 /** Route guard: the key's scope must be one of `scopes`. Runs before body validation. */
 export function requireScope(...scopes: ApiKeyScope[]): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
-    const { scope } = c.get("principal");
+    const { scope, role } = c.get("principal");
     if (!scopes.includes(scope)) {
+      if (role !== undefined) {
+        // A signed-in member of staff: their role, not the scope of a key they do not hold.
+        const roles = (Object.keys(ROLE_SCOPE) as (keyof typeof ROLE_SCOPE)[]).filter((r) =>
+          (scopes as string[]).includes(ROLE_SCOPE[r]),
+        );
+        throw new DomainError(
+          "forbidden",
+          `Only ${listOr(roles.map((r) => `${r}s`))} can do this; you are signed in as ${role}`,
+          {
+            required: roles,
+            role,
+          },
+        );
+      }
       throw new DomainError("forbidden", `This needs a key with scope ${scopes.join(" or ")}; this key is ${scope}`, {
         required: scopes,
         scope,

@@ -89,6 +89,11 @@ describe.each(engines())("staff accounts and sessions on %s", (engine) => {
     const asCashier = asStaff(cashier.session, cashier.csrf);
     const rule = { name: "r", trigger: "purchase", effect: { type: "fixed_points", points: 5 } };
     expect((await asCashier("POST", "/v1/rules", rule)).status).toBe(403);
+    // Told by their role, not by the scope of an API key they never held.
+    const report = await asCashier("GET", "/v1/reports/overview");
+    expect(report.status).toBe(403);
+    expect(report.body.error.message).toBe("Only owners or managers can do this; you are signed in as cashier");
+    expect(report.body.error.details).toEqual({ required: ["owner", "manager"], role: "cashier" });
     expect((await asCashier("GET", "/v1/staff")).status).toBe(403);
     const member = await asCashier("POST", "/v1/members", { phone: "+15551230000" });
     expect(member.status).toBe(201);
