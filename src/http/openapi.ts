@@ -301,14 +301,14 @@ export function readRoute<S extends RouteSpec & { query?: ZodObject }>(
       const dates = [fields.from, fields.to, fields.asOf]
         .filter((d): d is string => typeof d === "string")
         .map((d) => d.slice(0, 10));
-      const file = [
-        spec.path
-          .split("/")
-          .filter((p) => p && !p.startsWith("{"))
-          .pop(),
-        name,
-        ...dates,
-      ].join("-");
+      // The report's last path word, the ids the path names (one campaign, one reward), the table
+      // unless it is the report's own name, and the dates: campaigns-2026-01-01-2026-03-31.csv.
+      const report = spec.path
+        .split("/")
+        .filter((p) => p && !p.startsWith("{"))
+        .pop();
+      const ids = Object.values((params ?? {}) as Record<string, unknown>).filter((v) => typeof v === "string");
+      const file = [report, ...ids, ...(name === report ? [] : [name]), ...dates].join("-");
       return c.body(toCsv(answer, tableSpec, currency), 200, {
         "content-type": "text/csv; charset=utf-8",
         "content-disposition": `attachment; filename="${file.replace(/[^\w.-]/g, "_")}.csv"`,

@@ -233,7 +233,7 @@ describe.each(engines())("campaign results on %s", (engine) => {
   it("answers a CSV per table", async () => {
     const csv = await p.call("GET", "/v1/reports/campaigns?format=csv");
     expect(csv.status).toBe(200);
-    expect(csv.headers.get("content-disposition")).toBe('attachment; filename="campaigns-campaigns.csv"');
+    expect(csv.headers.get("content-disposition")).toBe('attachment; filename="campaigns.csv"');
     const [header, first] = (csv.body as string).split("\r\n");
     const columns = header?.split(",") ?? [];
     const cells = first?.split(",") ?? [];
@@ -248,6 +248,8 @@ describe.each(engines())("campaign results on %s", (engine) => {
     const one = await p.call("GET", `/v1/reports/campaigns/${spring}?format=csv&table=campaign`);
     expect(one.status).toBe(200);
     expect((one.body as string).split("\r\n")[0]).toBe(header);
+    // One campaign's file names it by its id.
+    expect(one.headers.get("content-disposition")).toBe(`attachment; filename="campaigns-${spring}-campaign.csv"`);
   });
 
   it("refuses unknown campaigns, another programme's, and bad windows, in the one error shape", async () => {
