@@ -3,12 +3,12 @@ import { DateTime } from "luxon";
 import type { DB } from "../db/schema.ts";
 import type { Clock } from "../shared/clock.ts";
 import { DomainError, notFound } from "../shared/errors.ts";
-import { bootstrapMeanDifference } from "./campaign-lift.rules.ts";
+import { bootstrapMeanDifference, sampleSize } from "./campaign-lift.rules.ts";
 import type { CampaignResult, CampaignResultDetail, CampaignResults, CampaignResultsQuery } from "./campaign-results.schemas.ts";
 import * as q from "./campaign-results.sql.ts";
 import { type CampaignFacts, campaignResult, moneyInterval } from "./campaign-results.views.ts";
 import { MAX_RANGE_DAYS, reportRange } from "./reports.rules.ts";
-import { dayOf } from "./rollups.rules.ts";
+import { dayOf, dayRuns, dayStart } from "./rollups.rules.ts";
 import type { RollupDefinition, RollupService } from "./rollups.service.ts";
 import { changedPurchaseDays } from "./rollups.sql.ts";
 
@@ -128,7 +128,7 @@ export class CampaignResultsService {
           seed: drawn.seed,
           differenceCi: drawn.difference,
           liftCi: drawn.lift,
-          incrementalRevenueCi: moneyInterval(drawn.difference, spends.treated.length),
+          incrementalRevenueCi: moneyInterval(drawn.difference, sampleSize(spends.treated)),
         };
         result = first.recompute(drawn.difference);
       }
@@ -165,8 +165,14 @@ export class CampaignResultsService {
       program.timezone,
       windows.map((w) => w.window),
     );
+    const coverage = await this.bucketCoverage(programId, program.timezone);
+    const drawn = (c: CampaignRow) => {
+      const at = new Date(c.created_at).toISOString();
+      return coverage.uncovered.some((u) => u.start <= at && at < u.end);
+    };
+    const groupList = list.map((w, i) => ({ ...w, drawn: drawn(campaigns[i] as CampaignRow) }));
     const [groups, points] = await Promise.all([
-      q.groupFigures(this.deps.db, programId, list, reads, withSpends),
+      q.groupFigures(this.deps.db, programId, groupList, reads, coverage, withSpends),
       q.campaignPoints(this.deps.db, programId, list),
     ]);
     return list.map((window, i) => {
@@ -188,10 +194,27 @@ export class CampaignResultsService {
           pointValue: program.point_value,
           bootstrap,
         });
-      // Each member's spend in the window (treated, held out), when asked for: what a bootstrap resamples.
-      const spends = { treated: treated?.spends ?? [], holdout: group(true)?.spends ?? [] };
+      // Each group's spends in the window (buyers' spends, the other members as zeros), when asked for: what a bootstrap resamples.
+      const none = { values: [], zeros: 0 };
+      const spends = { treated: treated?.spends ?? none, holdout: group(true)?.spends ?? none };
       return { window, result: recompute(null), recompute, spends };
     });
+  }
+
+  /**
+   * Where the stored holdout draws are complete (BucketCoverage): outside the days the
+   * CAMPAIGN_BUCKETS rollup has not rolled up (from its rolled_through on; every day when it has
+   * nothing valid) and the rolled-up days changed since its watermark, as instant ranges.
+   */
+  private async bucketCoverage(programId: string, timezone: string): Promise<q.BucketCoverage> {
+    const view = await this.deps.rollups.view(programId, CAMPAIGN_BUCKETS, timezone);
+    if (view.rolledThrough === null) return { uncovered: [{ start: "-infinity", end: "infinity" }] };
+    const uncovered = dayRuns(view.changed).map((r) => ({
+      start: dayStart(r.from, timezone).toISOString(),
+      end: dayStart(r.to, timezone).toISOString(),
+    }));
+    uncovered.push({ start: dayStart(view.rolledThrough, timezone).toISOString(), end: "infinity" });
+    return { uncovered };
   }
 
   /**
