@@ -170,9 +170,15 @@ export class CampaignResultsService {
       const at = new Date(c.created_at).toISOString();
       return coverage.uncovered.some((u) => u.start <= at && at < u.end);
     };
-    const groupList = list.map((w, i) => ({ ...w, drawn: drawn(campaigns[i] as CampaignRow) }));
+    const groupList = list.map((w, i) => {
+      const c = campaigns[i] as CampaignRow;
+      return { ...w, drawn: drawn(c), conditional: Array.isArray(c.audience) && c.audience.length > 0 };
+    });
     const [groups, points] = await Promise.all([
-      q.groupFigures(this.deps.db, programId, groupList, reads, coverage, withSpends),
+      this.deps.db.transaction().execute(async (tx) => {
+        await q.withoutJit(tx);
+        return q.groupFigures(tx, programId, groupList, reads, coverage, withSpends);
+      }),
       q.campaignPoints(this.deps.db, programId, list),
     ]);
     return list.map((window, i) => {

@@ -6,7 +6,7 @@ import type { DayRange, RollupSplit } from "./rollups.sql.ts";
 export async function campaignsOf(db: Db, programId: string, campaignId?: string) {
   let query = db
     .selectFrom("campaigns")
-    .select(["id", "name", "status", "starts_at", "ends_at", "holdout_percent", "created_at"])
+    .select(["id", "name", "status", "starts_at", "ends_at", "holdout_percent", "created_at", "audience"])
     .where("program_id", "=", programId);
   if (campaignId !== undefined) query = query.where("id", "=", campaignId);
   return query.orderBy("created_at").orderBy("id").execute();
@@ -170,8 +170,20 @@ export interface BucketCoverage {
   uncovered: { start: string; end: string }[];
 }
 
-/** A campaign's window with its spend read, and whether its holdout draws are read live (created on an uncovered day). */
-export type GroupWindow = ReadWindow & { drawn: boolean };
+/**
+ * A campaign's window with its spend read, whether its holdout draws are read live (created on an
+ * uncovered day), and whether it has audience conditions (judged member by member).
+ */
+export type GroupWindow = ReadWindow & { drawn: boolean; conditional: boolean };
+
+/**
+ * No JIT compilation for the rest of the transaction: the group figures' estimates (a full join,
+ * the audience conditions' subplans) pass PostgreSQL's JIT thresholds, and compiling their few
+ * hundred expressions took longer than running them (1 to 3 s of a report of 0.3 s, measured).
+ */
+export async function withoutJit(tx: Db): Promise<void> {
+  await sql`set local jit = off`.execute(tx);
+}
 
 /** Every member judged by a campaign's audience conditions (`w.audience`) on their facts now, in SQL. */
 const meetsAudience = sql`(jsonb_array_length(w.audience) = 0
@@ -194,7 +206,8 @@ const heldOut = (programId: string, coverage: BucketCoverage, list: GroupWindow[
   const parts = [
     sql`select w.campaign_id, b.member_id
       from w cross join lateral (select b.member_id from report_campaign_buckets b
-                                  where b.program_id = ${programId} and b.campaign_id = w.campaign_id and b.bucket < w.cut) b
+                                  where b.program_id = ${programId} and b.campaign_id = w.campaign_id and b.bucket < w.cut
+                                 offset 0) b
      where not w.drawn`,
   ];
   if (coverage.uncovered.length > 0)
@@ -232,11 +245,12 @@ const groupRows = (
   withSpends: boolean,
 ) => sql`
   with w as (
-    select w.*, c.holdout_percent * 100 as cut, c.audience, jsonb_array_length(c.audience) = 0 as everyone, d.drawn
+    select w.*, c.holdout_percent * 100 as cut, c.audience, not d.conditional as everyone, d.drawn
       from (${readWindows(list)}) w
       join campaigns c on c.id = w.campaign_id and c.program_id = ${programId}
       join unnest(${arrayLiteral(list.map((x) => x.campaignId))}::text[],
-                  ${arrayLiteral(list.map((x) => String(x.drawn)))}::boolean[]) as d(campaign_id, drawn)
+                  ${arrayLiteral(list.map((x) => String(x.drawn)))}::boolean[],
+                  ${arrayLiteral(list.map((x) => String(x.conditional)))}::boolean[]) as d(campaign_id, drawn, conditional)
         on d.campaign_id = w.campaign_id
   ),
   cuts as (select array_agg(x order by x) as p, max(x) as last
@@ -256,11 +270,15 @@ const groupRows = (
      where m.created_at < cuts.last and exists (select 1 from w where w.everyone)
      group by 1, 2
   ),
-  aud_cond as (
+  aud_cond as (${
+    list.some((x) => x.conditional)
+      ? sql`
     select w.campaign_id, w.read_key, m.id as member_id, m.created_at < w.before_start as steady
       from w join members m on m.program_id = ${programId} and m.created_at < w.end_at
-     where not w.everyone and ${meetsAudience}
-  ),
+     where not w.everyone and ${meetsAudience}`
+      : sql`
+    select null::text as campaign_id, null::int as read_key, null::text as member_id, null::boolean as steady where false`
+  }),
   all_members as (
     select w.campaign_id, coalesce(sum(sm.n), 0) as members,
            coalesce(sum(sm.n) filter (where sm.seg < array_position(cuts.p, w.before_start)), 0) as steady_members
@@ -289,7 +307,7 @@ const groupRows = (
     select h.campaign_id, w.read_key, h.member_id, m.created_at < w.before_start as steady
       from held h join w on w.campaign_id = h.campaign_id
       join members m on m.program_id = ${programId} and m.id = h.member_id and m.created_at < w.end_at
-     where ${meetsAudience}
+     where ${list.some((x) => x.conditional) ? meetsAudience : sql`true`}
   ),
   held_figures as (
     select a.campaign_id, count(*) as members, count(*) filter (where a.steady) as steady_members,
@@ -324,7 +342,7 @@ const groupRows = (
       from w join spent s on s.k = w.read_key and s.spend <> 0
       join members m on m.program_id = ${programId} and m.id = s.member_id and m.created_at < w.end_at
       left join held h on h.campaign_id = w.campaign_id and h.member_id = s.member_id
-     where ${meetsAudience}
+     where ${list.some((x) => x.conditional) ? meetsAudience : sql`true`}
      group by 1, 2
   )`
       : sql``
@@ -407,8 +425,9 @@ export async function groupFigures(
 /**
  * Points each campaign's rules awarded for events in its window (by when they occurred), the
  * points returns took back from those awards' campaigns in the window, the members awarded, and
- * the members whose event a rule of the campaign matched while they were held out: one pass over
- * the campaign's awards in the window (index only), grouped by member.
+ * the members whose event a rule of the campaign matched while they were held out: from the
+ * campaign's awards in the window (index only, event_awards_campaign of migration 0025), the
+ * members by one hash table of a flag or two each (count(distinct) sorted them, and spilled).
  */
 export async function campaignPoints(db: Db, programId: string, list: CampaignWindow[]) {
   if (list.length === 0) return [];
@@ -425,17 +444,17 @@ export async function campaignPoints(db: Db, programId: string, list: CampaignWi
               join events e on e.program_id = r.program_id and e.id = r.event_id
              where r.program_id = ${programId} and r.campaign_id = w.campaign_id
                and e.occurred_at >= w.start_at and e.occurred_at < w.end_at) as returned,
-           a.*
+           (select coalesce(sum(a.points), 0) from event_awards a
+             where a.campaign_id = w.campaign_id and a.occurred_at >= w.start_at and a.occurred_at < w.end_at
+               and a.program_id = ${programId} and a.outcome = 'awarded') as awarded,
+           m.*
       from w cross join lateral (
-        select coalesce(sum(x.points), 0) as awarded, count(*) filter (where x.awards > 0 and x.member_id is not null) as members_awarded,
-               count(*) filter (where x.held > 0 and x.member_id is not null) as members_held_out
-          from (select a.member_id, sum(a.points) filter (where a.outcome = 'awarded') as points,
-                       count(*) filter (where a.outcome = 'awarded') as awards,
-                       count(*) filter (where a.outcome = 'holdout') as held
+        select count(*) filter (where x.awarded) as members_awarded, count(*) filter (where x.held) as members_held_out
+          from (select a.member_id, bool_or(a.outcome = 'awarded') as awarded, bool_or(a.outcome = 'holdout') as held
                   from event_awards a
                  where a.campaign_id = w.campaign_id and a.occurred_at >= w.start_at and a.occurred_at < w.end_at
-                   and a.program_id = ${programId} and a.outcome in ('awarded', 'holdout')
-                 group by a.member_id) x) a`.execute(db);
+                   and a.program_id = ${programId} and a.outcome in ('awarded', 'holdout') and a.member_id is not null
+                 group by a.member_id) x) m`.execute(db);
   return result.rows.map((r) => ({
     campaignId: r.campaign_id,
     pointsAwarded: Number(r.awarded),
