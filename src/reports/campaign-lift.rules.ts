@@ -132,15 +132,17 @@ export type Sample = readonly number[] | { values: readonly number[]; zeros: num
 export const sampleSize = (s: Sample) => ("zeros" in s ? s.values.length + s.zeros : s.length);
 
 /**
- * The i-th value of a sample's ascending list, as a function of i: with zeros given, the values
- * below 0 come first, then the zeros, then the rest.
+ * A sample's ascending list as one typed array for the resampling loop (zeros filled in, the
+ * values below 0 before them): one shape for the loop, and no branch per draw.
  */
-function sampleAt(s: Sample): (i: number) => number {
-  if (!("zeros" in s)) return (i) => s[i] ?? 0;
-  const { values, zeros } = s;
+function flat(s: Sample): Float64Array {
+  if (!("zeros" in s)) return Float64Array.from(s);
+  const out = new Float64Array(s.values.length + s.zeros);
   let negatives = 0;
-  while (negatives < values.length && (values[negatives] ?? 0) < 0) negatives++;
-  return (i) => (i < negatives ? (values[i] ?? 0) : i < negatives + zeros ? 0 : (values[i - zeros] ?? 0));
+  while (negatives < s.values.length && (s.values[negatives] ?? 0) < 0) negatives++;
+  out.set(s.values.slice(0, negatives), 0);
+  out.set(s.values.slice(negatives), negatives + s.zeros);
+  return out;
 }
 
 /**
@@ -164,14 +166,14 @@ export function bootstrapMeanDifference(
   const resamples = options.resamples ?? bootstrapResamples(nt + nh);
   const alpha = options.alpha ?? ALPHA;
   const random = mt19937.factory({ seed });
-  const resampledMean = (at: (i: number) => number, n: number) => {
+  const resampledMean = (values: Float64Array, n: number) => {
     let sum = 0;
     // An MT19937 draw is a 32-bit unsigned integer: scaled to an index in [0, n).
-    for (let i = 0; i < n; i++) sum += at(Math.floor((random() / 4_294_967_296) * n));
+    for (let i = 0; i < n; i++) sum += values[Math.floor((random() / 4_294_967_296) * n)] ?? 0;
     return sum / n;
   };
-  const treatedAt = sampleAt(treated);
-  const holdoutAt = sampleAt(holdout);
+  const treatedAt = flat(treated);
+  const holdoutAt = flat(holdout);
   const differences: number[] = [];
   const lifts: number[] = [];
   let liftDefined = true;
