@@ -8,7 +8,7 @@ import type { CampaignResult, CampaignResultDetail, CampaignResults, CampaignRes
 import * as q from "./campaign-results.sql.ts";
 import { type CampaignFacts, campaignResult, moneyInterval } from "./campaign-results.views.ts";
 import { MAX_RANGE_DAYS, reportRange } from "./reports.rules.ts";
-import { dayOf, dayRuns, dayStart } from "./rollups.rules.ts";
+import { dayOf, dayRuns, dayStart, type RollupView, splitRange } from "./rollups.rules.ts";
 import type { RollupDefinition, RollupService } from "./rollups.service.ts";
 import { changedPurchaseDays } from "./rollups.sql.ts";
 
@@ -232,17 +232,14 @@ export class CampaignResultsService {
     const reads: q.SpendRead[] = [];
     const keys = new Map<string, q.SpendRead>();
     const list: q.ReadWindow[] = [];
+    // Where the rollup stands, asked once (its changed days are a scan of what was recorded since its watermark).
+    let view: RollupView | undefined;
     for (const w of windows) {
       const id = `${w.beforeStart.toISOString()} ${w.start.toISOString()} ${w.end.toISOString()}`;
       let read = keys.get(id);
       if (!read) {
-        const split = await this.deps.rollups.split(
-          programId,
-          MEMBER_SPEND,
-          timezone,
-          dayOf(w.beforeStart, timezone),
-          dayOf(w.end, timezone),
-        );
+        view ??= await this.deps.rollups.view(programId, MEMBER_SPEND, timezone);
+        const split = splitRange(view, dayOf(w.beforeStart, timezone), dayOf(w.end, timezone), timezone);
         read = { key: reads.length, startDay: dayOf(w.start, timezone), start: w.start, split };
         keys.set(id, read);
         reads.push(read);

@@ -262,12 +262,16 @@ const groupRows = (
      where exists (select 1 from w where w.everyone)
      group by 1
   ),
-  seg_spent as (
-    select s.k, width_bucket(m.created_at, cuts.p) as seg,
-           count(*) filter (where s.purchases > 0) as buyers, sum(s.purchases) as purchases, sum(s.spend) as spend,
-           sum(s.spend * s.spend) as squares, sum(s.spend_before) as spend_before
+  bought as (
+    select s.*, m.created_at, width_bucket(m.created_at, cuts.p) as seg
       from spent s cross join cuts join members m on m.program_id = ${programId} and m.id = s.member_id
-     where m.created_at < cuts.last and exists (select 1 from w where w.everyone)
+     where m.created_at < cuts.last
+  ),
+  seg_spent as (
+    select k, seg, count(*) filter (where purchases > 0) as buyers, sum(purchases) as purchases, sum(spend) as spend,
+           sum(spend * spend) as squares, sum(spend_before) as spend_before
+      from bought
+     where exists (select 1 from w where w.everyone)
      group by 1, 2
   ),
   aud_cond as (${
@@ -338,11 +342,14 @@ const groupRows = (
     withSpends
       ? sql`,
   spends as (
-    select w.campaign_id, h.member_id is not null as held_out, array_agg(s.spend::text order by s.spend) as spends
-      from w join spent s on s.k = w.read_key and s.spend <> 0
-      join members m on m.program_id = ${programId} and m.id = s.member_id and m.created_at < w.end_at
-      left join held h on h.campaign_id = w.campaign_id and h.member_id = s.member_id
-     where ${list.some((x) => x.conditional) ? meetsAudience : sql`true`}
+    select w.campaign_id, h.member_id is not null as held_out, array_agg(b.spend::text order by b.spend) as spends
+      from w join bought b on b.k = w.read_key and b.spend <> 0 and b.created_at < w.end_at
+      left join held h on h.campaign_id = w.campaign_id and h.member_id = b.member_id
+     where ${
+       list.some((x) => x.conditional)
+         ? sql`(w.everyone or exists (select 1 from members m where m.id = b.member_id and ${meetsAudience}))`
+         : sql`true`
+     }
      group by 1, 2
   )`
       : sql``
