@@ -88,10 +88,13 @@ export function campaignWindow(c: CampaignRow, query: CampaignResultsQuery, time
 /**
  * Campaign effectiveness: each campaign's audience split into treated and held-out members by its
  * deterministic holdout draw, compared on conversion and spend per member over a window, in
- * aggregate SQL (one round trip for the groups, one for the points); only the bootstrap of one
- * campaign reads its members' spends, as two lists of numbers, from the same round trip. Members'
- * spend comes from the member_spend rollup and live (spendReads), holdout draws from the stored
- * buckets or live: exactly what the events and the draw say, whatever the rollups' state.
+ * aggregate SQL (one round trip for the groups, one for the points), with no row per audience
+ * member: sums need only the buyers, member counts only the members' enrolment, the held-out group
+ * only the members the stored draws hold out (groupFigures). Only the bootstrap of one campaign
+ * reads its buyers' spends, with each group's other members as a count of zeros, from the same
+ * round trip. Members' spend comes from the member_spend rollup and live (spendReads), holdout
+ * draws from the stored buckets where the campaign_buckets rollup has them all, else live
+ * (bucketCoverage): exactly what the events and the draw say, whatever the rollups' state.
  */
 export class CampaignResultsService {
   constructor(private readonly deps: { db: Kysely<DB>; clock: Clock; rollups: RollupService }) {}
