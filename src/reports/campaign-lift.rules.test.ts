@@ -123,6 +123,22 @@ describe("bootstrap of the difference in mean spend", () => {
     expect(flat?.lift).toEqual([1.5, 1.5]);
   });
 
+  it("gives the same interval for a group given as its values other than 0 and a count of zeros", () => {
+    const apart = (values: number[]) => ({
+      values: values.filter((v) => v !== 0).sort((x, y) => x - y),
+      zeros: values.filter((v) => v === 0).length,
+    });
+    const sorted = (values: number[]) => [...values].sort((x, y) => x - y);
+    expect(bootstrapMeanDifference(apart(treated), apart(holdout))).toEqual(
+      bootstrapMeanDifference(sorted(treated), sorted(holdout)),
+    );
+    // A refund larger than the purchases (below 0) sorts before the zeros.
+    const withNegative = [...treated, -400, -50];
+    expect(bootstrapMeanDifference(apart(withNegative), apart(holdout), { seed: 3 })).toEqual(
+      bootstrapMeanDifference(sorted(withNegative), sorted(holdout), { seed: 3 }),
+    );
+  });
+
   it("takes the 50th and 1,950th of 2,000 sorted differences", () => {
     // Treated [0, 1], holdout [0]: a resampled treated mean is 0, 0.5 or 1 (about 500, 1,000 and 500 of
     // 2,000), so the 50th sorted difference is 0 and the 1,950th is 1; the holdout's mean is always 0 (no lift).

@@ -121,35 +121,65 @@ export interface BootstrapInterval {
 }
 
 /**
+ * A group's values as a bootstrap resamples them: the list itself, or (a large group where most
+ * members spent nothing) the values that are not 0, ascending, and how many 0s there are besides.
+ * Both stand for the same ascending list (`values` with the zeros in their sorted place), so a
+ * resample draws the same members and the interval is the same for the same seed.
+ */
+export type Sample = readonly number[] | { values: readonly number[]; zeros: number };
+
+/** How many values a sample stands for. */
+export const sampleSize = (s: Sample) => ("zeros" in s ? s.values.length + s.zeros : s.length);
+
+/**
+ * A sample's ascending list as one typed array for the resampling loop (zeros filled in, the
+ * values below 0 before them): one shape for the loop, and no branch per draw.
+ */
+function flat(s: Sample): Float64Array {
+  if (!("zeros" in s)) return Float64Array.from(s);
+  const out = new Float64Array(s.values.length + s.zeros);
+  let negatives = 0;
+  while (negatives < s.values.length && (s.values[negatives] ?? 0) < 0) negatives++;
+  out.set(s.values.slice(0, negatives), 0);
+  out.set(s.values.slice(negatives), negatives + s.zeros);
+  return out;
+}
+
+/**
  * A percentile bootstrap interval for the difference in mean spend (and the relative lift):
  * each resample draws each group with replacement at its own size, from a Mersenne Twister seeded
  * with `seed`, so the same data always gives the same interval. The bounds are the
  * floor(B x alpha/2)-th and ceil(B x (1 - alpha/2))-th of the B sorted resampled differences.
  * Spend per member is heavy-tailed (most members spend 0, a few a lot), where the t interval's
- * normal approximation is weakest. Null when a group is empty.
+ * normal approximation is weakest. Null when a group is empty. Each group is a list, or its
+ * nonzero values with a count of zeros (Sample): the same interval either way.
  */
 export function bootstrapMeanDifference(
-  treated: readonly number[],
-  holdout: readonly number[],
+  treated: Sample,
+  holdout: Sample,
   options: { seed?: number; resamples?: number; alpha?: number } = {},
 ): BootstrapInterval | null {
-  if (treated.length === 0 || holdout.length === 0) return null;
+  const nt = sampleSize(treated);
+  const nh = sampleSize(holdout);
+  if (nt === 0 || nh === 0) return null;
   const seed = options.seed ?? BOOTSTRAP_SEED;
-  const resamples = options.resamples ?? bootstrapResamples(treated.length + holdout.length);
+  const resamples = options.resamples ?? bootstrapResamples(nt + nh);
   const alpha = options.alpha ?? ALPHA;
   const random = mt19937.factory({ seed });
-  const resampledMean = (values: readonly number[]) => {
+  const resampledMean = (values: Float64Array, n: number) => {
     let sum = 0;
     // An MT19937 draw is a 32-bit unsigned integer: scaled to an index in [0, n).
-    for (let i = 0; i < values.length; i++) sum += values[Math.floor((random() / 4_294_967_296) * values.length)] ?? 0;
-    return sum / values.length;
+    for (let i = 0; i < n; i++) sum += values[Math.floor((random() / 4_294_967_296) * n)] ?? 0;
+    return sum / n;
   };
+  const treatedAt = flat(treated);
+  const holdoutAt = flat(holdout);
   const differences: number[] = [];
   const lifts: number[] = [];
   let liftDefined = true;
   for (let b = 0; b < resamples; b++) {
-    const mt = resampledMean(treated);
-    const mh = resampledMean(holdout);
+    const mt = resampledMean(treatedAt, nt);
+    const mh = resampledMean(holdoutAt, nh);
     differences.push(mt - mh);
     if (mh === 0) liftDefined = false;
     else lifts.push(mt / mh - 1);

@@ -3,12 +3,12 @@ import { DateTime } from "luxon";
 import type { DB } from "../db/schema.ts";
 import type { Clock } from "../shared/clock.ts";
 import { DomainError, notFound } from "../shared/errors.ts";
-import { bootstrapMeanDifference } from "./campaign-lift.rules.ts";
+import { bootstrapMeanDifference, sampleSize } from "./campaign-lift.rules.ts";
 import type { CampaignResult, CampaignResultDetail, CampaignResults, CampaignResultsQuery } from "./campaign-results.schemas.ts";
 import * as q from "./campaign-results.sql.ts";
 import { type CampaignFacts, campaignResult, moneyInterval } from "./campaign-results.views.ts";
 import { MAX_RANGE_DAYS, reportRange } from "./reports.rules.ts";
-import { dayOf } from "./rollups.rules.ts";
+import { dayOf, dayRuns, dayStart, type RollupView, splitRange } from "./rollups.rules.ts";
 import type { RollupDefinition, RollupService } from "./rollups.service.ts";
 import { changedPurchaseDays } from "./rollups.sql.ts";
 
@@ -88,10 +88,13 @@ export function campaignWindow(c: CampaignRow, query: CampaignResultsQuery, time
 /**
  * Campaign effectiveness: each campaign's audience split into treated and held-out members by its
  * deterministic holdout draw, compared on conversion and spend per member over a window, in
- * aggregate SQL (one round trip for the groups, one for the points); only the bootstrap of one
- * campaign reads its members' spends, as two lists of numbers, from the same round trip. Members'
- * spend comes from the member_spend rollup and live (spendReads), holdout draws from the stored
- * buckets or live: exactly what the events and the draw say, whatever the rollups' state.
+ * aggregate SQL (one round trip for the groups, one for the points), with no row per audience
+ * member: sums need only the buyers, member counts only the members' enrolment, the held-out group
+ * only the members the stored draws hold out (groupFigures). Only the bootstrap of one campaign
+ * reads its buyers' spends, with each group's other members as a count of zeros, from the same
+ * round trip. Members' spend comes from the member_spend rollup and live (spendReads), holdout
+ * draws from the stored buckets where the campaign_buckets rollup has them all, else live
+ * (bucketCoverage): exactly what the events and the draw say, whatever the rollups' state.
  */
 export class CampaignResultsService {
   constructor(private readonly deps: { db: Kysely<DB>; clock: Clock; rollups: RollupService }) {}
@@ -128,7 +131,7 @@ export class CampaignResultsService {
           seed: drawn.seed,
           differenceCi: drawn.difference,
           liftCi: drawn.lift,
-          incrementalRevenueCi: moneyInterval(drawn.difference, spends.treated.length),
+          incrementalRevenueCi: moneyInterval(drawn.difference, sampleSize(spends.treated)),
         };
         result = first.recompute(drawn.difference);
       }
@@ -165,8 +168,20 @@ export class CampaignResultsService {
       program.timezone,
       windows.map((w) => w.window),
     );
+    const coverage = await this.bucketCoverage(programId, program.timezone);
+    const drawn = (c: CampaignRow) => {
+      const at = new Date(c.created_at).toISOString();
+      return coverage.uncovered.some((u) => u.start <= at && at < u.end);
+    };
+    const groupList = list.map((w, i) => {
+      const c = campaigns[i] as CampaignRow;
+      return { ...w, drawn: drawn(c), conditional: Array.isArray(c.audience) && c.audience.length > 0 };
+    });
     const [groups, points] = await Promise.all([
-      q.groupFigures(this.deps.db, programId, list, reads, withSpends),
+      this.deps.db.transaction().execute(async (tx) => {
+        await q.withoutJit(tx);
+        return q.groupFigures(tx, programId, groupList, reads, coverage, withSpends);
+      }),
       q.campaignPoints(this.deps.db, programId, list),
     ]);
     return list.map((window, i) => {
@@ -188,10 +203,27 @@ export class CampaignResultsService {
           pointValue: program.point_value,
           bootstrap,
         });
-      // Each member's spend in the window (treated, held out), when asked for: what a bootstrap resamples.
-      const spends = { treated: treated?.spends ?? [], holdout: group(true)?.spends ?? [] };
+      // Each group's spends in the window (buyers' spends, the other members as zeros), when asked for: what a bootstrap resamples.
+      const none = { values: [], zeros: 0 };
+      const spends = { treated: treated?.spends ?? none, holdout: group(true)?.spends ?? none };
       return { window, result: recompute(null), recompute, spends };
     });
+  }
+
+  /**
+   * Where the stored holdout draws are complete (BucketCoverage): outside the days the
+   * CAMPAIGN_BUCKETS rollup has not rolled up (from its rolled_through on; every day when it has
+   * nothing valid) and the rolled-up days changed since its watermark, as instant ranges.
+   */
+  private async bucketCoverage(programId: string, timezone: string): Promise<q.BucketCoverage> {
+    const view = await this.deps.rollups.view(programId, CAMPAIGN_BUCKETS, timezone);
+    if (view.rolledThrough === null) return { uncovered: [{ start: "-infinity", end: "infinity" }] };
+    const uncovered = dayRuns(view.changed).map((r) => ({
+      start: dayStart(r.from, timezone).toISOString(),
+      end: dayStart(r.to, timezone).toISOString(),
+    }));
+    uncovered.push({ start: dayStart(view.rolledThrough, timezone).toISOString(), end: "infinity" });
+    return { uncovered };
   }
 
   /**
@@ -203,17 +235,14 @@ export class CampaignResultsService {
     const reads: q.SpendRead[] = [];
     const keys = new Map<string, q.SpendRead>();
     const list: q.ReadWindow[] = [];
+    // Where the rollup stands, asked once (its changed days are a scan of what was recorded since its watermark).
+    let view: RollupView | undefined;
     for (const w of windows) {
       const id = `${w.beforeStart.toISOString()} ${w.start.toISOString()} ${w.end.toISOString()}`;
       let read = keys.get(id);
       if (!read) {
-        const split = await this.deps.rollups.split(
-          programId,
-          MEMBER_SPEND,
-          timezone,
-          dayOf(w.beforeStart, timezone),
-          dayOf(w.end, timezone),
-        );
+        view ??= await this.deps.rollups.view(programId, MEMBER_SPEND, timezone);
+        const split = splitRange(view, dayOf(w.beforeStart, timezone), dayOf(w.end, timezone), timezone);
         read = { key: reads.length, startDay: dayOf(w.start, timezone), start: w.start, split };
         keys.set(id, read);
         reads.push(read);

@@ -6,7 +6,7 @@ import type { DayRange, RollupSplit } from "./rollups.sql.ts";
 export async function campaignsOf(db: Db, programId: string, campaignId?: string) {
   let query = db
     .selectFrom("campaigns")
-    .select(["id", "name", "status", "starts_at", "ends_at", "holdout_percent", "created_at"])
+    .select(["id", "name", "status", "starts_at", "ends_at", "holdout_percent", "created_at", "audience"])
     .where("program_id", "=", programId);
   if (campaignId !== undefined) query = query.where("id", "=", campaignId);
   return query.orderBy("created_at").orderBy("id").execute();
@@ -67,46 +67,44 @@ const readWindows = (list: ReadWindow[]) => sql`
  * read (`k`): summed from report_member_spend_days over the read's rolled-up days (less the days
  * changed since the rollup's watermark) and from the events over its live instant ranges. Members
  * with no purchase in either window have no row.
+ *
+ * Each read is its own aggregate, the rolled-up days apart from the live purchases, so a long
+ * window streams its rows in member order (report_member_spend_days_member, migration 0025: an
+ * index-only scan and a group per member, no hash table of every buyer to spill) and a short one
+ * reads its days by the primary key; the few live members are added by a full join.
  */
-const memberSpend = (programId: string, reads: SpendRead[]) => {
-  const changed = reads.flatMap((r) => r.split.changed.map((day) => ({ key: r.key, day })));
-  const live = reads.flatMap((r) => r.split.live.map((l) => ({ key: r.key, ...l })));
-  return sql`
-  select k, member_id, sum(purchases) as purchases, sum(spend) as spend, sum(spend_before) as spend_before
-    from (
-      select rd.k, d.member_id,
-             case when d.day >= rd.start_day then d.purchases else 0 end as purchases,
-             case when d.day >= rd.start_day then d.spend else 0 end as spend,
-             case when d.day < rd.start_day then d.spend else 0 end as spend_before
-        from (select * from unnest(
-                ${arrayLiteral(reads.map((r) => String(r.key)))}::int[],
-                ${arrayLiteral(reads.map((r) => r.split.rolled.from))}::date[],
-                ${arrayLiteral(reads.map((r) => r.split.rolled.to))}::date[],
-                ${arrayLiteral(reads.map((r) => r.startDay))}::date[]) as rd(k, rolled_from, rolled_to, start_day)
-               where rolled_from < rolled_to) rd
-        join report_member_spend_days d on d.program_id = ${programId} and d.day >= rd.rolled_from and d.day < rd.rolled_to
-       where not exists (
-         select 1 from unnest(
-           ${arrayLiteral(changed.map((c) => String(c.key)))}::int[],
-           ${arrayLiteral(changed.map((c) => c.day))}::date[]) as c(k, day)
-          where c.k = rd.k and c.day = d.day)
-      union all
-      select lv.k, e.member_id,
-             case when e.occurred_at >= lv.start_at then 1 else 0 end,
-             case when e.occurred_at >= lv.start_at then e.amount - e.returned_amount else 0 end,
-             case when e.occurred_at < lv.start_at then e.amount - e.returned_amount else 0 end
-        from unnest(
-               ${arrayLiteral(live.map((l) => String(l.key)))}::int[],
-               ${arrayLiteral(live.map((l) => l.start.toISOString()))}::timestamptz[],
-               ${arrayLiteral(live.map((l) => l.end.toISOString()))}::timestamptz[],
-               ${arrayLiteral(live.map((l) => (reads.find((r) => r.key === l.key) as SpendRead).start.toISOString()))}::timestamptz[]
-             ) as lv(k, s, e, start_at)
-        join events e on e.program_id = ${programId} and e.type = 'purchase' and e.status <> 'rejected'
-             and e.amount > e.returned_amount and e.member_id is not null
-             and e.occurred_at >= lv.s and e.occurred_at < lv.e
-    ) x
-   group by k, member_id`;
-};
+const memberSpend = (programId: string, reads: SpendRead[]) =>
+  sql.join(
+    reads.map((r) => {
+      const rolled = sql`
+        select member_id, sum(purchases) filter (where day >= ${r.startDay}::date) as purchases,
+               coalesce(sum(spend) filter (where day >= ${r.startDay}::date), 0) as spend,
+               coalesce(sum(spend) filter (where day < ${r.startDay}::date), 0) as spend_before
+          from report_member_spend_days
+         where program_id = ${programId} and day >= ${r.split.rolled.from}::date and day < ${r.split.rolled.to}::date
+           and day <> all(${arrayLiteral(r.split.changed)}::date[])
+         group by member_id`;
+      if (r.split.live.length === 0)
+        return sql`select ${r.key}::int as k, member_id, coalesce(purchases, 0) as purchases, spend, spend_before from (${rolled}) r`;
+      const live = sql`
+        select e.member_id, count(*) filter (where e.occurred_at >= ${r.start}) as purchases,
+               coalesce(sum(e.amount - e.returned_amount) filter (where e.occurred_at >= ${r.start}), 0) as spend,
+               coalesce(sum(e.amount - e.returned_amount) filter (where e.occurred_at < ${r.start}), 0) as spend_before
+          from unnest(${arrayLiteral(r.split.live.map((l) => l.start.toISOString()))}::timestamptz[],
+                      ${arrayLiteral(r.split.live.map((l) => l.end.toISOString()))}::timestamptz[]) as lv(s, e)
+          join events e on e.program_id = ${programId} and e.type = 'purchase' and e.status <> 'rejected'
+               and e.amount > e.returned_amount and e.member_id is not null
+               and e.occurred_at >= lv.s and e.occurred_at < lv.e
+         group by e.member_id`;
+      return sql`
+        select ${r.key}::int as k, coalesce(r.member_id, l.member_id) as member_id,
+               coalesce(r.purchases, 0) + coalesce(l.purchases, 0) as purchases,
+               coalesce(r.spend, 0) + coalesce(l.spend, 0) as spend,
+               coalesce(r.spend_before, 0) + coalesce(l.spend_before, 0) as spend_before
+          from (${rolled}) r full join (${live}) l on l.member_id = r.member_id`;
+    }),
+    sql` union all `,
+  );
 
 /**
  * A (campaign, member) pair's holdout bucket, as `holdoutBucket` (earning/campaign-reach.rules.ts)
@@ -161,37 +159,210 @@ const conditionHolds = sql`
   end`;
 
 /**
- * Every campaign's audience, each member in their group, with what they bought: one row per
- * (campaign, member). The audience is the members enrolled before the window's end who meet all
- * of the campaign's audience conditions now (no conditions: every member). A member is held out
- * when sha256("<campaign id>:<member id>")'s first four bytes, as an unsigned integer, modulo
- * 10,000 are below holdout_percent x 100: `holdoutBucket` (earning/campaign-reach.rules.ts) in SQL,
- * so every audience member is in a group whether or not they had an event; the bucket is read from
- * report_campaign_buckets, or drawn here for a pair the jobs have not written yet. Purchases count
- * by when they happened, net of returns (not rejected; a purchase returned in full is no purchase),
- * read per member from the daily rollup and live (memberSpend).
+ * Where the stored holdout draws (report_campaign_buckets) are known to be complete: every pair of
+ * a member and a campaign both created outside `uncovered` (instant ranges: the days the
+ * CAMPAIGN_BUCKETS rollup has not rolled up, or that changed since its watermark) has its row. A
+ * member created in `uncovered` is drawn live (its stored row, if any, else the draw in SQL) for
+ * every campaign; a campaign created there (`drawn` on its window) for every member.
  */
-const perMember = (programId: string, list: ReadWindow[], reads: SpendRead[]) => sql`
-  with w as (${readWindows(list)}),
-  aud as (
-    select c.id as campaign_id, m.id as member_id, m.created_at, w.before_start, w.read_key,
-           c.holdout_percent > 0
-             and coalesce(b.bucket, ${holdoutBucket(sql.ref("c.id"), sql.ref("m.id"))}) < c.holdout_percent * 100 as held_out
-      from w
+export interface BucketCoverage {
+  /** [start, end) instant ranges, ISO strings or '-infinity'/'infinity'. */
+  uncovered: { start: string; end: string }[];
+}
+
+/**
+ * A campaign's window with its spend read, whether its holdout draws are read live (created on an
+ * uncovered day), and whether it has audience conditions (judged member by member).
+ */
+export type GroupWindow = ReadWindow & { drawn: boolean; conditional: boolean };
+
+/**
+ * No JIT compilation for the rest of the transaction: the group figures' estimates (a full join,
+ * the audience conditions' subplans) pass PostgreSQL's JIT thresholds, and compiling their few
+ * hundred expressions took longer than running them (1 to 3 s of a report of 0.3 s, measured).
+ */
+export async function withoutJit(tx: Db): Promise<void> {
+  await sql`set local jit = off`.execute(tx);
+}
+
+/** Every member judged by a campaign's audience conditions (`w.audience`) on their facts now, in SQL. */
+const meetsAudience = sql`(jsonb_array_length(w.audience) = 0
+  or not exists (select 1 from jsonb_array_elements(w.audience) cond where not (${conditionHolds})))`;
+
+/**
+ * The members each campaign holds out (`held`: campaign_id, member_id), whether or not they are in
+ * its audience: the stored pairs whose bucket is below holdout_percent x 100 (one index range per
+ * campaign, about holdout_percent of its members), and the pairs not known to be stored drawn
+ * live: members created on an uncovered day, and every member of a campaign created on one.
+ */
+const heldOut = (programId: string, coverage: BucketCoverage, list: GroupWindow[]) => {
+  const live = (members: RawBuilder<unknown>) => sql`
+    select w.campaign_id, m.id as member_id
+      from w ${members}
+     where w.cut > 0 and coalesce(
+       (select b.bucket from report_campaign_buckets b
+         where b.program_id = ${programId} and b.campaign_id = w.campaign_id and b.member_id = m.id),
+       ${holdoutBucket(sql.ref("w.campaign_id"), sql.ref("m.id"))}) < w.cut`;
+  const parts = [
+    sql`select w.campaign_id, b.member_id
+      from w cross join lateral (select b.member_id from report_campaign_buckets b
+                                  where b.program_id = ${programId} and b.campaign_id = w.campaign_id and b.bucket < w.cut
+                                 offset 0) b
+     where not w.drawn`,
+  ];
+  if (coverage.uncovered.length > 0)
+    parts.push(
+      live(sql`join unnest(${arrayLiteral(coverage.uncovered.map((u) => u.start))}::timestamptz[],
+                           ${arrayLiteral(coverage.uncovered.map((u) => u.end))}::timestamptz[]) as u(s, e) on true
+        join members m on m.program_id = ${programId} and m.created_at >= u.s and m.created_at < u.e
+             and m.created_at < w.end_at`),
+    );
+  if (list.some((w) => w.drawn))
+    parts.push(live(sql`join members m on m.program_id = ${programId} and m.created_at < w.end_at and w.drawn`));
+  return sql.join(parts, sql` union `);
+};
+
+/**
+ * Per campaign and group (treated, held out), in one statement, without a row per audience member:
+ * - `spent`: each member's purchases and spend in the window and spend in the window before, per
+ *   spend read, for the members who bought in either (memberSpend);
+ * - the audience of a campaign with no conditions is every member enrolled before its end: its
+ *   members, and its buyers' sums, come from members and buyers counted per segment of enrolment
+ *   time between the windows' instants (`cuts`: every end and before-window start), so a campaign
+ *   sums the segments before its end, and its steady members those before its before-window;
+ * - a campaign with audience conditions judges every member on them (current facts, a live pass);
+ * - the held-out group is the audience members the campaign holds out (heldOut, about
+ *   holdout_percent of the members), joined to their spend; the treated group is the audience less
+ *   them. Sums, sums of squares and counts subtract exactly (numeric), and the variance is
+ *   var_samp's own formula over them, (n Σx² - (Σx)²) / (n (n - 1)), so the figures are exactly
+ *   those of var_samp over every audience member's spend, zeros included.
+ */
+const groupRows = (
+  programId: string,
+  list: GroupWindow[],
+  reads: SpendRead[],
+  coverage: BucketCoverage,
+  withSpends: boolean,
+) => sql`
+  with w as (
+    select w.*, c.holdout_percent * 100 as cut, c.audience, not d.conditional as everyone, d.drawn
+      from (${readWindows(list)}) w
       join campaigns c on c.id = w.campaign_id and c.program_id = ${programId}
-      join members m on m.program_id = ${programId} and m.created_at < w.end_at
-      left join report_campaign_buckets b on b.program_id = ${programId} and b.campaign_id = c.id and b.member_id = m.id
-           and b.campaign_id = any(${arrayLiteral(list.map((w) => w.campaignId))}::text[])
-     where jsonb_array_length(c.audience) = 0
-        or not exists (select 1 from jsonb_array_elements(c.audience) cond where not (${conditionHolds}))
+      join unnest(${arrayLiteral(list.map((x) => x.campaignId))}::text[],
+                  ${arrayLiteral(list.map((x) => String(x.drawn)))}::boolean[],
+                  ${arrayLiteral(list.map((x) => String(x.conditional)))}::boolean[]) as d(campaign_id, drawn, conditional)
+        on d.campaign_id = w.campaign_id
   ),
-  spent as (${memberSpend(programId, reads)})
-  select a.campaign_id, a.held_out, a.created_at < a.before_start as steady,
-         coalesce(s.purchases, 0) as purchases,
-         coalesce(s.spend, 0)::numeric as spend,
-         coalesce(s.spend_before, 0)::numeric as spend_before
-    from aud a
-    left join spent s on s.k = a.read_key and s.member_id = a.member_id`;
+  cuts as (select array_agg(x order by x) as p, max(x) as last
+             from (select end_at as x from w union select before_start from w) x),
+  spent as (${memberSpend(programId, reads)}),
+  seg_members as (
+    select width_bucket(m.created_at, cuts.p) as seg, count(*) as n
+      from cuts join members m on m.program_id = ${programId} and m.created_at < cuts.last
+     where exists (select 1 from w where w.everyone)
+     group by 1
+  ),
+  bought as (
+    select s.*, m.created_at, width_bucket(m.created_at, cuts.p) as seg
+      from spent s cross join cuts join members m on m.program_id = ${programId} and m.id = s.member_id
+     where m.created_at < cuts.last
+  ),
+  seg_spent as (
+    select k, seg, count(*) filter (where purchases > 0) as buyers, sum(purchases) as purchases, sum(spend) as spend,
+           sum(spend * spend) as squares, sum(spend_before) as spend_before
+      from bought
+     where exists (select 1 from w where w.everyone)
+     group by 1, 2
+  ),
+  aud_cond as (${
+    list.some((x) => x.conditional)
+      ? sql`
+    select w.campaign_id, w.read_key, m.id as member_id, m.created_at < w.before_start as steady
+      from w join members m on m.program_id = ${programId} and m.created_at < w.end_at
+     where not w.everyone and ${meetsAudience}`
+      : sql`
+    select null::text as campaign_id, null::int as read_key, null::text as member_id, null::boolean as steady where false`
+  }),
+  all_members as (
+    select w.campaign_id, coalesce(sum(sm.n), 0) as members,
+           coalesce(sum(sm.n) filter (where sm.seg < array_position(cuts.p, w.before_start)), 0) as steady_members
+      from w cross join cuts left join seg_members sm on sm.seg < array_position(cuts.p, w.end_at)
+     where w.everyone
+     group by 1
+    union all
+    select campaign_id, count(*), count(*) filter (where steady) from aud_cond group by 1
+  ),
+  all_spent as (
+    select w.campaign_id, sum(ss.buyers) as buyers, sum(ss.purchases) as purchases, sum(ss.spend) as spend,
+           sum(ss.squares) as squares,
+           sum(ss.spend) filter (where ss.seg < array_position(cuts.p, w.before_start)) as steady_during,
+           sum(ss.spend_before) filter (where ss.seg < array_position(cuts.p, w.before_start)) as steady_before
+      from w cross join cuts join seg_spent ss on ss.k = w.read_key and ss.seg < array_position(cuts.p, w.end_at)
+     where w.everyone
+     group by 1
+    union all
+    select a.campaign_id, count(*) filter (where s.purchases > 0), sum(s.purchases), sum(s.spend),
+           sum(s.spend * s.spend), sum(s.spend) filter (where a.steady), sum(s.spend_before) filter (where a.steady)
+      from aud_cond a join spent s on s.k = a.read_key and s.member_id = a.member_id
+     group by 1
+  ),
+  held as (${heldOut(programId, coverage, list)}),
+  held_aud as (
+    select h.campaign_id, w.read_key, h.member_id, m.created_at < w.before_start as steady
+      from held h join w on w.campaign_id = h.campaign_id
+      join members m on m.program_id = ${programId} and m.id = h.member_id and m.created_at < w.end_at
+     where ${list.some((x) => x.conditional) ? meetsAudience : sql`true`}
+  ),
+  held_figures as (
+    select a.campaign_id, count(*) as members, count(*) filter (where a.steady) as steady_members,
+           count(*) filter (where s.purchases > 0) as buyers, coalesce(sum(s.purchases), 0) as purchases,
+           coalesce(sum(s.spend), 0) as spend, coalesce(sum(s.spend * s.spend), 0) as squares,
+           coalesce(sum(s.spend) filter (where a.steady), 0) as steady_during,
+           coalesce(sum(s.spend_before) filter (where a.steady), 0) as steady_before
+      from held_aud a left join spent s on s.k = a.read_key and s.member_id = a.member_id
+     group by 1
+  ),
+  groups as (
+    select w.campaign_id, false as held_out,
+           coalesce(am.members, 0) - coalesce(h.members, 0) as members,
+           coalesce(sp.buyers, 0) - coalesce(h.buyers, 0) as buyers,
+           coalesce(sp.purchases, 0) - coalesce(h.purchases, 0) as purchases,
+           coalesce(sp.spend, 0) - coalesce(h.spend, 0) as spend,
+           coalesce(sp.squares, 0) - coalesce(h.squares, 0) as squares,
+           coalesce(am.steady_members, 0) - coalesce(h.steady_members, 0) as steady_members,
+           coalesce(sp.steady_before, 0) - coalesce(h.steady_before, 0) as steady_before,
+           coalesce(sp.steady_during, 0) - coalesce(h.steady_during, 0) as steady_during
+      from w left join all_members am on am.campaign_id = w.campaign_id
+      left join all_spent sp on sp.campaign_id = w.campaign_id
+      left join held_figures h on h.campaign_id = w.campaign_id
+    union all
+    select campaign_id, true, members, buyers, purchases, spend, squares, steady_members, steady_before, steady_during
+      from held_figures
+  )${
+    withSpends
+      ? sql`,
+  spends as (
+    select w.campaign_id, h.member_id is not null as held_out, array_agg(b.spend::text order by b.spend) as spends
+      from w join bought b on b.k = w.read_key and b.spend <> 0 and b.created_at < w.end_at
+      left join held h on h.campaign_id = w.campaign_id and h.member_id = b.member_id
+     where ${
+       list.some((x) => x.conditional)
+         ? sql`(w.everyone or exists (select 1 from members m where m.id = b.member_id and ${meetsAudience}))`
+         : sql`true`
+     }
+     group by 1, 2
+  )`
+      : sql``
+  }
+  select g.campaign_id, g.held_out, g.members, g.buyers, g.purchases, g.spend,
+         case when g.members < 2 then null
+              when g.members * g.squares - g.spend * g.spend <= 0 then 0::numeric
+              else (g.members * g.squares - g.spend * g.spend) / (g.members * (g.members - 1)) end as spend_variance,
+         g.steady_members, g.steady_before, g.steady_during,
+         ${withSpends ? sql`coalesce(x.spends, '{}'::text[])` : sql`null::text[]`} as spends
+    from groups g
+    ${withSpends ? sql`left join spends x on x.campaign_id = g.campaign_id and x.held_out = g.held_out` : sql``}
+   where g.members > 0`;
 
 export interface GroupRow {
   campaignId: string;
@@ -205,20 +376,24 @@ export interface GroupRow {
   steadyMembers: number;
   steadySpendBefore: number;
   steadySpendDuring: number;
-  /** Each member's spend in the window, ascending (asked for with `withSpends`: what a bootstrap resamples), else null. */
-  spends: number[] | null;
+  /**
+   * Asked for with `withSpends` (what a bootstrap resamples), else null: the spends of the group's
+   * members who spent anything in the window, ascending; the others (members - values.length) spent 0.
+   */
+  spends: { values: number[]; zeros: number } | null;
 }
 
 /**
  * Per campaign and group (treated, held out): members, buyers, purchases, spend and its variance per
- * member, in one round trip; with `withSpends`, each member's spend too (one campaign's bootstrap),
- * from the same rows rather than a second pass over the audience.
+ * member, in one round trip (groupRows); with `withSpends`, the spends of the group's buyers too
+ * (one campaign's bootstrap), the other members counted as zeros.
  */
 export async function groupFigures(
   db: Db,
   programId: string,
-  list: ReadWindow[],
+  list: GroupWindow[],
   reads: SpendRead[],
+  coverage: BucketCoverage,
   withSpends = false,
 ): Promise<GroupRow[]> {
   if (list.length === 0) return [];
@@ -234,35 +409,32 @@ export async function groupFigures(
     steady_before: string;
     steady_during: string;
     spends: string[] | null;
-  }>`
-    with pm as (${perMember(programId, list, reads)})
-    select campaign_id, held_out, count(*) as members, count(*) filter (where purchases > 0) as buyers,
-           sum(purchases) as purchases, sum(spend) as spend, var_samp(spend) as spend_variance,
-           count(*) filter (where steady) as steady_members,
-           coalesce(sum(spend_before) filter (where steady), 0) as steady_before,
-           coalesce(sum(spend) filter (where steady), 0) as steady_during,
-           ${withSpends ? sql`array_agg(spend::text order by spend)` : sql`null::text[]`} as spends
-      from pm
-     group by campaign_id, held_out`.execute(db);
-  return result.rows.map((r) => ({
-    campaignId: r.campaign_id,
-    heldOut: r.held_out,
-    members: Number(r.members),
-    buyers: Number(r.buyers),
-    purchases: Number(r.purchases),
-    spend: Number(r.spend),
-    spendVariance: r.spend_variance === null ? null : Number(r.spend_variance),
-    steadyMembers: Number(r.steady_members),
-    steadySpendBefore: Number(r.steady_before),
-    steadySpendDuring: Number(r.steady_during),
-    spends: r.spends === null ? null : r.spends.map(Number),
-  }));
+  }>`${groupRows(programId, list, reads, coverage, withSpends)}`.execute(db);
+  return result.rows.map((r) => {
+    const members = Number(r.members);
+    const values = r.spends === null ? null : r.spends.map(Number);
+    return {
+      campaignId: r.campaign_id,
+      heldOut: r.held_out,
+      members,
+      buyers: Number(r.buyers),
+      purchases: Number(r.purchases),
+      spend: Number(r.spend),
+      spendVariance: r.spend_variance === null ? null : Number(r.spend_variance),
+      steadyMembers: Number(r.steady_members),
+      steadySpendBefore: Number(r.steady_before),
+      steadySpendDuring: Number(r.steady_during),
+      spends: values === null ? null : { values, zeros: members - values.length },
+    };
+  });
 }
 
 /**
  * Points each campaign's rules awarded for events in its window (by when they occurred), the
  * points returns took back from those awards' campaigns in the window, the members awarded, and
- * the members whose event a rule of the campaign matched while they were held out.
+ * the members whose event a rule of the campaign matched while they were held out: from the
+ * campaign's awards in the window (index only, event_awards_campaign of migration 0025), the
+ * members by one hash table of a flag or two each (count(distinct) sorted them, and spilled).
  */
 export async function campaignPoints(db: Db, programId: string, list: CampaignWindow[]) {
   if (list.length === 0) return [];
@@ -275,20 +447,21 @@ export async function campaignPoints(db: Db, programId: string, list: CampaignWi
   }>`
     with w as (${windows(list)})
     select w.campaign_id,
-           (select coalesce(sum(a.points), 0) from event_awards a
-             where a.program_id = ${programId} and a.campaign_id = w.campaign_id and a.outcome = 'awarded'
-               and a.occurred_at >= w.start_at and a.occurred_at < w.end_at) as awarded,
            (select coalesce(sum(r.points), 0) from campaign_budget_refunds r
               join events e on e.program_id = r.program_id and e.id = r.event_id
              where r.program_id = ${programId} and r.campaign_id = w.campaign_id
                and e.occurred_at >= w.start_at and e.occurred_at < w.end_at) as returned,
-           (select count(distinct a.member_id) from event_awards a
-             where a.program_id = ${programId} and a.campaign_id = w.campaign_id and a.outcome = 'awarded'
-               and a.occurred_at >= w.start_at and a.occurred_at < w.end_at) as members_awarded,
-           (select count(distinct a.member_id) from event_awards a
-             where a.program_id = ${programId} and a.campaign_id = w.campaign_id and a.outcome = 'holdout'
-               and a.occurred_at >= w.start_at and a.occurred_at < w.end_at) as members_held_out
-      from w`.execute(db);
+           (select coalesce(sum(a.points), 0) from event_awards a
+             where a.campaign_id = w.campaign_id and a.occurred_at >= w.start_at and a.occurred_at < w.end_at
+               and a.program_id = ${programId} and a.outcome = 'awarded') as awarded,
+           m.*
+      from w cross join lateral (
+        select count(*) filter (where x.awarded) as members_awarded, count(*) filter (where x.held) as members_held_out
+          from (select a.member_id, bool_or(a.outcome = 'awarded') as awarded, bool_or(a.outcome = 'holdout') as held
+                  from event_awards a
+                 where a.campaign_id = w.campaign_id and a.occurred_at >= w.start_at and a.occurred_at < w.end_at
+                   and a.program_id = ${programId} and a.outcome in ('awarded', 'holdout') and a.member_id is not null
+                 group by a.member_id) x) m`.execute(db);
   return result.rows.map((r) => ({
     campaignId: r.campaign_id,
     pointsAwarded: Number(r.awarded),

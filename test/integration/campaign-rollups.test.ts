@@ -85,6 +85,9 @@ describe.each(engines())("campaign results with the member spend rollup on %s", 
     `/v1/reports/campaigns/${campaigns.all}`,
     `/v1/reports/campaigns/${campaigns.all}?from=2026-03-20&to=2026-04-15`,
     `/v1/reports/campaigns/${campaigns.vip}`,
+    ...(campaigns.late
+      ? [`/v1/reports/campaigns/${campaigns.late}`, `/v1/reports/campaigns/${campaigns.late}?from=2026-03-01&to=2026-04-14`]
+      : []),
   ];
 
   const answers = async () => Promise.all(urls().map(async (url) => [url, ok(await p.call("GET", url))]));
@@ -216,6 +219,42 @@ describe.each(engines())("campaign results with the member spend rollup on %s", 
     expect(await answers()).toEqual(edited);
     await t.app.services.rollups.tick(t.clock.now(), { programId: p.id });
     expect(await answers()).toEqual(edited);
+  });
+
+  it("draws live the holdout of a campaign and of members created since the last tick, until the tick stores them", async () => {
+    const db = t.app.services.database.db;
+    const stored = async (campaignId: string) =>
+      Number(
+        (
+          await sql<{ n: string }>`select count(*) as n from report_campaign_buckets
+            where program_id = ${p.id} and campaign_id = ${campaignId}`.execute(db)
+        ).rows[0]?.n,
+      );
+    await t.app.services.rollups.tick(t.clock.now(), { programId: p.id });
+    campaigns.late = ok(
+      await p.call("POST", "/v1/campaigns", {
+        name: "Late",
+        status: "active",
+        budgetPoints: 1_000,
+        startsAt: "2026-03-05",
+        holdoutPercent: 25,
+      }),
+      201,
+    ).id as string;
+    members.push(await p.createMember({ name: "Late member", attributes: { cohort: "spring", segments: ["vip"] } }));
+    ok(await p.call("POST", "/v1/events", purchase(members.at(-1) ?? "", 2_500)), 201);
+    expect(await stored(campaigns.late)).toBe(0);
+    const live = await liveAnswers();
+    // The late campaign's audience is split as the draw says, with buyers on both sides.
+    const late = live.at(-2)?.[1];
+    expect(late.campaign.holdout.buyers).toBeGreaterThan(0);
+    expect(late.campaign.treated.buyers).toBeGreaterThan(late.campaign.holdout.buyers);
+    expect(await answers()).toEqual(live);
+    // The next day's tick stores the late campaign's pairs and the new member's.
+    t.clock.set(new Date(t.clock.now().getTime() + DAY));
+    await t.app.services.rollups.tick(t.clock.now(), { programId: p.id });
+    expect(await stored(campaigns.late)).toBe(members.length);
+    expect(await answers()).toEqual(await liveAnswers());
   });
 
   it("a rollup built in another time zone is not used, and is rebuilt in the new one", async () => {
