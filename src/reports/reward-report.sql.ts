@@ -1,5 +1,6 @@
-import { sql } from "kysely";
+import { type RawBuilder, sql } from "kysely";
 import type { Db } from "../db/schema.ts";
+import { balancesAt, balancesNow } from "./member-balances.sql.ts";
 import type { CatalogueReward } from "./reward-report.rules.ts";
 
 /**
@@ -50,32 +51,47 @@ export async function catalogue(db: Db, programId: string, now: Date): Promise<C
  * remaining of their available lots not expired at `now` (points on hold are already out of
  * them), plus what holds that timed out still keep from such lots: the jobs release those, and a
  * member's own books settle them on reading (as `spendableBalance` would count after `settle`).
+ *
+ * This reads every spendable lot of every member (member-balances.sql.ts `balancesAt`): the
+ * reference, and the answer while the jobs have not built the balance snapshot;
+ * `membersInReachFromSnapshot` answers the same from the snapshot.
  */
-export async function membersInReach(db: Db, programId: string, start: Date, end: Date, now: Date, reachPercent: number) {
+export function membersInReach(db: Db, programId: string, start: Date, end: Date, now: Date, reachPercent: number) {
+  const balances = sql`balances as (${balancesAt(programId, now)})`;
+  return reachCounts(db, { programId, start, end, now, reachPercent }, balances);
+}
+
+/**
+ * `membersInReach` exactly, from the members' balances as the jobs keep them in a snapshot
+ * (member-balances.sql.ts `balancesNow`; for a programme whose snapshot is built): only members
+ * at or above the lowest threshold of the rewards on offer are read from it, and only those whose
+ * balance can have changed since its instant are recomputed from their lots.
+ */
+export function membersInReachFromSnapshot(db: Db, programId: string, start: Date, end: Date, now: Date, reachPercent: number) {
+  const lowest = sql`(select min((cost_points * ${reachPercent} + 99) / 100) from offered)`;
+  return reachCounts(db, { programId, start, end, now, reachPercent }, balancesNow(programId, now, lowest));
+}
+
+/**
+ * Per reward on offer, the members within reach and able to afford it, over `balances`: common
+ * table expressions after `offered` ending with `balances (member_id, available)`, holding at least
+ * every member within reach of some reward offered.
+ */
+async function reachCounts(
+  db: Db,
+  p: { programId: string; start: Date; end: Date; now: Date; reachPercent: number },
+  balances: RawBuilder<unknown>,
+) {
+  const { programId, start, end, now, reachPercent } = p;
   const result = await sql<{ reward_id: string; within_reach: string; can_afford: string }>`
-    with spendable as (
-      select id, member_id, remaining
-        from lots
-       where program_id = ${programId} and state = 'available'
-         and available_at <= ${now} and (expires_at is null or expires_at > ${now})
-    ), balances as (
-      select member_id, sum(points) as available
-        from (select member_id, remaining as points from spendable where remaining > 0
-              union all
-              select l.member_id, (a.allocation->>'points')::bigint
-                from holds h
-                cross join jsonb_array_elements(h.allocations) as a(allocation)
-                join spendable l on l.id = a.allocation->>'lotId'
-               where h.program_id = ${programId} and h.status = 'active' and h.expires_at <= ${now}) as parts
-       group by member_id
-    ), offered as (
+    with offered as (
       select w.id, w.cost_points, w.segments, w.min_tier_id, rt.rank as min_rank
         from rewards w
         left join tiers rt on rt.id = w.min_tier_id and rt.removed_at is null
        where w.program_id = ${programId} and w.status = 'active'
          and (w.available_from is null or w.available_from <= ${now})
          and (w.available_until is null or w.available_until > ${now})
-    )
+    ), ${balances}
     select o.id as reward_id, count(*) as within_reach, count(*) filter (where b.available >= o.cost_points) as can_afford
       from offered o
       join balances b on b.available * 100 >= o.cost_points * ${reachPercent}
