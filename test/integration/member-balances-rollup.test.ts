@@ -28,6 +28,7 @@ describe.each(engines())("members' balance snapshot on %s", (engine) => {
   const rand = random(26);
   const pick = <T>(xs: T[]): T => xs[Math.floor(rand() * xs.length)] as T;
   const members: string[] = [];
+  const ids: Record<string, string> = {};
   const rewards: string[] = [];
   const db = () => t.app.services.database.db;
   const now = () => t.clock.now().getTime();
@@ -132,6 +133,19 @@ describe.each(engines())("members' balance snapshot on %s", (engine) => {
     }
     // Ten days of business, every few hours.
     await changes(80, 3 * 3_600_000);
+    // Recorded before the snapshot is built, each changing later by one thing only: points that
+    // expire in a day and a half, a hold of all a member's points that times out in a day, and a
+    // member with none who will be given some (the transfer's receiver).
+    const named = async (name: string, points: number, extra: Record<string, unknown> = {}) => {
+      ids[name] = await p.createMember({ name });
+      if (points > 0)
+        ok(await p.call("POST", `/v1/members/${ids[name]}/adjustments`, { points, reason: "Opening", ...extra }), 201);
+    };
+    await named("Expirer", 500, { expiresAt: at(now() + 1.5 * DAY) });
+    await named("Holder", 150);
+    ok(await p.call("POST", `/v1/members/${ids.Holder}/holds`, { points: 150, ttlSeconds: 86_400 }), 201);
+    await named("Giver", 1000);
+    await named("Receiver", 0);
   }, 240_000);
   afterAll(async () => {
     const report = await t.app.services.verify();
@@ -178,6 +192,10 @@ describe.each(engines())("members' balance snapshot on %s", (engine) => {
     await tick();
     for (let day = 0; day < 4; day++) {
       t.clock.set(new Date(now() + DAY / 2 + 7 * MINUTE));
+      if (day === 1) {
+        const body = { fromMemberId: ids.Giver, toMemberId: ids.Receiver, points: 120, reason: "Gift" };
+        ok(await p.call("POST", "/v1/transfers", body), 201);
+      }
       await expectExact();
       await changes(3, 5 * MINUTE);
       await expectExact();
