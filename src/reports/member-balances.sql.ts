@@ -42,9 +42,6 @@ export const balancesAt = (programId: string, at: Date, members?: Members) => sq
              ${memberIn(sql.ref("l.member_id"), members)}) as parts
    group by member_id`;
 
-/** An instant: a value, or an expression of the statement (the snapshot's instant read in it). */
-type Instant = Date | RawBuilder<unknown>;
-
 /**
  * Members whose available points can differ between the stored state as of `recordedSince` and
  * the stored state now, at any two instants in [lo, hi]: those named by a ledger entry recorded
@@ -53,10 +50,10 @@ type Instant = Date | RawBuilder<unknown>;
  */
 export const changedMembers = (
   programId: string,
-  recordedSince: Instant,
-  recordedUntil: Instant | null,
-  lo: Instant,
-  hi: Instant,
+  recordedSince: Date,
+  recordedUntil: Date | null,
+  lo: Date,
+  hi: Date,
 ): RawBuilder<{ member_id: string }> => {
   const recorded = recordedUntil
     ? sql`created_at >= ${recordedSince} and created_at < ${recordedUntil}`
@@ -121,24 +118,19 @@ export async function advanceSnapshot(tx: Db, programId: string, from: Date, to:
 }
 
 /**
- * The common table expressions `snapshot`, `changed` and `balances`: `(member_id, available)` at
- * `now` of every member with at least `atLeast` available points (and possibly others), exactly,
- * from the snapshot: its rows for the members whose balance cannot have changed since its instant,
- * and the others' balances recomputed live. The instant is read in the same statement as the rows,
- * so a tick between two statements cannot mix two snapshots; none (emptied by a time zone change
- * since the caller looked): every member with a ledger entry is recomputed, as the live query does.
+ * The common table expressions `changed` and `balances`: `(member_id, available)` at `now` of
+ * every member with at least `atLeast` available points (and possibly others), exactly, from the
+ * snapshot as of `asOf` or any later instant: its rows for the members whose balance cannot have
+ * changed since `asOf`, and the others' balances recomputed live. A tick between the caller's look
+ * at the snapshot and this statement only brings it forward (still exact from `asOf`), unless a
+ * time zone change emptied it: `snapshotHolds` tells, read in the same statement.
  */
-export const balancesNow = (programId: string, now: Date, atLeast: RawBuilder<unknown>) => {
-  const asOf = sql`(select as_of from snapshot)`;
+export const balancesNow = (programId: string, asOf: Date, now: Date, atLeast: RawBuilder<unknown>) => {
   const changed = sql<{ member_id: string }>`select member_id from changed`;
+  const [lo, hi] = asOf < now ? [asOf, now] : [now, asOf];
   return sql`
-    snapshot as materialized (
-      select coalesce((select as_of from report_member_balances_as_of where program_id = ${programId}),
-                      '-infinity'::timestamptz) as as_of
-    ), changed as materialized (
-      select member_id
-        from (${changedMembers(programId, asOf, null, sql`least(${asOf}, ${now}::timestamptz)`, sql`greatest(${asOf}, ${now}::timestamptz)`)}) c
-       where member_id is not null
+    changed as materialized (
+      select member_id from (${changedMembers(programId, asOf, null, lo, hi)}) c where member_id is not null
     ), balances as (
       select s.member_id, s.available
         from report_member_balances s
@@ -148,3 +140,11 @@ export const balancesNow = (programId: string, now: Date, atLeast: RawBuilder<un
       select b.member_id, b.available from (${balancesAt(programId, now, changed)}) b
     )`;
 };
+
+/**
+ * Whether the snapshot read in this statement is as of `asOf`, or of a later instant up to `now`
+ * (what `balancesNow` recomputed from `asOf` covers): not emptied since the caller looked.
+ */
+export const snapshotHolds = (programId: string, asOf: Date, now: Date) => sql<boolean>`exists (
+  select 1 from report_member_balances_as_of
+   where program_id = ${programId} and (as_of = ${asOf} or (as_of > ${asOf} and as_of <= ${now})))`;

@@ -102,10 +102,11 @@ export class RewardReportService {
    */
   async #reach(programId: string, range: ReportRange, now: Date) {
     const { db } = this.deps;
-    const built = (await snapshotAsOf(db, programId)) !== undefined;
-    return built
-      ? q.membersInReachFromSnapshot(db, programId, range.start, range.end, now, REACH_PERCENT)
-      : q.membersInReach(db, programId, range.start, range.end, now, REACH_PERCENT);
+    const asOf = await snapshotAsOf(db, programId);
+    const fromSnapshot = asOf
+      ? await q.membersInReachFromSnapshot(db, programId, range.start, range.end, now, REACH_PERCENT, asOf)
+      : null;
+    return fromSnapshot ?? q.membersInReach(db, programId, range.start, range.end, now, REACH_PERCENT);
   }
 
   /** Every reward of the programme with its figures over the range. */

@@ -1,6 +1,6 @@
 import { sql } from "kysely";
 import type { Db } from "../db/schema.ts";
-import { balancesNow } from "./member-balances.sql.ts";
+import { balancesNow, snapshotHolds } from "./member-balances.sql.ts";
 import type { CatalogueReward } from "./reward-report.rules.ts";
 
 /**
@@ -102,7 +102,9 @@ export async function membersInReach(db: Db, programId: string, start: Date, end
  * `membersInReach` exactly, from the members' balances as the jobs keep them in a snapshot
  * (member-balances.sql.ts `balancesNow`; for a programme whose snapshot is built): only members
  * at or above the lowest threshold of the rewards on offer are read from it, and only those whose
- * balance can have changed since its instant are recomputed from their lots.
+ * balance can have changed since `asOf` (the snapshot's instant when the caller looked) are
+ * recomputed from their lots. Null when the snapshot was emptied since (a time zone change): the
+ * caller asks `membersInReach`.
  *
  * Most members may be within reach of every reward, so pairs are not checked one by one: the
  * members within reach of some reward are joined to their facts once (`eligible`) and counted by
@@ -117,7 +119,8 @@ export async function membersInReachFromSnapshot(
   end: Date,
   now: Date,
   reachPercent: number,
-) {
+  asOf: Date,
+): Promise<Map<string, { withinReach: number; canAfford: number }> | null> {
   const lowest = sql`(select min((cost_points * ${reachPercent} + 99) / 100) from offered)`;
   const reaches = (x: string) => sql`${sql.ref(`${x}.available`)} * 100 >= o.cost_points * ${reachPercent}
     and (o.min_tier_id is null or ${sql.ref(`${x}.tier_rank`)} >= o.min_rank)
@@ -125,7 +128,7 @@ export async function membersInReachFromSnapshot(
          or (${sql.ref(`${x}.segments`)} is not null
              and exists (select 1 from jsonb_array_elements_text(o.segments) as s(segment)
                           where ${sql.ref(`${x}.segments`)} @> jsonb_build_array(s.segment))))`;
-  const result = await sql<{ reward_id: string; within_reach: string; can_afford: string }>`
+  const result = await sql<{ holds: boolean; reward_id: string | null; within_reach: string; can_afford: string }>`
     with offered as (
       select w.id, w.cost_points, w.segments, w.min_tier_id, rt.rank as min_rank
         from rewards w
@@ -133,7 +136,7 @@ export async function membersInReachFromSnapshot(
        where w.program_id = ${programId} and w.status = 'active'
          and (w.available_from is null or w.available_from <= ${now})
          and (w.available_until is null or w.available_until > ${now})
-    ), ${balancesNow(programId, now, lowest)},
+    ), ${balancesNow(programId, asOf, now, lowest)},
     eligible as materialized (
       select b.member_id, b.available, mt.rank as tier_rank,
              case when jsonb_typeof(m.attributes->'segments') = 'array' then m.attributes->'segments' end as segments
@@ -157,9 +160,17 @@ export async function membersInReachFromSnapshot(
        where ${reaches("e")}
        group by o.id
     )
-    select r.id as reward_id, r.within_reach - coalesce(d.within_reach, 0) as within_reach,
-           r.can_afford - coalesce(d.can_afford, 0) as can_afford
-      from reached r left join redeemed d on d.id = r.id
-     where r.within_reach > coalesce(d.within_reach, 0)`.execute(db);
-  return new Map(result.rows.map((r) => [r.reward_id, { withinReach: Number(r.within_reach), canAfford: Number(r.can_afford) }]));
+    select k.holds, x.reward_id, x.within_reach, x.can_afford
+      from (select ${snapshotHolds(programId, asOf, now)} as holds) k
+      left join (
+        select r.id as reward_id, r.within_reach - coalesce(d.within_reach, 0) as within_reach,
+               r.can_afford - coalesce(d.can_afford, 0) as can_afford
+          from reached r left join redeemed d on d.id = r.id
+         where r.within_reach > coalesce(d.within_reach, 0)) x on true`.execute(db);
+  if (!result.rows[0]?.holds) return null;
+  return new Map(
+    result.rows.flatMap((r) =>
+      r.reward_id === null ? [] : [[r.reward_id, { withinReach: Number(r.within_reach), canAfford: Number(r.can_afford) }]],
+    ),
+  );
 }
