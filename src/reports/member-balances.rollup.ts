@@ -10,14 +10,18 @@ import { rollupState } from "./rollups.sql.ts";
  * rewards without reading every spendable lot (reward-report.sql.ts `membersInReachFromSnapshot`).
  *
  * It is a state, not figures per day, so it rides on the rollup framework rather than fitting it:
- * `RollupService.tick` keeps it with the others (same lease, lock, time budget, time zone reset)
- * with no hook of its own. Its "days" are only a trigger: while the rollup is behind, the catch-up
+ * `RollupService.tick` keeps it with the others (same lease, lock, time budget) with no hook of
+ * its own. Its "days" are only a trigger: while the rollup is behind, the catch-up
  * rebuilds call `rebuild`, and at every later tick `changedDays` names the last rolled-up day so
  * `rebuild` runs again. `rebuild` ignores the days: it brings the snapshot to the watermark stored
  * at that moment (the one the tick set, or for a tick's changed days the previous tick's), from
  * scratch the first time, then by rewriting only the members whose balance changed in between
  * (member-balances.sql.ts `advanceSnapshot`). A read recomputes live the members changed since the
  * snapshot's instant, so it is exact however far behind the snapshot is.
+ *
+ * Balances are instants, not programme days, so a time zone change keeps them: `tables` is empty
+ * (nothing to clear; the restarted catch-up only brings the snapshot forward), which also keeps
+ * it out of `verify`'s day-by-day rebuild (its test compares it with the live query instead).
  */
 export const MEMBER_BALANCES_ROLLUP = "member_balances";
 
@@ -44,5 +48,5 @@ export const MEMBER_BALANCES: RollupDefinition = {
   name: MEMBER_BALANCES_ROLLUP,
   changedDays,
   rebuild,
-  tables: ["report_member_balances", "report_member_balances_as_of"],
+  tables: [],
 };

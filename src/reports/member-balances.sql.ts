@@ -86,7 +86,7 @@ async function saveAsOf(tx: Db, programId: string, asOf: Date): Promise<void> {
     on conflict (program_id) do update set as_of = excluded.as_of`.execute(tx);
 }
 
-/** Writes every member's balance at `asOf` (the first build, or after a time zone change emptied it). */
+/** Writes every member's balance at `asOf` (the first build). */
 export async function buildSnapshot(tx: Db, programId: string, asOf: Date): Promise<void> {
   await sql`delete from report_member_balances where program_id = ${programId}`.execute(tx);
   await sql`insert into report_member_balances (program_id, member_id, available)
@@ -122,8 +122,8 @@ export async function advanceSnapshot(tx: Db, programId: string, from: Date, to:
  * every member with at least `atLeast` available points (and possibly others), exactly, from the
  * snapshot as of `asOf` or any later instant: its rows for the members whose balance cannot have
  * changed since `asOf`, and the others' balances recomputed live. A tick between the caller's look
- * at the snapshot and this statement only brings it forward (still exact from `asOf`), unless a
- * time zone change emptied it: `snapshotHolds` tells, read in the same statement.
+ * at the snapshot and this statement only brings it forward (still exact from `asOf` while its new
+ * instant is not after `now`): `snapshotHolds` tells, read in the same statement.
  */
 export const balancesNow = (programId: string, asOf: Date, now: Date, atLeast: RawBuilder<unknown>) => {
   const changed = sql<{ member_id: string }>`select member_id from changed`;
@@ -143,7 +143,7 @@ export const balancesNow = (programId: string, asOf: Date, now: Date, atLeast: R
 
 /**
  * Whether the snapshot read in this statement is as of `asOf`, or of a later instant up to `now`
- * (what `balancesNow` recomputed from `asOf` covers): not emptied since the caller looked.
+ * (what `balancesNow` recomputed from `asOf` covers), as the caller found it.
  */
 export const snapshotHolds = (programId: string, asOf: Date, now: Date) => sql<boolean>`exists (
   select 1 from report_member_balances_as_of

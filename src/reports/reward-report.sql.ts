@@ -103,8 +103,8 @@ export async function membersInReach(db: Db, programId: string, start: Date, end
  * (member-balances.sql.ts `balancesNow`; for a programme whose snapshot is built): only members
  * at or above the lowest threshold of the rewards on offer are read from it, and only those whose
  * balance can have changed since `asOf` (the snapshot's instant when the caller looked) are
- * recomputed from their lots. Null when the snapshot was emptied since (a time zone change): the
- * caller asks `membersInReach`.
+ * recomputed from their lots. Null when the snapshot the statement reads is not one `asOf` covers
+ * (brought past `now` since the caller looked): the caller asks `membersInReach`.
  *
  * Most members may be within reach of every reward, so pairs are not checked one by one: the
  * members within reach of some reward are joined to their facts once (`eligible`) and counted by
