@@ -39,6 +39,7 @@ import { financeRoutes } from "./reports/finance.routes.ts";
 import { FinanceReportService, LOT_POINTS, PARTNER_FUNDING } from "./reports/finance.service.ts";
 import { goalRoutes } from "./reports/goals.routes.ts";
 import { GoalService } from "./reports/goals.service.ts";
+import { MEMBER_BALANCES } from "./reports/member-balances.rollup.ts";
 import { REDEMPTIONS, RedemptionRollups } from "./reports/redemption-rollups.service.ts";
 import { reportRoutes } from "./reports/reports.routes.ts";
 import { ReportService } from "./reports/reports.service.ts";
@@ -175,6 +176,7 @@ export function buildServices(options: AppOptions): Services {
       COHORT_BUYERS,
       PAID_BUYERS,
       DEFERRED,
+      MEMBER_BALANCES,
     ],
   });
   const redemptionRollups = new RedemptionRollups({ db, rollups });

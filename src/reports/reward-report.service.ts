@@ -2,6 +2,7 @@ import type { Kysely } from "kysely";
 import type { DB } from "../db/schema.ts";
 import type { Clock } from "../shared/clock.ts";
 import { notFound } from "../shared/errors.ts";
+import { snapshotAsOf } from "./member-balances.sql.ts";
 import type { RedemptionRollups } from "./redemption-rollups.service.ts";
 import { type ReportRange, reportRange } from "./reports.rules.ts";
 import { programTimezone } from "./reports.sql.ts";
@@ -28,7 +29,8 @@ import * as q from "./reward-report.sql.ts";
 /**
  * Reward patterns over a window: per reward what was redeemed and what became of its vouchers,
  * how long its stock lasts, who is within reach of it, and which rewards are popular or underused.
- * Three aggregate queries whatever the number of members; the judging is pure (reward-report.rules.ts).
+ * Three aggregate queries whatever the number of members (members within reach from the jobs' balance
+ * snapshot, member-balances.rollup.ts); the judging is pure (reward-report.rules.ts).
  */
 export class RewardReportService {
   constructor(private readonly deps: { db: Kysely<DB>; clock: Clock; redemptions: RedemptionRollups }) {}
@@ -94,6 +96,19 @@ export class RewardReportService {
     return program;
   }
 
+  /**
+   * Members within reach of each reward on offer now: from the balance snapshot the jobs keep
+   * (member-balances.rollup.ts) once built, else by reading every spendable lot; the same answer.
+   */
+  async #reach(programId: string, range: ReportRange, now: Date) {
+    const { db } = this.deps;
+    const asOf = await snapshotAsOf(db, programId);
+    const fromSnapshot = asOf
+      ? await q.membersInReachFromSnapshot(db, programId, range.start, range.end, now, REACH_PERCENT, asOf)
+      : null;
+    return fromSnapshot ?? q.membersInReach(db, programId, range.start, range.end, now, REACH_PERCENT);
+  }
+
   /** Every reward of the programme with its figures over the range. */
   async #figures(
     programId: string,
@@ -105,7 +120,7 @@ export class RewardReportService {
     const [rewards, activity, reach] = await Promise.all([
       q.catalogue(db, programId, now),
       this.deps.redemptions.rewardActivity(programId, timezone, range, now),
-      q.membersInReach(db, programId, range.start, range.end, now, REACH_PERCENT),
+      this.#reach(programId, range, now),
     ]);
     return rewards.map((reward) => ({
       reward,

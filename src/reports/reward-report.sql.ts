@@ -1,5 +1,6 @@
 import { sql } from "kysely";
 import type { Db } from "../db/schema.ts";
+import { balancesNow, snapshotHolds } from "./member-balances.sql.ts";
 import type { CatalogueReward } from "./reward-report.rules.ts";
 
 /**
@@ -50,6 +51,10 @@ export async function catalogue(db: Db, programId: string, now: Date): Promise<C
  * remaining of their available lots not expired at `now` (points on hold are already out of
  * them), plus what holds that timed out still keep from such lots: the jobs release those, and a
  * member's own books settle them on reading (as `spendableBalance` would count after `settle`).
+ *
+ * This reads every spendable lot of every member and checks each (reward, member) pair: the
+ * reference, and the answer while the jobs have not built the balance snapshot;
+ * `membersInReachFromSnapshot` answers the same from the snapshot.
  */
 export async function membersInReach(db: Db, programId: string, start: Date, end: Date, now: Date, reachPercent: number) {
   const result = await sql<{ reward_id: string; within_reach: string; can_afford: string }>`
@@ -91,4 +96,81 @@ export async function membersInReach(db: Db, programId: string, start: Date, end
                           and r.status = 'completed' and r.completed_at >= ${start} and r.completed_at < ${end})
      group by o.id`.execute(db);
   return new Map(result.rows.map((r) => [r.reward_id, { withinReach: Number(r.within_reach), canAfford: Number(r.can_afford) }]));
+}
+
+/**
+ * `membersInReach` exactly, from the members' balances as the jobs keep them in a snapshot
+ * (member-balances.sql.ts `balancesNow`; for a programme whose snapshot is built): only members
+ * at or above the lowest threshold of the rewards on offer are read from it, and only those whose
+ * balance can have changed since `asOf` (the snapshot's instant when the caller looked) are
+ * recomputed from their lots. Null when the snapshot the statement reads is not one `asOf` covers
+ * (brought past `now` since the caller looked): the caller asks `membersInReach`.
+ *
+ * Most members may be within reach of every reward, so pairs are not checked one by one: the
+ * members within reach of some reward are joined to their facts once (`eligible`) and counted by
+ * what the gates and thresholds look at (`facts`: points, tier rank, segments); each reward takes
+ * the groups it reaches, less its pairs that redeemed it in the window (read from the window's
+ * completed redemptions, joined to `eligible` by member).
+ */
+export async function membersInReachFromSnapshot(
+  db: Db,
+  programId: string,
+  start: Date,
+  end: Date,
+  now: Date,
+  reachPercent: number,
+  asOf: Date,
+): Promise<Map<string, { withinReach: number; canAfford: number }> | null> {
+  const lowest = sql`(select min((cost_points * ${reachPercent} + 99) / 100) from offered)`;
+  const reaches = (x: string) => sql`${sql.ref(`${x}.available`)} * 100 >= o.cost_points * ${reachPercent}
+    and (o.min_tier_id is null or ${sql.ref(`${x}.tier_rank`)} >= o.min_rank)
+    and (jsonb_array_length(o.segments) = 0
+         or (${sql.ref(`${x}.segments`)} is not null
+             and exists (select 1 from jsonb_array_elements_text(o.segments) as s(segment)
+                          where ${sql.ref(`${x}.segments`)} @> jsonb_build_array(s.segment))))`;
+  const result = await sql<{ holds: boolean; reward_id: string | null; within_reach: string; can_afford: string }>`
+    with offered as (
+      select w.id, w.cost_points, w.segments, w.min_tier_id, rt.rank as min_rank
+        from rewards w
+        left join tiers rt on rt.id = w.min_tier_id and rt.removed_at is null
+       where w.program_id = ${programId} and w.status = 'active'
+         and (w.available_from is null or w.available_from <= ${now})
+         and (w.available_until is null or w.available_until > ${now})
+    ), ${balancesNow(programId, asOf, now, lowest)},
+    eligible as materialized (
+      select b.member_id, b.available, mt.rank as tier_rank,
+             case when jsonb_typeof(m.attributes->'segments') = 'array' then m.attributes->'segments' end as segments
+        from balances b
+        join members m on m.id = b.member_id and m.program_id = ${programId} and m.status = 'active'
+        left join tiers mt on mt.id = m.tier_id and mt.removed_at is null
+       where b.available >= ${lowest}
+    ), facts as (
+      select available, tier_rank, segments, count(*) as n from eligible group by available, tier_rank, segments
+    ), reached as (
+      select o.id, sum(f.n) as within_reach, coalesce(sum(f.n) filter (where f.available >= o.cost_points), 0) as can_afford
+        from offered o join facts f on ${reaches("f")}
+       group by o.id
+    ), redeemed as (
+      select o.id, count(*) as within_reach, count(*) filter (where e.available >= o.cost_points) as can_afford
+        from (select distinct reward_id, member_id from redemptions
+               where program_id = ${programId} and status = 'completed'
+                 and completed_at >= ${start} and completed_at < ${end}) r
+        join offered o on o.id = r.reward_id
+        join eligible e on e.member_id = r.member_id
+       where ${reaches("e")}
+       group by o.id
+    )
+    select k.holds, x.reward_id, x.within_reach, x.can_afford
+      from (select ${snapshotHolds(programId, asOf, now)} as holds) k
+      left join (
+        select r.id as reward_id, r.within_reach - coalesce(d.within_reach, 0) as within_reach,
+               r.can_afford - coalesce(d.can_afford, 0) as can_afford
+          from reached r left join redeemed d on d.id = r.id
+         where r.within_reach > coalesce(d.within_reach, 0)) x on true`.execute(db);
+  if (!result.rows[0]?.holds) return null;
+  return new Map(
+    result.rows.flatMap((r) =>
+      r.reward_id === null ? [] : [[r.reward_id, { withinReach: Number(r.within_reach), canAfford: Number(r.can_afford) }]],
+    ),
+  );
 }

@@ -413,6 +413,21 @@ describe.each(engines())("reward report on %s", (engine) => {
     );
   });
 
+  it("answers the same once the jobs keep the members' balance snapshot (lapsed reservation, hold, pending and expired points)", async () => {
+    const urls = [
+      `/v1/reports/rewards?${WINDOW}`,
+      ...Object.values(ids)
+        .filter((id) => id.startsWith("rwd_"))
+        .map((id) => `/v1/reports/rewards/${id}?${WINDOW}&interval=week`),
+    ];
+    const live = await Promise.all(urls.map(async (url) => ok(await p.call("GET", url))));
+    // The snapshot is as of ten minutes ago: B's reservation had lapsed by then, H's hold was not
+    // there yet, E's points had expired (unbooked) and P's are still pending.
+    await t.app.services.rollups.catchUp(t.clock.now(), p.id);
+    expect(await Promise.all(urls.map(async (url) => ok(await p.call("GET", url))))).toEqual(live);
+    expect(live[0].rewards.find((r: { rewardId: string }) => r.rewardId === ids.Coffee).membersWithinReach).toBe(9);
+  });
+
   it("defaults to the last 90 days and refuses bad input, unknown rewards and keys without the scope", async () => {
     const body = ok(await p.call("GET", "/v1/reports/rewards"));
     expect({ from: body.from, to: body.to }).toEqual({ from: "2026-01-01", to: "2026-03-31" });
