@@ -74,7 +74,12 @@ describe("the demo programme on a fresh embedded database", () => {
     expect(purchases.length).toBe(demo.counts.purchases);
     expect(purchases.length).toBeGreaterThan(3_000);
     // Walk-ins who are no members: guest purchases, about one for every three member visits.
-    const guests = await db.selectFrom("events").select("id").where("type", "=", "purchase").where("status", "=", "guest").execute();
+    const guests = await db
+      .selectFrom("events")
+      .select("id")
+      .where("type", "=", "purchase")
+      .where("status", "=", "guest")
+      .execute();
     expect(guests.length).toBe(demo.counts.guestPurchases);
     expect(guests.length / purchases.length).toBeGreaterThan(0.25);
     expect(guests.length / purchases.length).toBeLessThan(0.35);
