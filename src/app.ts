@@ -176,8 +176,8 @@ export function buildServices(options: AppOptions): Services {
       COHORT_BUYERS,
       PAID_BUYERS,
       DEFERRED,
-      MEMBER_BALANCES,
     ],
+    snapshots: [MEMBER_BALANCES],
   });
   const redemptionRollups = new RedemptionRollups({ db, rollups });
   const buyers = new BuyerReports({ db, rollups });

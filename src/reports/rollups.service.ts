@@ -35,6 +35,17 @@ export interface RollupDefinition {
   verifiedTables?: string[];
 }
 
+/**
+ * A state kept as of an instant rather than figures per programme day (members' balances): the
+ * jobs bring it to each tick's watermark after the rollups, and a read corrects it live for what
+ * changed since its instant. A time zone change does not touch it.
+ */
+export interface SnapshotDefinition {
+  name: string;
+  /** Brings the programme's snapshot to `to` (built from scratch when it has none), in the transaction given. */
+  advance(tx: Db, programId: string, to: Date): Promise<void>;
+}
+
 /** One rollup's check by `stampbook verify`: its rows that a rebuild would change. */
 export interface RollupCheckResult {
   name: string;
@@ -95,6 +106,7 @@ export class RollupService {
       db: Kysely<DB>;
       clock: Clock;
       definitions: RollupDefinition[];
+      snapshots?: SnapshotDefinition[];
     },
   ) {}
 
@@ -119,6 +131,16 @@ export class RollupService {
         const done = await this.#advance(def, program.id, program.timezone, now, deadline, options.onProgress);
         result.days += done.days;
         if (!done.complete) return { ...result, complete: false };
+      }
+      for (const snapshot of this.deps.snapshots ?? []) {
+        if (Date.now() > deadline) return { ...result, complete: false };
+        const started = performance.now();
+        const to = new Date(now.getTime() - ROLLUP_GRACE_MS);
+        await this.deps.db.transaction().execute(async (tx) => {
+          await q.lockRollup(tx, program.id, snapshot.name);
+          await snapshot.advance(tx, program.id, to);
+        });
+        options.onProgress?.(snapshot.name, to.toISOString(), (performance.now() - started) / 1000);
       }
     }
     return result;

@@ -16,20 +16,29 @@ export function ok(res: HttpResult, status = 200) {
 
 /**
  * Runs `read` with the programme's rollup states set aside, so every report reads every day live
- * (the reference), then puts the states back.
+ * (the reference), then puts the states back; with `only: "snapshot"`, only the members' balance
+ * snapshot's instant (members within reach then read every spendable lot).
  */
-export async function readLive<T>(t: TestApp, programId: string, read: () => Promise<T>): Promise<T> {
+export async function readLive<T>(t: TestApp, programId: string, read: () => Promise<T>, only?: "snapshot"): Promise<T> {
   const db = t.app.services.database.db;
   const saved = await sql<Record<string, unknown>>`select * from report_rollups where program_id = ${programId}`.execute(db);
-  await sql`delete from report_rollups where program_id = ${programId}`.execute(db);
+  const asOf = await sql<{ as_of: Date }>`select as_of from report_member_balances_as_of where program_id = ${programId}`.execute(
+    db,
+  );
+  if (only !== "snapshot") await sql`delete from report_rollups where program_id = ${programId}`.execute(db);
+  await sql`delete from report_member_balances_as_of where program_id = ${programId}`.execute(db);
   try {
     return await read();
   } finally {
-    for (const row of saved.rows) {
-      await sql`insert into report_rollups (program_id, rollup, timezone, rolled_through, watermark, updated_at)
-        values (${row.program_id}, ${row.rollup}, ${row.timezone}, ${row.rolled_through}, ${row.watermark}, ${row.updated_at})`.execute(
-        db,
-      );
+    for (const row of asOf.rows)
+      await sql`insert into report_member_balances_as_of (program_id, as_of) values (${programId}, ${row.as_of})`.execute(db);
+    if (only !== "snapshot") {
+      for (const row of saved.rows) {
+        await sql`insert into report_rollups (program_id, rollup, timezone, rolled_through, watermark, updated_at)
+          values (${row.program_id}, ${row.rollup}, ${row.timezone}, ${row.rolled_through}, ${row.watermark}, ${row.updated_at})`.execute(
+          db,
+        );
+      }
     }
   }
 }

@@ -1,6 +1,7 @@
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { seededRandom as random } from "../../src/demo/demo.plan.ts";
+import { readLive } from "../helpers/rollup-fixtures.ts";
 import { engines, type HttpResult, startTestApp, type TestApp, type TestProgram } from "../helpers/test-app.ts";
 
 /**
@@ -79,16 +80,7 @@ describe.each(engines())("members' balance snapshot on %s", (engine) => {
     (await sql<{ as_of: Date }>`select as_of from report_member_balances_as_of where program_id = ${p.id}`.execute(db())).rows[0];
 
   /** What the report answers from every spendable lot: the snapshot's instant set aside, then put back. */
-  async function liveAnswers() {
-    const saved = await asOfRow();
-    await sql`delete from report_member_balances_as_of where program_id = ${p.id}`.execute(db());
-    try {
-      return await answers();
-    } finally {
-      if (saved)
-        await sql`insert into report_member_balances_as_of (program_id, as_of) values (${p.id}, ${saved.as_of})`.execute(db());
-    }
-  }
+  const liveAnswers = () => readLive(t, p.id, answers, "snapshot");
 
   /** The report answers what the live query answers, and says something (someone is within reach). */
   async function expectExact() {

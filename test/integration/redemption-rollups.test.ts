@@ -1,6 +1,7 @@
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { seededRandom as random } from "../../src/demo/demo.plan.ts";
+import { readLive } from "../helpers/rollup-fixtures.ts";
 import { engines, type HttpResult, startTestApp, type TestApp, type TestProgram } from "../helpers/test-app.ts";
 
 /**
@@ -105,31 +106,8 @@ describe.each(engines())("redemption rollups on %s", (engine) => {
 
   const answers = async () => Promise.all(urls().map(async (url) => [url, ok(await p.call("GET", url))]));
 
-  /**
-   * What the reports answer with every day read live: the rollups' state rows (and the members'
-   * balance snapshot's instant, so members within reach read every lot) set aside, then put back.
-   */
-  async function liveAnswers() {
-    const db = t.app.services.database.db;
-    const saved = await sql<Record<string, unknown>>`select * from report_rollups where program_id = ${p.id}`.execute(db);
-    const asOf = await sql<{ as_of: Date }>`select as_of from report_member_balances_as_of where program_id = ${p.id}`.execute(
-      db,
-    );
-    await sql`delete from report_rollups where program_id = ${p.id}`.execute(db);
-    await sql`delete from report_member_balances_as_of where program_id = ${p.id}`.execute(db);
-    try {
-      return await answers();
-    } finally {
-      for (const row of asOf.rows)
-        await sql`insert into report_member_balances_as_of (program_id, as_of) values (${p.id}, ${row.as_of})`.execute(db);
-      for (const row of saved.rows) {
-        await sql`insert into report_rollups (program_id, rollup, timezone, rolled_through, watermark, updated_at)
-          values (${row.program_id}, ${row.rollup}, ${row.timezone}, ${row.rolled_through}, ${row.watermark}, ${row.updated_at})`.execute(
-          db,
-        );
-      }
-    }
-  }
+  /** What the reports answer with every day read live (the members' balance snapshot set aside too). */
+  const liveAnswers = () => readLive(t, p.id, answers);
 
   const rolledThrough = async () =>
     (
