@@ -1,5 +1,5 @@
 import type { Db } from "../db/schema.ts";
-import { advanceSnapshot, buildSnapshot, snapshotAsOf } from "./member-balances.sql.ts";
+import { advanceSnapshot, buildSnapshot, snapshotAsOf, snapshotDifferences } from "./member-balances.sql.ts";
 import type { SnapshotDefinition } from "./rollups.service.ts";
 
 /**
@@ -19,4 +19,7 @@ export const MEMBER_BALANCES: SnapshotDefinition = {
     if (!asOf) await buildSnapshot(tx, programId, to);
     else if (asOf < to) await advanceSnapshot(tx, programId, asOf, to);
   },
+  description:
+    "Each member's available points in the balance snapshot are their available points now, for every member whose balance cannot have changed since the snapshot's instant (the reward report recomputes the others)",
+  verify: snapshotDifferences,
 };

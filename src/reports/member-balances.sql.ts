@@ -148,3 +148,37 @@ export const balancesNow = (programId: string, asOf: Date, now: Date, atLeast: R
 export const snapshotHolds = (programId: string, asOf: Date, now: Date) => sql<boolean>`exists (
   select 1 from report_member_balances_as_of
    where program_id = ${programId} and (as_of = ${asOf} or (as_of > ${asOf} and as_of <= ${now})))`;
+
+/**
+ * Snapshot rows that are not the member's available points now, for the members whose balance
+ * cannot have changed since the snapshot's instant (the others a read recomputes live), either
+ * way: a row with other points, a row for a member with none, or a member with points and no row
+ * (verify). Nothing when the snapshot was never built or is as of a later instant than `now`.
+ */
+export async function snapshotDifferences(db: Db, programId: string, now: Date) {
+  const asOf = await snapshotAsOf(db, programId);
+  if (!asOf || asOf > now) return { violations: 0, examples: [] as unknown[] };
+  const changed = sql<{ member_id: string }>`select member_id from changed`;
+  const result = await sql<{ member_id: string; stored: string | number | null; live: string | number | null; n: string }>`
+    with changed as materialized (
+      select member_id from (${changedMembers(programId, asOf, null, asOf, now)}) c where member_id is not null
+    ), stored as (
+      select member_id, available from report_member_balances
+       where program_id = ${programId} and member_id not in (${changed})
+    ), live as (
+      select b.member_id, b.available from (${balancesAt(programId, now)}) b where b.member_id not in (${changed})
+    )
+    select coalesce(s.member_id, l.member_id) as member_id, s.available as stored, l.available as live, count(*) over () as n
+      from stored s full join live l on l.member_id = s.member_id
+     where s.available is distinct from l.available
+     order by 1 limit 5`.execute(db);
+  return {
+    violations: Number(result.rows[0]?.n ?? 0),
+    examples: result.rows.map((r) => ({
+      programId,
+      memberId: r.member_id,
+      stored: r.stored === null ? null : Number(r.stored),
+      live: r.live === null ? null : Number(r.live),
+    })),
+  };
+}

@@ -44,6 +44,9 @@ export interface SnapshotDefinition {
   name: string;
   /** Brings the programme's snapshot to `to` (built from scratch when it has none), in the transaction given. */
   advance(tx: Db, programId: string, to: Date): Promise<void>;
+  /** What `verify` checks of it, and the check: its rows that differ from the source tables at `now`. */
+  description: string;
+  verify(db: Db, programId: string, now: Date): Promise<{ violations: number; examples: unknown[] }>;
 }
 
 /** One rollup's check by `stampbook verify`: its rows that a rebuild would change. */
@@ -280,6 +283,20 @@ export class RollupService {
       results.push({
         name: `rollup_${def.name}_matches_rebuild`,
         description: `The ${def.name.replaceAll("_", " ")} rollup's last ${days} rolled-up days, with the changes since its watermark applied, equal those days rebuilt from the ledger and the events`,
+        violations: found.violations,
+        examples: found.examples.slice(0, 5),
+      });
+    }
+    for (const snapshot of this.deps.snapshots ?? []) {
+      const found = { violations: 0, examples: [] as unknown[] };
+      for (const program of programs) {
+        const d = await snapshot.verify(db, program.id, this.deps.clock.now());
+        found.violations += d.violations;
+        found.examples.push(...d.examples);
+      }
+      results.push({
+        name: `snapshot_${snapshot.name}_matches_ledger`,
+        description: snapshot.description,
         violations: found.violations,
         examples: found.examples.slice(0, 5),
       });

@@ -169,8 +169,15 @@ describe.each(engines())("members' balance snapshot on %s", (engine) => {
       );
     await set(0);
     expect(await answers()).not.toEqual(live);
+    // verify finds it, and nothing else.
+    const flagged = (await t.app.services.verify()).checks.filter((c) => c.violations > 0);
+    expect(flagged.map((c) => [c.name, c.violations])).toEqual([["snapshot_member_balances_matches_ledger", 1]]);
+    expect(flagged[0]?.examples).toEqual([
+      { programId: p.id, memberId: row?.member_id, stored: 0, live: Number(row?.available) },
+    ]);
     await set(row?.available ?? 0);
     expect(await answers()).toEqual(live);
+    expect((await t.app.services.verify()).ok).toBe(true);
   });
 
   it("points earned, spent, transferred and held since the snapshot's instant are read live", async () => {
