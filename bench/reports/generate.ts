@@ -23,7 +23,8 @@ import type pg from "pg";
  *   from their own lot: a hold, its capture into `redeemed`, a completed redemption and a voucher,
  *   60% of them used the next day;
  * - lots credited more than 9 months ago have expired: an `expiry` transaction moves what they
- *   still hold to `breakage`; lots credited in the last 14 days are still pending.
+ *   still hold to `breakage`; lots credited in the last 14 days are still pending;
+ * - one programme goal of each kind, set half-way through the year.
  */
 
 export interface GenerateSize {
@@ -55,6 +56,18 @@ const ts = (d: Date) => `${lit(d.toISOString())}::timestamptz`;
 const mid = (expr: string) => `'mem_bench_' || lpad((${expr})::text, 8, '0')`;
 const staffOf = (expr: string) => `'staff:stf_bench_' || lpad(((${expr}) % ${STAFF} + 1)::text, 2, '0')`;
 const storeOf = (expr: string) => `'store_' || lpad(((${expr}) % ${STORES} + 1)::text, 2, '0')`;
+
+/**
+ * One programme goal of each kind (data capture: members with an email or phone), set half-way
+ * through the year with its target date a quarter after now, so the goals report measures each.
+ */
+export const goalsSql = (prg: string, yearStart: string, now: string) => `
+      insert into program_goals (id, program_id, kind, capture_field, target, baseline, start_date, target_date, created_at, updated_at)
+      select 'gol_bench_' || k, ${prg}, g.kind, g.capture_field, g.target, null,
+             (${yearStart} + interval '180 days')::date, (${now} + interval '90 days')::date, ${yearStart}, ${yearStart}
+        from (values (1, 'retention', null, 0.6), (2, 'purchase_frequency', null, 1.2), (3, 'average_order_value', null, 3000),
+                     (4, 'member_revenue_share', null, 0.97), (5, 'data_capture', 'contact', 0.9))
+             as g(k, kind, capture_field, target);`;
 
 /** Every statement in order; the names are what the timings report. */
 export function generationSteps(size: GenerateSize, p: Programme): { step: string; sql: string }[] {
@@ -96,7 +109,8 @@ export function generationSteps(size: GenerateSize, p: Programme): { step: strin
              '{"when": {"type": "purchase"}, "award": {"type": "per_amount", "points": 1, "per": 100}}', ${Y}, ${Y}
         from generate_series(1, 4) k;
       insert into rule_versions (rule_id, version, name, status, definition, actor, created_at)
-      select id, 1, name, status, definition, 'bench', created_at from rules where program_id = ${prg};`,
+      select id, 1, name, status, definition, 'bench', created_at from rules where program_id = ${prg};
+      ${goalsSql(prg, Y, NOW)}`,
     },
     {
       step: "members",
