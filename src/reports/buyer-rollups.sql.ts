@@ -1,7 +1,7 @@
 import { type RawBuilder, sql } from "kysely";
 import type { Db } from "../db/schema.ts";
 import { arrayLiteral } from "./rollups.rules.ts";
-import type { DayRange, RollupSplit } from "./rollups.sql.ts";
+import { type DayRange, inRanges, type RollupSplit } from "./rollups.sql.ts";
 
 /**
  * The buyer rollups' queries (migration 0024): members' buying days as two chains (each day with
@@ -244,9 +244,9 @@ export async function paidBuyersIn(
     ),
     live as (
       select distinct e.member_id, ${localDay(sql.ref("e.occurred_at"), timezone)} as day
-        from (${liveRanges(split)}) r
-        join events e on e.program_id = ${programId} and e.occurred_at >= r.s and e.occurred_at < r.e
-       where e.member_id is not null and ${PAID}
+        from events e
+       where e.program_id = ${programId} and ${inRanges(split.live)(sql.ref("e.occurred_at"))}
+         and e.member_id is not null and ${PAID}
     ),
     cand as (
       select id, member_id, bool_or(live) as live from (
@@ -339,9 +339,9 @@ export async function cohortFigures(
     ),
     live as (
       select distinct e.member_id, ${localDay(sql.ref("e.occurred_at"), timezone)} as day
-        from (${liveRanges(split)}) r
-        join events e on e.program_id = ${programId} and e.occurred_at >= r.s and e.occurred_at < r.e
-       where e.member_id is not null and ${COUNTED}
+        from events e
+       where e.program_id = ${programId} and ${inRanges(split.live)(sql.ref("e.occurred_at"))}
+         and e.member_id is not null and ${COUNTED}
     ),
     cand as (
       select member_id from live
@@ -363,11 +363,12 @@ export async function cohortFigures(
              and m.created_at >= ${range.start} and m.created_at < ${range.end}) m
     ),
     cmw as (select cm.*, exists (select 1 from whole w where w.cohort = cm.cohort) as whole from cm),
-    days as (
+    days as materialized (
       select cmw.member_id, bd.day from cmw cross join lateral (
         select x.day from report_cohort_buyer_days x
          where x.program_id = ${programId} and x.member_id = cmw.member_id
-           and x.day >= cmw.cohort and x.day < ${rolledTo}::date and x.day <> all(${changed}::date[])) bd
+           and x.day >= cmw.cohort and x.day < ${rolledTo}::date and x.day <> all(${changed}::date[])
+        offset 0) bd
       union
       select l.member_id, l.day from live l join cmw on cmw.member_id = l.member_id where l.day >= cmw.cohort
     ),
@@ -385,11 +386,13 @@ export async function cohortFigures(
          ) x where x.first is not null and x.first <> all(${changed}::date[]))
        group by 1, 2
     ),
+    repeaters as (
+      select distinct d.member_id from days d join cmw on cmw.member_id = d.member_id where d.day > cmw.enrolled
+    ),
     repeat_added as (
       select cmw.cohort, count(*) as n
-        from cmw
-       where exists (select 1 from days d where d.member_id = cmw.member_id and d.day > cmw.enrolled)
-         and (not cmw.whole or not exists (
+        from cmw join repeaters r on r.member_id = cmw.member_id
+       where (not cmw.whole or not exists (
            select 1 from (
              select min(bd.day) as first from report_cohort_buyer_days bd
               where bd.program_id = ${programId} and bd.member_id = cmw.member_id

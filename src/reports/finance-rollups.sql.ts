@@ -2,7 +2,7 @@ import { type RawBuilder, sql } from "kysely";
 import type { Db } from "../db/schema.ts";
 import type { LiabilityRows } from "./finance.sql.ts";
 import { arrayLiteral } from "./rollups.rules.ts";
-import type { DayRange, RollupSplit } from "./rollups.sql.ts";
+import { type DayRange, inRanges, type RollupSplit } from "./rollups.sql.ts";
 
 /**
  * The finance reports' rollups: points on lots per programme day (for the liability at any moment)
@@ -135,12 +135,12 @@ export async function liabilityFromRollup(db: Db, programId: string, timezone: s
     ),
     live_postings as (
       select ${postingColumns}
-        from (${liveRanges(split)}) r
-        join ledger_transactions t on t.program_id = ${programId} and t.effective_at >= r.s and t.effective_at < r.e
+        from ledger_transactions t
         cross join lateral (${txnLotPostings(sql.ref("t.id"))}) p
         join lots l on l.id = p.lot_id
         left join holds h on h.id = p.hold_id and p.account = 'member_held'
-       where t.effective_at < ${end} and p.effective_at < ${end}
+       where t.program_id = ${programId} and ${inRanges(split.live)(sql.ref("t.effective_at"))}
+         and t.effective_at < ${end} and p.effective_at < ${end}
       union all
       select ${postingColumns}
         from (select distinct id from (${ambiguousLots}) a) a

@@ -1,6 +1,7 @@
 import { type RawBuilder, sql } from "kysely";
 import {
   activity,
+  between,
   changedActivityDaysQuery,
   changedFlowDaysQuery,
   changedPurchaseDaysQuery,
@@ -124,7 +125,7 @@ export const rollupChecks = () => [
       stored as (select md.program_id, md.member_id, md.day from report_member_days md
                    join st on st.program_id = md.program_id where md.day < st.rolled_through),
       live as (select st.program_id, a.member_id, a.day from st cross join lateral (
-                 ${activity(pid, zone, sql`select ${everything} as s, st.rolled_end as e`)}) a),
+                 ${activity(pid, zone, between(everything, sql.ref("st.rolled_end")))}) a),
       changed as (select st.program_id, c.day::date as day from st cross join lateral (
                  ${changedActivityDaysQuery(pid, zone, sql.ref("st.watermark"), null)}) c)
       select coalesce(s.program_id, l.program_id) as program_id, coalesce(s.member_id, l.member_id) as member_id,
