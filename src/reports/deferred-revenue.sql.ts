@@ -159,15 +159,15 @@ export const layerFigures = (programId: Param, timezone: Param, start: unknown, 
               then ${localDay(sql.ref("e.occurred_at"), timezone)} else '-infinity'::date end as issued_after,
          coalesce(sum(x.amount) filter (where x.member_id is not null and x.txn_id = l.txn_id), 0) as issued,
          coalesce(sum(x.amount) filter (where x.member_id is not null), 0) as outstanding,
-         coalesce(-sum(x.amount) filter (where x.member_id is not null and rd.txn_id is not null), 0) as redeemed,
+         coalesce(-sum(x.amount) filter (where x.member_id is not null and rd.redeems), 0) as redeemed,
          coalesce(sum(x.amount) filter (where x.account = 'breakage'), 0) as expired
     from ledger_transactions t
-    join postings x on x.txn_id = t.id and x.lot_id is not null
+    -- Each transaction's postings probed by its id (a join let the planner scan every posting).
+    cross join lateral (select count(*) > 0 as redeems from postings rp
+                         where rp.txn_id = t.id and rp.account = 'redeemed') rd
+    cross join lateral (select * from postings x where x.txn_id = t.id and x.lot_id is not null offset 0) x
     join lots l on l.id = x.lot_id and l.program_id = ${programId}
     join events e on e.program_id = l.program_id and e.txn_id = l.txn_id and e.type = 'purchase'
-    left join (select distinct rt.id as txn_id from ledger_transactions rt join postings rp on rp.txn_id = rt.id and rp.account = 'redeemed'
-                where rt.program_id = ${programId} and rt.effective_at >= ${start} and rt.effective_at < ${end}) rd
-      on rd.txn_id = x.txn_id
    where t.program_id = ${programId} and t.effective_at >= ${start} and t.effective_at < ${end}
      and x.program_id = ${programId} and x.effective_at >= ${start} and x.effective_at < ${end}
    group by 1, 2, 3`;
