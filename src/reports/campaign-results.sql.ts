@@ -1,6 +1,6 @@
 import { type RawBuilder, sql } from "kysely";
 import type { Db } from "../db/schema.ts";
-import type { DayRange, RollupSplit } from "./rollups.sql.ts";
+import { type DayRange, inRanges, type RollupSplit } from "./rollups.sql.ts";
 
 /** The campaigns whose results are read: one, or all of the programme's (oldest first). */
 export async function campaignsOf(db: Db, programId: string, campaignId?: string) {
@@ -90,11 +90,9 @@ const memberSpend = (programId: string, reads: SpendRead[]) =>
         select e.member_id, count(*) filter (where e.occurred_at >= ${r.start}) as purchases,
                coalesce(sum(e.amount - e.returned_amount) filter (where e.occurred_at >= ${r.start}), 0) as spend,
                coalesce(sum(e.amount - e.returned_amount) filter (where e.occurred_at < ${r.start}), 0) as spend_before
-          from unnest(${arrayLiteral(r.split.live.map((l) => l.start.toISOString()))}::timestamptz[],
-                      ${arrayLiteral(r.split.live.map((l) => l.end.toISOString()))}::timestamptz[]) as lv(s, e)
-          join events e on e.program_id = ${programId} and e.type = 'purchase' and e.status <> 'rejected'
-               and e.amount > e.returned_amount and e.member_id is not null
-               and e.occurred_at >= lv.s and e.occurred_at < lv.e
+          from events e
+         where e.program_id = ${programId} and ${inRanges(r.split.live)(sql.ref("e.occurred_at"))}
+           and e.type = 'purchase' and e.status <> 'rejected' and e.amount > e.returned_amount and e.member_id is not null
          group by e.member_id`;
       return sql`
         select ${r.key}::int as k, coalesce(r.member_id, l.member_id) as member_id,
