@@ -152,11 +152,15 @@ export async function membersInReachFromSnapshot(
        group by o.id
     ), redeemed as (
       select o.id, count(*) as within_reach, count(*) filter (where e.available >= o.cost_points) as can_afford
-        from (select distinct reward_id, member_id from redemptions
-               where program_id = ${programId} and status = 'completed'
-                 and completed_at >= ${start} and completed_at < ${end}) r
-        join offered o on o.id = r.reward_id
-        join eligible e on e.member_id = r.member_id
+        -- The window's redeemers joined to their facts first, by member (planned apart: with the
+        -- rewards in the same join the planner crossed every eligible member with every reward).
+        from (select r.reward_id, el.available, el.tier_rank, el.segments
+                from (select distinct reward_id, member_id from redemptions
+                       where program_id = ${programId} and status = 'completed'
+                         and completed_at >= ${start} and completed_at < ${end}) r
+                join eligible el on el.member_id = r.member_id
+              offset 0) e
+        join offered o on o.id = e.reward_id
        where ${reaches("e")}
        group by o.id
     )
