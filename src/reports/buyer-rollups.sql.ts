@@ -364,21 +364,28 @@ export async function cohortFigures(
     ),
     cmw as (select cm.*, exists (select 1 from whole w where w.cohort = cm.cohort) as whole from cm),
     days as materialized (
-      select cmw.member_id, bd.day from cmw cross join lateral (
+      select cmw.member_id, cmw.cohort, cmw.enrolled, cmw.whole, bd.day from cmw cross join lateral (
         select x.day from report_cohort_buyer_days x
          where x.program_id = ${programId} and x.member_id = cmw.member_id
            and x.day >= cmw.cohort and x.day < ${rolledTo}::date and x.day <> all(${changed}::date[])
         offset 0) bd
       union
-      select l.member_id, l.day from live l join cmw on cmw.member_id = l.member_id where l.day >= cmw.cohort
+      select l.member_id, cmw.cohort, cmw.enrolled, cmw.whole, l.day
+        from live l join cmw on cmw.member_id = l.member_id where l.day >= cmw.cohort
     ),
+    -- Each candidate's buying months and whether they bought after enrolling, from their own rows
+    -- (no join between these sets: their sizes are guessed, and a guess of a billion rows made the
+    -- planner hash them to disk).
     months as (
-      select distinct d.member_id, ${monthOf(sql.ref("d.day"))} as month from days d
+      select distinct member_id, cohort, whole, ${monthOf(sql.ref("day"))} as month from days
+    ),
+    repeaters as (
+      select member_id, cohort, whole, enrolled from days where day > enrolled group by member_id, cohort, whole, enrolled
     ),
     month_added as (
-      select cmw.cohort, mo.month, count(*) as n
-        from months mo join cmw on cmw.member_id = mo.member_id
-       where not cmw.whole or not exists (
+      select mo.cohort, mo.month, count(*) as n
+        from months mo
+       where not mo.whole or not exists (
          select 1 from (
            select min(bd.day) as first from report_cohort_buyer_days bd
             where bd.program_id = ${programId} and bd.member_id = mo.member_id
@@ -386,18 +393,15 @@ export async function cohortFigures(
          ) x where x.first is not null and x.first <> all(${changed}::date[]))
        group by 1, 2
     ),
-    repeaters as (
-      select distinct d.member_id from days d join cmw on cmw.member_id = d.member_id where d.day > cmw.enrolled
-    ),
     repeat_added as (
-      select cmw.cohort, count(*) as n
-        from cmw join repeaters r on r.member_id = cmw.member_id
-       where (not cmw.whole or not exists (
+      select r.cohort, count(*) as n
+        from repeaters r
+       where not r.whole or not exists (
            select 1 from (
              select min(bd.day) as first from report_cohort_buyer_days bd
-              where bd.program_id = ${programId} and bd.member_id = cmw.member_id
-                and bd.day > cmw.enrolled and bd.day < ${rolledTo}::date
-           ) x where x.first is not null and x.first <> all(${changed}::date[])))
+              where bd.program_id = ${programId} and bd.member_id = r.member_id
+                and bd.day > r.enrolled and bd.day < ${rolledTo}::date
+           ) x where x.first is not null and x.first <> all(${changed}::date[]))
        group by 1
     )
     select to_char(cohort, 'YYYY-MM') as cohort, 'repeat' as metric, null::int as k, sum(n) as n from (
