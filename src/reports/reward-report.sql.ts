@@ -43,6 +43,15 @@ export async function catalogue(db: Db, programId: string, now: Date): Promise<C
   }));
 }
 
+/** The rewards redeemable at `now` (active, inside their dates) with their gates: the `offered` of both reach queries. */
+const offeredRewards = (programId: string, now: Date) => sql`
+  select w.id, w.cost_points, w.segments, w.min_tier_id, rt.rank as min_rank
+    from rewards w
+    left join tiers rt on rt.id = w.min_tier_id and rt.removed_at is null
+   where w.program_id = ${programId} and w.status = 'active'
+     and (w.available_from is null or w.available_from <= ${now})
+     and (w.available_until is null or w.available_until > ${now})`;
+
 /**
  * Per reward redeemable at `now` (active, inside its dates): the members who could redeem it but
  * for points and have not redeemed it in [start, end): active (not blocked), in its tier or above
@@ -74,12 +83,7 @@ export async function membersInReach(db: Db, programId: string, start: Date, end
                where h.program_id = ${programId} and h.status = 'active' and h.expires_at <= ${now}) as parts
        group by member_id
     ), offered as (
-      select w.id, w.cost_points, w.segments, w.min_tier_id, rt.rank as min_rank
-        from rewards w
-        left join tiers rt on rt.id = w.min_tier_id and rt.removed_at is null
-       where w.program_id = ${programId} and w.status = 'active'
-         and (w.available_from is null or w.available_from <= ${now})
-         and (w.available_until is null or w.available_until > ${now})
+      ${offeredRewards(programId, now)}
     )
     select o.id as reward_id, count(*) as within_reach, count(*) filter (where b.available >= o.cost_points) as can_afford
       from offered o
@@ -130,12 +134,7 @@ export async function membersInReachFromSnapshot(
                           where ${sql.ref(`${x}.segments`)} @> jsonb_build_array(s.segment))))`;
   const result = await sql<{ holds: boolean; reward_id: string | null; within_reach: string; can_afford: string }>`
     with offered as (
-      select w.id, w.cost_points, w.segments, w.min_tier_id, rt.rank as min_rank
-        from rewards w
-        left join tiers rt on rt.id = w.min_tier_id and rt.removed_at is null
-       where w.program_id = ${programId} and w.status = 'active'
-         and (w.available_from is null or w.available_from <= ${now})
-         and (w.available_until is null or w.available_until > ${now})
+      ${offeredRewards(programId, now)}
     ), ${balancesNow(programId, asOf, now, lowest)},
     eligible as materialized (
       select b.member_id, b.available, mt.rank as tier_rank,
