@@ -12,6 +12,7 @@ import {
   PostgresQueryCompiler,
   type QueryCompiler,
   type QueryResult,
+  type TransactionSettings,
 } from "kysely";
 
 /**
@@ -54,8 +55,10 @@ class PGliteDriver implements Driver {
     return new PGliteConnection(this.pg, release);
   }
 
-  async beginTransaction(connection: DatabaseConnection): Promise<void> {
-    await connection.executeQuery(CompiledQuery.raw("begin"));
+  async beginTransaction(connection: DatabaseConnection, settings: TransactionSettings = {}): Promise<void> {
+    // One connection at a time, so the level changes nothing here; it is honoured all the same.
+    const level = settings.isolationLevel ? ` isolation level ${settings.isolationLevel}` : "";
+    await connection.executeQuery(CompiledQuery.raw(`begin${level}`));
   }
   async commitTransaction(connection: DatabaseConnection): Promise<void> {
     await connection.executeQuery(CompiledQuery.raw("commit"));

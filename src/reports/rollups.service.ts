@@ -247,17 +247,21 @@ export class RollupService {
       if (tables.length === 0) continue;
       const found = { violations: 0, examples: [] as unknown[] };
       for (const program of programs) {
-        const state = await q.rollupState(db, program.id, def.name);
-        if (!state || state.timezone !== program.timezone) continue;
-        const to = state.rolled_through;
-        const first = await q.firstDay(db, program.id, program.timezone);
-        const earliest = DateTime.fromISO(to, { zone: "UTC" }).minus({ days }).toISODate() ?? to;
-        const from = first && first > earliest ? first : earliest;
-        if (from >= to) continue;
-        const changed = (await def.changedDays(db, program.id, program.timezone, state.watermark, null)).filter((d) => d < to);
         try {
+          // One snapshot of the database for the whole comparison (servers and jobs may be writing).
           await q.rolledBack(db, async (tx) => {
-            await q.lockRollup(tx, program.id, def.name);
+            // A tick rebuilding it now: left for the next run (waiting could deadlock with it).
+            if (!(await q.tryLockRollup(tx, program.id, def.name))) throw new Compared({ violations: 0, examples: [] });
+            const state = await q.rollupState(tx, program.id, def.name);
+            if (!state || state.timezone !== program.timezone) throw new Compared({ violations: 0, examples: [] });
+            const to = state.rolled_through;
+            const first = await q.firstDay(tx, program.id, program.timezone);
+            const earliest = DateTime.fromISO(to, { zone: "UTC" }).minus({ days }).toISODate() ?? to;
+            const from = first && first > earliest ? first : earliest;
+            if (from >= to) throw new Compared({ violations: 0, examples: [] });
+            const changed = (await def.changedDays(tx, program.id, program.timezone, state.watermark, null)).filter(
+              (d) => d < to,
+            );
             const range = (r: { from: string; to: string }) => ({
               ...r,
               start: dayStart(r.from, program.timezone),

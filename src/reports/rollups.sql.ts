@@ -41,6 +41,17 @@ export async function lockRollup(tx: Db, programId: string, rollup: string): Pro
   await sql`select pg_advisory_xact_lock(hashtext(${`rollup:${programId}:${rollup}`}))`.execute(tx);
 }
 
+/**
+ * The same lock, without waiting: false when a tick holds it (verify then leaves that rollup for
+ * the next run rather than wait, so it never waits on a server's tick while holding rows a tick
+ * may need).
+ */
+export async function tryLockRollup(tx: Db, programId: string, rollup: string): Promise<boolean> {
+  const result = await sql<{ locked: boolean }>`
+    select pg_try_advisory_xact_lock(hashtext(${`rollup:${programId}:${rollup}`})) as locked`.execute(tx);
+  return result.rows[0]?.locked === true;
+}
+
 /** Every programme and its time zone, for the jobs. */
 export async function programZones(db: Db): Promise<{ id: string; timezone: string }[]> {
   return db.selectFrom("programs").select(["id", "timezone"]).orderBy("id").execute();
@@ -474,11 +485,12 @@ const rollupTable = (table: string) => {
 };
 
 /**
- * Runs `work` in a transaction, or in a savepoint of the transaction given (verify of a database
- * changed in a transaction not committed: tests), and undoes it; `work` ends by throwing.
+ * Runs `work` in a transaction that sees one snapshot of the database (repeatable read), or in a
+ * savepoint of the transaction given (verify of a database changed in a transaction not
+ * committed: tests), and undoes it; `work` ends by throwing.
  */
 export async function rolledBack(db: Db, work: (tx: Db) => Promise<void>): Promise<void> {
-  if (!db.isTransaction) return db.transaction().execute(work);
+  if (!db.isTransaction) return db.transaction().setIsolationLevel("repeatable read").execute(work);
   await sql`savepoint rollup_verify`.execute(db);
   try {
     await work(db);

@@ -101,7 +101,7 @@ describe.runIf(browserAvailable())("console: campaign results", () => {
       page.waitForEvent("download"),
       page.getByRole("link", { name: "Download CSV: campaign results" }).click(),
     ]);
-    expect(download.suggestedFilename()).toBe("campaigns-campaigns.csv");
+    expect(download.suggestedFilename()).toBe("campaigns.csv");
     const csv = await readFile(await download.path(), "utf8");
     expect(csv.split("\r\n")[0]).toMatch(/^campaign_id,name,status,holdout_percent,from,to,treated_members,/);
     expect(csv).toContain(`${spring.id},Spring double points,active,50,`);
