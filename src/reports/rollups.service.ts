@@ -61,6 +61,13 @@ export interface RollupCheckResult {
 export const VERIFY_DAYS = 14;
 
 /** Thrown to roll back verify's transaction, carrying what it found. */
+/** Thrown when a tick holds the rollup's lock: verify tries again in a new transaction. */
+class Busy extends Error {
+  constructor() {
+    super("busy");
+  }
+}
+
 class Compared extends Error {
   constructor(readonly found: { violations: number; examples: unknown[] }) {
     super("compared");
@@ -239,49 +246,61 @@ export class RollupService {
    * Only the last days, because a rebuild costs what catching up costs (the flows, purchases and
    * activity rollups also have whole-history checks in rollups.verify.ts).
    */
-  async verify(days = VERIFY_DAYS, db: Db = this.deps.db): Promise<RollupCheckResult[]> {
-    const programs = await q.programZones(db);
+  async verify(days = VERIFY_DAYS, db: Db = this.deps.db, programId?: string): Promise<RollupCheckResult[]> {
+    const programs = (await q.programZones(db)).filter((p) => !programId || p.id === programId);
     const results: RollupCheckResult[] = [];
     for (const def of this.deps.definitions) {
       const tables = def.verifiedTables ?? def.tables;
       if (tables.length === 0) continue;
       const found = { violations: 0, examples: [] as unknown[] };
       for (const program of programs) {
-        try {
-          // One snapshot of the database for the whole comparison (servers and jobs may be writing).
-          await q.rolledBack(db, async (tx) => {
-            // A tick rebuilding it now: left for the next run (waiting could deadlock with it).
-            if (!(await q.tryLockRollup(tx, program.id, def.name))) throw new Compared({ violations: 0, examples: [] });
-            const state = await q.rollupState(tx, program.id, def.name);
-            if (!state || state.timezone !== program.timezone) throw new Compared({ violations: 0, examples: [] });
-            const to = state.rolled_through;
-            const first = await q.firstDay(tx, program.id, program.timezone);
-            const earliest = DateTime.fromISO(to, { zone: "UTC" }).minus({ days }).toISODate() ?? to;
-            const from = first && first > earliest ? first : earliest;
-            if (from >= to) throw new Compared({ violations: 0, examples: [] });
-            const changed = (await def.changedDays(tx, program.id, program.timezone, state.watermark, null)).filter(
-              (d) => d < to,
-            );
-            const range = (r: { from: string; to: string }) => ({
-              ...r,
-              start: dayStart(r.from, program.timezone),
-              end: dayStart(r.to, program.timezone),
+        // One snapshot of the database for the whole comparison (servers and jobs may be writing),
+        // taken with the rollup's lock; a tick holding it is waited for by trying again in a new
+        // transaction (never by waiting inside one, which could deadlock with the tick), and a
+        // tick that slipped in between the snapshot and the lock (serialization failure) too.
+        for (let attempt = 0; ; attempt++) {
+          try {
+            await q.rolledBack(db, async (tx) => {
+              if (!(await q.tryLockRollup(tx, program.id, def.name))) throw new Busy();
+              const state = await q.rollupState(tx, program.id, def.name);
+              if (!state || state.timezone !== program.timezone) throw new Compared({ violations: 0, examples: [] });
+              const to = state.rolled_through;
+              const first = await q.firstDay(tx, program.id, program.timezone);
+              const earliest = DateTime.fromISO(to, { zone: "UTC" }).minus({ days }).toISODate() ?? to;
+              const from = first && first > earliest ? first : earliest;
+              if (from >= to) throw new Compared({ violations: 0, examples: [] });
+              const changed = (await def.changedDays(tx, program.id, program.timezone, state.watermark, null)).filter(
+                (d) => d < to,
+              );
+              const range = (r: { from: string; to: string }) => ({
+                ...r,
+                start: dayStart(r.from, program.timezone),
+                end: dayStart(r.to, program.timezone),
+              });
+              for (const run of dayRuns(changed)) await def.rebuild(tx, program.id, program.timezone, range(run));
+              for (const [i, table] of tables.entries())
+                await q.keepRollupRows(tx, table, `rollup_verify_${i}`, program.id, from);
+              await def.rebuild(tx, program.id, program.timezone, range({ from, to }));
+              const differences = { violations: 0, examples: [] as unknown[] };
+              for (const [i, table] of tables.entries()) {
+                const d = await q.rollupDifferences(tx, table, `rollup_verify_${i}`, program.id, from);
+                differences.violations += d.violations;
+                differences.examples.push(...d.examples.map((row) => ({ programId: program.id, table, ...row })));
+              }
+              throw new Compared(differences);
             });
-            for (const run of dayRuns(changed)) await def.rebuild(tx, program.id, program.timezone, range(run));
-            for (const [i, table] of tables.entries()) await q.keepRollupRows(tx, table, `rollup_verify_${i}`, program.id, from);
-            await def.rebuild(tx, program.id, program.timezone, range({ from, to }));
-            const differences = { violations: 0, examples: [] as unknown[] };
-            for (const [i, table] of tables.entries()) {
-              const d = await q.rollupDifferences(tx, table, `rollup_verify_${i}`, program.id, from);
-              differences.violations += d.violations;
-              differences.examples.push(...d.examples.map((row) => ({ programId: program.id, table, ...row })));
+          } catch (error) {
+            if (error instanceof Compared) {
+              found.violations += error.found.violations;
+              found.examples.push(...error.found.examples);
+              break;
             }
-            throw new Compared(differences);
-          });
-        } catch (error) {
-          if (!(error instanceof Compared)) throw error;
-          found.violations += error.found.violations;
-          found.examples.push(...error.found.examples);
+            const retry = error instanceof Busy || (error as { code?: string }).code === "40001";
+            if (!retry) throw error;
+            // A rollup busy for a whole minute is left for the next run.
+            if (attempt >= 300) break;
+            await new Promise((resolve) => setTimeout(resolve, 200));
+          }
         }
       }
       results.push({

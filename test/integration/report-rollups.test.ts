@@ -1,5 +1,6 @@
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { verifyLedger } from "../../src/ledger/ledger.verify.ts";
 import { ok, readLive, rolledDays as rolledDaysOf, Shop } from "../helpers/rollup-fixtures.ts";
 import { engines, startTestApp, type TestApp, type TestProgram, verifyCorrupted } from "../helpers/test-app.ts";
 
@@ -155,18 +156,35 @@ describe.each(engines())("report rollups on %s", (engine) => {
 
   it("verify rebuilds every rollup's last days and finds a row that a rebuild would not write", async () => {
     const app = t.app;
-    const flagged = async (...corrupt: ReturnType<typeof sql>[]) =>
-      (await verifyCorrupted(app, ...corrupt)).checks.filter((c) => c.violations > 0).map((c) => c.name);
+    const db = app.services.database.db;
+    // This programme's rollups only, over every day it has (other test files' servers share the
+    // database, and their jobs may roll this programme's days forward to today meanwhile).
+    const flagged = async (corrupt: ReturnType<typeof sql>) => {
+      let names: string[] = [];
+      await db
+        .transaction()
+        .execute(async (trx) => {
+          await corrupt.execute(trx);
+          const checks = [...(await verifyLedger(trx, app.services.clock.now())).checks];
+          checks.push(...(await app.services.rollups.verify(1_000, trx, p.id)));
+          names = checks.filter((c) => c.violations > 0).map((c) => c.name);
+          throw new Error("rolled back");
+        })
+        .catch((error: Error) => {
+          if (error.message !== "rolled back") throw error;
+        });
+      return names;
+    };
     const recent = sql`(select rolled_through - 10 from report_rollups where program_id = ${p.id} and rollup = 'daily_flows')`;
     let tried = 0;
     for (const def of app.services.rollups.definitions) {
       for (const table of def.verifiedTables ?? def.tables) {
         const name = sql.table(table);
         const rows = await sql<{ n: string }>`select count(*) as n from ${name}
-          where program_id = ${p.id} and day >= ${recent}`.execute(app.services.database.db);
+          where program_id = ${p.id} and day >= ${recent}`.execute(db);
         if (Number(rows.rows[0]?.n) === 0) continue;
         tried++;
-        // One recent row gone, and one made up: each is a row a rebuild would not leave as it is.
+        // One recent row gone: a row a rebuild would not leave as it is.
         const gone = await flagged(sql`delete from ${name} where ctid = (select ctid from ${name}
           where program_id = ${p.id} and day >= ${recent} order by day limit 1)`);
         // The counts by previous day are kept by adding and taking away: their own check finds them.
@@ -180,6 +198,6 @@ describe.each(engines())("report rollups on %s", (engine) => {
       }
     }
     expect(tried).toBeGreaterThanOrEqual(8);
-    expect(await flagged()).toEqual([]);
+    expect(await flagged(sql`select 1`)).toEqual([]);
   });
 });
