@@ -130,3 +130,20 @@ export class Shop {
     });
   }
 }
+
+/**
+ * Two tiers, Silver from 0 and Gold out of reach by points (1,000,000 in 12 months), so only a
+ * member given Gold by hand holds it: a reward gated on Gold has a known audience. Gold's id.
+ */
+export async function silverAndGoldOutOfReach(p: TestProgram): Promise<string> {
+  const ladder = ok(
+    await p.call("PUT", "/v1/tiers", {
+      policy: { metric: "points_earned", window: { type: "rolling_months", months: 12 } },
+      tiers: [
+        { name: "Silver", threshold: 0 },
+        { name: "Gold", threshold: 1_000_000 },
+      ],
+    }),
+  );
+  return ladder.tiers.find((x: { name: string }) => x.name === "Gold").id as string;
+}

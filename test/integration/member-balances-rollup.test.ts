@@ -1,7 +1,7 @@
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { seededRandom as random } from "../../src/demo/demo.plan.ts";
-import { readLive } from "../helpers/rollup-fixtures.ts";
+import { readLive, silverAndGoldOutOfReach } from "../helpers/rollup-fixtures.ts";
 import { engines, type HttpResult, startTestApp, type TestApp, type TestProgram } from "../helpers/test-app.ts";
 
 /**
@@ -95,16 +95,7 @@ describe.each(engines())("members' balance snapshot on %s", (engine) => {
   beforeAll(async () => {
     t = await startTestApp(engine, new Date(START).toISOString());
     p = await t.createProgram({ timezone: "Europe/Paris" });
-    const ladder = ok(
-      await p.call("PUT", "/v1/tiers", {
-        policy: { metric: "points_earned", window: { type: "rolling_months", months: 12 } },
-        tiers: [
-          { name: "Silver", threshold: 0 },
-          { name: "Gold", threshold: 1_000_000 },
-        ],
-      }),
-    );
-    const gold = ladder.tiers.find((x: { name: string }) => x.name === "Gold").id as string;
+    const gold = await silverAndGoldOutOfReach(p);
     const reward = async (name: string, cost: number, extra: Record<string, unknown> = {}) => {
       const body = { name, type: "free_product", value: { sku: name.toUpperCase() }, costPoints: cost, ...extra };
       rewards.push(ok(await p.call("POST", "/v1/rewards", body), 201).id);

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { silverAndGoldOutOfReach } from "../helpers/rollup-fixtures.ts";
 import { engines, type HttpResult, startTestApp, type TestApp, type TestProgram } from "../helpers/test-app.ts";
 
 /**
@@ -46,16 +47,7 @@ describe.each(engines())("reward report on %s", (engine) => {
     t = await startTestApp(engine, "2026-02-15T15:00:00Z");
     p = await t.createProgram();
     // Gold is far out of reach by points: only the two members given it by hand hold it.
-    const ladder = ok(
-      await p.call("PUT", "/v1/tiers", {
-        policy: { metric: "points_earned", window: { type: "rolling_months", months: 12 } },
-        tiers: [
-          { name: "Silver", threshold: 0 },
-          { name: "Gold", threshold: 1_000_000 },
-        ],
-      }),
-    );
-    const gold = ladder.tiers.find((x: { name: string }) => x.name === "Gold").id as string;
+    const gold = await silverAndGoldOutOfReach(p);
     const reward = async (name: string, cost: number, extra: Record<string, unknown> = {}) => {
       ids[name] = ok(
         await p.call("POST", "/v1/rewards", {
