@@ -297,9 +297,9 @@ export class RollupService {
             }
             const retry = error instanceof Busy || (error as { code?: string }).code === "40001";
             if (!retry) throw error;
-            // A rollup busy for a whole minute is left for the next run; inside a caller's
+            // A rollup busy for five seconds is left for the next run; inside a caller's
             // transaction at once (the tick may be waiting for rows that transaction holds).
-            if (attempt >= 300 || db.isTransaction) break;
+            if (attempt >= 25 || db.isTransaction) break;
             await new Promise((resolve) => setTimeout(resolve, 200));
           }
         }
