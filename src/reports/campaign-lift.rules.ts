@@ -1,3 +1,4 @@
+import binomial from "@stdlib/random-base-binomial";
 import mt19937 from "@stdlib/random-base-mt19937";
 import normalCdf from "@stdlib/stats-base-dists-normal-cdf";
 import normalQuantile from "@stdlib/stats-base-dists-normal-quantile";
@@ -122,9 +123,8 @@ export interface BootstrapInterval {
 
 /**
  * A group's values as a bootstrap resamples them: the list itself, or (a large group where most
- * members spent nothing) the values that are not 0, ascending, and how many 0s there are besides.
- * Both stand for the same ascending list (`values` with the zeros in their sorted place), so a
- * resample draws the same members and the interval is the same for the same seed.
+ * members spent nothing) the values that are not 0 and how many 0s there are besides. Both stand
+ * for the same list, and give the same interval for the same seed.
  */
 export type Sample = readonly number[] | { values: readonly number[]; zeros: number };
 
@@ -132,17 +132,12 @@ export type Sample = readonly number[] | { values: readonly number[]; zeros: num
 export const sampleSize = (s: Sample) => ("zeros" in s ? s.values.length + s.zeros : s.length);
 
 /**
- * A sample's ascending list as one typed array for the resampling loop (zeros filled in, the
- * values below 0 before them): one shape for the loop, and no branch per draw.
+ * A sample's values other than 0, ascending, as one typed array for the resampling loop: the one
+ * form both shapes of Sample reduce to, so either gives the same draws.
  */
-function flat(s: Sample): Float64Array {
-  if (!("zeros" in s)) return Float64Array.from(s);
-  const out = new Float64Array(s.values.length + s.zeros);
-  let negatives = 0;
-  while (negatives < s.values.length && (s.values[negatives] ?? 0) < 0) negatives++;
-  out.set(s.values.slice(0, negatives), 0);
-  out.set(s.values.slice(negatives), negatives + s.zeros);
-  return out;
+function nonZero(s: Sample): Float64Array {
+  const values = "zeros" in s ? s.values : s;
+  return Float64Array.from(values.filter((v) => v !== 0)).sort();
 }
 
 /**
@@ -151,8 +146,14 @@ function flat(s: Sample): Float64Array {
  * with `seed`, so the same data always gives the same interval. The bounds are the
  * floor(B x alpha/2)-th and ceil(B x (1 - alpha/2))-th of the B sorted resampled differences.
  * Spend per member is heavy-tailed (most members spend 0, a few a lot), where the t interval's
- * normal approximation is weakest. Null when a group is empty. Each group is a list, or its
- * nonzero values with a count of zeros (Sample): the same interval either way.
+ * normal approximation is weakest. Null when a group is empty.
+ *
+ * A resample of n members of whom m spent something (not 0) draws how many of its n draws land on
+ * one of them, k ~ Binomial(n, m / n), and then k of the m with replacement; the other n - k drew a
+ * 0 and add nothing. That is exactly the distribution of n draws from all n members (each draw is a
+ * spender with probability m / n, independently, and then a uniform one of them), with m + 1 draws
+ * instead of n per resample: at 1M members of whom 40% bought nothing in a window, 40% fewer random
+ * reads of a smaller array (bench/README.md, campaign results at 10M purchases).
  */
 export function bootstrapMeanDifference(
   treated: Sample,
@@ -166,14 +167,19 @@ export function bootstrapMeanDifference(
   const resamples = options.resamples ?? bootstrapResamples(nt + nh);
   const alpha = options.alpha ?? ALPHA;
   const random = mt19937.factory({ seed });
+  // The binomial draws take their uniforms from the same seeded stream.
+  const spenders = binomial.factory({ prng: random.normalized });
   const resampledMean = (values: Float64Array, n: number) => {
+    const m = values.length;
+    if (m === 0) return 0;
+    const k = m === n ? n : spenders(n, m / n);
     let sum = 0;
-    // An MT19937 draw is a 32-bit unsigned integer: scaled to an index in [0, n).
-    for (let i = 0; i < n; i++) sum += values[Math.floor((random() / 4_294_967_296) * n)] ?? 0;
+    // An MT19937 draw is a 32-bit unsigned integer: scaled to an index in [0, m).
+    for (let i = 0; i < k; i++) sum += values[Math.floor((random() / 4_294_967_296) * m)] ?? 0;
     return sum / n;
   };
-  const treatedAt = flat(treated);
-  const holdoutAt = flat(holdout);
+  const treatedAt = nonZero(treated);
+  const holdoutAt = nonZero(holdout);
   const differences: number[] = [];
   const lifts: number[] = [];
   let liftDefined = true;
