@@ -166,7 +166,8 @@ export function bootstrapMeanDifference(
   const seed = options.seed ?? BOOTSTRAP_SEED;
   const resamples = options.resamples ?? bootstrapResamples(nt + nh);
   const alpha = options.alpha ?? ALPHA;
-  const random = mt19937.factory({ seed });
+  // The generator carries `normalized` (its draws on [0, 1), the same state), which its types omit.
+  const random = mt19937.factory({ seed }) as ReturnType<typeof mt19937.factory> & { normalized: () => number };
   // The binomial draws take their uniforms from the same seeded stream.
   const spenders = binomial.factory({ prng: random.normalized });
   const resampledMean = (values: Float64Array, n: number) => {
