@@ -347,13 +347,13 @@ describe.each(engines())("customer lifetime value on %s", (engine) => {
   });
 
   it("refuses bad input with 400 and unknown things with 404, in the one error shape", async () => {
-    const fit = (body: unknown) => p.call("POST", "/v1/insights/customer-value/fit", body);
-    refused(await fit({ asOf: "2026-02-30" }), 400, "validation_error");
-    const future = refused(await fit({ asOf: "2026-04-02" }), 400, "validation_error");
+    const askFit = (body: unknown) => p.call("POST", "/v1/insights/customer-value/fit", body);
+    refused(await askFit({ asOf: "2026-02-30" }), 400, "validation_error");
+    const future = refused(await askFit({ asOf: "2026-04-02" }), 400, "validation_error");
     expect(future.message).toBe("asOf must not be after today (2026-04-01 in America/New_York)");
-    const backwards = refused(await fit({ asOf: "2026-03-01", calibrationFrom: "2026-03-02" }), 400, "validation_error");
+    const backwards = refused(await askFit({ asOf: "2026-03-01", calibrationFrom: "2026-03-02" }), 400, "validation_error");
     expect(backwards.details).toEqual({ field: "calibrationFrom" });
-    refused(await fit({ asOf: AS_OF, horizon: 3 }), 400, "validation_error");
+    refused(await askFit({ asOf: AS_OF, horizon: 3 }), 400, "validation_error");
     const value = (query: string) => p.call("GET", `/v1/members/${ids.A}/value${query}`);
     refused(await value("?horizonMonths=0"), 400, "validation_error");
     refused(await value("?horizonMonths=1.5"), 400, "validation_error");
