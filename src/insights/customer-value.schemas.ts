@@ -5,7 +5,7 @@ import { DaySchema } from "../shared/schemas.ts";
 /** Customer lifetime value (issue 14): fit requests, the fitted model, and a member's value. */
 
 export const DEFINITIONS =
-  "Purchases are the programme's purchase events by members, not refused and not returned in full, each for its amount less what was returned (minor units); all of a member's purchases on one day (programme time zone) count as one transaction with their amounts summed. " +
+  "Purchases are the programme's purchase events by members, not refused and not returned in full, each for its amount less what was returned (minor units); all of a member's purchases on one day (programme time zone) count as one transaction with their amounts summed (a $0 purchase a rule accepted, such as a visit, is a transaction with no spend). Returns are read as they stand when the fit runs. " +
   "**frequency** (x): purchase days after the member's first, up to asOf. **recency** (t_x): days from the first purchase day to the last. **age** (T): days from the first purchase day to asOf. **monetary**: the mean spend of the repeat purchase days (the first day never counts), minor units; 0 when frequency is 0. " +
   "The purchase model is the BG/NBD (Fader, Hardie & Lee 2005): while alive a customer buys at a Poisson rate lambda ~ Gamma(r, alpha), and after each purchase drops out with probability p ~ Beta(a, b); time is in days, so alpha is in days. " +
   "The spend model is the Gamma-Gamma (Fader, Hardie & Lee 2005; Fader & Hardie 2013): each purchase's spend ~ Gamma(p, nu), nu ~ Gamma(q, v) across customers, fitted on the customers with frequency >= 1 and monetary > 0; v is in minor units. " +

@@ -2,9 +2,17 @@ import { type Kysely, sql, type Transaction } from "kysely";
 import type { CustomerValueFitRow, DB, Db } from "../db/schema.ts";
 
 /**
- * The summary step in SQL (customer-value.rules.ts `summarise`, on the programme's purchase events): a
- * purchase counts when it is not refused and not returned in full, for its amount less what was returned
- * (as the reports count purchases), in minor units; purchases on one programme day are one transaction.
+ * A purchase the models count: not refused and not returned in full, as the participation and cohort reports
+ * count purchases (reports/rollups.sql.ts). For every purchase with an amount this is the reports' "paid"
+ * purchase (amount > returned_amount, reports/campaign-results.sql.ts); a $0 purchase a rule accepted (a visit)
+ * is a transaction too, as the literature counts them (the CDNOW sample has eight), with no spend.
+ */
+const COUNTED = sql`type = 'purchase' and status <> 'rejected' and (returned_amount = 0 or returned_amount < coalesce(amount, 0))`;
+
+/**
+ * The summary step in SQL (customer-value.rules.ts `summarise`, on the programme's purchase events): each
+ * counted purchase for its amount less what was returned, in minor units; purchases on one programme day are
+ * one transaction with their amounts summed.
  */
 export interface SummaryWindow {
   timezone: string;
@@ -34,9 +42,9 @@ export async function summaryRows(db: Db, programId: string, w: SummaryWindow, m
   const from = w.calibrationFrom === null ? sql`` : sql`having min(day) >= ${w.calibrationFrom}::date`;
   const result = await sql<SummaryRow>`
     with days as (
-      select member_id, (occurred_at at time zone ${w.timezone})::date as day, sum(amount - returned_amount) as spend
+      select member_id, (occurred_at at time zone ${w.timezone})::date as day, sum(coalesce(amount, 0) - returned_amount) as spend
         from events
-       where program_id = ${programId} and type = 'purchase' and status <> 'rejected' and amount > returned_amount
+       where program_id = ${programId} and ${COUNTED}
          and member_id is not null and occurred_at < ${w.end} ${member}
        group by 1, 2
     ), marked as (
@@ -60,8 +68,7 @@ export async function countCustomers(db: Db, programId: string, w: SummaryWindow
       from (select member_id, count(*) as n
               from (select distinct member_id, (occurred_at at time zone ${w.timezone})::date as day
                       from events
-                     where program_id = ${programId} and type = 'purchase' and status <> 'rejected'
-                       and amount > returned_amount and member_id is not null and occurred_at < ${w.end}) d
+                     where program_id = ${programId} and ${COUNTED} and member_id is not null and occurred_at < ${w.end}) d
              group by member_id ${from}) c`.execute(db);
   const row = result.rows[0];
   return { customers: row?.customers ?? 0, repeatCustomers: row?.repeat_customers ?? 0 };
