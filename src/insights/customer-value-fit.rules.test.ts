@@ -1,7 +1,14 @@
 import { describe, expect, it } from "vitest";
 import { DomainError } from "../shared/errors.ts";
 import { bgnbdExpectedTransactions } from "./customer-value.rules.ts";
-import { fitWindow, memberFigures, NEW_CUSTOMER, refuseTooLittleData, roundMinor } from "./customer-value-fit.rules.ts";
+import {
+  figuresOfMany,
+  fitWindow,
+  memberFigures,
+  NEW_CUSTOMER,
+  refuseTooLittleData,
+  roundMinor,
+} from "./customer-value-fit.rules.ts";
 
 const NOW = new Date("2026-04-01T15:00:00Z"); // 11:00 on 1 April in New York (EDT, UTC-4)
 const NY = "America/New_York";
@@ -88,5 +95,21 @@ describe("roundMinor", () => {
     [-2.5, -3],
   ])("%d -> %d (half away from zero)", (value, rounded) => {
     expect(roundMinor(value)).toBe(rounded);
+  });
+});
+
+describe("figuresOfMany", () => {
+  it("answers exactly memberFigures, member by member, sharing the work of equal histories", () => {
+    const params = { r: 0.243, alpha: 30.9, a: 0.793, b: 2.426, p: 6.25, q: 3.74, v: 1544 };
+    const horizon = { months: 12, monthlyDiscountRate: 0.01 };
+    const figuresOf = figuresOfMany(params, horizon);
+    const histories = [
+      NEW_CUSTOMER,
+      { frequency: 2, recency: 213, T: 272, monetaryValue: 2950 },
+      { frequency: 2, recency: 213, T: 272, monetaryValue: 1200 },
+      { frequency: 0, recency: 0, T: 100, monetaryValue: 0 },
+      { frequency: 9, recency: 250, T: 260, monetaryValue: 4100.5 },
+    ];
+    for (const h of histories) expect(figuresOf(h)).toEqual(memberFigures(params, h, horizon));
   });
 });

@@ -11,6 +11,7 @@ import * as q from "./customer-value.sql.ts";
 import {
   DEFAULT_HORIZON_MONTHS,
   DEFAULT_MONTHLY_DISCOUNT_RATE,
+  figuresOfMany,
   fitModels,
   fitWindow,
   type History,
@@ -26,6 +27,8 @@ import {
 
 /** A fit left running this long lost its process: the next tick takes it over. */
 const STALE_AFTER_MS = 60 * 60 * 1000;
+/** Members' figures worked out between two turns of the event loop. */
+const YIELD_EVERY = 2_000;
 /** Who queues the nightly refits. */
 const NIGHTLY = "system:nightly";
 
@@ -230,10 +233,14 @@ export class CustomerValueService {
       const fitted = fitModels(histories);
       const params = parametersOf(fitted);
       const horizon = { months: DEFAULT_HORIZON_MONTHS, monthlyDiscountRate: DEFAULT_MONTHLY_DISCOUNT_RATE };
-      const values = rows.map((row, i) => {
+      const figuresOf = figuresOfMany(params, horizon);
+      const values: q.ValueRow[] = [];
+      for (const [i, row] of rows.entries()) {
+        // A programme of a million members takes a while: let the server answer requests meanwhile.
+        if (i > 0 && i % YIELD_EVERY === 0) await new Promise((resolve) => setImmediate(resolve));
         const history = histories[i] as History;
-        const f = memberFigures(params, history, horizon);
-        return {
+        const f = figuresOf(history);
+        values.push({
           member_id: row.member_id,
           frequency: history.frequency,
           recency: history.recency,
@@ -245,8 +252,8 @@ export class CustomerValueService {
           probability_alive: f.probabilityAlive,
           expected_spend: f.expectedSpend,
           clv: f.clv,
-        };
-      });
+        });
+      }
       const kept = await db.transaction().execute(async (trx) => {
         const ours = await q.succeedFit(trx, fit.id, startedAt, {
           parameters: { ...params },
