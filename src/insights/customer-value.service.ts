@@ -72,6 +72,9 @@ export interface CustomerValueTick {
  * a member's value is answered from the latest successful model.
  */
 export class CustomerValueService {
+  /** Programmes too small to refit, by the programme day they were counted on (this process's memory). */
+  readonly #tooSmallOn = new Map<string, string>();
+
   constructor(
     private readonly deps: ServiceDeps & {
       programs: Pick<ProgramService, "get">;
@@ -195,11 +198,15 @@ export class CustomerValueService {
     let queued = 0;
     for (const program of await q.programsDueRefit(this.deps.db, now, programId)) {
       const window = fitWindow({}, program.timezone, now);
+      // A programme found too small is counted again the next programme day, not on every tick.
+      if (this.#tooSmallOn.get(program.id) === window.asOf) continue;
+      this.#tooSmallOn.delete(program.id);
       const counts = await q.countCustomers(this.deps.db, program.id, { timezone: program.timezone, ...window });
       // A programme too small to fit is not refitted every night only to fail.
       try {
         refuseTooLittleData(counts);
       } catch {
+        this.#tooSmallOn.set(program.id, window.asOf);
         continue;
       }
       const row = await q.queueFit(this.deps.db, {
