@@ -15,6 +15,8 @@ import { createHttpApp } from "./http/app.ts";
 import type { Authenticator } from "./http/auth.ts";
 import type { Router } from "./http/openapi.ts";
 import { UnitOfWork } from "./idempotency/idempotency.service.ts";
+import { customerValueRoutes } from "./insights/customer-value.routes.ts";
+import { CustomerValueService } from "./insights/customer-value.service.ts";
 import { JobService } from "./jobs/jobs.service.ts";
 import { ledgerRoutes } from "./ledger/ledger.routes.ts";
 import { LedgerService } from "./ledger/ledger.service.ts";
@@ -89,6 +91,7 @@ export interface Services {
   deferredRevenue: DeferredRevenueService;
   financeReports: FinanceReportService;
   goals: GoalService;
+  customerValue: CustomerValueService;
   setup: SetupService;
   jobs: JobService;
   verify: () => ReturnType<typeof verifyLedger>;
@@ -188,6 +191,7 @@ export function buildServices(options: AppOptions): Services {
   const deferredRevenue = new DeferredRevenueService({ db, clock, ids, uow });
   const financeReports = new FinanceReportService({ db, clock, rollups });
   const goals = new GoalService({ db, clock, ids, uow, buyers });
+  const customerValue = new CustomerValueService({ db, clock, ids, uow, programs, members, log });
   const setup = new SetupService({ db, clock, ids, uow, apiKeys, programs, staff, publicUrl: options.config.publicUrl ?? null });
   const jobs = new JobService({
     db,
@@ -198,6 +202,7 @@ export function buildServices(options: AppOptions): Services {
     redemptions,
     tiers,
     rollups,
+    customerValue,
     log,
     idempotencyRetentionDays: options.config.idempotencyRetentionDays,
     engine: database.engine,
@@ -229,6 +234,7 @@ export function buildServices(options: AppOptions): Services {
     deferredRevenue,
     financeReports,
     goals,
+    customerValue,
     staff,
     setup,
     jobs,
@@ -258,6 +264,7 @@ export function httpRoutes(services: Services): Router[] {
     deferredRevenueRoutes(services),
     financeRoutes(services),
     goalRoutes(services),
+    customerValueRoutes(services),
     setupRoutes(services),
   ];
 }

@@ -657,6 +657,52 @@ export interface DB {
   redemption_estimates: RedemptionEstimatesTable;
   program_goals: ProgramGoalsTable;
   report_rollups: ReportRollupsTable;
+  customer_value_fits: CustomerValueFitsTable;
+  customer_values: CustomerValuesTable;
+}
+
+export type CustomerValueFitStatus = "queued" | "running" | "succeeded" | "failed";
+
+/** One fit of a programme's customer-value models (src/insights/), queued, run by the jobs, then kept. */
+export interface CustomerValueFitsTable {
+  id: string;
+  program_id: string;
+  status: CustomerValueFitStatus;
+  /** YYYY-MM-DD in the programme's time zone: the calibration period's last day. */
+  as_of: ColumnType<string, string, string>;
+  calibration_from: ColumnType<string | null, string | null, string | null>;
+  model: Generated<string>;
+  time_unit: Generated<"days" | "weeks">;
+  parameters: Json<Record<string, number> | null> | null;
+  bgnbd_log_likelihood: number | null;
+  gamma_gamma_log_likelihood: number | null;
+  customers: number | null;
+  repeat_customers: number | null;
+  error_reason: string | null;
+  error_message: string | null;
+  requested_by: string;
+  requested_at: Timestamp;
+  started_at: Timestamp | null;
+  fitted_at: Timestamp | null;
+}
+
+/** A member's figures under the programme's latest successful customer-value fit. */
+export interface CustomerValuesTable {
+  program_id: string;
+  member_id: string;
+  fit_id: string;
+  frequency: number;
+  recency: number;
+  age: number;
+  monetary: number;
+  expected_30: number;
+  expected_90: number;
+  expected_365: number;
+  probability_alive: number;
+  expected_spend: number;
+  clv: number;
+  horizon_months: number;
+  discount_rate: number;
 }
 
 /** Where one report rollup of one programme stands (src/reports/rollups.*). */
@@ -688,4 +734,6 @@ export type VoucherRow = Selectable<VouchersTable>;
 export type PaymentRow = Selectable<PaymentsTable>;
 export type StaffRow = Selectable<StaffTable>;
 export type GoalRow = Selectable<ProgramGoalsTable>;
+export type CustomerValueFitRow = Selectable<CustomerValueFitsTable>;
+export type CustomerValueRow = Selectable<CustomerValuesTable>;
 export type AuditRow = Selectable<AuditLogTable>;

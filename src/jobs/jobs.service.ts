@@ -4,6 +4,7 @@ import type { Logger } from "pino";
 import type { DB } from "../db/schema.ts";
 import type { EventService } from "../events/events.service.ts";
 import type { UnitOfWork } from "../idempotency/idempotency.service.ts";
+import type { CustomerValueService } from "../insights/customer-value.service.ts";
 import type { LedgerService } from "../ledger/ledger.service.ts";
 import type { RollupService } from "../reports/rollups.service.ts";
 import type { RedemptionService } from "../rewards/redemptions.service.ts";
@@ -51,6 +52,8 @@ export class JobService {
       tiers: Pick<TiersService, "applyDueReviews">;
       /** The reports' rollups, kept after the due work (whose postings they count). */
       rollups?: Pick<RollupService, "tick">;
+      /** Customer-value fits: the nightly refits queued, then every queued fit run (src/insights/). */
+      customerValue?: Pick<CustomerValueService, "tick">;
       log: Logger;
       idempotencyRetentionDays: number;
       /** The embedded engine has no autovacuum: the jobs gather its planner statistics daily. */
@@ -135,6 +138,8 @@ export class JobService {
           this.deps.log.info({ jobs: result }, "due work done");
         const rolled = await this.deps.rollups?.tick(now);
         if (rolled && rolled.days > 0) this.deps.log.debug({ rollups: rolled }, "report rollups kept");
+        const fits = await this.deps.customerValue?.tick(now);
+        if (fits && fits.succeeded + fits.failed > 0) this.deps.log.info({ customerValue: fits }, "customer-value fits run");
         if (await this.refreshStatistics(now)) this.deps.log.debug("planner statistics gathered (embedded database)");
       } catch (err) {
         this.deps.log.error({ err }, "scheduled jobs failed; will retry next interval");

@@ -42,3 +42,6 @@ export function segmentsOf(attributes: Record<string, unknown>): string[] {
 export function isAfterToday(day: string, now: Date, timezone: string): boolean {
   return day > (localTime(now, timezone).toISODate() ?? day);
 }
+
+/** A money figure that is an expectation (customer value), in whole minor units: rounded half away from zero. */
+export const roundHalfAwayFromZero = (value: number): number => Math.sign(value) * Math.round(Math.abs(value));

@@ -107,8 +107,48 @@ export const MemberSearchSchema = z.object({
   cardNumber: z.string().max(40).optional().openapi({ description: "Exact match; spaces and dashes ignored" }),
   q: z.string().min(1).max(200).optional().openapi({ description: "Substring of name, email, phone or external id" }),
   limit: z.coerce.number().int().min(1).max(200).default(50),
-  cursor: z.string().optional().openapi({ description: "nextCursor from the previous page" }),
+  cursor: z.string().optional().openapi({ description: "nextCursor from the previous page (of the same sort)" }),
+  sort: z.enum(["id", "clv", "-clv", "probabilityAlive", "-probabilityAlive"]).default("id").openapi({
+    description:
+      "id (default): by member id. clv, probabilityAlive: by that figure of `value`, ascending, or descending with a leading '-' (ties by member id, in the same direction); sorting by a figure lists only members that have one (`value` not null)",
+  }),
+  minClv: z.coerce.number().int().min(0).optional().openapi({
+    description: "Only members whose value.clv is at least this (minor units); members without a value are left out",
+  }),
+  maxClv: z.coerce.number().int().min(0).optional().openapi({ description: "Only members whose value.clv is at most this" }),
+  minProbabilityAlive: z.coerce
+    .number()
+    .min(0)
+    .max(1)
+    .optional()
+    .openapi({ description: "Only members whose value.probabilityAlive is at least this (0..1)" }),
+  maxProbabilityAlive: z.coerce.number().min(0).max(1).optional().openapi({
+    description: "Only members whose value.probabilityAlive is at most this (0..1): e.g. 0.5 for members likely lost",
+  }),
 });
+
+/** A member's stored figures on the member list (the latest successful fit's, 12 months at 0.01 a month). */
+export const MemberListValueSchema = orNull(
+  z
+    .object({
+      fitId: z.string(),
+      frequency: z.int(),
+      recency: z.number(),
+      age: z.number(),
+      monetary: z.number(),
+      expected30: z.number(),
+      expected90: z.number(),
+      expected365: z.number(),
+      probabilityAlive: z.number(),
+      expectedSpend: z.int(),
+      clv: z.int(),
+      horizonMonths: z.int(),
+      discountRate: z.number(),
+    })
+    .openapi("MemberListValue"),
+).describe(
+  "The member's figures under the latest successful customer-value fit (GET /v1/members/{memberId}/value defines each); null: the member had no purchase counted by that fit, or none has succeeded",
+);
 
 export const MemberListItemSchema = MemberSchema.extend({
   tierId: z
@@ -117,6 +157,7 @@ export const MemberListItemSchema = MemberSchema.extend({
     .describe(
       "The member's tier of record (names in GET /v1/tiers); null: none, which is the bottom tier when the programme has tiers. Reviews that fell due since the jobs last ran are not applied here: GET /v1/members/{id}/tier is exact",
     ),
+  value: MemberListValueSchema,
 }).openapi("MemberListItem");
 
 export const MemberListSchema = z

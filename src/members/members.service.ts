@@ -4,7 +4,14 @@ import type { MutationContext } from "../idempotency/idempotency.service.ts";
 import type { ProgramService } from "../programs/programs.service.ts";
 import { DomainError, notFound } from "../shared/errors.ts";
 import type { ServiceDeps } from "../shared/service-deps.ts";
-import { isAfterToday, normalizeCardNumber, normalizeEmail, normalizePhone, normalizeReferralCode } from "./members.rules.ts";
+import {
+  isAfterToday,
+  normalizeCardNumber,
+  normalizeEmail,
+  normalizePhone,
+  normalizeReferralCode,
+  roundHalfAwayFromZero,
+} from "./members.rules.ts";
 import type { CreateMemberInput, MemberSearch, UpdateMemberInput } from "./members.schemas.ts";
 import {
   consentChange,
@@ -16,6 +23,10 @@ import {
   insertPendingReferral,
   listReferrals,
   lockMember,
+  type MemberCursor,
+  type MemberFilter,
+  type MemberListRow,
+  type MemberSort,
   type NewEventMember,
   searchMembers,
   updateMember,
@@ -198,7 +209,7 @@ export class MemberService {
   }
 
   async search(programId: string, search: MemberSearch) {
-    const filter: { phone?: string; email?: string; externalId?: string; cardNumber?: string; q?: string } = {};
+    const filter: MemberFilter = {};
     if (search.phone !== undefined) {
       const program = await this.deps.programs.get(programId);
       const phone = normalizePhone(search.phone, program.country);
@@ -210,12 +221,19 @@ export class MemberService {
     if (search.externalId !== undefined) filter.externalId = search.externalId;
     if (search.cardNumber !== undefined) filter.cardNumber = normalizeCardNumber(search.cardNumber);
     if (search.q !== undefined) filter.q = search.q;
-    const rows = await searchMembers(this.deps.db, programId, filter, search.limit, search.cursor ?? null);
+    if (search.minClv !== undefined) filter.minClv = search.minClv;
+    if (search.maxClv !== undefined) filter.maxClv = search.maxClv;
+    if (search.minProbabilityAlive !== undefined) filter.minProbabilityAlive = search.minProbabilityAlive;
+    if (search.maxProbabilityAlive !== undefined) filter.maxProbabilityAlive = search.maxProbabilityAlive;
+    const sort = search.sort ?? "id";
+    const after = search.cursor === undefined ? null : readMemberCursor(search.cursor, sort);
+    const rows = await searchMembers(this.deps.db, programId, filter, search.limit, after, sort);
     const page = rows.slice(0, search.limit);
-    const counted = await countMatchingMembers(this.deps.db, programId, filter, MEMBER_COUNT_CAP);
+    const counted = await countMatchingMembers(this.deps.db, programId, filter, MEMBER_COUNT_CAP, sort);
+    const last = page.at(-1);
     return {
-      data: page.map((row) => ({ ...toMember(row), tierId: row.tier_id })),
-      nextCursor: rows.length > search.limit ? (page.at(-1)?.id ?? null) : null,
+      data: page.map((row) => ({ ...toMember(row), tierId: row.tier_id, value: listValue(row) })),
+      nextCursor: rows.length > search.limit && last ? memberCursor(last, sort) : null,
       total: { count: Math.min(counted, MEMBER_COUNT_CAP), capped: counted > MEMBER_COUNT_CAP },
     };
   }
@@ -232,6 +250,44 @@ export class MemberService {
       nextCursor: rows.length > limit ? (page.at(-1)?.id ?? null) : null,
     };
   }
+}
+
+/** The stored customer-value figures of a listed member; money rounded half away from zero to the minor unit. */
+function listValue(row: MemberListRow) {
+  if (row.value_fit_id === null || row.value_fit_id === undefined) return null;
+  return {
+    fitId: row.value_fit_id,
+    frequency: Number(row.value_frequency),
+    recency: Number(row.value_recency),
+    age: Number(row.value_age),
+    monetary: Number(row.value_monetary),
+    expected30: Number(row.value_expected_30),
+    expected90: Number(row.value_expected_90),
+    expected365: Number(row.value_expected_365),
+    probabilityAlive: Number(row.value_probability_alive),
+    expectedSpend: roundHalfAwayFromZero(Number(row.value_expected_spend)),
+    clv: roundHalfAwayFromZero(Number(row.value_clv)),
+    horizonMonths: Number(row.value_horizon_months),
+    discountRate: Number(row.value_discount_rate),
+  };
+}
+
+/** A page's cursor: the last id, or with a figure's sort, the figure and the id (base64url JSON). */
+function memberCursor(row: MemberListRow, sort: MemberSort): string {
+  if (sort === "id") return row.id;
+  const value = sort.endsWith("clv") ? row.value_clv : row.value_probability_alive;
+  return Buffer.from(JSON.stringify([Number(value), row.id])).toString("base64url");
+}
+
+function readMemberCursor(cursor: string, sort: MemberSort): MemberCursor {
+  if (sort === "id") return { id: cursor };
+  try {
+    const [value, id] = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")) as unknown[];
+    if (typeof value === "number" && Number.isFinite(value) && typeof id === "string") return { id, value };
+  } catch {
+    // refused below
+  }
+  throw new DomainError("validation_error", `cursor is not a nextCursor of a list sorted by ${sort}`, { field: "cursor" });
 }
 
 const toReferral = (row: Awaited<ReturnType<typeof listReferrals>>[number]) => ({

@@ -1,4 +1,4 @@
-import { sql, type Transaction, type UpdateObject } from "kysely";
+import { type JoinBuilder, sql, type Transaction, type UpdateObject } from "kysely";
 import type { DB, Db } from "../db/schema.ts";
 import { newReferralCode } from "./members.rules.ts";
 
@@ -11,40 +11,127 @@ export interface MemberFilter {
   externalId?: string;
   cardNumber?: string;
   q?: string;
+  /** Bounds on the stored customer-value figures (customer_values, src/insights/): members without one are left out. */
+  minClv?: number;
+  maxClv?: number;
+  minProbabilityAlive?: number;
+  maxProbabilityAlive?: number;
 }
 
-function matching(db: Db, programId: string, filter: MemberFilter) {
-  let query = db.selectFrom("members").where("program_id", "=", programId);
-  if (filter.phone !== undefined) query = query.where("phone", "=", filter.phone);
-  if (filter.email !== undefined) query = query.where("email", "=", filter.email);
-  if (filter.externalId !== undefined) query = query.where("external_id", "=", filter.externalId);
-  if (filter.cardNumber !== undefined) query = query.where("card_number", "=", filter.cardNumber);
+/** The orders a member list can take: by id, or by a stored customer-value figure (ascending, or "-" descending). */
+export type MemberSort = "id" | "clv" | "-clv" | "probabilityAlive" | "-probabilityAlive";
+
+/** Where a page after the previous one starts: the last member's id, and its sort figure when sorted by one. */
+export interface MemberCursor {
+  id: string;
+  value?: number;
+}
+
+const needsValue = (filter: MemberFilter, sort: MemberSort) =>
+  sort !== "id" ||
+  filter.minClv !== undefined ||
+  filter.maxClv !== undefined ||
+  filter.minProbabilityAlive !== undefined ||
+  filter.maxProbabilityAlive !== undefined;
+
+function matching(db: Db, programId: string, filter: MemberFilter, sort: MemberSort) {
+  const base = db.selectFrom("members");
+  const joinValues = (join: JoinBuilder<DB & { cv: DB["customer_values"] }, "members" | "cv">) =>
+    join.onRef("cv.member_id", "=", "members.id").on("cv.program_id", "=", programId);
+  // Sorting or filtering by a figure lists only members with one: an inner join; otherwise the figures ride along.
+  let query = needsValue(filter, sort)
+    ? base.innerJoin("customer_values as cv", joinValues)
+    : base.leftJoin("customer_values as cv", joinValues);
+  query = query.where("members.program_id", "=", programId);
+  if (filter.phone !== undefined) query = query.where("members.phone", "=", filter.phone);
+  if (filter.email !== undefined) query = query.where("members.email", "=", filter.email);
+  if (filter.externalId !== undefined) query = query.where("members.external_id", "=", filter.externalId);
+  if (filter.cardNumber !== undefined) query = query.where("members.card_number", "=", filter.cardNumber);
   if (filter.q !== undefined) {
     const like = `%${filter.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
     query = query.where((eb) =>
-      eb.or([eb("name", "ilike", like), eb("email", "ilike", like), eb("phone", "like", like), eb("external_id", "ilike", like)]),
+      eb.or([
+        eb("members.name", "ilike", like),
+        eb("members.email", "ilike", like),
+        eb("members.phone", "like", like),
+        eb("members.external_id", "ilike", like),
+      ]),
     );
   }
+  // Bounds on CLV as the list shows it (rounded half away from zero to the minor unit; CLV is never negative).
+  if (filter.minClv !== undefined) query = query.where("cv.clv", ">=", filter.minClv - 0.5);
+  if (filter.maxClv !== undefined) query = query.where("cv.clv", "<", filter.maxClv + 0.5);
+  if (filter.minProbabilityAlive !== undefined) query = query.where("cv.probability_alive", ">=", filter.minProbabilityAlive);
+  if (filter.maxProbabilityAlive !== undefined) query = query.where("cv.probability_alive", "<=", filter.maxProbabilityAlive);
   return query;
 }
 
-export function searchMembers(db: Db, programId: string, filter: MemberFilter, limit: number, after: string | null) {
-  let query = matching(db, programId, filter).selectAll();
-  if (after) query = query.where("id", ">", after);
+export function searchMembers(
+  db: Db,
+  programId: string,
+  filter: MemberFilter,
+  limit: number,
+  after: MemberCursor | null,
+  sort: MemberSort = "id",
+) {
+  let query = matching(db, programId, filter, sort)
+    .selectAll("members")
+    .select([
+      "cv.fit_id as value_fit_id",
+      "cv.frequency as value_frequency",
+      "cv.recency as value_recency",
+      "cv.age as value_age",
+      "cv.monetary as value_monetary",
+      "cv.expected_30 as value_expected_30",
+      "cv.expected_90 as value_expected_90",
+      "cv.expected_365 as value_expected_365",
+      "cv.probability_alive as value_probability_alive",
+      "cv.expected_spend as value_expected_spend",
+      "cv.clv as value_clv",
+      "cv.horizon_months as value_horizon_months",
+      "cv.discount_rate as value_discount_rate",
+    ]);
+  if (sort === "id") {
+    if (after) query = query.where("members.id", ">", after.id);
+    return query
+      .orderBy("members.id")
+      .limit(limit + 1)
+      .execute();
+  }
+  const column = sort.endsWith("clv") ? sql.ref("cv.clv") : sql.ref("cv.probability_alive");
+  const descending = sort.startsWith("-");
+  if (after) {
+    const value = after.value ?? 0;
+    query = query.where(
+      descending
+        ? sql<boolean>`(${column}, members.id) < (${value}, ${after.id})`
+        : sql<boolean>`(${column}, members.id) > (${value}, ${after.id})`,
+    );
+  }
+  const direction = descending ? sql`desc` : sql`asc`;
   return query
-    .orderBy("id")
+    .orderBy(sql`${column} ${direction}`)
+    .orderBy(sql`members.id ${direction}`)
     .limit(limit + 1)
     .execute();
 }
+
+export type MemberListRow = Awaited<ReturnType<typeof searchMembers>>[number];
 
 /**
  * How many members match, counted up to `cap` + 1 rows (so a search of a large programme costs at
  * most that many index entries): more than `cap` comes back as cap + 1.
  */
-export async function countMatchingMembers(db: Db, programId: string, filter: MemberFilter, cap: number): Promise<number> {
+export async function countMatchingMembers(
+  db: Db,
+  programId: string,
+  filter: MemberFilter,
+  cap: number,
+  sort: MemberSort = "id",
+): Promise<number> {
   const row = await db
     .selectFrom(
-      matching(db, programId, filter)
+      matching(db, programId, filter, sort)
         .select(sql.lit(1).as("one"))
         .limit(cap + 1)
         .as("m"),

@@ -2392,6 +2392,285 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/insights/customer-value": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The fitted customer lifetime value model
+         * @description The latest successful fit's parameters (alpha in days, v in minor units), maximised log-likelihoods and sizes, with the latest requested fit's status (`latestFit`). 404 not_found when no fit has succeeded yet (details.latestFit: the latest fit, if any, e.g. a failed one with its reason). Admin and read keys. Purchases are the programme's purchase events by members, not refused and not returned in full, each for its amount less what was returned (minor units); all of a member's purchases on one day (programme time zone) count as one transaction with their amounts summed (a $0 purchase a rule accepted, such as a visit, is a transaction with no spend). Returns are read as they stand when the fit runs. **frequency** (x): purchase days after the member's first, up to asOf. **recency** (t_x): days from the first purchase day to the last. **age** (T): days from the first purchase day to asOf. **monetary**: the mean spend of the repeat purchase days (the first day never counts), minor units; 0 when frequency is 0. The purchase model is the BG/NBD (Fader, Hardie & Lee 2005): while alive a customer buys at a Poisson rate lambda ~ Gamma(r, alpha), and after each purchase drops out with probability p ~ Beta(a, b); time is in days, so alpha is in days. The spend model is the Gamma-Gamma (Fader, Hardie & Lee 2005; Fader & Hardie 2013): each purchase's spend ~ Gamma(p, nu), nu ~ Gamma(q, v) across customers, fitted on the customers with frequency >= 1 and monetary > 0; v is in minor units. **expected30/90/365**: E[Y(t) | x, t_x, T], the purchase days the member is expected to make in the next 30, 90 or 365 days. **probabilityAlive**: P(alive | x, t_x, T), the probability the member has not dropped out (1 with no repeat purchase). **expectedSpend**: E[M | x, monetary], the expected spend per purchase day, minor units: the member's own mean shrunk towards the population's mean p v / (q - 1). **clv**: expectedSpend x the sum over months i = 1..horizonMonths of the purchases expected in month i (months of 30 days) / (1 + discountRate)^i, in minor units (lifetimes' customer_lifetime_value). Money figures are answered rounded half away from zero to whole minor units; monetary is a mean and is not rounded.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The model */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["CustomerValueModel"];
+                    };
+                };
+                /** @description Invalid input (validation_error); nothing was written */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Missing or invalid API key (unauthorized) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The key's scope does not allow this (forbidden) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found in this programme (not_found) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unexpected failure (internal_error); nothing was written */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/insights/customer-value/fit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Fit the customer lifetime value models
+         * @description Queues a fit of the BG/NBD purchase model and the Gamma-Gamma spend model on the programme's members' purchases up to `asOf` (default today), optionally of the cohort first seen from `calibrationFrom`, and answers 202 with the fit; the server's jobs run it (GET /v1/insights/customer-value/fits/{fitId} follows it), and on success its model and every member's figures replace the previous fit's at once. The jobs also refit each programme with purchases nightly. While a fit is queued or running, a request answers that fit instead of queuing another. Refused at once with 422 unprocessable (details.reason too_few_customers or too_few_repeat_customers) when the window holds fewer than 30 customers or fewer than 10 who bought on two days or more; a fit the data cannot support otherwise ends failed with the reason (error.reason). Admin keys. Purchases are the programme's purchase events by members, not refused and not returned in full, each for its amount less what was returned (minor units); all of a member's purchases on one day (programme time zone) count as one transaction with their amounts summed (a $0 purchase a rule accepted, such as a visit, is a transaction with no spend). Returns are read as they stand when the fit runs. **frequency** (x): purchase days after the member's first, up to asOf. **recency** (t_x): days from the first purchase day to the last. **age** (T): days from the first purchase day to asOf. **monetary**: the mean spend of the repeat purchase days (the first day never counts), minor units; 0 when frequency is 0. The purchase model is the BG/NBD (Fader, Hardie & Lee 2005): while alive a customer buys at a Poisson rate lambda ~ Gamma(r, alpha), and after each purchase drops out with probability p ~ Beta(a, b); time is in days, so alpha is in days. The spend model is the Gamma-Gamma (Fader, Hardie & Lee 2005; Fader & Hardie 2013): each purchase's spend ~ Gamma(p, nu), nu ~ Gamma(q, v) across customers, fitted on the customers with frequency >= 1 and monetary > 0; v is in minor units. **expected30/90/365**: E[Y(t) | x, t_x, T], the purchase days the member is expected to make in the next 30, 90 or 365 days. **probabilityAlive**: P(alive | x, t_x, T), the probability the member has not dropped out (1 with no repeat purchase). **expectedSpend**: E[M | x, monetary], the expected spend per purchase day, minor units: the member's own mean shrunk towards the population's mean p v / (q - 1). **clv**: expectedSpend x the sum over months i = 1..horizonMonths of the purchases expected in month i (months of 30 days) / (1 + discountRate)^i, in minor units (lifetimes' customer_lifetime_value). Money figures are answered rounded half away from zero to whole minor units; monetary is a mean and is not rounded.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description Makes the request safe to retry: a replay with the same key and body returns the first answer (with `Idempotent-Replayed: true`); the same key with another body is 409 idempotency_conflict. */
+                    "idempotency-key"?: string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["CreateCustomerValueFit"];
+                };
+            };
+            responses: {
+                /** @description The fit, queued (or the one already queued or running) */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["CustomerValueFit"];
+                    };
+                };
+                /** @description Invalid input (validation_error); nothing was written */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Missing or invalid API key (unauthorized) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The key's scope does not allow this (forbidden) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found in this programme (not_found) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description A business rule or concurrency conflict: insufficient_points, idempotency_conflict, hold_not_active, already_reversed, not_reversible, invalid_state, member_blocked, out_of_stock, limit_reached, reward_unavailable, voucher_used, voucher_expired, voucher_cancelled, conflict */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description A business rule refused it: referral_invalid, unprocessable */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unexpected failure (internal_error); nothing was written */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/insights/customer-value/fits/{fitId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A customer-value fit
+         * @description Its status (queued, running, succeeded, failed), window, sizes and, when it failed, why. Admin and read keys.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    fitId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The fit */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["CustomerValueFit"];
+                    };
+                };
+                /** @description Invalid input (validation_error); nothing was written */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Missing or invalid API key (unauthorized) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The key's scope does not allow this (forbidden) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found in this programme (not_found) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unexpected failure (internal_error); nothing was written */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/jobs/run": {
         parameters: {
             query?: never;
@@ -3561,16 +3840,26 @@ export interface paths {
                 query?: {
                     /** @description Exact match; spaces and dashes ignored */
                     cardNumber?: string;
-                    /** @description nextCursor from the previous page */
+                    /** @description nextCursor from the previous page (of the same sort) */
                     cursor?: string;
                     /** @description Exact match, case-insensitive */
                     email?: string;
                     externalId?: string;
                     limit?: number;
+                    /** @description Only members whose value.clv is at most this */
+                    maxClv?: number | null;
+                    /** @description Only members whose value.probabilityAlive is at most this (0..1): e.g. 0.5 for members likely lost */
+                    maxProbabilityAlive?: number | null;
+                    /** @description Only members whose value.clv is at least this (minor units); members without a value are left out */
+                    minClv?: number | null;
+                    /** @description Only members whose value.probabilityAlive is at least this (0..1) */
+                    minProbabilityAlive?: number | null;
                     /** @description Exact match after E.164 normalization */
                     phone?: string;
                     /** @description Substring of name, email, phone or external id */
                     q?: string;
+                    /** @description id (default): by member id. clv, probabilityAlive: by that figure of `value`, ascending, or descending with a leading '-' (ties by member id, in the same direction); sorting by a figure lists only members that have one (`value` not null) */
+                    sort?: "id" | "clv" | "-clv" | "probabilityAlive" | "-probabilityAlive";
                 };
                 header?: never;
                 path?: never;
@@ -5425,6 +5714,106 @@ export interface paths {
                 };
             };
         };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/members/{memberId}/value": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A member's lifetime value
+         * @description Under the latest successful fit: the member's history up to the fit's asOf (frequency, recency, age, monetary), the purchase days expected in the next 30, 90 and 365 days, the probability the member is still active, the expected spend per purchase day and the CLV over `horizonMonths` at the monthly `discountRate`. A member with no purchase by asOf is answered as a customer just acquired (basis new_customer). 404 not_found for an unknown member; 409 invalid_state when no fit has succeeded yet. Admin and read keys. Purchases are the programme's purchase events by members, not refused and not returned in full, each for its amount less what was returned (minor units); all of a member's purchases on one day (programme time zone) count as one transaction with their amounts summed (a $0 purchase a rule accepted, such as a visit, is a transaction with no spend). Returns are read as they stand when the fit runs. **frequency** (x): purchase days after the member's first, up to asOf. **recency** (t_x): days from the first purchase day to the last. **age** (T): days from the first purchase day to asOf. **monetary**: the mean spend of the repeat purchase days (the first day never counts), minor units; 0 when frequency is 0. The purchase model is the BG/NBD (Fader, Hardie & Lee 2005): while alive a customer buys at a Poisson rate lambda ~ Gamma(r, alpha), and after each purchase drops out with probability p ~ Beta(a, b); time is in days, so alpha is in days. The spend model is the Gamma-Gamma (Fader, Hardie & Lee 2005; Fader & Hardie 2013): each purchase's spend ~ Gamma(p, nu), nu ~ Gamma(q, v) across customers, fitted on the customers with frequency >= 1 and monetary > 0; v is in minor units. **expected30/90/365**: E[Y(t) | x, t_x, T], the purchase days the member is expected to make in the next 30, 90 or 365 days. **probabilityAlive**: P(alive | x, t_x, T), the probability the member has not dropped out (1 with no repeat purchase). **expectedSpend**: E[M | x, monetary], the expected spend per purchase day, minor units: the member's own mean shrunk towards the population's mean p v / (q - 1). **clv**: expectedSpend x the sum over months i = 1..horizonMonths of the purchases expected in month i (months of 30 days) / (1 + discountRate)^i, in minor units (lifetimes' customer_lifetime_value). Money figures are answered rounded half away from zero to whole minor units; monetary is a mean and is not rounded.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Monthly discount rate, 0..1; default 0.01 (about 12.7% a year) */
+                    discountRate?: number | null;
+                    /** @description CLV horizon in whole months, 1..120; default 12 */
+                    horizonMonths?: number;
+                };
+                header?: never;
+                path: {
+                    memberId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The member's value */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["MemberValue"];
+                    };
+                };
+                /** @description Invalid input (validation_error); nothing was written */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Missing or invalid API key (unauthorized) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The key's scope does not allow this (forbidden) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found in this programme (not_found) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description A business rule or concurrency conflict: insufficient_points, idempotency_conflict, hold_not_active, already_reversed, not_reversible, invalid_state, member_blocked, out_of_stock, limit_reached, reward_unavailable, voucher_used, voucher_expired, voucher_cancelled, conflict */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unexpected failure (internal_error); nothing was written */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -11569,6 +11958,20 @@ export interface components {
              */
             status: "draft" | "active" | "paused" | "ended";
         };
+        CreateCustomerValueFit: {
+            /**
+             * Format: date
+             * @description The calibration period's last day (YYYY-MM-DD, programme time, inclusive), today or before; default today (read up to now)
+             * @example 2026-11-23
+             */
+            asOf?: string;
+            /**
+             * Format: date
+             * @description Fit a cohort: members whose first purchase day is before this day are left out (YYYY-MM-DD, programme time, not after asOf); default: every member
+             * @example 2026-11-23
+             */
+            calibrationFrom?: string;
+        };
         CreatedApiKey: components["schemas"]["ApiKey"] & {
             /** @description The key itself. Shown only in the first answer: store it now. null when this answer is a replay (the same Idempotency-Key sent again): Stampbook keeps only the key's hash, so the secret cannot be shown twice; if it was lost, revoke the key and create another. */
             secret: string | null;
@@ -11814,6 +12217,93 @@ export interface components {
              * @enum {string}
              */
             role: "owner" | "manager" | "cashier";
+        };
+        CustomerValueFit: {
+            /** @description The calibration period's last day (programme time, inclusive) */
+            asOf: string;
+            /** @description Members first seen before this day were left out; null: none */
+            calibrationFrom: string | null;
+            /** @description Members the purchase model was fitted on; null until it succeeds */
+            customers: number | null;
+            /** @description Why a failed fit failed; null otherwise */
+            error: {
+                message: string;
+                /** @description too_few_customers, too_few_repeat_customers, not_identified, did_not_converge, not_finite, infinite_mean_spend (the 422 reasons), or error (an unexpected failure, logged) */
+                reason: string;
+            } | null;
+            /**
+             * Format: date-time
+             * @description When it succeeded or failed
+             */
+            fittedAt: string | null;
+            /** @example cvf_01jx5y3k1m9t0v6h2c4d8e7f9a */
+            id: string;
+            /** @enum {string} */
+            model: "bgnbd+gamma-gamma";
+            /** @description Of them, members with frequency >= 1 */
+            repeatCustomers: number | null;
+            /** Format: date-time */
+            requestedAt: string;
+            /** @description Who asked for it: key:..., staff:..., or system:nightly */
+            requestedBy: string;
+            /** Format: date-time */
+            startedAt: string | null;
+            /**
+             * @description queued: waiting for the jobs; running; succeeded: its model is the one answered; failed: see error
+             * @enum {string}
+             */
+            status: "queued" | "running" | "succeeded" | "failed";
+            /**
+             * @description The unit of recency, age and alpha: days
+             * @enum {string}
+             */
+            timeUnit: "days";
+        };
+        CustomerValueModel: {
+            /** @description The calibration period's last day (programme time) */
+            asOf: string;
+            calibrationFrom: string | null;
+            /** @description The currency of every money figure (minor units) */
+            currency: string;
+            /** @description Members the purchase model was fitted on */
+            customers: number;
+            fitId: string;
+            /** Format: date-time */
+            fittedAt: string;
+            latestFit: components["schemas"]["CustomerValueFit"] & unknown;
+            /** @description Maximised log-likelihoods */
+            logLikelihood: {
+                /** @description The purchase model's log-likelihood at the estimates, over `customers` */
+                bgnbd: number;
+                /** @description The spend model's, over the repeat customers with positive spend */
+                gammaGamma: number;
+            };
+            /** @enum {string} */
+            model: "bgnbd+gamma-gamma";
+            parameters: components["schemas"]["CustomerValueParameters"];
+            /** @description Of them, members with frequency >= 1 */
+            repeatCustomers: number;
+            /**
+             * @description Transactions are programme days: recency, age and alpha are in days
+             * @enum {string}
+             */
+            timeUnit: "days";
+        };
+        CustomerValueParameters: {
+            /** @description BG/NBD: drop-out probability Beta(a, b) */
+            a: number;
+            /** @description BG/NBD: scale of the purchase-rate distribution, in days */
+            alpha: number;
+            /** @description BG/NBD: drop-out probability Beta(a, b) */
+            b: number;
+            /** @description Gamma-Gamma: shape of each purchase's spend */
+            p: number;
+            /** @description Gamma-Gamma: shape of the spend scale across customers */
+            q: number;
+            /** @description BG/NBD: shape of the purchase-rate distribution */
+            r: number;
+            /** @description Gamma-Gamma: scale of the spend scale across customers, in minor units */
+            v: number;
         };
         DeferredRevenue: {
             /** @description The programme's currency: money is in its minor units */
@@ -12812,6 +13302,23 @@ export interface components {
         MemberListItem: components["schemas"]["Member"] & {
             /** @description The member's tier of record (names in GET /v1/tiers); null: none, which is the bottom tier when the programme has tiers. Reviews that fell due since the jobs last ran are not applied here: GET /v1/members/{id}/tier is exact */
             tierId: string | null;
+            /** @description The member's figures under the latest successful customer-value fit (GET /v1/members/{memberId}/value defines each); null: the member had no purchase counted by that fit, or none has succeeded */
+            value: components["schemas"]["MemberListValue"] | null;
+        };
+        MemberListValue: {
+            age: number;
+            clv: number;
+            discountRate: number;
+            expected30: number;
+            expected90: number;
+            expected365: number;
+            expectedSpend: number;
+            fitId: string;
+            frequency: number;
+            horizonMonths: number;
+            monetary: number;
+            probabilityAlive: number;
+            recency: number;
         };
         /** @description Finds the member by externalId, else email, else phone; under the enroll policy, unknown ones are enrolled with these */
         MemberRef: {
@@ -12836,6 +13343,37 @@ export interface components {
             expiresAt: string;
             member: components["schemas"]["OwnMember"];
             programId: string;
+        };
+        MemberValue: {
+            /** @description T in days; null for a new customer */
+            age: number | null;
+            /** @description The fit's calibration period's last day: the history is read up to it */
+            asOf: string;
+            /**
+             * @description history: the member's purchases up to asOf; new_customer: none by asOf, so the member is read as a customer just acquired (x = t_x = T = 0): expected purchases E[X(t)], probabilityAlive 1, expectedSpend the population's mean
+             * @enum {string}
+             */
+            basis: "history" | "new_customer";
+            /** @description Minor units over horizonMonths */
+            clv: number;
+            currency: string;
+            discountRate: number;
+            expected30: number;
+            expected90: number;
+            expected365: number;
+            /** @description Minor units per purchase day */
+            expectedSpend: number;
+            /** @description The fit whose model answered */
+            fitId: string;
+            /** @description x; null for a new customer */
+            frequency: number | null;
+            horizonMonths: number;
+            memberId: string;
+            /** @description Mean repeat-day spend, minor units; null for a new customer */
+            monetary: number | null;
+            probabilityAlive: number;
+            /** @description t_x in days; null for a new customer */
+            recency: number | null;
         };
         MeRedemption: {
             rewardId: string;
