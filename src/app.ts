@@ -202,6 +202,7 @@ export function buildServices(options: AppOptions): Services {
     redemptions,
     tiers,
     rollups,
+    campaignResults,
     customerValue,
     log,
     idempotencyRetentionDays: options.config.idempotencyRetentionDays,

@@ -6,6 +6,7 @@ import type { EventService } from "../events/events.service.ts";
 import type { UnitOfWork } from "../idempotency/idempotency.service.ts";
 import type { CustomerValueService } from "../insights/customer-value.service.ts";
 import type { LedgerService } from "../ledger/ledger.service.ts";
+import type { CampaignResultsService } from "../reports/campaign-results.service.ts";
 import type { RollupService } from "../reports/rollups.service.ts";
 import type { RedemptionService } from "../rewards/redemptions.service.ts";
 import type { Clock } from "../shared/clock.ts";
@@ -52,6 +53,8 @@ export class JobService {
       tiers: Pick<TiersService, "applyDueReviews">;
       /** The reports' rollups, kept after the due work (whose postings they count). */
       rollups?: Pick<RollupService, "tick">;
+      /** Campaign results of closed windows, kept after the rollups (src/reports/campaign-results.service.ts). */
+      campaignResults?: Pick<CampaignResultsService, "keep">;
       /** Customer-value fits: the nightly refits queued, then every queued fit run (src/insights/). */
       customerValue?: Pick<CustomerValueService, "tick">;
       log: Logger;
@@ -138,6 +141,8 @@ export class JobService {
           this.deps.log.info({ jobs: result }, "due work done");
         const rolled = await this.deps.rollups?.tick(now);
         if (rolled && rolled.days > 0) this.deps.log.debug({ rollups: rolled }, "report rollups kept");
+        const kept = await this.deps.campaignResults?.keep(now);
+        if (kept && kept.computed > 0) this.deps.log.debug({ campaignResults: kept }, "campaign results kept");
         const fits = await this.deps.customerValue?.tick(now);
         if (fits && fits.succeeded + fits.failed > 0) this.deps.log.info({ customerValue: fits }, "customer-value fits run");
         if (await this.refreshStatistics(now)) this.deps.log.debug("planner statistics gathered (embedded database)");

@@ -3,14 +3,14 @@ import { DateTime } from "luxon";
 import type { DB } from "../db/schema.ts";
 import type { Clock } from "../shared/clock.ts";
 import { DomainError, notFound } from "../shared/errors.ts";
-import { bootstrapMeanDifference, sampleSize } from "./campaign-lift.rules.ts";
+import { bootstrapMeanDifference, type Sample } from "./campaign-lift.rules.ts";
 import type { CampaignResult, CampaignResultDetail, CampaignResults, CampaignResultsQuery } from "./campaign-results.schemas.ts";
 import * as q from "./campaign-results.sql.ts";
 import { type CampaignFacts, campaignResult, moneyInterval } from "./campaign-results.views.ts";
 import { MAX_RANGE_DAYS, reportRange } from "./reports.rules.ts";
-import { dayOf, dayRuns, dayStart, type RollupView, splitRange } from "./rollups.rules.ts";
+import { dayOf, dayRuns, dayStart, ROLLUP_GRACE_MS, type RollupView, splitRange } from "./rollups.rules.ts";
 import type { RollupDefinition, RollupService } from "./rollups.service.ts";
-import { changedPurchaseDays } from "./rollups.sql.ts";
+import { changedPurchaseDays, programZones } from "./rollups.sql.ts";
 
 /**
  * Each member's counted purchases and net spend per programme day (report_member_spend_days): a
@@ -37,6 +37,12 @@ export const CAMPAIGN_BUCKETS: RollupDefinition = {
 };
 
 type CampaignRow = Awaited<ReturnType<typeof q.campaignsOf>>[number];
+
+/** A campaign without audience conditions: its audience (every member enrolled before its end) is the same whenever asked, so its results can be kept. */
+const keepable = (c: CampaignRow) => !(Array.isArray(c.audience) && c.audience.length > 0);
+
+/** The bootstrap interval of one campaign's groups (their spends), or null. */
+const bootstrapOf = (spends: { treated: Sample; holdout: Sample }) => bootstrapMeanDifference(spends.treated, spends.holdout);
 
 /**
  * A campaign's window in programme days: `from` and `to` as asked, each defaulting to the
@@ -123,15 +129,14 @@ export class CampaignResultsService {
     let { result } = first;
     let bootstrap: CampaignResultDetail["bootstrap"] = null;
     if (campaign.holdout_percent > 0) {
-      const spends = first.spends;
-      const drawn = bootstrapMeanDifference(spends.treated, spends.holdout);
+      const drawn = first.kept ? first.kept.bootstrap : bootstrapOf(first.spends);
       if (drawn) {
         bootstrap = {
           resamples: drawn.resamples,
           seed: drawn.seed,
           differenceCi: drawn.difference,
           liftCi: drawn.lift,
-          incrementalRevenueCi: moneyInterval(drawn.difference, sampleSize(spends.treated)),
+          incrementalRevenueCi: moneyInterval(drawn.difference, result.treated.members),
         };
         result = first.recompute(drawn.difference);
       }
@@ -143,6 +148,119 @@ export class CampaignResultsService {
       campaign: result,
       bootstrap,
     };
+  }
+
+  /**
+   * Keeps the results of every campaign whose own window has closed (jobs): for each programme (or
+   * the one given), a campaign without audience conditions whose last day ended before `now` less
+   * the rollups' grace has its figures, points and bootstrap interval computed once and kept
+   * (report_campaign_results); a kept result whose windows nothing changed in since its valid_at is
+   * confirmed up to now (less the grace), one that changed, or whose campaign or window changed, is
+   * computed again, at most once per grace (a row computed less than the grace ago cannot vouch for
+   * what was recorded just before it, so it waits: reports compute live meanwhile). Within a time budget (a campaign at 1M members takes seconds); what is left
+   * waits for the next tick, and reports compute live meanwhile.
+   */
+  async keep(now: Date = this.deps.clock.now(), options: { programId?: string; budgetMs?: number } = {}) {
+    const { db } = this.deps;
+    const deadline = Date.now() + (options.budgetMs ?? 20_000);
+    const done = { computed: 0, confirmed: 0, waiting: 0, complete: true };
+    const validAt = new Date(now.getTime() - ROLLUP_GRACE_MS);
+    for (const p of await programZones(db)) {
+      if (options.programId && p.id !== options.programId) continue;
+      const program = await this.program(p.id);
+      const campaigns = await q.campaignsOf(db, p.id);
+      const closed = campaigns.filter((c) => keepable(c) && campaignWindow(c, {}, program.timezone, now).window.end <= validAt);
+      const kept = await this.usableKept(p.id, program.timezone, closed, now);
+      const recent = new Set(
+        (await q.keptResults(db, p.id, closed.map((c) => c.id)))
+          .filter((k) => (k.computedAt?.getTime() ?? 0) > validAt.getTime())
+          .map((k) => k.campaignId),
+      );
+      await q.dropKept(
+        db,
+        p.id,
+        campaigns.filter((c) => !closed.includes(c)).map((c) => c.id),
+      );
+      for (const c of closed) {
+        if (kept.has(c.id)) {
+          await q.confirmKept(db, p.id, c.id, validAt);
+          done.confirmed++;
+          continue;
+        }
+        // Computed less than the grace ago: what changed since may be in it or not, so it waits
+        // (reports compute live meanwhile) rather than being computed again every tick.
+        if (recent.has(c.id)) {
+          done.waiting++;
+          continue;
+        }
+        if (Date.now() > deadline) return { ...done, complete: false };
+        // Computed live (nothing kept is usable), from a snapshot no older than validAt.
+        const [first] = await this.results(p.id, program, [c], {}, c.holdout_percent > 0, false);
+        if (!first) continue;
+        const drawn = c.holdout_percent > 0 ? bootstrapOf(first.spends) : null;
+        const { window } = campaignWindow(c, {}, program.timezone, now);
+        await q.keepResult(
+          db,
+          p.id,
+          {
+            campaignId: c.id,
+            campaignVersion: c.version,
+            beforeStart: window.beforeStart,
+            start: window.start,
+            end: window.end,
+            validAt,
+            groups: first.groups.map((g) => ({ ...g, spends: null })),
+            points: first.points,
+            bootstrap: drawn,
+          },
+          now,
+        );
+        done.computed++;
+      }
+    }
+    return done;
+  }
+
+  /**
+   * The kept results of these campaigns that stand for their own window now: kept for the
+   * campaign's version and the same window instants, with a valid_at not after now, and nothing of [beforeStart, end) recorded or
+   * changed since their valid_at (changedWindows, from the earliest valid_at of them: a change
+   * between two valid_ats only makes one computed live).
+   */
+  private async usableKept(programId: string, timezone: string, campaigns: CampaignRow[], now: Date) {
+    const usable = new Map<string, q.KeptResult>();
+    const eligible = campaigns.filter(keepable);
+    const kept = await q.keptResults(
+      this.deps.db,
+      programId,
+      eligible.map((c) => c.id),
+    );
+    const same = kept.filter((k) => {
+      const c = eligible.find((x) => x.id === k.campaignId);
+      // A valid_at after now (another server's clock ahead of this one's) vouches for nothing yet.
+      if (!c || c.version !== k.campaignVersion || k.validAt > now) return false;
+      const { window } = campaignWindow(c, {}, timezone, now);
+      return (
+        window.beforeStart.getTime() === k.beforeStart.getTime() &&
+        window.start.getTime() === k.start.getTime() &&
+        window.end.getTime() === k.end.getTime()
+      );
+    });
+    if (same.length === 0) return usable;
+    const since = new Date(Math.min(...same.map((k) => k.validAt.getTime())));
+    const changed = new Set(
+      await q.changedWindows(
+        this.deps.db,
+        programId,
+        timezone,
+        since,
+        same.map((k) => ({ from: dayOf(k.beforeStart, timezone), to: dayOf(new Date(k.end.getTime() - 1), timezone) })),
+      ),
+    );
+    same.forEach((k, i) => {
+      if (!changed.has(i)) usable.set(k.campaignId, k);
+    });
+    return usable;
   }
 
   private async program(programId: string) {
@@ -157,38 +275,35 @@ export class CampaignResultsService {
     campaigns: CampaignRow[],
     query: CampaignResultsQuery,
     withSpends = false,
+    readKept = true,
   ) {
     const now = this.deps.clock.now();
     // A range named in full is checked even with no campaign to read it for (an empty programme
     // refuses an inverted or absurd range as a full one does).
     if (query.from && query.to) reportRange({ from: query.from, to: query.to, interval: "month" }, program.timezone, now);
     const windows = campaigns.map((c) => campaignWindow(c, query, program.timezone, now));
-    const { list, reads } = await this.spendReads(
+    // Each campaign over its own window: its kept results where they stand; the others live.
+    const kept =
+      readKept && !query.from && !query.to
+        ? await this.usableKept(programId, program.timezone, campaigns, now)
+        : new Map<string, q.KeptResult>();
+    const live = campaigns.flatMap((c, i) =>
+      kept.has(c.id) ? [] : [{ c, window: (windows[i] as (typeof windows)[number]).window }],
+    );
+    const { groups, points } = await this.liveFigures(
       programId,
       program.timezone,
-      windows.map((w) => w.window),
+      live.map((x) => x.c),
+      live.map((x) => x.window),
+      withSpends,
     );
-    const coverage = await this.bucketCoverage(programId, program.timezone);
-    const drawn = (c: CampaignRow) => {
-      const at = new Date(c.created_at).toISOString();
-      return coverage.uncovered.some((u) => u.start <= at && at < u.end);
-    };
-    const groupList = list.map((w, i) => {
-      const c = campaigns[i] as CampaignRow;
-      return { ...w, drawn: drawn(c), conditional: Array.isArray(c.audience) && c.audience.length > 0 };
-    });
-    const [groups, points] = await Promise.all([
-      this.deps.db.transaction().execute(async (tx) => {
-        await q.withoutJit(tx);
-        return q.groupFigures(tx, programId, groupList, reads, coverage, withSpends);
-      }),
-      q.campaignPoints(this.deps.db, programId, list),
-    ]);
-    return list.map((window, i) => {
+    return campaigns.map((c, i) => {
       const { facts } = windows[i] as (typeof windows)[number];
-      const group = (heldOut: boolean) => groups.find((g) => g.campaignId === facts.campaignId && g.heldOut === heldOut);
+      const k = kept.get(c.id) ?? null;
+      const own = k ? k.groups : groups.filter((g) => g.campaignId === c.id);
+      const group = (heldOut: boolean) => own.find((g) => g.heldOut === heldOut);
       const treated = group(false);
-      const p = points.find((x) => x.campaignId === facts.campaignId);
+      const p = k ? k.points : points.find((x) => x.campaignId === c.id);
       const recompute = (bootstrap: [number, number] | null): CampaignResult =>
         campaignResult({
           campaign: facts,
@@ -206,8 +321,37 @@ export class CampaignResultsService {
       // Each group's spends in the window (buyers' spends, the other members as zeros), when asked for: what a bootstrap resamples.
       const none = { values: [], zeros: 0 };
       const spends = { treated: treated?.spends ?? none, holdout: group(true)?.spends ?? none };
-      return { window, result: recompute(null), recompute, spends };
+      return { result: recompute(null), recompute, spends, kept: k, groups: own, points: p ?? null };
     });
+  }
+
+  /** The group figures and points of campaigns over their windows, computed live (rollups and events). */
+  private async liveFigures(
+    programId: string,
+    timezone: string,
+    campaigns: CampaignRow[],
+    windows: q.CampaignWindow[],
+    withSpends: boolean,
+  ) {
+    if (campaigns.length === 0) return { groups: [], points: [] };
+    const { list, reads } = await this.spendReads(programId, timezone, windows);
+    const coverage = await this.bucketCoverage(programId, timezone);
+    const drawn = (c: CampaignRow) => {
+      const at = new Date(c.created_at).toISOString();
+      return coverage.uncovered.some((u) => u.start <= at && at < u.end);
+    };
+    const groupList = list.map((w, i) => {
+      const c = campaigns[i] as CampaignRow;
+      return { ...w, drawn: drawn(c), conditional: !keepable(c) };
+    });
+    const [groups, points] = await Promise.all([
+      this.deps.db.transaction().execute(async (tx) => {
+        await q.withoutJit(tx);
+        return q.groupFigures(tx, programId, groupList, reads, coverage, withSpends);
+      }),
+      q.campaignPoints(this.deps.db, programId, list),
+    ]);
+    return { groups, points };
   }
 
   /**

@@ -1,12 +1,12 @@
 import { type RawBuilder, sql } from "kysely";
 import type { Db } from "../db/schema.ts";
-import { type DayRange, inRanges, type RollupSplit } from "./rollups.sql.ts";
+import { changedPurchaseDaysQuery, type DayRange, inRanges, type RollupSplit } from "./rollups.sql.ts";
 
 /** The campaigns whose results are read: one, or all of the programme's (oldest first). */
 export async function campaignsOf(db: Db, programId: string, campaignId?: string) {
   let query = db
     .selectFrom("campaigns")
-    .select(["id", "name", "status", "starts_at", "ends_at", "holdout_percent", "created_at", "audience"])
+    .select(["id", "name", "status", "starts_at", "ends_at", "holdout_percent", "created_at", "audience", "version"])
     .where("program_id", "=", programId);
   if (campaignId !== undefined) query = query.where("id", "=", campaignId);
   return query.orderBy("created_at").orderBy("id").execute();
@@ -525,4 +525,107 @@ export async function rebuildCampaignBuckets(tx: Db, programId: string, _timezon
       from campaigns c join members m on m.program_id = ${programId}
      where c.program_id = ${programId} and c.created_at >= ${days.start} and c.created_at < ${days.end} and ${missing}
     on conflict do nothing`.execute(tx);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Campaign results kept for closed windows (report_campaign_results, migration 0030)
+
+/** A campaign's points figures over its window (campaignPoints). */
+export type PointsRow = Awaited<ReturnType<typeof campaignPoints>>[number];
+
+/** What a closed window's results keep: the groups' figures, the points, the bootstrap interval. */
+export interface KeptResult {
+  campaignId: string;
+  campaignVersion: number;
+  beforeStart: Date;
+  start: Date;
+  end: Date;
+  /** Nothing of [beforeStart, end) was recorded or changed from this instant on, when last looked. */
+  validAt: Date;
+  /** When the figures were computed (read back; ignored when kept). */
+  computedAt?: Date;
+  groups: GroupRow[];
+  points: PointsRow | null;
+  bootstrap: { resamples: number; seed: number; difference: [number, number]; lift: [number, number] | null } | null;
+}
+
+/** The kept results of these campaigns (those kept). */
+export async function keptResults(db: Db, programId: string, campaignIds: string[]): Promise<KeptResult[]> {
+  if (campaignIds.length === 0) return [];
+  const result = await sql<{
+    campaign_id: string;
+    campaign_version: number;
+    before_start: Date | string;
+    start_at: Date | string;
+    end_at: Date | string;
+    valid_at: Date | string;
+    computed_at: Date | string;
+    groups: GroupRow[] | string;
+    points: PointsRow | null | string;
+    bootstrap: KeptResult["bootstrap"] | string;
+  }>`select campaign_id, campaign_version, before_start, start_at, end_at, valid_at, computed_at, groups, points, bootstrap
+      from report_campaign_results
+     where program_id = ${programId} and campaign_id = any(${arrayLiteral(campaignIds)}::text[])`.execute(db);
+  // PGlite and node-postgres both parse jsonb; a string is parsed here in case a driver does not.
+  const json = <T>(v: T | string): T => (typeof v === "string" ? (JSON.parse(v) as T) : v);
+  return result.rows.map((r) => ({
+    campaignId: r.campaign_id,
+    campaignVersion: Number(r.campaign_version),
+    beforeStart: new Date(r.before_start),
+    start: new Date(r.start_at),
+    end: new Date(r.end_at),
+    validAt: new Date(r.valid_at),
+    computedAt: new Date(r.computed_at),
+    groups: json(r.groups),
+    points: json(r.points),
+    bootstrap: json(r.bootstrap),
+  }));
+}
+
+/** Keeps (or replaces) a campaign's results, computed at `computedAt`. */
+export async function keepResult(db: Db, programId: string, kept: KeptResult, computedAt: Date): Promise<void> {
+  await sql`insert into report_campaign_results
+      (program_id, campaign_id, campaign_version, before_start, start_at, end_at, computed_at, valid_at, groups, points, bootstrap)
+    values (${programId}, ${kept.campaignId}, ${kept.campaignVersion}, ${kept.beforeStart}, ${kept.start}, ${kept.end},
+            ${computedAt}, ${kept.validAt}, ${JSON.stringify(kept.groups)}::jsonb, ${JSON.stringify(kept.points)}::jsonb,
+            ${kept.bootstrap === null ? null : JSON.stringify(kept.bootstrap)}::jsonb)
+    on conflict (program_id, campaign_id) do update set
+      campaign_version = excluded.campaign_version, before_start = excluded.before_start, start_at = excluded.start_at,
+      end_at = excluded.end_at, computed_at = excluded.computed_at, valid_at = excluded.valid_at,
+      groups = excluded.groups, points = excluded.points, bootstrap = excluded.bootstrap`.execute(db);
+}
+
+/** Moves a kept result's `valid_at` on (nothing of its windows changed up to it). */
+export async function confirmKept(db: Db, programId: string, campaignId: string, validAt: Date): Promise<void> {
+  await sql`update report_campaign_results set valid_at = ${validAt}
+     where program_id = ${programId} and campaign_id = ${campaignId} and valid_at < ${validAt}`.execute(db);
+}
+
+/** Drops kept results (a campaign that no longer qualifies: its audience got conditions, it reopened). */
+export async function dropKept(db: Db, programId: string, campaignIds: string[]): Promise<void> {
+  if (campaignIds.length === 0) return;
+  await sql`delete from report_campaign_results
+     where program_id = ${programId} and campaign_id = any(${arrayLiteral(campaignIds)}::text[])`.execute(db);
+}
+
+/**
+ * Which of these day ranges [from, to] (programme days, inclusive) hold a purchase day changed by
+ * what was recorded since `since` (changedPurchaseDaysQuery: events recorded or changed, and the
+ * purchases returns were recorded against), as the indexes of the ranges that changed.
+ */
+export async function changedWindows(
+  db: Db,
+  programId: string,
+  timezone: string,
+  since: Date,
+  ranges: { from: string; to: string }[],
+): Promise<number[]> {
+  if (ranges.length === 0) return [];
+  const result = await sql<{ i: number }>`
+    select distinct r.i - 1 as i
+      from (${changedPurchaseDaysQuery(programId, timezone, since, null)}) d
+      join unnest(${arrayLiteral(ranges.map((r) => r.from))}::text[], ${arrayLiteral(ranges.map((r) => r.to))}::text[])
+           with ordinality as r(from_day, to_day, i)
+        on d.day >= r.from_day and d.day <= r.to_day`.execute(db);
+  return result.rows.map((r) => Number(r.i));
 }
