@@ -192,9 +192,11 @@ describe.runIf(browserAvailable())("console: customer lifetime value", () => {
     expect(await page.getByTestId("repeat-customers").textContent()).toBe(String(fitted.repeatCustomers));
     expect(await page.getByTestId("as-of").textContent()).toBe(programmeDay(fitted.asOf));
     const x = fitted.parameters;
-    expect(normal(await page.getByTestId("param-purchase").textContent())).toBe(`r = ${sig4(x.r)}α = ${sig4(x.alpha)} days`);
-    expect(normal(await page.getByTestId("param-dropout").textContent())).toBe(`a = ${sig4(x.a)}b = ${sig4(x.b)}`);
-    expect(normal(await page.getByTestId("param-spend").textContent())).toBe(`p = ${sig4(x.p)}q = ${sig4(x.q)}v = ${usd(x.v)}`);
+    expect(normal(await page.getByTestId("param-purchase").textContent())).toBe(`r, αr = ${sig4(x.r)}α = ${sig4(x.alpha)} days`);
+    expect(normal(await page.getByTestId("param-dropout").textContent())).toBe(`a, ba = ${sig4(x.a)}b = ${sig4(x.b)}`);
+    expect(normal(await page.getByTestId("param-spend").textContent())).toBe(
+      `p, q, vp = ${sig4(x.p)}q = ${sig4(x.q)}v = ${usd(x.v)}`,
+    );
     const panelText = normal(await panel.textContent());
     expect(panelText).toContain(`the average customer buys about once every ${days(x.alpha / x.r)} (α ÷ r)`);
     expect(panelText).toContain(`On average ${pct(x.a / (x.a + x.b))} stop after any one purchase`);
@@ -260,7 +262,9 @@ describe.runIf(browserAvailable())("console: customer lifetime value", () => {
     // The members list sorted by CLV (highest first), then narrowed to the at-risk ones.
     await page.getByRole("navigation", { name: "Console" }).getByRole("link", { name: "Members" }).click();
     await poll(() => list.locator("tbody tr").count()).toBe(25);
-    await list.getByRole("button", { name: /CLV \(12 months\)/ }).click();
+    await page.getByText("Sort and filter by value").click();
+    await page.getByLabel("Order").selectOption("-clv");
+    await page.getByRole("button", { name: "Apply" }).click();
     await poll(() => new URL(page.url()).searchParams.get("sort")).toBe("-clv");
     const byClv = (await api("GET", "/v1/members?sort=-clv&limit=25")).data as Json[];
     await poll(async () => (await rows(page, "Members")).map((r) => [r[0], r.at(-2), r.at(-1)])).toEqual(
@@ -272,7 +276,7 @@ describe.runIf(browserAvailable())("console: customer lifetime value", () => {
     );
     await checkPage(t, "admin-members-by-clv");
     await page.getByLabel("Max chance still active (%)").fill("50");
-    await page.getByRole("button", { name: "Search" }).click();
+    await page.getByRole("button", { name: "Apply" }).click();
     const allAtRisk = await api("GET", "/v1/members?sort=-clv&maxProbabilityAlive=0.5&limit=25");
     await poll(async () => (await rows(page, "Members")).map((r) => r[0])).toEqual((allAtRisk.data as Json[]).map((m) => m.name));
     const count = allAtRisk.total.count as number;
@@ -297,6 +301,16 @@ describe.runIf(browserAvailable())("console: customer lifetime value", () => {
     await poll(() => page.getByTestId("as-of").textContent()).toBe(programmeDay(earlier));
     expect(await page.getByTestId("customers").textContent()).toBe(String(refit.customers));
     await checkPage(t, "admin-insights-customers-refit");
+
+    // "All members at risk" opens the members list with the rule filled in.
+    await page.getByRole("link", { name: "All members at risk" }).click();
+    await poll(() => page.getByRole("heading", { level: 1 }).textContent()).toBe("Members");
+    expect(await page.getByLabel("Max chance still active (%)").inputValue()).toBe("50");
+    expect(await page.getByLabel("Order").inputValue()).toBe("-clv");
+    const refitAtRisk = await api("GET", "/v1/members?sort=-clv&maxProbabilityAlive=0.5&limit=25");
+    await poll(async () => (await rows(page, "Members")).map((r) => r[0])).toEqual(
+      (refitAtRisk.data as Json[]).map((m) => m.name),
+    );
     await t.close();
   });
 });

@@ -28,6 +28,7 @@ import {
   requestedByWords,
 } from "./customer-value-words.ts";
 import { InsightsNav } from "./InsightsNav.tsx";
+import "./customer-value.css";
 import { NumHeads } from "./parts.tsx";
 
 const NOWRAP = { whiteSpace: "nowrap" } as const;
@@ -185,19 +186,16 @@ function ModelPanel({ model }: { model: CustomerValueModel }) {
           <thead>
             <tr>
               <th scope="col">Parameters</th>
-              <th scope="col">Fitted values</th>
               <th scope="col">What they mean</th>
             </tr>
           </thead>
           <tbody>
             <tr>
-              <th scope="row" style={NOWRAP}>
-                r, α
-              </th>
-              <td data-testid="param-purchase" style={NOWRAP}>
+              <th scope="row" data-testid="param-purchase" className="parameter" style={NOWRAP}>
+                <div className="parameter-name">r, α</div>
                 <div>r = {formatParameter(x.r)}</div>
                 <div>α = {formatParameter(x.alpha)} days</div>
-              </td>
+              </th>
               <td>
                 How often customers buy (α in days).
                 {facts.daysBetweenPurchases !== null &&
@@ -205,13 +203,11 @@ function ModelPanel({ model }: { model: CustomerValueModel }) {
               </td>
             </tr>
             <tr>
-              <th scope="row" style={NOWRAP}>
-                a, b
-              </th>
-              <td data-testid="param-dropout" style={NOWRAP}>
+              <th scope="row" data-testid="param-dropout" className="parameter" style={NOWRAP}>
+                <div className="parameter-name">a, b</div>
                 <div>a = {formatParameter(x.a)}</div>
                 <div>b = {formatParameter(x.b)}</div>
-              </td>
+              </th>
               <td>
                 How likely customers are to stop buying after a purchase.
                 {facts.dropOutAfterPurchase !== null &&
@@ -219,14 +215,12 @@ function ModelPanel({ model }: { model: CustomerValueModel }) {
               </td>
             </tr>
             <tr>
-              <th scope="row" style={NOWRAP}>
-                p, q, v
-              </th>
-              <td data-testid="param-spend" style={NOWRAP}>
+              <th scope="row" data-testid="param-spend" className="parameter" style={NOWRAP}>
+                <div className="parameter-name">p, q, v</div>
                 <div>p = {formatParameter(x.p)}</div>
                 <div>q = {formatParameter(x.q)}</div>
                 <div>v = {formatMinor(x.v, currency)}</div>
-              </td>
+              </th>
               <td>
                 Spend per purchase.
                 {facts.meanSpend !== null &&

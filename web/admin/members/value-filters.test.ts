@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ariaSort, nextSort, sortWords, valueFilters } from "./value-filters.ts";
+import { ariaSort, SORT_OPTIONS, sortWords, valueFilters } from "./value-filters.ts";
 
 describe("the members list by customer value", () => {
   it.each([
@@ -31,14 +31,23 @@ describe("the members list by customer value", () => {
   });
 
   it.each([
-    [undefined, "clv", "-clv", "none"],
-    ["-clv", "clv", "clv", "descending"],
-    ["clv", "clv", undefined, "ascending"],
-    ["-clv", "probabilityAlive", "-probabilityAlive", "none"],
-    ["probabilityAlive", "probabilityAlive", undefined, "ascending"],
-  ] as const)("sorted %s, heading %s pressed -> %s (was %s)", (current, figure, next, aria) => {
-    expect(nextSort(current, figure)).toBe(next);
+    [undefined, "clv", "none"],
+    ["-clv", "clv", "descending"],
+    ["clv", "clv", "ascending"],
+    ["-clv", "probabilityAlive", "none"],
+    ["probabilityAlive", "probabilityAlive", "ascending"],
+  ] as const)("sorted %s: the %s column is %s", (current, figure, aria) => {
     expect(ariaSort(current, figure)).toBe(aria);
+  });
+
+  it("offers every order by its words", () => {
+    expect(SORT_OPTIONS.map((o) => o.label)).toEqual([
+      "Oldest first",
+      "12-month value, highest first",
+      "12-month value, lowest first",
+      "Chance still active, highest first",
+      "Chance still active, lowest first",
+    ]);
   });
 
   it("words every order", () => {

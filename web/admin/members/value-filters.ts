@@ -7,6 +7,12 @@ import type { ValueQuery, ValueSort } from "../api/members.ts";
 
 export const VALUE_SORTS: readonly ValueSort[] = ["-clv", "clv", "-probabilityAlive", "probabilityAlive"];
 
+/** The order choices, as the Members page's select offers them ("" is the default, by member id). */
+export const SORT_OPTIONS: { value: ValueSort | ""; label: string }[] = [
+  { value: "", label: "Oldest first" },
+  ...VALUE_SORTS.map((sort) => ({ value: sort, label: capitalised(sortWords(sort).replace(/^by /, "")) })),
+];
+
 export interface ValueFilterText {
   sort: string | null;
   minClv: string | null;
@@ -40,13 +46,6 @@ export function valueFilters(text: ValueFilterText, currency: string): ValueFilt
   return { query, errors, active: Object.keys(query).length > 0 };
 }
 
-/** The next sort when a column's heading is pressed: highest first, then lowest first, then back to the default. */
-export function nextSort(current: ValueSort | undefined, figure: "clv" | "probabilityAlive"): ValueSort | undefined {
-  if (current === `-${figure}`) return figure;
-  if (current === figure) return undefined;
-  return `-${figure}`;
-}
-
 /** The column's aria-sort for the current sort. */
 export function ariaSort(
   current: ValueSort | undefined,
@@ -69,4 +68,8 @@ export function sortWords(sort: ValueSort | undefined): string {
     default:
       return "oldest first";
   }
+}
+
+function capitalised(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
 }

@@ -2,13 +2,13 @@ import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { type FormEvent, useState } from "react";
 import { Link, useSearchParams } from "react-router";
 import { formatMinor } from "../../shared/money.ts";
-import { ErrorAlert, Field, formatDate, Pager } from "../../shared/ui.tsx";
+import { ErrorAlert, Field, formatDate, Pager, SelectField } from "../../shared/ui.tsx";
 import { findMembers as find, type MemberList, memberKeys, type ValueQuery, type ValueSort } from "../api/members.ts";
 import { getLadder, tierKeys } from "../api/tiers.ts";
 import { formatPercent } from "../insights/customer-value-words.ts";
 import { memberName, StatusBadge, TableWrap, useCursors } from "../members/common.tsx";
 import { NewMemberForm } from "../members/NewMemberForm.tsx";
-import { ariaSort, nextSort, sortWords, valueFilters } from "../members/value-filters.ts";
+import { ariaSort, SORT_OPTIONS, sortWords, valueFilters } from "../members/value-filters.ts";
 import { useSession } from "../session.tsx";
 import "../insights/customer-value.css";
 
@@ -54,6 +54,9 @@ export default function Members() {
   const [draft, setDraft] = useState(term);
   const [minClvDraft, setMinClvDraft] = useState(typed.minClv ?? "");
   const [maxActiveDraft, setMaxActiveDraft] = useState(typed.maxActive ?? "");
+  const [sortDraft, setSortDraft] = useState(value.query.sort ?? "");
+  // Open when the address asks for a value sort or filter (the Customers page's "All members at risk").
+  const [byValue, setByValue] = useState(value.active);
   const [creating, setCreating] = useState(false);
   const { cursor, cursors, setCursors } = useCursors(params.toString());
   const members = useQuery({
@@ -72,9 +75,8 @@ export default function Members() {
   };
   const search = (e: FormEvent) => {
     e.preventDefault();
-    show({ q: draft, minClv: minClvDraft, maxActive: maxActiveDraft });
+    show({ q: draft, sort: sortDraft, minClv: minClvDraft, maxActive: maxActiveDraft });
   };
-  const sortBy = (figure: "clv" | "probabilityAlive") => show({ sort: nextSort(value.query.sort, figure) ?? null });
   const filtered = Boolean(term || typed.sort || typed.minClv || typed.maxActive);
 
   return (
@@ -98,26 +100,6 @@ export default function Members() {
             onChange={(e) => setDraft(e.target.value)}
           />
         </div>
-        <div style={{ flex: "0 1 14rem" }}>
-          <Field
-            label="Min 12-month value"
-            hint={`CLV in ${program.currency}, e.g. 100`}
-            inputMode="decimal"
-            value={minClvDraft}
-            onChange={(e) => setMinClvDraft(e.target.value)}
-            error={value.errors.minClv}
-          />
-        </div>
-        <div style={{ flex: "0 1 14rem" }}>
-          <Field
-            label="Max chance still active (%)"
-            hint="e.g. 50 for members likely lost"
-            inputMode="decimal"
-            value={maxActiveDraft}
-            onChange={(e) => setMaxActiveDraft(e.target.value)}
-            error={value.errors.maxActive}
-          />
-        </div>
         <div className="field" style={{ minWidth: 0, marginTop: "1.55rem" }}>
           <button type="submit">Search</button>
         </div>
@@ -128,6 +110,7 @@ export default function Members() {
               className="secondary"
               onClick={() => {
                 setDraft("");
+                setSortDraft("");
                 setMinClvDraft("");
                 setMaxActiveDraft("");
                 setParams({});
@@ -137,6 +120,36 @@ export default function Members() {
             </button>
           </div>
         )}
+        <details
+          className="value-filters"
+          open={byValue}
+          onToggle={(e) => setByValue(e.currentTarget.open)}
+          style={{ flexBasis: "100%" }}
+        >
+          <summary>Sort and filter by value</summary>
+          <div className="row" style={{ alignItems: "flex-start", marginTop: "0.5rem" }}>
+            <SelectField label="Order" value={sortDraft} options={SORT_OPTIONS} onChange={(e) => setSortDraft(e.target.value)} />
+            <Field
+              label="Min 12-month value"
+              hint={`CLV in ${program.currency}, e.g. 100`}
+              inputMode="decimal"
+              value={minClvDraft}
+              onChange={(e) => setMinClvDraft(e.target.value)}
+              error={value.errors.minClv}
+            />
+            <Field
+              label="Max chance still active (%)"
+              hint="e.g. 50 for members likely lost"
+              inputMode="decimal"
+              value={maxActiveDraft}
+              onChange={(e) => setMaxActiveDraft(e.target.value)}
+              error={value.errors.maxActive}
+            />
+            <div className="field" style={{ minWidth: 0, marginTop: "1.55rem" }}>
+              <button type="submit">Apply</button>
+            </div>
+          </div>
+        </details>
       </form>
       <ErrorAlert error={members.error ?? ladder.error} />
       <p className="muted" aria-live="polite">
@@ -162,8 +175,8 @@ export default function Members() {
                 <th scope="col">Tier</th>
                 <th scope="col">Status</th>
                 <th scope="col">Joined</th>
-                <SortHead label="CLV (12 months)" sort={value.query.sort} figure="clv" onSort={sortBy} />
-                <SortHead label="Active %" sort={value.query.sort} figure="probabilityAlive" onSort={sortBy} />
+                <ValueHead label="CLV (12 months)" sort={value.query.sort} figure="clv" />
+                <ValueHead label="Active %" sort={value.query.sort} figure="probabilityAlive" />
               </tr>
             </thead>
             <tbody>
@@ -193,25 +206,13 @@ export default function Members() {
   );
 }
 
-/** A column heading that sorts the list by its figure: highest first, lowest first, then back to the default order. */
-function SortHead({
-  label,
-  sort,
-  figure,
-  onSort,
-}: {
-  label: string;
-  sort: ValueSort | undefined;
-  figure: "clv" | "probabilityAlive";
-  onSort: (figure: "clv" | "probabilityAlive") => void;
-}) {
+/** A value column's heading, marked when the list is sorted by it (the order is chosen under "Sort and filter by value"). */
+function ValueHead({ label, sort, figure }: { label: string; sort: ValueSort | undefined; figure: "clv" | "probabilityAlive" }) {
   const order = ariaSort(sort, figure);
   return (
     <th scope="col" className="num" aria-sort={order}>
-      <button type="button" className="sort-button" onClick={() => onSort(figure)}>
-        {label}
-        <span aria-hidden="true">{order === "descending" ? " ▼" : order === "ascending" ? " ▲" : " ↕"}</span>
-      </button>
+      {label}
+      {order !== "none" && <span aria-hidden="true">{order === "descending" ? " ▼" : " ▲"}</span>}
     </th>
   );
 }
