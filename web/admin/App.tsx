@@ -1,6 +1,7 @@
 import { type ReactNode, useEffect, useRef } from "react";
 import { Link, NavLink, Route, Routes, useLocation } from "react-router";
 import CampaignResults from "./insights/CampaignResults.tsx";
+import CustomerValue from "./insights/CustomerValue.tsx";
 import DeferredRevenue from "./insights/DeferredRevenue.tsx";
 import Engagement from "./insights/Engagement.tsx";
 import Finance from "./insights/Finance.tsx";
@@ -39,6 +40,7 @@ interface Page {
 const PAGES: Page[] = [
   { path: "/", label: "Overview", roles: CAN.reports, element: <Overview /> },
   { path: "/insights/engagement", label: "Insights", area: "/insights/", roles: CAN.reports, element: <Engagement /> },
+  { path: "/insights/customers", roles: CAN.reports, element: <CustomerValue /> },
   { path: "/insights/campaigns", roles: CAN.reports, element: <CampaignResults /> },
   { path: "/insights/rewards", roles: CAN.reports, element: <RewardInsights /> },
   { path: "/insights/finance", roles: CAN.reports, element: <Finance /> },

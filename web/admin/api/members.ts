@@ -22,7 +22,8 @@ export type HistoryList = "ledger" | "events" | "redemptions" | "referrals";
 export const memberKeys = {
   /** Every list and search of members. */
   all: ["members"] as const,
-  search: (term: string, cursor: string | undefined) => ["members", "list", term, cursor ?? null] as const,
+  search: (term: string, cursor: string | undefined, value: ValueQuery = {}) =>
+    ["members", "list", term, cursor ?? null, value] as const,
   /** Everything read about one member: invalidating it refreshes the page. */
   one: (memberId: string) => ["member", memberId] as const,
   balance: (memberId: string) => ["member", memberId, "balance"] as const,
@@ -31,7 +32,22 @@ export const memberKeys = {
     ["member", memberId, list, cursor ?? null] as const,
 };
 
-export const findMembers = (query: { phone?: string; q?: string; limit: number; cursor?: string | undefined }) =>
+/** The member list's order by a customer-value figure (descending with '-'); the default is by member id. */
+export type ValueSort = "clv" | "-clv" | "probabilityAlive" | "-probabilityAlive";
+
+/**
+ * The member list by customer value: sorted by a figure, or only members whose CLV (minor units) or
+ * probability of being active (0..1) is within bounds. Either lists only members with a value.
+ */
+export interface ValueQuery {
+  sort?: ValueSort;
+  minClv?: number;
+  maxClv?: number;
+  minProbabilityAlive?: number;
+  maxProbabilityAlive?: number;
+}
+
+export const findMembers = (query: { phone?: string; q?: string; limit: number; cursor?: string | undefined } & ValueQuery) =>
   api.get("/v1/members", { query });
 
 export const getMember = (memberId: string) => api.get("/v1/members/{memberId}", { path: { memberId } });

@@ -3,6 +3,7 @@ import { NavLink } from "react-router";
 /** The Insights area's pages, in the order a marketing manager and finance read them. */
 export const INSIGHTS = [
   { path: "/insights/engagement", label: "Engagement" },
+  { path: "/insights/customers", label: "Customers" },
   { path: "/insights/campaigns", label: "Campaigns" },
   { path: "/insights/rewards", label: "Rewards" },
   { path: "/insights/finance", label: "Finance" },

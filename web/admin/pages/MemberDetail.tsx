@@ -6,6 +6,7 @@ import { type MemberDetail as Detail, getBalance, getMember, getTierStatus, memb
 import { memberName, StatusBadge, Tabs } from "../members/common.tsx";
 import { AdjustPointsForm, BlockButton, EditMemberForm } from "../members/MemberActions.tsx";
 import { EventHistory, LedgerHistory, RedemptionHistory, ReferralHistory } from "../members/MemberHistory.tsx";
+import { MemberValue } from "../members/MemberValue.tsx";
 import { useSession } from "../session.tsx";
 
 export default function MemberDetail() {
@@ -60,6 +61,7 @@ export default function MemberDetail() {
       </div>
       {editing && <EditMemberForm member={m} onDone={() => setEditing(false)} />}
       <Loyalty member={m} />
+      <MemberValue memberId={m.id} />
       <section className="panel">
         <AdjustPointsForm memberId={m.id} />
       </section>

@@ -21,9 +21,15 @@ type JsonOf<Response> = Response extends { content: { "application/json": infer 
 
 type Responses<P extends PathWith<M>, M extends Method> = Operation<P, M> extends { responses: infer R } ? R : never;
 
-/** The JSON a successful call answers (its 200, else its 201). */
+/** The JSON a successful call answers (its 200, else its 201, else its 202: accepted, such as a queued job). */
 export type Answer<P extends PathWith<M>, M extends Method = "get"> =
-  Responses<P, M> extends { 200: infer R } ? JsonOf<R> : Responses<P, M> extends { 201: infer R } ? JsonOf<R> : undefined;
+  Responses<P, M> extends { 200: infer R }
+    ? JsonOf<R>
+    : Responses<P, M> extends { 201: infer R }
+      ? JsonOf<R>
+      : Responses<P, M> extends { 202: infer R }
+        ? JsonOf<R>
+        : undefined;
 
 /** The JSON body a call takes (never when it takes none). */
 export type Body<P extends PathWith<M>, M extends Method> =
