@@ -30,7 +30,7 @@ const ClvSchema = z
     status: z
       .enum(["valued", "refused", "no_model"])
       .describe(
-        "valued: meanClv is answered; refused: the non-members' fit was refused (reason, message: the customer-value fit's 422 reasons, e.g. too_few_customers); no_model: no member fit has succeeded (POST /v1/insights/customer-value/fit)",
+        "valued: meanClv is answered; refused: no value to answer, with reason and message: the non-members' fit was refused (the customer-value fit's 422 reasons, e.g. too_few_customers), or no_values (no customer of the window has one); no_model: no member fit has succeeded (POST /v1/insights/customer-value/fit)",
       ),
     meanClv: z
       .int()
@@ -98,7 +98,7 @@ export const ComparisonSchema = z
         after: PartSchema,
       })
       .describe(
-        "Members with a claimed guest purchase, before and after they joined (their enrolment instant), within the window: before = their claimed purchases and the guest purchases under a reference of theirs that happened before it, after = their purchases from it on. Each member is observed before joining from `from` (or their joining, whichever is earlier) to their joining, and after it from their joining (or `from`) to the end of `to` (now, when `to` is today). Purchases before joining without a reference or a claim are not seen, so `before` is a lower bound",
+        "Members with a claimed guest purchase, before and after they joined (their enrolment instant), within the window: before = their claimed purchases and the guest purchases under a reference of theirs that happened before it, after = their purchases and those guest purchases from it on. Each member is observed before joining from `from` (or their joining, whichever is earlier) to their joining, and after it from their joining (or `from`) to the end of `to` (now, when `to` is today). Purchases before joining without a reference or a claim are not seen, so `before` is a lower bound",
       ),
   })
   .openapi("CustomerComparison");
