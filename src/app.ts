@@ -17,6 +17,8 @@ import type { Router } from "./http/openapi.ts";
 import { UnitOfWork } from "./idempotency/idempotency.service.ts";
 import { customerValueRoutes } from "./insights/customer-value.routes.ts";
 import { CustomerValueService } from "./insights/customer-value.service.ts";
+import { customerInsightsRoutes } from "./insights/customers.routes.ts";
+import { CustomerInsightsService } from "./insights/customers.service.ts";
 import { JobService } from "./jobs/jobs.service.ts";
 import { ledgerRoutes } from "./ledger/ledger.routes.ts";
 import { LedgerService } from "./ledger/ledger.service.ts";
@@ -92,6 +94,7 @@ export interface Services {
   financeReports: FinanceReportService;
   goals: GoalService;
   customerValue: CustomerValueService;
+  customerInsights: CustomerInsightsService;
   setup: SetupService;
   jobs: JobService;
   verify: () => ReturnType<typeof verifyLedger>;
@@ -192,6 +195,7 @@ export function buildServices(options: AppOptions): Services {
   const financeReports = new FinanceReportService({ db, clock, rollups });
   const goals = new GoalService({ db, clock, ids, uow, buyers });
   const customerValue = new CustomerValueService({ db, clock, ids, uow, programs, members, log });
+  const customerInsights = new CustomerInsightsService({ db, clock, programs });
   const setup = new SetupService({ db, clock, ids, uow, apiKeys, programs, staff, publicUrl: options.config.publicUrl ?? null });
   const jobs = new JobService({
     db,
@@ -236,6 +240,7 @@ export function buildServices(options: AppOptions): Services {
     financeReports,
     goals,
     customerValue,
+    customerInsights,
     staff,
     setup,
     jobs,
@@ -266,6 +271,7 @@ export function httpRoutes(services: Services): Router[] {
     financeRoutes(services),
     goalRoutes(services),
     customerValueRoutes(services),
+    customerInsightsRoutes(services),
     setupRoutes(services),
   ];
 }

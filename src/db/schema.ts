@@ -291,6 +291,8 @@ export interface EventsTable {
   store_id: string | null;
   partner_id: string | null;
   receipt_id: string | null;
+  /** The integrator's anonymous reference to the customer (a tokenised card, a hashed email); kept by a claim. */
+  customer_ref: Generated<string | null>;
   original_event_id: string | null;
   attributes: Json<Record<string, unknown> | null> | null;
   fingerprint: string;

@@ -14,7 +14,10 @@ export interface ClaimDeps extends EarnRunDeps {
   rulesAt: (trx: Transaction<DB>, programId: string, at: Date) => Promise<LiveRule[]>;
 }
 
-/** The guest purchase's stored input, now naming the member who claims it. */
+/**
+ * The guest purchase's stored input, now naming the member who claims it. Its customerRef stays on the row (the
+ * claim updates only the member, status and points): it links the customer's other guest purchases to the member.
+ */
 function claimedInput(row: EventRow, memberId: string): EventInput {
   return {
     id: row.id,
@@ -26,6 +29,7 @@ function claimedInput(row: EventRow, memberId: string): EventInput {
     ...(row.channel && { channel: row.channel as NonNullable<EventInput["channel"]> }),
     ...(row.store_id && { storeId: row.store_id }),
     ...(row.partner_id && { partnerId: row.partner_id }),
+    ...(row.customer_ref && { customerRef: row.customer_ref }),
     ...(row.attributes && { attributes: row.attributes }),
   };
 }

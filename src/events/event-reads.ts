@@ -19,6 +19,7 @@ export function eventView(row: EventRow) {
     storeId: row.store_id,
     partnerId: row.partner_id,
     receiptId: row.receipt_id,
+    customerRef: row.customer_ref,
     originalEventId: row.original_event_id,
     attributes: row.attributes,
     points: row.points,

@@ -42,6 +42,7 @@ export function recordEventRow(
     store_id: p.event.storeId,
     partner_id: p.event.partnerId,
     receipt_id: p.input.receiptId ?? (p.guest ? p.input.id : null),
+    customer_ref: p.input.customerRef ?? null,
     original_event_id: p.input.originalEventId ?? null,
     attributes: p.input.attributes ?? null,
     fingerprint: p.fingerprint,

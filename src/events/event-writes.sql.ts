@@ -15,6 +15,7 @@ export interface EventRowDraft {
   store_id: string | null;
   partner_id: string | null;
   receipt_id: string | null;
+  customer_ref: string | null;
   original_event_id: string | null;
   attributes: Record<string, unknown> | null;
   fingerprint: string;
@@ -33,7 +34,7 @@ export type AwardRowDraft = Omit<Selectable<EventAwardsTable>, "program_id">;
 /** The event-side rows an earn batch writes. */
 export interface EventWrites {
   events: EventRowDraft[];
-  /** Guest purchases a member claimed: their stored row gets the member and the points. */
+  /** Guest purchases a member claimed: their stored row gets the member and the points (and keeps its customer_ref). */
   claims: { id: string; member_id: string; points: number; txn_id: string | null }[];
   awards: AwardRowDraft[];
   returned: { id: string; returned_amount: number; clawed_back: number }[];
@@ -63,14 +64,14 @@ export function addEventWrites(batch: WriteBatch, programId: string, now: Date, 
     "new_events",
     sql`
       insert into events (program_id, actor, id, type, member_id, status, occurred_at, amount, currency, items, channel, store_id,
-        partner_id, receipt_id, original_event_id, attributes, fingerprint, points, txn_id, returned_amount, clawed_back,
-        status_code, result, created_at)
+        partner_id, receipt_id, customer_ref, original_event_id, attributes, fingerprint, points, txn_id, returned_amount,
+        clawed_back, status_code, result, created_at)
       select ${programId}, ${actor}, x.id, x.type, x.member_id, x.status, x.occurred_at, x.amount, x.currency, x.items, x.channel,
-        x.store_id, x.partner_id, x.receipt_id, x.original_event_id, x.attributes, x.fingerprint, x.points, x.txn_id,
+        x.store_id, x.partner_id, x.receipt_id, x.customer_ref, x.original_event_id, x.attributes, x.fingerprint, x.points, x.txn_id,
         x.returned_amount, x.clawed_back, x.status_code, x.result, ${now}::timestamptz
       from jsonb_to_recordset(${jsonRows(write.events)}::jsonb) as x(id text, type text, member_id text, status text,
         occurred_at timestamptz, amount bigint, currency text, items jsonb, channel text, store_id text, partner_id text,
-        receipt_id text, original_event_id text, attributes jsonb, fingerprint text, points bigint, txn_id text,
+        receipt_id text, customer_ref text, original_event_id text, attributes jsonb, fingerprint text, points bigint, txn_id text,
         returned_amount bigint, clawed_back bigint, status_code integer, result jsonb)
       order by x.id
       on conflict (program_id, id) do nothing

@@ -7,6 +7,17 @@ import { TierChangeReasonSchema } from "../tiers/tiers.schemas.ts";
 const money = z.int().min(0).max(MAX_POINTS_PER_OPERATION);
 const label = z.string().trim().min(1).max(200);
 
+/**
+ * The integrator's anonymous reference to a customer: letters, digits and `-_.:+/=` (a token, a hex or base64
+ * hash, with an optional `scheme:` prefix), 1 to 128 characters. No `@` and no spaces, so a raw email or name
+ * is refused rather than stored.
+ */
+export const CUSTOMER_REF_PATTERN = /^[A-Za-z0-9._:+/=-]{1,128}$/;
+
+export const CustomerRefSchema = z
+  .string()
+  .regex(CUSTOMER_REF_PATTERN, "1 to 128 letters, digits or - _ . : + / = (a token or a hash, not an email or a name)");
+
 export const EventItemSchema = z
   .object({
     sku: label,
@@ -58,6 +69,9 @@ export const EventInputSchema = z
     storeId: label.optional(),
     partnerId: label.optional(),
     receiptId: label.optional().describe("A guest purchase is claimed later by this id (defaults to the event id)"),
+    customerRef: CustomerRefSchema.optional().describe(
+      "Your anonymous reference to the customer, the same on each of their purchases: a tokenised card or a hashed email (1 to 128 letters, digits or `-_.:+/=`; never a raw email, name or card number). On guest purchases it recognises repeat non-member customers (GET /v1/insights/customers/comparison, /convertible); a claimed purchase keeps it, which links the customer's earlier guest purchases to the member. Stored on the event, never logged",
+    ),
     originalEventId: z.string().min(1).max(200).optional().describe("For a return: the purchase it returns"),
     reason: label
       .optional()
@@ -245,6 +259,7 @@ export const StoredEventSchema = z
     storeId: z.string().nullable(),
     partnerId: z.string().nullable(),
     receiptId: z.string().nullable(),
+    customerRef: z.string().nullable().describe("The integrator's anonymous reference to the customer, as sent"),
     originalEventId: z.string().nullable(),
     attributes: z.record(z.string(), z.unknown()).nullable(),
     points: z.int().describe("Points the event's rules gave (negative: taken back by a return)"),

@@ -7,7 +7,7 @@ import type { CustomerValueFitRow, DB, Db } from "../db/schema.ts";
  * purchase (amount > returned_amount, reports/campaign-results.sql.ts); a $0 purchase a rule accepted (a visit)
  * is a transaction too, as the literature counts them (the CDNOW sample has eight), with no spend.
  */
-const COUNTED = sql`type = 'purchase' and status <> 'rejected' and (returned_amount = 0 or returned_amount < coalesce(amount, 0))`;
+export const COUNTED = sql`type = 'purchase' and status <> 'rejected' and (returned_amount = 0 or returned_amount < coalesce(amount, 0))`;
 
 /**
  * The summary step in SQL (customer-value.rules.ts `summarise`, on the programme's purchase events): each
