@@ -172,7 +172,13 @@ export class CampaignResultsService {
       const closed = campaigns.filter((c) => keepable(c) && campaignWindow(c, {}, program.timezone, now).window.end <= validAt);
       const kept = await this.usableKept(p.id, program.timezone, closed, now);
       const recent = new Set(
-        (await q.keptResults(db, p.id, closed.map((c) => c.id)))
+        (
+          await q.keptResults(
+            db,
+            p.id,
+            closed.map((c) => c.id),
+          )
+        )
           .filter((k) => (k.computedAt?.getTime() ?? 0) > validAt.getTime())
           .map((k) => k.campaignId),
       );

@@ -2671,6 +2671,296 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/insights/customers/at-risk": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Valuable members whose probability of being active is falling
+         * @description Members whose P(alive) now is below 0.5 and at least 0.2 below their P(alive) `lookbackDays` ago (default 90), and who were valuable then: a CLV then (clvThen) of at least `minClv` (default: the median CLV the latest fit stored), highest clvThen first (ties by member id). Everything is worked out now with the latest member fit's parameters (GET /v1/insights/customer-value): P(alive) *now* from the member's purchase days up to now (T to today), P(alive) and CLV *then* from those up to the day `thenDay` = today - lookbackDays (T to it), CLV over 12 months at 1% a month. Value is judged as of then because a value worked out now already carries the lapse (the fit's stored CLV, shown as storedClv, is low for a member who stopped buying). Members first seen after `thenDay` have no earlier figure and are not listed; a member with one purchase day has P(alive) 1 (the BG/NBD lets a customer drop out only after a repeat purchase) and is never listed. With each: the figures that put them there (first and last purchase day, days since, x, t_x and T then and now, both P(alive), the drop, the CLVs). 409 invalid_state when no fit has succeeded yet. Admin and read keys. Purchases are the programme's purchase events by members, not refused and not returned in full, each for its amount less what was returned (minor units); all of a member's purchases on one day (programme time zone) count as one transaction with their amounts summed (a $0 purchase a rule accepted, such as a visit, is a transaction with no spend). Returns are read as they stand when the fit runs. **frequency** (x): purchase days after the member's first, up to asOf. **recency** (t_x): days from the first purchase day to the last. **age** (T): days from the first purchase day to asOf. **monetary**: the mean spend of the repeat purchase days (the first day never counts), minor units; 0 when frequency is 0. The purchase model is the BG/NBD (Fader, Hardie & Lee 2005): while alive a customer buys at a Poisson rate lambda ~ Gamma(r, alpha), and after each purchase drops out with probability p ~ Beta(a, b); time is in days, so alpha is in days. The spend model is the Gamma-Gamma (Fader, Hardie & Lee 2005; Fader & Hardie 2013): each purchase's spend ~ Gamma(p, nu), nu ~ Gamma(q, v) across customers, fitted on the customers with frequency >= 1 and monetary > 0; v is in minor units. **expected30/90/365**: E[Y(t) | x, t_x, T], the purchase days the member is expected to make in the next 30, 90 or 365 days. **probabilityAlive**: P(alive | x, t_x, T), the probability the member has not dropped out (1 with no repeat purchase). **expectedSpend**: E[M | x, monetary], the expected spend per purchase day, minor units: the member's own mean shrunk towards the population's mean p v / (q - 1). **clv**: expectedSpend x the sum over months i = 1..horizonMonths of the purchases expected in month i (months of 30 days) / (1 + discountRate)^i, in minor units (lifetimes' customer_lifetime_value). Money figures are answered rounded half away from zero to whole minor units; monetary is a mean and is not rounded.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description At most this many members, 1..500; default 50 */
+                    limit?: number;
+                    /** @description How far back thenDay is, in days, 1..3660; default 90 */
+                    lookbackDays?: number;
+                    /** @description Valuable: a CLV then (clvThen) of at least this, minor units; default the median CLV the latest fit stored (members' values now) */
+                    minClv?: number | null;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The members at risk */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["MembersAtRisk"];
+                    };
+                };
+                /** @description Invalid input (validation_error); nothing was written */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Missing or invalid API key (unauthorized) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The key's scope does not allow this (forbidden) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found in this programme (not_found) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description A business rule or concurrency conflict: insufficient_points, idempotency_conflict, hold_not_active, already_reversed, not_reversible, invalid_state, member_blocked, out_of_stock, limit_reached, reward_unavailable, voucher_used, voucher_expired, voucher_cancelled, conflict */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unexpected failure (internal_error); nothing was written */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/insights/customers/comparison": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Members vs non-member customers, side by side
+         * @description Over the window `from`..`to`, for members and for non-member customers: customers, purchases, frequency, spend per transaction, repeat rate, retention and predicted CLV; guest purchases without a reference and under a member's reference counted apart; and members who claimed a guest purchase, before vs after joining. A **purchase** is a purchase event not refused and not returned in full, for its amount less what was returned (minor units), counted on the day it occurred (programme time zone); a $0 purchase a rule accepted counts, with no spend. **Members** are purchases with a member, a guest purchase a member claimed included. **Non-member customers** are guest purchases (no member) grouped by their `customerRef`, except references a member's purchase carries (a claimed purchase keeps its reference; an integrator may send it on members' purchases too): those customers have joined, and their other guest purchases are counted apart (`joinedSince`) and in the members' before-joining figures. Guest purchases without a reference cannot be told apart by customer and are counted apart too (`anonymous`): the non-members' figures leave them out, so they describe the customers who gave a reference, not every guest. Admin and read keys. The models: Purchases are the programme's purchase events by members, not refused and not returned in full, each for its amount less what was returned (minor units); all of a member's purchases on one day (programme time zone) count as one transaction with their amounts summed (a $0 purchase a rule accepted, such as a visit, is a transaction with no spend). Returns are read as they stand when the fit runs. **frequency** (x): purchase days after the member's first, up to asOf. **recency** (t_x): days from the first purchase day to the last. **age** (T): days from the first purchase day to asOf. **monetary**: the mean spend of the repeat purchase days (the first day never counts), minor units; 0 when frequency is 0. The purchase model is the BG/NBD (Fader, Hardie & Lee 2005): while alive a customer buys at a Poisson rate lambda ~ Gamma(r, alpha), and after each purchase drops out with probability p ~ Beta(a, b); time is in days, so alpha is in days. The spend model is the Gamma-Gamma (Fader, Hardie & Lee 2005; Fader & Hardie 2013): each purchase's spend ~ Gamma(p, nu), nu ~ Gamma(q, v) across customers, fitted on the customers with frequency >= 1 and monetary > 0; v is in minor units. **expected30/90/365**: E[Y(t) | x, t_x, T], the purchase days the member is expected to make in the next 30, 90 or 365 days. **probabilityAlive**: P(alive | x, t_x, T), the probability the member has not dropped out (1 with no repeat purchase). **expectedSpend**: E[M | x, monetary], the expected spend per purchase day, minor units: the member's own mean shrunk towards the population's mean p v / (q - 1). **clv**: expectedSpend x the sum over months i = 1..horizonMonths of the purchases expected in month i (months of 30 days) / (1 + discountRate)^i, in minor units (lifetimes' customer_lifetime_value). Money figures are answered rounded half away from zero to whole minor units; monetary is a mean and is not rounded. With `?format=csv`, one table as CSV (`table`: sides, guests, joining).
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description json (default) or csv: one of the answer's tables as a CSV file (see `table`) */
+                    format?: "json" | "csv";
+                    /** @description First day (YYYY-MM-DD, programme time); default 364 days before `to`. At most 1098 days in all */
+                    from?: string;
+                    /** @description With format=csv, the table to download; default sides */
+                    table?: "sides" | "guests" | "joining";
+                    /** @description Last day, inclusive (YYYY-MM-DD, programme time), not after today; default today */
+                    to?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The comparison */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["CustomerComparison"];
+                        "text/csv": string;
+                    };
+                };
+                /** @description Invalid input (validation_error); nothing was written */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Missing or invalid API key (unauthorized) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The key's scope does not allow this (forbidden) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found in this programme (not_found) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unexpected failure (internal_error); nothing was written */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/insights/customers/convertible": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Non-member customers worth inviting to join
+         * @description Non-member customers (guest purchases by customerRef, references a member's purchase carries left out) ranked by predicted CLV, highest first (ties by reference): the members' BG/NBD + Gamma-Gamma fitted on the non-members' summaries up to now, CLV over 12 months at 1% a month. 422 unprocessable with details.reason (too_few_customers, too_few_repeat_customers, ...) when the fit is refused: at least 30 customers with a reference and 10 who bought on two days are needed. A **purchase** is a purchase event not refused and not returned in full, for its amount less what was returned (minor units), counted on the day it occurred (programme time zone); a $0 purchase a rule accepted counts, with no spend. **Members** are purchases with a member, a guest purchase a member claimed included. **Non-member customers** are guest purchases (no member) grouped by their `customerRef`, except references a member's purchase carries (a claimed purchase keeps its reference; an integrator may send it on members' purchases too): those customers have joined, and their other guest purchases are counted apart (`joinedSince`) and in the members' before-joining figures. Guest purchases without a reference cannot be told apart by customer and are counted apart too (`anonymous`): the non-members' figures leave them out, so they describe the customers who gave a reference, not every guest. Admin and read keys. Purchases are the programme's purchase events by members, not refused and not returned in full, each for its amount less what was returned (minor units); all of a member's purchases on one day (programme time zone) count as one transaction with their amounts summed (a $0 purchase a rule accepted, such as a visit, is a transaction with no spend). Returns are read as they stand when the fit runs. **frequency** (x): purchase days after the member's first, up to asOf. **recency** (t_x): days from the first purchase day to the last. **age** (T): days from the first purchase day to asOf. **monetary**: the mean spend of the repeat purchase days (the first day never counts), minor units; 0 when frequency is 0. The purchase model is the BG/NBD (Fader, Hardie & Lee 2005): while alive a customer buys at a Poisson rate lambda ~ Gamma(r, alpha), and after each purchase drops out with probability p ~ Beta(a, b); time is in days, so alpha is in days. The spend model is the Gamma-Gamma (Fader, Hardie & Lee 2005; Fader & Hardie 2013): each purchase's spend ~ Gamma(p, nu), nu ~ Gamma(q, v) across customers, fitted on the customers with frequency >= 1 and monetary > 0; v is in minor units. **expected30/90/365**: E[Y(t) | x, t_x, T], the purchase days the member is expected to make in the next 30, 90 or 365 days. **probabilityAlive**: P(alive | x, t_x, T), the probability the member has not dropped out (1 with no repeat purchase). **expectedSpend**: E[M | x, monetary], the expected spend per purchase day, minor units: the member's own mean shrunk towards the population's mean p v / (q - 1). **clv**: expectedSpend x the sum over months i = 1..horizonMonths of the purchases expected in month i (months of 30 days) / (1 + discountRate)^i, in minor units (lifetimes' customer_lifetime_value). Money figures are answered rounded half away from zero to whole minor units; monetary is a mean and is not rounded.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description At most this many customers, 1..500; default 50 */
+                    limit?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The customers */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ConvertibleCustomers"];
+                    };
+                };
+                /** @description Invalid input (validation_error); nothing was written */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Missing or invalid API key (unauthorized) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The key's scope does not allow this (forbidden) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found in this programme (not_found) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description A business rule refused it: referral_invalid, unprocessable */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unexpected failure (internal_error); nothing was written */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/jobs/run": {
         parameters: {
             query?: never;
@@ -11916,6 +12206,57 @@ export interface components {
             ruleVersion: number | null;
             stamps: number;
         };
+        ConvertibleCustomers: {
+            /**
+             * Format: date
+             * @description Today: the histories run to now, T to today
+             * @example 2026-11-23
+             */
+            asOf: string;
+            currency: string;
+            customers: {
+                /** @description T, days */
+                age: number;
+                /** @description Minor units over horizonMonths */
+                clv: number;
+                customerRef: string;
+                daysSinceLastPurchase: number;
+                /** @description Purchase days expected in the next 365 days */
+                expected365: number;
+                /** @description Minor units per purchase day */
+                expectedSpend: number;
+                /**
+                 * Format: date
+                 * @description YYYY-MM-DD, in the years 1900 to 9999
+                 * @example 2026-11-23
+                 */
+                firstPurchaseDay: string;
+                /** @description x: purchase days after the first */
+                frequency: number;
+                /**
+                 * Format: date
+                 * @description YYYY-MM-DD, in the years 1900 to 9999
+                 * @example 2026-11-23
+                 */
+                lastPurchaseDay: string;
+                /** @description Mean repeat-day spend, minor units */
+                monetary: number;
+                probabilityAlive: number;
+                purchases: number;
+                /** @description t_x, days */
+                recency: number;
+                /** @description Net spend, minor units */
+                spend: number;
+            }[];
+            discountRate: number;
+            horizonMonths: number;
+            model: {
+                /** @description Non-member customers (customerRefs) the models were fitted on */
+                customers: number;
+                parameters: components["schemas"]["CustomerValueParameters"];
+                repeatCustomers: number;
+            };
+        };
         CreateApiKey: {
             name: string;
             /**
@@ -12217,6 +12558,146 @@ export interface components {
              * @enum {string}
              */
             role: "owner" | "manager" | "cashier";
+        };
+        CustomerComparison: {
+            /** @description Guest purchases in the window without a customerRef: not in the non-members' figures (they cannot be told apart by customer) */
+            anonymous: {
+                purchases: number;
+                /** @description Minor units */
+                revenue: number;
+            };
+            /** @description Members with a claimed guest purchase, before and after they joined (their enrolment instant), within the window: before = their claimed purchases and the guest purchases under a reference of theirs that happened before it, after = their purchases and those guest purchases from it on. Each member is observed before joining from `from` (or their joining, whichever is earlier) to their joining, and after it from their joining (or `from`) to the end of `to` (now, when `to` is today). Purchases before joining without a reference or a claim are not seen, so `before` is a lower bound */
+            beforeAfterJoining: {
+                after: {
+                    /** @description Days these members were observed in this part of the window, summed (four decimals) */
+                    exposureDays: number;
+                    purchases: number;
+                    /** @description purchases / exposureDays x 30: frequency per member per 30 days */
+                    purchasesPer30Days: number | null;
+                    /** @description Minor units */
+                    revenue: number;
+                    /** @description revenue / purchases, minor units */
+                    spendPerTransaction: number | null;
+                };
+                before: {
+                    /** @description Days these members were observed in this part of the window, summed (four decimals) */
+                    exposureDays: number;
+                    purchases: number;
+                    /** @description purchases / exposureDays x 30: frequency per member per 30 days */
+                    purchasesPer30Days: number | null;
+                    /** @description Minor units */
+                    revenue: number;
+                    /** @description revenue / purchases, minor units */
+                    spendPerTransaction: number | null;
+                };
+                /** @description Members with at least one claimed guest purchase */
+                members: number;
+            };
+            /** @description The currency of every money figure (minor units) */
+            currency: string;
+            /**
+             * Format: date
+             * @description YYYY-MM-DD, in the years 1900 to 9999
+             * @example 2026-11-23
+             */
+            from: string;
+            /** @description Guest purchases in the window under a reference a member's purchase carries, never claimed: the customer has joined since; in neither side's figures, and in beforeAfterJoining when the member has a claimed purchase */
+            joinedSince: {
+                purchases: number;
+                /** @description Minor units */
+                revenue: number;
+            };
+            members: {
+                /** @description Customers with a purchase in the window */
+                customers: number;
+                /** @description Predicted CLV over 12 months at 1% a month (the stored member values' horizon): for members, the stored value of the latest member fit (GET /v1/insights/customer-value); for non-members, the same BG/NBD + Gamma-Gamma fitted on the non-members' summaries by customerRef up to `to` (every purchase before it, not only the window's), refused as the member fit is (at least 30 customers, 10 who bought on two days) */
+                predictedClv: {
+                    /** @description The day the model's histories run to: the member fit's asOf, or `to` for non-members */
+                    asOf: string | null;
+                    /** @description The mean predicted CLV of the side's customers in the window who have one, minor units; null unless valued */
+                    meanClv: number | null;
+                    message: string | null;
+                    reason: string | null;
+                    /**
+                     * @description valued: meanClv is answered; refused: no value to answer, with reason and message: the non-members' fit was refused (the customer-value fit's 422 reasons, e.g. too_few_customers), or no_values (no customer of the window has one); no_model: no member fit has succeeded (POST /v1/insights/customer-value/fit)
+                     * @enum {string}
+                     */
+                    status: "valued" | "refused" | "no_model";
+                    /** @description Customers of the window the mean is over */
+                    valuedCustomers: number;
+                };
+                /** @description Customers with a purchase in the previous window (as many days just before `from`) */
+                previousCustomers: number;
+                purchases: number;
+                /** @description Frequency: purchases / customers (four decimals) */
+                purchasesPerCustomer: number | null;
+                /** @description Customers who bought on two or more days in the window */
+                repeatCustomers: number;
+                /** @description repeatCustomers / customers: the share who bought again within the window (on another day) */
+                repeatRate: number | null;
+                /** @description Of them, those with a purchase in this window */
+                retainedCustomers: number;
+                /** @description retainedCustomers / previousCustomers; null when nobody bought before */
+                retention: number | null;
+                /** @description Net revenue, minor units */
+                revenue: number;
+                /** @description revenue / customers, minor units rounded half away from zero */
+                revenuePerCustomer: number | null;
+                /** @description revenue / purchases, minor units rounded half away from zero */
+                spendPerTransaction: number | null;
+            };
+            nonMembers: {
+                /** @description Customers with a purchase in the window */
+                customers: number;
+                /** @description Predicted CLV over 12 months at 1% a month (the stored member values' horizon): for members, the stored value of the latest member fit (GET /v1/insights/customer-value); for non-members, the same BG/NBD + Gamma-Gamma fitted on the non-members' summaries by customerRef up to `to` (every purchase before it, not only the window's), refused as the member fit is (at least 30 customers, 10 who bought on two days) */
+                predictedClv: {
+                    /** @description The day the model's histories run to: the member fit's asOf, or `to` for non-members */
+                    asOf: string | null;
+                    /** @description The mean predicted CLV of the side's customers in the window who have one, minor units; null unless valued */
+                    meanClv: number | null;
+                    message: string | null;
+                    reason: string | null;
+                    /**
+                     * @description valued: meanClv is answered; refused: no value to answer, with reason and message: the non-members' fit was refused (the customer-value fit's 422 reasons, e.g. too_few_customers), or no_values (no customer of the window has one); no_model: no member fit has succeeded (POST /v1/insights/customer-value/fit)
+                     * @enum {string}
+                     */
+                    status: "valued" | "refused" | "no_model";
+                    /** @description Customers of the window the mean is over */
+                    valuedCustomers: number;
+                };
+                /** @description Customers with a purchase in the previous window (as many days just before `from`) */
+                previousCustomers: number;
+                purchases: number;
+                /** @description Frequency: purchases / customers (four decimals) */
+                purchasesPerCustomer: number | null;
+                /** @description Customers who bought on two or more days in the window */
+                repeatCustomers: number;
+                /** @description repeatCustomers / customers: the share who bought again within the window (on another day) */
+                repeatRate: number | null;
+                /** @description Of them, those with a purchase in this window */
+                retainedCustomers: number;
+                /** @description retainedCustomers / previousCustomers; null when nobody bought before */
+                retention: number | null;
+                /** @description Net revenue, minor units */
+                revenue: number;
+                /** @description revenue / customers, minor units rounded half away from zero */
+                revenuePerCustomer: number | null;
+                /** @description revenue / purchases, minor units rounded half away from zero */
+                spendPerTransaction: number | null;
+            };
+            /**
+             * Format: date
+             * @description First day of the previous window (retention's)
+             * @example 2026-11-23
+             */
+            previousFrom: string;
+            timezone: string;
+            /**
+             * Format: date
+             * @description YYYY-MM-DD, in the years 1900 to 9999
+             * @example 2026-11-23
+             */
+            to: string;
         };
         CustomerValueFit: {
             /** @description The calibration period's last day (programme time, inclusive) */
@@ -12547,6 +13028,8 @@ export interface components {
             /** Format: date-time */
             createdAt: string;
             currency: string | null;
+            /** @description The integrator's anonymous reference to the customer, as sent */
+            customerRef: string | null;
             id: string;
             items: components["schemas"]["EventItem"][] | null;
             memberId: string | null;
@@ -12602,6 +13085,8 @@ export interface components {
             channel?: "store" | "online" | "app" | "partner";
             /** @description Defaults to the programme's; must be the programme's */
             currency?: string;
+            /** @description Your anonymous reference to the customer, the same on each of their purchases: a tokenised card or a hashed email (1 to 128 letters, digits or `-_.:+/=`; never a raw email, name or card number). On guest purchases it recognises repeat non-member customers (GET /v1/insights/customers/comparison, /convertible); a claimed purchase keeps it, which links the customer's earlier guest purchases to the member. Stored on the event, never logged */
+            customerRef?: string;
             /** @description Your unique id for this event: the idempotency key. A replay answers the first result. Ids starting `signup:` or `birthday:` are the system's own. */
             id: string;
             items?: components["schemas"]["EventItemInput"][];
@@ -13335,6 +13820,68 @@ export interface components {
             /** @description The member can redeem one now */
             redeemable: boolean;
             reward: components["schemas"]["RewardSummary"];
+        };
+        MembersAtRisk: {
+            currency: string;
+            fitAsOf: string;
+            /** @description The member fit whose parameters and stored CLV answered */
+            fitId: string;
+            lookbackDays: number;
+            /** @description P(alive) now below this (0.5) */
+            maxProbabilityAlive: number;
+            members: {
+                ageNow: number;
+                ageThen: number;
+                /** @description CLV as the member stood `then`: from their history up to thenDay, with the fit's parameters, minor units */
+                clvThen: number;
+                daysSinceLastPurchase: number;
+                /** @description probabilityAliveThen - probabilityAliveNow */
+                drop: number;
+                /**
+                 * Format: date
+                 * @description YYYY-MM-DD, in the years 1900 to 9999
+                 * @example 2026-11-23
+                 */
+                firstPurchaseDay: string;
+                /** @description x now */
+                frequencyNow: number;
+                /** @description x then: purchase days after the first, up to thenDay */
+                frequencyThen: number;
+                /**
+                 * Format: date
+                 * @description YYYY-MM-DD, in the years 1900 to 9999
+                 * @example 2026-11-23
+                 */
+                lastPurchaseDay: string;
+                memberId: string;
+                name: string | null;
+                probabilityAliveNow: number;
+                probabilityAliveThen: number;
+                /** @description Days with a purchase, up to now */
+                purchaseDays: number;
+                recencyNow: number;
+                recencyThen: number;
+                /** @description The latest fit's stored CLV (as of its asOf: the lapse already counted), minor units; null if it did not value them */
+                storedClv: number | null;
+            }[];
+            /** @description The CLV threshold applied to clvThen (given, or the median stored CLV) */
+            minClv: number;
+            /** @enum {string} */
+            minClvSource: "given" | "median";
+            /** @description P(alive) then - P(alive) now at least this (0.2) */
+            minDrop: number;
+            /**
+             * Format: date
+             * @description today - lookbackDays: the `then` figures run to it
+             * @example 2026-11-23
+             */
+            thenDay: string;
+            /**
+             * Format: date
+             * @description Today in the programme's time zone: `now` figures run to it
+             * @example 2026-11-23
+             */
+            today: string;
         };
         MemberSession: {
             /** @description Send it in X-CSRF-Token with every change */
