@@ -71,6 +71,9 @@ export interface CustomerValueTick {
  * a time), a successful fit's model and per-member figures replace the previous ones in one transaction, and
  * a member's value is answered from the latest successful model.
  */
+/** Told each phase of a fit as it ends (benchmarks): its name, seconds, and the rows it handled. */
+export type FitPhases = (phase: "summary" | "fit" | "figures" | "write", seconds: number, rows: number) => void;
+
 export class CustomerValueService {
   /** Programmes too small to refit, by the programme day they were counted on (this process's memory). */
   readonly #tooSmallOn = new Map<string, string>();
@@ -184,10 +187,10 @@ export class CustomerValueService {
    * The jobs' turn: queue the nightly refit of each programme with purchases and no fit requested since its
    * last midnight (when it has enough customers to fit), then run every queued fit.
    */
-  async tick(now: Date, options: { programId?: string } = {}): Promise<CustomerValueTick> {
+  async tick(now: Date, options: { programId?: string; onPhase?: FitPhases } = {}): Promise<CustomerValueTick> {
     const result: CustomerValueTick = { queued: await this.queueNightlyRefits(now, options.programId), succeeded: 0, failed: 0 };
     for (;;) {
-      const outcome = await this.runNextFit(now, options.programId);
+      const outcome = await this.runNextFit(now, options.programId, options.onPhase);
       if (outcome === null) break;
       result[outcome] += 1;
     }
@@ -223,8 +226,14 @@ export class CustomerValueService {
   }
 
   /** Claims and runs one queued fit: its outcome, or null when none was waiting. */
-  async runNextFit(now: Date, programId?: string): Promise<"succeeded" | "failed" | null> {
+  async runNextFit(now: Date, programId?: string, onPhase?: FitPhases): Promise<"succeeded" | "failed" | null> {
     const { db, clock, log } = this.deps;
+    let mark = performance.now();
+    const phase = (name: Parameters<FitPhases>[0], rows: number) => {
+      const at = performance.now();
+      onPhase?.(name, (at - mark) / 1000, rows);
+      mark = at;
+    };
     const fit = await q.claimFit(db, now, new Date(now.getTime() - STALE_AFTER_MS), programId);
     if (!fit) return null;
     const startedAt = fit.started_at ?? now;
@@ -236,9 +245,11 @@ export class CustomerValueService {
         fit.requested_at,
       );
       const rows = await q.summaryRows(db, fit.program_id, { timezone: program.timezone, ...window });
+      phase("summary", rows.length);
       const histories = rows.map(historyOf);
       const fitted = fitModels(histories);
       const params = parametersOf(fitted);
+      phase("fit", histories.length);
       const horizon = { months: DEFAULT_HORIZON_MONTHS, monthlyDiscountRate: DEFAULT_MONTHLY_DISCOUNT_RATE };
       const figuresOf = figuresOfMany(params, horizon);
       const values: q.ValueRow[] = [];
@@ -261,6 +272,7 @@ export class CustomerValueService {
           clv: f.clv,
         });
       }
+      phase("figures", values.length);
       const kept = await db.transaction().execute(async (trx) => {
         const ours = await q.succeedFit(trx, fit.id, startedAt, {
           parameters: { ...params },
@@ -281,6 +293,7 @@ export class CustomerValueService {
         }
         return ours;
       });
+      phase("write", values.length);
       if (kept) log.info({ fitId: fit.id, programId: fit.program_id, customers: rows.length }, "customer-value fit succeeded");
       return "succeeded";
     } catch (error) {
