@@ -49,7 +49,7 @@ async function peakRss<T>(run: () => Promise<T>): Promise<{ value: T; peakMb: nu
 }
 
 /** Queues a fit through the API and runs it through the jobs' tick, timing each phase. */
-async function fit(app: App, key: string, programId: string, asOf: string) {
+async function runFit(app: App, key: string, programId: string, asOf: string) {
   const queued = await postInProcess(app, key, "/v1/insights/customer-value/fit", { asOf });
   const fitId = stringField(queued, "id");
   const phases: { phase: string; seconds: number; rows: number }[] = [];
@@ -124,9 +124,10 @@ async function cdnow(serverUrl: string) {
       if (typeof answer !== "object" || answer === null) throw new Error(`batch ${i / 1000} answered ${JSON.stringify(answer)}`);
     }
     log(`CDNOW master: ${purchases.length} purchases posted in ${((performance.now() - loading) / 1000).toFixed(1)} s`);
-    const last = purchases.reduce((m, p) => (p.date > m ? p.date : m), "");
+    // YYYYMMDD strings sort as the days do.
+    const last = purchases.map((p) => p.date).sort().at(-1) ?? "";
     const asOf = `${last.slice(0, 4)}-${last.slice(4, 6)}-${last.slice(6, 8)}`;
-    const result = await fit(app, key, programId, asOf);
+    const result = await runFit(app, key, programId, asOf);
     const baseline = await baselineSummary(url, programId);
     return { size: "CDNOW master", purchases: purchases.length, asOf, ...result, baseline };
   } finally {
@@ -154,7 +155,7 @@ async function reuse(url: string) {
         .execute((trx) => services.apiKeys.insert(trx, found.id, { name: "bench clv", scope: "admin" }))
     ).secret;
     const asOf = new Date(found.last).toISOString().slice(0, 10);
-    const result = await fit(app, key, found.id, asOf);
+    const result = await runFit(app, key, found.id, asOf);
     const baseline = await baselineSummary(url, found.id);
     return { size: "kept database", asOf, ...result, baseline };
   } finally {
