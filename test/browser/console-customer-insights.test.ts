@@ -180,6 +180,9 @@ describe.runIf(browserAvailable())("console: members vs other customers, at risk
     await poll(async () => (await rows(page, "Members and non-members side by side")).at(-1)?.[2]).toBe(
       "The model needs at least 30 non-member customers who gave a reference (a card token or a hashed email); there are 0.",
     );
+    expect(normal(await page.getByTestId("no-references").textContent())).toContain(
+      "No customer outside the programme bought under a reference in these dates.",
+    );
     await checkPage(t, "admin-insights-customers-compare-no-refs");
 
     // The non-members' purchases, then a fit of the members' model.
@@ -313,6 +316,7 @@ describe.runIf(browserAvailable())("console: members vs other customers, at risk
         programmeDay(c.lastPurchaseDay),
       ]),
     );
+    expect(await page.getByTestId("no-references").count()).toBe(0);
     await checkPage(t, "admin-insights-customers-compare-1366");
 
     // A shorter range: the last 90 days, in the URL, and the figures follow.

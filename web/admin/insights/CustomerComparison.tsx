@@ -178,6 +178,12 @@ function ComparisonBody({ data, query }: { data: CustomerComparison; query: Reco
           </tbody>
         </table>
       </TableWrap>
+      {data.nonMembers.customers === 0 && (
+        <p className="muted small" data-testid="no-references">
+          No customer outside the programme bought under a reference in these dates. Non-members are recognised when the till or
+          integration sends a customer reference (customerRef) with a guest purchase.
+        </p>
+      )}
 
       <div className="spread" style={{ alignItems: "baseline" }}>
         <h3>Guest purchases counted apart</h3>
