@@ -3,7 +3,7 @@
  * 200 customers of the CDNOW sample (test/fixtures/cdnow: real purchase histories, 657 purchases),
  * moved in time so their last day (30 June 1998) is ten days ago, and Nora, who never bought. A manager
  * sees the empty state, is refused a fit at 29 customers in plain words, fits at 200, reads the model
- * and the member tables (the same figures the API answers), a member's Value section, a new
+ * and the member tables (the same figures the API answers: most valuable, and at risk by the at-risk list), a member's Value section, a new
  * customer's, the members list sorted and filtered by value, and refits as of an earlier day.
  * Screenshots at 1366px and 390px.
  */
@@ -202,7 +202,7 @@ describe.runIf(browserAvailable())("console: customer lifetime value", () => {
     expect(panelText).toContain(`On average ${pct(x.a / (x.a + x.b))} stop after any one purchase`);
     if (x.q > 1) expect(panelText).toContain(`spends about ${usd((x.p * x.v) / (x.q - 1))} a purchase day`);
 
-    // Most valuable and at risk: the member list's own answers, in order, with the money and shares as written.
+    // Most valuable: the member list's own answers, in order, with the money and shares as written.
     const cells = (m: Json) => {
       const v = m.value;
       return [m.name, usd(v.clv), pct(v.probabilityAlive), two(v.expected90), usd(v.expectedSpend), String(v.frequency)];
@@ -210,11 +210,21 @@ describe.runIf(browserAvailable())("console: customer lifetime value", () => {
     const top = (await api("GET", "/v1/members?sort=-clv&limit=10")).data as Json[];
     expect(top).toHaveLength(10);
     await poll(async () => (await rows(page, "Most valuable members")).map((r) => r.slice(0, 6))).toEqual(top.map(cells));
-    const atRisk = (await api("GET", "/v1/members?sort=-clv&maxProbabilityAlive=0.5&limit=10")).data as Json[];
+    // At risk: the at-risk list's own answer (members whose chance fell), with the figures that put them there.
+    const atRisk = (await api("GET", "/v1/insights/customers/at-risk?limit=10")).members as Json[];
     expect(atRisk.length).toBeGreaterThan(0);
-    await poll(async () => (await rows(page, "At risk")).map((r) => r.slice(0, 6))).toEqual(atRisk.map(cells));
+    await poll(async () => rows(page, "At risk")).toEqual(
+      atRisk.map((m) => [
+        m.name,
+        programmeDay(m.lastPurchaseDay),
+        String(m.daysSinceLastPurchase),
+        pct(m.probabilityAliveThen),
+        pct(m.probabilityAliveNow),
+        usd(m.clvThen),
+      ]),
+    );
     expect(normal(await page.locator("main").textContent())).toContain(
-      "those whose chance of still being an active customer is 50.0% or less, highest predicted value first",
+      "chance still active under 50% and at least 20 points lower than 90 days ago",
     );
     await checkPage(t, "admin-insights-customers-fitted");
 
@@ -302,8 +312,8 @@ describe.runIf(browserAvailable())("console: customer lifetime value", () => {
     expect(await page.getByTestId("customers").textContent()).toBe(String(refit.customers));
     await checkPage(t, "admin-insights-customers-refit");
 
-    // "All members at risk" opens the members list with the rule filled in.
-    await page.getByRole("link", { name: "All members at risk" }).click();
+    // "All members with a low chance" opens the members list with that filter filled in.
+    await page.getByRole("link", { name: "All members with a low chance" }).click();
     await poll(() => page.getByRole("heading", { level: 1 }).textContent()).toBe("Members");
     expect(await page.getByLabel("Max chance still active (%)").inputValue()).toBe("50");
     expect(await page.getByLabel("Order").inputValue()).toBe("-clv");

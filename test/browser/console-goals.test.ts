@@ -24,7 +24,7 @@ import {
   type WebServer,
 } from "../helpers/browser.ts";
 
-const INSIGHTS = ["engagement", "campaigns", "rewards", "finance", "revenue", "goals"];
+const INSIGHTS = ["engagement", "customers", "campaigns", "rewards", "finance", "revenue", "goals"];
 /** The machine is shared: answers after a change may take a few seconds. */
 const poll = <T>(read: () => T | Promise<T>) => expect.poll(read, { timeout: 15_000 });
 /** A goal's panel: its heading is the goal's name and its status. */

@@ -48,3 +48,52 @@ export async function getMemberValue(memberId: string): Promise<MemberValue | nu
     throw error;
   }
 }
+
+export type CustomerComparison = Schema<"CustomerComparison">;
+export type ComparisonSide = CustomerComparison["members"];
+export type MembersAtRisk = Schema<"MembersAtRisk">;
+export type MemberAtRisk = MembersAtRisk["members"][number];
+export type ConvertibleCustomers = Schema<"ConvertibleCustomers">;
+
+/**
+ * The members-vs-non-members views. At risk and the comparison (its members' predicted CLV) follow the
+ * member fit, so they sit under the customer-value key and refresh with it.
+ */
+export const customerInsightKeys = {
+  atRisk: (limit: number) => ["customer-value", "at-risk", limit] as const,
+  comparison: (from: string, to: string) => ["customer-value", "comparison", from, to] as const,
+  convertible: (limit: number) => ["customers", "convertible", limit] as const,
+};
+
+export const getComparison = (from: string, to: string) => api.get("/v1/insights/customers/comparison", { query: { from, to } });
+
+/** Members at risk by the API's rule (default 90 days back, CLV then at least the median), or null with no model yet (its 409). */
+export async function getMembersAtRisk(limit: number): Promise<MembersAtRisk | null> {
+  try {
+    return await api.get("/v1/insights/customers/at-risk", { query: { limit } });
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 409) return null;
+    throw error;
+  }
+}
+
+/** Why the non-members' model could not be fitted: the API's 422 reason, its message and its counts. */
+export interface ConvertibleRefusal {
+  reason: string;
+  message: string;
+  details: Record<string, unknown>;
+}
+
+/** Non-member customers by predicted CLV, or the reason the API refused to predict (its 422). */
+export async function getConvertible(
+  limit: number,
+): Promise<{ customers: ConvertibleCustomers; refusal: null } | { customers: null; refusal: ConvertibleRefusal }> {
+  try {
+    return { customers: await api.get("/v1/insights/customers/convertible", { query: { limit } }), refusal: null };
+  } catch (error) {
+    if (!(error instanceof ApiError && error.status === 422)) throw error;
+    const details = (error.details ?? {}) as Record<string, unknown>;
+    const reason = typeof details.reason === "string" ? details.reason : "error";
+    return { customers: null, refusal: { reason, message: error.message, details } };
+  }
+}

@@ -16,6 +16,8 @@ import { findMembers, type MemberList, memberKeys, type ValueQuery } from "../ap
 import { memberName, TableWrap } from "../members/common.tsx";
 import { today } from "../report-dates.ts";
 import { useSession } from "../session.tsx";
+import { ComparisonSection } from "./CustomerComparison.tsx";
+import { AtRiskSection, WorthInvitingSection } from "./customer-lists.tsx";
 import {
   fitFailureWords,
   fitStatusWords,
@@ -35,15 +37,17 @@ const NOWRAP = { whiteSpace: "nowrap" } as const;
 
 /** Members shown in each table of the page. */
 const TOP = 10;
-/** The at-risk rule: a chance of still being active at or below this. */
-const AT_RISK_ALIVE = 0.5;
+/** The member list's filter linked from At risk: every member whose chance of still being active is at most this. */
+const LOW_CHANCE = 0.5;
 
 const MOST_VALUABLE: ValueQuery = { sort: "-clv" };
-const AT_RISK: ValueQuery = { sort: "-clv", maxProbabilityAlive: AT_RISK_ALIVE };
 
 const done = (fit: CustomerValueFit | undefined) => fit?.status === "succeeded" || fit?.status === "failed";
 
-/** Insights: the customer lifetime value model (fit it, read it) and the members it ranks highest and most at risk. */
+/**
+ * Insights: the customer lifetime value model (fit it, read it), the members it ranks highest and those at
+ * risk, members vs other customers over a date range, and non-members worth inviting.
+ */
 export default function CustomerValue() {
   const queryClient = useQueryClient();
   const state = useQuery({ queryKey: customerValueKeys.model, queryFn: getModelState });
@@ -65,6 +69,9 @@ export default function CustomerValue() {
     void queryClient.invalidateQueries({ queryKey: customerValueKeys.model });
     if (finished.endsWith(":succeeded")) {
       void queryClient.invalidateQueries({ queryKey: memberKeys.all });
+      // At risk and the members' predicted CLV in the comparison follow the model too.
+      void queryClient.invalidateQueries({ queryKey: [...customerValueKeys.all, "at-risk"] });
+      void queryClient.invalidateQueries({ queryKey: [...customerValueKeys.all, "comparison"] });
       void queryClient.invalidateQueries({ queryKey: ["member"] });
     }
   }, [finished, queryClient]);
@@ -75,8 +82,8 @@ export default function CustomerValue() {
       <h1>Customers</h1>
       <InsightsNav />
       <p className="muted">
-        What each member is likely to be worth over the next 12 months, and who may have stopped buying, predicted from the
-        programme's purchase history.
+        What each member is likely to be worth over the next 12 months, who may have stopped buying, how members compare with
+        customers who have not joined, and who is worth inviting, predicted from the programme's purchase history.
       </p>
       <ErrorAlert error={state.error} />
       {state.isPending && <p role="status">Loading the customer value model…</p>}
@@ -100,14 +107,13 @@ export default function CustomerValue() {
             query={MOST_VALUABLE}
             currency={model.currency}
           />
-          <ValueTable
-            title="At risk"
-            rule={`Valuable members who may have stopped buying: those whose chance of still being an active customer is ${formatPercent(AT_RISK_ALIVE)} or less, highest predicted value first. Worth a win-back offer.`}
-            empty={`No member's chance of still being active is ${formatPercent(AT_RISK_ALIVE)} or less.`}
-            query={AT_RISK}
-            currency={model.currency}
-            more={{ to: `/members?sort=-clv&maxActive=${AT_RISK_ALIVE * 100}`, label: "All members at risk" }}
-          />
+          <AtRiskSection limit={TOP} lowChanceHref={`/members?sort=-clv&maxActive=${LOW_CHANCE * 100}`} />
+        </>
+      )}
+      {state.data && (
+        <>
+          <ComparisonSection />
+          <WorthInvitingSection limit={TOP} />
         </>
       )}
     </>
@@ -309,21 +315,19 @@ function FitPanel({
   );
 }
 
-/** A top-10 list of members from the member list, by a value sort and filter, each linking to the member. */
+/** A top-10 list of members from the member list, by a value sort, each linking to the member. */
 function ValueTable({
   title,
   rule,
   empty,
   query,
   currency,
-  more,
 }: {
   title: string;
   rule: string;
   empty: string;
   query: ValueQuery;
   currency: string;
-  more?: { to: string; label: string };
 }) {
   const list = useQuery({
     queryKey: [...memberKeys.all, "top", TOP, query],
@@ -331,10 +335,7 @@ function ValueTable({
   });
   return (
     <div style={{ marginBottom: "1.5rem" }}>
-      <div className="spread">
-        <h2>{title}</h2>
-        {more && <Link to={more.to}>{more.label}</Link>}
-      </div>
+      <h2>{title}</h2>
       <p className="muted">{rule}</p>
       <ErrorAlert error={list.error} />
       {list.isPending && <p role="status">Loading…</p>}

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
-import type { CustomerValueFit } from "../api/insights-customers.ts";
-import { fitFailureWords, fitStatusWords, parameterFacts } from "./customer-value-words.ts";
+import type { ComparisonSide, CustomerValueFit } from "../api/insights-customers.ts";
+import { atRiskRule } from "./customer-lists.tsx";
+import { fitFailureWords, fitStatusWords, nonMemberFitWords, parameterFacts, predictedClvWords } from "./customer-value-words.ts";
 
 describe("customer value in plain words", () => {
   it.each([
@@ -90,5 +91,57 @@ describe("customer value in plain words", () => {
     ],
   ])("%j -> %s", (f, words) => {
     expect(fitStatusWords(f)).toBe(words);
+  });
+
+  it.each([
+    // The comparison's refusal carries only reason and message; the convertible list's 422 its counts too.
+    [
+      "too_few_customers",
+      "BG/NBD needs at least 30 customers; there are 4",
+      undefined,
+      "The model needs at least 30 non-member customers who gave a reference (a card token or a hashed email); there are 4.",
+    ],
+    [
+      "too_few_repeat_customers",
+      "BG/NBD needs at least 10 customers who bought again; there are 3",
+      { reason: "too_few_repeat_customers", repeatCustomers: 3 },
+      "The model needs at least 10 non-member customers with a reference who bought on two different days; there are 3.",
+    ],
+    ["did_not_converge", "stopped", undefined, fitFailureWords("did_not_converge")],
+  ] as const)("non-members: %s, %s -> %s", (reason, message, details, words) => {
+    expect(nonMemberFitWords(reason, message, details)).toBe(words);
+  });
+
+  const clv = (changes: Partial<ComparisonSide["predictedClv"]>): ComparisonSide["predictedClv"] => ({
+    status: "refused",
+    meanClv: null,
+    valuedCustomers: 0,
+    asOf: "2026-06-30",
+    reason: null,
+    message: null,
+    ...changes,
+  });
+  it.each([
+    ["members", clv({ status: "valued", meanClv: 5000, valuedCustomers: 3 }), null],
+    [
+      "members",
+      clv({ status: "no_model", asOf: null, reason: "no_model" }),
+      "No prediction yet: the customer value model has not been fitted.",
+    ],
+    ["members", clv({ reason: "no_values" }), "No member who bought in these dates has a predicted value."],
+    ["nonMembers", clv({ reason: "no_values" }), "No non-member customer with a reference bought in these dates."],
+    [
+      "nonMembers",
+      clv({ reason: "too_few_customers", message: "BG/NBD needs at least 30 customers; there are 0" }),
+      "The model needs at least 30 non-member customers who gave a reference (a card token or a hashed email); there are 0.",
+    ],
+  ] as const)("predicted CLV of %s: %j -> %s", (side, value, words) => {
+    expect(predictedClvWords(side, value)).toBe(words);
+  });
+
+  it("states the at-risk rule from the figures the API applied", () => {
+    expect(atRiskRule({ maxProbabilityAlive: 0.5, minDrop: 0.2, lookbackDays: 90 })).toBe(
+      "chance still active under 50% and at least 20 points lower than 90 days ago",
+    );
   });
 });

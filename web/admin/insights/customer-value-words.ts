@@ -2,7 +2,7 @@
  * Customer lifetime value in a marketing manager's words: the model's parameters as plain figures,
  * a fit's status and why one failed, and the number formats the pages and their tests share.
  */
-import type { CustomerValueFit, CustomerValueParameters } from "../api/insights-customers.ts";
+import type { ComparisonSide, CustomerValueFit, CustomerValueParameters } from "../api/insights-customers.ts";
 
 /** The API's minimums for a fit (src/insights/customer-value-fit.rules.ts), for when a failed fit's reason names no count. */
 const MIN_CUSTOMERS = 30;
@@ -106,3 +106,35 @@ export const formatProgrammeDay = (day: string) =>
     day: "numeric",
     timeZone: "UTC",
   });
+
+/**
+ * Why the non-members' model (fitted on guest purchases by customerRef) gave no prediction, in plain
+ * words: the counts it needs are of customers who gave a reference, not of members.
+ */
+export function nonMemberFitWords(reason: string, message?: string, details?: Record<string, unknown>): string {
+  switch (reason) {
+    case "too_few_customers": {
+      const n = countOf(details, "customers", message);
+      return `The model needs at least ${MIN_CUSTOMERS} non-member customers who gave a reference (a card token or a hashed email)${n === null ? "" : `; there are ${n}`}.`;
+    }
+    case "too_few_repeat_customers": {
+      const n = countOf(details, "repeatCustomers", message);
+      return `The model needs at least ${MIN_REPEAT_CUSTOMERS} non-member customers with a reference who bought on two different days${n === null ? "" : `; there are ${n}`}.`;
+    }
+    default:
+      return fitFailureWords(reason, message, details);
+  }
+}
+
+/** A side's predicted CLV in the comparison: the mean, or why there is none, in words. */
+export function predictedClvWords(side: "members" | "nonMembers", clv: ComparisonSide["predictedClv"]): string | null {
+  if (clv.status === "valued") return null;
+  if (clv.status === "no_model") return "No prediction yet: the customer value model has not been fitted.";
+  if (clv.reason === "no_values")
+    return side === "members"
+      ? "No member who bought in these dates has a predicted value."
+      : "No non-member customer with a reference bought in these dates.";
+  return side === "members"
+    ? fitFailureWords(clv.reason ?? "error", clv.message ?? undefined)
+    : nonMemberFitWords(clv.reason ?? "error", clv.message ?? undefined);
+}

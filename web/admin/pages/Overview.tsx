@@ -23,6 +23,11 @@ const PRESETS = [
 /** Where each Insights page explains a figure further, in the order the overview's figures come. */
 const INSIGHT_LINKS = [
   { path: "/insights/engagement", label: "Engagement", what: "participation, active members, redemption frequency, cohorts" },
+  {
+    path: "/insights/customers",
+    label: "Customers",
+    what: "lifetime value, members at risk, members vs other customers, who to invite",
+  },
   { path: "/insights/campaigns", label: "Campaigns", what: "each campaign's lift against its holdout" },
   { path: "/insights/rewards", label: "Rewards", what: "popular and underused rewards, stock" },
   { path: "/insights/finance", label: "Finance", what: "the liability in money, breakage, programme cost" },
