@@ -125,7 +125,11 @@ async function cdnow(serverUrl: string) {
     }
     log(`CDNOW master: ${purchases.length} purchases posted in ${((performance.now() - loading) / 1000).toFixed(1)} s`);
     // YYYYMMDD strings sort as the days do.
-    const last = purchases.map((p) => p.date).sort().at(-1) ?? "";
+    const last =
+      purchases
+        .map((p) => p.date)
+        .sort()
+        .at(-1) ?? "";
     const asOf = `${last.slice(0, 4)}-${last.slice(4, 6)}-${last.slice(6, 8)}`;
     const result = await runFit(app, key, programId, asOf);
     const baseline = await baselineSummary(url, programId);
