@@ -2,7 +2,8 @@ import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { seededRandom as random } from "../../src/demo/demo.plan.ts";
 import { purchase, refund } from "../helpers/events.ts";
-import { engines, type HttpResult, startTestApp, type TestApp, type TestProgram } from "../helpers/test-app.ts";
+import { ok } from "../helpers/rollup-fixtures.ts";
+import { engines, startTestApp, type TestApp, type TestProgram } from "../helpers/test-app.ts";
 
 /**
  * Campaign results of a closed window are kept (report_campaign_results, the jobs' `keep`): a
@@ -15,11 +16,6 @@ import { engines, type HttpResult, startTestApp, type TestApp, type TestProgram 
  * The reference is the live path: the same URLs with the kept rows set aside. That the kept row is
  * what is read is shown by marking it (a figure changed in the row shows in the answer).
  */
-
-function ok(res: HttpResult, status = 200) {
-  expect(res.status, JSON.stringify(res.body)).toBe(status);
-  return res.body;
-}
 
 const START = Date.parse("2026-03-01T12:00:00Z");
 const DAY = 86_400_000;
