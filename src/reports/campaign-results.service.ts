@@ -154,11 +154,11 @@ export class CampaignResultsService {
    * Keeps the results of every campaign whose own window has closed (jobs): for each programme (or
    * the one given), a campaign without audience conditions whose last day ended before `now` less
    * the rollups' grace has its figures, points and bootstrap interval computed once and kept
-   * (report_campaign_results); a kept result whose windows nothing changed in since its valid_at is
-   * confirmed up to now (less the grace), one that changed, or whose campaign or window changed, is
+   * (report_campaign_results). A kept result whose windows nothing changed in since its valid_at is
+   * confirmed up to now (less the grace); one that changed, or whose campaign or window changed, is
    * computed again, at most once per grace (a row computed less than the grace ago cannot vouch for
-   * what was recorded just before it, so it waits: reports compute live meanwhile). Within a time budget (a campaign at 1M members takes seconds); what is left
-   * waits for the next tick, and reports compute live meanwhile.
+   * what was recorded just before it, so it waits: reports compute live meanwhile). Within a time
+   * budget (a campaign at 1M members takes seconds): what is left waits for the next tick.
    */
   async keep(now: Date = this.deps.clock.now(), options: { programId?: string; budgetMs?: number } = {}) {
     const { db } = this.deps;
@@ -170,18 +170,8 @@ export class CampaignResultsService {
       const program = await this.program(p.id);
       const campaigns = await q.campaignsOf(db, p.id);
       const closed = campaigns.filter((c) => keepable(c) && campaignWindow(c, {}, program.timezone, now).window.end <= validAt);
-      const kept = await this.usableKept(p.id, program.timezone, closed, now);
-      const recent = new Set(
-        (
-          await q.keptResults(
-            db,
-            p.id,
-            closed.map((c) => c.id),
-          )
-        )
-          .filter((k) => (k.computedAt?.getTime() ?? 0) > validAt.getTime())
-          .map((k) => k.campaignId),
-      );
+      const { usable: kept, stored } = await this.usableKept(p.id, program.timezone, closed, now);
+      const recent = new Set(stored.filter((k) => (k.computedAt?.getTime() ?? 0) > validAt.getTime()).map((k) => k.campaignId));
       await q.dropKept(
         db,
         p.id,
@@ -228,10 +218,11 @@ export class CampaignResultsService {
   }
 
   /**
-   * The kept results of these campaigns that stand for their own window now: kept for the
-   * campaign's version and the same window instants, with a valid_at not after now, and nothing of [beforeStart, end) recorded or
-   * changed since their valid_at (changedWindows, from the earliest valid_at of them: a change
-   * between two valid_ats only makes one computed live).
+   * The kept results of these campaigns that stand for their own window now (`usable`): kept for
+   * the campaign's version and the same window instants, with a valid_at not after now, and nothing
+   * of [beforeStart, end) recorded or changed since their valid_at (changedWindows, from the
+   * earliest valid_at of them: a change between two valid_ats only makes one computed live); and
+   * every row kept for them (`stored`).
    */
   private async usableKept(programId: string, timezone: string, campaigns: CampaignRow[], now: Date) {
     const usable = new Map<string, q.KeptResult>();
@@ -252,7 +243,7 @@ export class CampaignResultsService {
         window.end.getTime() === k.end.getTime()
       );
     });
-    if (same.length === 0) return usable;
+    if (same.length === 0) return { usable, stored: kept };
     const since = new Date(Math.min(...same.map((k) => k.validAt.getTime())));
     const changed = new Set(
       await q.changedWindows(
@@ -266,7 +257,7 @@ export class CampaignResultsService {
     same.forEach((k, i) => {
       if (!changed.has(i)) usable.set(k.campaignId, k);
     });
-    return usable;
+    return { usable, stored: kept };
   }
 
   private async program(programId: string) {
@@ -291,7 +282,7 @@ export class CampaignResultsService {
     // Each campaign over its own window: its kept results where they stand; the others live.
     const kept =
       readKept && !query.from && !query.to
-        ? await this.usableKept(programId, program.timezone, campaigns, now)
+        ? (await this.usableKept(programId, program.timezone, campaigns, now)).usable
         : new Map<string, q.KeptResult>();
     const live = campaigns.flatMap((c, i) =>
       kept.has(c.id) ? [] : [{ c, window: (windows[i] as (typeof windows)[number]).window }],
