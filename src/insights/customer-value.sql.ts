@@ -1,5 +1,5 @@
 import { type Kysely, sql, type Transaction } from "kysely";
-import type { CustomerValueFitRow, DB, Db } from "../db/schema.ts";
+import type { CustomerValueFitRow, CustomerValuesTable, DB, Db } from "../db/schema.ts";
 
 /**
  * A purchase the models count: not refused and not returned in full, as the participation and cohort reports
@@ -196,19 +196,8 @@ export async function succeedFit(trx: Transaction<DB>, id: string, startedAt: Da
   return row !== undefined;
 }
 
-export interface ValueRow {
-  member_id: string;
-  frequency: number;
-  recency: number;
-  age: number;
-  monetary: number;
-  expected_30: number;
-  expected_90: number;
-  expected_365: number;
-  probability_alive: number;
-  expected_spend: number;
-  clv: number;
-}
+/** A member's figures as a fit writes them: the table's row less what the fit itself sets. */
+export type ValueRow = Omit<CustomerValuesTable, "program_id" | "fit_id" | "horizon_months" | "discount_rate">;
 
 const VALUE_CHUNK = 5_000;
 
